@@ -1,0 +1,15 @@
+# Installs the exported targets, a CMake package config (find_package(kwire))
+# and a pkg-config file, so outside projects can use either.
+include(CMakePackageConfigHelpers)
+install(TARGETS kwire EXPORT kwireTargets)
+install(EXPORT kwireTargets NAMESPACE kwire:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kwire)
+configure_package_config_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/kwireConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/kwireConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kwire)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/kwireConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kwireConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/kwireConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kwire)
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/kwire.pc.in ${CMAKE_CURRENT_BINARY_DIR}/kwire.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kwire.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
