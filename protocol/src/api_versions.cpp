@@ -21,22 +21,6 @@ bool in_range(std::int16_t version) noexcept {
 
 bool flexible(std::int16_t version) noexcept { return version >= Response::first_flexible_version; }
 
-/// Reads a non-nullable array into `out`, one element at a time through
-/// `read_one`. The count is checked against the bytes left (at least
-/// `min_size` per element) before anything is reserved; null is malformed.
-template <class T, class ReadOne>
-void read_array(Reader& in, bool compact, std::size_t min_size, std::vector<T>& out, ReadOne&& read_one) {
-  std::int32_t count = in.read_array_length(compact, min_size);
-  out.clear();
-  if (!in.ok()) return;
-  if (count < 0) {
-    in.fail(client_errc::malformed);
-    return;
-  }
-  out.reserve(static_cast<std::size_t>(count));
-  for (std::int32_t i = 0; i < count && in.ok(); ++i) read_one(out.emplace_back());
-}
-
 // Each feature entry: compact string (>= 1 byte), two int16, a tag buffer.
 constexpr std::size_t kFeatureMinSize = 1 + 2 + 2 + 1;
 

@@ -15,26 +15,6 @@ bool in_range(std::int16_t version) noexcept { return version >= kMinVersion && 
 
 std::error_code not_in_version() noexcept { return make_error_code(client_errc::field_not_in_version); }
 
-/// Reads a non-nullable array into `out`, one element at a time through
-/// `read_one`. The count is checked against the bytes left (at least
-/// `min_size` per element) before anything is reserved; null is malformed.
-template <class T, class ReadOne>
-void read_array(Reader& in, bool compact, std::size_t min_size, std::vector<T>& out, ReadOne&& read_one) {
-  std::int32_t count = in.read_array_length(compact, min_size);
-  out.clear();
-  if (!in.ok()) return;
-  if (count < 0) {
-    in.fail(client_errc::malformed);
-    return;
-  }
-  out.reserve(static_cast<std::size_t>(count));
-  for (std::int32_t i = 0; i < count && in.ok(); ++i) read_one(out.emplace_back());
-}
-
-void read_int32_array(Reader& in, bool compact, std::vector<std::int32_t>& out) {
-  read_array(in, compact, 4, out, [&in](std::int32_t& v) { v = in.read_int32(); });
-}
-
 void write_int32_array(Writer& out, const std::vector<std::int32_t>& values, bool compact) {
   out.write_array_length(static_cast<std::int32_t>(values.size()), compact);
   for (std::int32_t v : values) out.write_int32(v);

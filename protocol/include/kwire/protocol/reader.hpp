@@ -127,4 +127,26 @@ void Reader::read_tagged_fields(TaggedFields& unknown, OnTag&& on_tag) {
   }
 }
 
+/// Reads a non-nullable array into `out`, one element at a time through
+/// `read_one(T&)`. The count is checked against the bytes left (at least
+/// `min_element_size` per element) before anything is reserved; a null
+/// array is malformed.
+template <class T, class ReadOne>
+void read_array(Reader& in, bool compact, std::size_t min_element_size, std::vector<T>& out, ReadOne&& read_one) {
+  std::int32_t count = in.read_array_length(compact, min_element_size);
+  out.clear();
+  if (!in.ok()) return;
+  if (count < 0) {
+    in.fail(client_errc::malformed);
+    return;
+  }
+  out.reserve(static_cast<std::size_t>(count));
+  for (std::int32_t i = 0; i < count && in.ok(); ++i) read_one(out.emplace_back());
+}
+
+/// A non-nullable array of int32 (replica lists, node ids, ...).
+inline void read_int32_array(Reader& in, bool compact, std::vector<std::int32_t>& out) {
+  read_array(in, compact, 4, out, [&in](std::int32_t& v) { v = in.read_int32(); });
+}
+
 }  // namespace kwire::protocol
