@@ -1,0 +1,257 @@
+#pragma once
+// Producer configuration: a typed struct whose defaults match the Java
+// producer (Kafka 4.x), plus a parser for Kafka's own property names so that
+// existing Java / librdkafka configs can be pasted in.
+//
+// Typical use:
+//
+//   auto config = kwire::producer::ProducerConfig::from_properties({
+//       {"bootstrap.servers", "broker1:9092,[::1]:9093"},
+//       {"acks", "all"},
+//       {"linger.ms", "10"},
+//   });  // throws kwire::ConfigError naming the bad key
+//
+// or fill the struct directly and call validate().
+//
+// Secrets (sasl.password, ssl.key.password, ssl.key.pem, sasl.jaas.config)
+// never appear in an error message or in describe().
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kwire/compression/codec.hpp"
+
+namespace kwire {
+
+/// An unknown configuration key, an invalid value, or an inconsistent
+/// combination. what() is "<key>: <what is wrong>"; key() is the first key
+/// named. Never contains a secret value.
+class ConfigError : public std::invalid_argument {
+ public:
+  ConfigError(std::string key, const std::string& message);
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  std::string key_;
+};
+
+}  // namespace kwire
+
+namespace kwire::producer {
+
+/// `acks`: how many replicas must have the batch before the broker answers.
+enum class Acks : std::int16_t {
+  none = 0,    ///< acks=0: no response at all; offsets are unknown (-1)
+  leader = 1,  ///< acks=1: the leader wrote it
+  all = -1,    ///< acks=all / -1: every in-sync replica has it
+};
+
+/// `partitioner`: how a partition is chosen for a record without an explicit
+/// partition. Names and key semantics follow librdkafka's `partitioner`
+/// property. "Sticky" means KIP-480/KIP-794 sticky partitioning: records stay
+/// on one partition until its batch is complete, then move to another.
+enum class PartitionerType : std::uint8_t {
+  /// Java-compatible default: murmur2 of the key (an empty key is hashed);
+  /// null keys are sticky. Same partition as the Java client for every key.
+  murmur2_random,
+  /// murmur2 of the key; a null key is hashed as an empty key (one partition).
+  murmur2,
+  /// librdkafka's default: CRC32 of the key; null *and empty* keys are sticky.
+  consistent_random,
+  /// CRC32 of the key; null and empty keys hash to CRC32("") = 0 (partition 0).
+  consistent,
+  /// Sarama-compatible FNV-1a of the key; null keys are sticky.
+  fnv1a_random,
+  /// Sarama-compatible FNV-1a of the key; a null key is hashed as empty.
+  fnv1a,
+  /// Every record to a uniformly random (available) partition; keys ignored.
+  random,
+};
+
+/// A user partitioner: returns the partition for a record (in
+/// [0, partition_count)). `key` is nullopt for a null key. Called on the
+/// thread that calls send(), possibly concurrently: it must be thread-safe.
+using PartitionFunction = std::function<std::int32_t(
+    std::string_view topic, std::optional<std::span<const std::uint8_t>> key,
+    std::int32_t partition_count)>;
+
+/// A broker address from `bootstrap.servers`.
+struct BrokerAddress {
+  std::string host;  ///< without brackets for IPv6 ("::1")
+  std::uint16_t port = 0;
+
+  friend bool operator==(const BrokerAddress&, const BrokerAddress&) = default;
+};
+
+/// Parses "host:port", "1.2.3.4:port" or "[ipv6]:port" (the IPv6 form may
+/// carry a zone, "[fe80::1%eth0]:9092"). Port 1-65535, host characters as
+/// Java's Utils.getHost accepts. nullopt when malformed.
+std::optional<BrokerAddress> parse_broker_address(std::string_view text);
+
+std::string_view to_string(Acks acks) noexcept;
+std::string_view to_string(PartitionerType type) noexcept;
+/// Parses a librdkafka `partitioner` name (exact, lower case).
+std::optional<PartitionerType> parse_partitioner(std::string_view name) noexcept;
+
+struct ProducerConfig {
+  // --- Connection -------------------------------------------------------
+  /// `bootstrap.servers` (librdkafka alias `metadata.broker.list`):
+  /// comma-separated host:port list; required.
+  std::vector<std::string> bootstrap_servers;
+  std::string client_id = "kwire";                        ///< `client.id`
+  std::int64_t socket_connection_setup_timeout_ms = 10000;      ///< Java default
+  std::int64_t socket_connection_setup_timeout_max_ms = 30000;  ///< Java default
+  /// `connections.max.idle.ms`: close idle connections after this; -1 never.
+  std::int64_t connections_max_idle_ms = 540000;
+  std::int64_t reconnect_backoff_ms = 50;
+  std::int64_t reconnect_backoff_max_ms = 1000;
+  std::int32_t send_buffer_bytes = 131072;    ///< SO_SNDBUF; -1: OS default
+  std::int32_t receive_buffer_bytes = 32768;  ///< SO_RCVBUF; -1: OS default
+
+  // --- Delivery ---------------------------------------------------------
+  Acks acks = Acks::all;
+  /// `linger.ms` (librdkafka alias `queue.buffering.max.ms`). Kafka 4.0 moved
+  /// the Java default from 0 to 5 (KIP-1030).
+  std::int32_t linger_ms = 5;
+  std::int32_t batch_size = 16384;                ///< `batch.size`, bytes per partition batch
+  std::int64_t buffer_memory = 32 * 1024 * 1024;  ///< `buffer.memory`, bytes
+  std::int64_t max_block_ms = 60000;              ///< `max.block.ms`
+  /// `max.request.size` (librdkafka alias `message.max.bytes`).
+  std::int32_t max_request_size = 1048576;
+  std::int32_t request_timeout_ms = 30000;  ///< `request.timeout.ms`
+  /// `delivery.timeout.ms` (librdkafka alias `message.timeout.ms`). Unset: the
+  /// Java default 120000, raised by validate() to linger.ms +
+  /// request.timeout.ms when that is larger (as KafkaProducer does). An
+  /// explicit value below that sum is an error. Always set after validate().
+  std::optional<std::int32_t> delivery_timeout_ms;
+  /// `retries` (librdkafka alias `message.send.max.retries`).
+  std::int32_t retries = 2147483647;
+  std::int64_t retry_backoff_ms = 100;       ///< `retry.backoff.ms`
+  std::int64_t retry_backoff_max_ms = 1000;  ///< `retry.backoff.max.ms` (KIP-580)
+  /// `max.in.flight.requests.per.connection` (librdkafka alias `max.in.flight`).
+  std::int32_t max_in_flight_requests_per_connection = 5;
+  /// `enable.idempotence`. Unset means "on unless it conflicts": validate()
+  /// then turns it off silently when acks != all, retries == 0 or
+  /// max.in.flight > 5 — exactly Java 3.x+'s rule ("if idempotence is not
+  /// explicitly enabled and a conflicting config is set, idempotence is
+  /// disabled"). Explicitly true with a conflict is an error. Always set
+  /// after validate().
+  std::optional<bool> enable_idempotence;
+
+  // --- Partitioning -----------------------------------------------------
+  PartitionerType partitioner = PartitionerType::murmur2_random;
+  /// `partitioner.ignore.keys` (KIP-794): sticky partitioning for every
+  /// record, keyed or not. No effect with a partitioner_function.
+  bool partitioner_ignore_keys = false;
+  /// `partitioner.adaptive.partitioning.enable` / `partitioner.availability.timeout.ms`:
+  /// accepted for Java compatibility; kwire's sticky partitioner is uniform
+  /// (it does not weight partitions by queue size yet).
+  bool partitioner_adaptive_partitioning_enable = true;
+  std::int64_t partitioner_availability_timeout_ms = 0;
+  /// A user partitioner (Java's `partitioner.class`); C++ only, no property.
+  /// When set it decides every record without an explicit partition.
+  PartitionFunction partitioner_function;
+
+  // --- Metadata ---------------------------------------------------------
+  /// `metadata.max.age.ms` (librdkafka alias
+  /// `topic.metadata.refresh.interval.ms`): refresh metadata at least this often.
+  std::int64_t metadata_max_age_ms = 300000;
+  /// `metadata.max.idle.ms`: forget a topic not produced to for this long.
+  std::int64_t metadata_max_idle_ms = 300000;
+
+  // --- Compression ------------------------------------------------------
+  /// `compression.type` (librdkafka alias `compression.codec`).
+  compression::Codec compression_type = compression::Codec::none;
+  /// `compression.level` (librdkafka): level for whichever codec is chosen;
+  /// -1 or unset: use the per-codec level below. Overrides them when set.
+  std::optional<std::int32_t> compression_level;
+  std::int32_t compression_gzip_level = -1;  ///< 1-9, or -1 for zlib's default (6)
+  std::int32_t compression_lz4_level = 9;    ///< 1-17 (Java's default 9)
+  std::int32_t compression_zstd_level = 3;   ///< -131072..22 (Java's default 3)
+
+  // --- Security (plain strings, interpreted by the security module) ------
+  /// `security.protocol`, normalised to PLAINTEXT, SSL, SASL_PLAINTEXT or
+  /// SASL_SSL (the property is case-insensitive).
+  std::string security_protocol = "PLAINTEXT";
+  /// `sasl.mechanism` (librdkafka alias `sasl.mechanisms`), normalised to
+  /// upper case: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI or OAUTHBEARER.
+  /// GSSAPI is the Java and librdkafka default.
+  std::string sasl_mechanism = "GSSAPI";
+  std::string sasl_username;
+  std::string sasl_password;     ///< secret
+  /// `sasl.jaas.config`: the Java login module string, kept verbatim for the
+  /// security module (it may carry a password: secret).
+  std::string sasl_jaas_config;
+  std::string sasl_kerberos_service_name = "kafka";  ///< GSSAPI service principal
+  std::string sasl_kerberos_principal;               ///< GSSAPI client principal
+  std::string sasl_kerberos_keytab;                  ///< GSSAPI keytab path
+  std::string ssl_ca_location;           ///< CA bundle file (PEM) or directory
+  std::string ssl_certificate_location;  ///< client certificate file (PEM)
+  std::string ssl_key_location;          ///< client private key file (PEM)
+  std::string ssl_key_password;          ///< secret
+  std::string ssl_ca_pem;                ///< CA certificate(s) inline, PEM
+  std::string ssl_certificate_pem;       ///< client certificate inline, PEM
+  std::string ssl_key_pem;               ///< client private key inline, PEM (secret)
+  /// `ssl.endpoint.identification.algorithm`: "https" (verify the broker's
+  /// host name, the Java and librdkafka >= 2.0 default) or "none" (an empty
+  /// value, as Java allows, also means none).
+  std::string ssl_endpoint_identification_algorithm = "https";
+
+  // --- Diagnostics --------------------------------------------------------
+  std::string debug;                         ///< librdkafka-style context list, e.g. "broker,msg"
+  std::int32_t statistics_interval_ms = 0;   ///< 0: no statistics
+
+  /// Builds a config from Kafka property names, then validate()s it. Throws
+  /// ConfigError for an unknown key, an invalid value, a key given twice
+  /// under two names (e.g. `linger.ms` and `queue.buffering.max.ms`), or a
+  /// cross-key conflict.
+  static ProducerConfig from_properties(const std::map<std::string, std::string>& properties);
+
+  /// Sets one property by its Kafka name. Values are trimmed of surrounding
+  /// ASCII whitespace except for free-form strings; integers must be plain
+  /// decimal and in range; booleans are true/false (any case). Does not run
+  /// the cross-key checks: call validate() when done.
+  ProducerConfig& set(std::string_view key, std::string_view value);
+
+  /// Checks the rules that involve several keys and resolves the
+  /// "unset" defaults (enable_idempotence, delivery_timeout_ms):
+  ///  * bootstrap.servers is non-empty and every entry is host:port;
+  ///  * enable.idempotence (explicitly true) needs acks=all, retries > 0 and
+  ///    max.in.flight.requests.per.connection <= 5 (KAFKA-5494); unset, it is
+  ///    silently disabled by any of those conflicts (Java 3.x+);
+  ///  * delivery.timeout.ms >= linger.ms + request.timeout.ms (Java's rule);
+  ///  * retry.backoff.ms <= retry.backoff.max.ms and
+  ///    reconnect.backoff.ms <= reconnect.backoff.max.ms;
+  ///  * compression.level is valid for compression.type;
+  ///  * SASL PLAIN/SCRAM needs sasl.username and sasl.password (or sasl.jaas.config);
+  ///  * ssl.X.location and ssl.X.pem are mutually exclusive.
+  /// Idempotent. Throws ConfigError naming the keys involved.
+  void validate();
+
+  /// True once validate() resolved it (or if set explicitly) and it is on.
+  bool idempotence() const noexcept { return enable_idempotence.value_or(true); }
+  /// delivery.timeout.ms, with the Java default when unset.
+  std::int32_t effective_delivery_timeout_ms() const noexcept {
+    return delivery_timeout_ms.value_or(120000);
+  }
+  /// The level for compression_type: compression.level when set (and not
+  /// -1), otherwise the codec's own key. nullopt: the codec's default (gzip
+  /// -1, snappy, none).
+  std::optional<std::int32_t> effective_compression_level() const noexcept;
+  /// bootstrap.servers parsed; throws ConfigError if an entry is malformed.
+  std::vector<BrokerAddress> bootstrap_addresses() const;
+  bool uses_tls() const noexcept;   ///< security.protocol is SSL or SASL_SSL
+  bool uses_sasl() const noexcept;  ///< security.protocol is SASL_PLAINTEXT or SASL_SSL
+
+  /// The effective configuration, one "key = value" line per property in
+  /// Kafka names, secrets shown as "[redacted]" when set. For logs.
+  std::string describe() const;
+};
+
+}  // namespace kwire::producer
