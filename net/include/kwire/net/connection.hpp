@@ -1,0 +1,202 @@
+#pragma once
+// One plaintext TCP session with one Kafka broker: resolve, connect (every
+// resolved address in turn, each with a timeout), ApiVersions negotiation,
+// then pipelined requests matched to responses in FIFO order.
+//
+// Threading: everything here runs on the thread of the io_context passed to
+// create() (the producer's network thread, or the user's own). Call every
+// member function on that thread (or before the io_context runs), and expect
+// every callback there. The io_context must run on one thread only; nothing
+// here takes a lock.
+//
+// Callbacks never run inside the call that registered them (errors found at
+// call time are posted), so a caller may hold its own state across a call.
+// Each callback runs exactly once. Callbacks must not throw.
+//
+// Lifetime: a Connection keeps itself alive while it has I/O outstanding
+// (its read loop runs until it closes), so dropping the last shared_ptr does
+// not close it: call close(). Destroying the io_context releases it; any
+// callback still pending then runs with client_errc::shutting_down from the
+// destructor. A Connection is one TCP session: to reconnect, create a new one.
+//
+// Asio stays out of this header (see ARCHITECTURE.md "Build cost").
+#include <algorithm>
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "kwire/net/frame_decoder.hpp"
+#include "kwire/protocol/api.hpp"
+#include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/message.hpp"
+
+namespace asio {
+class io_context;
+}  // namespace asio
+
+namespace kwire::net {
+
+struct ConnectionOptions {
+  std::string host;
+  std::uint16_t port = 9092;
+  /// Sent in every request header (Kafka's client.id).
+  std::string client_id = "kwire";
+  /// Sent in ApiVersions v3+ (KIP-511). Brokers reject values that do not
+  /// match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? with INVALID_REQUEST.
+  std::string client_software_name = "kwire";
+  std::string client_software_version = "0.1.0";
+  /// Bounds name resolution, each TCP connection attempt (per resolved
+  /// address) and, once connected, the ApiVersions negotiation — like
+  /// Kafka's socket.connection.setup.timeout.ms.
+  std::chrono::milliseconds connect_timeout{10000};
+  /// How long a request may wait for its response (or, without a response,
+  /// for its write). On expiry the connection fails: responses are ordered,
+  /// so a late one would desynchronise every later request.
+  std::chrono::milliseconds request_timeout{30000};
+  /// Largest response frame accepted; a larger announced size fails the
+  /// connection with client_errc::frame_too_large before anything is allocated.
+  std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+  struct Passkey {};
+
+ public:
+  using ReadyHandler = std::function<void(std::error_code)>;
+  /// `response_body` is the response after its header; it is valid only
+  /// during the call (empty on error and for requests without a response).
+  using ResponseHandler = std::function<void(std::error_code, std::span<const std::uint8_t> response_body)>;
+
+  static std::shared_ptr<Connection> create(asio::io_context& io, ConnectionOptions options);
+  Connection(Passkey, asio::io_context& io, ConnectionOptions options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Resolves, connects and negotiates versions, then calls `on_ready({})`.
+  /// On failure `on_ready` gets client_errc::resolve_failed, connect_failed
+  /// (every address refused), timed_out (connect_timeout), disconnected,
+  /// unsupported_version, shutting_down (close() was called) or the Kafka
+  /// error the broker answered ApiVersions with. Call once; a second call
+  /// throws std::logic_error.
+  void connect(ReadyHandler on_ready);
+
+  /// Sends one request whose body is already encoded at `version`. The
+  /// connection writes the size and request header (version chosen by
+  /// protocol::request_header_version) and then `body` as is — no copy.
+  /// Requests are written back to back without waiting for responses.
+  ///
+  /// `expect_response = false` is for Produce with acks=0, which the broker
+  /// never answers: `on_response({}, {})` runs once the request is written.
+  ///
+  /// Errors: client_errc::disconnected if the connection is not ready (before
+  /// on_ready succeeded, or after it closed — then the reason it closed);
+  /// frame_too_large if the request exceeds the int32 frame size. When the
+  /// connection fails (correlation_mismatch, malformed, frame_too_large,
+  /// disconnected, timed_out, shutting_down), every pending request gets
+  /// that error.
+  void send_raw(protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body, bool expect_response,
+                ResponseHandler on_response);
+
+  /// Typed request: encodes `request` at the negotiated version of its API
+  /// (capped at `max_version`, e.g. Produce 12 when topic ids are unknown),
+  /// sends it and decodes the response as `Resp`, e.g.
+  ///   conn->request<protocol::MetadataResponse>(req,
+  ///       [](std::error_code ec, protocol::MetadataResponse& r, std::int16_t v) { ... });
+  /// `on_response(error_code, Resp&, version)`: on error `Resp` is default
+  /// constructed (or partially decoded, on a decode error). Errors beyond
+  /// send_raw's: client_errc::unsupported_version when the broker has no
+  /// common version, the codec's encode/decode error. A request with an
+  /// `acks` member equal to 0 (Produce acks=0) expects no response.
+  template <protocol::KafkaMessage Resp, protocol::KafkaMessage Req, class OnResponse>
+    requires std::invocable<OnResponse&, std::error_code, Resp&, std::int16_t>
+  void request(const Req& request, OnResponse on_response, std::int16_t max_version = Req::max_version);
+
+  /// The version this connection uses for `key`: choose_version over the
+  /// broker's range. nullopt before negotiation or when none is common.
+  std::optional<std::int16_t> negotiated_version(protocol::ApiKey key) const noexcept;
+  /// The broker's ApiVersions answer (empty before negotiation).
+  const protocol::ApiVersionsResponse& broker_versions() const noexcept;
+  /// The ApiVersions version the negotiation finally used (-1 before).
+  std::int16_t api_versions_version() const noexcept;
+
+  /// Closes the socket; connect()'s handler (if still pending) and every
+  /// pending request get client_errc::shutting_down before close() returns.
+  /// Idempotent.
+  void close();
+
+  /// `on_close(reason)` runs once when the connection closes for any reason
+  /// (after the pending callbacks), e.g. so a broker pool notices a broker
+  /// that hung up while idle. Replaces any previous handler; not called if
+  /// the connection is already closed.
+  void set_close_handler(std::function<void(std::error_code)> on_close);
+
+  /// True between a successful negotiation and the close.
+  bool is_open() const noexcept;
+  /// Requests sent and not yet completed.
+  std::size_t in_flight() const noexcept;
+  /// "host:port" as configured.
+  const std::string& address() const noexcept;
+  /// Why the connection closed (a client_errc, or a Kafka error from
+  /// ApiVersions); empty while it has not.
+  std::error_code close_reason() const noexcept;
+  const ConnectionOptions& options() const noexcept;
+
+ private:
+  /// Runs `fn(ec)` from the io_context, not from inside the caller.
+  void post_error(std::error_code ec, std::function<void(std::error_code)> fn);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+namespace detail {
+template <class Req>
+bool expects_response(const Req& request) {
+  if constexpr (requires { request.acks; })
+    return request.acks != 0;
+  else
+    return true;
+}
+}  // namespace detail
+
+template <protocol::KafkaMessage Resp, protocol::KafkaMessage Req, class OnResponse>
+  requires std::invocable<OnResponse&, std::error_code, Resp&, std::int16_t>
+void Connection::request(const Req& request, OnResponse on_response, std::int16_t max_version) {
+  static_assert(Req::api_key == Resp::api_key, "request and response types belong to different APIs");
+  auto fail = [this, &on_response](std::error_code ec, std::int16_t v) {
+    post_error(ec, [cb = std::move(on_response), v](std::error_code e) mutable {
+      Resp empty{};
+      cb(e, empty, v);
+    });
+  };
+  std::optional<std::int16_t> negotiated = negotiated_version(Req::api_key);
+  if (!is_open()) return fail(close_reason() ? close_reason() : make_error_code(client_errc::disconnected), -1);
+  std::int16_t cap = std::min<std::int16_t>({max_version, Req::max_version, Resp::max_version});
+  if (!negotiated || std::min(*negotiated, cap) < std::max(Req::min_version, Resp::min_version))
+    return fail(make_error_code(client_errc::unsupported_version), -1);
+  const std::int16_t version = std::min(*negotiated, cap);
+
+  std::vector<std::uint8_t> body;
+  if (std::error_code ec = protocol::encode_message(request, version, body)) return fail(ec, version);
+  const bool expect_response = detail::expects_response(request);
+  send_raw(Req::api_key, version, std::move(body), expect_response,
+           [cb = std::move(on_response), version, expect_response](std::error_code ec,
+                                                                   std::span<const std::uint8_t> bytes) mutable {
+             Resp response{};
+             if (!ec && expect_response) ec = protocol::decode_message(bytes, version, response);
+             cb(ec, response, version);
+           });
+}
+
+}  // namespace kwire::net

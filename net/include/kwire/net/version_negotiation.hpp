@@ -1,0 +1,65 @@
+#pragma once
+// ApiVersions negotiation as sans-I/O decisions (no socket): what to send
+// first, what to do with the broker's answer, and which version of each API
+// to use afterwards. The Connection drives these; tests call them directly.
+//
+// Flow (KIP-35, KIP-511): send ApiVersions at our highest version. A broker
+// older than that request answers UNSUPPORTED_VERSION (35) in the v0 body
+// format, listing its own ranges (Kafka >= 2.4, including ApiVersions
+// itself); the client then retries once, on the same connection, with the
+// highest ApiVersions version both sides support. Versions hold for one TCP
+// session only: negotiate again after every reconnect.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "kwire/protocol/api.hpp"
+#include "kwire/protocol/api_versions.hpp"
+
+namespace kwire::net {
+
+/// The ApiVersions version a connection sends first: kwire's highest.
+std::int16_t initial_api_versions_version() noexcept;
+
+/// Encodes our ApiVersions request body at `version`; the client software
+/// name/version (KIP-511) are sent from v3 and dropped below it.
+std::error_code encode_api_versions_request(std::int16_t version, const std::string& software_name,
+                                            const std::string& software_version, std::vector<std::uint8_t>& body);
+
+/// What to do after an ApiVersions response.
+struct NegotiationStep {
+  enum class Action { ready, retry, fail };
+  Action action = Action::fail;
+  std::int16_t retry_version = -1;  ///< for Action::retry
+  std::error_code error;            ///< for Action::fail
+};
+
+/// Decodes the response body to an ApiVersions request sent at
+/// `sent_version` into `out` (accepting the KIP-511 v0 fallback format) and
+/// decides: ready (error_code NONE), retry at a lower version (first
+/// UNSUPPORTED_VERSION answer, `already_retried` false), or fail —
+/// client_errc::unsupported_version when no common version exists or the
+/// retry was refused too, the Kafka error for any other error code, the
+/// decoder's error for undecodable bytes.
+NegotiationStep evaluate_api_versions_response(std::span<const std::uint8_t> body, std::int16_t sent_version,
+                                               bool already_retried, protocol::ApiVersionsResponse& out);
+
+/// The version to use for each API kwire implements, given one broker's
+/// ranges: protocol::choose_version over them (so Produce is never below 3).
+class NegotiatedVersions {
+ public:
+  NegotiatedVersions() = default;
+  explicit NegotiatedVersions(const protocol::ApiVersionsResponse& broker);
+
+  /// nullopt when the broker does not list `key`, or no version is common.
+  std::optional<std::int16_t> version(protocol::ApiKey key) const noexcept;
+
+ private:
+  std::vector<std::pair<protocol::ApiKey, std::int16_t>> versions_;
+};
+
+}  // namespace kwire::net

@@ -1,0 +1,745 @@
+// Connection against a tiny fake broker on 127.0.0.1 (an Asio acceptor on
+// port 0, in this process, on the same io_context). Every test bounds the
+// io_context with a deadline, so a bug shows as a failed check, not a hang.
+#include <doctest/doctest.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "kwire/net/connection.hpp"
+#include "kwire/net/frame_decoder.hpp"
+#include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/header.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+#include "kwire/protocol/message.hpp"
+#include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/produce.hpp"
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+using kwire::client_errc;
+using kwire::net::Connection;
+using kwire::net::ConnectionOptions;
+using kwire::protocol::ApiKey;
+using kwire::protocol::ApiVersionsResponse;
+using kwire::protocol::RequestHeader;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+/// Runs `io` until `done()` or the time limit; true if `done()`.
+bool run_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds limit = 2000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    if (io.stopped()) io.restart();
+    io.run_one_for(10ms);
+  }
+  return done();
+}
+
+void run_for(asio::io_context& io, std::chrono::milliseconds d) {
+  if (io.stopped()) io.restart();
+  io.run_for(d);
+}
+
+ApiVersionsResponse::ApiVersion range(ApiKey key, std::int16_t min, std::int16_t max) {
+  return {static_cast<std::int16_t>(key), min, max, {}};
+}
+
+/// Ranges like a Kafka 3.x broker's, plus a key kwire does not know.
+std::vector<ApiVersionsResponse::ApiVersion> default_ranges() {
+  return {range(ApiKey::produce, 0, 11),       range(ApiKey::fetch, 0, 16),
+          range(ApiKey::metadata, 0, 12),      range(ApiKey::api_versions, 0, 4),
+          range(ApiKey::init_producer_id, 0, 5), {1000, 0, 3, {}}};
+}
+
+class FakeBroker;
+
+/// One accepted connection: reads request frames, writes what the test says.
+class FakeSession : public std::enable_shared_from_this<FakeSession> {
+ public:
+  FakeSession(tcp::socket socket, FakeBroker& broker) : socket_(std::move(socket)), broker_(&broker) {}
+
+  void start() { read(); }
+
+  /// Writes `body` as the response to `request`, with the header version
+  /// its API and version call for (ApiVersions: v0, KIP-511).
+  void respond(const RequestHeader& request, const Bytes& body, std::optional<std::int32_t> correlation = {}) {
+    Bytes frame;
+    kwire::protocol::Writer w(frame);
+    std::size_t at = w.reserve_int32();
+    kwire::protocol::ResponseHeader header;
+    header.correlation_id = correlation.value_or(request.correlation_id);
+    header.encode(w, kwire::protocol::response_header_version(request.api_key, request.api_version));
+    w.write_raw(body);
+    w.patch_int32(at, static_cast<std::int32_t>(frame.size() - 4));
+    send(std::move(frame));
+  }
+
+  void send(Bytes bytes) {
+    out_.push_back(std::move(bytes));
+    if (out_.size() == 1) write_next();
+  }
+
+  /// Closes once everything queued so far has been written.
+  void close_after_writes() {
+    close_when_drained_ = true;
+    if (out_.empty()) close();
+  }
+
+  void close() {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  std::vector<RequestHeader> requests;  ///< headers received, in order
+  std::vector<Bytes> bodies;
+
+ private:
+  void read() {
+    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
+      if (ec) return;
+      std::span<const std::uint8_t> data(self->buffer_.data(), n);
+      while (true) {
+        data = data.subspan(self->decoder_.put(data));
+        if (self->decoder_.error() || !self->decoder_.has_frame()) break;
+        Bytes frame = self->decoder_.take_frame();
+        self->on_frame(frame);
+      }
+      self->read();
+    });
+  }
+
+  void on_frame(const Bytes& frame);
+
+  void write_next() {
+    asio::async_write(socket_, asio::buffer(out_.front()), [self = shared_from_this()](std::error_code ec, std::size_t) {
+      if (ec) return;
+      self->out_.pop_front();
+      if (!self->out_.empty())
+        self->write_next();
+      else if (self->close_when_drained_)
+        self->close();
+    });
+  }
+
+  tcp::socket socket_;
+  FakeBroker* broker_;
+  kwire::net::FrameDecoder decoder_;
+  std::array<std::uint8_t, 4096> buffer_{};
+  std::deque<Bytes> out_;
+  bool close_when_drained_ = false;
+};
+
+class FakeBroker {
+ public:
+  /// Called for every request except ApiVersions (answered by the broker).
+  using Handler = std::function<void(FakeSession&, const RequestHeader&, const Bytes& body)>;
+
+  explicit FakeBroker(asio::io_context& io) : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    accept();
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  ConnectionOptions options() const {
+    ConnectionOptions o;
+    o.host = "127.0.0.1";
+    o.port = port();
+    o.connect_timeout = 1000ms;
+    o.request_timeout = 1000ms;
+    return o;
+  }
+
+  void stop() {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& s : sessions) s->close();
+  }
+
+  void dispatch(FakeSession& session, const RequestHeader& header, const Bytes& body) {
+    if (header.api_key == ApiKey::api_versions && answer_api_versions) {
+      answer_api_versions_request(session, header);
+      return;
+    }
+    if (on_request) on_request(session, header, body);
+  }
+
+  void answer_api_versions_request(FakeSession& session, const RequestHeader& header) {
+    ApiVersionsResponse response;
+    response.api_keys = ranges;
+    std::int16_t version = header.api_version;
+    if (version > max_api_versions_version) {
+      // KIP-511: refuse in the v0 format, listing our ranges.
+      response.error_code = kwire::errc::unsupported_version;
+      version = 0;
+    } else if (api_versions_error != kwire::errc::none) {
+      response.error_code = api_versions_error;
+    }
+    Bytes body;
+    REQUIRE_FALSE(kwire::protocol::encode_message(response, version, body));
+    session.respond(header, body);
+  }
+
+  std::vector<ApiVersionsResponse::ApiVersion> ranges = default_ranges();
+  std::int16_t max_api_versions_version = 4;
+  kwire::errc api_versions_error = kwire::errc::none;
+  bool answer_api_versions = true;
+  Handler on_request;
+  std::vector<std::shared_ptr<FakeSession>> sessions;
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](std::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      sessions.push_back(std::make_shared<FakeSession>(std::move(socket), *this));
+      sessions.back()->start();
+      accept();
+    });
+  }
+
+  tcp::acceptor acceptor_;
+};
+
+void FakeSession::on_frame(const Bytes& frame) {
+  kwire::protocol::Reader peek(frame);
+  auto key = static_cast<ApiKey>(peek.read_int16());
+  std::int16_t version = peek.read_int16();
+  kwire::protocol::Reader reader(frame);
+  RequestHeader header;
+  REQUIRE_FALSE(header.decode(reader, kwire::protocol::request_header_version(key, version)));
+  auto body_view = reader.read_raw(reader.remaining());
+  requests.push_back(header);
+  bodies.emplace_back(body_view.begin(), body_view.end());
+  broker_->dispatch(*this, header, bodies.back());
+}
+
+/// Connects and waits for negotiation to succeed.
+std::shared_ptr<Connection> connect_ready(asio::io_context& io, const ConnectionOptions& options) {
+  auto conn = Connection::create(io, options);
+  std::optional<std::error_code> result;
+  conn->connect([&](std::error_code ec) { result = ec; });
+  REQUIRE(run_until(io, [&] { return result.has_value(); }));
+  REQUIRE_FALSE(*result);
+  REQUIRE(conn->is_open());
+  return conn;
+}
+
+Bytes int32_body(std::int32_t v) {
+  Bytes b;
+  kwire::protocol::Writer(b).write_int32(v);
+  return b;
+}
+
+/// Collects the outcome of one send_raw.
+struct Outcome {
+  std::optional<std::error_code> error;
+  Bytes body;
+  int order = -1;
+};
+
+struct Recorder {
+  std::vector<Outcome> outcomes;
+  int completed = 0;
+
+  explicit Recorder(std::size_t n) : outcomes(n) {}
+  Connection::ResponseHandler handler(std::size_t i) {
+    return [this, i](std::error_code ec, std::span<const std::uint8_t> body) {
+      REQUIRE_FALSE(outcomes[i].error.has_value());  // exactly once
+      outcomes[i].error = ec;
+      outcomes[i].body.assign(body.begin(), body.end());
+      outcomes[i].order = completed++;
+    };
+  }
+  bool all_done() const { return static_cast<std::size_t>(completed) == outcomes.size(); }
+};
+
+}  // namespace
+
+TEST_CASE("connect negotiates ApiVersions v4 and picks the highest common versions") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto conn = connect_ready(io, broker.options());
+
+  REQUIRE(broker.sessions.size() == 1);
+  const auto& session = *broker.sessions[0];
+  REQUIRE(session.requests.size() == 1);
+  CHECK(session.requests[0].api_key == ApiKey::api_versions);
+  CHECK(session.requests[0].api_version == 4);
+  CHECK(session.requests[0].client_id == "kwire");
+  kwire::protocol::ApiVersionsRequest sent;
+  REQUIRE_FALSE(kwire::protocol::decode_message(session.bodies[0], 4, sent));
+  CHECK(sent.client_software_name == "kwire");
+
+  CHECK(conn->api_versions_version() == 4);
+  CHECK(conn->broker_versions().api_keys.size() == default_ranges().size());
+  CHECK(conn->negotiated_version(ApiKey::produce) == 11);
+  CHECK(conn->negotiated_version(ApiKey::metadata) == 12);
+  CHECK_FALSE(conn->negotiated_version(ApiKey::end_txn).has_value());
+  CHECK(conn->address() == "127.0.0.1:" + std::to_string(broker.port()));
+  CHECK(conn->in_flight() == 0);
+  conn->close();
+  CHECK_FALSE(conn->is_open());
+  CHECK(conn->close_reason() == client_errc::shutting_down);
+  broker.stop();
+}
+
+TEST_CASE("an older broker's UNSUPPORTED_VERSION answer leads to a retry at its version") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  broker.max_api_versions_version = 2;
+  broker.ranges = {range(ApiKey::api_versions, 0, 2), range(ApiKey::produce, 0, 7)};
+  auto conn = connect_ready(io, broker.options());
+  const auto& session = *broker.sessions[0];
+  REQUIRE(session.requests.size() == 2);
+  CHECK(session.requests[0].api_version == 4);
+  CHECK(session.requests[1].api_version == 2);
+  CHECK(session.bodies[1].empty());  // no software name below v3
+  CHECK(conn->api_versions_version() == 2);
+  CHECK(conn->negotiated_version(ApiKey::produce) == 7);
+  conn->close();
+  broker.stop();
+}
+
+TEST_CASE("negotiation failures reach the connect handler") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  std::optional<std::error_code> result;
+  auto options = broker.options();
+
+  SUBCASE("a broker that keeps refusing") {
+    broker.max_api_versions_version = -1;  // refuses every version
+    broker.ranges = {range(ApiKey::api_versions, 0, 2)};
+    auto conn = Connection::create(io, options);
+    conn->connect([&](std::error_code ec) { result = ec; });
+    REQUIRE(run_until(io, [&] { return result.has_value(); }));
+    CHECK(*result == client_errc::unsupported_version);
+    CHECK(broker.sessions[0]->requests.size() == 2);  // one retry only
+    CHECK_FALSE(conn->is_open());
+  }
+  SUBCASE("another ApiVersions error") {
+    broker.api_versions_error = kwire::errc::invalid_request;
+    auto conn = Connection::create(io, options);
+    conn->connect([&](std::error_code ec) { result = ec; });
+    REQUIRE(run_until(io, [&] { return result.has_value(); }));
+    CHECK(*result == kwire::errc::invalid_request);
+    CHECK(conn->close_reason() == kwire::errc::invalid_request);
+  }
+  SUBCASE("a broker that never answers ApiVersions: connect_timeout") {
+    broker.answer_api_versions = false;
+    options.connect_timeout = 200ms;
+    auto conn = Connection::create(io, options);
+    auto start = std::chrono::steady_clock::now();
+    conn->connect([&](std::error_code ec) { result = ec; });
+    REQUIRE(run_until(io, [&] { return result.has_value(); }));
+    CHECK(*result == client_errc::timed_out);
+    CHECK(std::chrono::steady_clock::now() - start >= 190ms);
+  }
+  SUBCASE("close() during setup") {
+    broker.answer_api_versions = false;
+    auto conn = Connection::create(io, options);
+    conn->connect([&](std::error_code ec) { result = ec; });
+    REQUIRE(run_until(io, [&] { return !broker.sessions.empty() && !broker.sessions[0]->requests.empty(); }));
+    conn->close();
+    CHECK(result == client_errc::shutting_down);
+  }
+  broker.stop();
+}
+
+TEST_CASE("requests are pipelined and answered in order") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  constexpr std::size_t n = 20;
+  bool all_arrived_before_first_answer = false;
+  // Answer only once all n requests have arrived: proof they were written
+  // back to back without waiting for responses.
+  broker.on_request = [&](FakeSession& session, const RequestHeader&, const Bytes&) {
+    if (session.requests.size() != n + 1) return;  // + ApiVersions
+    all_arrived_before_first_answer = true;
+    for (std::size_t i = 1; i <= n; ++i) {
+      const RequestHeader& h = session.requests[i];
+      session.respond(h, int32_body(static_cast<std::int32_t>(i - 1) * 10));
+    }
+  };
+  auto conn = connect_ready(io, broker.options());
+  Recorder rec(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Mix flexible (header v2 / response header v1) and classic versions.
+    std::int16_t version = i % 2 == 0 ? 12 : 8;
+    conn->send_raw(ApiKey::metadata, version, int32_body(static_cast<std::int32_t>(i)), true, rec.handler(i));
+  }
+  CHECK(conn->in_flight() == n);
+  REQUIRE(run_until(io, [&] { return rec.all_done(); }));
+  CHECK(all_arrived_before_first_answer);
+  for (std::size_t i = 0; i < n; ++i) {
+    CAPTURE(i);
+    CHECK_FALSE(*rec.outcomes[i].error);
+    CHECK(rec.outcomes[i].order == static_cast<int>(i));
+    CHECK(rec.outcomes[i].body == int32_body(static_cast<std::int32_t>(i) * 10));
+  }
+  // Correlation ids are distinct and increasing; bodies arrived untouched.
+  const auto& session = *broker.sessions[0];
+  for (std::size_t i = 1; i <= n; ++i) {
+    CHECK(session.requests[i].correlation_id > session.requests[i - 1].correlation_id);
+    CHECK(session.bodies[i] == int32_body(static_cast<std::int32_t>(i - 1)));
+    CHECK(session.requests[i].api_version == (i % 2 == 1 ? 12 : 8));
+  }
+  CHECK(conn->in_flight() == 0);
+  CHECK(conn->is_open());
+  conn->close();
+  broker.stop();
+}
+
+TEST_CASE("a request without a response (acks=0) completes when written") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  broker.on_request = [](FakeSession& session, const RequestHeader& h, const Bytes&) {
+    if (h.api_key == ApiKey::metadata) session.respond(h, int32_body(7));
+  };
+  auto conn = connect_ready(io, broker.options());
+  Recorder rec(3);
+  conn->send_raw(ApiKey::produce, 9, Bytes{1, 2, 3}, false, rec.handler(0));
+  conn->send_raw(ApiKey::metadata, 12, {}, true, rec.handler(1));
+  conn->send_raw(ApiKey::produce, 9, Bytes{4}, false, rec.handler(2));
+  REQUIRE(run_until(io, [&] { return rec.all_done(); }));
+  CHECK_FALSE(*rec.outcomes[0].error);
+  CHECK(rec.outcomes[0].body.empty());
+  CHECK_FALSE(*rec.outcomes[1].error);
+  CHECK(rec.outcomes[1].body == int32_body(7));
+  CHECK_FALSE(*rec.outcomes[2].error);
+  CHECK(conn->is_open());
+  conn->close();
+  broker.stop();
+}
+
+TEST_CASE("broken responses fail every pending request exactly once") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto options = broker.options();
+  std::function<void(FakeSession&)> misbehave;
+  std::error_code expected;
+  constexpr std::size_t n = 3;
+  broker.on_request = [&](FakeSession& session, const RequestHeader&, const Bytes&) {
+    if (session.requests.size() == n + 1) misbehave(session);
+  };
+
+  SUBCASE("wrong correlation id") {
+    misbehave = [](FakeSession& s) { s.respond(s.requests[1], int32_body(0), s.requests[1].correlation_id + 1000); };
+    expected = client_errc::correlation_mismatch;
+  }
+  SUBCASE("a response to the second request first") {
+    misbehave = [](FakeSession& s) { s.respond(s.requests[2], int32_body(0)); };
+    expected = client_errc::correlation_mismatch;
+  }
+  SUBCASE("absurd frame size 0x7fffffff") {
+    misbehave = [](FakeSession& s) { s.send(Bytes{0x7f, 0xff, 0xff, 0xff, 1, 2, 3}); };
+    expected = client_errc::frame_too_large;
+  }
+  SUBCASE("negative frame size") {
+    misbehave = [](FakeSession& s) { s.send(Bytes{0xff, 0xff, 0xff, 0xf0}); };
+    expected = client_errc::malformed;
+  }
+  SUBCASE("frame above the configured maximum") {
+    options.max_frame_bytes = 1024;
+    misbehave = [](FakeSession& s) { s.respond(s.requests[1], Bytes(2000, 0xab)); };
+    expected = client_errc::frame_too_large;
+  }
+  SUBCASE("frame too short for a response header") {
+    misbehave = [](FakeSession& s) { s.send(Bytes{0, 0, 0, 2, 0, 0}); };
+    expected = client_errc::malformed;
+  }
+  SUBCASE("connection closed mid-response") {
+    misbehave = [](FakeSession& s) {
+      s.respond(s.requests[1], int32_body(1));  // the first one completes
+      s.send(Bytes{0, 0, 0, 100, 0, 0});        // then half a frame
+      s.close_after_writes();
+    };
+    expected = client_errc::disconnected;
+  }
+
+  auto conn = connect_ready(io, options);
+  Recorder rec(n);
+  for (std::size_t i = 0; i < n; ++i) conn->send_raw(ApiKey::metadata, 12, {}, true, rec.handler(i));
+  REQUIRE(run_until(io, [&] { return rec.all_done(); }));
+  // Let any stray duplicate completion show up (Recorder checks once-only).
+  run_for(io, 20ms);
+  for (std::size_t i = 0; i < n; ++i) {
+    CAPTURE(i);
+    if (expected == client_errc::disconnected && i == 0) {
+      CHECK_FALSE(*rec.outcomes[0].error);
+      continue;
+    }
+    CHECK(*rec.outcomes[i].error == expected);
+    CHECK(rec.outcomes[i].body.empty());
+  }
+  CHECK_FALSE(conn->is_open());
+  CHECK(conn->close_reason() == expected);
+  CHECK(conn->in_flight() == 0);
+
+  // Later requests fail at once with the reason, posted (not run inline).
+  bool called = false;
+  std::error_code late;
+  conn->send_raw(ApiKey::metadata, 12, {}, true, [&](std::error_code ec, std::span<const std::uint8_t>) {
+    called = true;
+    late = ec;
+  });
+  CHECK_FALSE(called);
+  REQUIRE(run_until(io, [&] { return called; }));
+  CHECK(late == expected);
+  broker.stop();
+}
+
+TEST_CASE("unsolicited bytes with nothing pending fail the connection") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto conn = connect_ready(io, broker.options());
+  broker.sessions[0]->respond(broker.sessions[0]->requests[0], int32_body(1));
+  REQUIRE(run_until(io, [&] { return !conn->is_open(); }));
+  CHECK(conn->close_reason() == client_errc::correlation_mismatch);
+  broker.stop();
+}
+
+TEST_CASE("the close handler hears about a broker that hangs up while idle") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto conn = connect_ready(io, broker.options());
+  int closes = 0;
+  std::error_code reason;
+  conn->set_close_handler([&](std::error_code ec) {
+    ++closes;
+    reason = ec;
+  });
+  broker.sessions[0]->close();
+  REQUIRE(run_until(io, [&] { return closes > 0; }));
+  CHECK(reason == client_errc::disconnected);
+  CHECK_FALSE(conn->is_open());
+  conn->close();  // already closed: no second notification
+  run_for(io, 20ms);
+  CHECK(closes == 1);
+  broker.stop();
+}
+
+TEST_CASE("a broker that never answers times the requests out") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto options = broker.options();
+  options.request_timeout = 200ms;
+  auto conn = connect_ready(io, options);
+  Recorder rec(2);
+  auto start = std::chrono::steady_clock::now();
+  conn->send_raw(ApiKey::metadata, 12, {}, true, rec.handler(0));
+  conn->send_raw(ApiKey::produce, 9, {}, true, rec.handler(1));
+  REQUIRE(run_until(io, [&] { return rec.all_done(); }));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(elapsed >= 190ms);
+  CHECK(elapsed < 1000ms);
+  CHECK(*rec.outcomes[0].error == client_errc::timed_out);
+  CHECK(*rec.outcomes[1].error == client_errc::timed_out);
+  CHECK(rec.outcomes[0].order == 0);
+  CHECK(conn->close_reason() == client_errc::timed_out);
+  broker.stop();
+}
+
+TEST_CASE("close() fails pending requests with shutting_down") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto conn = connect_ready(io, broker.options());
+  Recorder rec(2);
+  conn->send_raw(ApiKey::metadata, 12, {}, true, rec.handler(0));
+  conn->send_raw(ApiKey::produce, 9, {1}, false, rec.handler(1));
+  conn->close();
+  CHECK(rec.all_done());
+  CHECK(*rec.outcomes[0].error == client_errc::shutting_down);
+  CHECK(*rec.outcomes[1].error == client_errc::shutting_down);
+  conn->close();  // idempotent
+  run_for(io, 20ms);
+  CHECK(rec.completed == 2);
+  broker.stop();
+}
+
+TEST_CASE("a callback may close the connection or send more requests") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  broker.on_request = [](FakeSession& s, const RequestHeader& h, const Bytes&) { s.respond(h, int32_body(1)); };
+  auto conn = connect_ready(io, broker.options());
+  Recorder rec(3);
+  auto chained = rec.handler(1);
+  conn->send_raw(ApiKey::metadata, 12, {}, true, [&, chained](std::error_code ec, std::span<const std::uint8_t> b) {
+    rec.handler(0)(ec, b);
+    conn->send_raw(ApiKey::metadata, 12, {}, true, [&, chained](std::error_code ec2, std::span<const std::uint8_t> b2) {
+      chained(ec2, b2);
+      conn->close();
+    });
+  });
+  conn->send_raw(ApiKey::metadata, 12, {}, true, rec.handler(2));
+  REQUIRE(run_until(io, [&] { return rec.all_done(); }));
+  CHECK_FALSE(*rec.outcomes[0].error);
+  CHECK_FALSE(*rec.outcomes[2].error);  // sent before the chained one
+  CHECK_FALSE(*rec.outcomes[1].error);
+  CHECK(rec.outcomes[1].order == 2);
+  CHECK(conn->close_reason() == client_errc::shutting_down);
+  broker.stop();
+}
+
+TEST_CASE("requests before the connection is ready fail with disconnected, asynchronously") {
+  asio::io_context io;
+  auto conn = Connection::create(io, ConnectionOptions{"127.0.0.1", 1});
+  bool called = false;
+  std::error_code result;
+  conn->send_raw(ApiKey::metadata, 12, {}, true, [&](std::error_code ec, std::span<const std::uint8_t>) {
+    called = true;
+    result = ec;
+  });
+  CHECK_FALSE(called);
+  REQUIRE(run_until(io, [&] { return called; }));
+  CHECK(result == client_errc::disconnected);
+  CHECK_FALSE(conn->negotiated_version(ApiKey::metadata).has_value());
+}
+
+TEST_CASE("typed requests use the negotiated version and decode the response") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  broker.ranges = {range(ApiKey::api_versions, 0, 4), range(ApiKey::metadata, 0, 9), range(ApiKey::produce, 0, 2)};
+  broker.on_request = [](FakeSession& s, const RequestHeader& h, const Bytes& body) {
+    REQUIRE(h.api_key == ApiKey::metadata);
+    kwire::protocol::MetadataRequest request;
+    REQUIRE_FALSE(kwire::protocol::decode_message(body, h.api_version, request));
+    kwire::protocol::MetadataResponse response;
+    response.brokers.push_back({1, "broker-1", 9092, std::nullopt, {}});
+    response.controller_id = 1;
+    Bytes out;
+    REQUIRE_FALSE(kwire::protocol::encode_message(response, h.api_version, out));
+    s.respond(h, out);
+  };
+  auto conn = connect_ready(io, broker.options());
+
+  std::optional<std::error_code> result;
+  std::int16_t used = -1;
+  kwire::protocol::MetadataResponse got;
+  conn->request<kwire::protocol::MetadataResponse>(
+      kwire::protocol::MetadataRequest{},
+      [&](std::error_code ec, kwire::protocol::MetadataResponse& r, std::int16_t v) {
+        result = ec;
+        used = v;
+        got = std::move(r);
+      });
+  REQUIRE(run_until(io, [&] { return result.has_value(); }));
+  CHECK_FALSE(*result);
+  CHECK(used == 9);
+  REQUIRE(got.brokers.size() == 1);
+  CHECK(got.brokers[0].host == "broker-1");
+  CHECK(broker.sessions[0]->requests.back().api_version == 9);
+
+  SUBCASE("capped below the negotiated version") {
+    result.reset();
+    conn->request<kwire::protocol::MetadataResponse>(
+        kwire::protocol::MetadataRequest{},
+        [&](std::error_code ec, kwire::protocol::MetadataResponse&, std::int16_t v) {
+          result = ec;
+          used = v;
+        },
+        4);
+    REQUIRE(run_until(io, [&] { return result.has_value(); }));
+    CHECK_FALSE(*result);
+    CHECK(used == 4);
+  }
+  SUBCASE("no common version: Produce v0-2 only") {
+    result.reset();
+    conn->request<kwire::protocol::ProduceResponse>(
+        kwire::protocol::ProduceRequest{},
+        [&](std::error_code ec, kwire::protocol::ProduceResponse&, std::int16_t) { result = ec; });
+    CHECK_FALSE(result.has_value());  // posted, not inline
+    REQUIRE(run_until(io, [&] { return result.has_value(); }));
+    CHECK(*result == client_errc::unsupported_version);
+    CHECK(conn->is_open());
+  }
+  conn->close();
+  broker.stop();
+}
+
+TEST_CASE("connecting to a closed port fails with connect_failed") {
+  asio::io_context io;
+  std::uint16_t port = 0;
+  {
+    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();
+  }  // closed: nothing listens there now
+  auto conn = Connection::create(io, ConnectionOptions{"127.0.0.1", port});
+  std::optional<std::error_code> result;
+  conn->connect([&](std::error_code ec) { result = ec; });
+  REQUIRE(run_until(io, [&] { return result.has_value(); }));
+  CHECK(*result == client_errc::connect_failed);
+  CHECK_FALSE(conn->is_open());
+}
+
+TEST_CASE("a host name is resolved before connecting") {
+  // "localhost" comes from /etc/hosts (no DNS query: tests stay on loopback).
+  // resolve_failed is not tested: any unresolvable name would ask a DNS server.
+  asio::io_context io;
+  FakeBroker broker(io);
+  auto options = broker.options();
+  options.host = "localhost";
+  auto conn = connect_ready(io, options);
+  CHECK(conn->address() == "localhost:" + std::to_string(broker.port()));
+  conn->close();
+  broker.stop();
+}
+
+TEST_CASE("connect times out when the listener's backlog is full") {
+  // Loopback only: a listener with backlog 0 that never accepts takes one
+  // connection into its queue; Linux then drops further SYNs, so the next
+  // connect hangs in SYN_SENT — a local stand-in for an unreachable host.
+  asio::io_context io;
+  tcp::acceptor full(io);
+  full.open(tcp::v4());
+  full.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  full.listen(0);
+  const std::uint16_t port = full.local_endpoint().port();
+
+  tcp::socket filler(io);
+  bool filled = false;
+  filler.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                       [&](std::error_code ec) { filled = !ec; });
+  REQUIRE(run_until(io, [&] { return filled; }));
+
+  ConnectionOptions options{"127.0.0.1", port};
+  options.connect_timeout = 200ms;
+  auto conn = Connection::create(io, options);
+  std::optional<std::error_code> result;
+  auto start = std::chrono::steady_clock::now();
+  conn->connect([&](std::error_code ec) { result = ec; });
+  REQUIRE(run_until(io, [&] { return result.has_value(); }));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(*result == client_errc::timed_out);
+  CHECK(elapsed >= 190ms);
+  CHECK(elapsed < 1000ms);
+}
+
+TEST_CASE("destroying the io_context runs pending callbacks once with shutting_down") {
+  int calls = 0;
+  std::error_code ready_error;
+  {
+    asio::io_context io;
+    FakeBroker broker(io);
+    broker.answer_api_versions = false;
+    auto conn = Connection::create(io, broker.options());
+    conn->connect([&](std::error_code ec) {
+      ++calls;
+      ready_error = ec;
+    });
+    REQUIRE(run_until(io, [&] { return !broker.sessions.empty() && !broker.sessions[0]->requests.empty(); }));
+    conn.reset();  // the connection lives on in its own pending handlers
+    CHECK(calls == 0);
+  }  // io destroyed here: handlers released, the connection with them
+  CHECK(calls == 1);
+  CHECK(ready_error == client_errc::shutting_down);
+}
