@@ -1,6 +1,6 @@
 #include "options.hpp"
 
-#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -41,35 +41,6 @@ CommonOptions parse_options(int argc, char** argv, const std::string& extra,
   }
   if (opts.bootstrap.empty()) throw UsageError("no broker given: use -b host:port (or set KWIRE_BOOTSTRAP)");
   return opts;
-}
-
-std::pair<std::string, std::uint16_t> split_host_port(const std::string& address) {
-  std::string host;
-  std::string port;
-  if (!address.empty() && address.front() == '[') {
-    auto close = address.find(']');
-    if (close == std::string::npos || close + 1 >= address.size() || address[close + 1] != ':')
-      throw UsageError("bad broker address '" + address + "': expected [ipv6]:port");
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-  } else {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos || colon == 0) throw UsageError("bad broker address '" + address + "': expected host:port");
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-  }
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535)
-    throw UsageError("bad port in broker address '" + address + "'");
-  return {host, static_cast<std::uint16_t>(value)};
-}
-
-std::string first_bootstrap(const std::string& list) {
-  auto comma = list.find(',');
-  std::string first = list.substr(0, comma);
-  while (!first.empty() && first.front() == ' ') first.erase(first.begin());
-  return first;
 }
 
 }  // namespace kwire::cli

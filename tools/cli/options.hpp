@@ -2,6 +2,7 @@
 // Command-line options shared by every kwire subcommand, following kcat:
 // -b bootstrap servers, -X key=value for any client property, --json.
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,10 +26,5 @@ struct UsageError : std::runtime_error {
 CommonOptions parse_options(int argc, char** argv, const std::string& extra,
                             std::map<char, std::vector<std::string>>& values);
 
-/// Splits "host:port" (IPv6 as "[::1]:9092"); throws UsageError.
-std::pair<std::string, std::uint16_t> split_host_port(const std::string& address);
-
-/// The first address in a comma-separated bootstrap list.
-std::string first_bootstrap(const std::string& list);
 
 }  // namespace kwire::cli

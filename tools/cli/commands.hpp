@@ -1,0 +1,8 @@
+#pragma once
+// One function per kwire subcommand; each returns the process exit code.
+namespace kwire::cli {
+
+int run_api_versions(int argc, char** argv);
+int run_metadata(int argc, char** argv);
+
+}  // namespace kwire::cli

@@ -1,0 +1,50 @@
+// kwire: a command-line tool on kwire's protocol and producer, with kcat's
+// option style (-b bootstrap, -X key=value).
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string_view>
+
+#include <kwire/producer/config.hpp>
+
+#include "commands.hpp"
+#include "options.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: kwire <command> [options]
+
+commands:
+  api-versions -b host:port            the broker's API version ranges and the version kwire picks
+  metadata -b host:port [topic ...]    brokers, topics, partitions, leaders, replicas and ISR
+
+common options:
+  -b host:port[,host:port]   bootstrap brokers (default: $KWIRE_BOOTSTRAP)
+  -X key=value               any client property (client.id, request.timeout.ms, ...)
+  --json                     machine-readable output
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string_view command = argv[1];
+  try {
+    if (command == "api-versions") return kwire::cli::run_api_versions(argc - 2, argv + 2);
+    if (command == "metadata") return kwire::cli::run_metadata(argc - 2, argv + 2);
+    std::fprintf(stderr, "kwire: unknown command '%s'\n\n%s", argv[1], kUsage);
+    return 2;
+  } catch (const kwire::cli::UsageError& e) {
+    std::fprintf(stderr, "kwire %s: %s\n\n%s", argv[1], e.what(), kUsage);
+    return 2;
+  } catch (const kwire::ConfigError& e) {
+    std::fprintf(stderr, "kwire %s: configuration error: %s\n", argv[1], e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kwire %s: %s\n", argv[1], e.what());
+    return 1;
+  }
+}
