@@ -1,0 +1,303 @@
+#pragma once
+// RecordAccumulator: per-partition queues of ProducerBatches between the
+// application threads that append records and the network thread that sends
+// them. Cut as Kafka's Java client's producer/internals/RecordAccumulator:
+// append() / ready() / drain() / reenqueue() / expire / flush / abort.
+//
+// Sans-I/O: every decision takes `now_ms` (milliseconds on one monotonic
+// clock the caller chooses — the producer passes steady_clock, tests pass a
+// counter). The one exception is waiting: append() blocking for buffer
+// memory (max.block.ms) and await_flush_completion() wait in real time,
+// because they block the calling thread by design.
+//
+// Threads:
+//  * append() may be called from any thread concurrently (per-partition
+//    lock; the partition map itself is a shared lock, taken exclusively only
+//    the first time a partition is seen).
+//  * begin_flush() / await_flush_completion() / close() from any thread.
+//  * everything else from the network (sender) thread only.
+//  Delivery callbacks always run on the thread that completes the batch
+//  (the sender's), never under an accumulator lock, so a callback may call
+//  append() again.
+//
+// Memory: batch objects are recycled through a BufferPool free list, each
+// partition queue is a ring buffer that keeps its capacity, and callbacks are
+// stored in a vector that keeps its capacity: once warmed up, append()
+// performs no heap allocation (unless a callback's captures exceed
+// std::function's 16-byte small buffer, or a record has more headers than
+// seen before on that thread).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <shared_mutex>
+#include <span>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "kwire/producer/buffer_pool.hpp"
+#include "kwire/producer/producer_batch.hpp"
+#include "kwire/producer/record.hpp"
+#include "kwire/producer/topic_partition.hpp"
+#include "kwire/protocol/record_batch.hpp"
+
+namespace kwire::producer {
+
+struct ProducerConfig;
+
+/// "No deadline": the value of next_ready_check_delay_ms with nothing queued.
+inline constexpr std::int64_t kNoDeadline = std::numeric_limits<std::int64_t>::max();
+
+/// The producer settings the accumulator uses (Kafka's names in comments).
+struct AccumulatorConfig {
+  std::size_t batch_size = 16384;                   ///< batch.size
+  std::int64_t linger_ms = 5;                       ///< linger.ms
+  std::size_t buffer_memory = 32 * 1024 * 1024;     ///< buffer.memory
+  std::int64_t max_block_ms = 60000;                ///< max.block.ms
+  std::int64_t delivery_timeout_ms = 120000;        ///< delivery.timeout.ms
+  std::int64_t retry_backoff_ms = 100;              ///< retry.backoff.ms
+  std::int64_t retry_backoff_max_ms = 1000;         ///< retry.backoff.max.ms (KIP-580)
+  std::size_t max_request_size = 1048576;           ///< max.request.size
+  /// Seed of the retry-backoff jitter; 0 seeds from std::random_device.
+  std::uint64_t jitter_seed = 0;
+
+  /// Takes the settings from a validated ProducerConfig.
+  static AccumulatorConfig from(const ProducerConfig& config);
+};
+
+/// Retry backoff after `attempts` (>= 1) failed attempts: retry_backoff_ms
+/// doubled per attempt up to retry_backoff_max_ms, times `random_factor`
+/// (the jitter, drawn from [0.8, 1.2) by the accumulator), and never above
+/// the maximum. Kafka's ExponentialBackoff(initial, 2, max, 0.2) (KIP-580);
+/// when max <= initial the backoff is constant and unjittered, as in Java.
+std::int64_t retry_backoff_ms(std::int32_t attempts, std::int64_t initial_ms, std::int64_t max_ms,
+                              double random_factor) noexcept;
+
+/// Jitter of the retry backoff: ±20% (Java's CommonClientConfigs.RETRY_BACKOFF_JITTER).
+inline constexpr double kRetryBackoffJitter = 0.2;
+
+struct AppendResult {
+  /// record_too_large (larger than max.request.size or buffer.memory),
+  /// queue_full (no memory within max.block.ms) or shutting_down. On error
+  /// the callback was not taken: the caller reports the record itself.
+  std::error_code error;
+  /// The partition now has a full batch (or more than one): wake the sender.
+  bool batch_is_full = false;
+  /// A new batch was opened for this record; the sticky partitioner moves on
+  /// to another partition when this happens (KIP-480).
+  bool new_batch_created = false;
+  /// Bytes the record added to its batch.
+  std::size_t appended_bytes = 0;
+
+  bool ok() const noexcept { return !error; }
+};
+
+/// What ready() found.
+struct ReadyCheck {
+  /// Leaders with at least one sendable partition (each id once).
+  std::vector<std::int32_t> ready_nodes;
+  /// How long the sender may sleep before something else becomes ready (a
+  /// linger or a retry backoff runs out, or a batch reaches
+  /// delivery.timeout.ms); kNoDeadline when nothing is queued.
+  std::int64_t next_ready_check_delay_ms = kNoDeadline;
+  /// Partitions holding batches whose leader is unknown: refresh metadata.
+  std::vector<TopicPartition> unknown_leader_partitions;
+};
+
+/// Leader node id of a partition, nullopt if unknown.
+using LeaderLookup = std::function<std::optional<std::int32_t>(const TopicPartition&)>;
+/// Extra veto for drain(): return false to leave the partition's first
+/// batch queued this time (e.g. idempotence waiting for an unresolved
+/// sequence, Java's shouldStopDrainBatchesForPartition). Called under the
+/// partition's lock: it must not call back into the accumulator.
+using DrainFilter = std::function<bool(const ProducerBatch&)>;
+/// Called for each batch expire() failed, after its callbacks ran (e.g. for
+/// the idempotence manager to mark its sequence unresolved).
+using ExpiredBatchObserver = std::function<void(const ProducerBatch&)>;
+
+class RecordAccumulator {
+ public:
+  explicit RecordAccumulator(const AccumulatorConfig& config);
+  /// Fails whatever is still queued or in flight with shutting_down (running
+  /// those callbacks here), so no record goes unreported even if the owner
+  /// skipped abort_all(): whatever the callbacks use must outlive the
+  /// accumulator. In-flight batches stay owned by the sender.
+  ~RecordAccumulator();
+  RecordAccumulator(const RecordAccumulator&) = delete;
+  RecordAccumulator& operator=(const RecordAccumulator&) = delete;
+
+  const AccumulatorConfig& config() const noexcept { return config_; }
+
+  // --- Application threads -----------------------------------------------
+
+  /// Appends one record to `tp`'s open batch, or opens a new batch (from the
+  /// pool's free list when possible) if there is none or it is full. A record
+  /// bigger than batch.size gets a batch of its own. `callback` is moved from
+  /// only on success. May block up to max.block.ms for buffer memory; `now_ms`
+  /// is the record's append time (a new batch's creation time, plus any time
+  /// spent blocked).
+  AppendResult append(const TopicPartition& tp, std::int64_t timestamp_ms,
+                      std::optional<std::span<const std::uint8_t>> key,
+                      std::optional<std::span<const std::uint8_t>> value, std::span<const HeaderView> headers,
+                      DeliveryCallback& callback, std::int64_t now_ms);
+  /// Same, with headers already in the record batch builder's form.
+  AppendResult append(const TopicPartition& tp, std::int64_t timestamp_ms,
+                      std::optional<std::span<const std::uint8_t>> key,
+                      std::optional<std::span<const std::uint8_t>> value,
+                      std::span<const protocol::RecordHeader> headers, DeliveryCallback& callback,
+                      std::int64_t now_ms);
+
+  /// Makes every queued batch ready regardless of linger.ms until the
+  /// matching await_flush_completion() returns. Java's beginFlush().
+  void begin_flush() noexcept;
+  bool flush_in_progress() const noexcept { return flushes_in_progress_.load(std::memory_order_acquire) > 0; }
+  /// Blocks until every batch that existed when this call started has been
+  /// completed and handed back (its callbacks have run), or `timeout`
+  /// passed; returns false on timeout. Ends the flush begin_flush() started
+  /// either way. Must not be called from the sender thread or a callback.
+  bool await_flush_completion(std::chrono::milliseconds timeout);
+
+  /// Refuses further appends (shutting_down), wakes appenders blocked on
+  /// memory, and makes every queued batch ready so the sender drains them.
+  void close();
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  // --- Sender thread -----------------------------------------------------
+
+  /// The leaders that have something to send now. A partition's first batch
+  /// is sendable when it is full (or not the only batch), linger.ms has
+  /// passed since it was created, a flush is in progress, the accumulator is
+  /// closing, or buffer memory is exhausted and an appender waits — unless
+  /// it is backing off before a retry or its partition is muted.
+  /// `leader_of` is called with no accumulator lock held.
+  ReadyCheck ready(std::int64_t now_ms, const LeaderLookup& leader_of);
+
+  /// Takes at most one batch per partition (to keep each partition's order;
+  /// max.in.flight is the sender's business) from `partitions` (those led by
+  /// `node_id`), skipping muted partitions and batches backing off, until
+  /// adding the next batch would exceed `max_request_bytes` (a single batch
+  /// always goes). Each node remembers where to start next time so all its
+  /// partitions get their turn (Java's drainIndex). Appends to `out`; the
+  /// drained batches are in_flight and owned by the caller.
+  void drain(std::int32_t node_id, std::span<const TopicPartition> partitions, std::size_t max_request_bytes,
+             std::int64_t now_ms, std::vector<BatchPtr>& out, const DrainFilter& may_drain = {});
+  std::vector<BatchPtr> drain(std::int32_t node_id, std::span<const TopicPartition> partitions,
+                              std::size_t max_request_bytes, std::int64_t now_ms,
+                              const DrainFilter& may_drain = {});
+
+  /// Puts a batch back for a retry at the front of its partition's queue (in
+  /// base-sequence order among retried batches, as idempotence needs), to be
+  /// sent no earlier than now + retry backoff (exponential, ±20% jitter, up
+  /// to retry.backoff.max.ms). Does not check delivery.timeout.ms: the
+  /// sender decides whether to retry.
+  void reenqueue(BatchPtr batch, std::int64_t now_ms);
+
+  /// MESSAGE_TOO_LARGE: splits `batch` into batch.size pieces
+  /// (ProducerBatch::split) and queues them at the front of its partition,
+  /// in order, as if never tried; then deallocates `batch` and returns how
+  /// many pieces were queued. If the batch cannot be split (one record, or
+  /// its bytes do not decode: `error`), returns 0 and leaves `batch` with
+  /// the caller, who should fail it.
+  std::size_t split_and_reenqueue(BatchPtr& batch, std::int64_t now_ms, std::error_code& error,
+                                  const protocol::RecordsDecompressor& decompress = {});
+
+  /// Hands a finished batch back: releases its memory, recycles the object
+  /// and lets flushes waiting on it finish. A batch that was not completed
+  /// is failed with shutting_down first, so no record goes unreported.
+  void deallocate(BatchPtr batch);
+
+  /// Stops/resumes draining a partition, e.g. while it has a batch in flight
+  /// with max.in.flight.requests.per.connection = 1.
+  void mute(const TopicPartition& tp);
+  void unmute(const TopicPartition& tp);
+  bool is_muted(const TopicPartition& tp) const;
+
+  /// Fails with timed_out every batch whose delivery.timeout.ms has passed
+  /// since creation (KIP-91): queued ones are removed and deallocated;
+  /// in-flight ones are completed but stay with the sender, which
+  /// deallocates them when their request ends (their late response then
+  /// completes nothing). Returns the number of batches failed.
+  std::size_t expire(std::int64_t now_ms, const ExpiredBatchObserver& on_expired = {});
+  /// Earliest time a batch may reach delivery.timeout.ms (a lower bound).
+  std::int64_t next_expiry_ms() const;
+
+  /// Fails every incomplete batch with `error` — queued ones are removed and
+  /// deallocated, in-flight ones completed (the sender still deallocates
+  /// them). After close() it repeats until no append is in progress, so
+  /// every record gets exactly one report. Returns the number of batches.
+  std::size_t abort_all(std::error_code error);
+
+  // --- Introspection (any thread) ----------------------------------------
+
+  /// Any batch queued (not drained)?
+  bool has_undrained() const;
+  /// Any batch not yet handed back (queued or in flight)?
+  bool has_incomplete() const;
+  /// Batches queued for `tp`.
+  std::size_t queued_batches(const TopicPartition& tp) const;
+  /// Bytes of buffer.memory not reserved by batches (pooled ones count as free).
+  std::size_t available_memory() const { return pool_.available_memory(); }
+  const BufferPool& pool() const noexcept { return pool_; }
+
+ private:
+  struct PartitionQueue;
+
+  PartitionQueue& queue_for(const TopicPartition& tp);
+  PartitionQueue* find_queue(const TopicPartition& tp) const;
+  /// Appends to the last batch of `q` if it is open and has room. Needs q's lock.
+  bool try_append_last(PartitionQueue& q, std::int64_t timestamp_ms,
+                       std::optional<std::span<const std::uint8_t>> key,
+                       std::optional<std::span<const std::uint8_t>> value,
+                       std::span<const protocol::RecordHeader> headers, DeliveryCallback& callback,
+                       std::int64_t now_ms, AppendResult& result);
+  void link_incomplete(ProducerBatch& batch, std::uint64_t inherited_id = 0);
+  void unlink_incomplete(ProducerBatch& batch) noexcept;
+  /// One pass of abort_all().
+  std::size_t abort_once(std::error_code error);
+  double jitter_factor();
+
+  const AccumulatorConfig config_;
+  BufferPool pool_;
+
+  mutable std::shared_mutex map_mutex_;
+  std::unordered_map<TopicPartition, std::unique_ptr<PartitionQueue>, TopicPartitionHash> queues_;
+
+  // Incomplete batches (created, not yet deallocated), oldest first, for
+  // flush, expiry and abort. Intrusive, so linking never allocates.
+  mutable std::mutex incomplete_mutex_;
+  std::condition_variable flush_cv_;
+  ProducerBatch* incomplete_head_ = nullptr;
+  ProducerBatch* incomplete_tail_ = nullptr;
+  std::size_t incomplete_count_ = 0;
+  std::uint64_t next_batch_id_ = 1;
+  std::int64_t next_expiry_ms_ = kNoDeadline;  ///< guarded by incomplete_mutex_
+
+  std::atomic<int> flushes_in_progress_{0};
+  std::atomic<int> appends_in_progress_{0};
+  std::atomic<bool> closed_{false};
+
+  // Sender thread only.
+  struct PartitionSnapshot {
+    PartitionQueue* queue;
+    std::int64_t last_attempt_ms;
+    std::int64_t retry_ready_ms;
+    bool backing_off;
+    bool in_retry;
+    bool full;
+  };
+  std::vector<PartitionSnapshot> ready_scratch_;
+  std::unordered_map<std::int32_t, std::size_t> drain_index_;
+  std::mt19937_64 rng_;
+  std::vector<BatchPtr> expired_queued_;
+  std::vector<ProducerBatch*> expired_in_flight_;
+};
+
+}  // namespace kwire::producer
