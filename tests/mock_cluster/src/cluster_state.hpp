@@ -1,0 +1,240 @@
+#pragma once
+// The mock cluster's sans-I/O core: topics, partition logs, producer state,
+// fault rules and counters, and the request handlers that turn one request
+// frame into a decision (respond with these bytes / say nothing / close).
+// The network layer (server.cpp) only moves bytes and timers.
+//
+// Thread-safety: every public member takes mutex_, so the test thread may
+// inject faults and read logs while the network thread handles requests.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kwire/compression/decompressor.hpp"
+#include "kwire/mock/cluster.hpp"
+#include "kwire/protocol/header.hpp"
+#include "kwire/protocol/message.hpp"
+#include "kwire/protocol/writer.hpp"
+#include "kwire/protocol/types.hpp"
+
+namespace kwire::mock::detail {
+
+/// Kafka keeps the metadata of the last 5 batches per producer and partition
+/// (ProducerStateEntry.NUM_BATCHES_TO_RETAIN), which is why idempotent
+/// producers allow at most 5 requests in flight (KAFKA-5494).
+inline constexpr std::size_t kRetainedBatches = 5;
+
+struct BatchMeta {
+  std::int32_t first_seq = 0;
+  std::int32_t last_seq = 0;
+  std::int64_t first_offset = 0;
+  std::int64_t last_offset = 0;
+};
+
+struct ProducerEntry {
+  std::int16_t epoch = -1;
+  std::deque<BatchMeta> batches;  ///< oldest first, at most kRetainedBatches
+};
+
+struct PartitionState {
+  std::int32_t leader = -1;
+  std::int32_t leader_epoch = 0;
+  std::vector<std::int32_t> replicas;
+  std::vector<StoredRecord> log;
+  std::int64_t next_offset = 0;
+  std::size_t batches = 0;
+  std::unordered_map<std::int64_t, ProducerEntry> producers;
+};
+
+struct TopicState {
+  std::string name;
+  protocol::Uuid id;
+  std::vector<PartitionState> partitions;
+};
+
+struct BrokerInfo {
+  std::int32_t id = 0;
+  std::uint16_t port = 0;
+};
+
+struct FailRule {
+  ApiKey api;
+  kwire::errc error;
+  int remaining;
+  std::optional<std::string> topic;
+  std::optional<std::int32_t> partition;
+
+  bool matches(const std::string& t, std::int32_t p) const {
+    return (!topic || *topic == t) && (!partition || *partition == p);
+  }
+};
+
+struct CountRule {
+  ApiKey api;
+  int remaining;
+};
+
+struct DelayRule {
+  ApiKey api;
+  std::chrono::milliseconds by;
+  int remaining;
+  DelayMode mode;
+};
+
+/// What to do with a request before handling it.
+struct Admission {
+  bool close = false;                   ///< drop the connection, request unhandled
+  std::chrono::milliseconds delay{0};  ///< hold the request this long first
+};
+
+/// What to do after handling a request.
+struct Outcome {
+  enum class Action { respond, none, close };
+  Action action = Action::close;
+  std::vector<std::uint8_t> frame;     ///< the whole response frame, size prefix included
+  std::chrono::milliseconds delay{0};  ///< hold the response this long first
+};
+
+class ClusterState {
+ public:
+  explicit ClusterState(ClusterConfig config);
+
+  /// Called once the listeners are bound, before any request arrives.
+  void set_brokers(std::vector<BrokerInfo> brokers);
+
+  // Network thread. `frame` is one request without its size prefix.
+  Admission admit(std::int32_t broker_id, std::span<const std::uint8_t> frame);
+  Outcome handle(std::int32_t broker_id, std::span<const std::uint8_t> frame);
+  void note_connection(std::int32_t broker_id);
+  std::size_t max_frame_bytes() const { return config_.max_frame_bytes; }
+
+  // Test threads (through MockCluster).
+  std::string bootstrap_servers() const;
+  std::vector<std::int32_t> broker_ids() const;
+  std::uint16_t port(std::int32_t broker_id) const;
+  void create_topic(const std::string& topic, std::int32_t partitions);
+  std::map<std::string, std::int32_t> topics() const;
+  std::int32_t leader(const std::string& topic, std::int32_t partition) const;
+  std::vector<StoredRecord> records(const std::string& topic, std::int32_t partition) const;
+  std::size_t record_count(const std::string& topic, std::int32_t partition) const;
+  std::size_t record_count() const;
+  std::size_t batch_count(const std::string& topic, std::int32_t partition) const;
+  std::int64_t log_end_offset(const std::string& topic, std::int32_t partition) const;
+  bool wait_for_records(const std::string& topic, std::int32_t partition, std::size_t count,
+                        std::chrono::milliseconds timeout) const;
+  void fail_next(FailRule rule);
+  void drop_connection_before(ApiKey api, int count);
+  void drop_connection_after(ApiKey api, int count);
+  void delay(ApiKey api, std::chrono::milliseconds by, int count, DelayMode mode);
+  void clear_faults();
+  void move_leader(const std::string& topic, std::int32_t partition, std::int32_t new_broker);
+  void forget_producer(std::int64_t producer_id);
+  void set_blackhole(bool on);
+  void set_api_versions(std::vector<ApiRange> ranges);
+  std::size_t request_count(ApiKey api) const;
+  std::size_t request_count(ApiKey api, std::int32_t broker_id) const;
+  bool wait_for_requests(ApiKey api, std::size_t count, std::chrono::milliseconds timeout) const;
+  std::vector<RequestLogEntry> request_log() const;
+  std::size_t accepted_connections(std::int32_t broker_id) const;
+
+ private:
+  // All private members expect mutex_ held.
+  using Lock = std::unique_lock<std::mutex>;
+
+  TopicState* find_topic(const std::string& name);
+  const TopicState* find_topic(const std::string& name) const;
+  TopicState* find_topic(const protocol::Uuid& id);
+  PartitionState* find_partition(const std::string& topic, std::int32_t partition);
+  const PartitionState* find_partition(const std::string& topic, std::int32_t partition) const;
+  TopicState& add_topic(const std::string& name, std::int32_t partitions);
+  const ApiRange* advertised(ApiKey api) const;
+  const BrokerInfo* broker(std::int32_t id) const;
+
+  /// Consumes one count of the first rule for `api` passing `pred`.
+  template <class Rule, class Pred>
+  static std::optional<Rule> take_rule(std::vector<Rule>& rules, ApiKey api, Pred&& pred);
+  template <class Rule>
+  static std::optional<Rule> take_rule(std::vector<Rule>& rules, ApiKey api) {
+    return take_rule(rules, api, [](const Rule&) { return true; });
+  }
+  /// The first fail rule for `api` that names no target, or one of `targets`
+  /// (topic, partition) pairs; consumes one count. nullopt if none.
+  std::optional<FailRule> take_fail_rule(ApiKey api,
+                                         const std::vector<std::pair<std::string, std::int32_t>>& targets);
+
+  // Handlers (one file each). `body` follows the request header.
+  Outcome handle_api_versions(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  Outcome handle_metadata(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  Outcome handle_init_producer_id(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  Outcome handle_produce(std::int32_t broker_id, const protocol::RequestHeader& header,
+                         std::span<const std::uint8_t> body);
+
+  struct AppendResult {
+    kwire::errc error = kwire::errc::none;
+    std::int64_t base_offset = -1;
+  };
+  /// Validates the `records` field of one Produce partition as Kafka's
+  /// LogValidator and ProducerAppendInfo do, then appends it.
+  AppendResult append(PartitionState& partition, std::optional<std::span<const std::uint8_t>> records,
+                      std::int16_t produce_version);
+  std::int64_t allocate_producer_id() { return next_producer_id_++; }
+
+  ClusterConfig config_;
+  std::vector<BrokerInfo> brokers_;
+  std::map<std::string, TopicState> topics_;
+  std::size_t topic_counter_ = 0;  ///< rotates leader assignment between topics
+
+  std::vector<FailRule> fail_rules_;
+  std::vector<CountRule> drop_before_rules_;
+  std::vector<CountRule> drop_after_rules_;
+  std::vector<DelayRule> delay_rules_;
+
+  std::map<std::pair<std::int16_t, std::int32_t>, std::size_t> request_counts_;  ///< (api, broker)
+  std::map<std::int32_t, std::size_t> connections_;
+  std::deque<RequestLogEntry> request_log_;
+
+  std::int64_t next_producer_id_;
+  struct TransactionalProducer {
+    std::int64_t producer_id = -1;
+    std::int16_t epoch = -1;
+  };
+  std::map<std::string, TransactionalProducer> transactional_;
+  std::unordered_map<std::int64_t, std::int16_t> idempotent_epochs_;  ///< for idempotent_epoch_bump
+
+  compression::Decompressor decompressor_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;  ///< notified on appends and requests
+};
+
+/// Kafka's sequence arithmetic: base + delta, wrapping from INT32_MAX to 0
+/// (DefaultRecordBatch.incrementSequence).
+std::int32_t increment_sequence(std::int32_t sequence, std::int32_t increment) noexcept;
+
+/// Builds a whole response frame (size prefix, response header in the
+/// version the request's API/version calls for, body at `body_version`).
+/// Empty if the body cannot be encoded at that version.
+template <protocol::KafkaMessage M>
+std::vector<std::uint8_t> response_frame(const protocol::RequestHeader& request, std::int16_t body_version,
+                                         const M& body) {
+  std::vector<std::uint8_t> out;
+  protocol::Writer writer(out);
+  const std::size_t size_at = writer.reserve_int32();
+  protocol::ResponseHeader header;
+  header.correlation_id = request.correlation_id;
+  header.encode(writer, protocol::response_header_version(request.api_key, request.api_version));
+  if (protocol::encode_message(body, body_version, out)) return {};
+  writer.patch_int32(size_at, static_cast<std::int32_t>(out.size() - 4));
+  return out;
+}
+
+}  // namespace kwire::mock::detail
