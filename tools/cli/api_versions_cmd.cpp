@@ -18,7 +18,7 @@ int run_api_versions(int argc, char** argv) {
   CommonOptions options = parse_options(argc, argv, "", values);
   if (!options.positional.empty()) throw UsageError("api-versions takes no arguments");
 
-  BrokerSession session(client_config(options));
+  auto session = make_client(client_config(options));
   if (auto ec = session.connect()) {
     std::fprintf(stderr, "kwire api-versions: cannot reach a broker in %s: %s\n", options.bootstrap.c_str(),
                  ec.message().c_str());

@@ -115,7 +115,7 @@ int run_metadata(int argc, char** argv) {
   }
   request.allow_auto_topic_creation = false;  // looking must not create topics
 
-  BrokerSession session(client_config(options));
+  auto session = make_client(client_config(options));
   if (auto ec = session.connect()) {
     std::fprintf(stderr, "kwire metadata: cannot reach a broker in %s: %s\n", options.bootstrap.c_str(),
                  ec.message().c_str());
