@@ -12,8 +12,10 @@
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/header.hpp"
 #include "kwire/protocol/message.hpp"
+#include "codec_checks.hpp"
 
 using namespace kwire::protocol;
+using namespace kwire::protocol::testing;
 using kwire::client_errc;
 using kwire::errc;
 
@@ -31,36 +33,6 @@ struct Bytes {
     return *this;
   }
 };
-
-template <class M>
-std::vector<std::uint8_t> encode(const M& m, std::int16_t version) {
-  std::vector<std::uint8_t> out;
-  REQUIRE_FALSE(encode_message(m, version, out));
-  return out;
-}
-
-/// decode(encode(m)) == m, and re-encoding gives the same bytes.
-template <class M>
-void check_round_trip(const M& m, std::int16_t version) {
-  CAPTURE(version);
-  auto bytes = encode(m, version);
-  M back;
-  REQUIRE_FALSE(decode_message(bytes, version, back));
-  CHECK(back == m);
-  CHECK(encode(back, version) == bytes);
-}
-
-/// Every strict prefix of a valid encoding must fail cleanly.
-template <class M>
-void check_every_truncation_fails(const std::vector<std::uint8_t>& bytes, std::int16_t version) {
-  for (std::size_t n = 0; n < bytes.size(); ++n) {
-    CAPTURE(n);
-    M m;
-    std::error_code ec = decode_message(std::span(bytes.data(), n), version, m);
-    CHECK(ec);
-    CHECK((ec == client_errc::truncated || ec == client_errc::length_exceeds_input || ec == client_errc::malformed));
-  }
-}
 
 ApiVersionsResponse sample_response(std::int16_t version) {
   ApiVersionsResponse r;

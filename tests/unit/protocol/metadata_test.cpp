@@ -12,8 +12,10 @@
 
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
+#include "codec_checks.hpp"
 
 using namespace kwire::protocol;
+using namespace kwire::protocol::testing;
 using kwire::client_errc;
 using kwire::errc;
 using RequestTopics = std::vector<MetadataRequest::Topic>;
@@ -41,34 +43,6 @@ Uuid uuid_from(std::uint8_t first) {
   Uuid id;
   for (std::size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = static_cast<std::uint8_t>(first + i);
   return id;
-}
-
-template <class M>
-std::vector<std::uint8_t> encode(const M& m, std::int16_t version) {
-  std::vector<std::uint8_t> out;
-  REQUIRE_FALSE(encode_message(m, version, out));
-  return out;
-}
-
-template <class M>
-void check_round_trip(const M& m, std::int16_t version) {
-  CAPTURE(version);
-  auto bytes = encode(m, version);
-  M back;
-  REQUIRE_FALSE(decode_message(bytes, version, back));
-  CHECK(back == m);
-  CHECK(encode(back, version) == bytes);
-}
-
-template <class M>
-void check_every_truncation_fails(const std::vector<std::uint8_t>& bytes, std::int16_t version) {
-  for (std::size_t n = 0; n < bytes.size(); ++n) {
-    CAPTURE(n);
-    M m;
-    std::error_code ec = decode_message(std::span(bytes.data(), n), version, m);
-    CHECK(ec);
-    CHECK((ec == client_errc::truncated || ec == client_errc::length_exceeds_input || ec == client_errc::malformed));
-  }
 }
 
 /// A request using every field the version has.
