@@ -4,5 +4,6 @@ namespace kwire::cli {
 
 int run_api_versions(int argc, char** argv);
 int run_metadata(int argc, char** argv);
+int run_produce(int argc, char** argv);
 
 }  // namespace kwire::cli

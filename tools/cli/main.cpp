@@ -17,6 +17,13 @@ constexpr const char* kUsage = R"(usage: kwire <command> [options]
 commands:
   api-versions -b host:port            the broker's API version ranges and the version kwire picks
   metadata -b host:port [topic ...]    brokers, topics, partitions, leaders, replicas and ISR
+  produce -b host:port -t topic [file ...]
+                                       each line of the files (stdin by default) as one record;
+                                       reports delivered/failed counts, exits 1 if any record failed
+      -p partition          explicit partition (default: the partitioner's choice)
+      -k separator          split each line at the first separator: key before, value after
+      -H name=value         a header on every record (repeatable)
+      -z codec              compression.type: none, gzip, snappy, lz4, zstd
 
 common options:
   -b host:port[,host:port]   bootstrap brokers (default: $KWIRE_BOOTSTRAP)
@@ -35,6 +42,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "api-versions") return kwire::cli::run_api_versions(argc - 2, argv + 2);
     if (command == "metadata") return kwire::cli::run_metadata(argc - 2, argv + 2);
+    if (command == "produce") return kwire::cli::run_produce(argc - 2, argv + 2);
     std::fprintf(stderr, "kwire: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
   } catch (const kwire::cli::UsageError& e) {

@@ -1,0 +1,211 @@
+#pragma once
+// ClusterMetadata: what the producer knows about the cluster — brokers, the
+// topics it produces to, their partitions, leaders and topic ids — and the
+// bookkeeping that decides when to ask again. Kafka's Java client splits this
+// between Metadata, MetadataCache and the producer's ProducerMetadata; here it
+// is one sans-I/O class: it takes MetadataResponses and `now_ms`, and answers
+// questions ("leader of t/3?", "is a refresh due?") without touching a socket.
+//
+// Thread: the network (sender) thread only; no locks. The producer publishes
+// what application threads need (partition counts) separately.
+//
+// Refresh rules (Java's Metadata.timeToNextUpdate, KIP-580):
+//  * A refresh is due when one was requested (request_update()) or the data
+//    is older than metadata.max.age.ms.
+//  * Never more often than the refresh backoff after the previous attempt:
+//    retry.backoff.ms, doubled per consecutive failed attempt up to
+//    retry.backoff.max.ms, ±20% jitter. So a partition that stays leaderless
+//    (every produce attempt asks for a refresh) costs at most one Metadata
+//    request per backoff, not a storm.
+//  * A topic seen for the first time bypasses the backoff once (Java's
+//    requestUpdateForNewTopics): send() is blocked waiting for it.
+//  * One Metadata request in flight at a time.
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kwire/producer/config.hpp"
+#include "kwire/producer/topic_partition.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+#include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/types.hpp"
+
+namespace kwire::producer {
+
+/// Where a broker listens. Bootstrap servers get node ids -1, -2, … (as in
+/// Java's producer) until the first Metadata response names the real ones.
+struct BrokerEndpoint {
+  std::int32_t node_id = -1;
+  std::string host;
+  std::uint16_t port = 0;
+  std::optional<std::string> rack;
+
+  std::string address() const;  ///< "host:port" ("[::1]:9092" for IPv6)
+  friend bool operator==(const BrokerEndpoint&, const BrokerEndpoint&) = default;
+};
+
+struct PartitionInfo {
+  std::int32_t leader = -1;        ///< -1: no leader (partition unavailable)
+  std::int32_t leader_epoch = -1;  ///< KIP-320; -1 unknown
+  kwire::errc error = kwire::errc::none;
+  friend bool operator==(const PartitionInfo&, const PartitionInfo&) = default;
+};
+
+struct TopicInfo {
+  std::string name;
+  protocol::Uuid topic_id;  ///< zero until Metadata v10+ names it (KIP-516)
+  /// The topic-level error of the last response (none when the topic was
+  /// found). UNKNOWN_TOPIC_OR_PARTITION / LEADER_NOT_AVAILABLE while the
+  /// broker auto-creates it; TOPIC_AUTHORIZATION_FAILED etc. are final.
+  kwire::errc error = kwire::errc::none;
+  /// Indexed by partition id; size() is the partition count (0 = unknown).
+  std::vector<PartitionInfo> partitions;
+  /// Partitions with a leader, ascending (the sticky partitioner's choices).
+  std::vector<std::int32_t> available;
+
+  std::int32_t partition_count() const noexcept { return static_cast<std::int32_t>(partitions.size()); }
+  friend bool operator==(const TopicInfo&, const TopicInfo&) = default;
+};
+
+/// What one update changed, so the caller can react (republish, wake waiters).
+struct MetadataUpdateResult {
+  bool brokers_changed = false;
+  bool topics_changed = false;  ///< partitions, leaders, errors or ids of a wanted topic
+  /// KIP-1102: the broker said REBOOTSTRAP_REQUIRED; brokers were forgotten.
+  bool rebootstrap = false;
+};
+
+class ClusterMetadata {
+ public:
+  struct Options {
+    std::int64_t refresh_backoff_ms = 100;       ///< retry.backoff.ms
+    std::int64_t refresh_backoff_max_ms = 1000;  ///< retry.backoff.max.ms
+    std::int64_t max_age_ms = 300000;            ///< metadata.max.age.ms
+    std::int64_t max_idle_ms = 300000;           ///< metadata.max.idle.ms
+    std::uint64_t jitter_seed = 0;               ///< 0: random
+    static Options from(const ProducerConfig& config);
+  };
+
+  ClusterMetadata(Options options, std::vector<BrokerAddress> bootstrap);
+
+  // --- Brokers --------------------------------------------------------------
+
+  /// Brokers from the last response (empty before the first one).
+  const std::map<std::int32_t, BrokerEndpoint>& brokers() const noexcept { return brokers_; }
+  /// The bootstrap servers, with ids -1, -2, …
+  std::span<const BrokerEndpoint> bootstrap() const noexcept { return bootstrap_; }
+  /// A known broker or a bootstrap node; nullptr if neither.
+  const BrokerEndpoint* endpoint(std::int32_t node_id) const;
+  /// True once a Metadata response was applied.
+  bool has_cluster() const noexcept { return last_success_ms_.has_value(); }
+
+  // --- Topics -----------------------------------------------------------------
+
+  /// Starts tracking `topic` (idempotent). A new topic asks for an immediate
+  /// refresh, past the backoff. Returns true if it was new.
+  bool add_topic(std::string_view topic, std::int64_t now_ms);
+  /// Marks `topic` as produced to at `now_ms` (metadata.max.idle.ms).
+  void touch_topic(std::string_view topic, std::int64_t now_ms);
+  /// Forgets topics not touched for metadata.max.idle.ms (Java's
+  /// ProducerMetadata retainTopic). Returns how many were dropped.
+  std::size_t expire_idle_topics(std::int64_t now_ms);
+  bool wants(std::string_view topic) const { return topics_.find(topic) != topics_.end(); }
+  /// The tracked topics, in name order.
+  std::vector<std::string> wanted_topics() const;
+
+  /// nullptr when `topic` is not tracked.
+  const TopicInfo* topic(std::string_view topic) const;
+  /// The leader's node id; nullopt when the partition or its leader is unknown.
+  std::optional<std::int32_t> leader_of(const TopicPartition& tp) const;
+  std::optional<std::int32_t> leader_of(std::string_view topic, std::int32_t partition) const;
+  /// 0 when unknown.
+  std::int32_t partition_count(std::string_view topic) const;
+  /// Partitions with a leader; empty when unknown.
+  std::span<const std::int32_t> available_partitions(std::string_view topic) const;
+  /// Every known partition of a tracked topic led by `node_id` (what the
+  /// sender drains for that node).
+  std::span<const TopicPartition> partitions_led_by(std::int32_t node_id) const;
+  /// Zero when unknown.
+  protocol::Uuid topic_id(std::string_view topic) const;
+  /// The topic name for a topic id (Produce v13 responses); nullptr if none.
+  const std::string* topic_name(const protocol::Uuid& id) const;
+
+  // --- Updates --------------------------------------------------------------
+
+  /// Applies a response: replaces the broker list, and for every tracked
+  /// topic it names, its id, error and partitions. A partition whose leader
+  /// epoch is older than the one we have is kept as is (the answering broker
+  /// lags behind, KIP-320). Topics with a retriable error (still being
+  /// auto-created, leader elections) ask for another refresh.
+  MetadataUpdateResult update(const protocol::MetadataResponse& response, std::int64_t now_ms);
+
+  /// KIP-951: a Produce response named `leader_id` (epoch `leader_epoch`) as
+  /// the new leader of `tp`. Applied only if the epoch is newer than ours.
+  /// `endpoint` (from the response's NodeEndpoints) adds or updates the
+  /// broker. Returns true if the leader changed.
+  bool update_leader(const TopicPartition& tp, std::int32_t leader_id, std::int32_t leader_epoch,
+                     const BrokerEndpoint* endpoint = nullptr);
+
+  // --- Refresh bookkeeping ------------------------------------------------------
+
+  /// Asks for a refresh, honouring the backoff floor.
+  void request_update() noexcept { update_requested_ = true; }
+  bool update_requested() const noexcept { return update_requested_; }
+  /// Time until a refresh is due and allowed: 0 = now; kNever when nothing
+  /// is due (a max-age refresh is always eventually due once we have data).
+  std::int64_t time_to_next_update(std::int64_t now_ms) const noexcept;
+  bool update_due(std::int64_t now_ms) const noexcept {
+    return !request_in_flight_ && time_to_next_update(now_ms) == 0;
+  }
+  /// The request to send: the tracked topics by name (an empty list asks
+  /// for brokers only), with allow_auto_topic_creation=true as Java's
+  /// producer sends (auto-creation is the broker's decision).
+  protocol::MetadataRequest build_request() const;
+  /// Bookkeeping around the request: one in flight at a time.
+  void on_request_sent(std::int64_t now_ms) noexcept;
+  /// The request failed (disconnect, timeout, undecodable): the next one
+  /// waits for the (exponentially growing) backoff.
+  void on_request_failed(std::int64_t now_ms) noexcept;
+  bool request_in_flight() const noexcept { return request_in_flight_; }
+  /// When the last response was applied; nullopt before the first.
+  std::optional<std::int64_t> last_success_ms() const noexcept { return last_success_ms_; }
+  /// The backoff that applies after `failures` consecutive failures
+  /// (without jitter); exposed for tests.
+  std::int64_t backoff_ms(std::int32_t failures) const noexcept;
+
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+ private:
+  struct TopicEntry {
+    TopicInfo info;
+    std::int64_t last_used_ms = 0;
+  };
+
+  void rebuild_leader_index();
+  /// `backoff` times a random factor in [0.8, 1.2), capped at the maximum.
+  std::int64_t jittered(std::int64_t backoff);
+  static void recompute_available(TopicInfo& info);
+
+  Options options_;
+  std::vector<BrokerEndpoint> bootstrap_;
+  std::map<std::int32_t, BrokerEndpoint> brokers_;
+  std::map<std::string, TopicEntry, std::less<>> topics_;
+  std::map<std::int32_t, std::vector<TopicPartition>> led_by_;
+
+  bool update_requested_ = true;  ///< the first refresh happens at once
+  bool bypass_backoff_ = true;
+  bool request_in_flight_ = false;
+  std::int32_t failed_attempts_ = 0;
+  std::int64_t last_attempt_ms_ = 0;
+  std::optional<std::int64_t> last_success_ms_;
+  std::int64_t current_backoff_ms_ = 0;  ///< jittered, drawn when an attempt ends
+  std::mt19937_64 rng_;
+};
+
+}  // namespace kwire::producer

@@ -1,0 +1,156 @@
+#pragma once
+// kwire::Producer — send records to Kafka, get one delivery report per record.
+//
+//   kwire::Producer producer({{"bootstrap.servers", "localhost:9092"}, {"acks", "all"}});
+//   if (auto ec = producer.wait_for_cluster(std::chrono::seconds(10)))   // optional fail-fast
+//     throw std::system_error(ec);
+//   producer.send(kwire::producer::RecordView("orders", "customer-7", payload),
+//                 [](const kwire::producer::DeliveryReport& r) {
+//                   if (!r.ok()) std::fprintf(stderr, "lost: %s\n", r.error.message().c_str());
+//                 });
+//   std::future<kwire::producer::RecordMetadata> f = producer.send(record);  // or a future
+//   producer.flush(std::chrono::seconds(30));
+//   // the destructor closes: it waits up to delivery.timeout.ms for what is left
+//
+// The path of a record (ARCHITECTURE.md): send() picks a partition (Java's
+// murmur2 for keys, sticky for null keys; partition counts come from
+// metadata fetched on first use of a topic), appends the record in wire form
+// to that partition's open batch in the RecordAccumulator, and returns. The
+// network thread (Sender) sends batches when they are full or linger.ms has
+// passed, one connection per broker, retries what can be retried, and runs
+// each record's callback with its offset or its error.
+//
+// Threads:
+//  * send(), flush(), close() and wait_for_cluster() may be called from any
+//    number of threads concurrently.
+//  * Delivery callbacks run on the network thread, in order per partition
+//    for one batch; they must not block (no flush()/close() inside them: the
+//    network thread would wait for itself). Callbacks for records refused
+//    by send() itself (see below) run on the calling thread, before send()
+//    returns — as the Java client does.
+//  * The network thread is either an internal thread the producer owns, or
+//    your own asio::io_context (see the constructors). With your own, run it
+//    on exactly one thread; every flush()/close()/wait_for_cluster()/
+//    destructor needs it running (they post work to it and wait), or else
+//    stopped (then close fails what is left at once).
+//  * Called ON the network thread (from a delivery callback, or from another
+//    handler on your io_context) nothing can wait for the network: flush()
+//    only reports whether everything is done already, close() fails what is
+//    left at once, wait_for_cluster() returns
+//    std::errc::operation_would_block, and send() does not wait for a
+//    topic's first metadata (the record fails with unknown_topic). send()
+//    still blocks while buffer.memory is exhausted (up to max.block.ms, and
+//    nothing frees memory meanwhile): avoid sending from callbacks when the
+//    producer may be full. Never destroy the producer from its own callback.
+//
+// Errors — every record gets exactly one report (callback or future):
+//  * refused by send(): client_errc::shutting_down (after close),
+//    fatal_producer_state, unknown_topic (the topic is not in metadata after
+//    max.block.ms — Java's "Topic not present in metadata after
+//    max.block.ms"), errc::unknown_topic_or_partition (an explicit or
+//    user-chosen partition the topic does not have after max.block.ms),
+//    record_too_large (> max.request.size or buffer.memory), queue_full
+//    (buffer.memory exhausted for max.block.ms), or the topic's own error
+//    from metadata (e.g. errc::topic_authorization_failed, invalid_topic_exception).
+//  * after sending: the broker's error (kwire::errc) once retries are
+//    exhausted or for non-retriable errors; client_errc::timed_out when
+//    delivery.timeout.ms passed; shutting_down for records close() could not
+//    deliver in time.
+//  The public API throws only for programmer errors and invalid
+//  configuration (kwire::ConfigError from the constructors).
+//
+// Delivery semantics (this release): `acks` and `retries` apply as
+// configured. `enable.idempotence` is accepted — and, as in Java 3.x+,
+// resolved to true by default when acks=all — but the idempotent producer is
+// NOT implemented yet: batches carry producer id -1 and no sequence numbers,
+// so a retry after a timeout or disconnect may write a record twice, and
+// with max.in.flight.requests.per.connection > 1 a retried batch may land
+// after a later batch of the same partition (as in Java without
+// idempotence). Set max.in.flight.requests.per.connection=1 for strict
+// per-partition order. The ProducerStateManager seam (producer_state.hpp)
+// is where idempotence plugs in.
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "kwire/producer/config.hpp"
+#include "kwire/producer/log.hpp"
+#include "kwire/producer/producer_batch.hpp"
+#include "kwire/producer/record.hpp"
+
+namespace asio {
+class io_context;
+}  // namespace asio
+
+namespace kwire {
+
+class Producer {
+ public:
+  using RecordView = producer::RecordView;
+  using ProducerRecord = producer::ProducerRecord;
+  using RecordMetadata = producer::RecordMetadata;
+  using DeliveryReport = producer::DeliveryReport;
+  using DeliveryCallback = producer::DeliveryCallback;
+
+  /// With an internal network thread. `config` is validated (a copy);
+  /// throws ConfigError. `log` receives diagnostics; empty: warnings and
+  /// errors to stderr (everything when `debug` is set).
+  explicit Producer(producer::ProducerConfig config, producer::LogHandler log = {});
+  /// From Kafka property names (ProducerConfig::from_properties).
+  explicit Producer(const std::map<std::string, std::string>& properties, producer::LogHandler log = {});
+  /// On the caller's io_context, which the caller runs (on one thread) for
+  /// as long as the producer lives. See "Threads" above.
+  Producer(producer::ProducerConfig config, asio::io_context& io, producer::LogHandler log = {});
+  Producer(const std::map<std::string, std::string>& properties, asio::io_context& io,
+           producer::LogHandler log = {});
+
+  /// close(delivery.timeout.ms) unless already closed.
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  /// Queues one record; `callback` receives its report (see "Errors"). The
+  /// record's memory need only be valid during the call (it is copied, in
+  /// wire form, into its batch). May block up to max.block.ms: for the
+  /// topic's first metadata, and for buffer memory.
+  void send(const RecordView& record, DeliveryCallback callback);
+  void send(const ProducerRecord& record, DeliveryCallback callback);
+  /// As above; the future holds the metadata, or throws std::system_error
+  /// with the record's error.
+  std::future<RecordMetadata> send(const RecordView& record);
+  std::future<RecordMetadata> send(const ProducerRecord& record);
+
+  /// Makes every queued record sendable now (ignoring linger.ms) and waits
+  /// until every record sent before the call has its report, or `timeout`.
+  /// True when all of them completed (delivered or failed — the callbacks
+  /// say which); false on timeout.
+  bool flush(std::chrono::milliseconds timeout);
+
+  /// Refuses new records, sends what is queued and waits up to `timeout`
+  /// for their reports; then fails whatever is left with
+  /// client_errc::shutting_down, closes the connections and stops the
+  /// network thread (if internal). True if nothing had to be failed that
+  /// way. Idempotent; later calls return true.
+  bool close(std::chrono::milliseconds timeout);
+
+  /// Fail fast at start-up: connects to the cluster and fetches metadata.
+  /// Returns {} when a broker answered; client_errc::no_broker_reachable
+  /// when every bootstrap server refused or timed out, or none answered
+  /// within `timeout`; client_errc::authentication_failed when a broker
+  /// refused our credentials. `detail`, when given, receives the addresses
+  /// tried and why each failed.
+  std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail = nullptr);
+
+  /// The validated configuration in effect.
+  const producer::ProducerConfig& config() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace kwire

@@ -1,0 +1,213 @@
+#pragma once
+// Sender: the network thread's half of the producer. It drains ready batches
+// from the RecordAccumulator per leader broker, seals them (compression,
+// producer state from the ProducerStateManager seam), sends Produce
+// requests, and turns each partition's answer into a delivery report, a
+// retry, a split or a failure through ONE classification
+// (classify_produce_error, STYLE lesson 6). It also keeps ClusterMetadata
+// fresh and one connection per broker. Cut as Kafka's Java
+// producer/internals/Sender (run_once) + the parts of NetworkClient it needs.
+//
+// Sans-I/O as far as practical: all network access goes through the
+// Transport interface and time through `now_ms` / an injected clock; there
+// is no timer inside. The driver (the Producer's network loop, or a test)
+// calls run_once(now), which returns when it wants to run again, and calls
+// it soon after `wake` is signalled by an event (a response, a connection
+// result, a send() that created a batch).
+//
+// Per round, run_once(now):
+//   1. fails batches past delivery.timeout.ms (accumulator.expire);
+//   2. asks the accumulator which leaders have sendable batches; partitions
+//      with no known leader request a metadata refresh;
+//   3. for each such leader: makes sure a connection exists (connect with
+//      socket.connection.setup.timeout.ms, exponential reconnect backoff),
+//      skips it while the broker throttles us (KIP-219), and while fewer than
+//      max.in.flight.requests.per.connection requests are in flight drains
+//      batches (at most one per partition, up to max.request.size), seals
+//      them and sends one Produce request (acks=0: no response expected,
+//      batches complete once written, offset -1);
+//   4. sends a Metadata request when one is due (ClusterMetadata's rules) on
+//      the least loaded ready connection, else connects to a known broker,
+//      else to a bootstrap server;
+//   5. closes idle connections (connections.max.idle.ms; bootstrap
+//      connections once real brokers are known).
+//
+// Ordering: batches of one partition leave in order, at most one per
+// request. With max.in.flight.requests.per.connection = 1 a partition is
+// muted while its batch is in flight, so a retry cannot overtake anything:
+// strict per-partition order. With more in flight and no idempotence, a
+// failed-then-retried batch can land after a later one — exactly as in
+// Kafka's Java producer; the idempotent producer (next issue) restores order.
+//
+// Thread: everything here runs on the network thread, except that the
+// accumulator it drains is fed by application threads (it has its own locks).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "kwire/compression/compressor.hpp"
+#include "kwire/compression/decompressor.hpp"
+#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/producer/config.hpp"
+#include "kwire/producer/log.hpp"
+#include "kwire/producer/produce_outcome.hpp"
+#include "kwire/producer/producer_state.hpp"
+#include "kwire/producer/record_accumulator.hpp"
+#include "kwire/producer/transport.hpp"
+
+namespace kwire::producer {
+
+struct SenderHooks {
+  /// The current time in ms on the accumulator's clock; used by event
+  /// handlers (run_once gets `now` as an argument). Required.
+  std::function<std::int64_t()> clock;
+  /// An event made progress possible: call run_once() soon. The producer
+  /// coalesces these into one posted call. May be empty (tests poll).
+  std::function<void()> wake;
+  /// A Metadata response was applied (e.g. to republish partition counts to
+  /// application threads blocked in send()).
+  std::function<void(const ClusterMetadata&, const MetadataUpdateResult&)> on_metadata;
+  LogHandler log;
+};
+
+class Sender {
+ public:
+  /// `config` must be validated. The references must outlive the sender.
+  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata, Transport& transport,
+         ProducerStateManager& state, SenderHooks hooks);
+  ~Sender();
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  /// One round of decisions (see the top of this file). Returns the
+  /// absolute time (same clock as `now_ms`) at which it needs to run again
+  /// even if no event arrives — a linger or backoff running out, a metadata
+  /// refresh, a reconnect, an idle connection to close — or kNoDeadline.
+  std::int64_t run_once(std::int64_t now_ms);
+
+  /// Starts tracking `topic`'s metadata (a send() is waiting for it).
+  void add_topic(std::string_view topic, std::int64_t now_ms);
+
+  /// Fail-fast check. `done(error, detail)` runs once: with no error when a
+  /// Metadata response arrives; with client_errc::no_broker_reachable as
+  /// soon as every bootstrap server (and every broker known from metadata)
+  /// failed a connection attempt after the call — `detail` then lists each
+  /// "address: reason"; with client_errc::authentication_failed at once when
+  /// a broker refuses our TLS/SASL credentials; with shutting_down if the
+  /// sender shuts down first.
+  using ClusterCheckHandler = std::function<void(std::error_code, const std::string& detail)>;
+  void check_cluster(ClusterCheckHandler done);
+
+  /// Fails every queued and in-flight batch with `reason` (each record gets
+  /// its report), closes every connection and turns run_once() into a
+  /// no-op. Returns how many batches were failed. Idempotent.
+  std::size_t shutdown(std::error_code reason);
+  bool is_shut_down() const noexcept { return shut_down_; }
+
+  // --- Introspection (tests, statistics) ------------------------------------
+  std::size_t in_flight_requests() const noexcept { return in_flight_.size(); }
+  std::size_t in_flight_requests(std::int32_t node) const;
+  bool is_connected(std::int32_t node) const;
+  /// Until when `node` throttles us (0 if it does not).
+  std::int64_t throttled_until(std::int32_t node) const;
+  const ClusterMetadata& metadata() const noexcept { return metadata_; }
+
+ private:
+  struct Node {
+    enum class State : std::uint8_t { disconnected, connecting, ready };
+    State state = State::disconnected;
+    std::uint64_t generation = 0;    ///< bumps on every connect; stale handlers compare it
+    std::int32_t failures = 0;       ///< consecutive failed connection attempts
+    std::int64_t next_connect_ms = 0;
+    std::int64_t throttle_until_ms = 0;
+    std::int64_t last_active_ms = 0;
+    std::int32_t produce_in_flight = 0;
+    std::int32_t metadata_in_flight = 0;
+  };
+
+  struct InFlight {
+    std::int32_t node = -1;
+    std::uint64_t generation = 0;
+    std::int16_t version = 0;
+    bool expects_response = true;
+    std::vector<BatchPtr> batches;
+    std::vector<protocol::Uuid> topic_ids;  ///< per batch, as sent (v13 answers by id)
+  };
+
+  struct ClusterCheck {
+    ClusterCheckHandler done;
+    std::vector<std::int32_t> failed_nodes;
+    std::string detail;
+  };
+
+  // Connections.
+  Node& node(std::int32_t id) { return nodes_[id]; }
+  void initiate_connect(std::int32_t id, std::int64_t now_ms);
+  void on_connect_result(std::int32_t id, std::uint64_t generation, std::error_code ec);
+  void on_connection_closed(std::int32_t id, std::uint64_t generation, std::error_code ec);
+  void close_idle_connections(std::int64_t now_ms, std::int64_t& next);
+
+  // Produce.
+  void send_produce_requests(std::int32_t id, Node& n, std::int64_t now_ms);
+  void send_produce(std::int32_t id, Node& n, std::int16_t version, std::vector<BatchPtr> batches,
+                    std::int64_t now_ms);
+  void on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body);
+  /// The one place a sent batch's fate is decided (after classification).
+  void complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
+                      std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied = false);
+  void fail_batch(BatchPtr batch, std::error_code error, ProduceAction action = ProduceAction::fail);
+  bool can_retry(const ProducerBatch& batch, std::int64_t now_ms) const;
+
+  // Metadata.
+  void maybe_update_metadata(std::int64_t now_ms, std::int64_t& next);
+  void send_metadata(std::int32_t id, Node& n, std::int64_t now_ms);
+  void on_metadata_response(std::int32_t id, std::uint64_t generation, std::int16_t version, std::error_code ec,
+                            std::span<const std::uint8_t> body);
+  std::optional<std::int32_t> least_loaded_ready_node() const;
+  bool is_current_node(std::int32_t id) const;
+
+  // Cluster checks.
+  void note_connect_failure(std::int32_t id, std::error_code ec);
+  void finish_cluster_checks(std::error_code ec);
+
+  void log(LogLevel level, const std::string& message) const;
+  bool debug_enabled() const noexcept { return debug_; }
+  void wake() const {
+    if (hooks_.wake) hooks_.wake();
+  }
+  std::int64_t reconnect_backoff_ms(std::int32_t failures);
+
+  const ProducerConfig& config_;
+  RecordAccumulator& accumulator_;
+  ClusterMetadata& metadata_;
+  Transport& transport_;
+  ProducerStateManager& state_;
+  SenderHooks hooks_;
+  bool debug_ = false;
+
+  std::map<std::int32_t, Node> nodes_;
+  std::unordered_map<std::uint64_t, InFlight> in_flight_;
+  std::uint64_t next_request_id_ = 1;
+  std::size_t metadata_candidate_ = 0;  ///< rotates the brokers tried for metadata
+  std::vector<ClusterCheck> checks_;
+  bool shut_down_ = false;
+
+  // Built once: std::function objects handed to the accumulator every round.
+  LeaderLookup leader_lookup_;
+  DrainFilter may_drain_;
+  compression::Compressor compressor_;
+  compression::Decompressor decompressor_;
+  protocol::RecordsCompressor compress_fn_;
+  protocol::RecordsDecompressor decompress_fn_;
+  std::uint64_t jitter_state_ = 0x9e3779b97f4a7c15ULL;
+};
+
+}  // namespace kwire::producer

@@ -1,0 +1,66 @@
+#pragma once
+// The network as the sender sees it: at most one connection per node id,
+// request bodies in and response bodies out. The producer's implementation
+// (AsioTransport, producer/src) puts a net::Connection behind each node;
+// unit tests put a scripted fake behind it and drive the sender with an
+// injected clock, without sockets (ARCHITECTURE "Sans-I/O cores").
+//
+// Contract, shared with net::Connection:
+//  * Everything runs on the network thread.
+//  * Handlers never run inside connect() or send() (errors found at call
+//    time are posted); they may run inside disconnect(), which fails what
+//    is pending with client_errc::shutting_down before it returns.
+//  * Each handler runs exactly once. A connection's response handlers run in
+//    send order.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "kwire/protocol/api.hpp"
+
+namespace kwire::producer {
+
+struct BrokerEndpoint;
+
+class Transport {
+ public:
+  using ReadyHandler = std::function<void(std::error_code)>;
+  /// `body` is the response after its header, valid only during the call;
+  /// empty on error and for requests without a response (acks=0).
+  using ResponseHandler = std::function<void(std::error_code, std::span<const std::uint8_t> body)>;
+  using CloseHandler = std::function<void(std::error_code)>;
+
+  virtual ~Transport() = default;
+
+  /// Opens a connection to `node` at `endpoint` (replacing a closed one):
+  /// connect, then ApiVersions negotiation, bounded by `setup_timeout`.
+  /// `on_ready(error)` once. If it succeeded, `on_close(reason)` runs once
+  /// when that connection later closes for any reason (after its pending
+  /// response handlers), disconnect() included.
+  virtual void connect(std::int32_t node, const BrokerEndpoint& endpoint, std::chrono::milliseconds setup_timeout,
+                       ReadyHandler on_ready, CloseHandler on_close) = 0;
+
+  /// The version of `api` negotiated on `node`'s open connection (highest
+  /// common version, never below kwire's floor); nullopt if not open or none.
+  virtual std::optional<std::int16_t> negotiated_version(std::int32_t node, protocol::ApiKey api) const = 0;
+
+  /// Sends a request body already encoded at `version`. With
+  /// `expect_response` false (Produce acks=0) the handler runs once the
+  /// request is written. Errors: client_errc::disconnected when `node` has no
+  /// open connection; the connection's own errors (timed_out after
+  /// request.timeout.ms, disconnected, malformed, ...) fail every request
+  /// pending on it.
+  virtual void send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+                    bool expect_response, ResponseHandler on_response) = 0;
+
+  /// Closes `node`'s connection (if any); its pending handlers get
+  /// client_errc::shutting_down before this returns.
+  virtual void disconnect(std::int32_t node) = 0;
+};
+
+}  // namespace kwire::producer

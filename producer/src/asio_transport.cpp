@@ -1,0 +1,83 @@
+#include "asio_transport.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/protocol/client_error.hpp"
+
+namespace kwire::producer {
+
+AsioTransport::AsioTransport(asio::io_context& io, net::ConnectionOptions base, std::shared_ptr<bool> alive)
+    : io_(io), base_(std::move(base)), alive_(std::move(alive)) {}
+
+AsioTransport::~AsioTransport() {
+  // Normally empty by now (the sender disconnected everything on shutdown).
+  for (auto& [node, connection] : connections_) connection->close();
+}
+
+void AsioTransport::connect(std::int32_t node, const BrokerEndpoint& endpoint, std::chrono::milliseconds setup_timeout,
+                            ReadyHandler on_ready, CloseHandler on_close) {
+  if (auto it = connections_.find(node); it != connections_.end()) {
+    std::shared_ptr<net::Connection> old = std::move(it->second);
+    connections_.erase(it);
+    old->close();
+  }
+  net::ConnectionOptions options = base_;
+  options.host = endpoint.host;
+  options.port = endpoint.port;
+  options.connect_timeout = setup_timeout;
+  std::shared_ptr<net::Connection> connection = net::Connection::create(io_, std::move(options));
+  connections_[node] = connection;
+  std::weak_ptr<net::Connection> weak = connection;
+  connection->connect([alive = alive_, weak, on_ready = std::move(on_ready),
+                       on_close = std::move(on_close)](std::error_code ec) mutable {
+    if (!*alive) return;
+    if (!ec) {
+      if (std::shared_ptr<net::Connection> c = weak.lock())
+        c->set_close_handler([alive, on_close = std::move(on_close)](std::error_code reason) {
+          if (*alive) on_close(reason);
+        });
+    }
+    on_ready(ec);
+  });
+}
+
+std::optional<std::int16_t> AsioTransport::negotiated_version(std::int32_t node, protocol::ApiKey api) const {
+  auto it = connections_.find(node);
+  if (it == connections_.end() || !it->second->is_open()) return std::nullopt;
+  return it->second->negotiated_version(api);
+}
+
+void AsioTransport::send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+                         bool expect_response, ResponseHandler on_response) {
+  auto it = connections_.find(node);
+  if (it == connections_.end()) {
+    // Never call back from inside send() (Transport contract).
+    asio::post(io_, [alive = alive_, h = std::move(on_response)] {
+      if (*alive) h(make_error_code(client_errc::disconnected), {});
+    });
+    return;
+  }
+  it->second->send_raw(api, version, std::move(body), expect_response,
+                       [alive = alive_, h = std::move(on_response)](std::error_code ec,
+                                                                    std::span<const std::uint8_t> response) {
+                         if (*alive) h(ec, response);
+                       });
+}
+
+void AsioTransport::disconnect(std::int32_t node) {
+  auto it = connections_.find(node);
+  if (it == connections_.end()) return;
+  std::shared_ptr<net::Connection> connection = std::move(it->second);
+  connections_.erase(it);
+  connection->close();
+}
+
+void AsioTransport::disconnect_all() {
+  auto connections = std::move(connections_);
+  connections_.clear();
+  for (auto& [node, connection] : connections) connection->close();
+}
+
+}  // namespace kwire::producer

@@ -1,0 +1,42 @@
+#pragma once
+// The producer's Transport: one net::Connection per node id on an Asio
+// io_context. Internal to the producer library (Asio stays out of public
+// headers).
+//
+// Every handler handed to a Connection is wrapped with the shared `alive`
+// flag: once the producer's network side has shut down (flag false, set on
+// the io thread), late callbacks — posted errors, or those a Connection runs
+// from its destructor when the io_context goes away — do nothing, so they
+// never reach a destroyed Sender.
+#include <memory>
+#include <unordered_map>
+
+#include "kwire/net/connection.hpp"
+#include "kwire/producer/transport.hpp"
+
+namespace kwire::producer {
+
+class AsioTransport final : public Transport {
+ public:
+  /// `base` supplies client id, request timeout and frame limits; host, port
+  /// and connect timeout are set per connection.
+  AsioTransport(asio::io_context& io, net::ConnectionOptions base, std::shared_ptr<bool> alive);
+  ~AsioTransport() override;
+
+  void connect(std::int32_t node, const BrokerEndpoint& endpoint, std::chrono::milliseconds setup_timeout,
+               ReadyHandler on_ready, CloseHandler on_close) override;
+  std::optional<std::int16_t> negotiated_version(std::int32_t node, protocol::ApiKey api) const override;
+  void send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+            bool expect_response, ResponseHandler on_response) override;
+  void disconnect(std::int32_t node) override;
+  /// Closes every connection (pending handlers run now).
+  void disconnect_all();
+
+ private:
+  asio::io_context& io_;
+  net::ConnectionOptions base_;
+  std::shared_ptr<bool> alive_;
+  std::unordered_map<std::int32_t, std::shared_ptr<net::Connection>> connections_;
+};
+
+}  // namespace kwire::producer

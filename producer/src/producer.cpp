@@ -1,0 +1,433 @@
+// kwire::Producer: the application-thread half (send, flush, close) and the
+// glue that runs the Sender on an Asio io_context (its own thread or the
+// caller's): a coalesced wakeup, one timer re-armed after every round, and
+// an orderly shutdown on the io thread.
+#include "kwire/producer/producer.hpp"
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "asio_transport.hpp"
+#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/producer/partitioner.hpp"
+#include "kwire/producer/producer_state.hpp"
+#include "kwire/producer/record_accumulator.hpp"
+#include "kwire/producer/security_options.hpp"
+#include "kwire/producer/sender.hpp"
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+#include "topic_registry.hpp"
+
+namespace kwire {
+
+using namespace producer;
+
+namespace {
+
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ProducerConfig validated(ProducerConfig config) {
+  config.validate();
+  return config;
+}
+
+}  // namespace
+
+struct Producer::Impl {
+  Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log_handler);
+  ~Impl();
+
+  // --- Application threads ---------------------------------------------------
+  void send(const RecordView& record, DeliveryCallback& callback);
+  bool flush(std::chrono::milliseconds timeout);
+  bool close(std::chrono::milliseconds timeout);
+  std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail);
+  /// Reports a record send() could not accept, on the calling thread.
+  static void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
+                     DeliveryCallback& callback);
+  /// Posts one poll() to the io thread unless one is pending (from any thread).
+  void wake();
+  bool on_io_thread() const { return io->get_executor().running_in_this_thread(); }
+  /// Runs `fn` on the io thread and waits for it (inline when already there,
+  /// or when the io_context is stopped and nothing else runs it).
+  template <class Fn>
+  void run_on_io(Fn fn);
+
+  // --- Network thread ----------------------------------------------------------
+  void poll();
+  void arm_timer(std::int64_t deadline_ms);
+  std::size_t shutdown_network();
+
+  const ProducerConfig config;
+  const LogHandler log;
+
+  std::unique_ptr<asio::io_context> owned_io;  // declared first: destroyed last
+  asio::io_context* io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  /// False once the network side shut down; read and written on the io
+  /// thread only. Every handler checks it before touching anything else.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+  RecordAccumulator accumulator;
+  Partitioner partitioner;
+  TopicRegistry registry;
+
+  // Network thread only.
+  ClusterMetadata metadata;
+  NonIdempotentState state;
+  std::unique_ptr<AsioTransport> transport;
+  std::unique_ptr<Sender> sender;
+  asio::steady_timer timer;
+  std::int64_t timer_deadline = kNoDeadline;
+  std::uint64_t timer_generation = 0;
+
+  std::atomic<bool> wake_pending{false};
+  std::atomic<bool> closed{false};
+  std::mutex close_mutex;
+  bool close_done = false;  ///< guarded by close_mutex
+  std::thread thread;       // declared last: joined before anything above goes
+};
+
+Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log_handler)
+    : config(validated(std::move(c))),
+      log(log_handler ? std::move(log_handler)
+                      : stderr_log_handler(config.debug.empty() ? LogLevel::warning : LogLevel::debug)),
+      owned_io(user_io ? nullptr : std::make_unique<asio::io_context>(1)),
+      io(user_io ? user_io : owned_io.get()),
+      accumulator(AccumulatorConfig::from(config)),
+      partitioner(config),
+      metadata(ClusterMetadata::Options::from(config), config.bootstrap_addresses()),
+      timer(*io) {
+  net::ConnectionOptions base;
+  base.client_id = config.client_id;
+  base.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  // TLS context and SASL settings, built once for every connection (throws
+  // ConfigError for a missing CA file, a bad key password, ...).
+  base.security = make_security_options(config);
+  base.diagnostics = [log = log](std::string_view line) { log(LogLevel::warning, line); };
+  transport = std::make_unique<AsioTransport>(*io, base, alive);
+
+  SenderHooks hooks;
+  hooks.clock = steady_now_ms;
+  hooks.wake = [this] { wake(); };
+  hooks.on_metadata = [this](const ClusterMetadata& md, const MetadataUpdateResult&) { registry.publish(md); };
+  hooks.log = log;
+  sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, state, std::move(hooks));
+
+  if (config.idempotence())
+    log(LogLevel::info,
+        "enable.idempotence is on, but the idempotent producer is not implemented yet: batches carry producer "
+        "id -1 and acks/retries apply as configured");
+
+  if (owned_io) {
+    work.emplace(asio::make_work_guard(*io));
+    thread = std::thread([this] {
+      while (true) {
+        try {
+          io->run();
+          return;
+        } catch (const std::exception& e) {
+          // Our handlers do not throw; a throwing user callback is caught
+          // by the batch. Log and keep the network thread alive regardless.
+          log(LogLevel::error, std::string("network thread: unexpected exception: ") + e.what());
+        } catch (...) {
+          log(LogLevel::error, "network thread: unexpected exception");
+        }
+      }
+    });
+  }
+  wake();  // fetch cluster metadata at once, as Java's producer does
+}
+
+Producer::Impl::~Impl() {
+  close(std::chrono::milliseconds(config.effective_delivery_timeout_ms()));
+  if (thread.joinable()) {
+    // Destroying the producer from its own delivery callback is not
+    // supported (documented); at least do not std::terminate on self-join.
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach();
+    else
+      thread.join();
+  }
+}
+
+// --- Application threads ---------------------------------------------------------
+
+void Producer::Impl::refuse(const RecordView& record, std::int32_t partition, std::error_code error,
+                            DeliveryCallback& callback) {
+  if (!callback) return;
+  DeliveryReport report;
+  report.metadata.topic = std::string(record.topic);
+  report.metadata.partition = partition;
+  report.metadata.timestamp_ms = record.timestamp_ms;
+  report.error = error;
+  try {
+    callback(report);
+  } catch (...) {
+    // A throwing callback must not turn into a thrown send().
+  }
+}
+
+void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) {
+  const std::int32_t explicit_partition = record.partition;
+  if (closed.load(std::memory_order_acquire))
+    return refuse(record, explicit_partition, make_error_code(client_errc::shutting_down), callback);
+  if (std::error_code fatal = state.fatal_error())
+    return refuse(record, explicit_partition, make_error_code(client_errc::fatal_producer_state), callback);
+  if (record.topic.empty())
+    return refuse(record, explicit_partition, make_error_code(kwire::errc::invalid_topic_exception), callback);
+  if (explicit_partition < RecordView::unassigned_partition)
+    return refuse(record, explicit_partition, make_error_code(kwire::errc::unknown_topic_or_partition), callback);
+
+  // Partition count: from the published snapshot, or wait for the topic's
+  // first metadata up to max.block.ms (Java's waitOnMetadata).
+  std::shared_ptr<const TopicSnapshot> topic = registry.find(record.topic);
+  if (!topic || explicit_partition >= topic->partition_count) {
+    // On the network thread (a delivery callback) waiting cannot work: the
+    // metadata would arrive on this very thread. Ask for it, do not wait.
+    const auto deadline = std::chrono::steady_clock::now() +
+                          (on_io_thread() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(config.max_block_ms));
+    if (std::error_code ec = registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, topic))
+      return refuse(record, explicit_partition, ec, callback);
+  }
+
+  const std::int32_t partition = partitioner.partition(record, topic->partition_count, topic->available);
+  if (partition < 0 || partition >= topic->partition_count)  // a user partitioner out of range
+    return refuse(record, partition, make_error_code(kwire::errc::unknown_topic_or_partition), callback);
+
+  const std::int64_t timestamp =
+      record.timestamp_ms == RecordView::now_timestamp ? wall_clock_ms() : record.timestamp_ms;
+  // The accumulator keys by TopicPartition; reuse one per thread so a send
+  // does not allocate a topic string.
+  thread_local TopicPartition tp;
+  tp.topic.assign(record.topic);
+  tp.partition = partition;
+  const AppendResult result =
+      accumulator.append(tp, timestamp, record.key, record.value, record.headers, callback, steady_now_ms());
+  if (!result.ok()) {
+    RecordView reported = record;
+    reported.timestamp_ms = timestamp;
+    return refuse(reported, partition, result.error, callback);
+  }
+  partitioner.on_append(record.topic, partition, static_cast<std::int32_t>(result.appended_bytes),
+                        result.batch_is_full);
+  // Wake the sender only when it has something new to decide: a new batch
+  // (a linger deadline to arm) or a full one. Not per record.
+  if (result.new_batch_created || result.batch_is_full) wake();
+}
+
+void Producer::Impl::wake() {
+  if (wake_pending.exchange(true, std::memory_order_acq_rel)) return;
+  asio::post(*io, [this, alive = alive] {
+    if (!*alive) return;
+    wake_pending.store(false, std::memory_order_release);
+    poll();
+  });
+}
+
+template <class Fn>
+void Producer::Impl::run_on_io(Fn fn) {
+  if (on_io_thread() || io->stopped()) {
+    fn();
+    return;
+  }
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  asio::post(*io, [&] {
+    fn();
+    std::lock_guard lock(m);
+    done = true;
+    cv.notify_all();
+  });
+  std::unique_lock lock(m);
+  cv.wait(lock, [&] { return done; });
+}
+
+bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
+  if (on_io_thread()) return !accumulator.has_incomplete();  // cannot wait for ourselves
+  accumulator.begin_flush();
+  wake();
+  return accumulator.await_flush_completion(timeout);
+}
+
+bool Producer::Impl::close(std::chrono::milliseconds timeout) {
+  std::lock_guard close_lock(close_mutex);
+  if (close_done) return true;
+  closed.store(true, std::memory_order_release);
+  registry.close();     // sends waiting for metadata give up
+  accumulator.close();  // no more appends; everything queued is ready now
+
+  bool clean = true;
+  if (!on_io_thread() && !io->stopped()) {
+    accumulator.begin_flush();
+    wake();
+    clean = accumulator.await_flush_completion(timeout);
+  }
+  std::size_t aborted = 0;
+  run_on_io([&] { aborted = shutdown_network(); });
+  if (aborted > 0) {
+    clean = false;
+    log(LogLevel::warning, "close: " + std::to_string(aborted) + " batch(es) not delivered in time were failed");
+  }
+  if (owned_io) {
+    work.reset();
+    io->stop();
+    if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
+  }
+  close_done = true;
+  return clean;
+}
+
+std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail) {
+  if (closed.load(std::memory_order_acquire)) return make_error_code(client_errc::shutting_down);
+  if (on_io_thread()) return std::make_error_code(std::errc::operation_would_block);
+  struct Check {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    std::error_code error;
+    std::string detail;
+  };
+  auto check = std::make_shared<Check>();
+  auto finish = [check](std::error_code ec, const std::string& text) {
+    std::lock_guard lock(check->m);
+    if (check->done) return;
+    check->done = true;
+    check->error = ec;
+    check->detail = text;
+    check->cv.notify_all();
+  };
+  asio::post(*io, [this, alive = alive, finish] {
+    if (!*alive) return finish(make_error_code(client_errc::shutting_down), "the producer is closed");
+    sender->check_cluster(finish);
+  });
+  std::unique_lock lock(check->m);
+  if (!check->cv.wait_for(lock, timeout, [&] { return check->done; })) {
+    if (detail) {
+      std::string servers;
+      for (const auto& s : config.bootstrap_servers) servers += (servers.empty() ? "" : ",") + s;
+      *detail = "no broker answered within " + std::to_string(timeout.count()) + " ms (bootstrap.servers=" +
+                servers + ")";
+    }
+    return make_error_code(client_errc::no_broker_reachable);
+  }
+  if (detail) *detail = check->detail;
+  return check->error;
+}
+
+// --- Network thread ------------------------------------------------------------------
+
+void Producer::Impl::poll() {
+  const std::int64_t now = steady_now_ms();
+  for (const std::string& topic : registry.take_requests()) {
+    sender->add_topic(topic, now);
+    // Also for a known topic: send() waits for a partition it lacks.
+    metadata.request_update();
+  }
+  arm_timer(sender->run_once(now));
+}
+
+void Producer::Impl::arm_timer(std::int64_t deadline_ms) {
+  if (deadline_ms == timer_deadline) return;
+  timer_deadline = deadline_ms;
+  const std::uint64_t generation = ++timer_generation;
+  if (deadline_ms == kNoDeadline) {
+    timer.cancel();
+    return;
+  }
+  timer.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline_ms)));
+  timer.async_wait([this, alive = alive, generation](std::error_code) {
+    if (!*alive || generation != timer_generation) return;
+    timer_deadline = kNoDeadline;
+    poll();
+  });
+}
+
+std::size_t Producer::Impl::shutdown_network() {
+  if (!*alive) return 0;
+  const std::size_t aborted = sender->shutdown(make_error_code(client_errc::shutting_down));
+  transport->disconnect_all();
+  timer.cancel();
+  *alive = false;
+  return aborted;
+}
+
+// --- Producer ------------------------------------------------------------------------
+
+Producer::Producer(ProducerConfig config, LogHandler log)
+    : impl_(std::make_shared<Impl>(std::move(config), nullptr, std::move(log))) {}
+
+Producer::Producer(const std::map<std::string, std::string>& properties, LogHandler log)
+    : Producer(ProducerConfig::from_properties(properties), std::move(log)) {}
+
+Producer::Producer(ProducerConfig config, asio::io_context& io, LogHandler log)
+    : impl_(std::make_shared<Impl>(std::move(config), &io, std::move(log))) {}
+
+Producer::Producer(const std::map<std::string, std::string>& properties, asio::io_context& io, LogHandler log)
+    : Producer(ProducerConfig::from_properties(properties), io, std::move(log)) {}
+
+Producer::~Producer() = default;
+
+void Producer::send(const RecordView& record, DeliveryCallback callback) { impl_->send(record, callback); }
+
+void Producer::send(const ProducerRecord& record, DeliveryCallback callback) {
+  std::vector<HeaderView> headers;
+  impl_->send(view_of(record, headers), callback);
+}
+
+namespace {
+DeliveryCallback promise_callback(const std::shared_ptr<std::promise<RecordMetadata>>& promise) {
+  return [promise](const DeliveryReport& report) {
+    if (report.error)
+      promise->set_exception(std::make_exception_ptr(std::system_error(report.error)));
+    else
+      promise->set_value(report.metadata);
+  };
+}
+}  // namespace
+
+std::future<RecordMetadata> Producer::send(const RecordView& record) {
+  auto promise = std::make_shared<std::promise<RecordMetadata>>();
+  std::future<RecordMetadata> future = promise->get_future();
+  send(record, promise_callback(promise));
+  return future;
+}
+
+std::future<RecordMetadata> Producer::send(const ProducerRecord& record) {
+  auto promise = std::make_shared<std::promise<RecordMetadata>>();
+  std::future<RecordMetadata> future = promise->get_future();
+  send(record, promise_callback(promise));
+  return future;
+}
+
+bool Producer::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+
+bool Producer::close(std::chrono::milliseconds timeout) { return impl_->close(timeout); }
+
+std::error_code Producer::wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail) {
+  return impl_->wait_for_cluster(timeout, detail);
+}
+
+const ProducerConfig& Producer::config() const noexcept { return impl_->config; }
+
+}  // namespace kwire

@@ -1,0 +1,732 @@
+#include "kwire/producer/sender.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+#include "kwire/protocol/message.hpp"
+#include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/produce.hpp"
+
+namespace kwire::producer {
+namespace {
+
+using protocol::ApiKey;
+
+/// Produce v7 is the first that may carry zstd batches (KIP-110).
+constexpr std::int16_t kFirstZstdProduceVersion = 7;
+/// From Produce v6 the broker answers at once and expects the client to
+/// hold off for throttle_time_ms (KIP-219); before, it delayed the answer.
+constexpr std::int16_t kFirstClientThrottleProduceVersion = 6;
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+  if (b > 0 && a > kNoDeadline - b) return kNoDeadline;
+  return a + b;
+}
+
+std::string describe(std::error_code ec) {
+  if (ec.category() == kafka_category()) {
+    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
+    if (!name.empty()) return std::string(name);
+  }
+  return ec.message();
+}
+
+}  // namespace
+
+Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata,
+               Transport& transport, ProducerStateManager& state, SenderHooks hooks)
+    : config_(config),
+      accumulator_(accumulator),
+      metadata_(metadata),
+      transport_(transport),
+      state_(state),
+      hooks_(std::move(hooks)),
+      debug_(!config.debug.empty()) {
+  leader_lookup_ = [this](const TopicPartition& tp) { return metadata_.leader_of(tp); };
+  may_drain_ = [this](const ProducerBatch& batch) { return state_.may_drain(batch); };
+  const int level = config_.effective_compression_level().value_or(compression::kDefaultLevel);
+  compress_fn_ = [this, level](compression::Codec codec, std::span<const std::uint8_t> in,
+                               std::vector<std::uint8_t>& out) {
+    out.clear();
+    if (std::error_code ec = compressor_.compress(codec, in, out, level)) {
+      // The batch goes out uncompressed, which every broker accepts.
+      log(LogLevel::warning, "compressing a batch with " + std::string(compression::codec_name(codec)) +
+                                 " failed (" + ec.message() + "); sending it uncompressed");
+      return false;
+    }
+    return true;
+  };
+  // Splitting re-reads a batch we built: it is at most max(batch.size,
+  // max.request.size) uncompressed, the limit against a corrupt buffer.
+  const std::size_t limit =
+      static_cast<std::size_t>(std::max<std::int64_t>(config_.batch_size, config_.max_request_size)) * 2 + 4096;
+  decompress_fn_ = [this, limit](compression::Codec codec, std::span<const std::uint8_t> in,
+                                 std::vector<std::uint8_t>& out) {
+    return decompressor_.decompress(codec, in, out, limit);
+  };
+}
+
+Sender::~Sender() {
+  // Batches must go back to the accumulator, never be dropped (their
+  // records would go unreported). A driver normally calls shutdown() first.
+  if (!shut_down_) shutdown(make_error_code(client_errc::shutting_down));
+}
+
+void Sender::log(LogLevel level, const std::string& message) const {
+  if (!hooks_.log) return;
+  if (level == LogLevel::debug && !debug_) return;
+  hooks_.log(level, message);
+}
+
+std::int64_t Sender::reconnect_backoff_ms(std::int32_t failures) {
+  // Java's ExponentialBackoff(reconnect.backoff.ms, 2, reconnect.backoff.max.ms, 0.2).
+  jitter_state_ = jitter_state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+  const double unit = static_cast<double>(jitter_state_ >> 11) / static_cast<double>(1ULL << 53);
+  const double factor = 1.0 - kRetryBackoffJitter + 2 * kRetryBackoffJitter * unit;
+  return retry_backoff_ms(std::max(1, failures), config_.reconnect_backoff_ms, config_.reconnect_backoff_max_ms,
+                          factor);
+}
+
+// --- The round --------------------------------------------------------------------
+
+std::int64_t Sender::run_once(std::int64_t now_ms) {
+  if (shut_down_) return kNoDeadline;
+  std::int64_t next = kNoDeadline;
+
+  // 1. delivery.timeout.ms (KIP-91), queued and in flight alike.
+  accumulator_.expire(now_ms, [this](const ProducerBatch& batch) { state_.on_batch_expired(batch); });
+
+  // 2 + 3. Ready leaders: connect, drain, send.
+  if (state_.ready_to_send(now_ms)) {
+    ReadyCheck ready = accumulator_.ready(now_ms, leader_lookup_);
+    if (ready.next_ready_check_delay_ms != kNoDeadline)
+      next = std::min(next, saturating_add(now_ms, std::max<std::int64_t>(0, ready.next_ready_check_delay_ms)));
+    if (!ready.unknown_leader_partitions.empty()) {
+      // Still tracked unless metadata.max.idle.ms dropped the topic: track
+      // it again. Either way the leader comes from a refresh.
+      for (const TopicPartition& tp : ready.unknown_leader_partitions) metadata_.add_topic(tp.topic, now_ms);
+      metadata_.request_update();
+    }
+    for (std::int32_t id : ready.ready_nodes) {
+      Node& n = node(id);
+      if (n.state != Node::State::ready) {
+        initiate_connect(id, now_ms);
+        // Still disconnected: backing off (come back then), or waiting for
+        // metadata to name the broker (its response wakes us).
+        if (n.state == Node::State::disconnected && n.next_connect_ms > now_ms) next = std::min(next, n.next_connect_ms);
+        continue;
+      }
+      if (n.throttle_until_ms > now_ms) {
+        next = std::min(next, n.throttle_until_ms);
+        continue;
+      }
+      send_produce_requests(id, n, now_ms);
+    }
+  }
+
+  // 4. Metadata.
+  maybe_update_metadata(now_ms, next);
+
+  // 5. Idle connections.
+  close_idle_connections(now_ms, next);
+  return next;
+}
+
+void Sender::add_topic(std::string_view topic, std::int64_t now_ms) {
+  if (metadata_.add_topic(topic, now_ms) && debug_enabled())
+    log(LogLevel::debug, "fetching metadata for new topic " + std::string(topic));
+}
+
+// --- Connections --------------------------------------------------------------------
+
+void Sender::initiate_connect(std::int32_t id, std::int64_t now_ms) {
+  Node& n = node(id);
+  if (n.state != Node::State::disconnected || now_ms < n.next_connect_ms) return;
+  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
+  if (!endpoint) {
+    // A leader whose broker the last response did not list: refresh.
+    metadata_.request_update();
+    return;
+  }
+  n.state = Node::State::connecting;
+  const std::uint64_t generation = ++n.generation;
+  // Java's socket.connection.setup.timeout.ms grows exponentially per
+  // consecutive failure up to socket.connection.setup.timeout.max.ms.
+  const std::int64_t timeout = retry_backoff_ms(n.failures + 1, config_.socket_connection_setup_timeout_ms,
+                                                config_.socket_connection_setup_timeout_max_ms, 1.0);
+  if (debug_enabled()) log(LogLevel::debug, "connecting to node " + std::to_string(id) + " at " + endpoint->address());
+  transport_.connect(
+      id, *endpoint, std::chrono::milliseconds(timeout),
+      [this, id, generation](std::error_code ec) { on_connect_result(id, generation, ec); },
+      [this, id, generation](std::error_code ec) { on_connection_closed(id, generation, ec); });
+}
+
+void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::error_code ec) {
+  Node& n = node(id);
+  if (n.generation != generation || n.state != Node::State::connecting) return;
+  const std::int64_t now_ms = hooks_.clock();
+  if (!ec) {
+    n.state = Node::State::ready;
+    n.failures = 0;
+    n.last_active_ms = now_ms;
+    n.throttle_until_ms = 0;
+    if (debug_enabled()) log(LogLevel::debug, "connected to node " + std::to_string(id));
+    wake();
+    return;
+  }
+  n.state = Node::State::disconnected;
+  ++n.failures;
+  n.next_connect_ms = now_ms + reconnect_backoff_ms(n.failures);
+  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
+  // Warn on the first failure of a series; the retries every backoff only
+  // in debug, so a broker that is down does not flood the log. Bad
+  // credentials or certificates are errors every time: retrying will not fix
+  // them (the connection keeps backing off, up to reconnect.backoff.max.ms).
+  const bool auth = ec == client_errc::authentication_failed;
+  const bool quiet = !auth && (shut_down_ || ec == client_errc::shutting_down || n.failures > 1);
+  log(auth ? LogLevel::error : quiet ? LogLevel::debug : LogLevel::warning,
+      "connection to node " + std::to_string(id) + (endpoint ? " at " + endpoint->address() : std::string()) +
+          " failed: " + ec.message() + (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
+  // The leader may have moved (or the broker gone): let metadata say so.
+  if (id >= 0) metadata_.request_update();
+  note_connect_failure(id, ec);
+  wake();
+}
+
+void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std::error_code ec) {
+  Node& n = node(id);
+  if (n.generation != generation) return;
+  n.state = Node::State::disconnected;
+  // Response handlers ran before this (Transport contract); be safe anyway.
+  n.produce_in_flight = 0;
+  n.metadata_in_flight = 0;
+  n.throttle_until_ms = 0;
+  if (ec == client_errc::shutting_down) return;  // we closed it
+  const std::int64_t now_ms = hooks_.clock();
+  n.next_connect_ms = now_ms + reconnect_backoff_ms(1);
+  if (debug_enabled()) log(LogLevel::debug, "connection to node " + std::to_string(id) + " closed: " + ec.message());
+  wake();
+}
+
+void Sender::close_idle_connections(std::int64_t now_ms, std::int64_t& next) {
+  std::vector<std::int32_t> to_close;
+  const bool have_brokers = metadata_.has_cluster() && !metadata_.brokers().empty();
+  bool broker_connected = false;
+  for (const auto& [id, n] : nodes_)
+    broker_connected = broker_connected || (id >= 0 && n.state == Node::State::ready && metadata_.endpoint(id));
+  for (const auto& [id, n] : nodes_) {
+    if (n.state != Node::State::ready || n.produce_in_flight > 0 || n.metadata_in_flight > 0) continue;
+    // Bootstrap connections serve until a real broker's connection is up;
+    // brokers that left the cluster are not needed either.
+    if ((id < 0 && have_brokers && broker_connected) || (id >= 0 && have_brokers && !metadata_.endpoint(id))) {
+      to_close.push_back(id);
+      continue;
+    }
+    if (config_.connections_max_idle_ms < 0) continue;
+    const std::int64_t idle_deadline = saturating_add(n.last_active_ms, config_.connections_max_idle_ms);
+    if (now_ms >= idle_deadline)
+      to_close.push_back(id);
+    else
+      next = std::min(next, idle_deadline);
+  }
+  // Outside the loop: disconnect() runs close handlers synchronously.
+  for (std::int32_t id : to_close) {
+    if (debug_enabled()) log(LogLevel::debug, "closing idle connection to node " + std::to_string(id));
+    Node& n = node(id);
+    n.state = Node::State::disconnected;
+    ++n.generation;  // our own close: ignore its handlers
+    transport_.disconnect(id);
+  }
+}
+
+// --- Produce -----------------------------------------------------------------------
+
+void Sender::send_produce_requests(std::int32_t id, Node& n, std::int64_t now_ms) {
+  const std::span<const TopicPartition> partitions = metadata_.partitions_led_by(id);
+  if (partitions.empty()) return;
+  const std::optional<std::int16_t> negotiated = transport_.negotiated_version(id, ApiKey::produce);
+  const auto max_request = static_cast<std::size_t>(std::max(0, config_.max_request_size));
+  const bool guarantee_order = config_.max_in_flight_requests_per_connection == 1;
+  while (n.state == Node::State::ready && n.produce_in_flight < config_.max_in_flight_requests_per_connection) {
+    // A fresh vector per request: it moves into the in-flight record.
+    std::vector<BatchPtr> batches;
+    accumulator_.drain(id, partitions, max_request, now_ms, batches, may_drain_);
+    if (batches.empty()) break;
+    if (guarantee_order)
+      for (const BatchPtr& b : batches) accumulator_.mute(b->topic_partition());
+    std::string_view last_topic;
+    for (const BatchPtr& b : batches) {
+      if (b->topic_partition().topic == last_topic) continue;
+      last_topic = b->topic_partition().topic;
+      metadata_.touch_topic(last_topic, now_ms);
+    }
+    if (!negotiated) {
+      // The broker offers no Produce version kwire speaks (v3+).
+      for (BatchPtr& b : batches) fail_batch(std::move(b), make_error_code(client_errc::unsupported_version));
+      continue;
+    }
+    send_produce(id, n, *negotiated, std::move(batches), now_ms);
+  }
+}
+
+void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::vector<BatchPtr> batches,
+                          std::int64_t now_ms) {
+  const compression::Codec codec = config_.compression_type;
+  if (codec == compression::Codec::zstd && version < kFirstZstdProduceVersion) {
+    log(LogLevel::error, "node " + std::to_string(id) + " speaks Produce v" + std::to_string(version) +
+                             ", but zstd needs v7+ (KIP-110): failing " + std::to_string(batches.size()) +
+                             " batch(es)");
+    for (BatchPtr& b : batches) fail_batch(std::move(b), make_error_code(kwire::errc::unsupported_compression_type));
+    return;
+  }
+
+  // Seal: compress once, fill the header and CRC. A retried batch is
+  // already sealed; seal() then returns the same bytes (or rewrites the
+  // producer state, should the seam change it).
+  for (BatchPtr& b : batches) {
+    protocol::BatchSealParams params = state_.seal_params(*b);
+    params.codec = codec;
+    b->seal(params, compress_fn_);
+  }
+
+  // Produce v13 names topics by id (KIP-516); without an id for every topic
+  // in the request, stay at v12.
+  std::vector<protocol::Uuid> topic_ids;
+  topic_ids.reserve(batches.size());
+  bool all_ids = true;
+  for (const BatchPtr& b : batches) {
+    topic_ids.push_back(metadata_.topic_id(b->topic_partition().topic));
+    all_ids = all_ids && !topic_ids.back().is_zero();
+  }
+  if (!all_ids) version = std::min<std::int16_t>(version, protocol::ProduceRequest::first_topic_id_version - 1);
+
+  protocol::ProduceRequest request;
+  request.acks = static_cast<std::int16_t>(config_.acks);
+  request.timeout_ms = config_.request_timeout_ms;
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const TopicPartition& tp = batches[i]->topic_partition();
+    auto topic = std::find_if(request.topic_data.begin(), request.topic_data.end(),
+                              [&](const auto& t) { return t.name == tp.topic; });
+    if (topic == request.topic_data.end()) {
+      request.topic_data.emplace_back();
+      topic = std::prev(request.topic_data.end());
+      topic->name = tp.topic;
+      topic->topic_id = topic_ids[i];
+    }
+    protocol::ProduceRequest::PartitionData data;
+    data.index = tp.partition;
+    data.records = batches[i]->bytes();
+    topic->partition_data.push_back(std::move(data));
+  }
+
+  std::vector<std::uint8_t> body;
+  body.reserve(request.encoded_size(version));
+  if (std::error_code ec = protocol::encode_message(request, version, body)) {
+    log(LogLevel::error, "cannot encode a Produce v" + std::to_string(version) + " request: " + ec.message());
+    for (BatchPtr& b : batches) fail_batch(std::move(b), ec);
+    return;
+  }
+
+  const bool expects_response = config_.acks != Acks::none;
+  const std::uint64_t request_id = next_request_id_++;
+  InFlight& flight = in_flight_[request_id];
+  flight.node = id;
+  flight.generation = n.generation;
+  flight.version = version;
+  flight.expects_response = expects_response;
+  flight.batches = std::move(batches);
+  flight.topic_ids = std::move(topic_ids);
+  ++n.produce_in_flight;
+  n.last_active_ms = now_ms;
+  if (debug_enabled())
+    log(LogLevel::debug, "Produce v" + std::to_string(version) + " to node " + std::to_string(id) + ": " +
+                             std::to_string(flight.batches.size()) + " batch(es), " + std::to_string(body.size()) +
+                             " bytes");
+  transport_.send(id, ApiKey::produce, version, std::move(body), expects_response,
+                  [this, request_id](std::error_code ec, std::span<const std::uint8_t> response) {
+                    on_produce_response(request_id, ec, response);
+                  });
+}
+
+void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body) {
+  auto it = in_flight_.find(request_id);
+  if (it == in_flight_.end()) return;
+  InFlight flight = std::move(it->second);
+  in_flight_.erase(it);
+  Node& n = node(flight.node);
+  const bool same_connection = n.generation == flight.generation;
+  if (same_connection && n.produce_in_flight > 0) --n.produce_in_flight;
+  const std::int64_t now_ms = hooks_.clock();
+  if (same_connection) n.last_active_ms = now_ms;
+
+  if (ec) {
+    if (ec != client_errc::shutting_down)
+      log(LogLevel::warning, "Produce request to node " + std::to_string(flight.node) + " failed: " + ec.message() +
+                                 " (" + std::to_string(flight.batches.size()) + " batch(es))");
+    for (BatchPtr& b : flight.batches) complete_batch(std::move(b), ec, -1, -1, now_ms);
+    wake();
+    return;
+  }
+  if (!flight.expects_response) {
+    // acks=0: written is all we will ever know; offsets are unknown.
+    for (BatchPtr& b : flight.batches) complete_batch(std::move(b), {}, -1, -1, now_ms);
+    wake();
+    return;
+  }
+
+  protocol::ProduceResponse response;
+  if (std::error_code decode_error = protocol::decode_message(body, flight.version, response)) {
+    log(LogLevel::error, "undecodable Produce v" + std::to_string(flight.version) + " response from node " +
+                             std::to_string(flight.node) + ": " + decode_error.message());
+    for (BatchPtr& b : flight.batches) complete_batch(std::move(b), make_error_code(client_errc::malformed), -1, -1, now_ms);
+    wake();
+    return;
+  }
+
+  if (response.throttle_time_ms > 0 && flight.version >= kFirstClientThrottleProduceVersion && same_connection) {
+    n.throttle_until_ms = std::max(n.throttle_until_ms, now_ms + response.throttle_time_ms);
+    log(LogLevel::info, "node " + std::to_string(flight.node) + " throttles us for " +
+                            std::to_string(response.throttle_time_ms) + " ms (quota, KIP-219)");
+  }
+
+  const bool by_id = flight.version >= protocol::ProduceResponse::first_topic_id_version;
+  for (std::size_t i = 0; i < flight.batches.size(); ++i) {
+    BatchPtr& batch = flight.batches[i];
+    const TopicPartition& tp = batch->topic_partition();
+    const protocol::ProduceResponse::PartitionResponse* found = nullptr;
+    for (const auto& topic : response.responses) {
+      if (by_id ? topic.topic_id != flight.topic_ids[i] : topic.name != tp.topic) continue;
+      for (const auto& p : topic.partition_responses)
+        if (p.index == tp.partition) {
+          found = &p;
+          break;
+        }
+      if (found) break;
+    }
+    if (!found) {
+      log(LogLevel::error, "Produce response from node " + std::to_string(flight.node) + " lacks " + tp.topic + "/" +
+                               std::to_string(tp.partition));
+      complete_batch(std::move(batch), make_error_code(client_errc::malformed), -1, -1, now_ms);
+      continue;
+    }
+    const std::error_code error = kafka_error(static_cast<std::int16_t>(found->error_code));
+    bool hint_applied = false;
+    if ((found->error_code == kwire::errc::not_leader_or_follower ||
+         found->error_code == kwire::errc::fenced_leader_epoch) &&
+        found->current_leader.leader_id >= 0) {
+      // KIP-951: the broker names the new leader; use it at once instead
+      // of waiting for a metadata round trip.
+      std::optional<BrokerEndpoint> endpoint;
+      for (const auto& e : response.node_endpoints)
+        if (e.node_id == found->current_leader.leader_id && e.port > 0 && e.port <= 65535)
+          endpoint = BrokerEndpoint{e.node_id, e.host, static_cast<std::uint16_t>(e.port), e.rack};
+      hint_applied = metadata_.update_leader(tp, found->current_leader.leader_id, found->current_leader.leader_epoch,
+                                             endpoint ? &*endpoint : nullptr) ||
+                     metadata_.leader_of(tp) == found->current_leader.leader_id;
+      if (hint_applied && debug_enabled())
+        log(LogLevel::debug, tp.topic + "/" + std::to_string(tp.partition) + ": new leader " +
+                                 std::to_string(found->current_leader.leader_id) + " from the Produce response (KIP-951)");
+    }
+    if (error && found->error_message)
+      log(LogLevel::debug, tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ": " +
+                               *found->error_message);
+    complete_batch(std::move(batch), error, found->base_offset, found->log_append_time_ms, now_ms, hint_applied);
+  }
+  wake();
+}
+
+bool Sender::can_retry(const ProducerBatch& batch, std::int64_t now_ms) const {
+  // Java's Sender.canRetry: attempts left, delivery.timeout.ms not reached.
+  return !shut_down_ && batch.attempts() < config_.retries &&
+         !batch.has_reached_delivery_timeout(accumulator_.config().delivery_timeout_ms, now_ms);
+}
+
+void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
+                            std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied) {
+  const TopicPartition& tp = batch->topic_partition();
+  if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(tp);
+  if (batch->is_done()) {
+    // delivery.timeout.ms or an abort already reported its records; this
+    // late answer changes nothing (Java logs the same).
+    accumulator_.deallocate(std::move(batch));
+    return;
+  }
+
+  const ProduceErrorClass c = classify_produce_error(error, batch->record_count());
+  BatchOutcome outcome{c.action, error, c.persisted, base_offset};
+  switch (c.action) {
+    case ProduceAction::complete:
+      state_.on_batch_outcome(*batch, outcome);
+      batch->complete(base_offset, log_append_time_ms);
+      accumulator_.deallocate(std::move(batch));
+      return;
+
+    case ProduceAction::split: {
+      state_.on_batch_outcome(*batch, outcome);
+      const std::int32_t records = batch->record_count();
+      const std::string where = tp.topic + "/" + std::to_string(tp.partition);  // `batch` goes away below
+      std::error_code split_error;
+      const std::size_t pieces = accumulator_.split_and_reenqueue(batch, now_ms, split_error, decompress_fn_);
+      if (pieces > 0) {
+        log(LogLevel::info, where + ": MESSAGE_TOO_LARGE, split " + std::to_string(records) + " records into " +
+                                std::to_string(pieces) + " batches");
+        return;
+      }
+      log(LogLevel::warning, where + ": MESSAGE_TOO_LARGE and the batch cannot be split: " + split_error.message());
+      fail_batch(std::move(batch), error);
+      return;
+    }
+
+    case ProduceAction::retry:
+      if (c.refresh_metadata && !leader_hint_applied) metadata_.request_update();
+      if (can_retry(*batch, now_ms)) {
+        if (debug_enabled() || batch->attempts() == 0)
+          log(batch->attempts() == 0 ? LogLevel::info : LogLevel::debug,
+              tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", retrying (attempt " +
+                  std::to_string(batch->attempts() + 1) + ")");
+        state_.on_batch_outcome(*batch, outcome);
+        accumulator_.reenqueue(std::move(batch), now_ms);
+        return;
+      }
+      log(LogLevel::warning, tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) +
+                                 ", no retries left (" + std::to_string(batch->attempts()) + " retries, " +
+                                 std::to_string(now_ms - batch->created_ms()) + " ms since created)");
+      fail_batch(std::move(batch), error);
+      return;
+
+    case ProduceAction::fail:
+    case ProduceAction::fatal:
+      log(c.action == ProduceAction::fatal ? LogLevel::error : LogLevel::warning,
+          tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", failing " +
+              std::to_string(batch->record_count()) + " record(s)");
+      fail_batch(std::move(batch), error, c.action);
+      return;
+  }
+}
+
+void Sender::fail_batch(BatchPtr batch, std::error_code error, ProduceAction action) {
+  if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(batch->topic_partition());
+  if (!batch->is_done()) {
+    state_.on_batch_outcome(*batch, BatchOutcome{action, error, Persisted::no, -1});
+    batch->fail(error);
+  }
+  accumulator_.deallocate(std::move(batch));
+}
+
+// --- Metadata ------------------------------------------------------------------------
+
+bool Sender::is_current_node(std::int32_t id) const { return metadata_.endpoint(id) != nullptr; }
+
+std::optional<std::int32_t> Sender::least_loaded_ready_node() const {
+  std::optional<std::int32_t> best;
+  std::int32_t best_load = 0;
+  for (const auto& [id, n] : nodes_) {
+    if (n.state != Node::State::ready || !is_current_node(id)) continue;
+    const std::int32_t load = n.produce_in_flight + n.metadata_in_flight;
+    // Prefer real brokers over bootstrap connections at equal load.
+    if (!best || load < best_load || (load == best_load && *best < 0 && id >= 0)) {
+      best = id;
+      best_load = load;
+    }
+  }
+  return best;
+}
+
+void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
+  if (metadata_.request_in_flight()) return;
+  const std::int64_t wait = metadata_.time_to_next_update(now_ms);
+  if (wait > 0) {
+    if (wait != ClusterMetadata::kNever) next = std::min(next, saturating_add(now_ms, wait));
+    return;
+  }
+  if (std::optional<std::int32_t> id = least_loaded_ready_node()) {
+    send_metadata(*id, node(*id), now_ms);
+    return;
+  }
+  // No usable connection: wait for one being set up, else start one — a
+  // known broker (rotating, so one dead broker does not block us), or a
+  // bootstrap server when none of them can be tried (KIP-899's rebootstrap
+  // in spirit: the brokers we knew may all be gone).
+  for (const auto& [id, n] : nodes_)
+    if (n.state == Node::State::connecting && is_current_node(id)) return;
+
+  auto try_candidates = [&](const std::vector<std::int32_t>& ids) -> bool {
+    if (ids.empty()) return false;
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      const std::int32_t id = ids[(metadata_candidate_ + k) % ids.size()];
+      Node& n = node(id);
+      if (n.state == Node::State::disconnected && now_ms >= n.next_connect_ms) {
+        metadata_candidate_ = (metadata_candidate_ + k + 1) % ids.size();
+        initiate_connect(id, now_ms);
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<std::int32_t> brokers;
+  for (const auto& [id, endpoint] : metadata_.brokers()) brokers.push_back(id);
+  if (try_candidates(brokers)) return;
+  std::vector<std::int32_t> bootstrap;
+  for (const BrokerEndpoint& b : metadata_.bootstrap()) bootstrap.push_back(b.node_id);
+  if (try_candidates(bootstrap)) return;
+
+  // Everything is backing off: come back when the first backoff ends.
+  auto wait_for = [&](std::int32_t id) {
+    const Node& n = node(id);
+    if (n.state == Node::State::disconnected && n.next_connect_ms > now_ms) next = std::min(next, n.next_connect_ms);
+  };
+  for (std::int32_t id : brokers) wait_for(id);
+  for (std::int32_t id : bootstrap) wait_for(id);
+}
+
+void Sender::send_metadata(std::int32_t id, Node& n, std::int64_t now_ms) {
+  const std::optional<std::int16_t> version = transport_.negotiated_version(id, ApiKey::metadata);
+  if (!version) {
+    log(LogLevel::error, "node " + std::to_string(id) + " offers no Metadata version kwire speaks");
+    metadata_.on_request_failed(now_ms);
+    return;
+  }
+  // metadata.max.idle.ms: stop asking for topics nobody produces to (the
+  // next send() to one asks again, as in Java).
+  metadata_.expire_idle_topics(now_ms);
+  const protocol::MetadataRequest request = metadata_.build_request();
+  std::vector<std::uint8_t> body;
+  if (std::error_code ec = protocol::encode_message(request, *version, body)) {
+    log(LogLevel::error, "cannot encode a Metadata v" + std::to_string(*version) + " request: " + ec.message());
+    metadata_.on_request_failed(now_ms);
+    return;
+  }
+  metadata_.on_request_sent(now_ms);
+  ++n.metadata_in_flight;
+  n.last_active_ms = now_ms;
+  const std::uint64_t generation = n.generation;
+  const std::int16_t v = *version;
+  if (debug_enabled())
+    log(LogLevel::debug, "Metadata v" + std::to_string(v) + " to node " + std::to_string(id) + " for " +
+                             std::to_string(request.topics ? request.topics->size() : 0) + " topic(s)");
+  transport_.send(id, ApiKey::metadata, v, std::move(body), true,
+                  [this, id, generation, v](std::error_code ec, std::span<const std::uint8_t> response) {
+                    on_metadata_response(id, generation, v, ec, response);
+                  });
+}
+
+void Sender::on_metadata_response(std::int32_t id, std::uint64_t generation, std::int16_t version, std::error_code ec,
+                                  std::span<const std::uint8_t> body) {
+  Node& n = node(id);
+  if (n.generation == generation && n.metadata_in_flight > 0) --n.metadata_in_flight;
+  const std::int64_t now_ms = hooks_.clock();
+  protocol::MetadataResponse response;
+  if (!ec) ec = protocol::decode_message(body, version, response);
+  if (ec) {
+    metadata_.on_request_failed(now_ms);
+    if (!shut_down_ && ec != client_errc::shutting_down)
+      log(LogLevel::warning, "Metadata request to node " + std::to_string(id) + " failed: " + ec.message());
+    wake();
+    return;
+  }
+  if (n.generation == generation) n.last_active_ms = now_ms;
+  const MetadataUpdateResult result = metadata_.update(response, now_ms);
+  if (result.rebootstrap) log(LogLevel::warning, "the cluster asked us to rebootstrap (KIP-1102)");
+  if (hooks_.on_metadata) hooks_.on_metadata(metadata_, result);
+  finish_cluster_checks({});
+  wake();
+}
+
+// --- Cluster checks ------------------------------------------------------------------
+
+void Sender::check_cluster(ClusterCheckHandler done) {
+  if (shut_down_) {
+    done(make_error_code(client_errc::shutting_down), "the producer is closed");
+    return;
+  }
+  checks_.push_back(ClusterCheck{std::move(done), {}, {}});
+  metadata_.request_update();
+  wake();
+}
+
+void Sender::note_connect_failure(std::int32_t id, std::error_code ec) {
+  if (checks_.empty()) return;
+  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
+  const std::string line = (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message();
+  for (ClusterCheck& check : checks_) {
+    if (std::find(check.failed_nodes.begin(), check.failed_nodes.end(), id) == check.failed_nodes.end())
+      check.failed_nodes.push_back(id);
+    if (!check.detail.empty()) check.detail += "; ";
+    check.detail += line;
+  }
+  // Done when every address we could use has failed since the check began.
+  auto all_failed = [&](const ClusterCheck& check) {
+    auto failed = [&](std::int32_t node_id) {
+      return std::find(check.failed_nodes.begin(), check.failed_nodes.end(), node_id) != check.failed_nodes.end();
+    };
+    for (const BrokerEndpoint& b : metadata_.bootstrap())
+      if (!failed(b.node_id)) return false;
+    for (const auto& [node_id, broker] : metadata_.brokers())
+      if (!failed(node_id)) return false;
+    return true;
+  };
+  // Bad credentials or certificates: say so now, not "unreachable" later.
+  const bool auth = ec == client_errc::authentication_failed;
+  std::vector<ClusterCheck> finished;
+  for (auto it = checks_.begin(); it != checks_.end();) {
+    if (auth || all_failed(*it)) {
+      finished.push_back(std::move(*it));
+      it = checks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (ClusterCheck& check : finished)
+    check.done(make_error_code(auth ? client_errc::authentication_failed : client_errc::no_broker_reachable),
+               check.detail);
+}
+
+void Sender::finish_cluster_checks(std::error_code ec) {
+  std::vector<ClusterCheck> checks = std::move(checks_);
+  checks_.clear();
+  for (ClusterCheck& check : checks) check.done(ec, check.detail);
+}
+
+// --- Shutdown --------------------------------------------------------------------------
+
+std::size_t Sender::shutdown(std::error_code reason) {
+  if (shut_down_) return 0;
+  shut_down_ = true;
+  // Queued batches are failed and handed back; in-flight ones are failed
+  // here and handed back below, when their requests end.
+  finish_cluster_checks(reason);
+  const std::size_t failed = accumulator_.abort_all(reason);
+  std::vector<std::int32_t> ids;
+  for (const auto& [id, n] : nodes_)
+    if (n.state != Node::State::disconnected) ids.push_back(id);
+  for (std::int32_t id : ids) transport_.disconnect(id);  // pending handlers run now
+  // A transport that did not call back still must not lose batches.
+  for (auto& [request_id, flight] : in_flight_)
+    for (BatchPtr& b : flight.batches)
+      if (b) accumulator_.deallocate(std::move(b));
+  in_flight_.clear();
+  return failed;
+}
+
+// --- Introspection ------------------------------------------------------------------
+
+std::size_t Sender::in_flight_requests(std::int32_t id) const {
+  std::size_t count = 0;
+  for (const auto& [request_id, flight] : in_flight_)
+    if (flight.node == id) ++count;
+  return count;
+}
+
+bool Sender::is_connected(std::int32_t id) const {
+  auto it = nodes_.find(id);
+  return it != nodes_.end() && it->second.state == Node::State::ready;
+}
+
+std::int64_t Sender::throttled_until(std::int32_t id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? 0 : it->second.throttle_until_ms;
+}
+
+}  // namespace kwire::producer

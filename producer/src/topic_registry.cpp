@@ -1,0 +1,93 @@
+#include "topic_registry.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "kwire/protocol/client_error.hpp"
+
+namespace kwire::producer {
+
+std::shared_ptr<const TopicSnapshot> TopicRegistry::find(std::string_view topic) const {
+  std::shared_lock lock(mutex_);
+  auto it = topics_.find(topic);
+  if (it == topics_.end() || it->second->partition_count == 0) return nullptr;
+  return it->second;
+}
+
+std::error_code TopicRegistry::wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
+                                    const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out) {
+  std::unique_lock lock(mutex_);
+  bool asked = false;
+  while (true) {
+    if (closed_) return make_error_code(client_errc::shutting_down);
+    auto it = topics_.find(topic);
+    const TopicSnapshot* snapshot = it == topics_.end() ? nullptr : it->second.get();
+    if (snapshot && snapshot->partition_count > 0 && partition < snapshot->partition_count) {
+      out = it->second;
+      return {};
+    }
+    if (snapshot && snapshot->error != kwire::errc::none) {
+      // Final errors (authorization, invalid name) fail at once, as Java's
+      // waitOnMetadata throws them; "being created" ones wait.
+      const ErrorTraits traits = error_traits(snapshot->error);
+      if (!traits.retriable && !traits.refresh_metadata) return make_error_code(snapshot->error);
+    }
+    if (!asked) {
+      if (std::find(requests_.begin(), requests_.end(), topic) == requests_.end()) requests_.emplace_back(topic);
+      asked = true;
+      wake();  // posts to the network thread: cheap, never re-enters
+    }
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      it = topics_.find(topic);
+      if (it != topics_.end() && it->second->partition_count > 0) {
+        if (partition < it->second->partition_count) {
+          out = it->second;
+          return {};
+        }
+        return make_error_code(kwire::errc::unknown_topic_or_partition);
+      }
+      return make_error_code(client_errc::unknown_topic);
+    }
+  }
+}
+
+std::vector<std::string> TopicRegistry::take_requests() {
+  std::unique_lock lock(mutex_);
+  std::vector<std::string> out;
+  out.swap(requests_);
+  return out;
+}
+
+void TopicRegistry::publish(const ClusterMetadata& metadata) {
+  std::unique_lock lock(mutex_);
+  bool changed = false;
+  for (auto it = topics_.begin(); it != topics_.end();) {
+    if (!metadata.wants(it->first)) {
+      it = topics_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  for (const std::string& name : metadata.wanted_topics()) {
+    const TopicInfo* info = metadata.topic(name);
+    if (!info) continue;
+    TopicSnapshot next{info->partition_count(), info->available, info->error};
+    auto it = topics_.find(name);
+    if (it != topics_.end() && *it->second == next) continue;
+    topics_[name] = std::make_shared<const TopicSnapshot>(std::move(next));
+    changed = true;
+  }
+  lock.unlock();
+  if (changed) changed_.notify_all();
+}
+
+void TopicRegistry::close() {
+  {
+    std::unique_lock lock(mutex_);
+    closed_ = true;
+  }
+  changed_.notify_all();
+}
+
+}  // namespace kwire::producer

@@ -1,0 +1,67 @@
+#pragma once
+// TopicRegistry: what application threads need from metadata — a topic's
+// partition count, its available partitions and its error — published by
+// the network thread after each Metadata response, and the place send()
+// waits (up to max.block.ms) for a topic it has not seen yet.
+//
+// Snapshots are immutable and shared, so send() reads them under a shared
+// lock and keeps using them without it (Java reads a volatile Cluster
+// snapshot the same way).
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "kwire/producer/cluster_metadata.hpp"
+
+namespace kwire::producer {
+
+struct TopicSnapshot {
+  std::int32_t partition_count = 0;  ///< 0: not known (yet)
+  std::vector<std::int32_t> available;
+  kwire::errc error = kwire::errc::none;
+  friend bool operator==(const TopicSnapshot&, const TopicSnapshot&) = default;
+};
+
+class TopicRegistry {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// The topic's snapshot if it has partitions; nullptr otherwise (fast
+  /// path, shared lock).
+  std::shared_ptr<const TopicSnapshot> find(std::string_view topic) const;
+
+  /// Slow path: asks the network thread for `topic` (queued for
+  /// take_requests(), then `wake()`), and waits until its snapshot has more
+  /// than `partition` partitions (partition -1: at least one), `deadline`
+  /// passes, the topic's metadata has a final error, or close(). Errors:
+  /// client_errc::unknown_topic (never appeared), errc::unknown_topic_or_partition
+  /// (it has too few partitions), the topic's error (e.g.
+  /// topic_authorization_failed), shutting_down.
+  std::error_code wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
+                       const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out);
+
+  /// Network thread: topics send() asked for since the last call.
+  std::vector<std::string> take_requests();
+  /// Network thread: republishes every tracked topic from `metadata`
+  /// (dropping those it no longer tracks) and wakes waiters.
+  void publish(const ClusterMetadata& metadata);
+  /// Wakes and fails every waiter, now and later.
+  void close();
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::condition_variable_any changed_;
+  std::map<std::string, std::shared_ptr<const TopicSnapshot>, std::less<>> topics_;
+  std::vector<std::string> requests_;
+  bool closed_ = false;
+};
+
+}  // namespace kwire::producer

@@ -1,0 +1,138 @@
+// kwire::Producer without a broker: a closed port on 127.0.0.1. Checks the
+// fail-fast check, that records refused by send() are reported exactly once
+// (callback and future), configuration errors, and both threading modes.
+#include <doctest/doctest.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "kwire/producer/producer.hpp"
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+using namespace std::chrono_literals;
+using kwire::client_errc;
+using kwire::Producer;
+using kwire::producer::DeliveryReport;
+using kwire::producer::LogLevel;
+using kwire::producer::RecordView;
+
+namespace {
+
+/// A port on 127.0.0.1 with nothing listening (bound, then released).
+std::string closed_address() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+  acceptor.close();
+  return "127.0.0.1:" + std::to_string(port);
+}
+
+std::map<std::string, std::string> props(const std::string& bootstrap) {
+  return {{"bootstrap.servers", bootstrap},
+          {"max.block.ms", "300"},
+          {"reconnect.backoff.ms", "10"},
+          {"reconnect.backoff.max.ms", "50"},
+          {"socket.connection.setup.timeout.ms", "2000"}};
+}
+
+kwire::producer::LogHandler quiet() {
+  return [](LogLevel, std::string_view) {};
+}
+
+}  // namespace
+
+TEST_CASE("wait_for_cluster against a closed port gives no_broker_reachable quickly, naming the address") {
+  const std::string address = closed_address();
+  Producer producer(props(address), quiet());
+  std::string detail;
+  const auto start = std::chrono::steady_clock::now();
+  const std::error_code ec = producer.wait_for_cluster(20s, &detail);
+  CHECK(ec == make_error_code(client_errc::no_broker_reachable));
+  CHECK(detail.find(address) != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < 15s);
+}
+
+TEST_CASE("a topic that never appears in metadata fails with unknown_topic after max.block.ms, once") {
+  Producer producer(props(closed_address()), quiet());
+  std::atomic<int> reports{0};
+  std::error_code error;
+  producer.send(RecordView("t", "k", "v"), [&](const DeliveryReport& r) {
+    error = r.error;
+    ++reports;
+  });
+  // Refused records are reported on the calling thread, before send() returns.
+  CHECK(reports == 1);
+  CHECK(error == make_error_code(client_errc::unknown_topic));
+
+  auto future = producer.send(RecordView("t", std::nullopt, "v"));
+  REQUIRE(future.wait_for(0s) == std::future_status::ready);
+  CHECK_THROWS_AS(future.get(), std::system_error);
+  CHECK(producer.close(1s));
+}
+
+TEST_CASE("after close every send is refused with shutting_down; flush and close stay true") {
+  Producer producer(props(closed_address()), quiet());
+  CHECK(producer.close(1s));
+  CHECK(producer.close(1s));
+  std::error_code error;
+  producer.send(RecordView("t", "k", "v"), [&](const DeliveryReport& r) { error = r.error; });
+  CHECK(error == make_error_code(client_errc::shutting_down));
+  kwire::producer::ProducerRecord owned;
+  owned.topic = "t";
+  auto future = producer.send(owned);
+  try {
+    future.get();
+    FAIL("expected an exception");
+  } catch (const std::system_error& e) {
+    CHECK(e.code() == make_error_code(client_errc::shutting_down));
+  }
+  CHECK(producer.flush(1s));
+  CHECK(producer.wait_for_cluster(1s) == make_error_code(client_errc::shutting_down));
+}
+
+TEST_CASE("invalid configuration throws ConfigError naming the key") {
+  CHECK_THROWS_AS(Producer(std::map<std::string, std::string>{{"bootstrap.servers", "x:1"}, {"lingerr.ms", "1"}}),
+                  kwire::ConfigError);
+  try {
+    Producer p(std::map<std::string, std::string>{{"bootstrap.servers", "x:1"}, {"acks", "2"}});
+    FAIL("expected ConfigError");
+  } catch (const kwire::ConfigError& e) {
+    CHECK(e.key() == "acks");
+  }
+  // The TLS context is loaded at construction: a missing CA file fails now.
+  CHECK_THROWS_AS(Producer(std::map<std::string, std::string>{{"bootstrap.servers", "x:1"},
+                                                              {"security.protocol", "SSL"},
+                                                              {"ssl.ca.location", "/nonexistent/kwire-ca.pem"}}),
+                  kwire::ConfigError);
+}
+
+TEST_CASE("on the caller's io_context: works while it runs, and from a stopped one") {
+  asio::io_context io;
+  auto work = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(io.get_executor());
+  std::thread runner([&] { io.run(); });
+  {
+    Producer producer(props(closed_address()), io, quiet());
+    CHECK(producer.wait_for_cluster(20s) == make_error_code(client_errc::no_broker_reachable));
+    std::error_code error;
+    producer.send(RecordView("t", "k", "v"), [&](const DeliveryReport& r) { error = r.error; });
+    CHECK(error == make_error_code(client_errc::unknown_topic));
+    CHECK(producer.flush(1s));
+    CHECK(producer.close(2s));
+  }
+  work.reset();
+  runner.join();
+
+  // Destroyed after its io_context stopped: close fails what is left inline.
+  asio::io_context stopped;
+  {
+    Producer producer(props(closed_address()), stopped, quiet());
+    stopped.run_for(50ms);
+    stopped.stop();
+  }
+  CHECK(true);
+}
