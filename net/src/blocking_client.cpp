@@ -22,6 +22,7 @@ BlockingClient::~BlockingClient() {
 
 std::error_code BlockingClient::connect() {
   std::error_code last = make_error_code(client_errc::no_broker_reachable);
+  error_detail_.clear();
   for (const auto& options : candidates_) {
     if (connection_) connection_->close();
     connection_ = Connection::create(io_->context, options);
@@ -32,6 +33,8 @@ std::error_code BlockingClient::connect() {
     });
     if (auto ec = run_until([&] { return done; })) last = ec;
     if (!last) return {};
+    error_detail_ = connection_->error_detail();
+    if (is_authentication_error(last)) break;
   }
   return last;
 }

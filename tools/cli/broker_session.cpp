@@ -1,5 +1,10 @@
 #include "broker_session.hpp"
 
+#include <cstdio>
+#include <string_view>
+
+#include <kwire/producer/security_options.hpp>
+
 #include "options.hpp"
 
 namespace kwire::cli {
@@ -11,6 +16,9 @@ producer::ProducerConfig client_config(const CommonOptions& options) {
 }
 
 net::BlockingClient make_client(const producer::ProducerConfig& config) {
+  // TLS and SASL from -X security.protocol / sasl.* / ssl.*: one TLS context
+  // for every candidate (bad certificate files fail here, as ConfigError).
+  const net::ConnectionSecurity security = producer::make_security_options(config);
   std::vector<net::ConnectionOptions> candidates;
   for (const auto& address : config.bootstrap_addresses()) {
     net::ConnectionOptions options;
@@ -19,6 +27,12 @@ net::BlockingClient make_client(const producer::ProducerConfig& config) {
     options.client_id = config.client_id;
     options.connect_timeout = std::chrono::milliseconds(config.socket_connection_setup_timeout_ms);
     options.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+    options.security = security;
+    // The error code alone says "authentication failed"; the detail says
+    // which certificate or credential and what the broker answered.
+    options.diagnostics = [](std::string_view line) {
+      std::fprintf(stderr, "kwire: %.*s\n", static_cast<int>(line.size()), line.data());
+    };
     candidates.push_back(std::move(options));
   }
   auto limit = std::chrono::milliseconds(config.socket_connection_setup_timeout_ms + config.request_timeout_ms);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -23,9 +24,17 @@ class BlockingClient {
   BlockingClient(BlockingClient&&) noexcept;
   BlockingClient& operator=(BlockingClient&&) noexcept;
 
-  /// Connects to the first candidate that answers and negotiates versions;
-  /// returns the last error if none does.
+  /// Connects to the first candidate that answers and negotiates versions
+  /// (and runs TLS and SASL when the candidates' options ask for them);
+  /// returns the last error if none does. Stops at once on
+  /// client_errc::authentication_failed: trying the next broker with the
+  /// same credentials would only repeat the refusal.
   std::error_code connect();
+
+  /// Why the last connect() failed, in words, when the connection had more to
+  /// say than the error code (TLS verification, SASL rejection, ...); empty
+  /// otherwise. Secret-free.
+  const std::string& error_detail() const noexcept { return error_detail_; }
 
   /// Sends `req` at the negotiated version (at most `max_version`) and
   /// waits for the response; `version` receives the version used.
@@ -59,6 +68,7 @@ class BlockingClient {
   std::vector<ConnectionOptions> candidates_;
   std::shared_ptr<Connection> connection_;
   std::chrono::milliseconds wait_limit_;
+  std::string error_detail_;
 };
 
 }  // namespace kwire::net

@@ -1,7 +1,28 @@
 #pragma once
-// One plaintext TCP session with one Kafka broker: resolve, connect (every
-// resolved address in turn, each with a timeout), ApiVersions negotiation,
-// then pipelined requests matched to responses in FIFO order.
+// One TCP session with one Kafka broker: resolve, connect (every resolved
+// address in turn, each with a timeout), then, in this order (Kafka's
+// protocol guide, "SASL Authentication Sequence"):
+//   TLS handshake          when options.security.tls is set (SSL, SASL_SSL)
+//   ApiVersions            always (KIP-35, KIP-511)
+//   SaslHandshake          when options.security.sasl is set: v1 wraps the
+//   SaslAuthenticate ...   tokens in SaslAuthenticate (KIP-152); v0 sends
+//                          them as raw size-prefixed frames
+// then pipelined requests matched to responses in FIFO order. If the broker
+// limits the SASL session (SaslAuthenticate v1+ session_lifetime_ms,
+// KIP-368), the connection re-authenticates on its own between 85% and 95%
+// of the lifetime: requests sent meanwhile are held and written once it
+// succeeds (the broker must see nothing but the re-authentication after
+// the handshake starts).
+//
+// Failures that retrying cannot fix — TLS verification (unknown CA, host
+// name mismatch, expired or missing certificate), a TLS/plaintext listener
+// mismatch, a refused SASL mechanism or credentials — end the connection
+// with client_errc::authentication_failed (see is_authentication_error())
+// and error_detail() says why, e.g. "SASL authentication failed for user
+// alice on 127.0.0.1:19096 (SCRAM-SHA-256): Authentication failed during
+// authentication due to invalid credentials with SASL mechanism
+// SCRAM-SHA-256; check sasl.username / sasl.password". Secrets never appear
+// in a detail.
 //
 // Threading: everything here runs on the thread of the io_context passed to
 // create() (the producer's network thread, or the user's own). Call every
@@ -30,6 +51,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -39,12 +61,33 @@
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/security/sasl_settings.hpp"
+#include "kwire/security/tls.hpp"
 
 namespace asio {
 class io_context;
 }  // namespace asio
 
 namespace kwire::net {
+
+/// TLS and SASL for a connection; the default is plaintext without SASL
+/// (security.protocol=PLAINTEXT). producer::make_security_options() builds
+/// one from Kafka's property names.
+struct ConnectionSecurity {
+  /// TLS (SSL, SASL_SSL): the shared client context; null means plaintext.
+  /// Build it once per client: loading a CA bundle is not free.
+  std::shared_ptr<const security::TlsContext> tls;
+  /// SASL (SASL_PLAINTEXT, SASL_SSL): the mechanism and credentials; a fresh
+  /// mechanism is made for every (re-)authentication. nullopt: no SASL.
+  std::optional<security::SaslSettings> sasl;
+};
+
+/// True for connection errors that retrying will not fix (bad credentials,
+/// untrusted certificates, a mechanism the broker refuses): stop and report
+/// instead of reconnecting. Connection::error_detail() explains.
+inline bool is_authentication_error(std::error_code ec) noexcept {
+  return ec == make_error_code(client_errc::authentication_failed);
+}
 
 struct ConnectionOptions {
   std::string host;
@@ -56,8 +99,9 @@ struct ConnectionOptions {
   std::string client_software_name = "kwire";
   std::string client_software_version = "0.1.0";
   /// Bounds name resolution, each TCP connection attempt (per resolved
-  /// address) and, once connected, the ApiVersions negotiation — like
-  /// Kafka's socket.connection.setup.timeout.ms.
+  /// address) and, once connected, the TLS handshake, ApiVersions
+  /// negotiation and SASL authentication together — like Kafka's
+  /// socket.connection.setup.timeout.ms.
   std::chrono::milliseconds connect_timeout{10000};
   /// How long a request may wait for its response (or, without a response,
   /// for its write). On expiry the connection fails: responses are ordered,
@@ -66,6 +110,12 @@ struct ConnectionOptions {
   /// Largest response frame accepted; a larger announced size fails the
   /// connection with client_errc::frame_too_large before anything is allocated.
   std::size_t max_frame_bytes = kDefaultMaxFrameBytes;
+  /// TLS and SASL; default plaintext, no SASL.
+  ConnectionSecurity security{};
+  /// Optional: receives one secret-free line when the connection fails with
+  /// a detail (the same text as error_detail()) and when it re-authenticates.
+  /// Runs on the io_context's thread; must not throw.
+  std::function<void(std::string_view)> diagnostics{};
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -83,12 +133,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  /// Resolves, connects and negotiates versions, then calls `on_ready({})`.
-  /// On failure `on_ready` gets client_errc::resolve_failed, connect_failed
-  /// (every address refused), timed_out (connect_timeout), disconnected,
-  /// unsupported_version, shutting_down (close() was called) or the Kafka
-  /// error the broker answered ApiVersions with. Call once; a second call
-  /// throws std::logic_error.
+  /// Resolves, connects, runs the TLS handshake, negotiates versions and
+  /// authenticates, then calls `on_ready({})`. On failure `on_ready` gets
+  /// client_errc::resolve_failed, connect_failed (every address refused),
+  /// timed_out (connect_timeout), disconnected, unsupported_version,
+  /// authentication_failed (TLS verification or SASL: not retriable, see
+  /// error_detail()), shutting_down (close() was called) or the Kafka error
+  /// the broker answered ApiVersions with. Call once; a second call throws
+  /// std::logic_error.
   void connect(ReadyHandler on_ready);
 
   /// Sends one request whose body is already encoded at `version`. The
@@ -141,15 +193,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// the connection is already closed.
   void set_close_handler(std::function<void(std::error_code)> on_close);
 
-  /// True between a successful negotiation and the close.
+  /// True between a successful setup (negotiation and authentication) and
+  /// the close, re-authentication included.
   bool is_open() const noexcept;
-  /// Requests sent and not yet completed.
+  /// Requests sent and not yet completed (those held during a
+  /// re-authentication included; kwire's own SASL requests not).
   std::size_t in_flight() const noexcept;
   /// "host:port" as configured.
   const std::string& address() const noexcept;
   /// Why the connection closed (a client_errc, or a Kafka error from
   /// ApiVersions); empty while it has not.
   std::error_code close_reason() const noexcept;
+  /// A one-line, secret-free explanation of close_reason() when there is
+  /// more to say than its message (TLS verification, SASL rejection, the
+  /// setup phase that timed out, ...); empty otherwise.
+  const std::string& error_detail() const noexcept;
+  /// The SASL mechanism this connection authenticated with ("" without SASL
+  /// or before authentication).
+  const std::string& sasl_mechanism() const noexcept;
+  /// The broker's SASL session lifetime (KIP-368) from the last
+  /// authentication, 0 when it set none.
+  std::int64_t session_lifetime_ms() const noexcept;
+  /// Successful re-authentications so far (KIP-368).
+  std::size_t reauthentications() const noexcept;
   const ConnectionOptions& options() const noexcept;
 
  private:

@@ -191,6 +191,28 @@ struct ProducerConfig {
   std::string sasl_kerberos_service_name = "kafka";  ///< GSSAPI service principal
   std::string sasl_kerberos_principal;               ///< GSSAPI client principal
   std::string sasl_kerberos_keytab;                  ///< GSSAPI keytab path
+  /// `sasl.kerberos.kinit.cmd` (librdkafka): a /bin/sh command that gets a
+  /// ticket; %{sasl.kerberos.keytab} and %{sasl.kerberos.principal} are
+  /// replaced. Empty: `kinit -k -t <keytab> <principal>` when both are set.
+  std::string sasl_kerberos_kinit_cmd;
+  /// `sasl.kerberos.min.time.before.relogin` (librdkafka): least time
+  /// between two kinit runs, ms.
+  std::int64_t sasl_kerberos_min_time_before_relogin = 60000;
+  /// `sasl.oauthbearer.token`: a static OAuth bearer token for OAUTHBEARER
+  /// (secret). kwire's own key: Java and librdkafka take tokens from code.
+  std::string sasl_oauthbearer_token;
+  /// `sasl.oauthbearer.config` (librdkafka): with
+  /// enable.sasl.oauthbearer.unsecure.jwt, "principal=<name>
+  /// [scope=<a,b>] [lifeSeconds=<n>] [extension_<key>=<value> ...]".
+  std::string sasl_oauthbearer_config;
+  /// `enable.sasl.oauthbearer.unsecure.jwt` (librdkafka): make an unsigned
+  /// JWT from sasl.oauthbearer.config, for brokers running Kafka's unsecured
+  /// validator (development and tests only).
+  bool enable_sasl_oauthbearer_unsecure_jwt = false;
+  /// C++ only: fetches an OAuth bearer token for every (re-)authentication,
+  /// on the network thread. Wins over sasl.oauthbearer.token. Throw to fail
+  /// the authentication (what() must not contain the token).
+  std::function<std::string()> sasl_oauthbearer_token_provider;
   std::string ssl_ca_location;           ///< CA bundle file (PEM) or directory
   std::string ssl_certificate_location;  ///< client certificate file (PEM)
   std::string ssl_key_location;          ///< client private key file (PEM)
