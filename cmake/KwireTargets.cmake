@@ -32,3 +32,14 @@ if(KWIRE_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# libFuzzer (the `fuzz` preset): every library is built with libFuzzer's
+# coverage instrumentation but without its main(); only the targets under
+# fuzz/ link -fsanitize=fuzzer (fuzz/CMakeLists.txt), so the libraries stay
+# usable by ordinary executables (the seed capture tool) in the same build.
+if(KWIRE_BUILD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "KWIRE_BUILD_FUZZ needs clang (libFuzzer): use `cmake --preset fuzz`")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -100,6 +100,11 @@ std::string_view to_string(PartitionerType type) noexcept;
 std::optional<PartitionerType> parse_partitioner(std::string_view name) noexcept;
 
 struct ProducerConfig {
+  /// Declared so ProducerConfig is not an aggregate: otherwise
+  /// `Producer({{"bootstrap.servers", "..."}, {"acks", "all"}})` would be
+  /// ambiguous between this struct and a property map.
+  ProducerConfig() = default;
+
   // --- Connection -------------------------------------------------------
   /// `bootstrap.servers` (librdkafka alias `metadata.broker.list`):
   /// comma-separated host:port list; required.
