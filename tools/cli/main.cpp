@@ -24,6 +24,28 @@ commands:
       -k separator          split each line at the first separator: key before, value after
       -H name=value         a header on every record (repeatable)
       -z codec              compression.type: none, gzip, snappy, lz4, zstd
+  consume -b host:port -t topic [-p partition] [-o offset] [-c count] [-e]
+                                       read one partition (kcat -C style), one record per line
+      -o offset             beginning (default), end, N, -N (N before the end), s@TIMESTAMP_MS
+      -c count              stop after count records
+      -e                    exit at the end of the partition
+      -f format             kcat tokens: %s value %k key %S %K sizes %t %p %o %T %h headers
+                            (default "%s\n"); --json: one object per record (--base64: exact bytes)
+      -X isolation.level=read_committed, -X fetch.max.bytes=N
+  conformance -b host:port [-t topic] [--only GROUP,...] [--skip GROUP,...]
+                                       protocol conformance suite: a matrix of pass / fail /
+                                       not offered cells; exits 1 if any cell fails
+  perf -b host:port -t topic           producer benchmark: records/s, MiB/s, client CPU per record,
+                                       peak RSS, delivery latency p50/p95/p99/max, and the count
+                                       the broker confirms (ListOffsets before/after)
+      -n records            how many (default 1000000)
+      -s bytes              record size (default 100; random letters A-Z)
+      --payload-file F      values are F's non-empty lines, cycled (instead of -s)
+      -z codec              compression.type
+      --rate R              at most R records/s (default: as fast as possible)
+      --no-confirm          skip the ListOffsets count
+      --offsets             only print the sum of the topic's latest offsets
+      --no-progress         no progress bar (it is drawn only when stderr is a terminal)
 
 common options:
   -b host:port[,host:port]   bootstrap brokers (default: $KWIRE_BOOTSTRAP)
@@ -43,6 +65,9 @@ int main(int argc, char** argv) {
     if (command == "api-versions") return kwire::cli::run_api_versions(argc - 2, argv + 2);
     if (command == "metadata") return kwire::cli::run_metadata(argc - 2, argv + 2);
     if (command == "produce") return kwire::cli::run_produce(argc - 2, argv + 2);
+    if (command == "consume") return kwire::cli::run_consume(argc - 2, argv + 2);
+    if (command == "conformance") return kwire::cli::run_conformance(argc - 2, argv + 2);
+    if (command == "perf") return kwire::cli::run_perf(argc - 2, argv + 2);
     std::fprintf(stderr, "kwire: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
   } catch (const kwire::cli::UsageError& e) {

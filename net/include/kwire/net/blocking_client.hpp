@@ -4,6 +4,7 @@
 // first of several brokers that answers, negotiate versions, send typed
 // requests and wait for their answers. It owns a private io_context and runs
 // it on the calling thread; the producer does not use it.
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -37,23 +38,34 @@ class BlockingClient {
   const std::string& error_detail() const noexcept { return error_detail_; }
 
   /// Sends `req` at the negotiated version (at most `max_version`) and
-  /// waits for the response; `version` receives the version used.
+  /// waits for the response; `version` receives the version used. The
+  /// response is decoded from a copy of its bytes that the client keeps
+  /// until the next request, so views inside it (Fetch and Produce records)
+  /// stay valid until then.
   template <protocol::KafkaMessage Resp, protocol::KafkaMessage Req>
   std::error_code request(const Req& req, Resp& resp, std::int16_t& version,
                           std::int16_t max_version = Req::max_version) {
+    static_assert(Req::api_key == Resp::api_key, "request and response types belong to different APIs");
+    auto negotiated = connection_->negotiated_version(Req::api_key);
+    std::int16_t cap = std::min<std::int16_t>({max_version, Req::max_version, Resp::max_version});
+    if (!negotiated || std::min(*negotiated, cap) < std::max(Req::min_version, Resp::min_version))
+      return make_error_code(client_errc::unsupported_version);
+    version = std::min(*negotiated, cap);
+    std::vector<std::uint8_t> body;
+    if (auto ec = protocol::encode_message(req, version, body)) return ec;
+    const bool expect_response = detail::expects_response(req);
     bool done = false;
     std::error_code result;
-    connection_->request<Resp>(
-        req,
-        [&](std::error_code ec, Resp& r, std::int16_t v) {
-          result = ec;
-          if (!ec) resp = std::move(r);
-          version = v;
-          done = true;
-        },
-        max_version);
+    connection_->send_raw(Req::api_key, version, std::move(body), expect_response,
+                          [&](std::error_code ec, std::span<const std::uint8_t> bytes) {
+                            result = ec;
+                            last_response_.assign(bytes.begin(), bytes.end());
+                            done = true;
+                          });
     if (auto ec = run_until([&] { return done; })) return ec;
-    return result;
+    if (result || !expect_response) return result;
+    resp = Resp{};
+    return protocol::decode_message(last_response_, version, resp);
   }
 
   /// The connected Connection (after a successful connect()).
@@ -69,6 +81,7 @@ class BlockingClient {
   std::shared_ptr<Connection> connection_;
   std::chrono::milliseconds wait_limit_;
   std::string error_detail_;
+  std::vector<std::uint8_t> last_response_;  ///< bytes the last response decoded from
 };
 
 }  // namespace kwire::net

@@ -1,0 +1,621 @@
+// `kwire consume` and `kwire conformance` against a real Apache Kafka broker,
+// every claim checked by an independent client (kcat, i.e. librdkafka):
+//  - kwire consume reads what kcat produced (every codec) byte for byte;
+//  - kwire conformance is green on every listener the harness offers, and
+//    every record set it says it stored is read back by kcat;
+//  - deliberately broken endpoints turn the right cells red: the mock
+//    cluster (advertises Fetch, which it does not implement) and a proxy in
+//    front of the real broker that corrupts the record batches in Fetch
+//    responses (so their CRC-32C no longer matches).
+#include <doctest/doctest.h>
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <kwire/protocol/api.hpp>
+#include <kwire/protocol/fetch.hpp>
+#include <kwire/protocol/message.hpp>
+#include <kwire/protocol/metadata.hpp>
+#include <kwire/protocol/reader.hpp>
+#include <kwire/protocol/record_batch.hpp>
+#include <kwire/protocol/writer.hpp>
+
+#include "../../tools/cli/conformance_records.hpp"
+#include "support.hpp"
+
+using namespace std::chrono_literals;
+using kwire::test::broker_env;
+using kwire::test::consume_with_kcat;
+using kwire::test::ConsumedRecord;
+using kwire::test::run_command;
+using kwire::test::shell_quote;
+using kwire::test::unique_topic;
+
+namespace {
+
+std::string cli() { return shell_quote(kwire::test::kwire_cli()); }
+
+// ------------------------------------------------------------ report cells
+
+struct ReportCell {
+  std::string group, name, status, detail, topic, record_set;
+  std::int64_t first_offset = -1, end_offset = -1;
+};
+
+std::string json_unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    char c = s[++i];
+    switch (c) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'u': out += '?'; i += 4; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+/// The cells of a `kwire conformance --json` report (its own fixed layout).
+std::vector<ReportCell> parse_cells(const std::string& json) {
+  static const std::regex cell_re(
+      R"re(\{"group":"([^"]*)","name":"([^"]*)","status":"([^"]*)","detail":"((?:[^"\\]|\\.)*)")re"
+      R"re((?:,"topic":"([^"]*)","partition":\d+,"first_offset":(\d+),"end_offset":(\d+)(?:,"record_set":"([^"]*)")?)?\})re");
+  std::vector<ReportCell> cells;
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), cell_re); it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    ReportCell c{m[1], m[2], m[3], json_unescape(m[4]), m[5], m[8], -1, -1};
+    if (m[6].matched) {
+      c.first_offset = std::stoll(m[6]);
+      c.end_offset = std::stoll(m[7]);
+    }
+    cells.push_back(std::move(c));
+  }
+  return cells;
+}
+
+struct SuiteRun {
+  int exit_code = -1;
+  std::string json;
+  std::vector<ReportCell> cells;
+  const ReportCell* find(const std::string& name) const {
+    for (const auto& c : cells)
+      if (c.name == name) return &c;
+    return nullptr;
+  }
+};
+
+SuiteRun run_suite(const std::string& args) {
+  auto r = run_command(cli() + " conformance --json --quiet " + args);
+  SuiteRun run{r.exit_code, r.output, parse_cells(r.output)};
+  return run;
+}
+
+std::string listing(const std::vector<ReportCell>& cells, const std::string& status) {
+  std::string out;
+  for (const auto& c : cells)
+    if (c.status == status) out += "  " + c.group + " / " + c.name + ": " + c.detail + "\n";
+  return out;
+}
+
+// ------------------------------------------------------ record comparisons
+
+/// kcat prints a null header value as "NULL".
+std::string kcat_header_value(const std::optional<std::string>& v) { return v ? *v : "NULL"; }
+
+/// "" if kcat's records at [first, first + expected.size()) are `expected`.
+std::string compare_with_kcat(const std::map<std::int64_t, ConsumedRecord>& by_offset, std::int64_t first,
+                              const std::vector<kwire::conformance::TestRecord>& expected) {
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::int64_t offset = first + static_cast<std::int64_t>(i);
+    auto it = by_offset.find(offset);
+    if (it == by_offset.end()) return "kcat did not see offset " + std::to_string(offset);
+    const auto& got = it->second;
+    const auto& want = expected[i];
+    const std::string at = "offset " + std::to_string(offset) + ": ";
+    if (got.key != want.key) return at + "key differs";
+    if (got.value != want.value) return at + "value differs";
+    if (got.headers.size() != want.headers.size()) return at + "header count differs";
+    for (std::size_t h = 0; h < want.headers.size(); ++h)
+      if (got.headers[h].first != want.headers[h].key || got.headers[h].second != kcat_header_value(want.headers[h].value))
+        return at + "header " + want.headers[h].key + " differs";
+  }
+  return {};
+}
+
+// ------------------------------------------------------------- processes
+
+/// A background process whose first stdout line we need (the mock prints
+/// "bootstrap=HOST:PORT"); killed with SIGTERM on destruction.
+class Background {
+ public:
+  explicit Background(const std::string& command) {
+    out_ = "/tmp/kwire-conformance-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
+    auto r = run_command(command + " >" + shell_quote(out_) + " 2>&1 & echo $!");
+    pid_ = std::atoi(r.output.c_str());
+  }
+  ~Background() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    std::remove(out_.c_str());
+  }
+  /// The first line, waiting up to `timeout` for it.
+  std::string first_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream in(out_);
+      std::string line;
+      if (std::getline(in, line) && in) return line;
+      std::this_thread::sleep_for(50ms);
+    }
+    return {};
+  }
+
+ private:
+  static inline std::atomic<int> counter_{0};
+  std::string out_;
+  int pid_ = -1;
+};
+
+std::string mock_cluster_exe() {
+#ifdef KWIRE_MOCK_CLUSTER_EXE
+  return KWIRE_MOCK_CLUSTER_EXE;
+#else
+  // <build>/tools/kwire -> <build>/tests/mock_cluster/kwire-mock-cluster
+  std::string path = kwire::test::kwire_cli();
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return {};
+  path.resize(slash);  // <build>/tools
+  slash = path.rfind('/');
+  if (slash == std::string::npos) return {};
+  path.resize(slash);
+  return path + "/tests/mock_cluster/kwire-mock-cluster";
+#endif
+}
+
+// ------------------------------------------------- a CRC-corrupting proxy
+
+/// A TCP proxy in front of one broker that rewrites Metadata responses so
+/// clients keep talking through it, and flips the last byte of every whole
+/// record batch in Fetch responses: the batches still parse, but their
+/// CRC-32C no longer matches. Everything else passes through untouched.
+/// One thread per direction per connection, blocking I/O: simple, and
+/// plenty for a test.
+class CorruptingProxy {
+ public:
+  CorruptingProxy(std::string upstream_host, std::uint16_t upstream_port)
+      : upstream_host_(std::move(upstream_host)), upstream_port_(upstream_port),
+        acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    port_ = acceptor_.local_endpoint().port();
+    accept_thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~CorruptingProxy() {
+    stopping_ = true;
+    std::error_code ignored;
+    {
+      // Wake the blocking accept() so its thread sees stopping_.
+      asio::ip::tcp::socket poke(io_);
+      poke.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ignored);
+    }
+    if (accept_thread_.joinable()) accept_thread_.join();
+    acceptor_.close(ignored);
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& s : sockets_) {
+        s->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        s->close(ignored);
+      }
+    }
+    for (auto& t : threads_) t.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int corrupted_batches() const { return corrupted_; }
+
+ private:
+  struct Pending {
+    std::mutex mutex;
+    std::map<std::int32_t, std::pair<std::int16_t, std::int16_t>> by_correlation;  // api, version
+  };
+
+  void accept_loop() {
+    while (!stopping_) {
+      auto client = std::make_shared<asio::ip::tcp::socket>(io_);
+      std::error_code ec;
+      acceptor_.accept(*client, ec);
+      if (ec || stopping_) return;
+      auto server = std::make_shared<asio::ip::tcp::socket>(io_);
+      asio::ip::tcp::resolver resolver(io_);
+      asio::connect(*server, resolver.resolve(upstream_host_, std::to_string(upstream_port_)), ec);
+      if (ec) continue;
+      auto pending = std::make_shared<Pending>();
+      std::lock_guard lock(mutex_);
+      sockets_.push_back(client);
+      sockets_.push_back(server);
+      threads_.emplace_back([this, client, server, pending] { pump_requests(*client, *server, *pending); });
+      threads_.emplace_back([this, client, server, pending] { pump_responses(*server, *client, *pending); });
+    }
+  }
+
+  static bool read_frame(asio::ip::tcp::socket& from, std::vector<std::uint8_t>& frame) {
+    std::uint8_t size_bytes[4];
+    std::error_code ec;
+    asio::read(from, asio::buffer(size_bytes), ec);
+    if (ec) return false;
+    const std::uint32_t size = (std::uint32_t{size_bytes[0]} << 24) | (std::uint32_t{size_bytes[1]} << 16) |
+                               (std::uint32_t{size_bytes[2]} << 8) | size_bytes[3];
+    if (size > (256u << 20)) return false;
+    frame.resize(size);
+    asio::read(from, asio::buffer(frame), ec);
+    return !ec;
+  }
+
+  static bool write_frame(asio::ip::tcp::socket& to, const std::vector<std::uint8_t>& frame) {
+    std::vector<std::uint8_t> out;
+    kwire::protocol::Writer w(out);
+    w.write_int32(static_cast<std::int32_t>(frame.size()));
+    w.write_raw(frame);
+    std::error_code ec;
+    asio::write(to, asio::buffer(out), ec);
+    return !ec;
+  }
+
+  static void close_both(asio::ip::tcp::socket& a, asio::ip::tcp::socket& b) {
+    std::error_code ignored;
+    a.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    b.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  }
+
+  void pump_requests(asio::ip::tcp::socket& client, asio::ip::tcp::socket& server, Pending& pending) {
+    std::vector<std::uint8_t> frame;
+    while (read_frame(client, frame)) {
+      kwire::protocol::Reader in(frame);
+      const std::int16_t api = in.read_int16();
+      const std::int16_t version = in.read_int16();
+      const std::int32_t correlation = in.read_int32();
+      {
+        std::lock_guard lock(pending.mutex);
+        pending.by_correlation[correlation] = {api, version};
+      }
+      if (!write_frame(server, frame)) break;
+    }
+    close_both(client, server);
+  }
+
+  void pump_responses(asio::ip::tcp::socket& server, asio::ip::tcp::socket& client, Pending& pending) {
+    std::vector<std::uint8_t> frame;
+    while (read_frame(server, frame)) {
+      kwire::protocol::Reader in(frame);
+      const std::int32_t correlation = in.read_int32();
+      std::pair<std::int16_t, std::int16_t> request{-1, -1};
+      {
+        std::lock_guard lock(pending.mutex);
+        auto it = pending.by_correlation.find(correlation);
+        if (it != pending.by_correlation.end()) {
+          request = it->second;
+          pending.by_correlation.erase(it);
+        }
+      }
+      if (!write_frame(client, transform(frame, request.first, request.second))) break;
+    }
+    close_both(client, server);
+  }
+
+  /// The response frame, with Metadata and Fetch bodies rewritten.
+  std::vector<std::uint8_t> transform(const std::vector<std::uint8_t>& frame, std::int16_t api, std::int16_t version) {
+    using kwire::protocol::ApiKey;
+    const auto key = static_cast<ApiKey>(api);
+    if (key != ApiKey::metadata && key != ApiKey::fetch) return frame;
+    if (!kwire::protocol::find_support(key)) return frame;
+    kwire::protocol::Reader in(frame);
+    (void)in.read_int32();  // correlation id
+    kwire::protocol::TaggedFields header_tags;
+    if (kwire::protocol::response_header_version(key, version) >= 1) in.read_tagged_fields(header_tags);
+    if (!in.ok()) return frame;
+    const std::size_t header_size = in.position();
+    const std::span<const std::uint8_t> body(frame.data() + header_size, frame.size() - header_size);
+    std::vector<std::uint8_t> out(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(header_size));
+
+    if (key == ApiKey::metadata) {
+      kwire::protocol::MetadataResponse md;
+      if (kwire::protocol::decode_message(body, version, md)) return frame;
+      for (auto& b : md.brokers) {
+        b.host = "127.0.0.1";
+        b.port = port_;
+      }
+      if (kwire::protocol::encode_message(md, version, out)) return frame;
+      return out;
+    }
+    kwire::protocol::FetchResponse fetch;
+    if (kwire::protocol::decode_message(body, version, fetch)) return frame;
+    std::vector<std::vector<std::uint8_t>> copies;
+    copies.reserve(64);
+    for (auto& t : fetch.responses)
+      for (auto& p : t.partitions) {
+        if (!p.records || p.records->empty()) continue;
+        auto& copy = copies.emplace_back(p.records->begin(), p.records->end());
+        // Walk whole batches: base_offset(8) batch_length(4) ...; flip the
+        // last byte of each, inside the CRC-covered part.
+        std::size_t at = 0;
+        while (at + 12 <= copy.size()) {
+          const std::uint32_t length = (std::uint32_t{copy[at + 8]} << 24) | (std::uint32_t{copy[at + 9]} << 16) |
+                                       (std::uint32_t{copy[at + 10]} << 8) | copy[at + 11];
+          const std::size_t end = at + 12 + length;
+          if (end > copy.size()) break;
+          copy[end - 1] ^= 0x01;
+          ++corrupted_;
+          at = end;
+        }
+        p.records = std::span<const std::uint8_t>(copy);
+      }
+    if (kwire::protocol::encode_message(fetch, version, out)) return frame;
+    return out;
+  }
+
+  std::string upstream_host_;
+  std::uint16_t upstream_port_;
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> corrupted_{0};
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> sockets_;
+  std::vector<std::thread> threads_;
+  std::thread accept_thread_;
+};
+
+}  // namespace
+
+// =====================================================================
+TEST_CASE("kwire consume reads what kcat produced, in every codec, byte for byte") {
+  const std::string bootstrap = broker_env().bootstrap();
+  for (const char* codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {
+    CAPTURE(codec);
+    const std::string topic = unique_topic(std::string("kwire-consume-") + codec);
+    // kcat -K: splits key and value; -H adds headers to every record.
+    auto produced = run_command("printf 'k1:first\\nk2:second\\n:empty key\\nk4:\\n' | kcat -P -b " +
+                                shell_quote(bootstrap) + " -t " + shell_quote(topic) +
+                                " -p 0 -K : -H h1=a -H h2= -z " + codec);
+    REQUIRE(produced.exit_code == 0);
+
+    auto formatted = run_command(cli() + " consume -b " + shell_quote(bootstrap) + " -t " + shell_quote(topic) +
+                                 " -e -f '%o|%k|%K|%s|%S|%h\\n' 2>/dev/null");
+    CHECK(formatted.exit_code == 0);
+    CHECK(formatted.output ==
+          "0|k1|2|first|5|h1=a,h2=\n"
+          "1|k2|2|second|6|h1=a,h2=\n"
+          "2||0|empty key|9|h1=a,h2=\n"
+          "3|k4|2||0|h1=a,h2=\n");
+
+    // Cross-check offsets and timestamps with kcat's own view.
+    auto theirs = consume_with_kcat(topic, 0, 4);
+    REQUIRE(theirs.size() == 4);
+    auto ts = run_command(cli() + " consume -b " + shell_quote(bootstrap) + " -t " + shell_quote(topic) +
+                          " -e -f '%T\\n' 2>/dev/null");
+    std::string expected_ts;
+    for (const auto& r : theirs) expected_ts += std::to_string(r.timestamp_ms) + "\n";
+    CHECK(ts.output == expected_ts);
+  }
+}
+
+TEST_CASE("kwire consume: offsets, counts, JSON and base64") {
+  const std::string bootstrap = broker_env().bootstrap();
+  const std::string topic = unique_topic("kwire-consume-options");
+  REQUIRE(run_command("printf 'a\\nb\\nc\\nd\\n' | kcat -P -b " + shell_quote(bootstrap) + " -t " +
+                      shell_quote(topic) + " -p 0")
+              .exit_code == 0);
+  const std::string base = cli() + " consume -b " + shell_quote(bootstrap) + " -t " + shell_quote(topic) + " -e";
+
+  CHECK(run_command(base + " 2>/dev/null").output == "a\nb\nc\nd\n");
+  CHECK(run_command(base + " -o 2 2>/dev/null").output == "c\nd\n");
+  CHECK(run_command(base + " -o -1 2>/dev/null").output == "d\n");
+  CHECK(run_command(base + " -o end 2>/dev/null").output.empty());
+  CHECK(run_command(base + " -c 2 2>/dev/null").output == "a\nb\n");
+  CHECK(run_command(base + " -o beginning -c 0 2>/dev/null").output.empty());
+
+  auto json = run_command(base + " --json -c 1 2>/dev/null");
+  CHECK(json.output.find("\"offset\":0,") != std::string::npos);
+  CHECK(json.output.find("\"key\":null,\"value\":\"a\"") != std::string::npos);
+  CHECK(json.output.find("\"timestamp_type\":\"create\"") != std::string::npos);
+  auto b64 = run_command(base + " --json --base64 -o 3 2>/dev/null");
+  CHECK(b64.output.find("\"value\":\"ZA==\"") != std::string::npos);  // "d"
+
+  // Errors: a missing topic, an offset past the end, a bad option.
+  auto missing = run_command(cli() + " consume -b " + shell_quote(bootstrap) + " -t " +
+                             shell_quote(unique_topic("kwire-consume-missing")) + " -e 2>&1");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.find("UNKNOWN_TOPIC_OR_PARTITION") != std::string::npos);
+  auto past = run_command(base + " -o 100 2>&1");
+  CHECK(past.exit_code == 1);
+  CHECK(past.output.find("OFFSET_OUT_OF_RANGE") != std::string::npos);
+  CHECK(run_command(base + " -o sideways 2>/dev/null").exit_code == 2);
+}
+
+TEST_CASE("kwire conformance is green on every listener, and kcat confirms every record set it stored") {
+  const auto& env = broker_env();
+  std::vector<std::pair<std::string, std::string>> listeners{{"PLAINTEXT", "-b " + shell_quote(env.bootstrap())}};
+  if (env.has("KWIRE_BOOTSTRAP_SSL") && env.has("KWIRE_SSL_CA")) {
+    const std::string ca = " -X ssl.ca.location=" + shell_quote(env.get("KWIRE_SSL_CA"));
+    listeners.emplace_back("SSL", "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SSL")) + " -X security.protocol=SSL" + ca);
+    if (env.has("KWIRE_BOOTSTRAP_MTLS"))
+      listeners.emplace_back("mTLS", "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_MTLS")) +
+                                         " -X security.protocol=SSL" + ca + " -X ssl.certificate.location=" +
+                                         shell_quote(env.get("KWIRE_SSL_CERT")) + " -X ssl.key.location=" +
+                                         shell_quote(env.get("KWIRE_SSL_KEY")));
+    if (env.has("KWIRE_BOOTSTRAP_SASL_PLAINTEXT") && env.has("KWIRE_SASL_USERNAME")) {
+      const std::string user = " -X sasl.username=" + shell_quote(env.get("KWIRE_SASL_USERNAME")) +
+                               " -X sasl.password=" + shell_quote(env.get("KWIRE_SASL_PASSWORD"));
+      listeners.emplace_back("SASL_PLAINTEXT PLAIN", "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SASL_PLAINTEXT")) +
+                                                         " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN" +
+                                                         user);
+      listeners.emplace_back("SASL_SSL SCRAM-SHA-256", "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SASL_SSL")) +
+                                                           " -X security.protocol=SASL_SSL -X sasl.mechanism=SCRAM-SHA-256" +
+                                                           user + ca);
+    }
+  }
+
+  for (const auto& [name, args] : listeners) {
+    CAPTURE(name);
+    // The full suite on PLAINTEXT; on the secured listeners the groups that
+    // move data (what TLS/SASL could break), to keep CI time down.
+    SuiteRun run = run_suite(args + (name == "PLAINTEXT" ? "" : " --only produce,idempotence"));
+    // CI keeps the reports: KWIRE_CONFORMANCE_REPORT_DIR/conformance-<kafka>-<listener>.json.
+    if (const char* dir = std::getenv("KWIRE_CONFORMANCE_REPORT_DIR"); dir && *dir) {
+      std::string file = std::string(dir) + "/conformance-" +
+                         (env.has("KWIRE_KAFKA_VERSION") ? env.get("KWIRE_KAFKA_VERSION") : "external") + "-" + name +
+                         ".json";
+      std::replace(file.begin() + static_cast<std::ptrdiff_t>(std::strlen(dir)), file.end(), ' ', '_');
+      std::ofstream(file) << run.json;
+    }
+    INFO("failed cells:\n" << listing(run.cells, "fail"));
+    REQUIRE_FALSE(run.cells.empty());
+    CHECK(run.exit_code == 0);
+    CHECK(listing(run.cells, "fail").empty());
+    // A 4.x broker offers everything the suite checks; 3.9 lacks a few
+    // versions (reported as "not offered"), and Kafka 4 removed old ones.
+    const std::string version = env.has("KWIRE_KAFKA_VERSION") ? env.get("KWIRE_KAFKA_VERSION") : "";
+    if (version.rfind("4.", 0) == 0 && name == "PLAINTEXT") {
+      for (const char* removed : {"Produce v2 (removed in 4.0)", "Fetch v3 (removed in 4.0)",
+                                  "ListOffsets v0 (removed in 4.0)"}) {
+        const ReportCell* c = run.find(removed);
+        REQUIRE(c != nullptr);
+        CHECK(c->status == "pass");
+      }
+    }
+
+    // The independent read-back: kcat reads the suite's partition and must
+    // see exactly the known record set where each produce cell says it is.
+    std::string topic;
+    for (const auto& c : run.cells)
+      if (!c.topic.empty()) topic = c.topic;
+    REQUIRE_FALSE(topic.empty());
+    auto consumed = consume_with_kcat(topic, 0);
+    std::map<std::int64_t, ConsumedRecord> by_offset;
+    for (auto& r : consumed) by_offset[r.offset] = std::move(r);
+    int produce_cells = 0;
+    for (const auto& c : run.cells) {
+      if (c.group != "produce" || c.status != "pass") continue;
+      ++produce_cells;
+      CAPTURE(c.name);
+      REQUIRE(c.first_offset >= 0);
+      const auto expected = kwire::conformance::known_record_set(c.record_set);
+      CHECK(c.end_offset - c.first_offset == static_cast<std::int64_t>(expected.size()));
+      CHECK(compare_with_kcat(by_offset, c.first_offset, expected) == "");
+    }
+    CHECK(produce_cells == 15);
+    // The duplicate resend: kcat sees the first sequenced batch once.
+    const ReportCell* dup = run.find("duplicate resend");
+    REQUIRE(dup != nullptr);
+    CHECK(dup->status == "pass");
+    int copies = 0;
+    for (const auto& [offset, r] : by_offset)
+      if (r.value == std::optional<std::string>("first record 0")) ++copies;
+    CHECK(copies == 1);
+    REQUIRE(dup->first_offset >= 0);
+    for (std::int64_t o = dup->first_offset; o < dup->end_offset; ++o) {
+      REQUIRE(by_offset.count(o) == 1);
+      CHECK(by_offset[o].value == "first record " + std::to_string(o - dup->first_offset));
+    }
+  }
+}
+
+TEST_CASE("a deliberately broken endpoint: the mock cluster advertises Fetch, which it does not implement") {
+  const std::string exe = mock_cluster_exe();
+  if (::access(exe.c_str(), X_OK) != 0) {
+    MESSAGE("skipped: " << exe << " is not built");
+    return;
+  }
+  Background mock(shell_quote(exe));
+  const std::string line = mock.first_line(10s);
+  REQUIRE(line.rfind("bootstrap=", 0) == 0);
+  const std::string bootstrap = line.substr(10);
+
+  SuiteRun run = run_suite("-b " + shell_quote(bootstrap));
+  INFO(run.json);
+  CHECK(run.exit_code == 1);
+  REQUIRE_FALSE(run.cells.empty());
+  // Red where the mock lies: every Fetch version it advertises.
+  for (int v = 4; v <= 17; ++v) {
+    const ReportCell* c = run.find("Fetch v" + std::to_string(v));
+    REQUIRE(c != nullptr);
+    CHECK(c->status == "fail");
+    CHECK(c->detail.find("connection closed") != std::string::npos);
+  }
+  // Read-backs need Fetch, so the produce cells fail, naming it.
+  const ReportCell* produce = run.find("zstd acks=all");
+  REQUIRE(produce != nullptr);
+  CHECK(produce->status == "fail");
+  CHECK(produce->detail.find("Fetch") != std::string::npos);
+  // Green where it is right, "not offered" where it says so.
+  for (int v = 0; v <= 12; ++v) CHECK(run.find("Metadata v" + std::to_string(v))->status == "pass");
+  CHECK(run.find("Metadata v13")->status == "not_offered");
+  for (int v = 0; v <= 4; ++v) CHECK(run.find("ApiVersions v" + std::to_string(v))->status == "pass");
+  for (int v = 1; v <= 10; ++v) CHECK(run.find("ListOffsets v" + std::to_string(v))->status == "not_offered");
+  CHECK(run.find("connect PLAINTEXT")->status == "pass");
+  CHECK(run.find("InitProducerId")->status == "pass");
+  CHECK(run.find("unknown topic (Produce)")->status == "pass");
+  CHECK(run.find("Produce v2 (removed in 4.0)")->status == "pass");  // the mock refuses v0-2 too
+}
+
+TEST_CASE("a deliberately broken endpoint: a proxy that corrupts the record batches of Fetch responses") {
+  const std::string bootstrap = broker_env().bootstrap();
+  const auto colon = bootstrap.find(':');
+  const auto comma = bootstrap.find(',');
+  REQUIRE(colon != std::string::npos);
+  CorruptingProxy proxy(bootstrap.substr(0, colon),
+                        static_cast<std::uint16_t>(std::stoi(bootstrap.substr(colon + 1, comma - colon - 1))));
+  if (broker_env().has("KWIRE_BROKER_NODES") && broker_env().get("KWIRE_BROKER_NODES") != "1") {
+    MESSAGE("skipped: the proxy fronts a single broker");
+    return;
+  }
+  SuiteRun run = run_suite("-b " + proxy.address() + " --skip errors");
+  INFO(run.json);
+  CHECK(run.exit_code == 1);
+  CHECK(proxy.corrupted_batches() > 0);
+  // Every read of records fails on the CRC...
+  for (int v = 4; v <= 17; ++v) {
+    const ReportCell* c = run.find("Fetch v" + std::to_string(v));
+    REQUIRE(c != nullptr);
+    CHECK(c->status == "fail");
+    CHECK(c->detail.find("CRC-32C mismatch") != std::string::npos);
+  }
+  for (const auto& c : run.cells)
+    if (c.group == "produce") {
+      CAPTURE(c.name);
+      CHECK(c.status == "fail");
+      CHECK(c.detail.find("CRC-32C mismatch") != std::string::npos);
+    }
+  // ... while what does not read records stays green.
+  CHECK(run.find("connect PLAINTEXT")->status == "pass");
+  for (int v = 0; v <= 12; ++v) CHECK(run.find("Metadata v" + std::to_string(v))->status == "pass");
+  for (const auto& c : run.cells)
+    if (c.name.rfind("ListOffsets v", 0) == 0 || c.name.rfind("InitProducerId", 0) == 0 ||
+        c.name.rfind("ApiVersions v", 0) == 0)
+      CHECK(c.status != "fail");
+  CHECK(run.find("sequence gap")->status == "pass");
+}

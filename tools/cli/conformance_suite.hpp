@@ -1,0 +1,120 @@
+#pragma once
+// The conformance suite's shared state and helpers (internal to the CLI):
+// one Suite per run; each group of cells lives in its own file.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <kwire/net/blocking_client.hpp>
+#include <kwire/producer/config.hpp>
+#include <kwire/protocol/api.hpp>
+#include <kwire/protocol/api_versions.hpp>
+#include <kwire/protocol/init_producer_id.hpp>
+#include <kwire/protocol/produce.hpp>
+#include <kwire/protocol/record_batch.hpp>
+
+#include "conformance.hpp"
+#include "conformance_records.hpp"
+#include "partition_reader.hpp"
+
+namespace kwire::cli::conformance {
+
+using kwire::conformance::known_record_set;
+using kwire::conformance::TestHeader;
+using kwire::conformance::TestRecord;
+
+class Suite {
+ public:
+  explicit Suite(const SuiteOptions& options);
+  Report run();
+
+  // ------------------------------------------------------------- groups
+  void run_connect();  // also sets up the topic; false -> nothing else runs
+  void run_versions();
+  void run_produce();
+  void run_idempotence();
+  void run_errors();
+
+  // ------------------------------------------------------------ helpers
+  void add(Cell cell);
+  Cell cell(std::string group, std::string name) const;
+  bool wants(const std::string& group) const;
+  /// The endpoint's advertised range for `key` (from the connect-time
+  /// ApiVersions), nullopt when it does not list the API.
+  std::optional<std::pair<std::int16_t, std::int16_t>> advertised(protocol::ApiKey key) const;
+  bool advertises(protocol::ApiKey key, std::int16_t version) const;
+  /// "advertises 4-18" / "does not advertise Fetch", for reasons.
+  std::string advertised_text(protocol::ApiKey key) const;
+
+  /// The connection to our partition's leader / to a bootstrap broker,
+  /// reconnected first if the endpoint closed it (so one refused request
+  /// fails one cell, not every cell after it).
+  net::BlockingClient& leader();
+  net::BlockingClient& bootstrap();
+
+  /// A fresh blocking client on the bootstrap servers (connected), or the
+  /// error with a reason.
+  std::error_code connect_bootstrap(std::optional<net::BlockingClient>& out, std::string& why);
+
+  /// Sends one Produce request carrying `batch` for topic/partition through
+  /// `client` at the highest common version <= max_version. `out` receives
+  /// the partition's answer (error, base offset, ...). Transport and codec
+  /// errors are returned; partition errors are in `out`.
+  std::error_code produce_raw(net::BlockingClient& client, const std::string& topic, const protocol::Uuid& topic_id,
+                              std::int32_t partition, std::span<const std::uint8_t> batch, std::int16_t acks,
+                              std::int16_t max_version, protocol::ProduceResponse::PartitionResponse& out,
+                              std::int16_t& version, std::string& why);
+
+  /// InitProducerId for an idempotent producer at the highest common version
+  /// <= max_version, retrying retriable answers (a fresh cluster answers
+  /// COORDINATOR_LOAD_IN_PROGRESS until its producer id manager is ready)
+  /// for up to cell_timeout. "" on success, else why not.
+  std::string init_producer_id(std::int16_t max_version, protocol::InitProducerIdResponse& out, std::int16_t& used);
+
+  /// The log end offset of our partition (ListOffsets latest), or the error.
+  std::error_code log_end_offset(std::int64_t& out, std::string& why);
+  /// Waits until the log end offset reaches `target` (acks=0 writes land
+  /// asynchronously); returns the last value seen.
+  std::error_code wait_for_end_offset(std::int64_t target, std::int64_t& seen, std::string& why);
+
+  /// "" when `got` equals `expected` byte for byte (keys, values, headers;
+  /// offsets from `first_offset`; timestamps when given and CreateTime),
+  /// else what differs first.
+  static std::string compare_records(const std::vector<protocol::Record>& got,
+                                     const std::vector<TestRecord>& expected, std::int64_t first_offset,
+                                     const std::vector<std::int64_t>& timestamps = {});
+
+  /// Seals `records` into one record batch v2 (uncompressed unless a codec
+  /// is given), with timestamps `base_ts + i`.
+  static std::vector<std::uint8_t> build_batch(const std::vector<TestRecord>& records, std::int64_t base_ts,
+                                               const protocol::BatchSealParams& params = {});
+
+  const SuiteOptions& options_;
+  producer::ProducerConfig config_;
+  Report report_;
+  std::optional<net::BlockingClient> bootstrap_;
+  protocol::ApiVersionsResponse versions_;
+  std::unique_ptr<PartitionReader> reader_;
+  std::string topic_;
+  static constexpr std::int32_t partition_ = 0;
+  bool ready_ = false;  ///< connected and the topic is usable
+
+  // The reference record set (raw Produce, uncompressed, acks=all) the
+  // version cells read back.
+  std::vector<TestRecord> reference_;
+  std::vector<std::int64_t> reference_timestamps_;
+  std::int64_t reference_first_ = -1;
+  std::string reference_error_;
+
+  std::chrono::steady_clock::time_point started_;
+};
+
+/// Milliseconds since the epoch, for record timestamps.
+std::int64_t now_ms();
+
+}  // namespace kwire::cli::conformance
