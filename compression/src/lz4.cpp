@@ -86,17 +86,10 @@ std::error_code Lz4Compressor::compress(Bytes in, std::vector<std::uint8_t>& out
 
 Lz4Decompressor::~Lz4Decompressor() { LZ4F_freeDecompressionContext(ctx_); }
 
-std::error_code Lz4Decompressor::decompress(Bytes in, OutputWindow& out) {
-  if (ctx_ == nullptr) {
-    LZ4F_dctx* ctx = nullptr;
-    const std::size_t rc = LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION);
-    if (LZ4F_isError(rc)) return map_error(rc, errc::library_error);
-    ctx_ = ctx;
-  } else {
-    LZ4F_resetDecompressionContext(ctx_);  // keeps its block buffers
-  }
-  if (in.empty()) return errc::corrupt_input;
+namespace {
 
+// Decodes the frames of `in` into `out`, region by region.
+std::error_code decode_frames(LZ4F_dctx* ctx, Bytes in, OutputWindow& out) {
   // liblz4 checks each block against the frame's block size and the content
   // size (when present) against what was decoded; it never allocates from the
   // content size. We bound the output ourselves, region by region.
@@ -111,7 +104,7 @@ std::error_code Lz4Decompressor::decompress(Bytes in, OutputWindow& out) {
     if (probing) region = probe;  // at the limit: does the frame have more?
     std::size_t produced = region.size();
     std::size_t consumed = src_left;
-    const std::size_t hint = LZ4F_decompress(ctx_, region.data(), &produced, src, &consumed, &options);
+    const std::size_t hint = LZ4F_decompress(ctx, region.data(), &produced, src, &consumed, &options);
     if (LZ4F_isError(hint)) return map_error(hint, errc::corrupt_input);
     if (probing && produced > 0) return errc::output_limit_exceeded;
     if (!probing) out.commit(produced);
@@ -127,6 +120,40 @@ std::error_code Lz4Decompressor::decompress(Bytes in, OutputWindow& out) {
     if (src_left == 0 && produced < region.size()) return errc::corrupt_input;
     if (consumed == 0 && produced == 0) return errc::corrupt_input;  // no progress: never spin
   }
+}
+
+}  // namespace
+
+std::error_code Lz4Decompressor::decompress(Bytes in, OutputWindow& out) {
+  if (ctx_ == nullptr) {
+    LZ4F_dctx* ctx = nullptr;
+    const std::size_t rc = LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION);
+    if (LZ4F_isError(rc)) return map_error(rc, errc::library_error);
+    ctx_ = ctx;
+  } else {
+    LZ4F_resetDecompressionContext(ctx_);  // keeps its block buffers
+  }
+  if (in.empty()) return errc::corrupt_input;
+
+  // A call that stops inside a frame (corrupt input, or the output limit)
+  // drops the context rather than resetting it next time: liblz4 1.9.4's
+  // LZ4F_resetDecompressionContext does not clear the content size left of
+  // an unfinished frame (1.10 does), so the next frame *without* a content
+  // size would fail with frameSize_wrong — one bad batch would poison the
+  // next good one. Found by fuzz/decompress (reused vs fresh Decompressor).
+  const auto drop_context = [this] {
+    LZ4F_freeDecompressionContext(ctx_);
+    ctx_ = nullptr;
+  };
+  std::error_code ec;
+  try {
+    ec = decode_frames(ctx_, in, out);
+  } catch (...) {  // std::bad_alloc from the output window
+    drop_context();
+    throw;
+  }
+  if (ec) drop_context();
+  return ec;
 }
 
 }  // namespace kwire::compression::detail

@@ -1,6 +1,7 @@
 // Record batch v2 decoder. Input is untrusted (a broker's Fetch response, a
 // client's Produce request in the mock broker, a fuzzer): every length and
 // count is checked against the bytes present before anything is allocated.
+#include <algorithm>
 #include <string>
 
 #include "kwire/protocol/crc32c.hpp"
@@ -138,13 +139,20 @@ std::error_code decode_records(std::span<const std::uint8_t> bytes, RecordBatch&
     return fail(client_errc::length_exceeds_input,
                 "records_count " + std::to_string(out.records_count) + " cannot fit in the " +
                     std::to_string(records.remaining()) + " bytes of records (each takes at least 7)");
+  // The count is checked, but a decoded Record takes ~16 times its smallest
+  // wire form: reserving all of it up front let a small compressed bomb (1 MiB
+  // of zeros claiming 150k records) cost ~17 MB before its first record
+  // failed — 4 GB under the mock broker's 256 MiB limit. So reserve a bounded
+  // amount and let the vector grow with the records actually decoded. (Found
+  // while writing tests/unit/protocol/hostile_sizes_test.cpp.)
+  constexpr std::size_t kMaxUpfrontRecords = 1024;
   out.records.clear();
-  out.records.resize(count);
+  out.records.reserve(std::min(count, kMaxUpfrontRecords));
   for (std::size_t i = 0; i < count; ++i) {
     if (records.at_end())
       return fail(client_errc::truncated, "records_count says " + std::to_string(count) +
                                               " records but the batch holds only " + std::to_string(i));
-    if (auto ec = decode_record(records, i, out, out.records[i], fail)) return ec;
+    if (auto ec = decode_record(records, i, out, out.records.emplace_back(), fail)) return ec;
   }
   if (!records.at_end())
     return fail(client_errc::trailing_bytes, std::to_string(records.remaining()) + " bytes left after the " +
@@ -235,8 +243,11 @@ std::error_code decode_record_batches(std::span<const std::uint8_t> input, std::
           static_cast<std::int32_t>((std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
                                     (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]});
       // A negative or too-small length is not "partial": let the decoder
-      // report it.
-      partial = batch_length >= 0 && static_cast<std::size_t>(batch_length) > left - 12;
+      // report it. (Found by fuzz/record_batches: a length below the 49
+      // header bytes it must count was taken for a cut-off batch and the
+      // bogus tail skipped silently.)
+      constexpr std::int32_t kMinBatchLength = static_cast<std::int32_t>(kRecordBatchHeaderSize - 12);
+      partial = batch_length >= kMinBatchLength && static_cast<std::size_t>(batch_length) > left - 12;
     }
     if (partial) {
       if (partial_tail_bytes != nullptr) *partial_tail_bytes = left;
