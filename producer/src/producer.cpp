@@ -20,6 +20,7 @@
 
 #include "asio_transport.hpp"
 #include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/producer/idempotence.hpp"
 #include "kwire/producer/partitioner.hpp"
 #include "kwire/producer/producer_state.hpp"
 #include "kwire/producer/record_accumulator.hpp"
@@ -27,6 +28,7 @@
 #include "kwire/producer/sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "send_clock.hpp"
 #include "topic_registry.hpp"
 
 namespace kwire {
@@ -40,14 +42,16 @@ std::int64_t steady_now_ms() {
       .count();
 }
 
-std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 ProducerConfig validated(ProducerConfig config) {
   config.validate();
   return config;
+}
+
+/// enable.idempotence (on unless it conflicts, as in Java 3.x+): producer
+/// ids and sequences; otherwise acks/retries semantics with producer id -1.
+std::unique_ptr<ProducerStateManager> make_state(const ProducerConfig& config, const LogHandler& log) {
+  if (!config.idempotence()) return std::make_unique<NonIdempotentState>();
+  return std::make_unique<IdempotentProducerState>(IdempotentProducerState::Options::from(config), log);
 }
 
 }  // namespace
@@ -89,11 +93,13 @@ struct Producer::Impl {
 
   RecordAccumulator accumulator;
   Partitioner partitioner;
+  SendClock send_clock;
   TopicRegistry registry;
 
   // Network thread only.
   ClusterMetadata metadata;
-  NonIdempotentState state;
+  /// Idempotence or not; fatal_error() is read by send() on any thread.
+  std::unique_ptr<ProducerStateManager> state;
   std::unique_ptr<AsioTransport> transport;
   std::unique_ptr<Sender> sender;
   asio::steady_timer timer;
@@ -116,6 +122,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
       accumulator(AccumulatorConfig::from(config)),
       partitioner(config),
       metadata(ClusterMetadata::Options::from(config), config.bootstrap_addresses()),
+      state(make_state(config, log)),
       timer(*io) {
   net::ConnectionOptions base;
   base.client_id = config.client_id;
@@ -131,12 +138,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   hooks.wake = [this] { wake(); };
   hooks.on_metadata = [this](const ClusterMetadata& md, const MetadataUpdateResult&) { registry.publish(md); };
   hooks.log = log;
-  sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, state, std::move(hooks));
-
-  if (config.idempotence())
-    log(LogLevel::info,
-        "enable.idempotence is on, but the idempotent producer is not implemented yet: batches carry producer "
-        "id -1 and acks/retries apply as configured");
+  sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
 
   if (owned_io) {
     work.emplace(asio::make_work_guard(*io));
@@ -191,7 +193,7 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
   const std::int32_t explicit_partition = record.partition;
   if (closed.load(std::memory_order_acquire))
     return refuse(record, explicit_partition, make_error_code(client_errc::shutting_down), callback);
-  if (std::error_code fatal = state.fatal_error())
+  if (std::error_code fatal = state->fatal_error())
     return refuse(record, explicit_partition, make_error_code(client_errc::fatal_producer_state), callback);
   if (record.topic.empty())
     return refuse(record, explicit_partition, make_error_code(kwire::errc::invalid_topic_exception), callback);
@@ -200,29 +202,36 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
 
   // Partition count: from the published snapshot, or wait for the topic's
   // first metadata up to max.block.ms (Java's waitOnMetadata).
-  std::shared_ptr<const TopicSnapshot> topic = registry.find(record.topic);
+  // (find_cached: valid until this thread's next lookup, i.e. this send.)
+  const TopicSnapshot* topic = registry.find_cached(record.topic);
+  std::shared_ptr<const TopicSnapshot> waited;
   if (!topic || explicit_partition >= topic->partition_count) {
     // On the network thread (a delivery callback) waiting cannot work: the
     // metadata would arrive on this very thread. Ask for it, do not wait.
     const auto deadline = std::chrono::steady_clock::now() +
                           (on_io_thread() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(config.max_block_ms));
-    if (std::error_code ec = registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, topic))
+    if (std::error_code ec = registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, waited))
       return refuse(record, explicit_partition, ec, callback);
+    topic = waited.get();
   }
 
-  const std::int32_t partition = partitioner.partition(record, topic->partition_count, topic->available);
-  if (partition < 0 || partition >= topic->partition_count)  // a user partitioner out of range
+  // Copied first: a user partition function that (oddly) sends would
+  // replace this thread's cached snapshot.
+  const std::int32_t partition_count = topic->partition_count;
+  const std::int32_t partition = partitioner.partition(record, partition_count, topic->available);
+  if (partition < 0 || partition >= partition_count)  // a user partitioner out of range
     return refuse(record, partition, make_error_code(kwire::errc::unknown_topic_or_partition), callback);
 
-  const std::int64_t timestamp =
-      record.timestamp_ms == RecordView::now_timestamp ? wall_clock_ms() : record.timestamp_ms;
+  // One clock read gives the accumulator's monotonic time and CreateTime.
+  const SendClock::Now now = send_clock.now();
+  const std::int64_t timestamp = record.timestamp_ms == RecordView::now_timestamp ? now.wall_ms : record.timestamp_ms;
   // The accumulator keys by TopicPartition; reuse one per thread so a send
   // does not allocate a topic string.
   thread_local TopicPartition tp;
-  tp.topic.assign(record.topic);
+  if (tp.topic != record.topic) tp.topic.assign(record.topic);
   tp.partition = partition;
   const AppendResult result =
-      accumulator.append(tp, timestamp, record.key, record.value, record.headers, callback, steady_now_ms());
+      accumulator.append(tp, timestamp, record.key, record.value, record.headers, callback, now.steady_ms);
   if (!result.ok()) {
     RecordView reported = record;
     reported.timestamp_ms = timestamp;
@@ -232,7 +241,7 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
                         result.batch_is_full);
   // Wake the sender only when it has something new to decide: a new batch
   // (a linger deadline to arm) or a full one. Not per record.
-  if (result.new_batch_created || result.batch_is_full) wake();
+  if (result.new_batch_created || result.batch_became_full) wake();
 }
 
 void Producer::Impl::wake() {

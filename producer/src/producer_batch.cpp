@@ -66,19 +66,17 @@ bool ProducerBatch::try_append(std::int64_t timestamp_ms, std::optional<std::spa
                                std::span<const protocol::RecordHeader> headers, DeliveryCallback& callback,
                                std::int64_t now_ms) {
   if (closed_for_appends_ || state_ != BatchState::pending || builder_.sealed()) return false;
-  if (builder_.empty()) {
-    // The first record's timestamp becomes the base, so its delta is 0 and
-    // later deltas stay small. reset() keeps the reserved capacity.
-    builder_.reset(timestamp_ms);
-  } else if (!builder_.has_room_for(builder_.next_record_size(timestamp_ms, key, value, headers),
-                                    max_batch_bytes_)) {
-    closed_for_appends_ = true;
-    return false;
-  }
+  // The first record's timestamp becomes the base, so its delta is 0 and
+  // later deltas stay small. reset() keeps the reserved capacity.
+  if (builder_.empty()) builder_.reset(timestamp_ms);
   // Grow the slot vector before touching the builder, so a bad_alloc leaves
   // the batch consistent (record bytes and slots always match).
   if (records_.size() == records_.capacity()) records_.reserve(std::max<std::size_t>(8, records_.capacity() * 2));
-  builder_.append(timestamp_ms, key, value, headers);
+  // Sizes the record once (has_room_for's rule: the first always fits).
+  if (!builder_.try_append(timestamp_ms, key, value, headers, max_batch_bytes_)) {
+    closed_for_appends_ = true;
+    return false;
+  }
   records_.push_back(RecordSlot{timestamp_ms, std::move(callback)});
   last_append_ms_ = std::max(last_append_ms_, now_ms);
   return true;
@@ -207,6 +205,10 @@ std::vector<BatchPtr> ProducerBatch::split(std::size_t max_batch_bytes, std::err
     }
   }
   if (current) out.push_back(std::move(current));
+  // Closed for appends, as Java's split does: the last piece can end up at
+  // the back of its partition's queue, and records appended to it there
+  // would fall outside the sequence range assigned below (idempotence).
+  for (BatchPtr& b : out) b->close_for_appends();
 
   if (has_sequence()) {
     // Java: split batches inherit consecutive sequences from the original, so

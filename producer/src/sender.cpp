@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/init_producer_id.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
@@ -95,11 +96,28 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
   if (shut_down_) return kNoDeadline;
   std::int64_t next = kNoDeadline;
 
-  // 1. delivery.timeout.ms (KIP-91), queued and in flight alike.
+  // 1. delivery.timeout.ms (KIP-91), queued and in flight alike; then the
+  // producer state's round (sequence resolution, epoch bump).
   accumulator_.expire(now_ms, [this](const ProducerBatch& batch) { state_.on_batch_expired(batch); });
+  state_.on_round_start(now_ms);
+  const bool fatal = static_cast<bool>(state_.fatal_error());
+  if (fatal) {
+    // Nothing more is sent. Batches in flight end with their answers (a
+    // success is still reported as one); once none is left, everything
+    // queued — and whatever send() raced in — fails with
+    // fatal_producer_state. Repeated every round, so nothing is stranded.
+    if (in_flight_.empty()) {
+      const std::size_t failed = accumulator_.abort_all(make_error_code(client_errc::fatal_producer_state));
+      if (failed > 0)
+        log(LogLevel::error, "the producer is in a fatal state (" + describe(state_.fatal_error()) + "): failed " +
+                                 std::to_string(failed) + " queued batch(es) with fatal_producer_state");
+    }
+  } else {
+    maybe_init_producer_id(now_ms, next);
+  }
 
   // 2 + 3. Ready leaders: connect, drain, send.
-  if (state_.ready_to_send(now_ms)) {
+  if (!fatal && state_.ready_to_send(now_ms)) {
     ReadyCheck ready = accumulator_.ready(now_ms, leader_lookup_);
     if (ready.next_ready_check_delay_ms != kNoDeadline)
       next = std::min(next, saturating_add(now_ms, std::max<std::int64_t>(0, ready.next_ready_check_delay_ms)));
@@ -202,6 +220,7 @@ void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std
   // Response handlers ran before this (Transport contract); be safe anyway.
   n.produce_in_flight = 0;
   n.metadata_in_flight = 0;
+  n.init_in_flight = 0;
   n.throttle_until_ms = 0;
   if (ec == client_errc::shutting_down) return;  // we closed it
   const std::int64_t now_ms = hooks_.clock();
@@ -217,7 +236,8 @@ void Sender::close_idle_connections(std::int64_t now_ms, std::int64_t& next) {
   for (const auto& [id, n] : nodes_)
     broker_connected = broker_connected || (id >= 0 && n.state == Node::State::ready && metadata_.endpoint(id));
   for (const auto& [id, n] : nodes_) {
-    if (n.state != Node::State::ready || n.produce_in_flight > 0 || n.metadata_in_flight > 0) continue;
+    if (n.state != Node::State::ready || n.produce_in_flight > 0 || n.metadata_in_flight > 0 || n.init_in_flight > 0)
+      continue;
     // Bootstrap connections serve until a real broker's connection is up;
     // brokers that left the cluster are not needed either.
     if ((id < 0 && have_brokers && broker_connected) || (id >= 0 && have_brokers && !metadata_.endpoint(id))) {
@@ -289,6 +309,7 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
     protocol::BatchSealParams params = state_.seal_params(*b);
     params.codec = codec;
     b->seal(params, compress_fn_);
+    state_.on_batch_sealed(*b);
   }
 
   // Produce v13 names topics by id (KIP-516); without an id for every topic
@@ -449,12 +470,19 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
   if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(tp);
   if (batch->is_done()) {
     // delivery.timeout.ms or an abort already reported its records; this
-    // late answer changes nothing (Java logs the same).
+    // late answer changes nothing for them (Java logs the same). A success
+    // still tells the idempotent producer its sequence was acknowledged
+    // (Java's handleCompletedBatch runs for it too).
+    if (classify_produce_error(error, batch->record_count()).action == ProduceAction::complete)
+      state_.on_batch_outcome(*batch, BatchOutcome{ProduceAction::complete, error, Persisted::yes, base_offset});
     accumulator_.deallocate(std::move(batch));
     return;
   }
 
-  const ProduceErrorClass c = classify_produce_error(error, batch->record_count());
+  // Once the producer is fatal, every error is: this batch fails with the
+  // cause itself only if it is what made the producer fatal.
+  const bool already_fatal = static_cast<bool>(state_.fatal_error());
+  const ProduceErrorClass c = state_.classify(*batch, error, classify_produce_error(error, batch->record_count()));
   BatchOutcome outcome{c.action, error, c.persisted, base_offset};
   switch (c.action) {
     case ProduceAction::complete:
@@ -493,26 +521,81 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
       log(LogLevel::warning, tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) +
                                  ", no retries left (" + std::to_string(batch->attempts()) + " retries, " +
                                  std::to_string(now_ms - batch->created_ms()) + " ms since created)");
-      fail_batch(std::move(batch), error);
+      fail_batch(std::move(batch), error, ProduceAction::fail, c.persisted);
       return;
 
     case ProduceAction::fail:
-    case ProduceAction::fatal:
-      log(c.action == ProduceAction::fatal ? LogLevel::error : LogLevel::warning,
-          tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", failing " +
-              std::to_string(batch->record_count()) + " record(s)");
-      fail_batch(std::move(batch), error, c.action);
+    case ProduceAction::fatal: {
+      const std::error_code reported =
+          c.action == ProduceAction::fatal && already_fatal ? make_error_code(client_errc::fatal_producer_state) : error;
+      if (!already_fatal || c.action != ProduceAction::fatal || debug_enabled())
+        log(c.action == ProduceAction::fatal ? LogLevel::error : LogLevel::warning,
+            tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", failing " +
+                std::to_string(batch->record_count()) + " record(s)" +
+                (reported != error ? " with " + describe(reported) : std::string()));
+      fail_batch(std::move(batch), reported, c.action, c.persisted);
       return;
+    }
   }
 }
 
-void Sender::fail_batch(BatchPtr batch, std::error_code error, ProduceAction action) {
+void Sender::fail_batch(BatchPtr batch, std::error_code error, ProduceAction action, Persisted persisted) {
   if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(batch->topic_partition());
   if (!batch->is_done()) {
-    state_.on_batch_outcome(*batch, BatchOutcome{action, error, Persisted::no, -1});
+    state_.on_batch_outcome(*batch, BatchOutcome{action, error, persisted, -1});
     batch->fail(error);
   }
   accumulator_.deallocate(std::move(batch));
+}
+
+// --- Producer id (idempotence) -----------------------------------------------------------
+
+void Sender::maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next) {
+  if (!state_.wants_producer_id(now_ms, next)) return;
+  // Any broker can answer InitProducerId without a transactional id (Java
+  // sends it to the least loaded node).
+  const std::optional<std::int32_t> id = least_loaded_ready_node();
+  if (!id) {
+    connect_to_any_broker(now_ms, next);
+    return;
+  }
+  Node& n = node(*id);
+  const protocol::InitProducerIdRequest request = state_.begin_producer_id_request(now_ms);
+  const std::optional<std::int16_t> version = transport_.negotiated_version(*id, ApiKey::init_producer_id);
+  std::vector<std::uint8_t> body;
+  std::error_code ec;
+  if (!version)
+    ec = make_error_code(client_errc::unsupported_version);  // a broker before 0.11: no idempotence
+  else
+    ec = protocol::encode_message(request, *version, body);
+  if (ec) {
+    log(LogLevel::error, "cannot send InitProducerId to node " + std::to_string(*id) + ": " + ec.message());
+    state_.on_producer_id_response(ec, {}, now_ms);
+    return;
+  }
+  ++n.init_in_flight;
+  n.last_active_ms = now_ms;
+  const std::uint64_t generation = n.generation;
+  const std::int16_t v = *version;
+  if (debug_enabled()) log(LogLevel::debug, "InitProducerId v" + std::to_string(v) + " to node " + std::to_string(*id));
+  transport_.send(*id, ApiKey::init_producer_id, v, std::move(body), true,
+                  [this, node_id = *id, generation, v](std::error_code error, std::span<const std::uint8_t> response) {
+                    on_init_producer_id_response(node_id, generation, v, error, response);
+                  });
+}
+
+void Sender::on_init_producer_id_response(std::int32_t id, std::uint64_t generation, std::int16_t version,
+                                          std::error_code ec, std::span<const std::uint8_t> body) {
+  Node& n = node(id);
+  if (n.generation == generation && n.init_in_flight > 0) --n.init_in_flight;
+  const std::int64_t now_ms = hooks_.clock();
+  if (n.generation == generation) n.last_active_ms = now_ms;
+  protocol::InitProducerIdResponse response;
+  if (!ec) ec = protocol::decode_message(body, version, response);
+  if (ec && !shut_down_ && ec != client_errc::shutting_down)
+    log(LogLevel::warning, "InitProducerId request to node " + std::to_string(id) + " failed: " + ec.message());
+  state_.on_producer_id_response(ec, response, now_ms);
+  wake();
 }
 
 // --- Metadata ------------------------------------------------------------------------
@@ -524,7 +607,7 @@ std::optional<std::int32_t> Sender::least_loaded_ready_node() const {
   std::int32_t best_load = 0;
   for (const auto& [id, n] : nodes_) {
     if (n.state != Node::State::ready || !is_current_node(id)) continue;
-    const std::int32_t load = n.produce_in_flight + n.metadata_in_flight;
+    const std::int32_t load = n.produce_in_flight + n.metadata_in_flight + n.init_in_flight;
     // Prefer real brokers over bootstrap connections at equal load.
     if (!best || load < best_load || (load == best_load && *best < 0 && id >= 0)) {
       best = id;
@@ -545,6 +628,10 @@ void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
     send_metadata(*id, node(*id), now_ms);
     return;
   }
+  connect_to_any_broker(now_ms, next);
+}
+
+void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   // No usable connection: wait for one being set up, else start one — a
   // known broker (rotating, so one dead broker does not block us), or a
   // bootstrap server when none of them can be tried (KIP-899's rebootstrap

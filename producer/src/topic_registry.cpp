@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 
 #include "kwire/protocol/client_error.hpp"
 
@@ -12,6 +13,33 @@ std::shared_ptr<const TopicSnapshot> TopicRegistry::find(std::string_view topic)
   auto it = topics_.find(topic);
   if (it == topics_.end() || it->second->partition_count == 0) return nullptr;
   return it->second;
+}
+
+std::uint64_t TopicRegistry::next_instance_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+const TopicSnapshot* TopicRegistry::find_cached(std::string_view topic) const {
+  struct Cache {
+    std::uint64_t owner = 0;
+    std::uint64_t generation = 0;
+    std::string topic;
+    std::shared_ptr<const TopicSnapshot> snapshot;
+  };
+  thread_local Cache cache;
+  // Read before find(): a publish() in between makes the cache look older
+  // than its snapshot, so the next call looks again — never the reverse.
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.owner == instance_id_ && cache.generation == generation && cache.topic == topic)
+    return cache.snapshot.get();
+  std::shared_ptr<const TopicSnapshot> found = find(topic);
+  if (!found) return nullptr;
+  cache.owner = instance_id_;
+  cache.generation = generation;
+  cache.topic.assign(topic);
+  cache.snapshot = std::move(found);
+  return cache.snapshot.get();
 }
 
 std::error_code TopicRegistry::wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
@@ -78,6 +106,7 @@ void TopicRegistry::publish(const ClusterMetadata& metadata) {
     topics_[name] = std::make_shared<const TopicSnapshot>(std::move(next));
     changed = true;
   }
+  if (changed) generation_.fetch_add(1, std::memory_order_release);
   lock.unlock();
   if (changed) changed_.notify_all();
 }

@@ -45,7 +45,7 @@
 //
 // Errors — every record gets exactly one report (callback or future):
 //  * refused by send(): client_errc::shutting_down (after close),
-//    fatal_producer_state, unknown_topic (the topic is not in metadata after
+//    fatal_producer_state (see "Delivery semantics"), unknown_topic (the topic is not in metadata after
 //    max.block.ms — Java's "Topic not present in metadata after
 //    max.block.ms"), errc::unknown_topic_or_partition (an explicit or
 //    user-chosen partition the topic does not have after max.block.ms),
@@ -59,16 +59,21 @@
 //  The public API throws only for programmer errors and invalid
 //  configuration (kwire::ConfigError from the constructors).
 //
-// Delivery semantics (this release): `acks` and `retries` apply as
-// configured. `enable.idempotence` is accepted — and, as in Java 3.x+,
-// resolved to true by default when acks=all — but the idempotent producer is
-// NOT implemented yet: batches carry producer id -1 and no sequence numbers,
-// so a retry after a timeout or disconnect may write a record twice, and
-// with max.in.flight.requests.per.connection > 1 a retried batch may land
-// after a later batch of the same partition (as in Java without
-// idempotence). Set max.in.flight.requests.per.connection=1 for strict
-// per-partition order. The ProducerStateManager seam (producer_state.hpp)
-// is where idempotence plugs in.
+// Delivery semantics: with enable.idempotence (on by default, as in Java
+// 3.x+: acks=all, at most 5 requests in flight, retries > 0; an explicit
+// enable.idempotence=true with conflicting settings is a ConfigError, an
+// implicit one is quietly turned off) the producer gets a producer id from
+// InitProducerId before its first Produce and numbers each partition's
+// batches: a retry after a timeout, a lost response, a broker restart or a
+// leader move is written once, and each partition keeps send order
+// (idempotence.hpp). INVALID_PRODUCER_EPOCH / PRODUCER_FENCED (or a refused
+// InitProducerId) make the producer fatal: the batch that got it fails with
+// that error, every other pending record and every later send() with
+// client_errc::fatal_producer_state, and the cause is logged. Without
+// idempotence, `acks` and `retries` apply as configured: a retry may write
+// a record twice, and with max.in.flight.requests.per.connection > 1 a
+// retried batch may land after a later one (as in Java); set it to 1 for
+// strict per-partition order.
 #include <chrono>
 #include <future>
 #include <map>

@@ -89,8 +89,15 @@ struct AppendResult {
   /// queue_full (no memory within max.block.ms) or shutting_down. On error
   /// the callback was not taken: the caller reports the record itself.
   std::error_code error;
-  /// The partition now has a full batch (or more than one): wake the sender.
+  /// The partition now has a full batch (or more than one).
   bool batch_is_full = false;
+  /// This append made a batch sendable that was not before: it filled the
+  /// open batch, or closed it by opening a new one. Wake the sender on this
+  /// (or new_batch_created), not on batch_is_full, which stays true for
+  /// every append while a backlog of full batches waits: waking per record
+  /// then cost a post to the network thread and a ready() scan almost per
+  /// record under load (issue 8 profile).
+  bool batch_became_full = false;
   /// A new batch was opened for this record; the sticky partitioner moves on
   /// to another partition when this happens (KIP-480).
   bool new_batch_created = false;
@@ -252,6 +259,8 @@ class RecordAccumulator {
 
   PartitionQueue& queue_for(const TopicPartition& tp);
   PartitionQueue* find_queue(const TopicPartition& tp) const;
+  /// queue_for() through a per-thread cache (append's hot path).
+  PartitionQueue& queue_for_append(const TopicPartition& tp);
   /// Appends to the last batch of `q` if it is open and has room. Needs q's lock.
   bool try_append_last(PartitionQueue& q, std::int64_t timestamp_ms,
                        std::optional<std::span<const std::uint8_t>> key,
@@ -265,6 +274,8 @@ class RecordAccumulator {
   double jitter_factor();
 
   const AccumulatorConfig config_;
+  /// Unique per accumulator, never reused (keys queue_for_append's cache).
+  const std::uint64_t instance_id_;
   BufferPool pool_;
 
   mutable std::shared_mutex map_mutex_;
@@ -281,8 +292,10 @@ class RecordAccumulator {
   std::int64_t next_expiry_ms_ = kNoDeadline;  ///< guarded by incomplete_mutex_
 
   std::atomic<int> flushes_in_progress_{0};
-  std::atomic<int> appends_in_progress_{0};
-  std::atomic<bool> closed_{false};
+  /// Appends opening a new batch right now (see append()); on its own cache
+  /// line, away from the fields the network thread writes per batch.
+  alignas(64) std::atomic<int> appends_in_progress_{0};
+  alignas(64) std::atomic<bool> closed_{false};
 
   // Sender thread only.
   struct PartitionSnapshot {

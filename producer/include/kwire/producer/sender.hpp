@@ -16,7 +16,12 @@
 // result, a send() that created a batch).
 //
 // Per round, run_once(now):
-//   1. fails batches past delivery.timeout.ms (accumulator.expire);
+//   1. fails batches past delivery.timeout.ms (accumulator.expire), lets the
+//      ProducerStateManager start its round (resolve sequences, bump the
+//      epoch), and — once it is fatal — fails every queued batch with
+//      client_errc::fatal_producer_state as soon as nothing is in flight;
+//      sends InitProducerId when it asks for a producer id (on the least
+//      loaded ready connection, else connecting to a broker first);
 //   2. asks the accumulator which leaders have sendable batches; partitions
 //      with no known leader request a metadata refresh;
 //   3. for each such leader: makes sure a connection exists (connect with
@@ -37,7 +42,10 @@
 // muted while its batch is in flight, so a retry cannot overtake anything:
 // strict per-partition order. With more in flight and no idempotence, a
 // failed-then-retried batch can land after a later one — exactly as in
-// Kafka's Java producer; the idempotent producer (next issue) restores order.
+// Kafka's Java producer. The idempotent producer (idempotence.hpp) keeps
+// order with up to 5 in flight: the broker accepts sequences in order only,
+// and a retried batch goes out only when it is its partition's first
+// unresolved one.
 //
 // Thread: everything here runs on the network thread, except that the
 // accumulator it drains is fed by application threads (it has its own locks).
@@ -131,6 +139,7 @@ class Sender {
     std::int64_t last_active_ms = 0;
     std::int32_t produce_in_flight = 0;
     std::int32_t metadata_in_flight = 0;
+    std::int32_t init_in_flight = 0;  ///< InitProducerId
   };
 
   struct InFlight {
@@ -163,10 +172,20 @@ class Sender {
   /// The one place a sent batch's fate is decided (after classification).
   void complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
                       std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied = false);
-  void fail_batch(BatchPtr batch, std::error_code error, ProduceAction action = ProduceAction::fail);
+  void fail_batch(BatchPtr batch, std::error_code error, ProduceAction action = ProduceAction::fail,
+                  Persisted persisted = Persisted::no);
   bool can_retry(const ProducerBatch& batch, std::int64_t now_ms) const;
 
+  // Producer id (idempotence).
+  void maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next);
+  void on_init_producer_id_response(std::int32_t id, std::uint64_t generation, std::int16_t version,
+                                    std::error_code ec, std::span<const std::uint8_t> body);
+
   // Metadata.
+  /// No usable connection for a cluster-wide request (Metadata,
+  /// InitProducerId): wait for one being set up, else connect to a known
+  /// broker (rotating) or a bootstrap server.
+  void connect_to_any_broker(std::int64_t now_ms, std::int64_t& next);
   void maybe_update_metadata(std::int64_t now_ms, std::int64_t& next);
   void send_metadata(std::int32_t id, Node& n, std::int64_t now_ms);
   void on_metadata_response(std::int32_t id, std::uint64_t generation, std::int16_t version, std::error_code ec,
