@@ -9,46 +9,14 @@
 
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/sasl_authenticate.hpp"
+#include "codec_checks.hpp"
 
 using namespace kwire::protocol;
+using namespace kwire::protocol::testing;
 using kwire::client_errc;
 using kwire::errc;
 
 namespace {
-
-std::vector<std::uint8_t> bytes(std::initializer_list<int> b) {
-  std::vector<std::uint8_t> v;
-  for (int x : b) v.push_back(static_cast<std::uint8_t>(x));
-  return v;
-}
-
-template <class M>
-std::vector<std::uint8_t> encode(const M& m, std::int16_t version) {
-  std::vector<std::uint8_t> out;
-  REQUIRE_FALSE(encode_message(m, version, out));
-  return out;
-}
-
-template <class M>
-void check_round_trip(const M& m, std::int16_t version) {
-  CAPTURE(version);
-  auto encoded = encode(m, version);
-  M back;
-  REQUIRE_FALSE(decode_message(encoded, version, back));
-  CHECK(back == m);
-  CHECK(encode(back, version) == encoded);
-}
-
-template <class M>
-void check_every_truncation_fails(const std::vector<std::uint8_t>& encoded, std::int16_t version) {
-  for (std::size_t n = 0; n < encoded.size(); ++n) {
-    CAPTURE(version);
-    CAPTURE(n);
-    M m;
-    std::error_code ec = decode_message(std::span(encoded.data(), n), version, m);
-    CHECK((ec == client_errc::truncated || ec == client_errc::length_exceeds_input || ec == client_errc::malformed));
-  }
-}
 
 SaslAuthenticateRequest sample_request(std::int16_t version) {
   SaslAuthenticateRequest r;
