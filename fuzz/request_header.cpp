@@ -31,13 +31,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto consumed = frame.first(in.position());
 
   // encode() picks the header version from api_key/api_version; the round
-  // trip is only defined when that is the version we read. (When it is not,
-  // encode() writes the other layout — and, for a v1 layout, drops unknown
-  // tags: RequestHeader::encode cannot report field_not_in_version.)
-  if (request_header_version(header.api_key, header.api_version) != header_version) return 0;
+  // trip is only defined when that is the version we read. When it is not,
+  // encode() writes the other layout, and must refuse (writing nothing) tags
+  // that a v1 layout cannot carry.
   std::vector<std::uint8_t> canonical;
   Writer w(canonical);
-  header.encode(w);
+  if (request_header_version(header.api_key, header.api_version) != header_version) {
+    const bool refused = static_cast<bool>(header.encode(w));
+    KWIRE_FUZZ_CHECK(refused == (header_version == 2 && !header.unknown_tags.empty()),
+                     "encode() to a v1 layout must refuse exactly the headers that carry tags");
+    KWIRE_FUZZ_CHECK(!refused || canonical.empty(), "a refused encode wrote bytes");
+    return 0;
+  }
+  KWIRE_FUZZ_CHECK(!header.encode(w), "encode() refused a header read in its own layout");
   Reader back(canonical);
   RequestHeader again;
   KWIRE_FUZZ_CHECK(!again.decode(back, header_version) && back.at_end(), "decode(encode(header)) failed");

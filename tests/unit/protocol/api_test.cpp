@@ -86,7 +86,7 @@ TEST_CASE("request header v1 bytes") {
   h.client_id = "kw";
   std::vector<std::uint8_t> buf;
   Writer w(buf);
-  h.encode(w);
+  CHECK_FALSE(h.encode(w));
   // api_key int16, api_version int16, correlation_id int32, client_id int16 string.
   CHECK(buf == bytes({0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x07, 0x00, 0x02, 'k', 'w'}));
 
@@ -125,6 +125,16 @@ TEST_CASE("request header v2 keeps a classic client_id and adds a tag buffer") {
   CHECK_FALSE(back.decode(r, 2));
   CHECK(r.at_end());
   CHECK(back == h);
+
+  // Metadata v8 uses header v1, which has no tag buffer: the tag is refused,
+  // not dropped, and nothing is written.
+  h.api_version = 8;
+  buf.clear();
+  CHECK(h.encode(w) == make_error_code(kwire::client_errc::field_not_in_version));
+  CHECK(buf.empty());
+  h.unknown_tags.clear();
+  CHECK_FALSE(h.encode(w));
+  CHECK(buf.size() == 12);
 }
 
 TEST_CASE("response headers v0 and v1") {

@@ -23,7 +23,9 @@ struct RequestHeader {
 
   /// Writes the header in the version its api_key/api_version require.
   /// Note: v2 still writes client_id as a classic int16 string (KIP-482).
-  void encode(Writer& out) const;
+  /// Fails with client_errc::field_not_in_version, writing nothing, when
+  /// unknown_tags is not empty and that version is v1 (no tag buffer).
+  std::error_code encode(Writer& out) const;
   /// Reads a header of the given version (1 or 2); for brokers and the mock.
   std::error_code decode(Reader& in, std::int16_t header_version);
   friend bool operator==(const RequestHeader&, const RequestHeader&) = default;
