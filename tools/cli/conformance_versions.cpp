@@ -10,6 +10,7 @@
 #include <kwire/protocol/kafka_error.hpp>
 #include <kwire/protocol/list_offsets.hpp>
 #include <kwire/protocol/metadata.hpp>
+#include <kwire/version.hpp>
 
 #include "conformance_suite.hpp"
 
@@ -87,7 +88,7 @@ void Suite::run_versions() {
              protocol::ApiVersionsRequest request;
              if (version >= 3) {
                request.client_software_name = "kwire-conformance";
-               request.client_software_version = "0.1.0";
+               request.client_software_version = kwire::version_string;
              }
              protocol::ApiVersionsResponse response;
              std::int16_t used = -1;

@@ -9,6 +9,7 @@
 #include <kwire/producer/producer.hpp>
 #include <kwire/protocol/api.hpp>
 #include <kwire/protocol/writer.hpp>
+#include <kwire/version.hpp>
 
 int main() {
   std::vector<std::uint8_t> out;
@@ -17,6 +18,7 @@ int main() {
   w.write_string("kwire", /*compact=*/true);
   for (auto b : out) std::printf("%02x", b);
   std::printf(" %s", std::string(kwire::protocol::api_name(kwire::protocol::ApiKey::produce)).c_str());
+  std::printf(" %s", kwire::version_string);
 
   // Port 1 on loopback refuses at once: the fail-fast check must say so.
   kwire::Producer producer({{"bootstrap.servers", "127.0.0.1:1"}, {"compression.type", "zstd"}});

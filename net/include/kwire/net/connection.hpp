@@ -63,6 +63,7 @@
 #include "kwire/protocol/message.hpp"
 #include "kwire/security/sasl_settings.hpp"
 #include "kwire/security/tls.hpp"
+#include "kwire/version.hpp"
 
 namespace asio {
 class io_context;
@@ -97,7 +98,7 @@ struct ConnectionOptions {
   /// Sent in ApiVersions v3+ (KIP-511). Brokers reject values that do not
   /// match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? with INVALID_REQUEST.
   std::string client_software_name = "kwire";
-  std::string client_software_version = "0.1.0";
+  std::string client_software_version = kwire::version_string;
   /// Bounds name resolution, each TCP connection attempt (per resolved
   /// address) and, once connected, the TLS handshake, ApiVersions
   /// negotiation and SASL authentication together — like Kafka's
