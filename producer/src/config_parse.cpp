@@ -1,14 +1,29 @@
 #include "config_parse.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
 #include "kwire/producer/config.hpp"
 
 namespace kwire {
+namespace {
+
+// Keys come from files and command lines: one holding control characters
+// (an escape sequence, a stray CR) is shown quoted and escaped, so the
+// message cannot rewrite the user's terminal and the stray byte is visible.
+std::string shown_key(const std::string& key) {
+  const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f && c != '"' && c != '\\';
+  });
+  return plain ? key : producer::detail::quote_value(key);
+}
+
+}  // namespace
 
 ConfigError::ConfigError(std::string key, const std::string& message)
-    : std::invalid_argument(key + ": " + message), key_(std::move(key)) {}
+    : std::invalid_argument(shown_key(key) + ": " + message), key_(std::move(key)) {}
 
 }  // namespace kwire
 

@@ -259,6 +259,19 @@ TEST_CASE("unknown keys are errors naming the key") {
   CHECK_THROWS_AS(ProducerConfig().set("nope", "1"), std::invalid_argument);
   // Keys are case-sensitive, as in Java and librdkafka.
   CHECK_THROWS_AS(ProducerConfig().set("LINGER.MS", "1"), ConfigError);
+
+  // A key with control characters (a terminal escape, a CR from a Windows
+  // file) is shown quoted and escaped; key() keeps the bytes as given.
+  try {
+    ProducerConfig().set("linger.ms\r", "1");
+    FAIL("no exception");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).rfind("\"linger.ms\\x0d\": unknown configuration key", 0) == 0);
+    CHECK(e.key() == "linger.ms\r");
+  }
+  const auto escape = error_of([] { ProducerConfig().set("\x1b[2Jx", "1"); });
+  CHECK(escape.find('\x1b') == std::string::npos);
+  CHECK(escape.rfind("\"\\x1b[2Jx\": ", 0) == 0);
 }
 
 TEST_CASE("integers are parsed strictly and range-checked") {
