@@ -101,6 +101,14 @@ std::string ScramMechanism::escape_username(std::string_view username) {
 }
 
 StepResult ScramMechanism::step(std::span<const std::uint8_t> challenge) {
+  StepResult result = next_step(challenge);
+  // A failed exchange stays failed: a later message (a second server-first,
+  // say) must not restart it half-way with the old nonce.
+  if (result.kind == StepResult::Kind::failed) state_ = State::done;
+  return result;
+}
+
+StepResult ScramMechanism::next_step(std::span<const std::uint8_t> challenge) {
   std::string_view text(reinterpret_cast<const char*>(challenge.data()), challenge.size());
   try {
     switch (state_) {

@@ -124,6 +124,13 @@ TEST_CASE("SCRAM refuses a broker that breaks the protocol") {
     CHECK(m.step(bytes("hello")).kind == StepResult::Kind::failed);
     CHECK(m.step(bytes("")).kind == StepResult::Kind::failed);
   }
+  SUBCASE("after a failure, even a valid server-first is refused") {
+    REQUIRE(m.step(bytes("r=XXprNGfwEbeRWgbNEkqO%hvYD,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")).kind ==
+            StepResult::Kind::failed);
+    StepResult again = m.step(bytes(kServerFirst));
+    CHECK(again.kind == StepResult::Kind::failed);
+    CHECK(again.response.empty());
+  }
 }
 
 TEST_CASE("SCRAM verifies the server signature") {

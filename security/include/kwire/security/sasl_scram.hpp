@@ -47,6 +47,7 @@ class ScramMechanism final : public SaslMechanism {
 
  private:
   StepResult client_first();
+  StepResult next_step(std::span<const std::uint8_t> challenge);
   StepResult client_final(std::string_view server_first);
   StepResult verify_server_final(std::string_view server_final);
 
@@ -56,6 +57,7 @@ class ScramMechanism final : public SaslMechanism {
   std::string client_nonce_;
   std::string client_first_bare_;
   std::vector<std::uint8_t> server_signature_;
+  /// done: authenticated, or failed (every later step fails).
   enum class State : std::uint8_t { initial, sent_first, sent_final, done } state_ = State::initial;
 };
 
