@@ -15,6 +15,7 @@
 //    Java key store passwords kwire rejects;
 //  - validate() is idempotent: running it again on an accepted config
 //    neither throws nor changes describe().
+#include <algorithm>
 #include <exception>
 #include <map>
 #include <optional>
@@ -74,10 +75,21 @@ Outcome run(const Properties& properties) {
   } catch (const ConfigError& e) {
     o.text = e.what();
     o.key = e.key();
-    // what() is a C string: a key holding a NUL shows only up to it.
-    const std::string shown_key = o.key.substr(0, o.key.find('\0'));
-    KWIRE_FUZZ_CHECK(o.text.starts_with(shown_key + (shown_key.size() < o.key.size() ? "" : ": ")),
-                     "a ConfigError's message must start with its key");
+    // A key of printable characters is shown as is; any other (control
+    // characters, NUL, quotes, spaces) quoted and escaped, so what() never
+    // carries a raw control character from the key.
+    const bool plain = !o.key.empty() && std::all_of(o.key.begin(), o.key.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u > 0x20 && u < 0x7f && c != '"' && c != '\\';
+    });
+    KWIRE_FUZZ_CHECK(o.text.starts_with(plain ? o.key + ": " : std::string("\"")),
+                     "a ConfigError's message must start with its key, quoted unless plain");
+    if (!plain) {
+      const std::string shown = o.text.substr(0, o.text.find("\": ") + 1);
+      KWIRE_FUZZ_CHECK(std::none_of(shown.begin(), shown.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }),
+                       "a quoted key still holds a control character");
+    }
   }
   return o;
 }
