@@ -8,5 +8,6 @@ int run_produce(int argc, char** argv);
 int run_consume(int argc, char** argv);
 int run_conformance(int argc, char** argv);
 int run_perf(int argc, char** argv);
+int run_dump_log(int argc, char** argv);
 
 }  // namespace kwire::cli

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include <kwire/producer/config.hpp>
+#include <kwire/version.hpp>
 
 #include "commands.hpp"
 #include "options.hpp"
@@ -15,6 +16,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: kwire <command> [options]
 
 commands:
+  --version                            print the kwire version
   api-versions -b host:port            the broker's API version ranges and the version kwire picks
   metadata -b host:port [topic ...]    brokers, topics, partitions, leaders, replicas and ISR
   produce -b host:port -t topic [file ...]
@@ -46,6 +48,12 @@ commands:
       --no-confirm          skip the ListOffsets count
       --offsets             only print the sum of the topic's latest offsets
       --no-progress         no progress bar (it is drawn only when stderr is a terminal)
+  dump-log [--records] FILE ...        decode log segment files (<log.dir>/<topic>-<partition>/*.log)
+                                       with kwire's batch decoder, kafka-dump-log style: one line per
+                                       batch (offsets, count, codec, producer id/epoch/sequence, CRC);
+                                       exits 1 on a bad batch, a truncated tail or a corrupt length
+      --records             also one line per record (offset, key, value, headers)
+      --base64              keys and values as base64 (exact for any bytes)
 
 common options:
   -b host:port[,host:port]   bootstrap brokers (default: $KWIRE_BOOTSTRAP)
@@ -61,6 +69,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string_view command = argv[1];
+  if (command == "--version") {
+    std::printf("kwire %s\n", kwire::version_string);
+    return 0;
+  }
   try {
     if (command == "api-versions") return kwire::cli::run_api_versions(argc - 2, argv + 2);
     if (command == "metadata") return kwire::cli::run_metadata(argc - 2, argv + 2);
@@ -68,6 +80,7 @@ int main(int argc, char** argv) {
     if (command == "consume") return kwire::cli::run_consume(argc - 2, argv + 2);
     if (command == "conformance") return kwire::cli::run_conformance(argc - 2, argv + 2);
     if (command == "perf") return kwire::cli::run_perf(argc - 2, argv + 2);
+    if (command == "dump-log") return kwire::cli::run_dump_log(argc - 2, argv + 2);
     std::fprintf(stderr, "kwire: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
   } catch (const kwire::cli::UsageError& e) {
