@@ -156,11 +156,15 @@ std::optional<Rule> ClusterState::take_rule(std::vector<Rule>& rules, ApiKey api
 }
 
 std::optional<FailRule> ClusterState::take_fail_rule(
-    ApiKey api, const std::vector<std::pair<std::string, std::int32_t>>& targets) {
-  return take_rule(fail_rules_, api, [&targets](const FailRule& r) {
-    if (!r.topic && !r.partition) return true;
-    return std::any_of(targets.begin(), targets.end(),
-                       [&r](const auto& target) { return r.matches(target.first, target.second); });
+    ApiKey api, const std::vector<std::pair<std::string, std::int32_t>>& targets,
+    const std::vector<std::size_t>& target_records) {
+  return take_rule(fail_rules_, api, [&](const FailRule& r) {
+    if (!r.topic && !r.partition && r.min_records == 0) return true;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const std::size_t records = i < target_records.size() ? target_records[i] : 0;
+      if (r.matches(targets[i].first, targets[i].second, records)) return true;
+    }
+    return false;
   });
 }
 

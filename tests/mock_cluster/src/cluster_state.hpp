@@ -73,8 +73,12 @@ struct FailRule {
   std::optional<std::string> topic;
   std::optional<std::int32_t> partition;
 
-  bool matches(const std::string& t, std::int32_t p) const {
-    return (!topic || *topic == t) && (!partition || *partition == p);
+  /// Produce only: the rule applies to a partition whose records hold at
+  /// least this many records (0: any).
+  std::size_t min_records = 0;
+
+  bool matches(const std::string& t, std::int32_t p, std::size_t records = 0) const {
+    return (!topic || *topic == t) && (!partition || *partition == p) && records >= min_records;
   }
 };
 
@@ -168,8 +172,11 @@ class ClusterState {
   }
   /// The first fail rule for `api` that names no target, or one of `targets`
   /// (topic, partition) pairs; consumes one count. nullopt if none.
+  /// `target_records` (Produce) holds each target's record count, for rules
+  /// with a min_records.
   std::optional<FailRule> take_fail_rule(ApiKey api,
-                                         const std::vector<std::pair<std::string, std::int32_t>>& targets);
+                                         const std::vector<std::pair<std::string, std::int32_t>>& targets,
+                                         const std::vector<std::size_t>& target_records = {});
 
   // Handlers (one file each). `body` follows the request header.
   Outcome handle_api_versions(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);

@@ -164,13 +164,17 @@ Outcome ClusterState::handle_produce(std::int32_t broker_id, const protocol::Req
   // Resolve topic names first: fault rules name topics.
   std::vector<TopicState*> resolved;
   std::vector<std::pair<std::string, std::int32_t>> targets;
+  std::vector<std::size_t> target_records;
   for (const ProduceRequest::TopicData& t : request.topic_data) {
     TopicState* ts = by_id ? find_topic(t.topic_id) : find_topic(t.name);
     resolved.push_back(ts);
     const std::string name = ts != nullptr ? ts->name : t.name;
-    for (const auto& p : t.partition_data) targets.emplace_back(name, p.index);
+    for (const auto& p : t.partition_data) {
+      targets.emplace_back(name, p.index);
+      target_records.push_back(p.records ? static_cast<std::size_t>(count_records_unchecked(*p.records)) : 0);
+    }
   }
-  const auto injected = take_fail_rule(ApiKey::produce, targets);
+  const auto injected = take_fail_rule(ApiKey::produce, targets, target_records);
   const bool valid_acks = request.acks == -1 || request.acks == 0 || request.acks == 1;
 
   ProduceResponse response;
@@ -192,7 +196,7 @@ Outcome ClusterState::handle_produce(std::int32_t broker_id, const protocol::Req
       if (topic != nullptr && p.index >= 0 && static_cast<std::size_t>(p.index) < topic->partitions.size())
         partition = &topic->partitions[static_cast<std::size_t>(p.index)];
 
-      if (injected && injected->matches(name, p.index)) {
+      if (injected && injected->matches(name, p.index, p.records ? static_cast<std::size_t>(count_records_unchecked(*p.records)) : 0)) {
         pr.error_code = injected->error;
       } else if (!valid_acks) {
         pr.error_code = errc::invalid_required_acks;

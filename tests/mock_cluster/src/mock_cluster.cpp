@@ -374,8 +374,8 @@ bool MockCluster::wait_for_records(const std::string& topic, std::int32_t partit
 }
 
 void MockCluster::fail_next(ApiKey api, kwire::errc error, int count, std::optional<std::string> topic,
-                            std::optional<std::int32_t> partition) {
-  impl_->state().fail_next({api, error, count, std::move(topic), partition});
+                            std::optional<std::int32_t> partition, std::size_t min_records) {
+  impl_->state().fail_next({api, error, count, std::move(topic), partition, min_records});
 }
 void MockCluster::drop_connection_before(ApiKey api, int count) { impl_->state().drop_connection_before(api, count); }
 void MockCluster::drop_connection_after(ApiKey api, int count) { impl_->state().drop_connection_after(api, count); }

@@ -224,8 +224,11 @@ class MockCluster {
   /// other partitions of the request proceed), Metadata topics get it (with
   /// no partitions) or, with a partition given, that partition gets it (with
   /// leader -1), InitProducerId and ApiVersions get it as their error code.
+  /// With `min_records` (Produce), only partitions whose batches hold at
+  /// least that many records count (e.g. MESSAGE_TOO_LARGE only for batches
+  /// a producer can split).
   void fail_next(ApiKey api, kwire::errc error, int count = 1, std::optional<std::string> topic = std::nullopt,
-                 std::optional<std::int32_t> partition = std::nullopt);
+                 std::optional<std::int32_t> partition = std::nullopt, std::size_t min_records = 0);
   /// The next `count` requests of `api` close their connection unhandled.
   void drop_connection_before(ApiKey api, int count = 1);
   /// The next `count` requests of `api` are handled (records appended, ids
