@@ -39,6 +39,11 @@ std::error_code BlockingClient::connect() {
   return last;
 }
 
+void BlockingClient::poll() {
+  io_->context.restart();
+  io_->context.poll();
+}
+
 std::error_code BlockingClient::run_until(const std::function<bool()>& done) {
   auto deadline = std::chrono::steady_clock::now() + wait_limit_;
   io_->context.restart();

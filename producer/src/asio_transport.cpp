@@ -74,6 +74,12 @@ void AsioTransport::disconnect(std::int32_t node) {
   connection->close();
 }
 
+std::string AsioTransport::connection_error_detail(std::int32_t node) const {
+  // A failed connection stays in the map until the next connect() replaces it.
+  auto it = connections_.find(node);
+  return it == connections_.end() ? std::string() : it->second->error_detail();
+}
+
 void AsioTransport::disconnect_all() {
   auto connections = std::move(connections_);
   connections_.clear();

@@ -29,6 +29,7 @@ class AsioTransport final : public Transport {
   void send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
             bool expect_response, ResponseHandler on_response) override;
   void disconnect(std::int32_t node) override;
+  std::string connection_error_detail(std::int32_t node) const override;
   /// Closes every connection (pending handlers run now).
   void disconnect_all();
 

@@ -50,9 +50,13 @@ bool init_error_is_retriable(std::error_code ec) noexcept {
   if (ec.category() == client_category()) {
     switch (static_cast<client_errc>(ec.value())) {
       case client_errc::unsupported_version:
-      case client_errc::authentication_failed:
       case client_errc::fatal_producer_state:
         return false;
+      // authentication_failed (a KIP-368 re-authentication refused while
+      // InitProducerId was in flight) is retried: the sender fails records
+      // with it while the refusal lasts and it clears on the next successful
+      // connection (sender.hpp). Java turns it into a fatal state instead
+      // (TransactionManager.authenticationFailed).
       default:
         return true;  // disconnected, timed_out, malformed, shutting_down, ...
     }

@@ -67,7 +67,7 @@ struct Producer::Impl {
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail);
   /// Reports a record send() could not accept, on the calling thread.
   static void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
-                     DeliveryCallback& callback);
+                     DeliveryCallback& callback, std::string detail = {});
   /// Posts one poll() to the io thread unless one is pending (from any thread).
   void wake();
   bool on_io_thread() const { return io->get_executor().running_in_this_thread(); }
@@ -130,13 +130,22 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   // TLS context and SASL settings, built once for every connection (throws
   // ConfigError for a missing CA file, a bad key password, ...).
   base.security = make_security_options(config);
-  base.diagnostics = [log = log](std::string_view line) { log(LogLevel::warning, line); };
+  // Connection failures explained (TLS, SASL, the setup phase that timed
+  // out) are warnings; a KIP-368 re-authentication is routine.
+  base.diagnostics = [log = log](std::string_view line) {
+    log(line.rfind("re-authenticated", 0) == 0 ? LogLevel::info : LogLevel::warning, line);
+  };
   transport = std::make_unique<AsioTransport>(*io, base, alive);
 
   SenderHooks hooks;
   hooks.clock = steady_now_ms;
   hooks.wake = [this] { wake(); };
   hooks.on_metadata = [this](const ClusterMetadata& md, const MetadataUpdateResult&) { registry.publish(md); };
+  // Refused credentials fail send()s waiting for metadata (Java's
+  // Metadata.fatalError); a later successful connection clears it.
+  hooks.on_authentication = [this](std::error_code ec, const std::string& detail) {
+    registry.set_cluster_failure(ec, detail);
+  };
   hooks.log = log;
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
 
@@ -175,13 +184,14 @@ Producer::Impl::~Impl() {
 // --- Application threads ---------------------------------------------------------
 
 void Producer::Impl::refuse(const RecordView& record, std::int32_t partition, std::error_code error,
-                            DeliveryCallback& callback) {
+                            DeliveryCallback& callback, std::string detail) {
   if (!callback) return;
   DeliveryReport report;
   report.metadata.topic = std::string(record.topic);
   report.metadata.partition = partition;
   report.metadata.timestamp_ms = record.timestamp_ms;
   report.error = error;
+  report.detail = std::move(detail);
   try {
     callback(report);
   } catch (...) {
@@ -210,8 +220,10 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
     // metadata would arrive on this very thread. Ask for it, do not wait.
     const auto deadline = std::chrono::steady_clock::now() +
                           (on_io_thread() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(config.max_block_ms));
-    if (std::error_code ec = registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, waited))
-      return refuse(record, explicit_partition, ec, callback);
+    std::string detail;
+    if (std::error_code ec =
+            registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, waited, &detail))
+      return refuse(record, explicit_partition, ec, callback, std::move(detail));
     topic = waited.get();
   }
 
@@ -407,7 +419,9 @@ void Producer::send(const ProducerRecord& record, DeliveryCallback callback) {
 namespace {
 DeliveryCallback promise_callback(const std::shared_ptr<std::promise<RecordMetadata>>& promise) {
   return [promise](const DeliveryReport& report) {
-    if (report.error)
+    if (report.error && !report.detail.empty())  // what(): "<detail>: <message>"
+      promise->set_exception(std::make_exception_ptr(std::system_error(report.error, report.detail)));
+    else if (report.error)
       promise->set_exception(std::make_exception_ptr(std::system_error(report.error)));
     else
       promise->set_value(report.metadata);

@@ -112,7 +112,8 @@ void ProducerBatch::rewrite_producer_state(std::int64_t producer_id, std::int16_
   base_sequence_ = base_sequence;
 }
 
-bool ProducerBatch::complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error) {
+bool ProducerBatch::complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error,
+                             std::string_view detail) {
   if (is_done()) {
     // FAILED -> anything: expected (delivery timeout or abort raced the
     // response), ignored. SUCCEEDED -> anything: the sender completed one
@@ -128,6 +129,7 @@ bool ProducerBatch::complete(std::int64_t base_offset, std::int64_t log_append_t
   report.metadata.topic = tp_.topic;
   report.metadata.partition = tp_.partition;
   report.error = error;
+  if (error) report.detail = detail;
   const bool known_offset = !error && base_offset >= 0;
   const bool log_append_time = !error && log_append_time_ms != -1;
   for (std::size_t i = 0; i < records_.size(); ++i) {

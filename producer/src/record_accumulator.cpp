@@ -611,6 +611,33 @@ std::size_t RecordAccumulator::expire(std::int64_t now_ms, const ExpiredBatchObs
   return count;
 }
 
+std::size_t RecordAccumulator::fail_queued(const std::function<bool(const TopicPartition&)>& pick,
+                                           std::error_code error, std::string_view detail,
+                                           const ExpiredBatchObserver& on_failed) {
+  std::vector<BatchPtr> failed;
+  {
+    std::shared_lock map_lock(map_mutex_);
+    for (const auto& [tp, queue] : queues_) {
+      {
+        std::lock_guard lock(queue->mutex);
+        if (queue->batches.empty()) continue;
+      }
+      if (!pick(tp)) continue;
+      std::lock_guard lock(queue->mutex);
+      while (!queue->batches.empty()) failed.push_back(queue->batches.pop_front());
+    }
+  }
+  // Callbacks run outside every lock.
+  std::size_t count = 0;
+  for (BatchPtr& batch : failed) {
+    batch->close_for_appends();
+    if (batch->fail(error, detail)) ++count;
+    if (on_failed) on_failed(*batch);
+    deallocate(std::move(batch));
+  }
+  return count;
+}
+
 std::size_t RecordAccumulator::abort_once(std::error_code error) {
   std::vector<BatchPtr> queued;
   std::vector<ProducerBatch*> in_flight;

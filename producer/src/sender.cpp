@@ -100,6 +100,9 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
   // producer state's round (sequence resolution, epoch bump).
   accumulator_.expire(now_ms, [this](const ProducerBatch& batch) { state_.on_batch_expired(batch); });
   state_.on_round_start(now_ms);
+  // A broker refused our credentials: what no connection can serve fails
+  // now, with that error (and keeps failing while the refusal lasts).
+  if (auth_error_ || refusing_nodes_ > 0) fail_unservable_batches(now_ms);
   const bool fatal = static_cast<bool>(state_.fatal_error());
   if (fatal) {
     // Nothing more is sent. Batches in flight end with their answers (a
@@ -191,6 +194,7 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
     n.last_active_ms = now_ms;
     n.throttle_until_ms = 0;
     if (debug_enabled()) log(LogLevel::debug, "connected to node " + std::to_string(id));
+    on_authentication_success(id);
     wake();
     return;
   }
@@ -209,7 +213,8 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
           " failed: " + ec.message() + (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
   // The leader may have moved (or the broker gone): let metadata say so.
   if (id >= 0) metadata_.request_update();
-  note_connect_failure(id, ec);
+  if (auth) on_authentication_failure(id, ec, now_ms);
+  note_connect_failure(id, ec, auth ? n.auth_detail : std::string());
   wake();
 }
 
@@ -224,6 +229,16 @@ void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std
   n.throttle_until_ms = 0;
   if (ec == client_errc::shutting_down) return;  // we closed it
   const std::int64_t now_ms = hooks_.clock();
+  if (ec == client_errc::authentication_failed) {
+    // A KIP-368 re-authentication the broker refused (or a TLS alert during
+    // setup's last steps): as a refused connection, with its backoff.
+    ++n.failures;
+    n.next_connect_ms = now_ms + reconnect_backoff_ms(n.failures);
+    log(LogLevel::error, "connection to node " + std::to_string(id) + " closed: " + ec.message());
+    on_authentication_failure(id, ec, now_ms);
+    wake();
+    return;
+  }
   n.next_connect_ms = now_ms + reconnect_backoff_ms(1);
   if (debug_enabled()) log(LogLevel::debug, "connection to node " + std::to_string(id) + " closed: " + ec.message());
   wake();
@@ -386,7 +401,9 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
     if (ec != client_errc::shutting_down)
       log(LogLevel::warning, "Produce request to node " + std::to_string(flight.node) + " failed: " + ec.message() +
                                  " (" + std::to_string(flight.batches.size()) + " batch(es))");
-    for (BatchPtr& b : flight.batches) complete_batch(std::move(b), ec, -1, -1, now_ms);
+    const std::string detail =
+        ec == client_errc::authentication_failed ? transport_.connection_error_detail(flight.node) : std::string();
+    for (BatchPtr& b : flight.batches) complete_batch(std::move(b), ec, -1, -1, now_ms, false, detail);
     wake();
     return;
   }
@@ -465,7 +482,8 @@ bool Sender::can_retry(const ProducerBatch& batch, std::int64_t now_ms) const {
 }
 
 void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
-                            std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied) {
+                            std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied,
+                            std::string_view detail) {
   const TopicPartition& tp = batch->topic_partition();
   if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(tp);
   if (batch->is_done()) {
@@ -533,17 +551,19 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
             tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", failing " +
                 std::to_string(batch->record_count()) + " record(s)" +
                 (reported != error ? " with " + describe(reported) : std::string()));
-      fail_batch(std::move(batch), reported, c.action, c.persisted);
+      fail_batch(std::move(batch), reported, c.action, c.persisted,
+                 reported == error ? detail : std::string_view());
       return;
     }
   }
 }
 
-void Sender::fail_batch(BatchPtr batch, std::error_code error, ProduceAction action, Persisted persisted) {
+void Sender::fail_batch(BatchPtr batch, std::error_code error, ProduceAction action, Persisted persisted,
+                        std::string_view detail) {
   if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(batch->topic_partition());
   if (!batch->is_done()) {
     state_.on_batch_outcome(*batch, BatchOutcome{action, error, persisted, -1});
-    batch->fail(error);
+    batch->fail(error, detail);
   }
   accumulator_.deallocate(std::move(batch));
 }
@@ -721,6 +741,80 @@ void Sender::on_metadata_response(std::int32_t id, std::uint64_t generation, std
   wake();
 }
 
+// --- Authentication failures ---------------------------------------------------------
+
+void Sender::on_authentication_failure(std::int32_t id, std::error_code ec, std::int64_t now_ms) {
+  Node& n = node(id);
+  std::string detail = transport_.connection_error_detail(id);
+  if (detail.empty()) {
+    const BrokerEndpoint* endpoint = metadata_.endpoint(id);
+    detail = ec.message() + " on " + (endpoint ? endpoint->address() : "node " + std::to_string(id)) +
+             "; check security.protocol, sasl.* and ssl.*";
+  }
+  if (!n.auth_error) ++refusing_nodes_;
+  n.auth_error = ec;
+  n.auth_detail = detail;
+  const bool changed = auth_error_ != ec || auth_detail_ != detail;
+  auth_error_ = ec;
+  auth_detail_ = std::move(detail);
+  if (changed && hooks_.on_authentication) hooks_.on_authentication(auth_error_, auth_detail_);
+  fail_unservable_batches(now_ms);
+}
+
+void Sender::on_authentication_success(std::int32_t id) {
+  Node& n = node(id);
+  if (n.auth_error) {
+    --refusing_nodes_;
+    n.auth_error.clear();
+    n.auth_detail.clear();
+  }
+  if (!auth_error_) return;
+  log(LogLevel::info, "connected to node " + std::to_string(id) + ": the earlier authentication failure is over");
+  auth_error_.clear();
+  auth_detail_.clear();
+  auth_failed_batches_ = 0;
+  if (hooks_.on_authentication) hooks_.on_authentication({}, {});
+}
+
+void Sender::fail_unservable_batches(std::int64_t now_ms) {
+  // Only while no attempt is under way: when the backoff ends, queued
+  // batches ask for a new connection (ready() -> initiate_connect), and that
+  // attempt's outcome decides — so the refusal can clear, and a producer
+  // with nothing to send makes no attempts (no reconnect storm either way).
+  auto on_failed = [this](const ProducerBatch& batch) { state_.on_batch_expired(batch); };
+  std::size_t failed = 0;
+  // Batches whose leader refused us and is backing off. (Bootstrap nodes
+  // lead nothing.)
+  for (const auto& [id, n] : nodes_) {
+    if (!n.auth_error || id < 0 || n.state != Node::State::disconnected || now_ms >= n.next_connect_ms) continue;
+    const std::int32_t leader = id;
+    failed += accumulator_.fail_queued(
+        [this, leader](const TopicPartition& tp) { return metadata_.leader_of(tp) == leader; }, n.auth_error,
+        n.auth_detail, on_failed);
+  }
+  // With no usable connection and none being set up, nothing can find a
+  // leader or fetch a producer id: those batches would only wait for
+  // delivery.timeout.ms.
+  bool busy = false;
+  for (const auto& [id, n] : nodes_)
+    if (n.state != Node::State::disconnected && is_current_node(id)) busy = true;
+  if (auth_error_ && !busy) {
+    const bool can_send = state_.ready_to_send(now_ms);
+    failed += accumulator_.fail_queued(
+        [this, can_send](const TopicPartition& tp) { return !can_send || !metadata_.leader_of(tp); }, auth_error_,
+        auth_detail_, on_failed);
+  }
+  if (failed == 0) return;
+  // Once per refusal at warning (the connection already logged why), then
+  // in debug: a producer that keeps sending must not flood the log.
+  const bool first = auth_failed_batches_ == 0;
+  auth_failed_batches_ += failed;
+  if (first || debug_enabled())
+    log(first ? LogLevel::warning : LogLevel::debug,
+        "failing " + std::to_string(failed) + " queued batch(es) with authentication_failed: " +
+            (auth_detail_.empty() ? std::string("a broker refused our credentials") : auth_detail_));
+}
+
 // --- Cluster checks ------------------------------------------------------------------
 
 void Sender::check_cluster(ClusterCheckHandler done) {
@@ -733,10 +827,12 @@ void Sender::check_cluster(ClusterCheckHandler done) {
   wake();
 }
 
-void Sender::note_connect_failure(std::int32_t id, std::error_code ec) {
+void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail) {
   if (checks_.empty()) return;
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
-  const std::string line = (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message();
+  const std::string line = detail.empty()
+                               ? (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message()
+                               : detail;
   for (ClusterCheck& check : checks_) {
     if (std::find(check.failed_nodes.begin(), check.failed_nodes.end(), id) == check.failed_nodes.end())
       check.failed_nodes.push_back(id);

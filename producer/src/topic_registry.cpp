@@ -43,7 +43,8 @@ const TopicSnapshot* TopicRegistry::find_cached(std::string_view topic) const {
 }
 
 std::error_code TopicRegistry::wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
-                                    const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out) {
+                                    const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out,
+                                    std::string* detail) {
   std::unique_lock lock(mutex_);
   bool asked = false;
   while (true) {
@@ -59,6 +60,10 @@ std::error_code TopicRegistry::wait(std::string_view topic, std::int32_t partiti
       // waitOnMetadata throws them; "being created" ones wait.
       const ErrorTraits traits = error_traits(snapshot->error);
       if (!traits.retriable && !traits.refresh_metadata) return make_error_code(snapshot->error);
+    }
+    if (cluster_failure_) {
+      if (detail) *detail = cluster_failure_detail_;
+      return cluster_failure_;
     }
     if (!asked) {
       if (std::find(requests_.begin(), requests_.end(), topic) == requests_.end()) requests_.emplace_back(topic);
@@ -109,6 +114,15 @@ void TopicRegistry::publish(const ClusterMetadata& metadata) {
   if (changed) generation_.fetch_add(1, std::memory_order_release);
   lock.unlock();
   if (changed) changed_.notify_all();
+}
+
+void TopicRegistry::set_cluster_failure(std::error_code error, std::string detail) {
+  {
+    std::unique_lock lock(mutex_);
+    cluster_failure_ = error;
+    cluster_failure_detail_ = error ? std::move(detail) : std::string();
+  }
+  if (error) changed_.notify_all();
 }
 
 void TopicRegistry::close() {

@@ -48,12 +48,20 @@ class TopicRegistry {
   /// Slow path: asks the network thread for `topic` (queued for
   /// take_requests(), then `wake()`), and waits until its snapshot has more
   /// than `partition` partitions (partition -1: at least one), `deadline`
-  /// passes, the topic's metadata has a final error, or close(). Errors:
-  /// client_errc::unknown_topic (never appeared), errc::unknown_topic_or_partition
-  /// (it has too few partitions), the topic's error (e.g.
-  /// topic_authorization_failed), shutting_down.
+  /// passes, the topic's metadata has a final error, a cluster failure is
+  /// set, or close(). Errors: client_errc::unknown_topic (never appeared),
+  /// errc::unknown_topic_or_partition (it has too few partitions), the
+  /// topic's error (e.g. topic_authorization_failed), the cluster failure
+  /// (authentication_failed; `detail` gets its explanation), shutting_down.
   std::error_code wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
-                       const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out);
+                       const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out,
+                       std::string* detail = nullptr);
+
+  /// Network thread: a failure that keeps metadata from arriving (a broker
+  /// refused our credentials) fails waiters at once, now and while it is
+  /// set — Java's Metadata.fatalError seen by ProducerMetadata.awaitUpdate.
+  /// An empty `error` clears it.
+  void set_cluster_failure(std::error_code error, std::string detail);
 
   /// Network thread: topics send() asked for since the last call.
   std::vector<std::string> take_requests();
@@ -69,6 +77,8 @@ class TopicRegistry {
   std::map<std::string, std::shared_ptr<const TopicSnapshot>, std::less<>> topics_;
   std::vector<std::string> requests_;
   bool closed_ = false;
+  std::error_code cluster_failure_;
+  std::string cluster_failure_detail_;
   /// Bumped (under the lock) by every publish() that changed a snapshot.
   std::atomic<std::uint64_t> generation_{1};
   /// Unique per registry, never reused (keys find_cached's per-thread cache).

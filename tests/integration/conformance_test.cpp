@@ -42,6 +42,7 @@
 #include <kwire/protocol/writer.hpp>
 
 #include "../../tools/cli/conformance_records.hpp"
+#include "secure_support.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
@@ -111,8 +112,9 @@ struct SuiteRun {
   }
 };
 
-SuiteRun run_suite(const std::string& args) {
-  auto r = run_command(cli() + " conformance --json --quiet " + args);
+/// `env`: a prefix for the command line (GSSAPI's LSAN_OPTIONS), or "".
+SuiteRun run_suite(const std::string& args, const std::string& env = {}) {
+  auto r = run_command(env + (env.empty() ? "" : " ") + cli() + " conformance --json --quiet " + args);
   SuiteRun run{r.exit_code, r.output, parse_cells(r.output)};
   return run;
 }
@@ -476,14 +478,44 @@ TEST_CASE("kwire conformance is green on every listener, and kcat confirms every
       listeners.emplace_back("SASL_SSL SCRAM-SHA-256", "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SASL_SSL")) +
                                                            " -X security.protocol=SASL_SSL -X sasl.mechanism=SCRAM-SHA-256" +
                                                            user + ca);
+      listeners.emplace_back("SASL_PLAINTEXT SCRAM-SHA-512",
+                             "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SASL_PLAINTEXT")) +
+                                 " -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=SCRAM-SHA-512" + user);
     }
   }
+  // OAUTHBEARER (the broker's unsecured validator) and GSSAPI (the
+  // harness's KDC): every mechanism the harness offers gets its cells.
+  std::map<std::string, std::string> command_env;
+  if (env.has("KWIRE_BOOTSTRAP_SASL_OAUTHBEARER"))
+    listeners.emplace_back("SASL_PLAINTEXT OAUTHBEARER",
+                           "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SASL_OAUTHBEARER")) +
+                               kwire::test::cli_properties(kwire::test::oauth_properties()));
+  if (kwire::test::has_env_vars({"KWIRE_BOOTSTRAP_SASL_GSSAPI", "KWIRE_KRB5_CONFIG", "KWIRE_KERBEROS_KEYTAB"})) {
+    command_env["SASL_PLAINTEXT GSSAPI"] = kwire::test::kerberos_env();
+    listeners.emplace_back("SASL_PLAINTEXT GSSAPI", "-b " + shell_quote(env.get("KWIRE_BOOTSTRAP_SASL_GSSAPI")) +
+                                                        kwire::test::cli_properties(kwire::test::gssapi_properties()));
+  }
 
-  for (const auto& [name, args] : listeners) {
+  // The full suite on PLAINTEXT; on the secured listeners the groups that
+  // move data (what TLS/SASL could break), to keep CI time down. The runs
+  // go side by side (each writes to a topic of its own, mostly waiting for
+  // handshakes and the broker); the checks follow one listener at a time.
+  std::vector<SuiteRun> runs(listeners.size());
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+      threads.emplace_back([&, i] {
+        const auto& [name, args] = listeners[i];
+        const auto env_it = command_env.find(name);  // read-only: shared by the threads
+        runs[i] = run_suite(args + (name == "PLAINTEXT" ? "" : " --only produce,idempotence"),
+                            env_it == command_env.end() ? std::string() : env_it->second);
+      });
+    for (auto& t : threads) t.join();
+  }
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    const auto& [name, args] = listeners[i];
     CAPTURE(name);
-    // The full suite on PLAINTEXT; on the secured listeners the groups that
-    // move data (what TLS/SASL could break), to keep CI time down.
-    SuiteRun run = run_suite(args + (name == "PLAINTEXT" ? "" : " --only produce,idempotence"));
+    const SuiteRun& run = runs[i];
     // CI keeps the reports: KWIRE_CONFORMANCE_REPORT_DIR/conformance-<kafka>-<listener>.json.
     if (const char* dir = std::getenv("KWIRE_CONFORMANCE_REPORT_DIR"); dir && *dir) {
       std::string file = std::string(dir) + "/conformance-" +

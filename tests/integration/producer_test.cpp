@@ -517,49 +517,5 @@ TEST_CASE("kwire produce: lines in, records out (keys, headers), exit 0; failure
   CHECK(unreachable.exit_code != 0);
 }
 
-TEST_CASE("over TLS and SASL listeners (SSL, SASL_SSL with SCRAM); refused credentials fail fast") {
-  const auto& env = broker_env();
-  if (!env.has("KWIRE_BOOTSTRAP_SSL") || !env.has("KWIRE_BOOTSTRAP_SASL_SSL") || !env.has("KWIRE_SSL_CA")) {
-    MESSAGE("the broker has no TLS/SASL listeners: skipped");
-    return;
-  }
-  const std::string topic = unique_topic("kwire-secure");
-  create_topic(topic, 2);
-  const std::vector<std::map<std::string, std::string>> setups = {
-      {{"bootstrap.servers", env.get("KWIRE_BOOTSTRAP_SSL")},
-       {"security.protocol", "SSL"},
-       {"ssl.ca.location", env.get("KWIRE_SSL_CA")}},
-      {{"bootstrap.servers", env.get("KWIRE_BOOTSTRAP_SASL_SSL")},
-       {"security.protocol", "SASL_SSL"},
-       {"sasl.mechanism", "SCRAM-SHA-512"},
-       {"sasl.username", env.get("KWIRE_SASL_USERNAME")},
-       {"sasl.password", env.get("KWIRE_SASL_PASSWORD")},
-       {"ssl.ca.location", env.get("KWIRE_SSL_CA")}},
-  };
-  const std::size_t per_setup = 50;
-  for (const auto& setup : setups) {
-    CAPTURE(setup.at("security.protocol"));
-    Collector c(per_setup);
-    {
-      Producer producer(setup);
-      REQUIRE_FALSE(producer.wait_for_cluster(60s));
-      for (std::size_t i = 0; i < per_setup; ++i)
-        producer.send(RecordView(topic, "k" + std::to_string(i), setup.at("security.protocol")), c.callback(i));
-      CHECK(producer.close(120s));
-    }
-    REQUIRE(c.wait_all(1s));
-    CHECK(c.failures() == 0);
-  }
-  CHECK(consume_with_kcat(topic, std::nullopt, 2 * per_setup).size() == 2 * per_setup);
-
-  if (env.has("KWIRE_BOOTSTRAP_SASL_PLAINTEXT")) {
-    Producer wrong(std::map<std::string, std::string>{{"bootstrap.servers", env.get("KWIRE_BOOTSTRAP_SASL_PLAINTEXT")},
-                                                      {"security.protocol", "SASL_PLAINTEXT"},
-                                                      {"sasl.mechanism", "PLAIN"},
-                                                      {"sasl.username", env.get("KWIRE_SASL_USERNAME")},
-                                                      {"sasl.password", "not-the-password"}},
-                   quiet());
-    std::string detail;
-    CHECK(wrong.wait_for_cluster(60s, &detail) == make_error_code(kwire::client_errc::authentication_failed));
-  }
-}
+// The producer over TLS and every SASL listener and mechanism, and refused
+// credentials: secure_producer_test.cpp.

@@ -24,6 +24,7 @@
 #include <kwire/protocol/metadata.hpp>
 #include <kwire/security/sasl_oauthbearer.hpp>
 
+#include "secure_support.hpp"
 #include "support.hpp"
 #include "unit/security/test_pki.hpp"
 
@@ -34,29 +35,20 @@ using Properties = std::map<std::string, std::string>;
 
 namespace {
 
-/// Where the CLI's (sanitized) GSSAPI runs put their LeakSanitizer
-/// suppressions: MIT krb5's GSS-API and Cyrus keep a few allocations for
-/// the process lifetime (gss_acquire_cred_from's union credential), which
-/// LeakSanitizer reports at exit. kwire's own leaks are still reported.
-constexpr const char* kLeakSuppressions = "leak:libgssapi_krb5\nleak:libkrb5\nleak:libsasl2\nleak:libgssapi\n";
-
-}  // namespace
-
-// The same suppressions for this process (GSSAPI through BlockingClient).
-extern "C" const char* __lsan_default_suppressions() { return kLeakSuppressions; }
-
-namespace {
-
-std::string var(const std::string& name) { return broker_env().get(name); }
-
-bool has_vars(std::initializer_list<const char*> names) {
-  for (const char* n : names)
-    if (!broker_env().has(n) || broker_env().get(n).empty()) {
-      MESSAGE("skipped: the broker environment has no " << n);
-      return false;
-    }
-  return true;
+// The listeners' properties, the Kerberos set-up and the LeakSanitizer
+// suppressions GSSAPI needs are shared with the other secured tests
+// (secure_support.hpp).
+std::string var(const std::string& name) { return test::env_var(name); }
+bool has_vars(std::initializer_list<const char*> names) { return test::has_env_vars(names); }
+Properties tls() { return test::tls_properties(); }
+Properties mtls() { return test::mtls_properties(); }
+Properties sasl(const std::string& protocol, const std::string& mechanism, const std::string& user = "",
+                const std::string& password = "") {
+  return test::sasl_properties(protocol, mechanism, user, password);
 }
+Properties oauth() { return test::oauth_properties(); }
+Properties gssapi() { return test::gssapi_properties(); }
+std::string kerberos_env() { return test::kerberos_env(); }
 
 producer::ProducerConfig config_for(const std::string& bootstrap, Properties properties) {
   properties["bootstrap.servers"] = bootstrap;
@@ -95,60 +87,6 @@ test::CommandResult cli_metadata(const std::string& bootstrap, const Properties&
                                  const std::string& env = {}) {
   return test::run_command(env + " " + test::shell_quote(test::kwire_cli()) + " metadata" +
                            cli_args(bootstrap, properties) + " 2>&1");
-}
-
-Properties tls() { return {{"security.protocol", "SSL"}, {"ssl.ca.location", var("KWIRE_SSL_CA")}}; }
-
-Properties mtls() {
-  Properties p = tls();
-  p["ssl.certificate.location"] = var("KWIRE_SSL_CERT");
-  p["ssl.key.location"] = var("KWIRE_SSL_KEY");
-  return p;
-}
-
-Properties sasl(const std::string& protocol, const std::string& mechanism, const std::string& user = "",
-                const std::string& password = "") {
-  Properties p{{"security.protocol", protocol},
-               {"sasl.mechanism", mechanism},
-               {"sasl.username", user.empty() ? var("KWIRE_SASL_USERNAME") : user},
-               {"sasl.password", password.empty() ? var("KWIRE_SASL_PASSWORD") : password}};
-  if (protocol == "SASL_SSL") p["ssl.ca.location"] = var("KWIRE_SSL_CA");
-  return p;
-}
-
-Properties oauth() {
-  return {{"security.protocol", "SASL_PLAINTEXT"},
-          {"sasl.mechanism", "OAUTHBEARER"},
-          {"enable.sasl.oauthbearer.unsecure.jwt", "true"},
-          {"sasl.oauthbearer.config", "principal=alice lifeSeconds=3600"}};
-}
-
-/// Kerberos for this process and the CLI it runs: the harness's krb5.conf
-/// and a ticket cache of our own (kwire runs kinit with the keytab).
-std::string kerberos_env() {
-  // Files that live as long as this process: the ticket cache and the
-  // LeakSanitizer suppressions for the CLI.
-  struct Files {
-    std::string cache = "/tmp/kwire-itest-ccache-" + std::to_string(::getpid());
-    std::string supp = "/tmp/kwire-itest-lsan-" + std::to_string(::getpid()) + ".supp";
-    Files() { std::ofstream(supp) << kLeakSuppressions; }
-    ~Files() {
-      std::remove(supp.c_str());
-      std::remove(cache.c_str());
-    }
-  };
-  static const Files files;
-  ::setenv("KRB5_CONFIG", var("KWIRE_KRB5_CONFIG").c_str(), 1);
-  ::setenv("KRB5CCNAME", ("FILE:" + files.cache).c_str(), 1);
-  return "LSAN_OPTIONS=suppressions=" + files.supp;
-}
-
-Properties gssapi() {
-  return {{"security.protocol", "SASL_PLAINTEXT"},
-          {"sasl.mechanism", "GSSAPI"},
-          {"sasl.kerberos.service.name", var("KWIRE_KERBEROS_SERVICE_NAME")},
-          {"sasl.kerberos.principal", var("KWIRE_KERBEROS_PRINCIPAL")},
-          {"sasl.kerberos.keytab", var("KWIRE_KERBEROS_KEYTAB")}};
 }
 
 std::uint16_t port_of(const std::string& bootstrap) {

@@ -39,7 +39,9 @@ struct Stats {
     }
     failed.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(mutex);
-    ++errors[error_name(report.error)];
+    // With its detail when there is one (which broker refused which
+    // credentials, and the setting to check): the line a user acts on.
+    ++errors[report.detail.empty() ? error_name(report.error) : error_name(report.error) + ": " + report.detail];
   }
 
   static std::string error_name(std::error_code ec) {

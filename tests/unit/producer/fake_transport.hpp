@@ -85,6 +85,11 @@ class FakeTransport final : public producer::Transport {
     }
   }
 
+  std::string connection_error_detail(std::int32_t node) const override {
+    auto it = details.find(node);
+    return it == details.end() ? std::string() : it->second;
+  }
+
   // --- Script ----------------------------------------------------------------
   /// The pending connection attempt to `node`, if any.
   Connect* pending_connect(std::int32_t node) {
@@ -159,6 +164,9 @@ class FakeTransport final : public producer::Transport {
   std::deque<Request> requests;
   std::vector<std::function<void()>> posted;
   std::map<std::int32_t, int> disconnects;
+  /// What connection_error_detail() says per node (as a Connection's
+  /// error_detail() would after a TLS/SASL failure).
+  std::map<std::int32_t, std::string> details;
 
  private:
   void erase_connect(std::int32_t node) {

@@ -90,6 +90,7 @@ struct Harness {
     SenderHooks h;
     h.clock = [this] { return now; };
     h.wake = [this] { ++wakes; };
+    h.on_authentication = [this](std::error_code ec, const std::string& detail) { auth_calls.emplace_back(ec, detail); };
     return h;
   }
 
@@ -137,6 +138,7 @@ struct Harness {
   // First: the sender's destructor still reports what is left into these.
   std::map<int, std::vector<DeliveryReport>> reports;
   int wakes = 0;
+  std::vector<std::pair<std::error_code, std::string>> auth_calls;  ///< hooks.on_authentication
   std::int64_t now = 1000;
   ProducerConfig config;
   RecordAccumulator accumulator;
@@ -711,4 +713,146 @@ TEST_CASE("cluster check: refused credentials end it at once with authentication
   h.net.refuse(-1, make_error_code(client_errc::authentication_failed));
   REQUIRE(result.has_value());
   CHECK(*result == make_error_code(client_errc::authentication_failed));
+}
+
+// --- Authentication failures (Java's AuthenticationException, KIP-152) -----------------
+
+namespace {
+
+const std::string kRefusal =
+    "SASL authentication failed for user alice on b1:9001 (SCRAM-SHA-256): Authentication failed during "
+    "authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256; check sasl.username / "
+    "sasl.password";
+
+}  // namespace
+
+TEST_CASE("a leader refusing our credentials fails its queued records at once, with the detail; backoff applies") {
+  Harness h;
+  Sender& sender = h.sender;
+  auto& calls = h.auth_calls;
+  h.setup(1, {{1, 0}});
+
+  h.append(1, {"t", 0}, "v1");
+  sender.run_once(h.now);
+  REQUIRE(h.net.pending_connect(1));
+  h.net.details[1] = kRefusal;
+  h.net.refuse(1, make_error_code(client_errc::authentication_failed));
+  // Failed now, not after delivery.timeout.ms or as unknown topic.
+  REQUIRE(h.reports[1].size() == 1);
+  CHECK(h.reports[1][0].error == make_error_code(client_errc::authentication_failed));
+  CHECK(h.reports[1][0].detail == kRefusal);
+  std::string detail;
+  CHECK(sender.authentication_error(&detail) == make_error_code(client_errc::authentication_failed));
+  CHECK(detail == kRefusal);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].first == make_error_code(client_errc::authentication_failed));
+  CHECK(calls[0].second == kRefusal);
+
+  // New records during the backoff fail at once too, without a new attempt.
+  h.now += 10;
+  h.append(2, {"t", 0}, "v2");
+  sender.run_once(h.now);
+  REQUIRE(h.reports[2].size() == 1);
+  CHECK(h.reports[2][0].error == make_error_code(client_errc::authentication_failed));
+  CHECK(h.reports[2][0].detail == kRefusal);
+  CHECK_FALSE(h.net.pending_connect(1));
+
+  // When the backoff ends, a queued record asks for one new attempt and waits for it.
+  h.now += 40;
+  h.append(3, {"t", 0}, "v3");
+  sender.run_once(h.now);
+  REQUIRE(h.net.pending_connect(1));
+  CHECK(h.reports[3].empty());
+  h.net.refuse(1, make_error_code(client_errc::authentication_failed));
+  REQUIRE(h.reports[3].size() == 1);
+  CHECK(h.reports[3][0].error == make_error_code(client_errc::authentication_failed));
+
+  // Credentials fixed (say, the user was created): the next attempt works,
+  // the condition clears, records flow.
+  h.now += 50;
+  h.append(4, {"t", 0}, "v4");
+  sender.run_once(h.now);
+  h.net.accept(1);
+  CHECK_FALSE(sender.authentication_error());
+  REQUIRE(calls.size() == 2);
+  CHECK_FALSE(calls[1].first);
+  sender.run_once(h.now);
+  auto [r, req] = h.produce_to(1);
+  h.net.reply(*r, produce_response(req, r->version, errc::none, 7));
+  REQUIRE(h.reports[4].size() == 1);
+  CHECK(h.reports[4][0].ok());
+  CHECK(h.reports[4][0].detail.empty());
+}
+
+TEST_CASE("no reconnect storm: a refusing broker is tried once per reconnect backoff however much is sent") {
+  Harness h;
+  h.setup(1, {{1, 0}});
+  h.net.details[1] = kRefusal;
+  int attempts = 0;
+  int tag = 0;
+  // 2 simulated seconds of a record every 5 ms: 400 records, 50 ms backoff.
+  for (int step = 0; step < 400; ++step) {
+    h.append(tag++, {"t", 0}, "v");
+    h.run();
+    if (h.net.pending_connect(1)) {
+      ++attempts;
+      h.net.refuse(1, make_error_code(client_errc::authentication_failed));
+    }
+    h.now += 5;
+  }
+  CHECK(attempts >= 2);
+  CHECK(attempts <= 2000 / 50 + 1);
+  // Every record got exactly one report, each the authentication failure.
+  CHECK(h.report_count() == 400);
+  for (const auto& [t, list] : h.reports) {
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].error == make_error_code(client_errc::authentication_failed));
+    CHECK(list[0].detail == kRefusal);
+  }
+  CHECK(h.net.pending(ApiKey::produce).empty());
+}
+
+TEST_CASE("refused at bootstrap: records waiting for a leader fail with authentication_failed, not unknown topic") {
+  Harness h;
+  h.net.details[-1] = kRefusal;
+  h.sender.add_topic("t", h.now);
+  h.append(1, {"t", 0}, "v");  // as if the partition were known; its leader is not
+  h.run();
+  REQUIRE(h.net.pending_connect(-1));
+  CHECK(h.reports[1].empty());
+  h.net.refuse(-1, make_error_code(client_errc::authentication_failed));
+  REQUIRE(h.reports[1].size() == 1);
+  CHECK(h.reports[1][0].error == make_error_code(client_errc::authentication_failed));
+  CHECK(h.reports[1][0].detail == kRefusal);
+
+  // Other connection failures do not do that: the record waits (for a
+  // broker, or delivery.timeout.ms).
+  Harness other;
+  other.sender.add_topic("t", other.now);
+  other.append(1, {"t", 0}, "v");
+  other.run();
+  other.net.refuse(-1, make_error_code(client_errc::connect_failed));
+  other.run();
+  other.net.refuse(-2, make_error_code(client_errc::timed_out));
+  other.now += 100;
+  other.run();
+  CHECK(other.reports[1].empty());
+  CHECK_FALSE(other.sender.authentication_error());
+}
+
+TEST_CASE("a refused re-authentication (KIP-368) fails the requests it cut off, with the detail") {
+  Harness h;
+  h.setup(1, {{1, 0}});
+  h.append(1, {"t", 0}, "v");
+  h.run();
+  h.net.accept(1);
+  h.run();
+  REQUIRE(h.net.pending(ApiKey::produce).size() == 1);
+  h.net.details[1] = kRefusal;
+  h.net.drop(1, make_error_code(client_errc::authentication_failed));
+  REQUIRE(h.reports[1].size() == 1);
+  CHECK(h.reports[1][0].error == make_error_code(client_errc::authentication_failed));
+  CHECK(h.reports[1][0].detail == kRefusal);
+  CHECK(h.sender.authentication_error() == make_error_code(client_errc::authentication_failed));
+  CHECK_FALSE(h.sender.is_connected(1));
 }

@@ -56,6 +56,12 @@ class BlockingClient {
     const bool expect_response = detail::expects_response(req);
     bool done = false;
     std::error_code result;
+    // Between calls nothing runs the io_context, so a KIP-368
+    // re-authentication due meanwhile has not started: let its timer fire
+    // first, so the request waits for it instead of reaching a broker whose
+    // session expired (which closes the connection; a SaslHandshake after
+    // expiry is still accepted).
+    poll();
     connection_->send_raw(Req::api_key, version, std::move(body), expect_response,
                           [&](std::error_code ec, std::span<const std::uint8_t> bytes) {
                             result = ec;
@@ -74,6 +80,8 @@ class BlockingClient {
  private:
   /// Runs the io_context until `done()` or wait_limit passes.
   std::error_code run_until(const std::function<bool()>& done);
+  /// Runs whatever handlers are ready (expired timers), without waiting.
+  void poll();
 
   struct Io;
   std::unique_ptr<Io> io_;

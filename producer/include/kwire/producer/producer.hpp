@@ -56,6 +56,14 @@
 //    exhausted or for non-retriable errors; client_errc::timed_out when
 //    delivery.timeout.ms passed; shutting_down for records close() could not
 //    deliver in time.
+//  * client_errc::authentication_failed, from send() or after it, promptly
+//    and not retried: a broker refused our TLS or SASL credentials (wrong
+//    password, unknown user, a mechanism it does not enable, an untrusted
+//    or mismatched certificate, no client certificate). Records that need
+//    that broker (or, with none usable, any broker) fail with it while the
+//    refusal lasts; a later successful connection ends it. The report's
+//    `detail` (a future's what()) says what failed, where, and which setting
+//    to check — never a secret. See sender.hpp.
 //  The public API throws only for programmer errors and invalid
 //  configuration (kwire::ConfigError from the constructors).
 //

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -110,9 +111,11 @@ class ProducerBatch {
   /// batch whose response then arrived (Java logs the same); completing a
   /// batch that already *succeeded* is a sender bug and asserts in debug
   /// builds. A callback that throws is caught, so the others still run.
-  bool complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error = {});
-  /// complete(-1, -1, error).
-  bool fail(std::error_code error) { return complete(-1, -1, error); }
+  /// `detail` (failures only) goes into every report's DeliveryReport::detail.
+  bool complete(std::int64_t base_offset, std::int64_t log_append_time_ms, std::error_code error = {},
+                std::string_view detail = {});
+  /// complete(-1, -1, error, detail).
+  bool fail(std::error_code error, std::string_view detail = {}) { return complete(-1, -1, error, detail); }
 
   /// Splits a batch the broker rejected with MESSAGE_TOO_LARGE into at least
   /// two batches, keeping record order, timestamps and callbacks (moved into

@@ -131,6 +131,13 @@ struct RecordMetadata {
 struct DeliveryReport {
   RecordMetadata metadata;
   std::error_code error;
+  /// On failure, a one-line explanation when there is more to say than
+  /// error.message(); empty otherwise. For client_errc::authentication_failed
+  /// (TLS verification, SASL credentials or mechanism) it names what failed,
+  /// the broker's address and the setting to check, e.g. "SASL
+  /// authentication failed for user alice on 10.0.0.7:9096 (SCRAM-SHA-256):
+  /// ...; check sasl.username / sasl.password". Never holds a secret.
+  std::string detail;
 
   bool ok() const noexcept { return !error; }
 };

@@ -39,6 +39,7 @@
 #include <random>
 #include <shared_mutex>
 #include <span>
+#include <string_view>
 #include <system_error>
 #include <unordered_map>
 #include <vector>
@@ -233,6 +234,16 @@ class RecordAccumulator {
   /// deallocates them when their request ends (their late response then
   /// completes nothing). Returns the number of batches failed.
   std::size_t expire(std::int64_t now_ms, const ExpiredBatchObserver& on_expired = {});
+  /// Fails every queued (not in-flight) batch of the partitions `pick`
+  /// selects with `error` (and `detail` in each report), removing and
+  /// deallocating them; `on_failed` sees each after its callbacks ran (e.g.
+  /// for the idempotence manager, as after expire()). The sender uses it for
+  /// partitions no connection can serve because a broker refused our
+  /// credentials. `pick` runs under the accumulator's map lock and only for
+  /// partitions with queued batches: it must not call back into the
+  /// accumulator. Returns the number of batches failed.
+  std::size_t fail_queued(const std::function<bool(const TopicPartition&)>& pick, std::error_code error,
+                          std::string_view detail, const ExpiredBatchObserver& on_failed = {});
   /// Earliest time a batch may reach delivery.timeout.ms (a lower bound).
   std::int64_t next_expiry_ms() const;
 

@@ -37,6 +37,23 @@
 //   5. closes idle connections (connections.max.idle.ms; bootstrap
 //      connections once real brokers are known).
 //
+// Authentication failures (client_errc::authentication_failed: a broker
+// refused our SASL credentials or mechanism, or TLS verification failed —
+// unknown CA, host name mismatch, missing client certificate) are not
+// retriable, as Java's AuthenticationException (KIP-152). The node backs
+// off like any failed connection (reconnect.backoff.ms, growing to
+// reconnect.backoff.max.ms: no reconnect storm), and while the condition
+// lasts every round fails at once, with that error and the connection's
+// detail (DeliveryReport::detail), the queued batches no connection can
+// serve: those led by a refusing node, and — when no connection is usable
+// — those waiting for a leader or for a producer id. hooks.on_authentication
+// tells the producer, which then fails send()s waiting for metadata (Java's
+// Metadata.fatalError surfacing through ProducerMetadata.awaitUpdate). A
+// later successful connection clears it (per node, and producer-wide).
+// Java leaves queued batches to expire after delivery.timeout.ms instead;
+// kwire fails them promptly so a bad password is one clear error, not a
+// two-minute wait for a timeout.
+//
 // Ordering: batches of one partition leave in order, at most one per
 // request. With max.in.flight.requests.per.connection = 1 a partition is
 // muted while its batch is in flight, so a retry cannot overtake anything:
@@ -83,6 +100,11 @@ struct SenderHooks {
   /// A Metadata response was applied (e.g. to republish partition counts to
   /// application threads blocked in send()).
   std::function<void(const ClusterMetadata&, const MetadataUpdateResult&)> on_metadata;
+  /// The producer-wide authentication condition changed: `error` is
+  /// client_errc::authentication_failed with the connection's `detail` when
+  /// a broker refused our credentials, empty when a later connection
+  /// succeeded. May be empty.
+  std::function<void(std::error_code error, const std::string& detail)> on_authentication;
   LogHandler log;
 };
 
@@ -127,6 +149,12 @@ class Sender {
   /// Until when `node` throttles us (0 if it does not).
   std::int64_t throttled_until(std::int32_t node) const;
   const ClusterMetadata& metadata() const noexcept { return metadata_; }
+  /// The authentication failure in force (see the top of this file), empty
+  /// when none; `detail` then explains it.
+  std::error_code authentication_error(std::string* detail = nullptr) const {
+    if (detail) *detail = auth_detail_;
+    return auth_error_;
+  }
 
  private:
   struct Node {
@@ -140,6 +168,10 @@ class Sender {
     std::int32_t produce_in_flight = 0;
     std::int32_t metadata_in_flight = 0;
     std::int32_t init_in_flight = 0;  ///< InitProducerId
+    /// authentication_failed from its last connection (cleared when one
+    /// succeeds) and the connection's explanation.
+    std::error_code auth_error;
+    std::string auth_detail;
   };
 
   struct InFlight {
@@ -171,9 +203,10 @@ class Sender {
   void on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body);
   /// The one place a sent batch's fate is decided (after classification).
   void complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
-                      std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied = false);
+                      std::int64_t log_append_time_ms, std::int64_t now_ms, bool leader_hint_applied = false,
+                      std::string_view detail = {});
   void fail_batch(BatchPtr batch, std::error_code error, ProduceAction action = ProduceAction::fail,
-                  Persisted persisted = Persisted::no);
+                  Persisted persisted = Persisted::no, std::string_view detail = {});
   bool can_retry(const ProducerBatch& batch, std::int64_t now_ms) const;
 
   // Producer id (idempotence).
@@ -193,8 +226,16 @@ class Sender {
   std::optional<std::int32_t> least_loaded_ready_node() const;
   bool is_current_node(std::int32_t id) const;
 
+  // Authentication failures.
+  /// Records `id`'s refusal (node and producer-wide) and fails what it blocks.
+  void on_authentication_failure(std::int32_t id, std::error_code ec, std::int64_t now_ms);
+  /// A connection to `id` succeeded: clears its refusal and the producer-wide one.
+  void on_authentication_success(std::int32_t id);
+  /// Fails the queued batches no connection can serve while refusals last.
+  void fail_unservable_batches(std::int64_t now_ms);
+
   // Cluster checks.
-  void note_connect_failure(std::int32_t id, std::error_code ec);
+  void note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail = {});
   void finish_cluster_checks(std::error_code ec);
 
   void log(LogLevel level, const std::string& message) const;
@@ -218,6 +259,10 @@ class Sender {
   std::size_t metadata_candidate_ = 0;  ///< rotates the brokers tried for metadata
   std::vector<ClusterCheck> checks_;
   bool shut_down_ = false;
+  std::error_code auth_error_;  ///< the latest refusal, until a connection succeeds
+  std::string auth_detail_;
+  std::size_t refusing_nodes_ = 0;       ///< nodes whose auth_error is set
+  std::size_t auth_failed_batches_ = 0;  ///< failed since auth_error_ was set (log once)
 
   // Built once: std::function objects handed to the accumulator every round.
   LeaderLookup leader_lookup_;

@@ -61,6 +61,15 @@ class Transport {
   /// Closes `node`'s connection (if any); its pending handlers get
   /// client_errc::shutting_down before this returns.
   virtual void disconnect(std::int32_t node) = 0;
+
+  /// Why `node`'s latest connection failed or closed, when there is more to
+  /// say than the error code: net::Connection::error_detail(), e.g. which
+  /// certificate check or SASL step failed, on which broker, and the setting
+  /// to check. Secret-free. Empty when unknown (the default).
+  virtual std::string connection_error_detail(std::int32_t node) const {
+    (void)node;
+    return {};
+  }
 };
 
 }  // namespace kwire::producer
