@@ -66,6 +66,19 @@ void AsioTransport::send(std::int32_t node, protocol::ApiKey api, std::int16_t v
                        });
 }
 
+std::string AsioTransport::connection_detail(std::int32_t node) const {
+  auto it = connections_.find(node);
+  if (it == connections_.end()) return {};
+  const net::Connection& c = *it->second;
+  if (c.is_open()) {
+    std::string detail = "ApiVersions v" + std::to_string(c.api_versions_version());
+    if (c.options().security.tls) detail += ", TLS";
+    if (!c.sasl_mechanism().empty()) detail += ", SASL " + c.sasl_mechanism();
+    return detail;
+  }
+  return c.error_detail();
+}
+
 void AsioTransport::disconnect(std::int32_t node) {
   auto it = connections_.find(node);
   if (it == connections_.end()) return;

@@ -30,6 +30,7 @@ class AsioTransport final : public Transport {
             bool expect_response, ResponseHandler on_response) override;
   void disconnect(std::int32_t node) override;
   std::string connection_error_detail(std::int32_t node) const override;
+  std::string connection_detail(std::int32_t node) const override;
   /// Closes every connection (pending handlers run now).
   void disconnect_all();
 

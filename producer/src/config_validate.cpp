@@ -4,6 +4,7 @@
 
 #include "config_parse.hpp"
 #include "kwire/producer/config.hpp"
+#include "kwire/producer/log.hpp"
 
 namespace kwire::producer {
 
@@ -55,6 +56,14 @@ void resolve_idempotence(ProducerConfig& c) {
     conflict = true;
   }
   c.enable_idempotence = !conflict;
+}
+
+void check_debug(const ProducerConfig& c) {
+  std::string bad;
+  if (!parse_log_categories(c.debug, &bad))
+    throw ConfigError("debug", "unknown category '" + bad +
+                                   "' (use a comma-separated list of broker, protocol, producer, metadata, "
+                                   "security, idempotence, or all)");
 }
 
 void resolve_delivery_timeout(ProducerConfig& c) {
@@ -142,6 +151,7 @@ void ProducerConfig::validate() {
   check_backoff("reconnect.backoff.ms", reconnect_backoff_ms, "reconnect.backoff.max.ms",
                 reconnect_backoff_max_ms);
   check_compression_level(*this);
+  check_debug(*this);
   check_sasl(*this);
   check_exclusive("ssl.ca.location", ssl_ca_location, "ssl.ca.pem", ssl_ca_pem);
   check_exclusive("ssl.certificate.location", ssl_certificate_location, "ssl.certificate.pem",
@@ -186,5 +196,11 @@ bool ProducerConfig::uses_tls() const noexcept {
 bool ProducerConfig::uses_sasl() const noexcept {
   return security_protocol == "SASL_PLAINTEXT" || security_protocol == "SASL_SSL";
 }
+
+}  // namespace kwire::producer
+
+namespace kwire::producer {
+
+std::uint32_t ProducerConfig::debug_categories() const { return parse_log_categories(debug).value_or(0); }
 
 }  // namespace kwire::producer

@@ -140,7 +140,7 @@ IdempotentProducerState::Options IdempotentProducerState::Options::from(const Pr
   Options o;
   o.retry_backoff_ms = config.retry_backoff_ms;
   o.retry_backoff_max_ms = config.retry_backoff_max_ms;
-  o.debug = !config.debug.empty();
+  o.debug = contains(config.debug_categories(), LogCategory::idempotence);
   return o;
 }
 
@@ -154,7 +154,7 @@ IdempotentProducerState::IdempotentProducerState(Options options, LogHandler log
 void IdempotentProducerState::log(LogLevel level, const std::string& message) const {
   if (!log_) return;
   if (level == LogLevel::debug && !options_.debug) return;
-  log_(level, message);
+  log_(level, LogCategory::idempotence, message);
 }
 
 std::string IdempotentProducerState::name(const TopicPartition& tp) {

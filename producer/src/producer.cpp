@@ -37,6 +37,21 @@ using namespace producer;
 
 namespace {
 
+std::int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A connection's diagnostics line (net::ConnectionOptions::diagnostics):
+/// TLS/SASL failures and re-authentications are `security`, the rest
+/// (setup timeouts, framing) `broker`.
+void log_connection_diagnostic(const LogHandler& log, std::string_view line) {
+  const bool security = line.find("SASL") != std::string_view::npos || line.find("TLS") != std::string_view::npos ||
+                        line.find("authenticat") != std::string_view::npos;
+  const bool routine = line.starts_with("re-authenticated");
+  log(routine ? LogLevel::info : LogLevel::warning, security ? LogCategory::security : LogCategory::broker, line);
+}
+
 std::int64_t steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -79,6 +94,8 @@ struct Producer::Impl {
   // --- Network thread ----------------------------------------------------------
   void poll();
   void arm_timer(std::int64_t deadline_ms);
+  ProducerStatistics collect_statistics();
+  void arm_statistics_timer();
   std::size_t shutdown_network();
 
   const ProducerConfig config;
@@ -103,6 +120,8 @@ struct Producer::Impl {
   std::unique_ptr<AsioTransport> transport;
   std::unique_ptr<Sender> sender;
   asio::steady_timer timer;
+  asio::steady_timer statistics_timer;  ///< statistics.interval.ms
+  const std::int64_t created_ms = steady_now_ms();
   std::int64_t timer_deadline = kNoDeadline;
   std::uint64_t timer_generation = 0;
 
@@ -123,18 +142,15 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
       partitioner(config),
       metadata(ClusterMetadata::Options::from(config), config.bootstrap_addresses()),
       state(make_state(config, log)),
-      timer(*io) {
+      timer(*io),
+      statistics_timer(*io) {
   net::ConnectionOptions base;
   base.client_id = config.client_id;
   base.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   // TLS context and SASL settings, built once for every connection (throws
   // ConfigError for a missing CA file, a bad key password, ...).
   base.security = make_security_options(config);
-  // Connection failures explained (TLS, SASL, the setup phase that timed
-  // out) are warnings; a KIP-368 re-authentication is routine.
-  base.diagnostics = [log = log](std::string_view line) {
-    log(line.rfind("re-authenticated", 0) == 0 ? LogLevel::info : LogLevel::warning, line);
-  };
+  base.diagnostics = [log = log](std::string_view line) { log_connection_diagnostic(log, line); };
   transport = std::make_unique<AsioTransport>(*io, base, alive);
 
   SenderHooks hooks;
@@ -159,14 +175,18 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
         } catch (const std::exception& e) {
           // Our handlers do not throw; a throwing user callback is caught
           // by the batch. Log and keep the network thread alive regardless.
-          log(LogLevel::error, std::string("network thread: unexpected exception: ") + e.what());
+          log(LogLevel::error, LogCategory::producer, std::string("network thread: unexpected exception: ") + e.what());
         } catch (...) {
-          log(LogLevel::error, "network thread: unexpected exception");
+          log(LogLevel::error, LogCategory::producer, "network thread: unexpected exception");
         }
       }
     });
   }
   wake();  // fetch cluster metadata at once, as Java's producer does
+  if (config.statistics_interval_ms > 0 && config.statistics_callback)
+    asio::post(*io, [this, alive = alive] {
+      if (*alive) arm_statistics_timer();
+    });
 }
 
 Producer::Impl::~Impl() {
@@ -308,7 +328,9 @@ bool Producer::Impl::close(std::chrono::milliseconds timeout) {
   run_on_io([&] { aborted = shutdown_network(); });
   if (aborted > 0) {
     clean = false;
-    log(LogLevel::warning, "close: " + std::to_string(aborted) + " batch(es) not delivered in time were failed");
+    log(LogLevel::warning, LogCategory::producer,
+        "close: " + std::to_string(aborted) + " batch(es) not delivered within the close timeout (" +
+            std::to_string(timeout.count()) + " ms) were failed with shutting_down");
   }
   if (owned_io) {
     work.reset();
@@ -384,11 +406,46 @@ void Producer::Impl::arm_timer(std::int64_t deadline_ms) {
   });
 }
 
+ProducerStatistics Producer::Impl::collect_statistics() {
+  ProducerStatistics s;
+  s.client_id = config.client_id;
+  s.timestamp_ms = wall_now_ms();
+  s.age_ms = steady_now_ms() - created_ms;
+  s.buffer_memory_total = static_cast<std::uint64_t>(std::max<std::int64_t>(0, config.buffer_memory));
+  const std::size_t available = accumulator.available_memory();
+  s.buffer_memory_used = s.buffer_memory_total > available ? s.buffer_memory_total - available : 0;
+  if (const auto* idempotent = dynamic_cast<const IdempotentProducerState*>(state.get())) {
+    const ProducerIdAndEpoch id = idempotent->producer_id_and_epoch();
+    s.producer_id = id.producer_id;
+    s.producer_epoch = id.epoch;
+    s.epoch_bumps = idempotent->epoch_bumps();
+  }
+  if (std::error_code fatal = state->fatal_error()) s.fatal_error = fatal.message();
+  sender->collect_statistics(s);  // also after close: the final figures
+  return s;
+}
+
+void Producer::Impl::arm_statistics_timer() {
+  statistics_timer.expires_after(std::chrono::milliseconds(config.statistics_interval_ms));
+  statistics_timer.async_wait([this, alive = alive](std::error_code ec) {
+    if (ec || !*alive) return;
+    const ProducerStatistics s = collect_statistics();
+    const std::string json = to_json(s);
+    try {
+      config.statistics_callback(s, json);
+    } catch (...) {
+      // A throwing callback must not take the network thread down.
+    }
+    arm_statistics_timer();
+  });
+}
+
 std::size_t Producer::Impl::shutdown_network() {
   if (!*alive) return 0;
   const std::size_t aborted = sender->shutdown(make_error_code(client_errc::shutting_down));
   transport->disconnect_all();
   timer.cancel();
+  statistics_timer.cancel();
   *alive = false;
   return aborted;
 }
@@ -450,6 +507,14 @@ bool Producer::close(std::chrono::milliseconds timeout) { return impl_->close(ti
 std::error_code Producer::wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail) {
   return impl_->wait_for_cluster(timeout, detail);
 }
+
+ProducerStatistics Producer::statistics() const {
+  ProducerStatistics s;
+  impl_->run_on_io([&] { s = impl_->collect_statistics(); });
+  return s;
+}
+
+std::string Producer::statistics_json() const { return to_json(statistics()); }
 
 const ProducerConfig& Producer::config() const noexcept { return impl_->config; }
 

@@ -51,6 +51,7 @@ void ProducerBatch::reset(const TopicPartition& tp, std::int64_t now_ms, std::si
   split_batch_ = false;
   uncompressed_records_bytes_ = 0;
   id_ = 0;
+  counted_sent_ = false;
 }
 
 std::size_t ProducerBatch::next_record_size(std::int64_t timestamp_ms,

@@ -86,6 +86,8 @@ struct RecordAccumulator::PartitionQueue {
   std::mutex mutex;  ///< guards `batches` and the batches' contents while queued
   detail::BatchDeque batches;
   bool muted = false;  ///< sender thread only
+  /// Statistics (records_sent/delivered/failed, splits); sender thread only.
+  PartitionCounters counters;
 };
 
 namespace {
@@ -476,6 +478,10 @@ void RecordAccumulator::drain(std::int32_t node_id, std::span<const TopicPartiti
     }
     if (may_drain && !may_drain(first)) continue;
     BatchPtr batch = q.batches.pop_front();
+    if (!batch->counted_sent_) {
+      batch->counted_sent_ = true;
+      q.counters.records_sent += static_cast<std::uint64_t>(batch->record_count());
+    }
     batch->mark_drained(now_ms);
     bytes += batch->size_in_bytes();
     out.push_back(std::move(batch));
@@ -518,19 +524,34 @@ std::size_t RecordAccumulator::split_and_reenqueue(BatchPtr& batch, std::int64_t
   const std::size_t count = pieces.size();
   // Pieces inherit the original's flush generation: a flush waiting for the
   // original waits for them.
-  for (BatchPtr& piece : pieces) link_incomplete(*piece, batch->id_);
+  for (BatchPtr& piece : pieces) {
+    link_incomplete(*piece, batch->id_);
+    piece->counted_sent_ = true;  // the original was
+  }
   {
     PartitionQueue& q = queue_for(batch->topic_partition());
+    ++q.counters.splits;
     std::lock_guard lock(q.mutex);
     for (std::size_t i = count; i-- > 0;) detail::insert_for_retry(q.batches, std::move(pieces[i]));
   }
-  deallocate(std::move(batch));
+  release(std::move(batch), false);  // its records live on in the pieces
   return count;
 }
 
-void RecordAccumulator::deallocate(BatchPtr batch) {
+void RecordAccumulator::deallocate(BatchPtr batch) { release(std::move(batch), true); }
+
+void RecordAccumulator::release(BatchPtr batch, bool count) {
   if (!batch) return;
   if (!batch->is_done()) batch->fail(make_error_code(client_errc::shutting_down));
+  if (count) {
+    // Per batch, on the sender thread (the map's shared lock, no per-record work).
+    if (PartitionQueue* q = find_queue(batch->topic_partition())) {
+      const auto records = static_cast<std::uint64_t>(batch->record_count());
+      if (!batch->counted_sent_) q->counters.records_sent += records;
+      (batch->state() == BatchState::succeeded ? q->counters.records_delivered : q->counters.records_failed) += records;
+    }
+    batch->counted_sent_ = true;
+  }
   unlink_incomplete(*batch);
   pool_.deallocate(std::move(batch));
 }
@@ -700,6 +721,24 @@ std::size_t RecordAccumulator::queued_batches(const TopicPartition& tp) const {
   if (!q) return 0;
   std::lock_guard lock(q->mutex);
   return q->batches.size();
+}
+
+void RecordAccumulator::collect_partition_counters(
+    const std::function<void(const TopicPartition&, const PartitionCounters&)>& fn) const {
+  std::shared_lock map_lock(map_mutex_);
+  for (const auto& [tp, queue] : queues_) {
+    PartitionCounters c = queue->counters;
+    {
+      std::lock_guard lock(queue->mutex);
+      for (std::size_t i = 0; i < queue->batches.size(); ++i) {
+        const ProducerBatch& b = queue->batches[i];
+        c.records_queued += static_cast<std::uint64_t>(b.record_count());
+        c.bytes_queued += b.size_in_bytes();
+        ++c.batches_queued;
+      }
+    }
+    fn(tp, c);
+  }
 }
 
 }  // namespace kwire::producer

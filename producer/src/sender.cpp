@@ -1,6 +1,7 @@
 #include "kwire/producer/sender.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "kwire/protocol/client_error.hpp"
@@ -26,6 +27,13 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   return a + b;
 }
 
+/// Round trips are measured on the real steady clock in microseconds (the
+/// injected ms clock is too coarse for a local broker); statistics only.
+std::int64_t monotonic_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string describe(std::error_code ec) {
   if (ec.category() == kafka_category()) {
     std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
@@ -44,7 +52,7 @@ Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, Clu
       transport_(transport),
       state_(state),
       hooks_(std::move(hooks)),
-      debug_(!config.debug.empty()) {
+      logger_(hooks_.log, config.debug_categories()) {
   leader_lookup_ = [this](const TopicPartition& tp) { return metadata_.leader_of(tp); };
   may_drain_ = [this](const ProducerBatch& batch) { return state_.may_drain(batch); };
   const int level = config_.effective_compression_level().value_or(compression::kDefaultLevel);
@@ -75,10 +83,37 @@ Sender::~Sender() {
   if (!shut_down_) shutdown(make_error_code(client_errc::shutting_down));
 }
 
-void Sender::log(LogLevel level, const std::string& message) const {
-  if (!hooks_.log) return;
-  if (level == LogLevel::debug && !debug_) return;
-  hooks_.log(level, message);
+void Sender::log(LogLevel level, LogCategory category, const std::string& message) const {
+  logger_(level, category, message);
+}
+
+std::string Sender::describe_node(std::int32_t id) const {
+  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
+  if (id < 0) return "bootstrap server " + (endpoint ? endpoint->address() : std::to_string(id));
+  return "node " + std::to_string(id) + (endpoint ? " (" + endpoint->address() + ")" : std::string());
+}
+
+void Sender::note_request_sent(Node& n, std::size_t body_bytes) {
+  ++n.requests_sent;
+  n.request_bytes_sent += body_bytes;
+}
+
+void Sender::note_response(std::int32_t id, std::int64_t sent_us, std::error_code ec, std::size_t body_bytes) {
+  Node& n = node(id);
+  if (ec) {
+    ++n.request_errors;
+    return;
+  }
+  ++n.responses_received;
+  n.response_bytes_received += body_bytes;
+  const std::int64_t rtt = std::max<std::int64_t>(0, monotonic_us() - sent_us);
+  const auto sample = static_cast<std::uint32_t>(std::min<std::int64_t>(rtt, UINT32_MAX));
+  // The window's memory is taken once per broker, on its first response.
+  if (n.rtt_window_us.size() < kRttWindow)
+    n.rtt_window_us.push_back(sample);
+  else
+    n.rtt_window_us[n.rtt_samples % kRttWindow] = sample;
+  ++n.rtt_samples;
 }
 
 std::int64_t Sender::reconnect_backoff_ms(std::int32_t failures) {
@@ -156,8 +191,8 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
 }
 
 void Sender::add_topic(std::string_view topic, std::int64_t now_ms) {
-  if (metadata_.add_topic(topic, now_ms) && debug_enabled())
-    log(LogLevel::debug, "fetching metadata for new topic " + std::string(topic));
+  if (metadata_.add_topic(topic, now_ms) && debug_enabled(LogCategory::metadata))
+    log(LogLevel::debug, LogCategory::metadata, "fetching metadata for new topic " + std::string(topic));
 }
 
 // --- Connections --------------------------------------------------------------------
@@ -177,7 +212,10 @@ void Sender::initiate_connect(std::int32_t id, std::int64_t now_ms) {
   // consecutive failure up to socket.connection.setup.timeout.max.ms.
   const std::int64_t timeout = retry_backoff_ms(n.failures + 1, config_.socket_connection_setup_timeout_ms,
                                                 config_.socket_connection_setup_timeout_max_ms, 1.0);
-  if (debug_enabled()) log(LogLevel::debug, "connecting to node " + std::to_string(id) + " at " + endpoint->address());
+  if (debug_enabled(LogCategory::broker))
+    log(LogLevel::debug, LogCategory::broker,
+        "connecting to " + describe_node(id) + " (timeout " + std::to_string(timeout) + " ms" +
+            (n.failures > 0 ? ", attempt " + std::to_string(n.failures + 1) : std::string()) + ")");
   transport_.connect(
       id, *endpoint, std::chrono::milliseconds(timeout),
       [this, id, generation](std::error_code ec) { on_connect_result(id, generation, ec); },
@@ -193,13 +231,24 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
     n.failures = 0;
     n.last_active_ms = now_ms;
     n.throttle_until_ms = 0;
-    if (debug_enabled()) log(LogLevel::debug, "connected to node " + std::to_string(id));
+    ++n.connects;
+    // Once per connection: where, and what was negotiated (ApiVersions).
+    const auto v = [&](ApiKey api) {
+      const std::optional<std::int16_t> version = transport_.negotiated_version(id, api);
+      return version ? "v" + std::to_string(*version) : std::string("none");
+    };
+    const std::string detail = transport_.connection_detail(id);
+    log(LogLevel::info, LogCategory::broker,
+        std::string(n.connects > 1 ? "reconnected to " : "connected to ") + describe_node(id) + ": Produce " +
+            v(ApiKey::produce) + ", Metadata " + v(ApiKey::metadata) + ", InitProducerId " +
+            v(ApiKey::init_producer_id) + (detail.empty() ? std::string() : ", " + detail));
     on_authentication_success(id);
     wake();
     return;
   }
   n.state = Node::State::disconnected;
   ++n.failures;
+  ++n.connection_failures;
   n.next_connect_ms = now_ms + reconnect_backoff_ms(n.failures);
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
   // Warn on the first failure of a series; the retries every backoff only
@@ -240,7 +289,10 @@ void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std
     return;
   }
   n.next_connect_ms = now_ms + reconnect_backoff_ms(1);
-  if (debug_enabled()) log(LogLevel::debug, "connection to node " + std::to_string(id) + " closed: " + ec.message());
+  ++n.disconnects;
+  log(LogLevel::info, LogCategory::broker,
+      "connection to " + describe_node(id) + " closed: " + ec.message() + "; reconnecting when needed (in " +
+          std::to_string(n.next_connect_ms - now_ms) + " ms at the earliest)");
   wake();
 }
 
@@ -268,7 +320,8 @@ void Sender::close_idle_connections(std::int64_t now_ms, std::int64_t& next) {
   }
   // Outside the loop: disconnect() runs close handlers synchronously.
   for (std::int32_t id : to_close) {
-    if (debug_enabled()) log(LogLevel::debug, "closing idle connection to node " + std::to_string(id));
+    if (debug_enabled(LogCategory::broker))
+      log(LogLevel::debug, LogCategory::broker, "closing idle connection to " + describe_node(id));
     Node& n = node(id);
     n.state = Node::State::disconnected;
     ++n.generation;  // our own close: ignore its handlers
@@ -310,9 +363,10 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
                           std::int64_t now_ms) {
   const compression::Codec codec = config_.compression_type;
   if (codec == compression::Codec::zstd && version < kFirstZstdProduceVersion) {
-    log(LogLevel::error, "node " + std::to_string(id) + " speaks Produce v" + std::to_string(version) +
-                             ", but zstd needs v7+ (KIP-110): failing " + std::to_string(batches.size()) +
-                             " batch(es)");
+    log(LogLevel::error, LogCategory::protocol,
+        describe_node(id) + " speaks Produce v" + std::to_string(version) +
+            ", but zstd needs v7+ (KIP-110, Kafka 2.1): failing " + std::to_string(batches.size()) +
+            " batch(es); upgrade the broker or choose another compression.type");
     for (BatchPtr& b : batches) fail_batch(std::move(b), make_error_code(kwire::errc::unsupported_compression_type));
     return;
   }
@@ -325,6 +379,10 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
     params.codec = codec;
     b->seal(params, compress_fn_);
     state_.on_batch_sealed(*b);
+    PartitionStats& stats = partition_stats_[b->topic_partition()];  // per batch, network thread
+    ++stats.batches_sent;
+    stats.bytes_sent += b->bytes().size();
+    stats.uncompressed_bytes_sent += b->size_in_bytes();
   }
 
   // Produce v13 names topics by id (KIP-516); without an id for every topic
@@ -360,7 +418,9 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
   std::vector<std::uint8_t> body;
   body.reserve(request.encoded_size(version));
   if (std::error_code ec = protocol::encode_message(request, version, body)) {
-    log(LogLevel::error, "cannot encode a Produce v" + std::to_string(version) + " request: " + ec.message());
+    log(LogLevel::error, LogCategory::protocol,
+        "cannot encode a Produce v" + std::to_string(version) + " request for " + describe_node(id) + ": " +
+            ec.message());
     for (BatchPtr& b : batches) fail_batch(std::move(b), ec);
     return;
   }
@@ -374,12 +434,14 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
   flight.expects_response = expects_response;
   flight.batches = std::move(batches);
   flight.topic_ids = std::move(topic_ids);
+  flight.sent_us = monotonic_us();
   ++n.produce_in_flight;
   n.last_active_ms = now_ms;
-  if (debug_enabled())
-    log(LogLevel::debug, "Produce v" + std::to_string(version) + " to node " + std::to_string(id) + ": " +
-                             std::to_string(flight.batches.size()) + " batch(es), " + std::to_string(body.size()) +
-                             " bytes");
+  note_request_sent(n, body.size());
+  if (debug_enabled(LogCategory::protocol))
+    log(LogLevel::debug, LogCategory::protocol,
+        "Produce v" + std::to_string(version) + " to " + describe_node(id) + ": " +
+            std::to_string(flight.batches.size()) + " batch(es), " + std::to_string(body.size()) + " bytes");
   transport_.send(id, ApiKey::produce, version, std::move(body), expects_response,
                   [this, request_id](std::error_code ec, std::span<const std::uint8_t> response) {
                     on_produce_response(request_id, ec, response);
@@ -396,11 +458,14 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
   if (same_connection && n.produce_in_flight > 0) --n.produce_in_flight;
   const std::int64_t now_ms = hooks_.clock();
   if (same_connection) n.last_active_ms = now_ms;
+  if (flight.expects_response) note_response(flight.node, flight.sent_us, ec, body.size());
 
   if (ec) {
     if (ec != client_errc::shutting_down)
-      log(LogLevel::warning, "Produce request to node " + std::to_string(flight.node) + " failed: " + ec.message() +
-                                 " (" + std::to_string(flight.batches.size()) + " batch(es))");
+      log(LogLevel::warning, LogCategory::broker,
+          "Produce request to " + describe_node(flight.node) + " failed: " + ec.message() + " (" +
+              std::to_string(flight.batches.size()) + " batch(es); they are retried if retries and "
+              "delivery.timeout.ms allow)");
     const std::string detail =
         ec == client_errc::authentication_failed ? transport_.connection_error_detail(flight.node) : std::string();
     for (BatchPtr& b : flight.batches) complete_batch(std::move(b), ec, -1, -1, now_ms, false, detail);
@@ -416,8 +481,9 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
 
   protocol::ProduceResponse response;
   if (std::error_code decode_error = protocol::decode_message(body, flight.version, response)) {
-    log(LogLevel::error, "undecodable Produce v" + std::to_string(flight.version) + " response from node " +
-                             std::to_string(flight.node) + ": " + decode_error.message());
+    log(LogLevel::error, LogCategory::protocol,
+        "undecodable Produce v" + std::to_string(flight.version) + " response from " + describe_node(flight.node) +
+            ": " + decode_error.message());
     for (BatchPtr& b : flight.batches) complete_batch(std::move(b), make_error_code(client_errc::malformed), -1, -1, now_ms);
     wake();
     return;
@@ -425,8 +491,11 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
 
   if (response.throttle_time_ms > 0 && flight.version >= kFirstClientThrottleProduceVersion && same_connection) {
     n.throttle_until_ms = std::max(n.throttle_until_ms, now_ms + response.throttle_time_ms);
-    log(LogLevel::info, "node " + std::to_string(flight.node) + " throttles us for " +
-                            std::to_string(response.throttle_time_ms) + " ms (quota, KIP-219)");
+    n.throttle_time_ms_total += response.throttle_time_ms;
+    n.throttle_time_ms_last = response.throttle_time_ms;
+    log(LogLevel::info, LogCategory::protocol,
+        describe_node(flight.node) + " throttles us for " + std::to_string(response.throttle_time_ms) +
+            " ms (client quota, KIP-219)");
   }
 
   const bool by_id = flight.version >= protocol::ProduceResponse::first_topic_id_version;
@@ -444,8 +513,9 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
       if (found) break;
     }
     if (!found) {
-      log(LogLevel::error, "Produce response from node " + std::to_string(flight.node) + " lacks " + tp.topic + "/" +
-                               std::to_string(tp.partition));
+      log(LogLevel::error, LogCategory::protocol,
+          "Produce response from " + describe_node(flight.node) + " lacks " + tp.topic + "/" +
+              std::to_string(tp.partition));
       complete_batch(std::move(batch), make_error_code(client_errc::malformed), -1, -1, now_ms);
       continue;
     }
@@ -463,13 +533,15 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
       hint_applied = metadata_.update_leader(tp, found->current_leader.leader_id, found->current_leader.leader_epoch,
                                              endpoint ? &*endpoint : nullptr) ||
                      metadata_.leader_of(tp) == found->current_leader.leader_id;
-      if (hint_applied && debug_enabled())
-        log(LogLevel::debug, tp.topic + "/" + std::to_string(tp.partition) + ": new leader " +
-                                 std::to_string(found->current_leader.leader_id) + " from the Produce response (KIP-951)");
+      if (hint_applied)
+        log(LogLevel::info, LogCategory::metadata,
+            tp.topic + "/" + std::to_string(tp.partition) + ": new leader " + describe_node(found->current_leader.leader_id) +
+                " from the Produce response (KIP-951)");
     }
-    if (error && found->error_message)
-      log(LogLevel::debug, tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ": " +
-                               *found->error_message);
+    if (error && found->error_message && debug_enabled(LogCategory::producer))
+      log(LogLevel::debug, LogCategory::producer,
+          tp.topic + "/" + std::to_string(tp.partition) + " on " + describe_node(flight.node) + ": " +
+              describe(error) + ": " + *found->error_message);
     complete_batch(std::move(batch), error, found->base_offset, found->log_append_time_ms, now_ms, hint_applied);
   }
   wake();
@@ -486,6 +558,7 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
                             std::string_view detail) {
   const TopicPartition& tp = batch->topic_partition();
   if (config_.max_in_flight_requests_per_connection == 1) accumulator_.unmute(tp);
+  if (error) ++partition_stats_[tp].errors[describe(error)];  // per batch attempt, network thread
   if (batch->is_done()) {
     // delivery.timeout.ms or an abort already reported its records; this
     // late answer changes nothing for them (Java logs the same). A success
@@ -516,11 +589,14 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
       std::error_code split_error;
       const std::size_t pieces = accumulator_.split_and_reenqueue(batch, now_ms, split_error, decompress_fn_);
       if (pieces > 0) {
-        log(LogLevel::info, where + ": MESSAGE_TOO_LARGE, split " + std::to_string(records) + " records into " +
-                                std::to_string(pieces) + " batches");
+        log(LogLevel::info, LogCategory::producer,
+            where + ": MESSAGE_TOO_LARGE, split " + std::to_string(records) + " records into " +
+                std::to_string(pieces) + " batches");
         return;
       }
-      log(LogLevel::warning, where + ": MESSAGE_TOO_LARGE and the batch cannot be split: " + split_error.message());
+      log(LogLevel::warning, LogCategory::producer,
+          where + ": MESSAGE_TOO_LARGE and the batch cannot be split: " + split_error.message() +
+              " (raise the topic's max.message.bytes or lower batch.size)");
       fail_batch(std::move(batch), error);
       return;
     }
@@ -528,17 +604,21 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
     case ProduceAction::retry:
       if (c.refresh_metadata && !leader_hint_applied) metadata_.request_update();
       if (can_retry(*batch, now_ms)) {
-        if (debug_enabled() || batch->attempts() == 0)
-          log(batch->attempts() == 0 ? LogLevel::info : LogLevel::debug,
-              tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", retrying (attempt " +
-                  std::to_string(batch->attempts() + 1) + ")");
+        ++partition_stats_[tp].retries;
+        if (debug_enabled(LogCategory::producer) || batch->attempts() == 0)
+          log(batch->attempts() == 0 ? LogLevel::info : LogLevel::debug, LogCategory::producer,
+              tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", retrying " +
+                  std::to_string(batch->record_count()) + " record(s) (retry " + std::to_string(batch->attempts() + 1) +
+                  " of at most " + std::to_string(config_.retries) + ")");
         state_.on_batch_outcome(*batch, outcome);
         accumulator_.reenqueue(std::move(batch), now_ms);
         return;
       }
-      log(LogLevel::warning, tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) +
-                                 ", no retries left (" + std::to_string(batch->attempts()) + " retries, " +
-                                 std::to_string(now_ms - batch->created_ms()) + " ms since created)");
+      log(LogLevel::warning, LogCategory::producer,
+          tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", no retries left (" +
+              std::to_string(batch->attempts()) + " retries, " + std::to_string(now_ms - batch->created_ms()) +
+              " ms since created; retries / delivery.timeout.ms allow more): failing " +
+              std::to_string(batch->record_count()) + " record(s)");
       fail_batch(std::move(batch), error, ProduceAction::fail, c.persisted);
       return;
 
@@ -546,8 +626,8 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
     case ProduceAction::fatal: {
       const std::error_code reported =
           c.action == ProduceAction::fatal && already_fatal ? make_error_code(client_errc::fatal_producer_state) : error;
-      if (!already_fatal || c.action != ProduceAction::fatal || debug_enabled())
-        log(c.action == ProduceAction::fatal ? LogLevel::error : LogLevel::warning,
+      if (!already_fatal || c.action != ProduceAction::fatal || debug_enabled(LogCategory::producer))
+        log(c.action == ProduceAction::fatal ? LogLevel::error : LogLevel::warning, LogCategory::producer,
             tp.topic + "/" + std::to_string(tp.partition) + ": " + describe(error) + ", failing " +
                 std::to_string(batch->record_count()) + " record(s)" +
                 (reported != error ? " with " + describe(reported) : std::string()));
@@ -589,7 +669,10 @@ void Sender::maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next) {
   else
     ec = protocol::encode_message(request, *version, body);
   if (ec) {
-    log(LogLevel::error, "cannot send InitProducerId to node " + std::to_string(*id) + ": " + ec.message());
+    log(LogLevel::error, LogCategory::idempotence,
+        "cannot send InitProducerId to " + describe_node(*id) + ": " + ec.message() +
+            (ec == client_errc::unsupported_version ? " (the broker predates idempotence: set enable.idempotence=false)"
+                                                    : ""));
     state_.on_producer_id_response(ec, {}, now_ms);
     return;
   }
@@ -597,9 +680,13 @@ void Sender::maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next) {
   n.last_active_ms = now_ms;
   const std::uint64_t generation = n.generation;
   const std::int16_t v = *version;
-  if (debug_enabled()) log(LogLevel::debug, "InitProducerId v" + std::to_string(v) + " to node " + std::to_string(*id));
+  if (debug_enabled(LogCategory::idempotence))
+    log(LogLevel::debug, LogCategory::idempotence, "InitProducerId v" + std::to_string(v) + " to " + describe_node(*id));
+  note_request_sent(n, body.size());
   transport_.send(*id, ApiKey::init_producer_id, v, std::move(body), true,
-                  [this, node_id = *id, generation, v](std::error_code error, std::span<const std::uint8_t> response) {
+                  [this, node_id = *id, generation, v, sent_us = monotonic_us()](std::error_code error,
+                                                                                std::span<const std::uint8_t> response) {
+                    note_response(node_id, sent_us, error, response.size());
                     on_init_producer_id_response(node_id, generation, v, error, response);
                   });
 }
@@ -613,7 +700,8 @@ void Sender::on_init_producer_id_response(std::int32_t id, std::uint64_t generat
   protocol::InitProducerIdResponse response;
   if (!ec) ec = protocol::decode_message(body, version, response);
   if (ec && !shut_down_ && ec != client_errc::shutting_down)
-    log(LogLevel::warning, "InitProducerId request to node " + std::to_string(id) + " failed: " + ec.message());
+    log(LogLevel::warning, LogCategory::idempotence,
+        "InitProducerId request to " + describe_node(id) + " failed: " + ec.message());
   state_.on_producer_id_response(ec, response, now_ms);
   wake();
 }
@@ -691,7 +779,7 @@ void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
 void Sender::send_metadata(std::int32_t id, Node& n, std::int64_t now_ms) {
   const std::optional<std::int16_t> version = transport_.negotiated_version(id, ApiKey::metadata);
   if (!version) {
-    log(LogLevel::error, "node " + std::to_string(id) + " offers no Metadata version kwire speaks");
+    log(LogLevel::error, LogCategory::protocol, describe_node(id) + " offers no Metadata version kwire speaks");
     metadata_.on_request_failed(now_ms);
     return;
   }
@@ -701,7 +789,8 @@ void Sender::send_metadata(std::int32_t id, Node& n, std::int64_t now_ms) {
   const protocol::MetadataRequest request = metadata_.build_request();
   std::vector<std::uint8_t> body;
   if (std::error_code ec = protocol::encode_message(request, *version, body)) {
-    log(LogLevel::error, "cannot encode a Metadata v" + std::to_string(*version) + " request: " + ec.message());
+    log(LogLevel::error, LogCategory::protocol,
+        "cannot encode a Metadata v" + std::to_string(*version) + " request: " + ec.message());
     metadata_.on_request_failed(now_ms);
     return;
   }
@@ -710,11 +799,15 @@ void Sender::send_metadata(std::int32_t id, Node& n, std::int64_t now_ms) {
   n.last_active_ms = now_ms;
   const std::uint64_t generation = n.generation;
   const std::int16_t v = *version;
-  if (debug_enabled())
-    log(LogLevel::debug, "Metadata v" + std::to_string(v) + " to node " + std::to_string(id) + " for " +
-                             std::to_string(request.topics ? request.topics->size() : 0) + " topic(s)");
+  if (debug_enabled(LogCategory::metadata))
+    log(LogLevel::debug, LogCategory::metadata,
+        "Metadata v" + std::to_string(v) + " to " + describe_node(id) + " for " +
+            std::to_string(request.topics ? request.topics->size() : 0) + " topic(s)");
+  note_request_sent(n, body.size());
   transport_.send(id, ApiKey::metadata, v, std::move(body), true,
-                  [this, id, generation, v](std::error_code ec, std::span<const std::uint8_t> response) {
+                  [this, id, generation, v, sent_us = monotonic_us()](std::error_code ec,
+                                                                      std::span<const std::uint8_t> response) {
+                    note_response(id, sent_us, ec, response.size());
                     on_metadata_response(id, generation, v, ec, response);
                   });
 }
@@ -729,13 +822,30 @@ void Sender::on_metadata_response(std::int32_t id, std::uint64_t generation, std
   if (ec) {
     metadata_.on_request_failed(now_ms);
     if (!shut_down_ && ec != client_errc::shutting_down)
-      log(LogLevel::warning, "Metadata request to node " + std::to_string(id) + " failed: " + ec.message());
+      log(LogLevel::warning, LogCategory::metadata,
+          "Metadata request to " + describe_node(id) + " failed: " + ec.message());
     wake();
     return;
   }
   if (n.generation == generation) n.last_active_ms = now_ms;
   const MetadataUpdateResult result = metadata_.update(response, now_ms);
-  if (result.rebootstrap) log(LogLevel::warning, "the cluster asked us to rebootstrap (KIP-1102)");
+  if (result.rebootstrap)
+    log(LogLevel::warning, LogCategory::metadata,
+        "the cluster (via " + describe_node(id) + ") asked us to rebootstrap (KIP-1102)");
+  if (result.brokers_changed || result.topics_changed) {
+    // Once per change, not per refresh.
+    std::string brokers;
+    for (const auto& [broker_id, endpoint] : metadata_.brokers())
+      brokers += (brokers.empty() ? "" : ", ") + std::to_string(broker_id) + "=" + endpoint.address();
+    log(LogLevel::info, LogCategory::metadata,
+        "metadata from " + describe_node(id) + ": " +
+            (result.brokers_changed ? "brokers changed: [" + brokers + "]" : std::string("brokers unchanged")) +
+            (result.topics_changed ? "; partitions or leaders of " + std::to_string(metadata_.wanted_topics().size()) +
+                                         " topic(s) changed"
+                                   : std::string()));
+  } else if (debug_enabled(LogCategory::metadata)) {
+    log(LogLevel::debug, LogCategory::metadata, "metadata from " + describe_node(id) + ": no change");
+  }
   if (hooks_.on_metadata) hooks_.on_metadata(metadata_, result);
   finish_cluster_checks({});
   wake();
@@ -910,6 +1020,122 @@ bool Sender::is_connected(std::int32_t id) const {
 std::int64_t Sender::throttled_until(std::int32_t id) const {
   auto it = nodes_.find(id);
   return it == nodes_.end() ? 0 : it->second.throttle_until_ms;
+}
+
+// --- Statistics ------------------------------------------------------------------------
+
+namespace {
+
+RttStatistics rtt_of(const std::vector<std::uint32_t>& window, std::uint64_t samples) {
+  RttStatistics r;
+  r.samples = samples;
+  if (window.empty()) return r;
+  std::vector<std::uint32_t> sorted = window;  // at most 1024 entries, at snapshot time only
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](double q) {
+    const auto index = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+    return static_cast<std::int64_t>(sorted[std::min(index, sorted.size() - 1)]);
+  };
+  std::uint64_t sum = 0;
+  for (std::uint32_t v : sorted) sum += v;
+  r.min_us = sorted.front();
+  r.max_us = sorted.back();
+  r.avg_us = static_cast<std::int64_t>(sum / sorted.size());
+  r.p50_us = at(0.50);
+  r.p95_us = at(0.95);
+  r.p99_us = at(0.99);
+  return r;
+}
+
+struct TopicPartitionLess {
+  bool operator()(const TopicPartition& a, const TopicPartition& b) const noexcept {
+    return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
+  }
+};
+
+std::string_view state_name(std::uint8_t state) {
+  switch (state) {
+    case 0: return "disconnected";
+    case 1: return "connecting";
+    default: return "ready";
+  }
+}
+
+}  // namespace
+
+void Sender::collect_statistics(ProducerStatistics& out) const {
+  for (const auto& [id, n] : nodes_) {
+    BrokerStatistics b;
+    b.node_id = id;
+    if (const BrokerEndpoint* endpoint = metadata_.endpoint(id)) b.address = endpoint->address();
+    b.state = std::string(state_name(static_cast<std::uint8_t>(n.state)));
+    b.rtt = rtt_of(n.rtt_window_us, n.rtt_samples);
+    b.requests_in_flight = n.produce_in_flight + n.metadata_in_flight + n.init_in_flight;
+    b.requests_sent = n.requests_sent;
+    b.responses_received = n.responses_received;
+    b.request_bytes_sent = n.request_bytes_sent;
+    b.response_bytes_received = n.response_bytes_received;
+    b.request_errors = n.request_errors;
+    b.throttle_time_ms_total = n.throttle_time_ms_total;
+    b.throttle_time_ms_last = n.throttle_time_ms_last;
+    b.connects = n.connects;
+    b.connection_failures = n.connection_failures;
+    b.disconnects = n.disconnects;
+    b.reconnects = n.connects > 0 ? n.connects - 1 : 0;
+    out.requests_sent += b.requests_sent;
+    out.responses_received += b.responses_received;
+    out.brokers.push_back(std::move(b));
+  }
+
+  std::map<TopicPartition, PartitionStatistics, TopicPartitionLess> partitions;  // sorted output
+  auto entry = [&](const TopicPartition& tp) -> PartitionStatistics& {
+    PartitionStatistics& p = partitions[tp];
+    if (p.partition < 0) {
+      p.topic = tp.topic;
+      p.partition = tp.partition;
+      p.leader = metadata_.leader_of(tp).value_or(-1);
+    }
+    return p;
+  };
+  accumulator_.collect_partition_counters([&](const TopicPartition& tp, const PartitionCounters& c) {
+    PartitionStatistics& p = entry(tp);
+    p.records_queued = c.records_queued;
+    p.bytes_queued = c.bytes_queued;
+    p.batches_queued = c.batches_queued;
+    p.records_sent = c.records_sent;
+    p.records_delivered = c.records_delivered;
+    p.records_failed = c.records_failed;
+    p.splits = c.splits;
+  });
+  for (const auto& [request_id, flight] : in_flight_)
+    for (const BatchPtr& b : flight.batches) {
+      if (!b || b->is_done()) continue;
+      PartitionStatistics& p = entry(b->topic_partition());
+      p.records_in_flight += static_cast<std::uint64_t>(b->record_count());
+      p.bytes_in_flight += b->bytes().size();
+      ++p.batches_in_flight;
+    }
+  const double batch_size = static_cast<double>(std::max(1, config_.batch_size));
+  for (const auto& [tp, stats] : partition_stats_) {
+    PartitionStatistics& p = entry(tp);
+    p.batches_sent = stats.batches_sent;
+    p.bytes_sent = stats.bytes_sent;
+    p.retries = stats.retries;
+    p.errors = stats.errors;
+    if (stats.batches_sent > 0) {
+      p.batch_size_avg = static_cast<double>(stats.uncompressed_bytes_sent) / static_cast<double>(stats.batches_sent);
+      p.batch_fill_ratio_avg = p.batch_size_avg / batch_size;
+    }
+  }
+  for (auto& [tp, p] : partitions) {
+    out.records_sent += p.records_sent;
+    out.records_delivered += p.records_delivered;
+    out.records_failed += p.records_failed;
+    out.records_queued += p.records_queued;
+    out.records_in_flight += p.records_in_flight;
+    out.retries += p.retries;
+    out.partitions.push_back(std::move(p));
+  }
 }
 
 }  // namespace kwire::producer

@@ -59,6 +59,10 @@ common options:
   -b host:port[,host:port]   bootstrap brokers (default: $KWIRE_BOOTSTRAP)
   -X key=value               any client property (client.id, request.timeout.ms, ...)
   --json                     machine-readable output
+  -d category[,category]     debug logs on stderr (produce, perf): broker, protocol, producer,
+                             metadata, security, idempotence, or all
+  --stats                    print the producer's statistics at the end (produce, perf);
+                             with --json as one JSON object on its own line (docs/statistics.md)
 )";
 
 }  // namespace

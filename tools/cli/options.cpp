@@ -17,6 +17,11 @@ CommonOptions parse_options(int argc, char** argv, const std::string& extra,
     };
     if (arg == "--json") {
       opts.json = true;
+    } else if (arg == "--stats") {
+      opts.stats = true;
+    } else if (arg == "-d" || arg == "--debug") {
+      std::string& debug = opts.properties["debug"];
+      debug += (debug.empty() ? "" : ",") + next("-d");
     } else if (arg == "-b" || arg == "--bootstrap-server") {
       opts.bootstrap = next("-b");
     } else if (arg == "-X") {

@@ -12,6 +12,7 @@ struct CommonOptions {
   std::string bootstrap;                          ///< -b host:port[,host:port]
   std::map<std::string, std::string> properties;  ///< -X key=value
   bool json = false;                              ///< --json
+  bool stats = false;                             ///< --stats: print the producer's statistics at the end
   std::vector<std::string> positional;            ///< everything else, in order
 };
 
@@ -20,7 +21,8 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Parses argv (after the subcommand name). `extra` lists the single-letter
+/// Parses argv (after the subcommand name). `-d category[,category]` (debug
+/// log categories, repeatable) becomes the `debug` property. `extra` lists the single-letter
 /// options the subcommand takes with a value (e.g. "tkH"); their values are
 /// collected in `values[letter]` (repeatable options keep every value).
 CommonOptions parse_options(int argc, char** argv, const std::string& extra,

@@ -61,6 +61,7 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "options.hpp"
+#include "stats_print.hpp"
 
 namespace kwire::cli {
 namespace {
@@ -552,6 +553,7 @@ int run_perf(int argc, char** argv) {
     else if (o.confirm)
       std::printf("  confirmed    unknown (%s)\n", (before ? why_after : why_before).c_str());
   }
+  if (options.stats) print_statistics(producer.statistics(), options.json);
   if (confirmed && *confirmed != static_cast<std::int64_t>(delivered))
     std::fprintf(stderr, "kwire perf: the broker has %" PRId64 " new records, %" PRIu64 " were reported delivered\n",
                  *confirmed, delivered);

@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "options.hpp"
+#include "stats_print.hpp"
 
 namespace kwire::cli {
 namespace {
@@ -203,6 +204,7 @@ int run_produce(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(stats, topic, seconds, options.json);
+  if (options.stats) print_statistics(producer.statistics(), options.json);
   return (stats.failed.load() > 0 || read_error) ? 1 : 0;
 }
 

@@ -99,6 +99,8 @@ std::string_view to_string(PartitionerType type) noexcept;
 /// Parses a librdkafka `partitioner` name (exact, lower case).
 std::optional<PartitionerType> parse_partitioner(std::string_view name) noexcept;
 
+struct ProducerStatistics;
+
 struct ProducerConfig {
   /// Declared so ProducerConfig is not an aggregate: otherwise
   /// `Producer({{"bootstrap.servers", "..."}, {"acks", "all"}})` would be
@@ -231,8 +233,19 @@ struct ProducerConfig {
   std::string ssl_endpoint_identification_algorithm = "https";
 
   // --- Diagnostics --------------------------------------------------------
-  std::string debug;                         ///< librdkafka-style context list, e.g. "broker,msg"
-  std::int32_t statistics_interval_ms = 0;   ///< 0: no statistics
+  /// `debug`: debug log categories, comma-separated (broker, protocol,
+  /// producer, metadata, security, idempotence, or all; see log.hpp).
+  std::string debug;
+  /// `statistics.interval.ms`: how often statistics_callback receives a
+  /// snapshot (statistics.hpp); 0 (the default): never.
+  std::int32_t statistics_interval_ms = 0;
+  /// C++ only: receives the statistics every statistics.interval.ms, as the
+  /// struct and as JSON (the same document Producer::statistics_json()
+  /// returns), on the network thread. Must not block or call flush/close.
+  std::function<void(const ProducerStatistics&, std::string_view json)> statistics_callback;
+
+  /// `debug` as a set of categories (validate() rejected unknown names).
+  std::uint32_t debug_categories() const;
 
   /// Builds a config from Kafka property names, then validate()s it. Throws
   /// ConfigError for an unknown key, an invalid value, a key given twice

@@ -93,6 +93,7 @@
 #include "kwire/producer/log.hpp"
 #include "kwire/producer/producer_batch.hpp"
 #include "kwire/producer/record.hpp"
+#include "kwire/producer/statistics.hpp"
 
 namespace asio {
 class io_context;
@@ -109,8 +110,10 @@ class Producer {
   using DeliveryCallback = producer::DeliveryCallback;
 
   /// With an internal network thread. `config` is validated (a copy);
-  /// throws ConfigError. `log` receives diagnostics; empty: warnings and
-  /// errors to stderr (everything when `debug` is set).
+  /// throws ConfigError. `log` receives diagnostics (log.hpp: level,
+  /// category, message); empty: warnings and errors to stderr (and info and
+  /// the chosen debug categories too when `debug` is set);
+  /// producer::silent_log_handler() for nothing.
   explicit Producer(producer::ProducerConfig config, producer::LogHandler log = {});
   /// From Kafka property names (ProducerConfig::from_properties).
   explicit Producer(const std::map<std::string, std::string>& properties, producer::LogHandler log = {});
@@ -156,6 +159,14 @@ class Producer {
   /// refused our credentials. `detail`, when given, receives the addresses
   /// tried and why each failed.
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail = nullptr);
+
+  /// A snapshot of the producer's statistics (statistics.hpp,
+  /// docs/statistics.md). Taken on the network thread: from any other
+  /// thread this posts there and waits (briefly: no I/O is awaited); from a
+  /// callback it runs inline. Costs nothing on send()'s path.
+  producer::ProducerStatistics statistics() const;
+  /// The same snapshot as JSON (producer::to_json).
+  std::string statistics_json() const;
 
   /// The validated configuration in effect.
   const producer::ProducerConfig& config() const noexcept;

@@ -244,6 +244,9 @@ class ProducerBatch {
   // lets flush, expiry and abort reach in-flight batches without a heap node.
   std::size_t reserved_bytes_ = 0;
   std::uint64_t id_ = 0;
+  /// Statistics: its records were counted as sent (first drain, or its end
+  /// if never drained); split pieces start counted (their parent was).
+  bool counted_sent_ = false;
   ProducerBatch* incomplete_prev_ = nullptr;
   ProducerBatch* incomplete_next_ = nullptr;
   bool in_incomplete_ = false;

@@ -131,6 +131,23 @@ using DrainFilter = std::function<bool(const ProducerBatch&)>;
 /// the idempotence manager to mark its sequence unresolved).
 using ExpiredBatchObserver = std::function<void(const ProducerBatch&)>;
 
+/// One partition's figures for statistics (statistics.hpp), from
+/// RecordAccumulator::collect_partition_counters.
+struct PartitionCounters {
+  /// Records that left the queue for the first time (drained into a
+  /// request, or failed before ever being sent); split pieces are not
+  /// counted again. Once nothing is queued or in flight, sent = delivered +
+  /// failed.
+  std::uint64_t records_sent = 0;
+  std::uint64_t records_delivered = 0;
+  std::uint64_t records_failed = 0;
+  std::uint64_t splits = 0;
+  // Now, under the partition's lock.
+  std::uint64_t records_queued = 0;
+  std::uint64_t bytes_queued = 0;  ///< uncompressed batch bytes
+  std::uint64_t batches_queued = 0;
+};
+
 class RecordAccumulator {
  public:
   explicit RecordAccumulator(const AccumulatorConfig& config);
@@ -253,6 +270,13 @@ class RecordAccumulator {
   /// every record gets exactly one report. Returns the number of batches.
   std::size_t abort_all(std::error_code error);
 
+  /// Calls `fn` once per partition ever appended to, with its counters and
+  /// what it has queued now (taken under the partition's lock: appends to
+  /// that partition wait meanwhile). Sender thread only: the counters move
+  /// there, per batch, never per record.
+  void collect_partition_counters(
+      const std::function<void(const TopicPartition&, const PartitionCounters&)>& fn) const;
+
   // --- Introspection (any thread) ----------------------------------------
 
   /// Any batch queued (not drained)?
@@ -280,6 +304,9 @@ class RecordAccumulator {
                        std::int64_t now_ms, AppendResult& result);
   void link_incomplete(ProducerBatch& batch, std::uint64_t inherited_id = 0);
   void unlink_incomplete(ProducerBatch& batch) noexcept;
+  /// deallocate(), counting the batch's records as delivered or failed
+  /// (and as sent if they never left the queue) unless `count` is false.
+  void release(BatchPtr batch, bool count);
   /// One pass of abort_all().
   std::size_t abort_once(std::error_code error);
   double jitter_factor();

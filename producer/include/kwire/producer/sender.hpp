@@ -86,6 +86,7 @@
 #include "kwire/producer/produce_outcome.hpp"
 #include "kwire/producer/producer_state.hpp"
 #include "kwire/producer/record_accumulator.hpp"
+#include "kwire/producer/statistics.hpp"
 #include "kwire/producer/transport.hpp"
 
 namespace kwire::producer {
@@ -155,6 +156,10 @@ class Sender {
     if (detail) *detail = auth_detail_;
     return auth_error_;
   }
+  /// Fills `out.brokers`, `out.partitions` and the totals that come from
+  /// them (statistics.hpp); the caller adds the producer-wide fields.
+  /// Network thread; walks brokers, in-flight requests and partitions.
+  void collect_statistics(ProducerStatistics& out) const;
 
  private:
   struct Node {
@@ -172,6 +177,29 @@ class Sender {
     /// succeeds) and the connection's explanation.
     std::error_code auth_error;
     std::string auth_detail;
+    // Statistics, per request or connection (never per record).
+    std::uint64_t requests_sent = 0;
+    std::uint64_t responses_received = 0;
+    std::uint64_t request_bytes_sent = 0;
+    std::uint64_t response_bytes_received = 0;
+    std::uint64_t request_errors = 0;
+    std::int64_t throttle_time_ms_total = 0;
+    std::int64_t throttle_time_ms_last = 0;
+    std::uint64_t connects = 0;
+    std::uint64_t connection_failures = 0;
+    std::uint64_t disconnects = 0;
+    std::uint64_t rtt_samples = 0;
+    std::vector<std::uint32_t> rtt_window_us;  ///< ring of the last kRttWindow round trips
+  };
+  static constexpr std::size_t kRttWindow = 1024;
+
+  /// Per-partition statistics the sender counts (per batch attempt).
+  struct PartitionStats {
+    std::uint64_t batches_sent = 0;
+    std::uint64_t bytes_sent = 0;
+    std::uint64_t uncompressed_bytes_sent = 0;
+    std::uint64_t retries = 0;
+    std::map<std::string, std::uint64_t> errors;
   };
 
   struct InFlight {
@@ -181,6 +209,7 @@ class Sender {
     bool expects_response = true;
     std::vector<BatchPtr> batches;
     std::vector<protocol::Uuid> topic_ids;  ///< per batch, as sent (v13 answers by id)
+    std::int64_t sent_us = 0;                ///< for the round-trip time
   };
 
   struct ClusterCheck {
@@ -238,8 +267,16 @@ class Sender {
   void note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail = {});
   void finish_cluster_checks(std::error_code ec);
 
-  void log(LogLevel level, const std::string& message) const;
-  bool debug_enabled() const noexcept { return debug_; }
+  void log(LogLevel level, LogCategory category, const std::string& message) const;
+  /// Uncategorised lines are logged as `producer`.
+  void log(LogLevel level, const std::string& message) const { log(level, LogCategory::producer, message); }
+  bool debug_enabled(LogCategory category) const noexcept { return logger_.debug(category); }
+  bool debug_enabled() const noexcept { return logger_.debug_categories() != 0; }
+  /// "node 3 (host:port)" or "bootstrap server host:port".
+  std::string describe_node(std::int32_t id) const;
+  // Statistics (network thread).
+  void note_request_sent(Node& n, std::size_t body_bytes);
+  void note_response(std::int32_t id, std::int64_t sent_us, std::error_code ec, std::size_t body_bytes);
   void wake() const {
     if (hooks_.wake) hooks_.wake();
   }
@@ -251,7 +288,8 @@ class Sender {
   Transport& transport_;
   ProducerStateManager& state_;
   SenderHooks hooks_;
-  bool debug_ = false;
+  Logger logger_;
+  std::unordered_map<TopicPartition, PartitionStats, TopicPartitionHash> partition_stats_;
 
   std::map<std::int32_t, Node> nodes_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;

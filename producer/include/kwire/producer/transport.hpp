@@ -58,6 +58,12 @@ class Transport {
   virtual void send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
                     bool expect_response, ResponseHandler on_response) = 0;
 
+  /// A secret-free note on `node`'s connection for logs: once it is ready,
+  /// how it authenticated (e.g. "SASL SCRAM-SHA-256"); after a failed
+  /// setup, why (e.g. the broker's SASL error). Empty when there is nothing
+  /// to add.
+  virtual std::string connection_detail(std::int32_t /*node*/) const { return {}; }
+
   /// Closes `node`'s connection (if any); its pending handlers get
   /// client_errc::shutting_down before this returns.
   virtual void disconnect(std::int32_t node) = 0;

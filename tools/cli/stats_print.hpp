@@ -1,0 +1,11 @@
+#pragma once
+// --stats for `kwire produce` and `kwire perf`: the producer's statistics at
+// the end of the run, as a short table on stdout, or with --json as one
+// JSON object (producer::to_json) on its own line.
+#include "kwire/producer/statistics.hpp"
+
+namespace kwire::cli {
+
+void print_statistics(const producer::ProducerStatistics& stats, bool json);
+
+}  // namespace kwire::cli
