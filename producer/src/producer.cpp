@@ -509,9 +509,37 @@ std::error_code Producer::wait_for_cluster(std::chrono::milliseconds timeout, st
 }
 
 ProducerStatistics Producer::statistics() const {
-  ProducerStatistics s;
-  impl_->run_on_io([&] { s = impl_->collect_statistics(); });
-  return s;
+  Impl& impl = *impl_;
+  if (impl.on_io_thread() || impl.io->stopped()) return impl.collect_statistics();
+  // Not run_on_io: a statistics thread may call this while another thread
+  // closes the producer, and once close() stops the io_context a posted
+  // handler never runs. So wait in slices; if the io_context stopped, read
+  // here (nothing writes any more) and tell the handler, should it ever
+  // run, to leave the producer alone.
+  struct Request {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    bool abandoned = false;
+    ProducerStatistics result;
+  };
+  auto request = std::make_shared<Request>();
+  asio::post(*impl.io, [&impl, request] {
+    std::lock_guard lock(request->m);
+    if (request->abandoned) return;
+    request->result = impl.collect_statistics();
+    request->done = true;
+    request->cv.notify_all();
+  });
+  std::unique_lock lock(request->m);
+  while (!request->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return request->done; })) {
+    if (impl.io->stopped()) {
+      request->abandoned = true;
+      lock.unlock();
+      return impl.collect_statistics();
+    }
+  }
+  return std::move(request->result);
 }
 
 std::string Producer::statistics_json() const { return to_json(statistics()); }

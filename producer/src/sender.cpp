@@ -101,7 +101,7 @@ void Sender::note_request_sent(Node& n, std::size_t body_bytes) {
 void Sender::note_response(std::int32_t id, std::int64_t sent_us, std::error_code ec, std::size_t body_bytes) {
   Node& n = node(id);
   if (ec) {
-    ++n.request_errors;
+    if (ec != client_errc::shutting_down) ++n.request_errors;  // not our own close
     return;
   }
   ++n.responses_received;
@@ -940,9 +940,12 @@ void Sender::check_cluster(ClusterCheckHandler done) {
 void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail) {
   if (checks_.empty()) return;
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
-  const std::string line = detail.empty()
-                               ? (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message()
-                               : detail;
+  // The caller's detail (a refused authentication), else the connection's
+  // own explanation when it has one (e.g. the setup phase that timed out),
+  // else the error's message.
+  const std::string why = detail.empty() ? transport_.connection_error_detail(id) : detail;
+  const std::string line =
+      why.empty() ? (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message() : why;
   for (ClusterCheck& check : checks_) {
     if (std::find(check.failed_nodes.begin(), check.failed_nodes.end(), id) == check.failed_nodes.end())
       check.failed_nodes.push_back(id);
