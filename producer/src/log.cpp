@@ -52,9 +52,23 @@ constexpr std::array kNames{
     Alias{"all", kAllLogCategories},
     Alias{"generic", static_cast<LogCategories>(LogCategory::producer)},
     Alias{"msg", static_cast<LogCategories>(LogCategory::producer)},
+    Alias{"queue", static_cast<LogCategories>(LogCategory::producer)},
     Alias{"topic", static_cast<LogCategories>(LogCategory::metadata)},
+    Alias{"feature", static_cast<LogCategories>(LogCategory::protocol)},
     Alias{"eos", static_cast<LogCategories>(LogCategory::idempotence)},
     Alias{"sasl", static_cast<LogCategories>(LogCategory::security)},
+    // librdkafka contexts with nothing to log in a kwire producer: accepted
+    // (so a pasted librdkafka `debug` list works) and ignored.
+    Alias{"cgrp", 0},
+    Alias{"fetch", 0},
+    Alias{"consumer", 0},
+    Alias{"admin", 0},
+    Alias{"interceptor", 0},
+    Alias{"plugin", 0},
+    Alias{"mock", 0},
+    Alias{"assignor", 0},
+    Alias{"conf", 0},
+    Alias{"telemetry", 0},
 };
 
 }  // namespace

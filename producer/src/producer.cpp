@@ -187,6 +187,10 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
     asio::post(*io, [this, alive = alive] {
       if (*alive) arm_statistics_timer();
     });
+  else if (config.statistics_interval_ms > 0)
+    log(LogLevel::warning, LogCategory::producer,
+        "statistics.interval.ms is set but ProducerConfig::statistics_callback is not: no statistics are "
+        "delivered (read them with Producer::statistics())");
 }
 
 Producer::Impl::~Impl() {

@@ -1,5 +1,5 @@
 // ProducerStatistics as JSON. Field names are the struct's and documented in
-// docs/statistics.md; keep them stable (tools parse them), add new ones
+// docs/observability.md; keep them stable (tools parse them), add new ones
 // rather than rename.
 #include <cmath>
 #include <cstdio>

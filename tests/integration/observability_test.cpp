@@ -210,6 +210,20 @@ TEST_CASE("observability: kwire produce -d and --stats --json") {
   CHECK(stderr_text.find("kwire debug [metadata]: Metadata v") != std::string::npos);
   CHECK(stderr_text.find("kwire debug [protocol]") == std::string::npos);
 
+  // kwire perf: the report, then the statistics.
+  const auto perf = kwire::test::run_command(
+      kwire::test::shell_quote(kwire::test::kwire_cli()) + " perf -b " +
+      kwire::test::shell_quote(broker_env().bootstrap()) + " -t " + kwire::test::shell_quote(topic) +
+      " -n 2000 -s 50 --no-confirm --no-progress --stats --json -d protocol 2>/dev/null");
+  INFO(perf.output);
+  REQUIRE(perf.exit_code == 0);
+  const std::vector<std::string> perf_out = lines_of(perf.output);
+  REQUIRE(perf_out.size() == 2);
+  CHECK(kwire::test::parse_json(perf_out[0]).u64("delivered") == 2000);
+  const kwire::test::Json perf_stats = kwire::test::parse_json(perf_out[1]);
+  CHECK(perf_stats.u64("records_sent") == 2000);
+  CHECK(perf_stats.u64("records_delivered") == 2000);
+
   // An unknown category is a usage error naming it.
   const auto bad = kwire::test::run_command("echo x | " + kwire::test::shell_quote(kwire::test::kwire_cli()) +
                                             " produce -b " + kwire::test::shell_quote(broker_env().bootstrap()) +

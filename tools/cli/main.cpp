@@ -62,7 +62,8 @@ common options:
   -d category[,category]     debug logs on stderr (produce, perf): broker, protocol, producer,
                              metadata, security, idempotence, or all
   --stats                    print the producer's statistics at the end (produce, perf);
-                             with --json as one JSON object on its own line (docs/statistics.md)
+                             with --json as one JSON object on its own line (docs/observability.md);
+                             -X statistics.interval.ms=N adds one JSON line on stderr every N ms
 )";
 
 }  // namespace

@@ -427,7 +427,7 @@ int run_perf(int argc, char** argv) {
   if (const std::string* z = single('z')) options.properties["compression.type"] = *z;
   if (!options.positional.empty()) throw UsageError("unexpected argument '" + options.positional.front() + "'");
 
-  const producer::ProducerConfig config = client_config(options);
+  const producer::ProducerConfig config = attach_periodic_statistics(client_config(options));
 
   std::string why_before;
   std::optional<std::int64_t> before;

@@ -151,6 +151,7 @@ int run_produce(int argc, char** argv) {
   if (files.empty()) files.push_back("-");
 
   producer::ProducerConfig config = client_config(options);
+  attach_periodic_statistics(config);
   Producer producer(config);
 
   // Fail fast when no broker answers, instead of waiting max.block.ms on

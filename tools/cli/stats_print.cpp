@@ -3,6 +3,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace kwire::cli {
 
@@ -36,6 +38,21 @@ void print_statistics(const producer::ProducerStatistics& s, bool json) {
                 p.batches_sent, p.batch_size_avg, p.batch_fill_ratio_avg, p.retries, errors.empty() ? "" : "; errors:",
                 errors.c_str());
   }
+}
+
+producer::ProducerConfig& attach_periodic_statistics(producer::ProducerConfig& config) {
+  if (config.statistics_interval_ms > 0 && !config.statistics_callback)
+    config.statistics_callback = [](const producer::ProducerStatistics&, std::string_view json) {
+      std::string line(json);
+      line += '\n';
+      std::fputs(line.c_str(), stderr);  // one call per line: no interleaving with log lines
+    };
+  return config;
+}
+
+producer::ProducerConfig attach_periodic_statistics(producer::ProducerConfig&& config) {
+  attach_periodic_statistics(config);
+  return std::move(config);
 }
 
 }  // namespace kwire::cli

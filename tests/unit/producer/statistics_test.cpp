@@ -159,6 +159,10 @@ TEST_CASE("debug categories: names, all, librdkafka aliases, unknown names refus
   CHECK(parse_log_categories(" broker , metadata ") == (LogCategory::broker | LogCategory::metadata));
   CHECK(parse_log_categories("all") == kAllLogCategories);
   CHECK(parse_log_categories("eos,sasl") == (LogCategory::idempotence | LogCategory::security));
+  // A librdkafka list pastes in; consumer-side contexts select nothing.
+  CHECK(parse_log_categories("broker,topic,msg,cgrp,fetch") ==
+        (LogCategory::broker | LogCategory::metadata | LogCategory::producer));
+  CHECK(parse_log_categories("consumer") == kNoLogCategories);
   std::string bad;
   CHECK_FALSE(parse_log_categories("broker,nonsense", &bad).has_value());
   CHECK(bad == "nonsense");

@@ -49,6 +49,9 @@ inline constexpr LogCategories kAllLogCategories = (1u << 6) - 1;
 constexpr LogCategories operator|(LogCategory a, LogCategory b) noexcept {
   return static_cast<LogCategories>(a) | static_cast<LogCategories>(b);
 }
+constexpr LogCategories operator|(LogCategories set, LogCategory c) noexcept {
+  return set | static_cast<LogCategories>(c);
+}
 constexpr bool contains(LogCategories set, LogCategory c) noexcept {
   return (set & static_cast<LogCategories>(c)) != 0;
 }
@@ -57,10 +60,13 @@ std::string_view to_string(LogCategory category) noexcept;
 
 /// Parses the `debug` property: a comma-separated list of category names
 /// (whitespace around names ignored), `all` for every category, empty for
-/// none. librdkafka's names that have an equivalent are accepted too
-/// (`generic`, `msg` -> producer, `topic` -> metadata, `eos` ->
-/// idempotence, `sasl` -> security). nullopt and `bad` = the first unknown
-/// name when a name is unknown.
+/// none. librdkafka's names are accepted too, so its `debug` lists paste
+/// in: `generic`, `msg`, `queue` -> producer, `topic` -> metadata,
+/// `feature` -> protocol, `eos` -> idempotence (and `sasl` -> security);
+/// its consumer-side contexts (`cgrp`, `fetch`, `consumer`, `admin`,
+/// `interceptor`, `plugin`, `mock`, `assignor`, `conf`, `telemetry`) select
+/// nothing. nullopt and `bad` = the first unknown name when a name is
+/// unknown.
 std::optional<LogCategories> parse_log_categories(std::string_view list, std::string* bad = nullptr);
 
 /// Receives every line the producer logs. Called on whichever thread

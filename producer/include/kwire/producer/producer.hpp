@@ -161,7 +161,7 @@ class Producer {
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail = nullptr);
 
   /// A snapshot of the producer's statistics (statistics.hpp,
-  /// docs/statistics.md). Taken on the network thread: from any other
+  /// docs/observability.md). Taken on the network thread: from any other
   /// thread this posts there and waits (briefly: no I/O is awaited); from a
   /// callback it runs inline. Costs nothing on send()'s path.
   producer::ProducerStatistics statistics() const;

@@ -2,7 +2,7 @@
 // A snapshot of what the producer is doing: Producer::statistics() at any
 // time, and every `statistics.interval.ms` through
 // ProducerConfig::statistics_callback (as this struct and as JSON, see
-// to_json). Every field is documented in docs/statistics.md.
+// to_json). Every field is documented in docs/observability.md.
 //
 // How it is counted (the hot-path rule): Producer::send() and the
 // accumulator's append count nothing per record. Counters move per batch or
