@@ -61,8 +61,8 @@ void resolve_idempotence(ProducerConfig& c) {
 void check_debug(const ProducerConfig& c) {
   std::string bad;
   if (!parse_log_categories(c.debug, &bad))
-    throw ConfigError("debug", "unknown category '" + bad +
-                                   "' (use a comma-separated list of broker, protocol, producer, metadata, "
+    throw ConfigError("debug", "unknown category " + detail::quote_value(bad) +
+                                   " (use a comma-separated list of broker, protocol, producer, metadata, "
                                    "security, idempotence, or all)");
 }
 
