@@ -425,3 +425,25 @@ TEST_CASE("the JSON checker itself rejects what is not JSON") {
   CHECK_FALSE(JsonParser("{} {}").parse(j));
   CHECK(JsonParser("{\"a\":[1,-2.5e3,true,null,\"x\"]}").parse(j));
 }
+
+TEST_CASE("statistics: broker throttling (KIP-219) is summed and logged once per response") {
+  Harness h;
+  h.setup(1);
+  for (int round = 0; round < 2; ++round) {
+    h.append({"t", 0}, "v");
+    h.now += 1000;  // past any throttle
+    h.run();
+    if (round == 0) h.net.accept(1);
+    h.run();
+    auto& r = h.net.only_pending(ApiKey::produce, 1);
+    auto response = produce_response(r.decode<ProduceRequest>(), r.version, errc::none, 0);
+    response.throttle_time_ms = round == 0 ? 250 : 40;
+    h.net.reply(r, response);
+  }
+  REQUIRE(h.delivered == 2);
+  const ProducerStatistics s = h.statistics();
+  const BrokerStatistics& b = broker(s, 1);
+  CHECK(b.throttle_time_ms_total == 290);
+  CHECK(b.throttle_time_ms_last == 40);
+  CHECK(h.logged(LogLevel::info, LogCategory::protocol, "node 1 (b1:9001) throttles us for 250 ms"));
+}
