@@ -258,6 +258,7 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
   const bool auth = ec == client_errc::authentication_failed;
   const bool quiet = !auth && (shut_down_ || ec == client_errc::shutting_down || n.failures > 1);
   log(auth ? LogLevel::error : quiet ? LogLevel::debug : LogLevel::warning,
+      auth ? LogCategory::security : LogCategory::broker,
       "connection to node " + std::to_string(id) + (endpoint ? " at " + endpoint->address() : std::string()) +
           " failed: " + ec.message() + (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
   // The leader may have moved (or the broker gone): let metadata say so.
@@ -283,7 +284,7 @@ void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std
     // setup's last steps): as a refused connection, with its backoff.
     ++n.failures;
     n.next_connect_ms = now_ms + reconnect_backoff_ms(n.failures);
-    log(LogLevel::error, "connection to node " + std::to_string(id) + " closed: " + ec.message());
+    log(LogLevel::error, LogCategory::security, "connection to " + describe_node(id) + " closed: " + ec.message());
     on_authentication_failure(id, ec, now_ms);
     wake();
     return;
@@ -879,7 +880,8 @@ void Sender::on_authentication_success(std::int32_t id) {
     n.auth_detail.clear();
   }
   if (!auth_error_) return;
-  log(LogLevel::info, "connected to node " + std::to_string(id) + ": the earlier authentication failure is over");
+  log(LogLevel::info, LogCategory::security,
+      "connected to " + describe_node(id) + ": the earlier authentication failure is over");
   auth_error_.clear();
   auth_detail_.clear();
   auth_failed_batches_ = 0;
