@@ -88,6 +88,8 @@ struct Connection::Impl {
     std::uint64_t seq = 0;
     std::vector<std::uint8_t> prefix;
     std::vector<std::uint8_t> body;
+    /// Bytes written from where they lie, inside `body` (scatter-gather).
+    std::vector<protocol::Splice> splices;
     ResponseHandler on_written;  ///< set only for requests without a response
     Clock::time_point deadline;
   };
@@ -108,6 +110,7 @@ struct Connection::Impl {
     protocol::ApiKey api{};
     std::int16_t version = 0;
     std::vector<std::uint8_t> body;
+    std::vector<protocol::Splice> splices;
     bool expect_response = true;
     ResponseHandler handler;
     Clock::time_point deadline;
@@ -422,7 +425,8 @@ struct Connection::Impl {
     held.clear();
     for (Held& h : waiting) {
       if (state != State::ready) break;  // a callback failed the connection: fail() took the rest
-      enqueue(h.api, h.version, std::move(h.body), h.expect_response, std::move(h.handler), false, h.deadline, h.seq);
+      enqueue(h.api, h.version, std::move(h.body), h.expect_response, std::move(h.handler), false, h.deadline, h.seq,
+              std::move(h.splices));
     }
   }
 
@@ -437,7 +441,7 @@ struct Connection::Impl {
   /// Queues one request; the caller has checked the state.
   void enqueue(protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body, bool expect_response,
                ResponseHandler handler, bool internal = false, std::optional<Clock::time_point> deadline = {},
-               std::optional<std::uint64_t> seq = {}) {
+               std::optional<std::uint64_t> seq = {}, std::vector<protocol::Splice> splices = {}) {
     Outgoing out;
     const std::int32_t correlation_id = next_correlation_id();
     header.api_key = api;
@@ -446,7 +450,7 @@ struct Connection::Impl {
     protocol::Writer writer(out.prefix);
     const std::size_t size_at = writer.reserve_int32();
     header.encode(writer);
-    const std::size_t frame_size = out.prefix.size() - 4 + body.size();
+    const std::size_t frame_size = out.prefix.size() - 4 + protocol::spliced_size(body, splices);
     if (frame_size > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
       self.post_error(make_error_code(client_errc::frame_too_large),
                       [h = std::move(handler)](std::error_code ec) { h(ec, {}); });
@@ -454,6 +458,7 @@ struct Connection::Impl {
     }
     writer.patch_int32(size_at, static_cast<std::int32_t>(frame_size));
     out.body = std::move(body);
+    out.splices = std::move(splices);
     out.seq = seq ? *seq : next_seq++;
     out.deadline = deadline ? *deadline : Clock::now() + options.request_timeout;
     if (expect_response) {
@@ -495,7 +500,14 @@ struct Connection::Impl {
     }
     for (const Outgoing& out : writing) {
       write_buffers.push_back(asio::buffer(out.prefix));
-      if (!out.body.empty()) write_buffers.push_back(asio::buffer(out.body));
+      // The body, with the spliced bytes (record batches) between its pieces.
+      std::size_t at = 0;
+      for (const protocol::Splice& s : out.splices) {
+        if (s.offset > at) write_buffers.push_back(asio::buffer(out.body.data() + at, s.offset - at));
+        if (!s.bytes.empty()) write_buffers.push_back(asio::buffer(s.bytes.data(), s.bytes.size()));
+        at = s.offset;
+      }
+      if (out.body.size() > at) write_buffers.push_back(asio::buffer(out.body.data() + at, out.body.size() - at));
     }
     writing_now = true;
     auto on_written = [this, keep = keep_alive()](std::error_code ec, std::size_t) {
@@ -756,6 +768,12 @@ void Connection::connect(ReadyHandler on_ready) {
 
 void Connection::send_raw(protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
                           bool expect_response, ResponseHandler on_response) {
+  send_gathered(api, version, std::move(body), {}, expect_response, std::move(on_response));
+}
+
+void Connection::send_gathered(protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+                               std::vector<protocol::Splice> splices, bool expect_response,
+                               ResponseHandler on_response) {
   if (impl_->state != State::ready) {
     std::error_code reason = impl_->state == State::closed && impl_->close_reason
                                  ? impl_->close_reason
@@ -765,12 +783,13 @@ void Connection::send_raw(protocol::ApiKey api, std::int16_t version, std::vecto
   if (impl_->reauthenticating) {
     // KIP-368: once the re-authentication started, the broker must see only
     // it; hold the request until it is done.
-    impl_->held.push_back(Impl::Held{impl_->next_seq++, api, version, std::move(body), expect_response,
+    impl_->held.push_back(Impl::Held{impl_->next_seq++, api, version, std::move(body), std::move(splices), expect_response,
                                      std::move(on_response), Clock::now() + impl_->options.request_timeout});
     impl_->arm_request_timer();
     return;
   }
-  impl_->enqueue(api, version, std::move(body), expect_response, std::move(on_response));
+  impl_->enqueue(api, version, std::move(body), expect_response, std::move(on_response), false, {}, {},
+                 std::move(splices));
 }
 
 void Connection::post_error(std::error_code ec, std::function<void(std::error_code)> fn) {

@@ -51,6 +51,12 @@ std::optional<std::int16_t> AsioTransport::negotiated_version(std::int32_t node,
 
 void AsioTransport::send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
                          bool expect_response, ResponseHandler on_response) {
+  send_gathered(node, api, version, std::move(body), {}, expect_response, std::move(on_response));
+}
+
+void AsioTransport::send_gathered(std::int32_t node, protocol::ApiKey api, std::int16_t version,
+                                  std::vector<std::uint8_t> body, std::vector<protocol::Splice> splices,
+                                  bool expect_response, ResponseHandler on_response) {
   auto it = connections_.find(node);
   if (it == connections_.end()) {
     // Never call back from inside send() (Transport contract).
@@ -59,7 +65,7 @@ void AsioTransport::send(std::int32_t node, protocol::ApiKey api, std::int16_t v
     });
     return;
   }
-  it->second->send_raw(api, version, std::move(body), expect_response,
+  it->second->send_gathered(api, version, std::move(body), std::move(splices), expect_response,
                        [alive = alive_, h = std::move(on_response)](std::error_code ec,
                                                                     std::span<const std::uint8_t> response) {
                          if (*alive) h(ec, response);

@@ -28,6 +28,9 @@ class AsioTransport final : public Transport {
   std::optional<std::int16_t> negotiated_version(std::int32_t node, protocol::ApiKey api) const override;
   void send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
             bool expect_response, ResponseHandler on_response) override;
+  void send_gathered(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+                     std::vector<protocol::Splice> splices, bool expect_response,
+                     ResponseHandler on_response) override;
   void disconnect(std::int32_t node) override;
   std::string connection_error_detail(std::int32_t node) const override;
   std::string connection_detail(std::int32_t node) const override;

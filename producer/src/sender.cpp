@@ -416,9 +416,14 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
     topic->partition_data.push_back(std::move(data));
   }
 
+  // The batches are not copied into the request: they are written from
+  // their own buffers (scatter-gather), which stay untouched while the
+  // request is in flight (the batches are ours until its handler runs).
   std::vector<std::uint8_t> body;
-  body.reserve(request.encoded_size(version));
-  if (std::error_code ec = protocol::encode_message(request, version, body)) {
+  std::vector<protocol::Splice> splices;
+  splices.reserve(batches.size());
+  protocol::Writer writer(body);
+  if (std::error_code ec = request.encode_gathered(writer, version, splices)) {
     log(LogLevel::error, LogCategory::protocol,
         "cannot encode a Produce v" + std::to_string(version) + " request for " + describe_node(id) + ": " +
             ec.message());
@@ -438,15 +443,16 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
   flight.sent_us = monotonic_us();
   ++n.produce_in_flight;
   n.last_active_ms = now_ms;
-  note_request_sent(n, body.size());
+  const std::size_t request_bytes = protocol::spliced_size(body, splices);
+  note_request_sent(n, request_bytes);
   if (debug_enabled(LogCategory::protocol))
     log(LogLevel::debug, LogCategory::protocol,
         "Produce v" + std::to_string(version) + " to " + describe_node(id) + ": " +
-            std::to_string(flight.batches.size()) + " batch(es), " + std::to_string(body.size()) + " bytes");
-  transport_.send(id, ApiKey::produce, version, std::move(body), expects_response,
-                  [this, request_id](std::error_code ec, std::span<const std::uint8_t> response) {
-                    on_produce_response(request_id, ec, response);
-                  });
+            std::to_string(flight.batches.size()) + " batch(es), " + std::to_string(request_bytes) + " bytes");
+  transport_.send_gathered(id, ApiKey::produce, version, std::move(body), std::move(splices), expects_response,
+                           [this, request_id](std::error_code ec, std::span<const std::uint8_t> response) {
+                             on_produce_response(request_id, ec, response);
+                           });
 }
 
 void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body) {

@@ -100,6 +100,15 @@ std::size_t ProduceRequest::encoded_size(std::int16_t version) const noexcept {
 }
 
 std::error_code ProduceRequest::encode(Writer& out, std::int16_t version) const {
+  return encode_impl(out, version, nullptr);
+}
+
+std::error_code ProduceRequest::encode_gathered(Writer& out, std::int16_t version,
+                                                std::vector<Splice>& splices) const {
+  return encode_impl(out, version, &splices);
+}
+
+std::error_code ProduceRequest::encode_impl(Writer& out, std::int16_t version, std::vector<Splice>* splices) const {
   if (!in_range(version)) return unsupported();
   const bool flex = version >= kFirstFlexible;
 
@@ -115,8 +124,13 @@ std::error_code ProduceRequest::encode(Writer& out, std::int16_t version) const 
   }
 
   // One allocation for the whole body; the record batches are then copied
-  // exactly once, into place.
-  out.buffer().reserve(out.size() + encoded_size(version));
+  // exactly once, into place (or not at all, when gathered).
+  std::size_t size = encoded_size(version);
+  if (splices)
+    for (const auto& t : topic_data)
+      for (const auto& p : t.partition_data)
+        if (p.records) size -= p.records->size();
+  out.buffer().reserve(out.size() + size);
 
   out.write_nullable_string(transactional_id, flex);
   out.write_int16(acks);
@@ -130,7 +144,9 @@ std::error_code ProduceRequest::encode(Writer& out, std::int16_t version) const 
     write_array_length(out, t.partition_data, flex);
     for (const auto& p : t.partition_data) {
       out.write_int32(p.index);
-      if (p.records)
+      if (p.records && splices)
+        out.write_bytes_spliced(*p.records, flex, *splices);
+      else if (p.records)
         out.write_bytes(*p.records, flex);
       else
         out.write_null_bytes(flex);

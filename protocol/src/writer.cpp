@@ -74,6 +74,33 @@ void Writer::write_bytes(std::span<const std::uint8_t> b, bool compact) {
   write_raw(b);
 }
 
+void Writer::write_bytes_spliced(std::span<const std::uint8_t> b, bool compact, std::vector<Splice>& splices) {
+  if (compact)
+    write_uvarint(static_cast<std::uint32_t>(b.size() + 1));
+  else
+    write_int32(static_cast<std::int32_t>(b.size()));
+  if (!b.empty()) splices.push_back(Splice{out_->size(), b});
+}
+
+void append_spliced(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> body,
+                    std::span<const Splice> splices) {
+  out.reserve(out.size() + spliced_size(body, splices));
+  std::size_t at = 0;
+  for (const Splice& s : splices) {
+    out.insert(out.end(), body.begin() + static_cast<std::ptrdiff_t>(at),
+               body.begin() + static_cast<std::ptrdiff_t>(s.offset));
+    out.insert(out.end(), s.bytes.begin(), s.bytes.end());
+    at = s.offset;
+  }
+  out.insert(out.end(), body.begin() + static_cast<std::ptrdiff_t>(at), body.end());
+}
+
+std::size_t spliced_size(std::span<const std::uint8_t> body, std::span<const Splice> splices) noexcept {
+  std::size_t size = body.size();
+  for (const Splice& s : splices) size += s.bytes.size();
+  return size;
+}
+
 void Writer::write_null_bytes(bool compact) {
   if (compact)
     write_uvarint(0);

@@ -399,6 +399,42 @@ TEST_CASE("requests are pipelined and answered in order") {
   broker.stop();
 }
 
+TEST_CASE("send_gathered writes the body with the spliced bytes in place") {
+  asio::io_context io;
+  FakeBroker broker(io);
+  broker.on_request = [](FakeSession& session, const RequestHeader& h, const Bytes&) {
+    session.respond(h, int32_body(static_cast<std::int32_t>(session.requests.size())));
+  };
+  auto conn = connect_ready(io, broker.options());
+  // Large splices (several writes' worth), one at the very start, two next
+  // to each other, one at the end; an empty one changes nothing.
+  const Bytes a(200000, 0xaa), b(3, 0xbb), c(70000, 0xcc), d(1, 0xdd), empty;
+  const Bytes body = {1, 2, 3, 4, 5};
+  using kwire::protocol::Splice;
+  std::vector<Splice> splices = {{0, a}, {2, b}, {2, c}, {3, empty}, {5, d}};
+  Bytes expected;
+  kwire::protocol::append_spliced(expected, body, splices);
+  REQUIRE(expected.size() == body.size() + a.size() + b.size() + c.size() + d.size());
+
+  Recorder rec(3);
+  conn->send_gathered(ApiKey::produce, 9, body, splices, true, rec.handler(0));
+  conn->send_raw(ApiKey::metadata, 12, int32_body(9), true, rec.handler(1));  // plain, between gathered ones
+  conn->send_gathered(ApiKey::produce, 9, {}, {{0, b}}, true, rec.handler(2));  // splices only
+  REQUIRE(run_until(io, [&] { return rec.all_done(); }));
+  for (std::size_t i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK_FALSE(*rec.outcomes[i].error);
+    CHECK(rec.outcomes[i].order == static_cast<int>(i));
+  }
+  const auto& session = *broker.sessions[0];
+  REQUIRE(session.bodies.size() == 4);  // + ApiVersions
+  CHECK(session.bodies[1] == expected);
+  CHECK(session.bodies[2] == int32_body(9));
+  CHECK(session.bodies[3] == b);
+  conn->close();
+  broker.stop();
+}
+
 TEST_CASE("a request without a response (acks=0) completes when written") {
   asio::io_context io;
   FakeBroker broker(io);

@@ -292,6 +292,44 @@ TEST_CASE("produce request: the encoder copies the batch once, into a buffer res
   CHECK(Bytes(out.begin() + 2, out.end()) == kRequestV9);
 }
 
+TEST_CASE("produce request: encode_gathered leaves the batches out and says where they go") {
+  const Bytes batch_b(300, 0x5a);
+  for (std::int16_t v : {std::int16_t{3}, std::int16_t{9}, std::int16_t{13}}) {
+    INFO("version " << v);
+    ProduceRequest r = golden_request(v);  // partition 0: kBatch, partition 1: null records
+    r.topic_data[0].partition_data.push_back({4, std::span<const std::uint8_t>(batch_b), {}});
+    r.topic_data[0].partition_data.push_back({5, std::span<const std::uint8_t>(), {}});  // empty: no splice
+    const Bytes whole = encode(r, v);
+
+    Bytes body = {0xde, 0xad};  // a prefix already there stays
+    std::vector<Splice> splices;
+    Writer w(body);
+    REQUIRE_FALSE(r.encode_gathered(w, v, splices));
+    REQUIRE(splices.size() == 2);
+    // The batches themselves, not copies, in request order.
+    CHECK(splices[0].bytes.data() == kBatch.data());
+    CHECK(splices[0].bytes.size() == kBatch.size());
+    CHECK(splices[1].bytes.data() == batch_b.data());
+    CHECK(splices[0].offset < splices[1].offset);
+    CHECK(body.size() + kBatch.size() + batch_b.size() == 2 + whole.size());
+    CHECK(body.capacity() == body.size());  // reserved exactly, batches excluded
+    CHECK(spliced_size(body, splices) == 2 + whole.size());
+
+    Bytes joined;
+    append_spliced(joined, body, splices);
+    CHECK(Bytes(joined.begin(), joined.begin() + 2) == Bytes{0xde, 0xad});
+    CHECK(Bytes(joined.begin() + 2, joined.end()) == whole);
+  }
+  // Errors come before anything is written, as in encode().
+  ProduceRequest by_name = golden_request(3);
+  Bytes body;
+  std::vector<Splice> splices;
+  Writer w(body);
+  CHECK(by_name.encode_gathered(w, 13, splices) == client_errc::field_not_in_version);
+  CHECK(body.empty());
+  CHECK(splices.empty());
+}
+
 TEST_CASE("produce request: truncated input fails at every byte offset, hostile counts are refused") {
   for (const Bytes* golden : {&kRequestV3, &kRequestV9}) {
     const std::int16_t v = golden == &kRequestV3 ? 3 : 9;

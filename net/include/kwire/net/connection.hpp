@@ -61,6 +61,7 @@
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/protocol/writer.hpp"
 #include "kwire/security/sasl_settings.hpp"
 #include "kwire/security/tls.hpp"
 #include "kwire/version.hpp"
@@ -160,6 +161,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// that error.
   void send_raw(protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body, bool expect_response,
                 ResponseHandler on_response);
+
+  /// send_raw() with scatter-gather: the request body is `body` with every
+  /// splice's bytes inserted at its offset (protocol::Splice; e.g.
+  /// ProduceRequest::encode_gathered), written straight from where they lie
+  /// (writev), never copied into a request buffer (except over TLS, whose
+  /// records are built from one buffer). The spliced bytes must stay valid
+  /// and unchanged until `on_response` runs, or the connection closes.
+  void send_gathered(protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+                     std::vector<protocol::Splice> splices, bool expect_response, ResponseHandler on_response);
 
   /// Typed request: encodes `request` at the negotiated version of its API
   /// (capped at `max_version`, e.g. Produce 12 when topic ids are unknown),

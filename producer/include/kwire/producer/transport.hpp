@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kwire/protocol/api.hpp"
+#include "kwire/protocol/writer.hpp"
 
 namespace kwire::producer {
 
@@ -63,6 +64,21 @@ class Transport {
   /// setup, why (e.g. the broker's SASL error). Empty when there is nothing
   /// to add.
   virtual std::string connection_detail(std::int32_t /*node*/) const { return {}; }
+
+  /// send() with scatter-gather: the body is `body` with every splice's
+  /// bytes inserted at its offset (protocol::Splice), e.g. a Produce request
+  /// whose record batches stay where they are. The spliced bytes stay valid
+  /// and unchanged until `on_response` runs. The default joins them into
+  /// one body and calls send() (a fake transport sees whole requests);
+  /// AsioTransport writes them as they lie.
+  virtual void send_gathered(std::int32_t node, protocol::ApiKey api, std::int16_t version,
+                             std::vector<std::uint8_t> body, std::vector<protocol::Splice> splices,
+                             bool expect_response, ResponseHandler on_response) {
+    if (splices.empty()) return send(node, api, version, std::move(body), expect_response, std::move(on_response));
+    std::vector<std::uint8_t> whole;
+    protocol::append_spliced(whole, body, splices);
+    send(node, api, version, std::move(whole), expect_response, std::move(on_response));
+  }
 
   /// Closes `node`'s connection (if any); its pending handlers get
   /// client_errc::shutting_down before this returns.

@@ -95,12 +95,22 @@ struct ProduceRequest {
   TaggedFields unknown_tags;  ///< v9+
 
   std::error_code encode(Writer& out, std::int16_t version) const;
+  /// encode() without the record batches: `out` gets every other byte, and
+  /// each partition's (non-empty) records are appended to `splices` with the
+  /// offset in `out` where they belong, so the request goes out with
+  /// scatter-gather I/O and the batches are never copied into it. `out`
+  /// with the splices inserted (append_spliced) is exactly encode()'s output.
+  /// The records must then outlive the write, not just this call.
+  std::error_code encode_gathered(Writer& out, std::int16_t version, std::vector<Splice>& splices) const;
   std::error_code decode(Reader& in, std::int16_t version);
   /// The exact number of bytes encode() writes at `version` (0 if the version
   /// is unsupported), so a caller can reserve the request buffer once and the
   /// record batches are copied exactly once.
   std::size_t encoded_size(std::int16_t version) const noexcept;
   friend bool operator==(const ProduceRequest&, const ProduceRequest&) = default;
+
+ private:
+  std::error_code encode_impl(Writer& out, std::int16_t version, std::vector<Splice>* splices) const;
 };
 
 struct ProduceResponse {

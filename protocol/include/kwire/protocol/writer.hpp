@@ -15,6 +15,22 @@
 
 namespace kwire::protocol {
 
+/// Bytes left out of an encoded message for scatter-gather I/O: they belong
+/// at `offset` of the encoded buffer. The whole message is the buffer with
+/// every splice's bytes inserted at its offset, splices in ascending offset
+/// order. `bytes` is a view: it must outlive the write (e.g. a produce
+/// request's record batches, which then are never copied into the request).
+struct Splice {
+  std::size_t offset = 0;
+  std::span<const std::uint8_t> bytes;
+};
+
+/// Appends `body` with `splices` inserted to `out`: the message in one piece.
+void append_spliced(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> body,
+                    std::span<const Splice> splices);
+/// Size of `body` with `splices` inserted.
+std::size_t spliced_size(std::span<const std::uint8_t> body, std::span<const Splice> splices) noexcept;
+
 class Writer {
  public:
   explicit Writer(std::vector<std::uint8_t>& out) noexcept : out_(&out) {}
@@ -47,6 +63,10 @@ class Writer {
   void write_bytes(std::span<const std::uint8_t> b, bool compact);
   void write_nullable_bytes(const std::optional<std::vector<std::uint8_t>>& b, bool compact);
   void write_null_bytes(bool compact);
+  /// Writes only the length prefix of bytes field `b` and records in
+  /// `splices` that `b` belongs right after it (see Splice): the caller
+  /// writes `b` from where it lies, with scatter-gather I/O.
+  void write_bytes_spliced(std::span<const std::uint8_t> b, bool compact, std::vector<Splice>& splices);
 
   /// Array count; pass -1 for a null array.
   void write_array_length(std::int32_t count, bool compact);
