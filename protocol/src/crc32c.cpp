@@ -54,6 +54,16 @@ std::uint32_t portable_raw(std::uint32_t reg, const std::uint8_t* p, std::size_t
   return reg;
 }
 
+// kShiftTable[k] = x^(8 * 2^k) mod P: a shift over 2^k zero bytes.
+constexpr std::array<std::uint32_t, 64> make_shift_table() {
+  std::array<std::uint32_t, 64> t{};
+  t[0] = 0x00800000u;  // x^8
+  for (std::size_t k = 1; k < t.size(); ++k) t[k] = detail::crc32c_multiply(t[k - 1], t[k - 1]);
+  return t;
+}
+
+constexpr std::array<std::uint32_t, 64> kShiftTable = make_shift_table();
+
 detail::Crc32cFunction choose_implementation() noexcept {
   detail::Crc32cFunction hardware = detail::crc32c_hardware_function();
   return hardware != nullptr ? hardware : &crc32c_portable;
@@ -72,6 +82,15 @@ std::uint32_t crc32c(std::span<const std::uint8_t> data, std::uint32_t crc) noex
   // call per buffer.
   static const detail::Crc32cFunction implementation = choose_implementation();
   return implementation(data, crc);
+}
+
+std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t length_b) noexcept {
+  // With CRC-32C's conditioning (initial ~0, final xor ~0) the two
+  // conditionings cancel: crc(A ++ B) = crc(A) * x^(8|B|) + crc(B) mod P.
+  std::uint32_t shifted = crc_a;
+  for (std::size_t k = 0; length_b != 0; ++k, length_b >>= 1)
+    if (length_b & 1u) shifted = detail::crc32c_multiply(kShiftTable[k], shifted);
+  return shifted ^ crc_b;
 }
 
 }  // namespace kwire::protocol

@@ -135,3 +135,22 @@ TEST_CASE("crc32c: shifting by zero bytes joins independently computed CRCs") {
   CHECK(detail::crc32c_shift(0x12345678u, 0) == 0x12345678u);
   static_assert(detail::crc32c_multiply(0x80000000u, 0xDEADBEEFu) == 0xDEADBEEFu, "x^0 is the identity");
 }
+
+TEST_CASE("crc32c: combine joins the CRCs of two parts, for every split point") {
+  const auto buffer = random_bytes(70000, 11);
+  std::span<const std::uint8_t> all(buffer);
+  const std::uint32_t whole = crc32c(all);
+  for (std::size_t split : {std::size_t{0}, std::size_t{1}, std::size_t{40}, std::size_t{61}, std::size_t{4096},
+                            std::size_t{65535}, std::size_t{69999}, std::size_t{70000}}) {
+    INFO("split at " << split);
+    const std::uint32_t head = crc32c(all.first(split));
+    const std::uint32_t tail = crc32c(all.subspan(split));
+    CHECK(crc32c_combine(head, tail, all.size() - split) == whole);
+  }
+  // Empty parts: crc("") is 0 and changes nothing.
+  CHECK(crc32c_combine(whole, 0, 0) == whole);
+  CHECK(crc32c_combine(0, whole, all.size()) == whole);
+  // A length beyond any buffer agrees with the square-and-multiply shift.
+  const std::uint64_t huge = (std::uint64_t{1} << 40) + 12345;
+  CHECK((crc32c_combine(0x12345678u, 0, huge) ^ 0) == detail::crc32c_multiply(detail::crc32c_x_pow_8n(huge), 0x12345678u));
+}

@@ -36,6 +36,13 @@ std::uint32_t crc32c_hardware(std::span<const std::uint8_t> data, std::uint32_t 
 /// True when this CPU (and build) can run the hardware implementation.
 bool crc32c_hardware_available() noexcept;
 
+/// The CRC-32C of A ++ B from crc(A), crc(B) and B's length, without the
+/// bytes (zlib's crc32_combine): crc(A) shifted over |B| zero bytes, xor
+/// crc(B). One multiplication per set bit of `length_b`, from a table: well
+/// under a microsecond. Lets a record batch's CRC be finished from a CRC of
+/// its records computed earlier, on another thread, once the header is known.
+std::uint32_t crc32c_combine(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t length_b) noexcept;
+
 namespace detail {
 // GF(2) polynomial arithmetic modulo the Castagnoli polynomial, in the
 // reflected bit order CRC registers use (bit 31 is the coefficient of x^0).
