@@ -164,6 +164,8 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   };
   hooks.log = log;
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
+  // An append that compressed/checksummed a batch for the sender wakes it.
+  accumulator.set_prepared_hook([this] { wake(); });
 
   if (owned_io) {
     work.emplace(asio::make_work_guard(*io));

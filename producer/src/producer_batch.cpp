@@ -49,6 +49,7 @@ void ProducerBatch::reset(const TopicPartition& tp, std::int64_t now_ms, std::si
   final_error_.clear();
   closed_for_appends_ = false;
   split_batch_ = false;
+  preparing_ = false;
   uncompressed_records_bytes_ = 0;
   id_ = 0;
   counted_sent_ = false;
@@ -96,13 +97,25 @@ std::span<const std::uint8_t> ProducerBatch::seal(const protocol::BatchSealParam
   closed_for_appends_ = true;
   if (!builder_.sealed()) {
     set_producer_state(params.producer_id, params.producer_epoch, params.base_sequence, params.is_transactional);
-    uncompressed_records_bytes_ = builder_.size_in_bytes() - protocol::kRecordBatchHeaderSize;
+    if (!builder_.records_finished())
+      uncompressed_records_bytes_ = builder_.size_in_bytes() - protocol::kRecordBatchHeaderSize;
     return builder_.seal(params, compress);
   }
   if (params.producer_id != producer_id_ || params.producer_epoch != producer_epoch_ ||
       params.base_sequence != base_sequence_)
     rewrite_producer_state(params.producer_id, params.producer_epoch, params.base_sequence);
   return builder_.bytes();
+}
+
+bool ProducerBatch::finish_records(compression::Codec codec, const protocol::RecordsCompressor& compress) {
+  // Written only if needed: the accumulator's claimed batches are closed
+  // already, and other threads may read the flag meanwhile.
+  if (!closed_for_appends_) closed_for_appends_ = true;
+  if (builder_.sealed()) return false;
+  const std::size_t records_bytes = builder_.size_in_bytes() - protocol::kRecordBatchHeaderSize;
+  if (!builder_.finish_records(codec, compress)) return false;
+  uncompressed_records_bytes_ = records_bytes;
+  return true;
 }
 
 void ProducerBatch::rewrite_producer_state(std::int64_t producer_id, std::int16_t producer_epoch,

@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "kwire/compression/compressor.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/protocol/client_error.hpp"
 
@@ -109,6 +110,8 @@ AccumulatorConfig AccumulatorConfig::from(const ProducerConfig& config) {
   c.retry_backoff_ms = config.retry_backoff_ms;
   c.retry_backoff_max_ms = config.retry_backoff_max_ms;
   c.max_request_size = static_cast<std::size_t>(std::max<std::int32_t>(0, config.max_request_size));
+  c.compression = config.compression_type;
+  c.compression_level = config.effective_compression_level().value_or(compression::kDefaultLevel);
   return c;
 }
 
@@ -230,6 +233,7 @@ bool RecordAccumulator::try_append_last(PartitionQueue& q, std::int64_t timestam
                                         DeliveryCallback& callback, std::int64_t now_ms, AppendResult& result) {
   if (q.batches.empty()) return false;
   ProducerBatch& last = q.batches.back();
+  if (last.preparing_) return false;  // closed, and another thread's until it is done
   const std::size_t before = last.size_in_bytes();
   // Fails (and closes the batch) when the record does not fit; also refuses
   // batches that were drained before and came back for a retry.
@@ -271,6 +275,7 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
   }
 
   PartitionQueue& q = queue_for_append(tp);
+  ProducerBatch* help = nullptr;  // a closed batch whose records this append finishes (see header)
   {
     // The common case: the record joins the partition's open batch. The
     // partition lock alone orders it against close() + abort_all(): close()
@@ -283,6 +288,13 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
       return result;
     }
     if (try_append_last(q, timestamp_ms, key, value, headers, callback, now_ms, result)) return result;
+    if (should_prepare_ahead(q)) {
+      help = &q.batches.back();
+      help->preparing_ = true;
+      // Counted before the lock goes: abort_all() must not finish while the
+      // claimed batch, which it leaves alone, is still being prepared.
+      appends_in_progress_.fetch_add(1, std::memory_order_acq_rel);
+    }
   }
 
   // abort_all() after close() waits for appends in progress to finish, so no
@@ -290,11 +302,16 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
   // while memory is reserved: an atomic read-modify-write on every record
   // cost ~9% of the producer's CPU per 100-byte record (the counter's cache
   // line also holds fields the network thread writes per batch).
-  appends_in_progress_.fetch_add(1, std::memory_order_acq_rel);
+  if (!help) appends_in_progress_.fetch_add(1, std::memory_order_acq_rel);
   struct Done {
     std::atomic<int>& n;
     ~Done() { n.fetch_sub(1, std::memory_order_acq_rel); }
   } done{appends_in_progress_};
+  if (help) {
+    prepare_ahead(q, *help);
+    result.prepared_ahead = true;
+    if (prepared_hook_) prepared_hook_();
+  }
 
   // A new batch: reserve memory outside the partition lock (this may block
   // for max.block.ms), then append under the lock again.
@@ -335,6 +352,51 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
   result.batch_is_full = q.batches.size() > 1 || batch.is_full();
   result.batch_became_full = result.batch_is_full;
   return result;
+}
+
+bool RecordAccumulator::should_prepare_ahead(const PartitionQueue& q) const {
+  if (q.batches.empty()) return false;
+  const ProducerBatch& last = q.batches.back();
+  // Only a batch that took records and is closed for good: not sealed yet,
+  // not a retry (already sealed), not being prepared or prepared already.
+  if (!last.closed_for_appends() || last.preparing_ || last.sealed() || last.in_retry() ||
+      last.state() != BatchState::pending || last.record_count() == 0 || last.builder_.records_finished())
+    return false;
+  // Only when this thread would otherwise wait for memory: the network
+  // thread is behind. Else this stays the network thread's job, and the
+  // application thread's time goes to appending.
+  return pool_.waiter_count() > 0 || pool_.available_memory() < config_.batch_size;
+}
+
+namespace {
+// Each application thread compresses with its own codec contexts.
+bool compress_on_this_thread(compression::Codec codec, std::span<const std::uint8_t> in,
+                             std::vector<std::uint8_t>& out, int level) {
+  thread_local compression::Compressor compressor;
+  out.clear();
+  return !compressor.compress(codec, in, out, level);
+}
+}  // namespace
+
+void RecordAccumulator::prepare_ahead(PartitionQueue& q, ProducerBatch& batch) {
+  // Nobody else touches the batch while it is `preparing` (see append()),
+  // so no lock is held for the (long) compression and checksum.
+  struct Release {
+    PartitionQueue& q;
+    ProducerBatch& batch;
+    ~Release() {
+      std::lock_guard lock(q.mutex);
+      batch.preparing_ = false;
+    }
+  } release{q, batch};
+  const int level = config_.compression_level;
+  const protocol::RecordsCompressor compress = [level](compression::Codec codec, std::span<const std::uint8_t> in,
+                                                       std::vector<std::uint8_t>& out) {
+    return compress_on_this_thread(codec, in, out, level);
+  };
+  // A failed compression is harmless: the batch then goes out uncompressed,
+  // as when the network thread's compression fails.
+  batch.finish_records(config_.compression, compress);
 }
 
 // --- Incomplete batches and flush -------------------------------------------
@@ -409,6 +471,9 @@ ReadyCheck RecordAccumulator::ready(std::int64_t now_ms, const LeaderLookup& lea
       std::lock_guard lock(q.mutex);
       if (q.batches.empty()) continue;
       const ProducerBatch& first = q.batches.front();
+      // Being prepared by an application thread: hands off; that append
+      // wakes the sender when it is done.
+      if (first.preparing_) continue;
       ready_scratch_.push_back(PartitionSnapshot{&q, first.last_attempt_ms(), first.retry_ready_ms(),
                                                  first.backing_off(now_ms), first.in_retry(),
                                                  q.batches.size() > 1 || first.is_full()});
@@ -469,7 +534,7 @@ void RecordAccumulator::drain(std::int32_t node_id, std::span<const TopicPartiti
     std::lock_guard lock(q.mutex);
     if (q.batches.empty()) continue;
     ProducerBatch& first = q.batches.front();
-    if (first.backing_off(now_ms)) continue;
+    if (first.preparing_ || first.backing_off(now_ms)) continue;
     if (out.size() > first_out && bytes + first.size_in_bytes() > max_request_bytes) {
       // A batch bigger than the request on its own still goes, alone, in a
       // later drain (compression can make the estimate exceed the limit).
@@ -588,7 +653,8 @@ std::size_t RecordAccumulator::expire(std::int64_t now_ms, const ExpiredBatchObs
     std::shared_lock map_lock(map_mutex_);
     for (const auto& [tp, queue] : queues_) {
       std::lock_guard lock(queue->mutex);
-      while (!queue->batches.empty() && queue->batches.front().has_reached_delivery_timeout(timeout, now_ms)) {
+      while (!queue->batches.empty() && !queue->batches.front().preparing_ &&
+             queue->batches.front().has_reached_delivery_timeout(timeout, now_ms)) {
         BatchPtr batch = queue->batches.pop_front();
         batch->close_for_appends();
         expired_queued_.push_back(std::move(batch));
@@ -666,7 +732,15 @@ std::size_t RecordAccumulator::abort_once(std::error_code error) {
     std::shared_lock map_lock(map_mutex_);
     for (const auto& [tp, queue] : queues_) {
       std::lock_guard lock(queue->mutex);
-      while (!queue->batches.empty()) queued.push_back(queue->batches.pop_front());
+      // A batch an appending thread is preparing stays (in order); a later
+      // pass takes it (abort_all() waits for appends in progress).
+      for (std::size_t n = queue->batches.size(); n > 0; --n) {
+        BatchPtr batch = queue->batches.pop_front();
+        if (batch->preparing_)
+          queue->batches.push_back(std::move(batch));
+        else
+          queued.push_back(std::move(batch));
+      }
     }
   }
   {

@@ -116,6 +116,9 @@ void RecordBatchBuilder::reset(std::int64_t base_timestamp_ms, std::size_t reser
   max_timestamp_ = base_timestamp_ms;
   record_count_ = 0;
   sealed_ = false;
+  records_codec_ = compression::Codec::none;
+  records_finished_ = false;
+  records_crc_ = 0;
 }
 
 std::size_t RecordBatchBuilder::record_size(std::int32_t offset_delta, std::int64_t timestamp_delta,
@@ -140,6 +143,7 @@ void RecordBatchBuilder::append(std::int64_t timestamp_ms, std::optional<std::sp
                                 std::optional<std::span<const std::uint8_t>> value,
                                 std::span<const RecordHeader> headers) {
   if (sealed_) throw std::logic_error("RecordBatchBuilder::append called after seal");
+  if (records_finished_) throw std::logic_error("RecordBatchBuilder::append called after finish_records");
   if (record_count_ == std::numeric_limits<std::int32_t>::max())
     throw std::length_error("RecordBatchBuilder: record count would overflow int32");
 
@@ -157,6 +161,7 @@ bool RecordBatchBuilder::try_append(std::int64_t timestamp_ms, std::optional<std
                                     std::optional<std::span<const std::uint8_t>> value,
                                     std::span<const RecordHeader> headers, std::size_t max_batch_bytes) {
   if (sealed_) throw std::logic_error("RecordBatchBuilder::append called after seal");
+  if (records_finished_) throw std::logic_error("RecordBatchBuilder::append called after finish_records");
   if (record_count_ == std::numeric_limits<std::int32_t>::max())
     throw std::length_error("RecordBatchBuilder: record count would overflow int32");
 
@@ -206,18 +211,12 @@ std::span<const std::uint8_t> RecordBatchBuilder::seal(const BatchSealParams& pa
   // Compression seam (STYLE lesson 9): only the records section is
   // compressed, and the result is kept only when it is smaller. Without a
   // compressor the batch goes out uncompressed with codec bits 0, which every
-  // broker accepts.
-  if (compress && params.codec != compression::Codec::none && record_count_ > 0) {
-    const std::span<const std::uint8_t> records(buffer_.data() + kRecordBatchHeaderSize,
-                                                buffer_.size() - kRecordBatchHeaderSize);
-    scratch_.clear();
-    if (compress(params.codec, records, scratch_) && !scratch_.empty() && scratch_.size() < records.size()) {
-      std::memcpy(buffer_.data() + kRecordBatchHeaderSize, scratch_.data(), scratch_.size());
-      buffer_.resize(kRecordBatchHeaderSize + scratch_.size());
-      attributes = static_cast<std::int16_t>(attributes | (static_cast<std::int16_t>(params.codec) &
-                                                           batch_attributes::codec_mask));
-    }
-  }
+  // broker accepts. Records finished ahead (finish_records) stay as they are.
+  if (!records_finished_ && compress && params.codec != compression::Codec::none && record_count_ > 0)
+    compress_in_place(params.codec, compress);
+  if (records_codec_ != compression::Codec::none)
+    attributes = static_cast<std::int16_t>(attributes | (static_cast<std::int16_t>(records_codec_) &
+                                                         batch_attributes::codec_mask));
 
   std::uint8_t* h = buffer_.data();
   put_be64(h + batch_offsets::base_offset, 0);  // the broker assigns offsets
@@ -230,10 +229,41 @@ std::span<const std::uint8_t> RecordBatchBuilder::seal(const BatchSealParams& pa
   put_be64(h + batch_offsets::max_timestamp, static_cast<std::uint64_t>(max_timestamp_));
   put_be32(h + batch_offsets::records_count, static_cast<std::uint32_t>(record_count_));
   // Producer state last: it shares the CRC step with rewrite_producer_state.
-  patch_producer_state_and_crc(h, buffer_.size(), params.producer_id, params.producer_epoch, params.base_sequence);
+  if (records_finished_) {
+    // The records' CRC is known: checksum only the header from attributes on.
+    put_be64(h + batch_offsets::producer_id, static_cast<std::uint64_t>(params.producer_id));
+    put_be16(h + batch_offsets::producer_epoch, static_cast<std::uint16_t>(params.producer_epoch));
+    put_be32(h + batch_offsets::base_sequence, static_cast<std::uint32_t>(params.base_sequence));
+    const std::uint32_t header_crc = crc32c(std::span<const std::uint8_t>(
+        h + batch_offsets::attributes, kRecordBatchHeaderSize - batch_offsets::attributes));
+    put_be32(h + batch_offsets::crc,
+             crc32c_combine(header_crc, records_crc_, buffer_.size() - kRecordBatchHeaderSize));
+  } else {
+    patch_producer_state_and_crc(h, buffer_.size(), params.producer_id, params.producer_epoch,
+                                 params.base_sequence);
+  }
 
   sealed_ = true;
   return buffer_;
+}
+
+void RecordBatchBuilder::compress_in_place(compression::Codec codec, const RecordsCompressor& compress) {
+  const std::span<const std::uint8_t> records(buffer_.data() + kRecordBatchHeaderSize,
+                                              buffer_.size() - kRecordBatchHeaderSize);
+  scratch_.clear();
+  if (!compress(codec, records, scratch_) || scratch_.empty() || scratch_.size() >= records.size()) return;
+  std::memcpy(buffer_.data() + kRecordBatchHeaderSize, scratch_.data(), scratch_.size());
+  buffer_.resize(kRecordBatchHeaderSize + scratch_.size());
+  records_codec_ = codec;
+}
+
+bool RecordBatchBuilder::finish_records(compression::Codec codec, const RecordsCompressor& compress) {
+  if (sealed_ || records_finished_ || record_count_ == 0) return false;
+  if (codec != compression::Codec::none && compress) compress_in_place(codec, compress);
+  records_crc_ = crc32c(std::span<const std::uint8_t>(buffer_.data() + kRecordBatchHeaderSize,
+                                                      buffer_.size() - kRecordBatchHeaderSize));
+  records_finished_ = true;
+  return true;
 }
 
 void RecordBatchBuilder::rewrite_producer_state(std::int64_t producer_id, std::int16_t producer_epoch,

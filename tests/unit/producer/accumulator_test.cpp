@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "kwire/compression/decompressor.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/record_accumulator.hpp"
 #include "kwire/protocol/client_error.hpp"
@@ -238,6 +239,120 @@ TEST_CASE("accumulator: buffer.memory exhausted blocks for max.block.ms, then qu
   CHECK(cb);
   CHECK(acc.queued_batches(p2) == 0);
   CHECK(acc.pool().waiter_count() == 0);
+}
+
+TEST_CASE("accumulator: with buffer.memory exhausted, the append that closes a batch compresses it") {
+  // (and checksums its records: the decoder below checks the batch's CRC)
+  auto config = test_config();
+  config.buffer_memory = 2048;  // two batches
+  config.max_block_ms = 0;
+  config.compression = kwire::compression::Codec::lz4;
+  std::vector<Received> got;
+  RecordAccumulator acc(config);
+  // With memory to spare, a closed batch is left to the network thread.
+  REQUIRE(add(acc, p0, 100, 0, got, 0).ok());
+  AppendResult r;
+  int tag = 1;
+  do {
+    r = add(acc, p0, 100, 0, got, tag);
+    REQUIRE(r.ok());
+    REQUIRE(++tag < 100);
+  } while (!r.new_batch_created);  // the first batch closed, a second one opened
+  CHECK_FALSE(r.prepared_ahead);
+  REQUIRE(acc.queued_batches(p0) == 2);
+  CHECK(acc.available_memory() == 0);
+  std::vector<BatchPtr> first = drain_one(acc, p0, 0);
+  REQUIRE(first.size() == 1);
+  first[0]->seal({});  // no compressor: stays uncompressed
+  CHECK(first[0]->bytes()[kwire::protocol::batch_offsets::attributes + 1] == 0);
+  const int first_records = first[0]->record_count();
+  succeed(acc, std::move(first[0]), 0);
+
+  // Memory for one more batch: the second batch fills and closes without help.
+  REQUIRE(add(acc, p1, 100, 0, got, 1000).ok());  // takes the last batch of memory
+  CHECK(acc.available_memory() == 0);
+  int closing = -1;
+  for (int t = 2000;; ++t) {
+    r = add(acc, p0, 100, 0, got, t);
+    if (!r.ok()) {
+      closing = t;
+      break;
+    }
+    REQUIRE(t < 2100);
+  }
+  // The append that closed the batch found no memory for the next one: it
+  // compressed the closed batch, then gave up (max.block.ms 0).
+  CHECK(r.error == client_errc::queue_full);
+  CHECK(r.prepared_ahead);
+  REQUIRE(acc.queued_batches(p0) == 1);
+  std::vector<BatchPtr> second = drain_one(acc, p0, 0);
+  REQUIRE(second.size() == 1);
+  const std::size_t queued_size = second[0]->size_in_bytes();
+  CHECK(queued_size < 400);  // compressed: ~9 records of 100 equal bytes
+  second[0]->seal({.producer_id = 5, .producer_epoch = 1, .base_sequence = 7});  // no compressor needed
+  CHECK(second[0]->bytes().size() == queued_size);
+
+  // A proper lz4 batch: codec bits, producer state and every record.
+  kwire::compression::Decompressor decompressor;
+  const kwire::protocol::RecordsDecompressor decompress = [&](kwire::compression::Codec codec,
+                                                              std::span<const std::uint8_t> in,
+                                                              std::vector<std::uint8_t>& out) {
+    return decompressor.decompress(codec, in, out, 1 << 20);
+  };
+  kwire::protocol::Reader reader(second[0]->bytes());
+  kwire::protocol::RecordBatch decoded;
+  REQUIRE_FALSE(kwire::protocol::decode_record_batch(reader, decoded, nullptr, decompress));
+  CHECK(decoded.codec() == kwire::compression::Codec::lz4);
+  CHECK(decoded.producer_id == 5);
+  CHECK(decoded.base_sequence == 7);
+  REQUIRE(decoded.records.size() == static_cast<std::size_t>(second[0]->record_count()));
+  // The record that opened the batch in the first phase, then 2000...
+  CHECK(decoded.records.size() == static_cast<std::size_t>(closing - 2000 + 1));
+  for (std::size_t i = 0; i < decoded.records.size(); ++i) {
+    CAPTURE(i);
+    const int value_tag = i == 0 ? tag - 1 : 2000 + static_cast<int>(i) - 1;
+    const auto expected = std::vector<std::uint8_t>(100, static_cast<std::uint8_t>(value_tag));
+    CHECK(decoded.records[i].value == std::optional<std::vector<std::uint8_t>>(expected));
+  }
+  // Records still report normally.
+  got.clear();
+  succeed(acc, std::move(second[0]), 50);
+  REQUIRE(got.size() == decoded.records.size());
+  CHECK(got.front().tag == tag - 1);
+  CHECK(got.front().report.metadata.offset == 50);
+  CHECK(got.back().report.metadata.offset == 50 + static_cast<std::int64_t>(got.size()) - 1);
+  CHECK(first_records > 1);
+}
+
+TEST_CASE("accumulator: without compression, the append that closes a batch with memory exhausted checksums it") {
+  auto config = test_config();
+  config.buffer_memory = 2048;  // two batches
+  config.max_block_ms = 0;
+  std::vector<Received> got;
+  RecordAccumulator acc(config);
+  int woken = 0;
+  acc.set_prepared_hook([&woken] { ++woken; });
+  REQUIRE(add(acc, p1, 10, 0, got, 0).ok());  // half the memory
+  AppendResult r = add(acc, p0, 100, 0, got, 1);  // the other half
+  REQUIRE(r.ok());
+  CHECK(acc.available_memory() == 0);
+  int tag = 2;
+  while ((r = add(acc, p0, 100, 3, got, tag)).ok()) REQUIRE(++tag < 100);
+  CHECK(r.error == client_errc::queue_full);
+  CHECK(r.prepared_ahead);
+  CHECK(woken == 1);  // the sender hears of it
+  std::vector<BatchPtr> batch = drain_one(acc, p0, 3);
+  REQUIRE(batch.size() == 1);
+  const auto sealed = batch[0]->seal({.producer_id = 11, .producer_epoch = 2, .base_sequence = 30});
+  kwire::protocol::Reader reader(sealed);
+  kwire::protocol::RecordBatch decoded;
+  REQUIRE_FALSE(kwire::protocol::decode_record_batch(reader, decoded));  // CRC checked
+  CHECK(decoded.codec() == kwire::compression::Codec::none);
+  CHECK(decoded.producer_id == 11);
+  CHECK(decoded.base_sequence == 30);
+  CHECK(decoded.records.size() == static_cast<std::size_t>(tag - 1));
+  CHECK(decoded.records.back().timestamp == 3);
+  succeed(acc, std::move(batch[0]), 0);
 }
 
 TEST_CASE("accumulator: a blocked append resumes when a batch's memory is released") {
@@ -747,7 +862,11 @@ TEST_CASE("accumulator: AccumulatorConfig takes the producer's settings") {
   producer.retry_backoff_ms = 50;
   producer.retry_backoff_max_ms = 800;
   producer.max_request_size = 2 << 20;
+  producer.compression_type = kwire::compression::Codec::zstd;
+  producer.compression_level = 7;
   const auto c = AccumulatorConfig::from(producer);
+  CHECK(c.compression == kwire::compression::Codec::zstd);
+  CHECK(c.compression_level == 7);
   CHECK(c.batch_size == 5000);
   CHECK(c.linger_ms == 7);
   CHECK(c.buffer_memory == (1u << 22));

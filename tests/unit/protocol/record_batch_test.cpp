@@ -428,6 +428,57 @@ TEST_CASE("record batch: the compression seam") {
     REQUIRE_FALSE(d2.ec);
     CHECK(d2.batch.codec() == Codec::none);
   }
+  SUBCASE("finish_records ahead of seal gives the same batch") {
+    RecordBatchBuilder early(0);
+    early.append(0, std::nullopt, OptView(run));
+    early.append(1, std::nullopt, OptView(run));
+    const std::size_t before = early.size_in_bytes();
+    REQUIRE(early.finish_records(Codec::gzip, rle));
+    CHECK(early.records_finished());
+    CHECK(early.records_codec() == Codec::gzip);
+    CHECK(early.size_in_bytes() < before);  // the compressed size, before sealing
+    CHECK_THROWS_AS(early.append(2, std::nullopt, OptView(run)), std::logic_error);
+    CHECK_FALSE(early.finish_records(Codec::gzip, rle));  // once
+    // seal() neither compresses again nor needs the codec or a compressor.
+    const auto early_sealed = early.seal({.codec = Codec::none});
+    CHECK(Bytes(early_sealed.begin(), early_sealed.end()) == Bytes(sealed.begin(), sealed.end()));
+    CHECK(decode_one(early_sealed, unrle).batch.records == decode_one(uncompressed).batch.records);
+  }
+  SUBCASE("finish_records: compression that does not shrink leaves the records, and seal keeps them plain") {
+    RecordBatchBuilder b4(0);
+    b4.append(0, OptView(view("abcdef")), OptView(view("ghijkl")));
+    const std::size_t before = b4.size_in_bytes();
+    CHECK(b4.finish_records(Codec::gzip, rle));
+    CHECK(b4.records_codec() == Codec::none);
+    CHECK(b4.size_in_bytes() == before);
+    CHECK_THROWS_AS(b4.append(1, std::nullopt, std::nullopt), std::logic_error);
+    auto d4 = decode_one(b4.seal({.codec = Codec::gzip}, rle));
+    REQUIRE_FALSE(d4.ec);
+    CHECK(d4.batch.codec() == Codec::none);
+    // Nothing to do for an empty batch: it stays open.
+    RecordBatchBuilder empty(0);
+    CHECK_FALSE(empty.finish_records(Codec::gzip, rle));
+    empty.append(0, std::nullopt, OptView(run));
+    CHECK(empty.record_count() == 1);
+  }
+  SUBCASE("finish_records without compression: seal's CRC from the records' CRC is the same batch") {
+    for (const bool with_state : {false, true}) {
+      CAPTURE(with_state);
+      const BatchSealParams params = with_state ? BatchSealParams{.producer_id = 4242, .producer_epoch = 7,
+                                                                  .base_sequence = 99, .is_transactional = true}
+                                                : BatchSealParams{};
+      RecordBatchBuilder usual(5), early(5);
+      for (RecordBatchBuilder* b : {&usual, &early})
+        for (int i = 0; i < 50; ++i) b->append(5 + i, OptView(view("key")), OptView(run), {});
+      const auto sealed_usual = usual.seal(params);
+      const Bytes expected(sealed_usual.begin(), sealed_usual.end());
+      REQUIRE(early.finish_records(Codec::none, rle));  // codec none: no compression
+      CHECK(early.records_codec() == Codec::none);
+      const auto sealed_early = early.seal(params, rle);  // neither compressed now
+      CHECK(Bytes(sealed_early.begin(), sealed_early.end()) == expected);
+      CHECK_FALSE(decode_one(sealed_early).ec);  // the decoder checks the CRC
+    }
+  }
   SUBCASE("no compressor: the codec is ignored and the batch stays plain") {
     RecordBatchBuilder b3(0);
     b3.append(0, std::nullopt, OptView(run));

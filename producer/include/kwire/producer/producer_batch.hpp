@@ -94,6 +94,13 @@ class ProducerBatch {
   std::span<const std::uint8_t> seal(const protocol::BatchSealParams& params,
                                      const protocol::RecordsCompressor& compress = {});
   bool sealed() const noexcept { return builder_.sealed(); }
+  /// Compresses (for a codec other than none) and checksums the records
+  /// ahead of seal() (protocol::RecordBatchBuilder::finish_records): an
+  /// application thread that would otherwise wait for buffer.memory does
+  /// this part of the network thread's work for a batch it closed. Closes
+  /// the batch for appends. The accumulator brackets the call with its
+  /// `preparing` flag.
+  bool finish_records(compression::Codec codec, const protocol::RecordsCompressor& compress);
   /// The sealed bytes (empty before seal()).
   std::span<const std::uint8_t> bytes() const noexcept { return builder_.bytes(); }
   /// Rewrites producer id/epoch/base sequence of the sealed batch in place
@@ -238,6 +245,10 @@ class ProducerBatch {
   std::error_code final_error_;
   bool closed_for_appends_ = false;
   bool split_batch_ = false;
+  /// An application thread is finishing the records outside the partition
+  /// lock: nobody else may touch the batch until it clears (accumulator,
+  /// under the partition lock).
+  bool preparing_ = false;
 
   // Owned by RecordAccumulator (under its incomplete-list lock): reservation,
   // flush generation and the intrusive list of incomplete batches, which

@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kwire/compression/codec.hpp"
 #include "kwire/producer/buffer_pool.hpp"
 #include "kwire/producer/producer_batch.hpp"
 #include "kwire/producer/record.hpp"
@@ -67,6 +68,11 @@ struct AccumulatorConfig {
   std::int64_t retry_backoff_ms = 100;              ///< retry.backoff.ms
   std::int64_t retry_backoff_max_ms = 1000;         ///< retry.backoff.max.ms (KIP-580)
   std::size_t max_request_size = 1048576;           ///< max.request.size
+  /// compression.type and its level: when buffer.memory runs out, an
+  /// appending thread compresses and checksums the batch it just closed
+  /// instead of only waiting for the network thread (see append()).
+  compression::Codec compression = compression::Codec::none;
+  int compression_level = compression::kDefaultLevel;
   /// Seed of the retry-backoff jitter; 0 seeds from std::random_device.
   std::uint64_t jitter_seed = 0;
 
@@ -104,6 +110,9 @@ struct AppendResult {
   bool new_batch_created = false;
   /// Bytes the record added to its batch.
   std::size_t appended_bytes = 0;
+  /// This append finished a closed batch's records for the network thread
+  /// (see append()); the prepared hook ran.
+  bool prepared_ahead = false;
 
   bool ok() const noexcept { return !error; }
 };
@@ -161,6 +170,12 @@ class RecordAccumulator {
 
   const AccumulatorConfig& config() const noexcept { return config_; }
 
+  /// Runs on the appending thread right after it finished a batch's records
+  /// ahead (see append()): the sender skipped that partition meanwhile and
+  /// must look again (before the append goes on to wait for memory). The
+  /// producer passes its wake-up. Set it before the first append.
+  void set_prepared_hook(std::function<void()> hook) { prepared_hook_ = std::move(hook); }
+
   // --- Application threads -----------------------------------------------
 
   /// Appends one record to `tp`'s open batch, or opens a new batch (from the
@@ -169,6 +184,14 @@ class RecordAccumulator {
   /// only on success. May block up to max.block.ms for buffer memory; `now_ms`
   /// is the record's append time (a new batch's creation time, plus any time
   /// spent blocked).
+  ///
+  /// An append that closes a batch when buffer.memory is exhausted (it would
+  /// wait for memory: the network thread is the bottleneck) first finishes
+  /// that batch's records itself, outside the partition lock: compresses
+  /// them (with compression on) and computes their CRC — work the network
+  /// thread would otherwise do at seal(), on bytes no longer in its cache.
+  /// Meanwhile the batch is `preparing`: ready(), drain(), expire() and
+  /// abort_all() leave it (and so its partition's order) alone.
   AppendResult append(const TopicPartition& tp, std::int64_t timestamp_ms,
                       std::optional<std::span<const std::uint8_t>> key,
                       std::optional<std::span<const std::uint8_t>> value, std::span<const HeaderView> headers,
@@ -296,6 +319,12 @@ class RecordAccumulator {
   PartitionQueue* find_queue(const TopicPartition& tp) const;
   /// queue_for() through a per-thread cache (append's hot path).
   PartitionQueue& queue_for_append(const TopicPartition& tp);
+  /// Whether an append that found `q`'s last batch closed should finish its
+  /// records (see append()). Needs q's lock.
+  bool should_prepare_ahead(const PartitionQueue& q) const;
+  /// Finishes `batch`'s records, claimed after should_prepare_ahead(), then
+  /// releases it.
+  void prepare_ahead(PartitionQueue& q, ProducerBatch& batch);
   /// Appends to the last batch of `q` if it is open and has room. Needs q's lock.
   bool try_append_last(PartitionQueue& q, std::int64_t timestamp_ms,
                        std::optional<std::span<const std::uint8_t>> key,
@@ -312,6 +341,7 @@ class RecordAccumulator {
   double jitter_factor();
 
   const AccumulatorConfig config_;
+  std::function<void()> prepared_hook_;
   /// Unique per accumulator, never reused (keys queue_for_append's cache).
   const std::uint64_t instance_id_;
   BufferPool pool_;

@@ -209,6 +209,21 @@ class RecordBatchBuilder {
   /// std::logic_error when called twice.
   std::span<const std::uint8_t> seal(const BatchSealParams& params = {}, const RecordsCompressor& compress = {});
 
+  /// Finishes the records ahead of seal(), e.g. on another thread than the
+  /// one that will seal (the producer's application threads help its
+  /// network thread this way when buffer.memory runs out): compresses them
+  /// when `codec` is not none and `compress` is given (keeping the result
+  /// only if it is smaller, as seal() does), then computes the CRC-32C of
+  /// the records section as it will be sent, so that seal() only checksums
+  /// the header bytes it fills (crc32c_combine). No record can be appended
+  /// afterwards (append throws std::logic_error); seal() uses these bytes
+  /// and their codec, whatever its params and compressor say. Returns false,
+  /// changing nothing, when sealed or finished already, or empty.
+  bool finish_records(compression::Codec codec, const RecordsCompressor& compress);
+  bool records_finished() const noexcept { return records_finished_; }
+  /// The codec the records are compressed with (none until compressed).
+  compression::Codec records_codec() const noexcept { return records_codec_; }
+
   bool sealed() const noexcept { return sealed_; }
   /// The sealed batch (empty before seal()).
   std::span<const std::uint8_t> bytes() const noexcept {
@@ -235,6 +250,14 @@ class RecordBatchBuilder {
   std::int64_t max_timestamp_ = 0;
   std::int32_t record_count_ = 0;
   bool sealed_ = false;
+  /// Compresses the records section in place when that shrinks it.
+  void compress_in_place(compression::Codec codec, const RecordsCompressor& compress);
+
+  /// The records section holds compressed bytes of this codec.
+  compression::Codec records_codec_ = compression::Codec::none;
+  /// Set by finish_records(): records_crc_ is the records section's CRC.
+  bool records_finished_ = false;
+  std::uint32_t records_crc_ = 0;
 };
 
 /// Patches producer id/epoch/base sequence of any sealed batch v2 in `batch`
