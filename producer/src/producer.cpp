@@ -29,6 +29,7 @@
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "send_clock.hpp"
+#include "same_string.hpp"
 #include "topic_registry.hpp"
 
 namespace kwire {
@@ -266,7 +267,7 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
   // The accumulator keys by TopicPartition; reuse one per thread so a send
   // does not allocate a topic string.
   thread_local TopicPartition tp;
-  if (tp.topic != record.topic) tp.topic.assign(record.topic);
+  if (!producer::detail::same_string(tp.topic, record.topic)) tp.topic.assign(record.topic);
   tp.partition = partition;
   const AppendResult result =
       accumulator.append(tp, timestamp, record.key, record.value, record.headers, callback, now.steady_ms);

@@ -10,6 +10,7 @@
 #include "kwire/compression/compressor.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/protocol/client_error.hpp"
+#include "same_string.hpp"
 
 namespace kwire::producer {
 namespace detail {
@@ -192,7 +193,7 @@ RecordAccumulator::PartitionQueue& RecordAccumulator::queue_for_append(const Top
   thread_local Cache cache;
   constexpr std::int32_t kMaxCachedPartition = 1 << 16;
   const bool cacheable = tp.partition >= 0 && tp.partition < kMaxCachedPartition;
-  if (cache.owner == instance_id_ && cache.topic == tp.topic) {
+  if (cache.owner == instance_id_ && detail::same_string(cache.topic, tp.topic)) {
     if (cacheable && static_cast<std::size_t>(tp.partition) < cache.queues.size())
       if (PartitionQueue* q = cache.queues[static_cast<std::size_t>(tp.partition)]) return *q;
   } else {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kwire/producer/partitioner.hpp"
+#include "same_string.hpp"
 
 namespace kwire::producer {
 
@@ -60,7 +61,7 @@ StickyPartitionCache::TopicState* StickyPartitionCache::state_for(std::string_vi
     TopicState* state = nullptr;
   };
   thread_local Cache cache;
-  if (cache.owner == instance_id_ && cache.topic == topic) return cache.state;
+  if (cache.owner == instance_id_ && detail::same_string(cache.topic, topic)) return cache.state;
   TopicState* state = nullptr;
   {
     std::lock_guard lock(mutex_);

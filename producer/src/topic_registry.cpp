@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kwire/protocol/client_error.hpp"
+#include "same_string.hpp"
 
 namespace kwire::producer {
 
@@ -31,7 +32,7 @@ const TopicSnapshot* TopicRegistry::find_cached(std::string_view topic) const {
   // Read before find(): a publish() in between makes the cache look older
   // than its snapshot, so the next call looks again — never the reverse.
   const std::uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (cache.owner == instance_id_ && cache.generation == generation && cache.topic == topic)
+  if (cache.owner == instance_id_ && cache.generation == generation && detail::same_string(cache.topic, topic))
     return cache.snapshot.get();
   std::shared_ptr<const TopicSnapshot> found = find(topic);
   if (!found) return nullptr;

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "fake_transport.hpp"
@@ -16,6 +18,7 @@
 #include "kwire/producer/partitioner.hpp"
 #include "kwire/producer/record_accumulator.hpp"
 // Private headers of the producer (no public API of their own).
+#include "../../../producer/src/same_string.hpp"
 #include "../../../producer/src/send_clock.hpp"
 #include "../../../producer/src/topic_registry.hpp"
 
@@ -176,4 +179,25 @@ TEST_CASE("TopicRegistry::find_cached follows publish() and never mixes registri
   CHECK(three->partition_count == 3);
   CHECK(registry.find_cached("missing") == nullptr);
   CHECK(registry.find_cached("t")->partition_count == 3);
+}
+
+TEST_CASE("hot path: same_string agrees with string equality for every length and difference position") {
+  using kwire::producer::detail::same_string;
+  std::string a, b;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    a.assign(n, 'x');
+    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + (i * 7) % 26);
+    b = a;
+    CAPTURE(n);
+    CHECK(same_string(a, b));
+    CHECK(same_string(std::string_view(a).substr(0, n), std::string_view(b)));
+    for (std::size_t i = 0; i < n; ++i) {
+      b[i] = static_cast<char>(b[i] ^ 0x20);
+      CHECK_FALSE(same_string(a, b));
+      b[i] = a[i];
+    }
+    b.push_back('z');  // longer: never equal
+    CHECK_FALSE(same_string(a, b));
+    CHECK_FALSE(same_string(b, a));
+  }
 }
