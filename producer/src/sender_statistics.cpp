@@ -1,0 +1,148 @@
+// What the Sender reports about itself: per-node introspection for the
+// Producer and tests, and its part of the statistics snapshot
+// (docs/observability.md).
+#include <algorithm>
+#include <map>
+#include <string_view>
+#include <vector>
+
+#include "kwire/producer/sender.hpp"
+
+namespace kwire::producer {
+
+// --- Introspection ------------------------------------------------------------------
+
+std::size_t Sender::in_flight_requests(std::int32_t id) const {
+  std::size_t count = 0;
+  for (const auto& [request_id, flight] : in_flight_)
+    if (flight.node == id) ++count;
+  return count;
+}
+
+bool Sender::is_connected(std::int32_t id) const {
+  auto it = nodes_.find(id);
+  return it != nodes_.end() && it->second.state == Node::State::ready;
+}
+
+std::int64_t Sender::throttled_until(std::int32_t id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? 0 : it->second.throttle_until_ms;
+}
+
+// --- Statistics ------------------------------------------------------------------------
+
+namespace {
+
+RttStatistics rtt_of(const std::vector<std::uint32_t>& window, std::uint64_t samples) {
+  RttStatistics r;
+  r.samples = samples;
+  if (window.empty()) return r;
+  std::vector<std::uint32_t> sorted = window;  // at most 1024 entries, at snapshot time only
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](double q) {
+    const auto index = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+    return static_cast<std::int64_t>(sorted[std::min(index, sorted.size() - 1)]);
+  };
+  std::uint64_t sum = 0;
+  for (std::uint32_t v : sorted) sum += v;
+  r.min_us = sorted.front();
+  r.max_us = sorted.back();
+  r.avg_us = static_cast<std::int64_t>(sum / sorted.size());
+  r.p50_us = at(0.50);
+  r.p95_us = at(0.95);
+  r.p99_us = at(0.99);
+  return r;
+}
+
+struct TopicPartitionLess {
+  bool operator()(const TopicPartition& a, const TopicPartition& b) const noexcept {
+    return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
+  }
+};
+
+std::string_view state_name(std::uint8_t state) {
+  switch (state) {
+    case 0: return "disconnected";
+    case 1: return "connecting";
+    default: return "ready";
+  }
+}
+
+}  // namespace
+
+void Sender::collect_statistics(ProducerStatistics& out) const {
+  for (const auto& [id, n] : nodes_) {
+    BrokerStatistics b;
+    b.node_id = id;
+    if (const BrokerEndpoint* endpoint = metadata_.endpoint(id)) b.address = endpoint->address();
+    b.state = std::string(state_name(static_cast<std::uint8_t>(n.state)));
+    b.rtt = rtt_of(n.rtt_window_us, n.rtt_samples);
+    b.requests_in_flight = n.produce_in_flight + n.metadata_in_flight + n.init_in_flight;
+    b.requests_sent = n.requests_sent;
+    b.responses_received = n.responses_received;
+    b.request_bytes_sent = n.request_bytes_sent;
+    b.response_bytes_received = n.response_bytes_received;
+    b.request_errors = n.request_errors;
+    b.throttle_time_ms_total = n.throttle_time_ms_total;
+    b.throttle_time_ms_last = n.throttle_time_ms_last;
+    b.connects = n.connects;
+    b.connection_failures = n.connection_failures;
+    b.disconnects = n.disconnects;
+    b.reconnects = n.connects > 0 ? n.connects - 1 : 0;
+    out.requests_sent += b.requests_sent;
+    out.responses_received += b.responses_received;
+    out.brokers.push_back(std::move(b));
+  }
+
+  std::map<TopicPartition, PartitionStatistics, TopicPartitionLess> partitions;  // sorted output
+  auto entry = [&](const TopicPartition& tp) -> PartitionStatistics& {
+    PartitionStatistics& p = partitions[tp];
+    if (p.partition < 0) {
+      p.topic = tp.topic;
+      p.partition = tp.partition;
+      p.leader = metadata_.leader_of(tp).value_or(-1);
+    }
+    return p;
+  };
+  accumulator_.collect_partition_counters([&](const TopicPartition& tp, const PartitionCounters& c) {
+    PartitionStatistics& p = entry(tp);
+    p.records_queued = c.records_queued;
+    p.bytes_queued = c.bytes_queued;
+    p.batches_queued = c.batches_queued;
+    p.records_sent = c.records_sent;
+    p.records_delivered = c.records_delivered;
+    p.records_failed = c.records_failed;
+    p.splits = c.splits;
+  });
+  for (const auto& [request_id, flight] : in_flight_)
+    for (const BatchPtr& b : flight.batches) {
+      if (!b || b->is_done()) continue;
+      PartitionStatistics& p = entry(b->topic_partition());
+      p.records_in_flight += static_cast<std::uint64_t>(b->record_count());
+      p.bytes_in_flight += b->bytes().size();
+      ++p.batches_in_flight;
+    }
+  const double batch_size = static_cast<double>(std::max(1, config_.batch_size));
+  for (const auto& [tp, stats] : partition_stats_) {
+    PartitionStatistics& p = entry(tp);
+    p.batches_sent = stats.batches_sent;
+    p.bytes_sent = stats.bytes_sent;
+    p.retries = stats.retries;
+    p.errors = stats.errors;
+    if (stats.batches_sent > 0) {
+      p.batch_size_avg = static_cast<double>(stats.uncompressed_bytes_sent) / static_cast<double>(stats.batches_sent);
+      p.batch_fill_ratio_avg = p.batch_size_avg / batch_size;
+    }
+  }
+  for (auto& [tp, p] : partitions) {
+    out.records_sent += p.records_sent;
+    out.records_delivered += p.records_delivered;
+    out.records_failed += p.records_failed;
+    out.records_queued += p.records_queued;
+    out.records_in_flight += p.records_in_flight;
+    out.retries += p.retries;
+    out.partitions.push_back(std::move(p));
+  }
+}
+
+}  // namespace kwire::producer
