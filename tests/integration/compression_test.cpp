@@ -480,7 +480,14 @@ TEST_CASE("compression: kwire's Producer at every codec and level, read back by 
     std::map<std::string, std::string> config = {{"bootstrap.servers", broker_env().bootstrap()},
                                                  {"client.id", "kwire-levels"},
                                                  {"compression.type", all[p].codec},
-                                                 {"linger.ms", "20"}};
+                                                 {"linger.ms", "20"},
+                                                 // One request at a time: on Kafka 3.9 twelve producers
+                                                 // starting at once on a just-created topic twice left
+                                                 // 54 of 56 records timing out (the two one-record big
+                                                 // batches delivered), which looks like later pipelined
+                                                 // batches overtaking a retried first one; not this test's
+                                                 // subject (codecs and levels), recorded as an open finding.
+                                                 {"max.in.flight.requests.per.connection", "1"}};
     if (!all[p].level_key.empty()) config[all[p].level_key] = all[p].level;
     producers.push_back(std::make_unique<Producer>(config));
     std::vector<HeaderView> headers;
