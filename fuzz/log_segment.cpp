@@ -24,14 +24,7 @@ using namespace kwire::protocol;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   std::vector<std::uint8_t> bytes(data + 1, data + size);
-  if (data[0] & 1) {
-    std::span<std::uint8_t> rest(bytes);
-    while (true) {
-      const std::size_t spanned = kwire::fuzz::fix_crc(rest);
-      if (spanned == 0 || spanned >= rest.size()) break;
-      rest = rest.subspan(spanned);
-    }
-  }
+  if (data[0] & 1) kwire::fuzz::fix_all_crcs(bytes);
 
   static const RecordsDecompressor decompress = kwire::fuzz::limited_decompressor();
   std::size_t next = 0, reported = 0, bad = 0, records = 0;

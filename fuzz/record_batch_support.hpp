@@ -55,6 +55,16 @@ inline std::size_t fix_crc(std::span<std::uint8_t> batch) {
   return end;
 }
 
+/// fix_crc() on every batch of a sequence of batches laid end to end, so
+/// mutations reach past the CRC check of each one.
+inline void fix_all_crcs(std::span<std::uint8_t> batches) {
+  while (true) {
+    const std::size_t spanned = fix_crc(batches);
+    if (spanned == 0 || spanned >= batches.size()) return;
+    batches = batches.subspan(spanned);
+  }
+}
+
 /// What every decoded batch satisfies, whatever bytes it came from.
 inline void check_decoded_batch(const protocol::RecordBatch& batch, std::span<const std::uint8_t> bytes) {
   using protocol::kRecordBatchMagic;
