@@ -1,0 +1,31 @@
+#pragma once
+// The version checks every message codec starts with (STYLE.md lesson 1):
+// a version outside [min_version, max_version] is refused, flexible versions
+// (KIP-482) start at first_flexible_version, and a field holding a
+// non-default value that the chosen version cannot carry is refused rather
+// than dropped. Private to protocol/src.
+#include <cstdint>
+#include <system_error>
+
+#include "kwire/protocol/client_error.hpp"
+
+namespace kwire::protocol::codec {
+
+/// True when `version` is one this message's codec speaks.
+template <class Message>
+constexpr bool in_range(std::int16_t version) noexcept {
+  return version >= Message::min_version && version <= Message::max_version;
+}
+
+/// True when `version` uses compact types and tagged fields (KIP-482).
+template <class Message>
+constexpr bool flexible(std::int16_t version) noexcept {
+  return version >= Message::first_flexible_version;
+}
+
+inline std::error_code unsupported_version() noexcept { return make_error_code(client_errc::unsupported_version); }
+
+/// A non-default value in a field the version lacks (encode refuses, writes nothing).
+inline std::error_code not_in_version() noexcept { return make_error_code(client_errc::field_not_in_version); }
+
+}  // namespace kwire::protocol::codec
