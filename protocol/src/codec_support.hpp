@@ -6,8 +6,11 @@
 // than dropped. Private to protocol/src.
 #include <cstdint>
 #include <system_error>
+#include <vector>
 
 #include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/types.hpp"
+#include "kwire/protocol/writer.hpp"
 
 namespace kwire::protocol::codec {
 
@@ -27,5 +30,14 @@ inline std::error_code unsupported_version() noexcept { return make_error_code(c
 
 /// A non-default value in a field the version lacks (encode refuses, writes nothing).
 inline std::error_code not_in_version() noexcept { return make_error_code(client_errc::field_not_in_version); }
+
+/// Unknown tagged fields can only be written back by a flexible version.
+inline bool tags_fit(const TaggedFields& tags, bool flexible) noexcept { return flexible || tags.empty(); }
+
+/// Writes the element count of a non-nullable array.
+template <class T>
+void write_array_length(Writer& out, const std::vector<T>& elements, bool compact) {
+  out.write_array_length(static_cast<std::int32_t>(elements.size()), compact);
+}
 
 }  // namespace kwire::protocol::codec

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -18,6 +19,17 @@ inline std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
   std::vector<std::uint8_t> out;
   out.reserve(values.size());
   for (int b : values) out.push_back(static_cast<std::uint8_t>(b));
+  return out;
+}
+
+/// Bytes from hex text, as tests/golden/kafka-golden prints them.
+inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  REQUIRE(hex.size() % 2 == 0);
+  std::vector<std::uint8_t> out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
   return out;
 }
 
@@ -37,6 +49,17 @@ void check_round_trip(const M& m, std::int16_t version) {
   REQUIRE_FALSE(decode_message(encoded, version, back));
   CHECK(back == m);
   CHECK(encode(back, version) == encoded);
+}
+
+/// A golden vector (Kafka's own encoding): ours encodes `m` to exactly
+/// `golden`, and decoding `golden` gives `m` back.
+template <class M>
+void check_golden(const M& m, std::int16_t version, const std::vector<std::uint8_t>& golden) {
+  CAPTURE(version);
+  CHECK(encode(m, version) == golden);
+  M back;
+  REQUIRE_FALSE(decode_message(golden, version, back));
+  CHECK(back == m);
 }
 
 /// Every strict prefix of a valid encoding must fail cleanly.
