@@ -17,6 +17,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::fetch, 4, 17, 12},
     {ApiKey::list_offsets, 1, 10, 6},
     {ApiKey::metadata, 0, 13, 9},
+    {ApiKey::offset_commit, 0, 10, 8},
     {ApiKey::join_group, 0, 9, 6},
     {ApiKey::heartbeat, 0, 4, 4},
     {ApiKey::leave_group, 0, 5, 4},

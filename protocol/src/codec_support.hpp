@@ -5,10 +5,12 @@
 // non-default value that the chosen version cannot carry is refused rather
 // than dropped. Private to protocol/src.
 #include <cstdint>
+#include <string>
 #include <system_error>
 #include <vector>
 
 #include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
 
@@ -39,5 +41,29 @@ template <class T>
 void write_array_length(Writer& out, const std::vector<T>& elements, bool compact) {
   out.write_array_length(static_cast<std::int32_t>(elements.size()), compact);
 }
+
+// Topics are keyed by name, or from some version on by id alone (KIP-516;
+// `by_id`). The key the version lacks must hold its default: an empty name,
+// a zero id.
+inline bool topic_key_fits(const std::string& name, const Uuid& topic_id, bool by_id) noexcept {
+  return by_id ? name.empty() : topic_id.is_zero();
+}
+
+inline void write_topic_key(Writer& out, const std::string& name, const Uuid& topic_id, bool by_id, bool compact) {
+  if (by_id)
+    out.write_uuid(topic_id);
+  else
+    out.write_string(name, compact);
+}
+
+inline void read_topic_key(Reader& in, std::string& name, Uuid& topic_id, bool by_id, bool compact) {
+  if (by_id)
+    topic_id = in.read_uuid();
+  else
+    name = in.read_string(compact);
+}
+
+/// Smallest encoding of a topic key: a 16-byte id, or an empty string.
+constexpr std::size_t topic_key_min_size(bool by_id, bool compact) noexcept { return by_id ? 16 : compact ? 1 : 2; }
 
 }  // namespace kwire::protocol::codec
