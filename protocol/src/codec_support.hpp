@@ -5,6 +5,7 @@
 // non-default value that the chosen version cannot carry is refused rather
 // than dropped. Private to protocol/src.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -40,6 +41,26 @@ inline bool tags_fit(const TaggedFields& tags, bool flexible) noexcept { return 
 template <class T>
 void write_array_length(Writer& out, const std::vector<T>& elements, bool compact) {
   out.write_array_length(static_cast<std::int32_t>(elements.size()), compact);
+}
+
+/// Reads a nullable array: nullopt for null, else each element through
+/// `read_one(T&)` after the count was checked against the bytes left (at
+/// least `min_element_size` per element), as read_array does.
+template <class T, class ReadOne>
+void read_nullable_array(Reader& in, bool compact, std::size_t min_element_size, std::optional<std::vector<T>>& out,
+                         ReadOne&& read_one) {
+  const std::int32_t count = in.read_array_length(compact, min_element_size);
+  out.reset();
+  if (!in.ok() || count < 0) return;
+  auto& elements = out.emplace();
+  elements.reserve(static_cast<std::size_t>(count));
+  for (std::int32_t i = 0; i < count && in.ok(); ++i) read_one(elements.emplace_back());
+}
+
+/// Writes a nullable array's count: -1 for null.
+template <class T>
+void write_nullable_array_length(Writer& out, const std::optional<std::vector<T>>& elements, bool compact) {
+  out.write_array_length(elements ? static_cast<std::int32_t>(elements->size()) : -1, compact);
 }
 
 // Topics are keyed by name, or from some version on by id alone (KIP-516;
