@@ -63,6 +63,21 @@ void write_nullable_array_length(Writer& out, const std::optional<std::vector<T>
   out.write_array_length(elements ? static_cast<std::int32_t>(elements->size()) : -1, compact);
 }
 
+/// A non-nullable array of strings (topic names, group ids).
+inline void write_string_array(Writer& out, const std::vector<std::string>& strings, bool compact) {
+  write_array_length(out, strings, compact);
+  for (const auto& s : strings) out.write_string(s, compact);
+}
+inline void read_string_array(Reader& in, std::vector<std::string>& out, bool compact) {
+  read_array(in, compact, compact ? 1 : 2, out, [&in, compact](std::string& s) { s = in.read_string(compact); });
+}
+
+/// A non-nullable array of int32 (partition indexes).
+inline void write_int32_array(Writer& out, const std::vector<std::int32_t>& values, bool compact) {
+  write_array_length(out, values, compact);
+  for (std::int32_t v : values) out.write_int32(v);
+}
+
 // Topics are keyed by name, or from some version on by id alone (KIP-516;
 // `by_id`). The key the version lacks must hold its default: an empty name,
 // a zero id.

@@ -49,8 +49,7 @@ void write_request_topics(Writer& out, const std::optional<std::vector<Request::
   if (!topics) return;
   for (const auto& t : *topics) {
     codec::write_topic_key(out, t.name, t.topic_id, by_id(version), flex);
-    codec::write_array_length(out, t.partition_indexes, flex);
-    for (std::int32_t p : t.partition_indexes) out.write_int32(p);
+    codec::write_int32_array(out, t.partition_indexes, flex);
     if (flex) out.write_tagged_fields(t.unknown_tags);
   }
 }
