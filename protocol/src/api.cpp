@@ -26,7 +26,10 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::sasl_handshake, 0, 1, -1},
     {ApiKey::api_versions, 0, 4, 3},
     {ApiKey::init_producer_id, 0, 5, 2},
+    {ApiKey::offset_for_leader_epoch, 0, 4, 4},
     {ApiKey::sasl_authenticate, 0, 2, 2},
+    {ApiKey::consumer_group_heartbeat, 0, 1, 0},
+    {ApiKey::consumer_group_describe, 0, 1, 0},
 };
 
 }  // namespace
