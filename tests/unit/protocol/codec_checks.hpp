@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -19,6 +20,40 @@ inline std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
   out.reserve(values.size());
   for (int b : values) out.push_back(static_cast<std::uint8_t>(b));
   return out;
+}
+
+/// Bytes from hex digits, as tests/golden/kafka-golden prints them.
+inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
+  const auto digit = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  REQUIRE(hex.size() % 2 == 0);
+  std::vector<std::uint8_t> out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(digit(hex[i]) * 16 + digit(hex[i + 1])));
+  return out;
+}
+
+/// Kafka's bytes (a golden vector) decode to `expected`, and `expected`
+/// encodes to exactly those bytes.
+template <class M>
+void check_golden(const M& expected, std::int16_t version, std::string_view hex) {
+  CAPTURE(version);
+  const auto golden = from_hex(hex);
+  M decoded;
+  REQUIRE_FALSE(decode_message(golden, version, decoded));
+  CHECK(decoded == expected);
+  std::vector<std::uint8_t> out;
+  REQUIRE_FALSE(encode_message(expected, version, out));
+  CHECK(out == golden);
+}
+
+/// encode refuses `m` at `version` with field_not_in_version and writes nothing.
+template <class M>
+void check_refused(const M& m, std::int16_t version) {
+  CAPTURE(version);
+  std::vector<std::uint8_t> out{0x99};
+  CHECK(encode_message(m, version, out) == client_errc::field_not_in_version);
+  CHECK(out.size() == 1);
 }
 
 template <class M>
