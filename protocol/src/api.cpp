@@ -21,6 +21,8 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::api_versions, 0, 4, 3},
     {ApiKey::init_producer_id, 0, 5, 2},
     {ApiKey::add_partitions_to_txn, 0, 5, 3},
+    {ApiKey::add_offsets_to_txn, 0, 4, 3},
+    {ApiKey::end_txn, 0, 5, 3},
     {ApiKey::sasl_authenticate, 0, 2, 2},
 };
 
