@@ -23,6 +23,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::add_partitions_to_txn, 0, 5, 3},
     {ApiKey::add_offsets_to_txn, 0, 4, 3},
     {ApiKey::end_txn, 0, 5, 3},
+    {ApiKey::write_txn_markers, 0, 2, 1},
     {ApiKey::txn_offset_commit, 0, 6, 3},
     {ApiKey::sasl_authenticate, 0, 2, 2},
 };
