@@ -26,6 +26,9 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::write_txn_markers, 0, 2, 1},
     {ApiKey::txn_offset_commit, 0, 6, 3},
     {ApiKey::sasl_authenticate, 0, 2, 2},
+    {ApiKey::describe_producers, 0, 0, 0},
+    {ApiKey::describe_transactions, 0, 0, 0},
+    {ApiKey::list_transactions, 0, 2, 0},
 };
 
 }  // namespace
