@@ -19,7 +19,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::metadata, 0, 13, 9},
     {ApiKey::sasl_handshake, 0, 1, -1},
     {ApiKey::api_versions, 0, 4, 3},
-    {ApiKey::init_producer_id, 0, 5, 2},
+    {ApiKey::init_producer_id, 0, 6, 2},
     {ApiKey::add_partitions_to_txn, 0, 5, 3},
     {ApiKey::add_offsets_to_txn, 0, 4, 3},
     {ApiKey::end_txn, 0, 5, 3},
