@@ -71,4 +71,28 @@ inline void read_string_array(Reader& in, bool compact, std::vector<std::string>
   read_array(in, compact, compact ? 1 : 2, out, [&in, compact](std::string& v) { v = in.read_string(compact); });
 }
 
+// Topics are keyed by name, or from some version on by id alone (KIP-516;
+// `by_id`). The key the version lacks must hold its default: an empty name,
+// a zero id.
+inline bool topic_key_fits(const std::string& name, const Uuid& topic_id, bool by_id) noexcept {
+  return by_id ? name.empty() : topic_id.is_zero();
+}
+
+inline void write_topic_key(Writer& out, const std::string& name, const Uuid& topic_id, bool by_id, bool compact) {
+  if (by_id)
+    out.write_uuid(topic_id);
+  else
+    out.write_string(name, compact);
+}
+
+inline void read_topic_key(Reader& in, std::string& name, Uuid& topic_id, bool by_id, bool compact) {
+  if (by_id)
+    topic_id = in.read_uuid();
+  else
+    name = in.read_string(compact);
+}
+
+/// Smallest encoding of a topic key: a 16-byte id, or an empty string.
+constexpr std::size_t topic_key_min_size(bool by_id, bool compact) noexcept { return by_id ? 16 : compact ? 1 : 2; }
+
 }  // namespace kwire::protocol::codec

@@ -12,32 +12,24 @@ using Response = TxnOffsetCommitResponse;
 
 bool by_topic_id(std::int16_t version) noexcept { return version >= Request::first_topic_id_version; }
 
-/// The topic key a version carries: a name before v6, an id from v6.
 template <class Topic>
 bool topic_key_fits(const Topic& t, std::int16_t version) noexcept {
-  return by_topic_id(version) ? !t.topic_id.is_zero() : !t.name.empty();
+  return codec::topic_key_fits(t.name, t.topic_id, by_topic_id(version));
 }
 
 template <class Topic>
 void write_topic_key(Writer& out, const Topic& t, std::int16_t version, bool flex) {
-  if (by_topic_id(version))
-    out.write_uuid(t.topic_id);
-  else
-    out.write_string(t.name, flex);
+  codec::write_topic_key(out, t.name, t.topic_id, by_topic_id(version), flex);
 }
 
 template <class Topic>
 void read_topic_key(Reader& in, Topic& t, std::int16_t version, bool flex) {
-  if (by_topic_id(version))
-    t.topic_id = in.read_uuid();
-  else
-    t.name = in.read_string(flex);
+  codec::read_topic_key(in, t.name, t.topic_id, by_topic_id(version), flex);
 }
 
 // Lower bounds of one element's encoding, for read_array.
 std::size_t topic_min_size(std::int16_t version, bool flex) noexcept {
-  if (by_topic_id(version)) return 16 + 1 + 1;
-  return flex ? 1 + 1 + 1 : 2 + 4;
+  return codec::topic_key_min_size(by_topic_id(version), flex) + (flex ? 1 + 1 : 4);
 }
 std::size_t request_partition_min_size(bool flex) noexcept { return 4 + 8 + (flex ? 1 + 1 : 2); }
 std::size_t response_partition_min_size(bool flex) noexcept { return 4 + 2 + (flex ? 1 : 0); }

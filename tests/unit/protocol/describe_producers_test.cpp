@@ -25,7 +25,11 @@ Request sample_request() {
 Response sample_response() {
   Response r;
   r.throttle_time_ms = 1;
-  Response::Partition hanging{0, errc::none, std::nullopt, {{4242, 3, 9, 1700000000000, 2, 100, {}}, {7, 0, -1, -1, 0, -1, {RawTaggedField{5, {0x0c}}}}}, {}};
+  Response::Partition hanging{0,
+                              errc::none,
+                              std::nullopt,
+                              {{4242, 3, 9, 1700000000000, 2, 100, {}}, {7, 0, -1, -1, 0, -1, {RawTaggedField{5, {0x0c}}}}},
+                              {}};
   Response::Partition moved{3, errc::not_leader_or_follower, "not leader", {}, {RawTaggedField{1, {0x02}}}};
   r.topics = {{"orders", {hanging, moved}, {}}};
   r.unknown_tags = {RawTaggedField{9, {0x03, 0x04}}};

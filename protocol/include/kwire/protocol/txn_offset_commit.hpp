@@ -31,12 +31,9 @@
 //
 // Encoding rules: a field the version lacks must hold its default, else
 // encode() fails with client_errc::field_not_in_version — CommittedLeaderEpoch
-// too (Kafka's generated code drops it silently below v2). One exception,
-// as in produce.hpp: topics carry both `name` and `topic_id` (a client knows
-// both from Metadata) and each version writes the one it has (name before
-// v6, topic_id from v6; Kafka's schema marks both ignorable); encode() fails
-// only when the one the version needs is missing (empty name before v6, zero
-// topic id at v6). Decoding leaves the other one at its default.
+// too, and the topic key the version lacks (a topic id before v6, a name from
+// v6), both of which Kafka's generated code would drop silently (they are
+// "ignorable" in its schema). Decoding leaves the other key at its default.
 #include <cstdint>
 #include <optional>
 #include <string>
