@@ -54,7 +54,7 @@ std::error_code ConsumerGroupDescribeRequest::encode(Writer& out, std::int16_t v
 std::error_code ConsumerGroupDescribeRequest::decode(Reader& in, std::int16_t version) {
   if (!codec::in_range<Request>(version)) return codec::unsupported_version();
   *this = {};
-  codec::read_string_array(in, group_ids, kCompact);
+  codec::read_string_array(in, kCompact, group_ids);
   include_authorized_operations = in.read_bool();
   in.read_tagged_fields(unknown_tags);
   return in.error();
@@ -117,7 +117,7 @@ std::error_code ConsumerGroupDescribeResponse::decode(Reader& in, std::int16_t v
       m.member_epoch = in.read_int32();
       m.client_id = in.read_string(kCompact);
       m.client_host = in.read_string(kCompact);
-      codec::read_string_array(in, m.subscribed_topic_names, kCompact);
+      codec::read_string_array(in, kCompact, m.subscribed_topic_names);
       m.subscribed_topic_regex = in.read_nullable_string(kCompact);
       read_assignment(in, m.assignment);
       read_assignment(in, m.target_assignment);
