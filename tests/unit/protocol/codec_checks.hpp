@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -18,6 +20,17 @@ inline std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
   std::vector<std::uint8_t> out;
   out.reserve(values.size());
   for (int b : values) out.push_back(static_cast<std::uint8_t>(b));
+  return out;
+}
+
+/// Bytes from a hex string ("0a1b..."), as kafka-golden prints them.
+inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
+  REQUIRE(hex.size() % 2 == 0);
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::vector<std::uint8_t> out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
   return out;
 }
 
@@ -37,6 +50,24 @@ void check_round_trip(const M& m, std::int16_t version) {
   REQUIRE_FALSE(decode_message(encoded, version, back));
   CHECK(back == m);
   CHECK(encode(back, version) == encoded);
+}
+
+/// A golden vector (Kafka's own encoding, see tests/golden): `m` encodes
+/// to exactly `golden_hex`, and the golden bytes decode back to `m`.
+template <class M>
+void check_golden(const M& m, std::int16_t version, std::string_view golden_hex) {
+  CAPTURE(version);
+  const auto golden = from_hex(golden_hex);
+  const auto encoded = encode(m, version);
+  CHECK(encoded == golden);
+  if (encoded != golden) {
+    std::string ours;
+    for (std::uint8_t b : encoded) ours += "0123456789abcdef"[b >> 4], ours += "0123456789abcdef"[b & 15];
+    MESSAGE("kwire encodes " << ours);
+  }
+  M back;
+  REQUIRE_FALSE(decode_message(golden, version, back));
+  CHECK(back == m);
 }
 
 /// Every strict prefix of a valid encoding must fail cleanly.
