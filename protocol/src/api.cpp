@@ -20,6 +20,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::sasl_handshake, 0, 1, -1},
     {ApiKey::api_versions, 0, 4, 3},
     {ApiKey::create_topics, 0, 7, 5},
+    {ApiKey::delete_topics, 0, 6, 4},
     {ApiKey::init_producer_id, 0, 5, 2},
     {ApiKey::sasl_authenticate, 0, 2, 2},
 };

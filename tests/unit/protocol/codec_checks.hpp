@@ -13,6 +13,7 @@
 
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/protocol/types.hpp"
 
 namespace kwire::protocol::testing {
 
@@ -32,6 +33,13 @@ inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
   for (std::size_t i = 0; i < hex.size(); i += 2)
     out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
   return out;
+}
+
+/// The topic id 00 01 02 … 0f ("AAECAwQFBgcICQoLDA0ODw" in kafka-golden's JSON).
+inline Uuid counting_uuid() {
+  Uuid id;
+  for (std::uint8_t i = 0; i < 16; ++i) id.bytes[i] = i;
+  return id;
 }
 
 template <class M>

@@ -16,12 +16,6 @@ using kwire::errc;
 
 namespace {
 
-Uuid counting_uuid() {
-  Uuid id;
-  for (std::uint8_t i = 0; i < 16; ++i) id.bytes[i] = i;
-  return id;
-}
-
 CreateTopicsRequest sample_request(std::int16_t version) {
   const bool flex = version >= 5;
   CreateTopicsRequest r;
