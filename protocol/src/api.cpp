@@ -23,6 +23,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::delete_topics, 0, 6, 4},
     {ApiKey::init_producer_id, 0, 5, 2},
     {ApiKey::sasl_authenticate, 0, 2, 2},
+    {ApiKey::create_partitions, 0, 3, 2},
 };
 
 }  // namespace
