@@ -5,8 +5,10 @@
 #include <string>
 
 #include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
 #include "kwire/protocol/delete_topics.hpp"
+#include "kwire/protocol/describe_configs.hpp"
 
 namespace kwire::capture {
 namespace {
@@ -29,6 +31,8 @@ std::string target_of(ApiKey api) {
   switch (api) {
     case ApiKey::create_topics: return "create_topics";
     case ApiKey::delete_topics: return "delete_topics";
+    case ApiKey::create_partitions: return "create_partitions";
+    case ApiKey::describe_configs: return "describe_configs";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -113,6 +117,48 @@ void capture_create_topics(Broker& broker, const Ranges& ranges) {
   hand_seed(Half::request, assignment, 5, "assignment");
 }
 
+/// The first topic capture_create_topics made (the broker's lowest version).
+std::string first_topic(const Ranges& ranges) {
+  const auto created = versions<CreateTopicsRequest>(ranges);
+  if (created.empty()) throw std::runtime_error("the broker offers no CreateTopics version kwire speaks");
+  return topic_name(created.front());
+}
+
+void capture_create_partitions(Broker& broker, const Ranges& ranges) {
+  // Each version adds one partition to the first topic (created with 2);
+  // a second entry asks for fewer partitions than there are (INVALID_PARTITIONS).
+  std::int32_t count = 2;
+  for (std::int16_t v : versions<CreatePartitionsRequest>(ranges)) {
+    CreatePartitionsRequest request;
+    request.topics.push_back({first_topic(ranges), ++count, std::nullopt, {}});
+    request.topics.push_back({"kwire-capture-no-such-topic", 1, std::vector<CreatePartitionsRequest::Assignment>{{{1}, {}}}, {}});
+    request.timeout_ms = 30000;
+    exchange<CreatePartitionsResponse>(broker, request, v);
+  }
+}
+
+void capture_describe_configs(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<DescribeConfigsRequest>(ranges)) {
+    DescribeConfigsRequest request;
+    request.resources.push_back({ConfigResourceType::topic, first_topic(ranges), std::nullopt, {}});
+    request.resources.push_back(
+        {ConfigResourceType::broker, "1", std::vector<std::string>{"log.retention.hours", "num.partitions"}, {}});
+    request.resources.push_back({ConfigResourceType::topic, "kwire-capture-no-such-topic", std::nullopt, {}});
+    request.include_synonyms = v >= 1;
+    request.include_documentation = v >= 3;
+    exchange<DescribeConfigsResponse>(broker, request, v);
+  }
+  DescribeConfigsResponse tagged;
+  auto& r = tagged.results.emplace_back();
+  r.resource_type = ConfigResourceType::group;
+  r.resource_name = "g";
+  r.configs.push_back({"consumer.session.timeout.ms", std::string("45000"), false, false, ConfigSource::group_config,
+                       false, {{"group.consumer.session.timeout.ms", std::nullopt, ConfigSource::static_broker_config, {{1, {}}}}},
+                       3, std::nullopt, {{0, {1}}}});
+  r.unknown_tags = {{5, {}}};
+  hand_seed(Half::response, tagged, 4, "tags");
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -140,6 +186,8 @@ void capture_delete_topics(Broker& broker, const Ranges& ranges) {
 void capture_admin(Broker& broker) {
   const Ranges ranges = broker_ranges(broker);
   capture_create_topics(broker, ranges);
+  capture_create_partitions(broker, ranges);
+  capture_describe_configs(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 
