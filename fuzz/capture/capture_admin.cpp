@@ -9,6 +9,7 @@
 #include "kwire/protocol/create_topics.hpp"
 #include "kwire/protocol/delete_topics.hpp"
 #include "kwire/protocol/describe_configs.hpp"
+#include "kwire/protocol/incremental_alter_configs.hpp"
 
 namespace kwire::capture {
 namespace {
@@ -33,6 +34,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::delete_topics: return "delete_topics";
     case ApiKey::create_partitions: return "create_partitions";
     case ApiKey::describe_configs: return "describe_configs";
+    case ApiKey::incremental_alter_configs: return "incremental_alter_configs";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -159,6 +161,22 @@ void capture_describe_configs(Broker& broker, const Ranges& ranges) {
   hand_seed(Half::response, tagged, 4, "tags");
 }
 
+void capture_incremental_alter_configs(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<IncrementalAlterConfigsRequest>(ranges)) {
+    IncrementalAlterConfigsRequest request;
+    request.resources.push_back({ConfigResourceType::topic,
+                                 first_topic(ranges),
+                                 {{"retention.ms", ConfigOperation::set, std::to_string(7200000 + v), {}},
+                                  {"segment.ms", ConfigOperation::remove, std::nullopt, {}}},
+                                 {}});
+    request.resources.push_back({ConfigResourceType::topic,
+                                 first_topic(ranges),
+                                 {{"cleanup.policy", ConfigOperation::append, std::string("no-such-policy"), {}}},
+                                 {}});
+    exchange<IncrementalAlterConfigsResponse>(broker, request, v);
+  }
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -188,6 +206,7 @@ void capture_admin(Broker& broker) {
   capture_create_topics(broker, ranges);
   capture_create_partitions(broker, ranges);
   capture_describe_configs(broker, ranges);
+  capture_incremental_alter_configs(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 
