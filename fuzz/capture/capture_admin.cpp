@@ -8,6 +8,7 @@
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
 #include "kwire/protocol/delete_topics.hpp"
+#include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
 
@@ -35,6 +36,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::create_partitions: return "create_partitions";
     case ApiKey::describe_configs: return "describe_configs";
     case ApiKey::incremental_alter_configs: return "incremental_alter_configs";
+    case ApiKey::describe_cluster: return "describe_cluster";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -169,11 +171,26 @@ void capture_incremental_alter_configs(Broker& broker, const Ranges& ranges) {
                                  {{"retention.ms", ConfigOperation::set, std::to_string(7200000 + v), {}},
                                   {"segment.ms", ConfigOperation::remove, std::nullopt, {}}},
                                  {}});
+    // Errors: a missing topic, and appending to a config that is not a list.
     request.resources.push_back({ConfigResourceType::topic,
-                                 first_topic(ranges),
-                                 {{"cleanup.policy", ConfigOperation::append, std::string("no-such-policy"), {}}},
+                                 "kwire-capture-no-such-topic",
+                                 {{"retention.ms", ConfigOperation::set, std::string("1000"), {}}},
                                  {}});
+    request.resources.push_back({ConfigResourceType::broker,
+                                 "1",
+                                 {{"log.retention.ms", ConfigOperation::append, std::string("5"), {}}},
+                                 {}});
+    request.validate_only = true;
     exchange<IncrementalAlterConfigsResponse>(broker, request, v);
+  }
+}
+
+void capture_describe_cluster(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<DescribeClusterRequest>(ranges)) {
+    DescribeClusterRequest request;
+    request.include_cluster_authorized_operations = true;
+    if (v >= 2) request.include_fenced_brokers = true;
+    exchange<DescribeClusterResponse>(broker, request, v);
   }
 }
 
@@ -207,6 +224,7 @@ void capture_admin(Broker& broker) {
   capture_create_partitions(broker, ranges);
   capture_describe_configs(broker, ranges);
   capture_incremental_alter_configs(broker, ranges);
+  capture_describe_cluster(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 
