@@ -21,7 +21,6 @@
 // version (else client_errc::field_not_in_version); decoding leaves the fields
 // a version lacks at their defaults.
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -29,6 +28,7 @@
 
 #include "kwire/protocol/api.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "kwire/protocol/metadata.hpp"  // kAuthorizedOperationsOmitted
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
@@ -37,9 +37,6 @@ namespace kwire::protocol {
 
 /// Which endpoints a DescribeCluster describes (KIP-919).
 enum class EndpointType : std::int8_t { unknown = 0, brokers = 1, controllers = 2 };
-
-/// "Authorized operations were not asked for" (Kafka's INT32_MIN).
-inline constexpr std::int32_t kAuthorizedOperationsOmitted = std::numeric_limits<std::int32_t>::min();
 
 struct DescribeClusterRequest {
   static constexpr ApiKey api_key = ApiKey::describe_cluster;
