@@ -22,19 +22,33 @@ public final class KafkaGolden {
     }
     String name = args[1];  // e.g. JoinGroupRequest, ConsumerProtocolSubscription
     short version = Short.parseShort(args[2]);
-    Class<?> data = Class.forName(PACKAGE + name + "Data");
-    Class<?> converter = Class.forName(PACKAGE + name + "DataJsonConverter");
+    // Request/response classes end in "Data"; the "data" schemas
+    // (ConsumerProtocolSubscription, ConsumerProtocolAssignment, ...) do not,
+    // and travel with an int16 version prefix (MessageUtil.toVersionPrefixedBytes,
+    // as ConsumerProtocol writes them into JoinGroup/SyncGroup), so their hex
+    // includes it and decode reads the version from the bytes.
+    boolean prefixed = false;
+    Class<?> data;
+    try {
+      data = Class.forName(PACKAGE + name + "Data");
+    } catch (ClassNotFoundException e) {
+      data = Class.forName(PACKAGE + name);
+      prefixed = true;
+    }
+    Class<?> converter = Class.forName(data.getName() + "JsonConverter");
     if (args[0].equals("encode")) {
       JsonNode json = new ObjectMapper().readTree(args.length > 3 ? args[3] : "{}");
       Message message = (Message) converter.getMethod("read", JsonNode.class, short.class).invoke(null, json, version);
-      ByteBuffer bytes = MessageUtil.toByteBufferAccessor(message, version).buffer();
+      ByteBuffer bytes = prefixed ? MessageUtil.toVersionPrefixedByteBuffer(version, message)
+                                  : MessageUtil.toByteBufferAccessor(message, version).buffer();
       byte[] out = new byte[bytes.remaining()];
       bytes.get(out);
       System.out.println(HexFormat.of().formatHex(out));
     } else {
-      byte[] in = HexFormat.of().parseHex(args.length > 3 ? args[3] : "");
+      ByteBuffer in = ByteBuffer.wrap(HexFormat.of().parseHex(args.length > 3 ? args[3] : ""));
+      if (prefixed) version = in.getShort();
       Message message = (Message) data.getConstructor(org.apache.kafka.common.protocol.Readable.class, short.class)
-          .newInstance(new ByteBufferAccessor(ByteBuffer.wrap(in)), version);
+          .newInstance(new ByteBufferAccessor(in), version);
       JsonNode json = (JsonNode) converter.getMethod("write", data, short.class).invoke(null, message, version);
       System.out.println(json.toString());
     }
