@@ -55,6 +55,13 @@ FetchResponse failed(errc e) {
   return r;
 }
 
+/// A full request (epoch 0) under `session_id` listing `count` partitions.
+void check_full(const FetchRequest& r, std::int32_t session_id, std::size_t count) {
+  CHECK(r.session_id == session_id);
+  CHECK(r.session_epoch == 0);
+  CHECK(listed(r).size() == count);
+}
+
 const FetchParams params{.max_wait_ms = 100, .min_bytes = 1, .max_bytes = 1 << 24,
                          .isolation_level = kwire::protocol::IsolationLevel::read_committed, .rack_id = "r1"};
 
@@ -76,9 +83,7 @@ TEST_CASE("a session: one full request, then only what changed, epochs counting 
   FetchSession session;
   FetchTargets targets{{{"a", 0}, at(10)}, {{"a", 1}, at(20)}, {{"b", 0}, at(5, id(2))}};
   auto full = session.build_request(targets, 12, params);
-  CHECK(full.session_id == 0);
-  CHECK(full.session_epoch == 0);
-  CHECK(listed(full).size() == 3);
+  check_full(full, 0, 3);
   CHECK(full.isolation_level == kwire::protocol::IsolationLevel::read_committed);
   CHECK(full.rack_id == "r1");
   CHECK(full.max_wait_ms == 100);
@@ -119,9 +124,7 @@ TEST_CASE("the broker giving no session (id 0) keeps every request full") {
   (void)session.build_request(targets, 13, params);
   CHECK_FALSE(session.handle_response(ok(0)));
   auto again = session.build_request(targets, 13, params);
-  CHECK(again.session_id == 0);
-  CHECK(again.session_epoch == 0);
-  CHECK(listed(again).size() == 1);
+  check_full(again, 0, 1);
 }
 
 TEST_CASE("session errors fall back to a full request") {
@@ -137,17 +140,13 @@ TEST_CASE("session errors fall back to a full request") {
     (void)session.build_request(targets, 12, params);
     CHECK(session.handle_response(failed(errc::fetch_session_id_not_found)) == errc::fetch_session_id_not_found);
     auto full = session.build_request(targets, 12, params);
-    CHECK(full.session_id == 0);
-    CHECK(full.session_epoch == 0);
-    CHECK(listed(full).size() == 2);
+    check_full(full, 0, 2);
   }
   SUBCASE("INVALID_FETCH_SESSION_EPOCH: full under the same id (closes the old session)") {
     (void)session.build_request(targets, 12, params);
     CHECK(session.handle_response(failed(errc::invalid_fetch_session_epoch)) == errc::invalid_fetch_session_epoch);
     auto full = session.build_request(targets, 12, params);
-    CHECK(full.session_id == 9);
-    CHECK(full.session_epoch == 0);
-    CHECK(listed(full).size() == 2);
+    check_full(full, 9, 2);
     CHECK_FALSE(session.handle_response(ok(10)));
     CHECK(session.session_id() == 10);
     CHECK(session.next_epoch() == 1);
@@ -162,9 +161,7 @@ TEST_CASE("session errors fall back to a full request") {
     CHECK(lost.session_epoch == 2);
     session.handle_failure();
     auto full = session.build_request(targets, 12, params);
-    CHECK(full.session_id == 9);
-    CHECK(full.session_epoch == 0);
-    CHECK(listed(full).size() == 2);
+    check_full(full, 9, 2);
   }
 }
 

@@ -84,15 +84,12 @@ struct ConsumerProtocolAssignment {
   friend bool operator==(const ConsumerProtocolAssignment&, const ConsumerProtocolAssignment&) = default;
 };
 
-/// The whole encoding of `message` at `version` appended to `out`; on
-/// failure `out` keeps its previous size.
+/// The whole encoding of `message` at `version` appended to `out`. A
+/// refused encode writes nothing (encode() checks before writing).
 template <class M>
 std::error_code encode_consumer_protocol(const M& message, std::int16_t version, std::vector<std::uint8_t>& out) {
-  const std::size_t start = out.size();
   Writer writer(out);
-  std::error_code ec = message.encode(writer, version);
-  if (ec) out.resize(start);
-  return ec;
+  return message.encode(writer, version);
 }
 
 /// Decodes a whole metadata/assignment blob (trailing bytes ignored, as
