@@ -591,7 +591,10 @@ void write_hand_seeds() {
     q.producer_epoch = 4;
     q.unknown_tags.push_back({0, {1}});
     write_seed("init_producer_id_request", "epoch-bump-v5-hand", {5}, encode(q, 5));
-    InitProducerIdResponse r{0, kwire::errc::producer_fenced, -1, -1, {{3, {}}}};
+    InitProducerIdResponse r;
+    r.error_code = kwire::errc::producer_fenced;
+    r.producer_epoch = -1;
+    r.unknown_tags.push_back({3, {}});
     write_seed("init_producer_id_response", "fenced-v4-hand", {4}, encode(r, 4));
   }
   // Produce: KIP-951 leader hints (sent only on NOT_LEADER_OR_FOLLOWER) and

@@ -26,6 +26,7 @@ std::error_code InitProducerIdRequest::encode(Writer& out, std::int16_t version)
   // producer id/epoch silently below v3 would turn a KIP-360 epoch bump into
   // a request for a brand-new producer id.
   if (version < first_epoch_bump_version && (producer_id != -1 || producer_epoch != -1)) return not_in_version();
+  if (version < first_two_phase_commit_version && (enable_2pc || keep_prepared_txn)) return not_in_version();
   if (!flex && !unknown_tags.empty()) return not_in_version();
 
   out.write_nullable_string(transactional_id, flex);
@@ -33,6 +34,10 @@ std::error_code InitProducerIdRequest::encode(Writer& out, std::int16_t version)
   if (version >= first_epoch_bump_version) {
     out.write_int64(producer_id);
     out.write_int16(producer_epoch);
+  }
+  if (version >= first_two_phase_commit_version) {
+    out.write_bool(enable_2pc);
+    out.write_bool(keep_prepared_txn);
   }
   if (flex) out.write_tagged_fields(unknown_tags);
   return {};
@@ -48,6 +53,10 @@ std::error_code InitProducerIdRequest::decode(Reader& in, std::int16_t version) 
     producer_id = in.read_int64();
     producer_epoch = in.read_int16();
   }
+  if (version >= first_two_phase_commit_version) {
+    enable_2pc = in.read_bool();
+    keep_prepared_txn = in.read_bool();
+  }
   if (flex) in.read_tagged_fields(unknown_tags);
   return in.error();
 }
@@ -57,12 +66,18 @@ std::error_code InitProducerIdRequest::decode(Reader& in, std::int16_t version) 
 std::error_code InitProducerIdResponse::encode(Writer& out, std::int16_t version) const {
   if (!in_range(version)) return make_error_code(client_errc::unsupported_version);
   const bool flex = flexible(version);
+  const bool two_phase = version >= first_two_phase_commit_version;
   if (!flex && !unknown_tags.empty()) return not_in_version();
+  if (!two_phase && (ongoing_txn_producer_id != -1 || ongoing_txn_producer_epoch != -1)) return not_in_version();
 
   out.write_int32(throttle_time_ms);
   out.write_int16(static_cast<std::int16_t>(error_code));
   out.write_int64(producer_id);
   out.write_int16(producer_epoch);
+  if (two_phase) {
+    out.write_int64(ongoing_txn_producer_id);
+    out.write_int16(ongoing_txn_producer_epoch);
+  }
   if (flex) out.write_tagged_fields(unknown_tags);
   return {};
 }
@@ -75,6 +90,10 @@ std::error_code InitProducerIdResponse::decode(Reader& in, std::int16_t version)
   error_code = static_cast<kwire::errc>(in.read_int16());
   producer_id = in.read_int64();
   producer_epoch = in.read_int16();
+  if (version >= first_two_phase_commit_version) {
+    ongoing_txn_producer_id = in.read_int64();
+    ongoing_txn_producer_epoch = in.read_int16();
+  }
   if (flex) in.read_tagged_fields(unknown_tags);
   return in.error();
 }

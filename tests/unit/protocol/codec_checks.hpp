@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/protocol/types.hpp"
 
 namespace kwire::protocol::testing {
 
@@ -19,6 +22,24 @@ inline std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
   out.reserve(values.size());
   for (int b : values) out.push_back(static_cast<std::uint8_t>(b));
   return out;
+}
+
+/// Bytes from hex text, as tests/golden/kafka-golden prints them.
+inline std::vector<std::uint8_t> from_hex(std::string_view hex) {
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  REQUIRE(hex.size() % 2 == 0);
+  std::vector<std::uint8_t> out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
+  return out;
+}
+
+/// The topic id 00 01 02 … 0f ("AAECAwQFBgcICQoLDA0ODw" in kafka-golden's JSON).
+inline Uuid counting_uuid() {
+  Uuid id;
+  for (std::uint8_t i = 0; i < 16; ++i) id.bytes[i] = i;
+  return id;
 }
 
 template <class M>
@@ -39,6 +60,29 @@ void check_round_trip(const M& m, std::int16_t version) {
   CHECK(encode(back, version) == encoded);
 }
 
+/// A golden vector (Kafka's own encoding, see tests/golden): `m` encodes
+/// to exactly `golden`, and the golden bytes decode back to `m`.
+template <class M>
+void check_golden(const M& m, std::int16_t version, const std::vector<std::uint8_t>& golden) {
+  CAPTURE(version);
+  const auto encoded = encode(m, version);
+  CHECK(encoded == golden);
+  if (encoded != golden) {
+    std::string ours;
+    for (std::uint8_t b : encoded) ours += "0123456789abcdef"[b >> 4], ours += "0123456789abcdef"[b & 15];
+    MESSAGE("kwire encodes " << ours);
+  }
+  M back;
+  REQUIRE_FALSE(decode_message(golden, version, back));
+  CHECK(back == m);
+}
+
+/// The same, with the golden bytes as the hex kafka-golden prints.
+template <class M>
+void check_golden(const M& m, std::int16_t version, std::string_view golden_hex) {
+  check_golden(m, version, from_hex(golden_hex));
+}
+
 /// Every strict prefix of a valid encoding must fail cleanly.
 template <class M>
 void check_every_truncation_fails(const std::vector<std::uint8_t>& encoded, std::int16_t version) {
@@ -49,6 +93,15 @@ void check_every_truncation_fails(const std::vector<std::uint8_t>& encoded, std:
     std::error_code ec = decode_message(std::span(encoded.data(), n), version, m);
     CHECK((ec == client_errc::truncated || ec == client_errc::length_exceeds_input || ec == client_errc::malformed));
   }
+}
+
+/// encode refuses `m` at `version` with field_not_in_version and writes nothing.
+template <class M>
+void check_refused(const M& m, std::int16_t version) {
+  CAPTURE(version);
+  std::vector<std::uint8_t> out{0x99};
+  CHECK(encode_message(m, version, out) == client_errc::field_not_in_version);
+  CHECK(out.size() == 1);
 }
 
 }  // namespace kwire::protocol::testing

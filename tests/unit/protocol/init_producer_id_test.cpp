@@ -27,6 +27,10 @@ InitProducerIdRequest sample_request(std::int16_t version) {
     r.producer_id = 0x0102030405060708;
     r.producer_epoch = 7;
   }
+  if (version >= 6) {
+    r.enable_2pc = true;
+    r.keep_prepared_txn = true;
+  }
   if (version >= 2) r.unknown_tags = {RawTaggedField{3, {0xaa}}, RawTaggedField{200, {}}};
   return r;
 }
@@ -37,6 +41,10 @@ InitProducerIdResponse sample_response(std::int16_t version) {
   r.error_code = version >= 4 ? errc::producer_fenced : errc::none;
   r.producer_id = 4242;
   r.producer_epoch = 32767;
+  if (version >= 6) {
+    r.ongoing_txn_producer_id = 4241;
+    r.ongoing_txn_producer_epoch = 9;
+  }
   if (version >= 2) r.unknown_tags = {RawTaggedField{0, {0x01, 0x02}}};
   return r;
 }
@@ -147,9 +155,43 @@ TEST_CASE("InitProducerId refuses fields the version lacks") {
   CHECK_FALSE(encode_message(tagged_response, 2, out));
 }
 
-TEST_CASE("InitProducerId rejects versions outside 0-5 and trailing bytes") {
+TEST_CASE("InitProducerId v6 (KIP-939): golden vectors from Kafka 4.4's encoder, fields refused below v6") {
+  InitProducerIdRequest two_phase;
+  two_phase.transactional_id = "tx";
+  two_phase.transaction_timeout_ms = 60000;
+  two_phase.enable_2pc = true;
+  // kafka-golden encode InitProducerIdRequest 6 '{"transactionalId":"tx","transactionTimeoutMs":60000,
+  //   "producerId":-1,"producerEpoch":-1,"enable2Pc":true,"keepPreparedTxn":false}'
+  check_golden(two_phase, 6, "0374780000ea60ffffffffffffffffffff010000");
+  InitProducerIdResponse kept;
+  kept.producer_id = 4242;
+  kept.producer_epoch = 3;
+  kept.ongoing_txn_producer_id = 4242;
+  kept.ongoing_txn_producer_epoch = 2;
+  // kafka-golden encode InitProducerIdResponse 6 '{"throttleTimeMs":0,"errorCode":0,"producerId":4242,
+  //   "producerEpoch":3,"ongoingTxnProducerId":4242,"ongoingTxnProducerEpoch":2}'
+  check_golden(kept, 6, "000000000000000000000000109200030000000000001092000200");
+  // kafka-golden encode InitProducerIdRequest 0 '{"transactionalId":"tx","transactionTimeoutMs":60000}'
+  InitProducerIdRequest classic;
+  classic.transactional_id = "tx";
+  classic.transaction_timeout_ms = 60000;
+  check_golden(classic, 0, "000274780000ea60");
+
+  for (std::int16_t v = 0; v < 6; ++v) {
+    check_refused(two_phase, v);
+    InitProducerIdRequest keep;
+    keep.keep_prepared_txn = true;
+    check_refused(keep, v);
+    check_refused(kept, v);
+    InitProducerIdResponse epoch_only;
+    epoch_only.ongoing_txn_producer_epoch = 0;
+    check_refused(epoch_only, v);
+  }
+}
+
+TEST_CASE("InitProducerId rejects versions outside 0-6 and trailing bytes") {
   std::vector<std::uint8_t> out;
-  CHECK(encode_message(InitProducerIdRequest{}, 6, out) == client_errc::unsupported_version);
+  CHECK(encode_message(InitProducerIdRequest{}, 7, out) == client_errc::unsupported_version);
   CHECK(encode_message(InitProducerIdResponse{}, -1, out) == client_errc::unsupported_version);
   auto wire = encode(InitProducerIdResponse{}, 1);
   wire.push_back(0);

@@ -1,0 +1,12 @@
+// WriteTxnMarkers: the request and the response decoder at every version kwire
+// implements. Input: a byte choosing request (even) or response (odd), the
+// version byte, then the body (message_pair.hpp).
+#include "kwire/protocol/write_txn_markers.hpp"
+#include "message_pair.hpp"
+
+using kwire::protocol::WriteTxnMarkersRequest;
+using kwire::protocol::WriteTxnMarkersResponse;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return kwire::fuzz::fuzz_request_or_response<WriteTxnMarkersRequest, WriteTxnMarkersResponse>(data, size);
+}

@@ -1,0 +1,54 @@
+#include "kwire/protocol/add_offsets_to_txn.hpp"
+
+#include "codec_support.hpp"
+
+namespace kwire::protocol {
+
+using Request = AddOffsetsToTxnRequest;
+using Response = AddOffsetsToTxnResponse;
+
+std::error_code AddOffsetsToTxnRequest::encode(Writer& out, std::int16_t version) const {
+  if (!codec::in_range<Request>(version)) return codec::unsupported_version();
+  const bool flex = codec::flexible<Request>(version);
+  if (!codec::tags_fit(unknown_tags, flex)) return codec::not_in_version();
+  out.write_string(transactional_id, flex);
+  out.write_int64(producer_id);
+  out.write_int16(producer_epoch);
+  out.write_string(group_id, flex);
+  codec::write_tags(out, unknown_tags, flex);
+  return {};
+}
+
+std::error_code AddOffsetsToTxnRequest::decode(Reader& in, std::int16_t version) {
+  if (!codec::in_range<Request>(version)) return codec::unsupported_version();
+  const bool flex = codec::flexible<Request>(version);
+  *this = {};
+  transactional_id = in.read_string(flex);
+  producer_id = in.read_int64();
+  producer_epoch = in.read_int16();
+  group_id = in.read_string(flex);
+  codec::read_tags(in, unknown_tags, flex);
+  return in.error();
+}
+
+std::error_code AddOffsetsToTxnResponse::encode(Writer& out, std::int16_t version) const {
+  if (!codec::in_range<Response>(version)) return codec::unsupported_version();
+  const bool flex = codec::flexible<Response>(version);
+  if (!codec::tags_fit(unknown_tags, flex)) return codec::not_in_version();
+  out.write_int32(throttle_time_ms);
+  out.write_int16(static_cast<std::int16_t>(error_code));
+  codec::write_tags(out, unknown_tags, flex);
+  return {};
+}
+
+std::error_code AddOffsetsToTxnResponse::decode(Reader& in, std::int16_t version) {
+  if (!codec::in_range<Response>(version)) return codec::unsupported_version();
+  const bool flex = codec::flexible<Response>(version);
+  *this = {};
+  throttle_time_ms = in.read_int32();
+  error_code = static_cast<kwire::errc>(in.read_int16());
+  codec::read_tags(in, unknown_tags, flex);
+  return in.error();
+}
+
+}  // namespace kwire::protocol
