@@ -11,19 +11,13 @@
 
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/consumer_protocol.hpp"
+#include "codec_checks.hpp"
 
 using namespace kwire::protocol;
 using kwire::client_errc;
+using kwire::protocol::testing::from_hex;
 
 namespace {
-
-std::vector<std::uint8_t> hex(std::string_view text) {
-  std::vector<std::uint8_t> out;
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(nibble(text[i]) * 16 + nibble(text[i + 1])));
-  return out;
-}
 
 template <class M>
 std::vector<std::uint8_t> encode(const M& m, std::int16_t version) {
@@ -66,16 +60,16 @@ void check_every_truncation_fails(const std::vector<std::uint8_t>& encoded) {
 
 TEST_CASE("ConsumerProtocolSubscription golden vectors from Kafka's encoder") {
   // tests/golden/kafka-golden encode ConsumerProtocolSubscription 0 '{"topics":["a","bb"],"userData":"AQI="}'
-  const auto v0 = hex("00000000000200016100026262000000020102");
+  const auto v0 = from_hex("00000000000200016100026262000000020102");
   // tests/golden/kafka-golden encode ConsumerProtocolSubscription 1 '{"topics":["a","bb"],"userData":"AQI=",
   //   "ownedPartitions":[{"topic":"a","partitions":[0,2]}]}'
-  const auto v1 = hex("0001000000020001610002626200000002010200000001000161000000020000000000000002");
+  const auto v1 = from_hex("0001000000020001610002626200000002010200000001000161000000020000000000000002");
   // tests/golden/kafka-golden encode ConsumerProtocolSubscription 2 '{"topics":["a","bb"],"userData":"AQI=",
   //   "ownedPartitions":[{"topic":"a","partitions":[0,2]}],"generationId":7}'
-  const auto v2 = hex("000200000002000161000262620000000201020000000100016100000002000000000000000200000007");
+  const auto v2 = from_hex("000200000002000161000262620000000201020000000100016100000002000000000000000200000007");
   // tests/golden/kafka-golden encode ConsumerProtocolSubscription 3 '{"topics":["a","bb"],"userData":"AQI=",
   //   "ownedPartitions":[{"topic":"a","partitions":[0,2]}],"generationId":7,"rackId":"r1"}'
-  const auto v3 = hex("00030000000200016100026262000000020102000000010001610000000200000000000000020000000700027231");
+  const auto v3 = from_hex("00030000000200016100026262000000020102000000010001610000000200000000000000020000000700027231");
   const std::vector<std::uint8_t>* golden[] = {&v0, &v1, &v2, &v3};
   for (std::int16_t v = 0; v <= 3; ++v) {
     CAPTURE(v);
@@ -85,7 +79,7 @@ TEST_CASE("ConsumerProtocolSubscription golden vectors from Kafka's encoder") {
 
   // tests/golden/kafka-golden encode ConsumerProtocolSubscription 3 '{"topics":["t"],"userData":null,
   //   "ownedPartitions":[],"generationId":-1,"rackId":null}'
-  const auto defaults = hex("000300000001000174ffffffff00000000ffffffffffff");
+  const auto defaults = from_hex("000300000001000174ffffffff00000000ffffffffffff");
   ConsumerProtocolSubscription plain;
   plain.topics = {"t"};
   CHECK(encode(plain, 3) == defaults);
@@ -95,7 +89,7 @@ TEST_CASE("ConsumerProtocolSubscription golden vectors from Kafka's encoder") {
 TEST_CASE("ConsumerProtocolAssignment golden vectors from Kafka's encoder") {
   // tests/golden/kafka-golden encode ConsumerProtocolAssignment 0 '{"assignedPartitions":[{"topic":"a",
   //   "partitions":[1,0]},{"topic":"bb","partitions":[]}],"userData":"/w=="}'
-  const auto v0 = hex("000000000002000161000000020000000100000000000262620000000000000001ff");
+  const auto v0 = from_hex("000000000002000161000000020000000100000000000262620000000000000001ff");
   ConsumerProtocolAssignment a;
   a.assigned_partitions = {{"a", {1, 0}}, {"bb", {}}};
   a.user_data = std::vector<std::uint8_t>{0xff};
@@ -104,7 +98,7 @@ TEST_CASE("ConsumerProtocolAssignment golden vectors from Kafka's encoder") {
 
   // tests/golden/kafka-golden encode ConsumerProtocolAssignment 3 '{"assignedPartitions":[{"topic":"a",
   //   "partitions":[5]}],"userData":null}'
-  const auto v3 = hex("0003000000010001610000000100000005ffffffff");
+  const auto v3 = from_hex("0003000000010001610000000100000005ffffffff");
   ConsumerProtocolAssignment b;
   b.assigned_partitions = {{"a", {5}}};
   CHECK(encode(b, 3) == v3);
@@ -164,14 +158,14 @@ TEST_CASE("ConsumerProtocol ignores bytes after the last field, as Java does") {
 
 TEST_CASE("ConsumerProtocol refuses negative versions, null arrays and hostile counts") {
   ConsumerProtocolSubscription s;
-  CHECK(decode_consumer_protocol(hex("ffff00000000ffffffff"), s) == client_errc::unsupported_version);
+  CHECK(decode_consumer_protocol(from_hex("ffff00000000ffffffff"), s) == client_errc::unsupported_version);
   ConsumerProtocolAssignment a;
-  CHECK(decode_consumer_protocol(hex("800000000000ffffffff"), a) == client_errc::unsupported_version);
+  CHECK(decode_consumer_protocol(from_hex("800000000000ffffffff"), a) == client_errc::unsupported_version);
   // Topics array null (-1): the field is not nullable.
-  CHECK(decode_consumer_protocol(hex("0000ffffffffffffffff"), s) == client_errc::malformed);
+  CHECK(decode_consumer_protocol(from_hex("0000ffffffffffffffff"), s) == client_errc::malformed);
   // A count of 2^31-1 topics in 4 bytes is refused before anything is reserved.
-  CHECK(decode_consumer_protocol(hex("00007fffffff00000000"), s) == client_errc::length_exceeds_input);
-  CHECK(decode_consumer_protocol(hex("00037fffffff"), a) == client_errc::length_exceeds_input);
+  CHECK(decode_consumer_protocol(from_hex("00007fffffff00000000"), s) == client_errc::length_exceeds_input);
+  CHECK(decode_consumer_protocol(from_hex("00037fffffff"), a) == client_errc::length_exceeds_input);
   // An empty blob (Java rejects fewer than 2 bytes as well).
   CHECK(decode_consumer_protocol(std::span<const std::uint8_t>{}, a) == client_errc::truncated);
 }
