@@ -22,21 +22,38 @@ public final class KafkaGolden {
     }
     String name = args[1];  // e.g. JoinGroupRequest, ConsumerProtocolSubscription
     short version = Short.parseShort(args[2]);
-    Class<?> data = Class.forName(PACKAGE + name + "Data");
-    Class<?> converter = Class.forName(PACKAGE + name + "DataJsonConverter");
+    // Request/response classes end in "Data"; the "data" schemas
+    // (ConsumerProtocolSubscription, ConsumerProtocolAssignment, ...) do not,
+    // and travel with an int16 version prefix (MessageUtil.toVersionPrefixedBytes,
+    // as ConsumerProtocol writes them into JoinGroup/SyncGroup), so their hex
+    // includes it and decode reads the version from the bytes.
+    boolean prefixed = false;
+    Class<?> data;
+    try {
+      data = Class.forName(PACKAGE + name + "Data");
+    } catch (ClassNotFoundException e) {
+      data = Class.forName(PACKAGE + name);
+      prefixed = true;
+    }
+    Class<?> converter = Class.forName(data.getName() + "JsonConverter");
     if (args[0].equals("encode")) {
       JsonNode json = new ObjectMapper().readTree(args.length > 3 ? args[3] : "{}");
       Message message = (Message) converter.getMethod("read", JsonNode.class, short.class).invoke(null, json, version);
       // Message.size/write rather than MessageUtil's helpers, whose names differ
       // between kafka-clients 3.9 and 4.x, so KWIRE_GOLDEN_KAFKA=3.9.x works.
+      // Version-prefixed data (ConsumerProtocol*) starts with its int16 version.
       ObjectSerializationCache cache = new ObjectSerializationCache();
-      byte[] out = new byte[message.size(cache, version)];
-      message.write(new ByteBufferAccessor(ByteBuffer.wrap(out)), cache, version);
+      int prefix = prefixed ? 2 : 0;
+      byte[] out = new byte[prefix + message.size(cache, version)];
+      ByteBuffer buffer = ByteBuffer.wrap(out);
+      if (prefixed) buffer.putShort(version);
+      message.write(new ByteBufferAccessor(buffer), cache, version);
       System.out.println(HexFormat.of().formatHex(out));
     } else {
-      byte[] in = HexFormat.of().parseHex(args.length > 3 ? args[3] : "");
+      ByteBuffer in = ByteBuffer.wrap(HexFormat.of().parseHex(args.length > 3 ? args[3] : ""));
+      if (prefixed) version = in.getShort();
       Message message = (Message) data.getConstructor(org.apache.kafka.common.protocol.Readable.class, short.class)
-          .newInstance(new ByteBufferAccessor(ByteBuffer.wrap(in)), version);
+          .newInstance(new ByteBufferAccessor(in), version);
       JsonNode json = (JsonNode) converter.getMethod("write", data, short.class).invoke(null, message, version);
       System.out.println(json.toString());
     }

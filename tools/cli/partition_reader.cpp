@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 #include <thread>
 #include <utility>
 
+#include <kwire/consumer/read_committed.hpp>
 #include <kwire/protocol/client_error.hpp>
 #include <kwire/protocol/kafka_error.hpp>
 #include <kwire/protocol/metadata.hpp>
@@ -35,41 +35,7 @@ bool needs_reopen(kwire::errc e) noexcept {
   }
 }
 
-/// The control record type of a transaction marker batch (KIP-98): the key
-/// is int16 version, int16 type (0 abort, 1 commit).
-std::optional<std::int16_t> control_type(const protocol::RecordBatch& batch) {
-  if (!batch.is_control() || batch.records.empty() || !batch.records.front().key) return std::nullopt;
-  const auto& key = *batch.records.front().key;
-  if (key.size() < 4) return std::nullopt;
-  return static_cast<std::int16_t>((key[2] << 8) | key[3]);
-}
-
 }  // namespace
-
-void drop_aborted(std::vector<protocol::RecordBatch>& batches,
-                  std::vector<protocol::FetchResponse::AbortedTransaction> aborted) {
-  // As Kafka's consumer does (Fetcher / CompletedFetch): walk the batches in
-  // offset order; a transaction becomes "aborted" once the walk reaches its
-  // first offset, its batches are dropped, and its ABORT marker ends it.
-  std::sort(aborted.begin(), aborted.end(),
-            [](const auto& a, const auto& b) { return a.first_offset < b.first_offset; });
-  std::set<std::int64_t> open_aborted;
-  std::size_t next = 0;
-  std::vector<protocol::RecordBatch> kept;
-  kept.reserve(batches.size());
-  for (auto& batch : batches) {
-    const std::int64_t last = batch.base_offset + batch.last_offset_delta;
-    while (next < aborted.size() && aborted[next].first_offset <= last) open_aborted.insert(aborted[next++].producer_id);
-    if (auto type = control_type(batch)) {
-      if (*type == 0) open_aborted.erase(batch.producer_id);
-      kept.push_back(std::move(batch));  // markers are skipped by readers anyway
-      continue;
-    }
-    if (batch.is_transactional() && open_aborted.count(batch.producer_id)) continue;
-    kept.push_back(std::move(batch));
-  }
-  batches = std::move(kept);
-}
 
 std::string error_name(std::error_code ec) {
   if (ec.category() == kafka_category()) {
@@ -279,7 +245,7 @@ std::error_code PartitionReader::fetch(std::int64_t offset, FetchRound& out, std
         out.next_offset = std::max(offset, last.base_offset + last.last_offset_delta + 1);
       }
       if (isolation_level_ == protocol::IsolationLevel::read_committed && found->aborted_transactions)
-        drop_aborted(out.batches, *found->aborted_transactions);
+        consumer::drop_aborted_transactions(out.batches, *found->aborted_transactions);
     }
     return {};
   }

@@ -55,7 +55,7 @@ struct FetchRound {
   /// or the offset asked for when nothing came back.
   std::int64_t next_offset = 0;
   /// With read_committed, the batches of aborted transactions are already
-  /// removed (drop_aborted).
+  /// removed (consumer::drop_aborted_transactions).
   /// Bytes of a partial batch at the end of the records (KIP-74), skipped.
   std::size_t partial_tail_bytes = 0;
 };
@@ -125,12 +125,6 @@ class PartitionReader {
   compression::Decompressor decompressor_;
   std::vector<std::uint8_t> scratch_;
 };
-
-/// Removes the batches of aborted transactions (read_committed, KIP-98),
-/// given the Fetch response's aborted transaction list for the partition.
-/// Control batches (transaction markers) are kept; readers skip them.
-void drop_aborted(std::vector<protocol::RecordBatch>& batches,
-                  std::vector<protocol::FetchResponse::AbortedTransaction> aborted);
 
 /// Text for an error code: Kafka's error name (e.g. "OFFSET_OUT_OF_RANGE")
 /// for broker errors, the message otherwise.

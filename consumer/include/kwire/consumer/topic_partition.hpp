@@ -1,0 +1,17 @@
+#pragma once
+// A partition of a topic, ordered by topic name then partition number (the
+// order Kafka's assignors and ConsumerProtocol writers use).
+#include <compare>
+#include <cstdint>
+#include <string>
+
+namespace kwire::consumer {
+
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
+  friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
+};
+
+}  // namespace kwire::consumer

@@ -1,0 +1,33 @@
+#include "kwire/consumer/consumer_error.hpp"
+
+#include <string>
+
+namespace kwire {
+namespace {
+
+class ConsumerCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "kwire.consumer"; }
+  std::string message(int value) const override {
+    switch (static_cast<consumer_errc>(value)) {
+      case consumer_errc::ok: return "success";
+      case consumer_errc::no_offset_for_partition:
+        return "no offset to start from and auto.offset.reset is none: seek() first";
+      case consumer_errc::partition_not_assigned: return "partition not assigned to this consumer";
+      case consumer_errc::max_poll_interval_exceeded:
+        return "poll() not called within max.poll.interval.ms: left the group";
+      case consumer_errc::member_lost_partitions: return "removed from the group: partitions lost";
+      case consumer_errc::fatal_group_error: return "fatal group membership error";
+    }
+    return "unknown consumer error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& consumer_category() noexcept {
+  static const ConsumerCategory category;
+  return category;
+}
+
+}  // namespace kwire
