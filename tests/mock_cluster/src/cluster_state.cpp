@@ -29,7 +29,10 @@ std::vector<ApiRange> default_api_ranges() {
   std::vector<ApiRange> ranges;
   for (const Cap& cap : caps) {
     const protocol::ApiSupport* s = protocol::find_support(cap.key);
-    if (s == nullptr) continue;
+    if (s == nullptr) {  // advertised for librdkafka's feature checks only
+      ranges.push_back({cap.key, 0, cap.max});
+      continue;
+    }
     const std::int16_t min = cap.key == ApiKey::produce ? std::int16_t{0} : s->min_version;
     ranges.push_back({cap.key, min, std::min(s->max_version, cap.max)});
   }

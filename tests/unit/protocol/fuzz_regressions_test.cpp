@@ -38,9 +38,8 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 
 fs::path corpus_dir() {
-  // This file is tests/unit/protocol/…; the corpus is fuzz/corpus/ at the
-  // repository root (CMake compiles sources by absolute path).
-  return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "fuzz" / "corpus";
+  // The seed corpus at the repository root (tests/CMakeLists.txt defines it).
+  return fs::path(KWIRE_SOURCE_DIR) / "fuzz" / "corpus";
 }
 
 Bytes read_file(const fs::path& p) {
