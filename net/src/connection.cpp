@@ -87,11 +87,12 @@ struct Connection::Impl {
   void start_tls() {
     state = State::tls_handshake;
     std::string error;
-    const bool started = stream.start_tls(*options.security.tls, error, [this, keep = keep_alive()](std::error_code ec) {
+    auto on_handshake = [this, keep = keep_alive()](std::error_code ec) {
       if (state != State::tls_handshake) return;
       if (ec) return fail_tls(ec);
       start_negotiation();
-    });
+    };
+    const bool started = stream.start_tls(*options.security.tls, error, std::move(on_handshake));
     if (!started) fail(make_error_code(client_errc::authentication_failed), "TLS with " + address + ": " + error);
   }
 
@@ -196,7 +197,8 @@ struct Connection::Impl {
     if (reauthenticate) schedule_reauthentication();
     if (state == State::authenticating) return become_ready();
     ++reauth_count;
-    if (options.diagnostics) options.diagnostics("re-authenticated with " + address + " (" + authenticated_mechanism + ")");
+    if (options.diagnostics)
+      options.diagnostics("re-authenticated with " + address + " (" + authenticated_mechanism + ")");
     // Queue the requests held meanwhile, in order.
     for (Request& refused : pipeline.stop_holding())
       post_response(make_error_code(client_errc::frame_too_large), std::move(refused.handler));
@@ -222,7 +224,8 @@ struct Connection::Impl {
   }
 
   void submit(Request& request) {
-    if (std::error_code ec = pipeline.submit(request, Clock::now())) return post_response(ec, std::move(request.handler));
+    if (std::error_code ec = pipeline.submit(request, Clock::now()))
+      return post_response(ec, std::move(request.handler));
     flush();
   }
 

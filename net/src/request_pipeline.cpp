@@ -41,7 +41,10 @@ std::vector<RequestPipeline::Request> RequestPipeline::stop_holding() {
 
 std::int32_t RequestPipeline::next_correlation_id() noexcept {
   const std::int32_t id = correlation_counter_;
-  correlation_counter_ = correlation_counter_ == std::numeric_limits<std::int32_t>::max() ? 0 : correlation_counter_ + 1;
+  // Wraps to 0 after INT32_MAX, as Kafka's clients do: ids only need to be
+  // unique among the requests in flight.
+  correlation_counter_ =
+      correlation_counter_ == std::numeric_limits<std::int32_t>::max() ? 0 : correlation_counter_ + 1;
   return id;
 }
 

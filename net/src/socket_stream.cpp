@@ -76,16 +76,16 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
     op->on_open = std::move(on_open);
     op->timeout = timeout;
     arm_timer(op);
-    resolver.async_resolve(host, std::to_string(port),
-                           [self = shared_from_this(), op](std::error_code ec, const tcp::resolver::results_type& results) {
-                             if (op->finished || self->closed) return;
-                             if (ec)
-                               return self->finish(op, make_error_code(client_errc::resolve_failed),
-                                                   self->address + ": " + resolve_failure_reason(ec));
-                             op->resolving = false;
-                             for (const auto& entry : results) op->endpoints.push_back(entry.endpoint());
-                             self->try_endpoint(op, 0);
-                           });
+    auto on_resolved = [self = shared_from_this(), op](std::error_code ec, const tcp::resolver::results_type& results) {
+      if (op->finished || self->closed) return;
+      if (ec)
+        return self->finish(op, make_error_code(client_errc::resolve_failed),
+                            self->address + ": " + resolve_failure_reason(ec));
+      op->resolving = false;
+      for (const auto& entry : results) op->endpoints.push_back(entry.endpoint());
+      self->try_endpoint(op, 0);
+    };
+    resolver.async_resolve(host, std::to_string(port), std::move(on_resolved));
   }
 
   // One timer bounds the resolution and then each address's attempt;

@@ -110,7 +110,7 @@ TEST_CASE("negotiated versions are the highest common ones, never Produce below 
   CHECK_FALSE(NegotiatedVersions{}.version(ApiKey::produce).has_value());
 }
 
-TEST_CASE("request_version: the negotiated version, capped by the caller and both codecs, refused below their minimum") {
+TEST_CASE("request_version: the negotiated version, capped by the caller and both codecs, refused below minimum") {
   using kwire::net::request_version;
   using kwire::protocol::MetadataRequest;
   using kwire::protocol::MetadataResponse;
