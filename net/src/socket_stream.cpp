@@ -27,6 +27,9 @@ std::string endpoint_text(const tcp::endpoint& e) {
 }  // namespace
 
 std::string connect_failure_reason(std::error_code ec) {
+  // Standalone Asio reports OS errors in its own system category, which does
+  // not map them to std::errc conditions: read them as the OS's errno values.
+  if (ec.category() == asio::error::get_system_category()) ec = std::error_code(ec.value(), std::system_category());
   if (ec == std::errc::connection_refused) return "connection refused";
   if (ec == std::errc::timed_out) return "connection timed out";
   if (ec == std::errc::host_unreachable) return "no route to host";

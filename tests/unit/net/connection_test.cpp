@@ -6,10 +6,13 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "kwire/net/connection.hpp"
@@ -19,6 +22,7 @@
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/produce.hpp"
+#include "socket_stream.hpp"
 #include "support/fake_broker.hpp"
 #include "support/run_until.hpp"
 
@@ -520,32 +524,70 @@ TEST_CASE("typed requests use the negotiated version and decode the response") {
   broker.stop();
 }
 
-TEST_CASE("connecting to a closed port fails with connect_failed") {
+TEST_CASE("connecting to a closed port fails with connect_failed, and the detail says connection refused") {
   asio::io_context io;
   std::uint16_t port = 0;
   {
     tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     port = probe.local_endpoint().port();
   }  // closed: nothing listens there now
-  auto conn = Connection::create(io, ConnectionOptions{"127.0.0.1", port});
+  ConnectionOptions options{"127.0.0.1", port};
+  std::vector<std::string> diagnostics;
+  options.diagnostics = [&](std::string_view line) { diagnostics.emplace_back(line); };
+  auto conn = Connection::create(io, options);
   std::optional<std::error_code> result;
   conn->connect([&](std::error_code ec) { result = ec; });
   REQUIRE(run_until(io, [&] { return result.has_value(); }));
   CHECK(*result == client_errc::connect_failed);
   CHECK_FALSE(conn->is_open());
+  // #19: the OS's reason, where the user looks (the caller logs it).
+  CHECK(conn->error_detail() == "127.0.0.1:" + std::to_string(port) + ": connection refused");
+  // Not a diagnostics line: the caller logs connection failures at its own
+  // reconnect pace, so a broker that is down does not flood the log.
+  CHECK(diagnostics.empty());
 }
 
 TEST_CASE("a host name is resolved before connecting") {
   // "localhost" comes from /etc/hosts (no DNS query: tests stay on loopback).
-  // resolve_failed is not tested: any unresolvable name would ask a DNS server.
   asio::io_context io;
   FakeBroker broker(io);
   auto options = broker.options();
   options.host = "localhost";
   auto conn = connect_ready(io, options);
   CHECK(conn->address() == "localhost:" + std::to_string(broker.port()));
+  CHECK(conn->error_detail().empty());
   conn->close();
   broker.stop();
+}
+
+TEST_CASE("a name that cannot resolve fails with resolve_failed, and the detail says so") {
+  // .invalid is reserved never to resolve (RFC 2606, RFC 6761): resolvers
+  // answer NXDOMAIN at once, usually without asking a DNS server.
+  asio::io_context io;
+  ConnectionOptions options{"nonexistent.invalid", 9092};
+  options.connect_timeout = 5000ms;
+  auto conn = Connection::create(io, options);
+  std::optional<std::error_code> result;
+  conn->connect([&](std::error_code ec) { result = ec; });
+  REQUIRE(run_until(io, [&] { return result.has_value(); }, 10000ms));
+  CHECK(*result == client_errc::resolve_failed);
+  CHECK_MESSAGE(conn->error_detail().starts_with("nonexistent.invalid:9092: host name not resolved ("),
+                conn->error_detail());
+}
+
+TEST_CASE("the OS's connection errors in the words users search for") {
+  using kwire::net::connect_failure_reason;
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::connection_refused)) == "connection refused");
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::timed_out)) == "connection timed out");
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::host_unreachable)) == "no route to host");
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::network_unreachable)) == "network unreachable");
+  // As the OS reports them (system category), not only the portable codes.
+  CHECK(connect_failure_reason(std::error_code(ECONNREFUSED, std::system_category())) == "connection refused");
+  CHECK(connect_failure_reason(std::error_code(EHOSTUNREACH, std::system_category())) == "no route to host");
+  // Anything else: the error's own message.
+  const auto other = std::make_error_code(std::errc::permission_denied);
+  CHECK(connect_failure_reason(other) == other.message());
+  CHECK(kwire::net::resolve_failure_reason(other).starts_with("host name not resolved ("));
 }
 
 TEST_CASE("connect times out when the listener's backlog is full") {
@@ -576,6 +618,7 @@ TEST_CASE("connect times out when the listener's backlog is full") {
   CHECK(*result == client_errc::timed_out);
   CHECK(elapsed >= 190ms);
   CHECK(elapsed < 1000ms);
+  CHECK(conn->error_detail() == "127.0.0.1:" + std::to_string(port) + ": connection timed out after 200 ms");
 }
 
 TEST_CASE("destroying the io_context runs pending callbacks once with shutting_down") {

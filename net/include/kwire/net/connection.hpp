@@ -117,6 +117,9 @@ struct ConnectionOptions {
   ConnectionSecurity security{};
   /// Optional: receives one secret-free line when the connection fails with
   /// a detail (the same text as error_detail()) and when it re-authenticates.
+  /// Not for failures to reach the broker at all (resolve_failed,
+  /// connect_failed, timed_out before TCP is up): those repeat at every
+  /// reconnect, so the caller logs error_detail() at its own pace.
   /// Runs on the io_context's thread; must not throw.
   std::function<void(std::string_view)> diagnostics{};
 };
@@ -218,8 +221,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// ApiVersions); empty while it has not.
   std::error_code close_reason() const noexcept;
   /// A one-line, secret-free explanation of close_reason() when there is
-  /// more to say than its message (TLS verification, SASL rejection, the
-  /// setup phase that timed out, ...); empty otherwise.
+  /// more to say than its message: the OS's reason per address for a broker
+  /// not reached ("127.0.0.1:1: connection refused", "no route to host",
+  /// "b1:9092: host name not resolved (...)"), TLS verification, SASL
+  /// rejection, the setup phase that timed out, ...; empty otherwise.
   const std::string& error_detail() const noexcept;
   /// The SASL mechanism this connection authenticated with ("" without SASL
   /// or before authentication).
