@@ -21,6 +21,7 @@
 #include "kwire/security/sasl_oauthbearer.hpp"
 #include "kwire/security/tls.hpp"
 #include "support/fake_broker.hpp"
+#include "support/responses.hpp"
 #include "support/run_until.hpp"
 #include "support/test_pki.hpp"
 
@@ -33,6 +34,7 @@ using kwire::net::ConnectionOptions;
 using kwire::protocol::ApiKey;
 using kwire::test::Bytes;
 using kwire::test::FakeBroker;
+using kwire::test::int32_body;
 using kwire::test::run_until;
 using BrokerConfig = kwire::test::FakeBrokerConfig;
 namespace pki = kwire::test_pki;
@@ -42,11 +44,6 @@ namespace {
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 Bytes bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
-Bytes int32_body(std::int32_t v) {
-  Bytes b;
-  kwire::protocol::Writer(b).write_int32(v);
-  return b;
-}
 
 // ---- helpers ----------------------------------------------------------------
 

@@ -24,6 +24,7 @@
 #include "kwire/protocol/produce.hpp"
 #include "socket_stream.hpp"
 #include "support/fake_broker.hpp"
+#include "support/responses.hpp"
 #include "support/run_until.hpp"
 
 using namespace std::chrono_literals;
@@ -38,6 +39,8 @@ using kwire::test::api_range;
 using kwire::test::Bytes;
 using kwire::test::FakeBroker;
 using kwire::test::FakeSession;
+using kwire::test::int32_body;
+using kwire::test::Recorder;
 using kwire::test::run_for;
 using kwire::test::run_until;
 
@@ -53,35 +56,6 @@ std::shared_ptr<Connection> connect_ready(asio::io_context& io, const Connection
   REQUIRE(conn->is_open());
   return conn;
 }
-
-Bytes int32_body(std::int32_t v) {
-  Bytes b;
-  kwire::protocol::Writer(b).write_int32(v);
-  return b;
-}
-
-/// Collects the outcome of one send_raw.
-struct Outcome {
-  std::optional<std::error_code> error;
-  Bytes body;
-  int order = -1;
-};
-
-struct Recorder {
-  std::vector<Outcome> outcomes;
-  int completed = 0;
-
-  explicit Recorder(std::size_t n) : outcomes(n) {}
-  Connection::ResponseHandler handler(std::size_t i) {
-    return [this, i](std::error_code ec, std::span<const std::uint8_t> body) {
-      REQUIRE_FALSE(outcomes[i].error.has_value());  // exactly once
-      outcomes[i].error = ec;
-      outcomes[i].body.assign(body.begin(), body.end());
-      outcomes[i].order = completed++;
-    };
-  }
-  bool all_done() const { return static_cast<std::size_t>(completed) == outcomes.size(); }
-};
 
 }  // namespace
 

@@ -15,23 +15,20 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/writer.hpp"
 #include "request_pipeline.hpp"
+#include "support/responses.hpp"
 
 using namespace std::chrono_literals;
 using kwire::client_errc;
 using kwire::net::RequestPipeline;
 using kwire::protocol::ApiKey;
+using kwire::test::int32_body;
+using kwire::test::Recorder;
 
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 using Clock = RequestPipeline::Clock;
 const Clock::time_point t0 = Clock::time_point{} + 1000h;
-
-Bytes int32_body(std::int32_t v) {
-  Bytes b;
-  kwire::protocol::Writer(b).write_int32(v);
-  return b;
-}
 
 /// A response frame: size, response header in the version `api`/`version`
 /// call for (tagged fields from v1), then `body`.
@@ -46,27 +43,6 @@ Bytes response_frame(ApiKey api, std::int16_t version, std::int32_t correlation_
   w.patch_int32(at, static_cast<std::int32_t>(frame.size() - 4));
   return frame;
 }
-
-/// Records what each request's handler got, and in which order.
-struct Outcome {
-  std::optional<std::error_code> error;
-  Bytes body;
-  int order = -1;
-};
-
-struct Recorder {
-  std::vector<Outcome> outcomes;
-  int completed = 0;
-  explicit Recorder(std::size_t n) : outcomes(n) {}
-  RequestPipeline::ResponseHandler handler(std::size_t i) {
-    return [this, i](std::error_code ec, std::span<const std::uint8_t> body) {
-      REQUIRE_FALSE(outcomes[i].error.has_value());  // exactly once
-      outcomes[i].error = ec;
-      outcomes[i].body.assign(body.begin(), body.end());
-      outcomes[i].order = completed++;
-    };
-  }
-};
 
 RequestPipeline::Request request(ApiKey api, std::int16_t version, Bytes body, RequestPipeline::ResponseHandler h,
                                  bool expect_response = true) {
