@@ -2,15 +2,12 @@
 // connecting, TLS handshake, ApiVersions, SASL, ready, closed), its timers
 // and the public API. The parts live next to it, by concern (as Kafka's Java
 // client splits TransportLayer, Authenticator and InFlightRequests):
-//   socket_stream.cpp     resolve, TCP, TLS, reads and writes (Asio, asio/ssl)
+//   socket_stream.cpp     resolve, TCP, TLS, reads and writes, timers (Asio)
 //   request_pipeline.cpp  framing, correlation, deadlines, fail-all (no Asio)
 //   sasl_exchange.cpp     SaslHandshake/SaslAuthenticate steps (no Asio)
-// Only timers and post come from Asio here.
+// No Asio header here: timers and post come through socket_stream.hpp.
 #include "kwire/net/connection.hpp"
 
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 #include <stdexcept>
 
 #include "kwire/net/version_negotiation.hpp"
@@ -73,9 +70,8 @@ struct Connection::Impl {
 
   // Once TCP is up, one expiry bounds TLS, ApiVersions and SASL together.
   void arm_connect_timer() {
-    connect_timer.expires_after(options.connect_timeout);
-    connect_timer.async_wait([this, keep = keep_alive()](std::error_code ec) {
-      if (ec || state == State::ready || state == State::closed) return;
+    connect_timer.start(options.connect_timeout, [this, keep = keep_alive()] {
+      if (state == State::ready || state == State::closed) return;
       fail(make_error_code(client_errc::timed_out), "timed out during " + std::string(phase_name(state)) + " with " +
                                                         address + " (connect timeout " +
                                                         std::to_string(options.connect_timeout.count()) + " ms)");
@@ -207,9 +203,8 @@ struct Connection::Impl {
 
   void schedule_reauthentication() {
     const unsigned generation = ++reauth_generation;
-    reauth_timer.expires_after(reauthentication_delay(session_lifetime));
-    reauth_timer.async_wait([this, keep = keep_alive(), generation](std::error_code ec) {
-      if (ec || generation != reauth_generation || state != State::ready || pipeline.holding()) return;
+    reauth_timer.start(reauthentication_delay(session_lifetime), [this, keep = keep_alive(), generation] {
+      if (generation != reauth_generation || state != State::ready || pipeline.holding()) return;
       // KIP-368: once the re-authentication starts, the broker must see only
       // it; the caller's requests are held until it is done.
       pipeline.start_holding();
@@ -259,8 +254,7 @@ struct Connection::Impl {
     std::optional<Clock::time_point> deadline = pipeline.earliest_deadline();
     if (!deadline) return;
     request_timer_armed = true;
-    request_timer.expires_at(*deadline);
-    request_timer.async_wait([this, keep = keep_alive()](std::error_code) {
+    request_timer.start_at(*deadline, [this, keep = keep_alive()] {
       request_timer_armed = false;
       if (state == State::closed) return;
       std::optional<Clock::time_point> oldest = pipeline.earliest_deadline();
@@ -334,9 +328,9 @@ struct Connection::Impl {
   ConnectionOptions options;
   std::string address;
   SocketStream stream;
-  asio::steady_timer connect_timer;
-  asio::steady_timer request_timer;
-  asio::steady_timer reauth_timer;
+  Timer connect_timer;
+  Timer request_timer;
+  Timer reauth_timer;
   State state = State::idle;
   std::error_code close_reason;
   std::string detail;
@@ -401,7 +395,7 @@ void Connection::send_gathered(protocol::ApiKey api, std::int16_t version, std::
 }
 
 void Connection::post_error(std::error_code ec, std::function<void(std::error_code)> fn) {
-  asio::post(impl_->io, [ec, fn = std::move(fn)] { fn(ec); });
+  post_to(impl_->io, [ec, fn = std::move(fn)] { fn(ec); });
 }
 
 std::optional<std::int16_t> Connection::negotiated_version(protocol::ApiKey key) const noexcept {

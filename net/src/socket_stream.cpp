@@ -4,6 +4,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/ssl/error.hpp>
 #include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
@@ -266,5 +267,42 @@ void SocketStream::write(const std::vector<std::span<const std::uint8_t>>& piece
 }
 
 void SocketStream::close() { impl_->close(); }
+
+// ---- Timer and post ------------------------------------------------------------
+
+struct Timer::Impl : std::enable_shared_from_this<Impl> {
+  explicit Impl(asio::io_context& io) : timer(io) {}
+
+  template <class SetExpiry>
+  void start(SetExpiry set_expiry, std::function<void()> fn) {
+    const unsigned current = ++generation;  // retires any pending wait
+    set_expiry(timer);
+    timer.async_wait([self = shared_from_this(), current, f = std::move(fn)](std::error_code ec) {
+      if (!ec && current == self->generation) f();
+    });
+  }
+
+  asio::steady_timer timer;
+  unsigned generation = 0;
+};
+
+Timer::Timer(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
+
+Timer::~Timer() { cancel(); }
+
+void Timer::start(std::chrono::milliseconds delay, std::function<void()> fn) {
+  impl_->start([delay](asio::steady_timer& t) { t.expires_after(delay); }, std::move(fn));
+}
+
+void Timer::start_at(std::chrono::steady_clock::time_point deadline, std::function<void()> fn) {
+  impl_->start([deadline](asio::steady_timer& t) { t.expires_at(deadline); }, std::move(fn));
+}
+
+void Timer::cancel() {
+  ++impl_->generation;
+  impl_->timer.cancel();
+}
+
+void post_to(asio::io_context& io, std::function<void()> fn) { asio::post(io, std::move(fn)); }
 
 }  // namespace kwire::net

@@ -1,11 +1,12 @@
 #pragma once
 // The byte stream under one Connection: resolve the broker's name, connect
 // to each resolved address in turn (each attempt with its own timeout), the
-// optional TLS handshake, then reads and gathered writes. socket_stream.cpp
-// is the only translation unit of kwire that includes asio/ssl (and the
-// only one of the connection that includes asio/ip): this header names no
-// Asio type, so connection.cpp compiles without them (ARCHITECTURE.md
-// "Build cost").
+// optional TLS handshake, then reads and gathered writes; and the two other
+// Asio services a connection needs, a Timer and post_to(). socket_stream.cpp
+// is the only translation unit of kwire that includes asio/ssl, and the only
+// one of the connection that includes Asio at all: this header names no Asio
+// type, so connection.cpp, request_pipeline.cpp and sasl_exchange.cpp
+// compile without it (ARCHITECTURE.md "Build cost").
 //
 // Failures say why in words a user can act on: the OS's reason per address
 // ("127.0.0.1:1: connection refused", "no route to host", "host name not
@@ -93,6 +94,31 @@ class SocketStream {
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
+
+/// A steady-clock timer on the io_context: at most one wait at a time; a new
+/// wait or cancel() replaces the pending one, whose function then never runs
+/// (but is kept, with what it captures, until Asio drops it).
+/// Threading: the io_context's thread, like SocketStream.
+class Timer {
+ public:
+  explicit Timer(asio::io_context& io);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+  /// Runs `fn` once `delay` has passed.
+  void start(std::chrono::milliseconds delay, std::function<void()> fn);
+  /// Runs `fn` at `deadline` (at once, from the io_context, if it is past).
+  void start_at(std::chrono::steady_clock::time_point deadline, std::function<void()> fn);
+  void cancel();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Runs `fn` on the io_context's thread, never inside this call (asio::post).
+void post_to(asio::io_context& io, std::function<void()> fn);
 
 /// The OS's reason for a failed connection attempt, in the words users
 /// search for: "connection refused", "connection timed out", "no route to
