@@ -490,11 +490,13 @@ bool TransactionManager::coordinator_known(const Pending& pending) const {
              : known_group_coordinators_.contains(pending.request.coordinator_key);
 }
 
+bool TransactionManager::runs_before(const Pending& a, const Pending& b) noexcept {
+  if (a.request.priority != b.request.priority) return a.request.priority < b.request.priority;
+  return a.order < b.order;
+}
+
 std::vector<TransactionManager::Pending>::iterator TransactionManager::queue_head() {
-  return std::min_element(queue_.begin(), queue_.end(), [](const Pending& a, const Pending& b) {
-    if (a.request.priority != b.request.priority) return a.request.priority < b.request.priority;
-    return a.order < b.order;
-  });
+  return std::min_element(queue_.begin(), queue_.end(), runs_before);
 }
 
 bool TransactionManager::prepare_end_txn(Pending& pending) {
@@ -554,11 +556,7 @@ std::optional<TransactionRequest> TransactionManager::next_request(std::int64_t 
 
 std::int64_t TransactionManager::next_wakeup_ms() const noexcept {
   if (in_flight_ || queue_.empty()) return -1;
-  const auto head = std::min_element(queue_.begin(), queue_.end(), [](const Pending& a, const Pending& b) {
-    if (a.request.priority != b.request.priority) return a.request.priority < b.request.priority;
-    return a.order < b.order;
-  });
-  return head->not_before_ms;
+  return std::min_element(queue_.begin(), queue_.end(), runs_before)->not_before_ms;
 }
 
 }  // namespace kwire::producer

@@ -294,6 +294,8 @@ class TransactionManager {
   void requeue(Pending pending, std::int64_t now_ms, std::int64_t backoff_ms);
   void forget_coordinator(CoordinatorType type, const std::string& key);
   bool coordinator_known(const Pending& pending) const;
+  /// Java's queue order: priority, then first queued first.
+  static bool runs_before(const Pending& a, const Pending& b) noexcept;
   std::vector<Pending>::iterator queue_head();
   void enqueue_add_partitions(std::int64_t now_ms);
   protocol::InitProducerIdRequest init_request(bool bump) const;

@@ -96,6 +96,17 @@ void TransactionManager::handle_error(Pending pending, std::error_code error, Tr
   Category category = classify_transaction_error(error, api, context);
   std::string detail = describe(error, api);
   const bool retry = category == Category::retriable || category == Category::refresh_retriable;
+  const bool ending = state_ == State::abortable_error || state_ == State::aborting_transaction;
+  if (retry && ending && (api == Api::add_partitions_to_txn || api == Api::add_offsets_to_txn ||
+                          api == Api::txn_offset_commit)) {
+    // The transaction is being given up: only the abort's own requests go
+    // on (Java's maybeTerminateRequestWithError).
+    if (pending.result)
+      pending.result->complete(state_ == State::abortable_error ? last_error_ : make_error_code(transaction_errc::aborted),
+                               detail + "; not retried, the transaction is being aborted");
+    pending_partitions_.clear();
+    return;
+  }
   if (retry && now_ms - pending.first_queued_ms >= config_.retry_timeout_ms) {
     // KAFKA-19176 / KAFKA-20077: no retry loop without end.
     category = retries_exhausted(context);

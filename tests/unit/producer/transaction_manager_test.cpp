@@ -674,3 +674,23 @@ TEST_CASE("transaction manager: calls out of order are refused") {
   REQUIRE_FALSE(h.tm.begin_transaction());
   CHECK(h.tm.begin_transaction() == transaction_errc::invalid_state);
 }
+
+TEST_CASE("transaction manager: requests of a transaction being aborted are not retried") {
+  Harness h(1);
+  h.init();
+  REQUIRE_FALSE(h.tm.begin_transaction());
+  h.produce_one();
+  h.tm.maybe_add_partition(kOrders1);
+  auto [add_request, add] = h.expect<protocol::AddPartitionsToTxnRequest>();
+  // The application aborts while the AddPartitionsToTxn is in flight ...
+  auto abort = h.tm.abort_transaction(h.now);
+  CHECK_FALSE(h.tm.next_request(h.now, false).has_value());  // one request at a time
+  // ... and its answer asks for a retry: dropped, the abort goes on.
+  h.answer(add_request, add_partitions_answer(add, errc::concurrent_transactions));
+  auto [end_request, end] = h.expect<protocol::EndTxnRequest>();
+  CHECK_FALSE(end.committed);
+  h.answer(end_request, end_txn_answer());
+  REQUIRE(abort->done());
+  CHECK_FALSE(abort->error());
+  CHECK(h.tm.state() == State::ready);
+}
