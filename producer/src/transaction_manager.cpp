@@ -111,11 +111,11 @@ TransactionResultPtr TransactionManager::failed(std::error_code error, std::stri
   return result;
 }
 
-std::error_code TransactionManager::pending_call_error(TransactionOperation attempted, std::string& detail) {
+std::error_code TransactionManager::pending_call_error(std::string_view attempted, std::string& detail) {
   if (pending_result_ && pending_result_->acknowledged()) pending_result_.reset();
   if (!pending_result_) return {};
   detail = std::string(to_string(pending_operation_)) + "() is still pending (an earlier call did not wait for " +
-           "its result): call it again before " + std::string(to_string(attempted)) + "()";
+           "its result): call it again before " + std::string(attempted) + "()";
   return make_error_code(transaction_errc::operation_pending);
 }
 
@@ -125,7 +125,7 @@ TransactionResultPtr TransactionManager::cached_or(TransactionOperation operatio
   if (state_ == State::fatal_error) return failed(last_error_, last_error_detail_);
   if (pending_result_ && !pending_result_->acknowledged() && pending_operation_ == operation) return pending_result_;
   std::string detail;
-  if (auto ec = pending_call_error(operation, detail)) return failed(ec, std::move(detail));
+  if (auto ec = pending_call_error(to_string(operation), detail)) return failed(ec, std::move(detail));
   TransactionResultPtr result = start();
   // A call refused at once is not pending: the caller has its answer.
   if (!result->done()) {
@@ -161,7 +161,7 @@ TransactionResultPtr TransactionManager::start_init(std::int64_t now_ms) {
 std::error_code TransactionManager::begin_transaction() {
   if (state_ == State::fatal_error) return last_error_;
   std::string detail;
-  if (auto ec = pending_call_error(TransactionOperation::commit, detail)) {
+  if (auto ec = pending_call_error("begin_transaction", detail)) {
     log(LogLevel::warning, "begin_transaction() refused: " + detail);
     return ec;
   }

@@ -16,7 +16,7 @@
 //   in_transaction | abortable_error --abort--> aborting --EndTxn--> ready
 //   committing | aborting --(epoch bump needed)--> initializing --> ready
 //   in_transaction | committing | initializing --abortable error--> abortable_error
-//   abortable_error --(init refused by an authorization error)--> uninitialized
+//   abortable_error --(InitProducerId refused, e.g. not authorized)--> uninitialized
 //   any --fenced or fatal error--> fatal_error (final: every call fails)
 //
 // Transaction versions (KIP-890). TV1: a partition joins the transaction by
@@ -284,7 +284,7 @@ class TransactionManager {
   TransactionResultPtr start_end(bool commit, std::int64_t now_ms);
   TransactionResultPtr failed(std::error_code error, std::string detail) const;
   /// operation_pending while a timed-out call waits to be repeated.
-  std::error_code pending_call_error(TransactionOperation attempted, std::string& detail);
+  std::error_code pending_call_error(std::string_view attempted, std::string& detail);
   void refresh_transaction_version();
 
   // Queue.
