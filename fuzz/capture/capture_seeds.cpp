@@ -13,7 +13,8 @@
 // as the broker stored them, ListOffsets v1-10, and on the SASL_PLAINTEXT
 // listener SaslHandshake v0/v1 and SaslAuthenticate v0-2 carrying a real
 // SCRAM-SHA-256 exchange; the admin APIs at every version the broker takes
-// (capture_admin.cpp). Each seed is the target's input format: the
+// (capture_admin.cpp); a transactional exchange and the transaction admin
+// APIs (capture_transactions.cpp). Each seed is the target's input format: the
 // version byte(s) the target expects (fuzz_check.hpp), then the bytes.
 //
 // Hand-made seeds (`*-hand`, `*-vector`): values the broker does not send
@@ -44,6 +45,7 @@
 
 #include "capture_admin.hpp"
 #include "capture_client.hpp"
+#include "capture_transactions.hpp"
 #include "compression/vectors.hpp"
 #include "kwire/compression/compressor.hpp"
 #include "kwire/protocol/api.hpp"
@@ -644,6 +646,7 @@ int main(int argc, char** argv) {
     Captured captured;
     capture_real(broker, topic, captured);
     capture_admin(broker);
+    capture_transactions(broker, topic);
     if (!sasl.empty()) {
       const auto sasl_colon = sasl.rfind(':');
       capture_sasl(sasl.substr(0, sasl_colon), sasl.substr(sasl_colon + 1), sasl_user, sasl_password, captured);
