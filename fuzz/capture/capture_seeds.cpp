@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "capture_groups.hpp"
 #include "compression/vectors.hpp"
 #include "kwire/compression/compressor.hpp"
 #include "kwire/protocol/api.hpp"
@@ -766,6 +767,9 @@ int main(int argc, char** argv) {
     Broker broker(bootstrap.substr(0, colon), bootstrap.substr(colon + 1));
     Captured captured;
     capture_real(broker, topic, captured);
+    kwire::capture::capture_groups(
+        [&](ApiKey api, std::int16_t v, auto body) { return broker.call(api, v, body).response_body; }, write_seed,
+        topic);
     if (!sasl.empty()) {
       const auto sasl_colon = sasl.rfind(':');
       capture_sasl(sasl.substr(0, sasl_colon), sasl.substr(sasl_colon + 1), sasl_user, sasl_password, captured);
