@@ -62,12 +62,14 @@ std::string target_of(ApiKey api) {
   }
 }
 
+[[noreturn]] void fail(ApiKey api, std::int16_t version, const std::string& what) {
+  throw std::runtime_error(std::string(api_name(api)) + " v" + std::to_string(version) + ": " + what);
+}
+
 template <KafkaMessage M>
 Bytes encode_or_throw(const M& message, std::int16_t version) {
   Bytes out;
-  if (auto ec = encode_message(message, version, out))
-    throw std::runtime_error(std::string(api_name(M::api_key)) + " v" + std::to_string(version) +
-                             ": encode failed: " + ec.message());
+  if (auto ec = encode_message(message, version, out)) fail(M::api_key, version, "encode failed: " + ec.message());
   return out;
 }
 
@@ -76,26 +78,21 @@ std::uint8_t version_byte(std::int16_t version, std::int16_t min_version) {
 }
 
 // ConsumerProtocol v0 bytes (never flexible; the `consumer` helper owns the
-// real codec): a subscription to one topic and an assignment of its
-// partition 0, enough for the coordinator, which does not parse them.
-Bytes subscription_v0(const std::string& topic) {
+// real codec), enough for the coordinator, which does not parse them: a
+// subscription to one topic (Topics: [topic], UserData: null), or an
+// assignment of its partition 0 (AssignedPartitions: [{topic, [0]}],
+// UserData: null).
+Bytes consumer_protocol_v0(const std::string& topic, bool assignment) {
   Bytes out;
   Writer w(out);
-  w.write_int16(0);       // version
-  w.write_int32(1);       // topics
+  w.write_int16(0);  // version
+  w.write_int32(1);  // one topic
   w.write_string(topic, false);
-  w.write_int32(-1);      // user data: null
-  return out;
-}
-Bytes assignment_v0(const std::string& topic) {
-  Bytes out;
-  Writer w(out);
-  w.write_int16(0);       // version
-  w.write_int32(1);       // topics
-  w.write_string(topic, false);
-  w.write_int32(1);       // partitions
-  w.write_int32(0);
-  w.write_int32(-1);      // user data: null
+  if (assignment) {
+    w.write_int32(1);  // one partition: 0
+    w.write_int32(0);
+  }
+  w.write_int32(-1);  // user data: null
   return out;
 }
 
@@ -125,8 +122,7 @@ class GroupCapture {
     const Bytes answer = call_(Request::api_key, version, body);
     Response response;
     if (auto ec = decode_message(answer, version, response))
-      throw std::runtime_error(std::string(api_name(Request::api_key)) + " v" + std::to_string(version) +
-                               ": cannot decode the broker's response: " + ec.message());
+      fail(Request::api_key, version, "cannot decode the broker's response: " + ec.message());
     const std::string name = std::string(api_name(Request::api_key)) + "-v" + std::to_string(version) + "-" + step;
     const std::uint8_t vb = version_byte(version, Request::min_version);
     write_seed_(target_of(Request::api_key), name + "-request-real", {kRequestSeed, vb}, body);
@@ -199,7 +195,7 @@ class GroupCapture {
     join.rebalance_timeout_ms = 30000;
     if (is_static) join.group_instance_id = "kwire-seeds-instance-v" + std::to_string(join_version);
     join.protocol_type = "consumer";
-    join.protocols = {{"range", subscription_v0(topic_), {}}, {"roundrobin", subscription_v0(topic_), {}}};
+    join.protocols = {{"range", consumer_protocol_v0(topic_, false), {}}, {"roundrobin", consumer_protocol_v0(topic_, false), {}}};
     join.reason = "kwire seed capture";
 
     JoinGroupResponse joined;
@@ -224,7 +220,7 @@ class GroupCapture {
     if (sync_version >= SyncGroupRequest::first_instance_id_version) sync.group_instance_id = join.group_instance_id;
     sync.protocol_type = "consumer";
     sync.protocol_name = joined.protocol_name;
-    sync.assignments = {{joined.member_id, assignment_v0(topic_), {}}};  // we are the only member: the leader
+    sync.assignments = {{joined.member_id, consumer_protocol_v0(topic_, true), {}}};  // we are the only member: the leader
     (void)exchange<SyncGroupRequest, SyncGroupResponse>(sync, sync_version, "leader");
 
     const std::int16_t heartbeat_version = at_most(join_version, HeartbeatRequest::max_version);
