@@ -9,5 +9,6 @@ using kwire::protocol::ConsumerGroupHeartbeatRequest;
 using kwire::protocol::ConsumerGroupHeartbeatResponse;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return kwire::fuzz::fuzz_request_or_response<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>(data, size);
+  using kwire::fuzz::fuzz_request_or_response;
+  return fuzz_request_or_response<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>(data, size);
 }

@@ -145,9 +145,9 @@ class GroupCapture {
     std::vector<std::int16_t> out;
     const auto* range = broker_versions_.find(M::api_key);
     if (!range) return out;
-    for (std::int16_t v = std::max(M::min_version, range->min_version); v <= std::min(M::max_version, range->max_version);
-         ++v)
-      out.push_back(v);
+    const std::int16_t low = std::max(M::min_version, range->min_version);
+    const std::int16_t high = std::min(M::max_version, range->max_version);
+    for (std::int16_t v = low; v <= high; ++v) out.push_back(v);
     return out;
   }
 
@@ -195,7 +195,8 @@ class GroupCapture {
     join.rebalance_timeout_ms = 30000;
     if (is_static) join.group_instance_id = "kwire-seeds-instance-v" + std::to_string(join_version);
     join.protocol_type = "consumer";
-    join.protocols = {{"range", consumer_protocol_v0(topic_, false), {}}, {"roundrobin", consumer_protocol_v0(topic_, false), {}}};
+    const Bytes subscription = consumer_protocol_v0(topic_, false);
+    join.protocols = {{"range", subscription, {}}, {"roundrobin", subscription, {}}};
     join.reason = "kwire seed capture";
 
     JoinGroupResponse joined;
@@ -220,7 +221,8 @@ class GroupCapture {
     if (sync_version >= SyncGroupRequest::first_instance_id_version) sync.group_instance_id = join.group_instance_id;
     sync.protocol_type = "consumer";
     sync.protocol_name = joined.protocol_name;
-    sync.assignments = {{joined.member_id, consumer_protocol_v0(topic_, true), {}}};  // we are the only member: the leader
+    // We are the only member, so the leader.
+    sync.assignments = {{joined.member_id, consumer_protocol_v0(topic_, true), {}}};
     (void)exchange<SyncGroupRequest, SyncGroupResponse>(sync, sync_version, "leader");
 
     const std::int16_t heartbeat_version = at_most(join_version, HeartbeatRequest::max_version);
@@ -231,7 +233,8 @@ class GroupCapture {
     heartbeat.generation_id += 1;  // ILLEGAL_GENERATION
     (void)exchange<HeartbeatRequest, HeartbeatResponse>(heartbeat, heartbeat_version, "stale-generation");
 
-    if (commit_and_fetch) commit_and_fetch_offsets(group, joined.generation_id, joined.member_id, join.group_instance_id);
+    if (commit_and_fetch)
+      commit_and_fetch_offsets(group, joined.generation_id, joined.member_id, join.group_instance_id);
 
     const std::int16_t leave_version = at_most(join_version, LeaveGroupRequest::max_version);
     LeaveGroupRequest leave;
@@ -455,7 +458,8 @@ void write_hand_seeds(const WriteSeed& write) {
   {
     OffsetCommitRequest q{"g", 3, "m-1", "pod-1", -1, {{"", id, {{0, 42, 4, -1, "md", tags}}, tags}}, tags};
     hand_seed(write, kRequestSeed, q, 10, "tags");
-    OffsetCommitRequest v1{"g", 3, "m-1", std::nullopt, -1, {{"t", {}, {{0, 42, -1, 1700000000000, "md", {}}}, {}}}, {}};
+    OffsetCommitRequest v1{"g", 3, "m-1", std::nullopt, -1, {{"t", {}, {{0, 42, -1, 1700000000000, "md", {}}}, {}}},
+                           {}};
     hand_seed(write, kRequestSeed, v1, 1, "commit-timestamp");
     OffsetCommitRequest v0{"g", -1, "", std::nullopt, -1, {{"t", {}, {{0, 42, -1, -1, std::nullopt, {}}}, {}}}, {}};
     hand_seed(write, kRequestSeed, v0, 0, "zookeeper");
