@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -334,6 +335,13 @@ class GroupCapture {
       answer = exchange<Request, Response>(join, version, "join");
       if (!coordinator_not_ready(answer.error_code) || attempt == 100) break;
       wait_a_little();
+    }
+    if (answer.error_code == errc::unsupported_version) {
+      // Kafka 3.9, or 4.x with the consumer protocol off, lists the API but
+      // does not serve it (the join's answer is still a seed).
+      std::fprintf(stderr, "kwire_capture_seeds: %s: the broker does not serve KIP-848 groups, skipped\n",
+                   group.c_str());
+      return;
     }
     if (answer.error_code != errc::none)
       throw std::runtime_error(group + ": ConsumerGroupHeartbeat v" + std::to_string(version) + " join answered " +
