@@ -45,6 +45,7 @@
 
 #include "capture_admin.hpp"
 #include "capture_client.hpp"
+#include "capture_groups.hpp"
 #include "capture_transactions.hpp"
 #include "compression/vectors.hpp"
 #include "kwire/compression/compressor.hpp"
@@ -647,6 +648,9 @@ int main(int argc, char** argv) {
     capture_real(broker, topic, captured);
     capture_admin(broker);
     capture_transactions(broker, topic);
+    kwire::capture::capture_groups(
+        [&](ApiKey api, std::int16_t v, auto body) { return broker.call(api, v, body).response_body; }, write_seed,
+        topic);
     if (!sasl.empty()) {
       const auto sasl_colon = sasl.rfind(':');
       capture_sasl(sasl.substr(0, sasl_colon), sasl.substr(sasl_colon + 1), sasl_user, sasl_password, captured);

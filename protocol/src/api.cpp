@@ -14,8 +14,8 @@ namespace {
 // encode and decode that range.
 constexpr ApiSupport kSupported[] = {
     {ApiKey::produce, 3, 13, 9},
-    {ApiKey::fetch, 4, 17, 12},
-    {ApiKey::list_offsets, 1, 10, 6},
+    {ApiKey::fetch, 4, 18, 12},
+    {ApiKey::list_offsets, 1, 11, 6},
     {ApiKey::metadata, 0, 13, 9},
     {ApiKey::offset_commit, 0, 10, 8},
     {ApiKey::offset_fetch, 0, 10, 6},

@@ -23,19 +23,28 @@
 #include "kwire/protocol/add_offsets_to_txn.hpp"
 #include "kwire/protocol/add_partitions_to_txn.hpp"
 #include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/consumer_group_describe.hpp"
+#include "kwire/protocol/consumer_group_heartbeat.hpp"
 #include "kwire/protocol/describe_producers.hpp"
 #include "kwire/protocol/describe_transactions.hpp"
 #include "kwire/protocol/end_txn.hpp"
 #include "kwire/protocol/fetch.hpp"
+#include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
+#include "kwire/protocol/join_group.hpp"
+#include "kwire/protocol/leave_group.hpp"
 #include "kwire/protocol/list_offsets.hpp"
 #include "kwire/protocol/list_transactions.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/offset_commit.hpp"
+#include "kwire/protocol/offset_fetch.hpp"
+#include "kwire/protocol/offset_for_leader_epoch.hpp"
 #include "kwire/protocol/produce.hpp"
 #include "kwire/protocol/record_batch.hpp"
 #include "kwire/protocol/sasl_authenticate.hpp"
 #include "kwire/protocol/sasl_handshake.hpp"
+#include "kwire/protocol/sync_group.hpp"
 #include "kwire/protocol/txn_offset_commit.hpp"
 #include "kwire/protocol/write_txn_markers.hpp"
 
@@ -116,7 +125,9 @@ void check_reencodes(const fs::path& path, std::span<const std::uint8_t> version
 template <KafkaMessage Request, KafkaMessage Response>
 std::pair<int, int> check_real_pair_seeds(std::string_view target) {
   std::pair<int, int> counts{0, 0};
-  for (const auto& path : real_seeds(target)) {
+  const auto seeds = real_seeds(target);
+  REQUIRE_MESSAGE(!seeds.empty(), "no *-real seeds in fuzz/corpus/" << target << " (run kwire_capture_seeds)");
+  for (const auto& path : seeds) {
     const Bytes seed = read_file(path);
     REQUIRE(seed.size() >= 2);
     const std::span<const std::uint8_t> versioned(seed.data() + 1, seed.size() - 1);
@@ -135,6 +146,18 @@ std::pair<int, int> check_real_pair_seeds(std::string_view target) {
 
 // ----------------------------------------------------------------------------
 // Real broker bytes
+
+TEST_CASE("fuzz seeds: every real group protocol exchange re-encodes byte for byte") {
+  check_real_pair_seeds<JoinGroupRequest, JoinGroupResponse>("join_group");
+  check_real_pair_seeds<SyncGroupRequest, SyncGroupResponse>("sync_group");
+  check_real_pair_seeds<HeartbeatRequest, HeartbeatResponse>("heartbeat");
+  check_real_pair_seeds<LeaveGroupRequest, LeaveGroupResponse>("leave_group");
+  check_real_pair_seeds<OffsetCommitRequest, OffsetCommitResponse>("offset_commit");
+  check_real_pair_seeds<OffsetFetchRequest, OffsetFetchResponse>("offset_fetch");
+  check_real_pair_seeds<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>("consumer_group_heartbeat");
+  check_real_pair_seeds<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>("consumer_group_describe");
+  check_real_pair_seeds<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>("offset_for_leader_epoch");
+}
 
 TEST_CASE("fuzz seeds: every real broker answer re-encodes byte for byte") {
   check_real_seeds<ApiVersionsResponse>("api_versions_response");
