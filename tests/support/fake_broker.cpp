@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/write.hpp>
 
 #include "kwire/protocol/message.hpp"
@@ -109,14 +110,22 @@ std::optional<std::string> ScramServer::respond(const std::string& message) {
 
 // ---- a session -------------------------------------------------------------------
 
+struct FakeSession::TlsLayer {
+  asio::ssl::stream<tcp::socket> stream;
+};
+
 FakeSession::FakeSession(tcp::socket socket, FakeBroker& broker) : socket_(std::move(socket)), broker_(&broker) {}
+
+FakeSession::~FakeSession() = default;
+
+tcp::socket& FakeSession::lowest() { return tls_ ? tls_->stream.next_layer() : socket_; }
 
 void FakeSession::start() {
   if (!broker_->config.tls) return read();
   SSL_CTX_up_ref(broker_->config.tls);
   asio::ssl::context ctx(broker_->config.tls);  // adopts one reference
-  tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(socket_), ctx);
-  tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](std::error_code ec) {
+  tls_ = std::make_unique<TlsLayer>(TlsLayer{asio::ssl::stream<tcp::socket>(std::move(socket_), ctx)});
+  tls_->stream.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](std::error_code ec) {
     if (ec) {
       self->tls_failed = true;
       return self->close();  // as Kafka does after a failed handshake
@@ -166,7 +175,7 @@ void FakeSession::read() {
     self->read();
   };
   if (tls_)
-    tls_->async_read_some(asio::buffer(buffer_), on_read);
+    tls_->stream.async_read_some(asio::buffer(buffer_), on_read);
   else
     socket_.async_read_some(asio::buffer(buffer_), on_read);
 }
@@ -181,7 +190,7 @@ void FakeSession::write_next() {
       self->close();
   };
   if (tls_)
-    asio::async_write(*tls_, asio::buffer(out_.front()), done);
+    asio::async_write(tls_->stream, asio::buffer(out_.front()), done);
   else
     asio::async_write(socket_, asio::buffer(out_.front()), done);
 }

@@ -15,7 +15,6 @@
 #include <array>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -86,6 +85,7 @@ class FakeBroker;
 class FakeSession : public std::enable_shared_from_this<FakeSession> {
  public:
   FakeSession(asio::ip::tcp::socket socket, FakeBroker& broker);
+  ~FakeSession();
   void start();
 
   /// Writes `body` as the response to `request`, with the header version
@@ -109,7 +109,10 @@ class FakeSession : public std::enable_shared_from_this<FakeSession> {
   std::vector<std::string> plain_tokens;
 
  private:
-  asio::ip::tcp::socket& lowest() { return tls_ ? tls_->next_layer() : socket_; }
+  /// The server's TLS stream; defined in fake_broker.cpp, so that only it
+  /// compiles asio/ssl.
+  struct TlsLayer;
+  asio::ip::tcp::socket& lowest();
   void read();
   void on_frame(const Bytes& frame);
   void on_sasl_token(const Bytes& token, std::function<void(kwire::errc, std::optional<std::string>, Bytes)> answer);
@@ -117,7 +120,7 @@ class FakeSession : public std::enable_shared_from_this<FakeSession> {
   void write_next();
 
   asio::ip::tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> tls_;
+  std::unique_ptr<TlsLayer> tls_;
   FakeBroker* broker_;
   net::FrameDecoder decoder_;
   std::array<std::uint8_t, 16384> buffer_{};
