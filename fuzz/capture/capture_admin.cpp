@@ -11,6 +11,7 @@
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
+#include "kwire/protocol/list_groups.hpp"
 
 namespace kwire::capture {
 namespace {
@@ -37,6 +38,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::describe_configs: return "describe_configs";
     case ApiKey::incremental_alter_configs: return "incremental_alter_configs";
     case ApiKey::describe_cluster: return "describe_cluster";
+    case ApiKey::list_groups: return "list_groups";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -194,6 +196,56 @@ void capture_describe_cluster(Broker& broker, const Ranges& ranges) {
   }
 }
 
+// ------------------------------------------------------------------ groups
+
+/// Makes `group` exist (state Empty, protocol type "") with a committed
+/// offset for partition 0 of `topic`: OffsetCommit v2 as an admin client
+/// sends it (generation -1, no member), written by hand because this tool
+/// has no OffsetCommit codec.
+void commit_offset(Broker& broker, const std::string& group, const std::string& topic) {
+  Bytes body;
+  Writer w(body);
+  w.write_string(group, false);
+  w.write_int32(-1);      // generation: not a member
+  w.write_string("", false);  // member id
+  w.write_int64(-1);      // retention: the broker's default
+  w.write_array_length(1, false);
+  w.write_string(topic, false);
+  w.write_array_length(1, false);
+  w.write_int32(0);       // partition
+  w.write_int64(0);       // offset
+  w.write_nullable_string(std::string("kwire-capture"), false);
+  const auto x = broker.call(ApiKey::offset_commit, 2, body);
+  // v2 response: Topics [Name, Partitions [Index, ErrorCode]].
+  Reader in(x.response_body);
+  std::int32_t topics = in.read_int32();
+  for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
+    (void)in.read_string(false);
+    std::int32_t partitions = in.read_int32();
+    for (std::int32_t p = 0; p < partitions && in.ok(); ++p) {
+      (void)in.read_int32();
+      if (const auto error = in.read_int16(); error != 0)
+        throw std::runtime_error("OffsetCommit for " + group + ": error " + std::to_string(error));
+    }
+  }
+}
+
+std::string group_name(const std::string& what) { return "kwire-capture-group-" + what; }
+
+void capture_list_groups(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<ListGroupsRequest>(ranges)) {
+    ListGroupsRequest request;
+    if (v >= ListGroupsRequest::first_states_filter_version) request.states_filter = {"Empty", "Stable"};
+    if (v >= ListGroupsRequest::first_types_filter_version) request.types_filter = {"classic"};
+    exchange<ListGroupsResponse>(broker, request, v);
+  }
+  ListGroupsResponse tagged;
+  tagged.throttle_time_ms = 1;
+  tagged.groups.push_back({"g", "consumer", "Stable", "consumer", {{0, {1}}}});
+  tagged.unknown_tags = {{3, {}}};
+  hand_seed(Half::response, tagged, 5, "tags");
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -225,6 +277,8 @@ void capture_admin(Broker& broker) {
   capture_describe_configs(broker, ranges);
   capture_incremental_alter_configs(broker, ranges);
   capture_describe_cluster(broker, ranges);
+  commit_offset(broker, group_name("main"), first_topic(ranges));
+  capture_list_groups(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 
