@@ -10,6 +10,7 @@
 #include "kwire/protocol/delete_topics.hpp"
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
+#include "kwire/protocol/describe_groups.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
 #include "kwire/protocol/list_groups.hpp"
 
@@ -39,6 +40,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::incremental_alter_configs: return "incremental_alter_configs";
     case ApiKey::describe_cluster: return "describe_cluster";
     case ApiKey::list_groups: return "list_groups";
+    case ApiKey::describe_groups: return "describe_groups";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -246,6 +248,25 @@ void capture_list_groups(Broker& broker, const Ranges& ranges) {
   hand_seed(Half::response, tagged, 5, "tags");
 }
 
+void capture_describe_groups(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<DescribeGroupsRequest>(ranges)) {
+    DescribeGroupsRequest request;
+    request.groups = {group_name("main"), group_name("missing")};
+    request.include_authorized_operations = v >= 3;
+    exchange<DescribeGroupsResponse>(broker, request, v);
+  }
+  DescribeGroupsResponse stable;
+  auto& g = stable.groups.emplace_back();
+  g.group_id = "g";
+  g.group_state = "Stable";
+  g.protocol_type = "consumer";
+  g.protocol_data = "range";
+  g.members.push_back({"m-1", std::string("i-1"), "c", "/127.0.0.1", {0, 3, 0, 0, 0, 1, 0, 1, 't'}, {0, 3}, {{1, {}}}});
+  g.authorized_operations = 3064;
+  g.unknown_tags = {{0, {1}}};
+  hand_seed(Half::response, stable, 5, "stable");
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -279,6 +300,7 @@ void capture_admin(Broker& broker) {
   capture_describe_cluster(broker, ranges);
   commit_offset(broker, group_name("main"), first_topic(ranges));
   capture_list_groups(broker, ranges);
+  capture_describe_groups(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 
