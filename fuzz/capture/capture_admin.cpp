@@ -7,6 +7,7 @@
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
+#include "kwire/protocol/delete_groups.hpp"
 #include "kwire/protocol/delete_topics.hpp"
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
@@ -41,6 +42,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::describe_cluster: return "describe_cluster";
     case ApiKey::list_groups: return "list_groups";
     case ApiKey::describe_groups: return "describe_groups";
+    case ApiKey::delete_groups: return "delete_groups";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -267,6 +269,17 @@ void capture_describe_groups(Broker& broker, const Ranges& ranges) {
   hand_seed(Half::response, stable, 5, "stable");
 }
 
+void capture_delete_groups(Broker& broker, const Ranges& ranges) {
+  // A group of its own per version, plus one that does not exist.
+  for (std::int16_t v : versions<DeleteGroupsRequest>(ranges)) {
+    const std::string group = group_name("delete-v" + std::to_string(v));
+    commit_offset(broker, group, first_topic(ranges));
+    DeleteGroupsRequest request;
+    request.groups_names = {group, group_name("missing")};
+    exchange<DeleteGroupsResponse>(broker, request, v);
+  }
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -301,6 +314,7 @@ void capture_admin(Broker& broker) {
   commit_offset(broker, group_name("main"), first_topic(ranges));
   capture_list_groups(broker, ranges);
   capture_describe_groups(broker, ranges);
+  capture_delete_groups(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 

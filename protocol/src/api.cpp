@@ -27,6 +27,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::describe_configs, 0, 4, 4},
     {ApiKey::sasl_authenticate, 0, 2, 2},
     {ApiKey::create_partitions, 0, 3, 2},
+    {ApiKey::delete_groups, 0, 3, 2},
     {ApiKey::incremental_alter_configs, 0, 1, 1},
     {ApiKey::describe_cluster, 0, 2, 0},
 };
