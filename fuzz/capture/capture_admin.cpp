@@ -14,6 +14,7 @@
 #include "kwire/protocol/describe_groups.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
 #include "kwire/protocol/list_groups.hpp"
+#include "kwire/protocol/offset_delete.hpp"
 
 namespace kwire::capture {
 namespace {
@@ -43,6 +44,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::list_groups: return "list_groups";
     case ApiKey::describe_groups: return "describe_groups";
     case ApiKey::delete_groups: return "delete_groups";
+    case ApiKey::offset_delete: return "offset_delete";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -269,6 +271,22 @@ void capture_describe_groups(Broker& broker, const Ranges& ranges) {
   hand_seed(Half::response, stable, 5, "stable");
 }
 
+void capture_offset_delete(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<OffsetDeleteRequest>(ranges)) {
+    OffsetDeleteRequest request;
+    request.group_id = group_name("main");
+    request.topics.push_back({first_topic(ranges), {0, 1}});
+    request.topics.push_back({"kwire-capture-no-such-topic", {0}});
+    exchange<OffsetDeleteResponse>(broker, request, v);
+    OffsetDeleteRequest missing;
+    missing.group_id = group_name("missing");
+    missing.topics.push_back({first_topic(ranges), {0}});
+    const auto x = broker.call(ApiKey::offset_delete, v, encode(missing, v));
+    write_seed("offset_delete", "OffsetDelete-v" + std::to_string(v) + "-missing-group-response-real", {1, 0},
+               x.response_body);
+  }
+}
+
 void capture_delete_groups(Broker& broker, const Ranges& ranges) {
   // A group of its own per version, plus one that does not exist.
   for (std::int16_t v : versions<DeleteGroupsRequest>(ranges)) {
@@ -314,6 +332,7 @@ void capture_admin(Broker& broker) {
   commit_offset(broker, group_name("main"), first_topic(ranges));
   capture_list_groups(broker, ranges);
   capture_describe_groups(broker, ranges);
+  capture_offset_delete(broker, ranges);
   capture_delete_groups(broker, ranges);
   capture_delete_topics(broker, ranges);
 }

@@ -29,6 +29,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::create_partitions, 0, 3, 2},
     {ApiKey::delete_groups, 0, 3, 2},
     {ApiKey::incremental_alter_configs, 0, 1, 1},
+    {ApiKey::offset_delete, 0, 0, -1},
     {ApiKey::describe_cluster, 0, 2, 0},
 };
 
