@@ -8,6 +8,7 @@
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
 #include "kwire/protocol/delete_groups.hpp"
+#include "kwire/protocol/delete_records.hpp"
 #include "kwire/protocol/delete_topics.hpp"
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
@@ -45,6 +46,7 @@ std::string target_of(ApiKey api) {
     case ApiKey::describe_groups: return "describe_groups";
     case ApiKey::delete_groups: return "delete_groups";
     case ApiKey::offset_delete: return "offset_delete";
+    case ApiKey::delete_records: return "delete_records";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -202,6 +204,18 @@ void capture_describe_cluster(Broker& broker, const Ranges& ranges) {
   }
 }
 
+void capture_delete_records(Broker& broker, const Ranges& ranges) {
+  // The topics are empty: offset 0 succeeds, the high watermark (-1) too,
+  // and an offset past the end is OFFSET_OUT_OF_RANGE.
+  for (std::int16_t v : versions<DeleteRecordsRequest>(ranges)) {
+    DeleteRecordsRequest request;
+    request.topics.push_back(
+        {first_topic(ranges), {{0, 0, {}}, {1, DeleteRecordsRequest::high_watermark, {}}, {2, 1000, {}}}, {}});
+    request.timeout_ms = 30000;
+    exchange<DeleteRecordsResponse>(broker, request, v);
+  }
+}
+
 // ------------------------------------------------------------------ groups
 
 /// Makes `group` exist (state Empty, protocol type "") with a committed
@@ -329,6 +343,7 @@ void capture_admin(Broker& broker) {
   capture_describe_configs(broker, ranges);
   capture_incremental_alter_configs(broker, ranges);
   capture_describe_cluster(broker, ranges);
+  capture_delete_records(broker, ranges);
   commit_offset(broker, group_name("main"), first_topic(ranges));
   capture_list_groups(broker, ranges);
   capture_describe_groups(broker, ranges);

@@ -23,6 +23,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::api_versions, 0, 4, 3},
     {ApiKey::create_topics, 0, 7, 5},
     {ApiKey::delete_topics, 0, 6, 4},
+    {ApiKey::delete_records, 0, 2, 2},
     {ApiKey::init_producer_id, 0, 5, 2},
     {ApiKey::describe_configs, 0, 4, 4},
     {ApiKey::sasl_authenticate, 0, 2, 2},
