@@ -1,9 +1,12 @@
 #include "capture_admin.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 
+#include "kwire/protocol/alter_user_scram_credentials.hpp"
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
@@ -13,6 +16,7 @@
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
 #include "kwire/protocol/describe_groups.hpp"
+#include "kwire/protocol/describe_user_scram_credentials.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
 #include "kwire/protocol/list_groups.hpp"
 #include "kwire/protocol/offset_delete.hpp"
@@ -47,6 +51,8 @@ std::string target_of(ApiKey api) {
     case ApiKey::delete_groups: return "delete_groups";
     case ApiKey::offset_delete: return "offset_delete";
     case ApiKey::delete_records: return "delete_records";
+    case ApiKey::describe_user_scram_credentials: return "describe_user_scram_credentials";
+    case ApiKey::alter_user_scram_credentials: return "alter_user_scram_credentials";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -235,18 +241,38 @@ void commit_offset(Broker& broker, const std::string& group, const std::string& 
   w.write_int32(0);       // partition
   w.write_int64(0);       // offset
   w.write_nullable_string(std::string("kwire-capture"), false);
-  const auto x = broker.call(ApiKey::offset_commit, 2, body);
-  // v2 response: Topics [Name, Partitions [Index, ErrorCode]].
-  Reader in(x.response_body);
-  std::int32_t topics = in.read_int32();
-  for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
-    (void)in.read_string(false);
-    std::int32_t partitions = in.read_int32();
-    for (std::int32_t p = 0; p < partitions && in.ok(); ++p) {
-      (void)in.read_int32();
-      if (const auto error = in.read_int16(); error != 0)
-        throw std::runtime_error("OffsetCommit for " + group + ": error " + std::to_string(error));
+  // A fresh broker makes __consumer_offsets when a coordinator is first
+  // looked up: FindCoordinator v0 (Key) until it answers, by hand too.
+  for (int attempt = 0;; ++attempt) {
+    Bytes find;
+    Writer(find).write_string(group, false);
+    const auto x = broker.call(ApiKey::find_coordinator, 0, find);
+    Reader in(x.response_body);
+    const std::int16_t error = in.read_int16();
+    if (in.ok() && error == 0) break;
+    if (attempt == 100) throw std::runtime_error("FindCoordinator for " + group + ": error " + std::to_string(error));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  // Then retry while the coordinator loads (14), is not available (15) or
+  // not yet this broker (16).
+  for (int attempt = 0;; ++attempt) {
+    const auto x = broker.call(ApiKey::offset_commit, 2, body);
+    // v2 response: Topics [Name, Partitions [Index, ErrorCode]].
+    Reader in(x.response_body);
+    std::int16_t error = 0;
+    std::int32_t topics = in.read_int32();
+    for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
+      (void)in.read_string(false);
+      std::int32_t partitions = in.read_int32();
+      for (std::int32_t p = 0; p < partitions && in.ok(); ++p) {
+        (void)in.read_int32();
+        if (const auto e = in.read_int16(); e != 0) error = e;
+      }
     }
+    if (error == 0) return;
+    if ((error < 14 || error > 16) || attempt == 100)
+      throw std::runtime_error("OffsetCommit for " + group + ": error " + std::to_string(error));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
 }
 
@@ -312,6 +338,36 @@ void capture_delete_groups(Broker& broker, const Ranges& ranges) {
   }
 }
 
+// ------------------------------------------------------------------ SCRAM
+
+void capture_scram_credentials(Broker& broker, const Ranges& ranges) {
+  const std::string user = "kwire-capture-user";
+  for (std::int16_t v : versions<AlterUserScramCredentialsRequest>(ranges)) {
+    // A new user's SHA-256 credential (any 32 bytes do as a salted
+    // password: the broker stores, never checks it), and the deletion of a
+    // credential nobody has (RESOURCE_NOT_FOUND).
+    AlterUserScramCredentialsRequest request;
+    std::vector<std::uint8_t> salt(16), salted(32);
+    for (std::size_t i = 0; i < salted.size(); ++i) salted[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < salt.size(); ++i) salt[i] = static_cast<std::uint8_t>(0xa0 + i);
+    request.upsertions.push_back({user, ScramMechanism::sha_256, 4096, salt, salted, {}});
+    request.deletions.push_back({"kwire-capture-nobody", ScramMechanism::sha_512, {}});
+    exchange<AlterUserScramCredentialsResponse>(broker, request, v);
+  }
+  for (std::int16_t v : versions<DescribeUserScramCredentialsRequest>(ranges)) {
+    DescribeUserScramCredentialsRequest some;
+    some.users = std::vector<DescribeUserScramCredentialsRequest::User>{{user, {}}, {"kwire-capture-nobody", {}}};
+    exchange<DescribeUserScramCredentialsResponse>(broker, some, v);
+    const auto all = broker.call(ApiKey::describe_user_scram_credentials, v, encode(DescribeUserScramCredentialsRequest{}, v));
+    write_seed("describe_user_scram_credentials", "DescribeUserScramCredentials-v" + std::to_string(v) + "-all-response-real",
+               {1, 0}, all.response_body);
+  }
+  AlterUserScramCredentialsRequest cleanup;
+  cleanup.deletions.push_back({user, ScramMechanism::sha_256, {}});
+  if (!versions<AlterUserScramCredentialsRequest>(ranges).empty())
+    broker.call(ApiKey::alter_user_scram_credentials, 0, encode(cleanup, 0));
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -349,6 +405,7 @@ void capture_admin(Broker& broker) {
   capture_describe_groups(broker, ranges);
   capture_offset_delete(broker, ranges);
   capture_delete_groups(broker, ranges);
+  capture_scram_credentials(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 

@@ -31,6 +31,8 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::delete_groups, 0, 3, 2},
     {ApiKey::incremental_alter_configs, 0, 1, 1},
     {ApiKey::offset_delete, 0, 0, -1},
+    {ApiKey::describe_user_scram_credentials, 0, 0, 0},
+    {ApiKey::alter_user_scram_credentials, 0, 0, 0},
     {ApiKey::describe_cluster, 0, 2, 0},
 };
 

@@ -58,22 +58,11 @@ Response sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("DescribeGroups codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::describe_groups);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == Request::min_version);
-  CHECK(s->max_version == Request::max_version);
-  CHECK(s->first_flexible_version == Request::first_flexible_version);
-  CHECK(Response::max_version == Request::max_version);
-  CHECK(Response::first_flexible_version == Request::first_flexible_version);
+  check_traits<Request, Response>();
 }
 
 TEST_CASE("DescribeGroups round trips at every version") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(Request{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(Response{}, v);
-  }
+  check_round_trips<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("DescribeGroups golden vectors") {
@@ -121,23 +110,14 @@ TEST_CASE("DescribeGroups golden vectors") {
 }
 
 TEST_CASE("DescribeGroups decoding fails at every truncation") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_every_truncation_fails<Request>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<Response>(encode(sample_response(v), v), v);
-  }
+  check_truncations<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("DescribeGroups refuses fields the version lacks") {
-  std::vector<std::uint8_t> out{0x99};
-  const auto refused = [&out](const auto& m, std::int16_t v) {
-    CAPTURE(v);
-    CHECK(encode_message(m, v, out) == client_errc::field_not_in_version);
-    CHECK(out.size() == 1);
-  };
-  refused(sample_request(3), 2);   // include_authorized_operations
-  refused(sample_request(5), 4);   // tags
-  refused(sample_response(1), 0);  // throttle
-  refused(sample_response(3), 2);  // authorized operations
-  refused(sample_response(4), 3);  // group instance id
-  refused(sample_response(6), 5);  // error message
+  check_refused(sample_request(3), 2);   // include_authorized_operations
+  check_refused(sample_request(5), 4);   // tags
+  check_refused(sample_response(1), 0);  // throttle
+  check_refused(sample_response(3), 2);  // authorized operations
+  check_refused(sample_response(4), 3);  // group instance id
+  check_refused(sample_response(6), 5);  // error message
 }

@@ -40,22 +40,11 @@ Response sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("ListGroups codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::list_groups);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == Request::min_version);
-  CHECK(s->max_version == Request::max_version);
-  CHECK(s->first_flexible_version == Request::first_flexible_version);
-  CHECK(Response::max_version == Request::max_version);
-  CHECK(Response::first_flexible_version == Request::first_flexible_version);
+  check_traits<Request, Response>();
 }
 
 TEST_CASE("ListGroups round trips at every version") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(Request{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(Response{}, v);
-  }
+  check_round_trips<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("ListGroups golden vectors") {
@@ -97,22 +86,16 @@ TEST_CASE("ListGroups decoding fails at every truncation") {
 }
 
 TEST_CASE("ListGroups refuses fields the version lacks: a filter is never dropped") {
-  std::vector<std::uint8_t> out{0x99};
-  const auto refused = [&out](const auto& m, std::int16_t v) {
-    CAPTURE(v);
-    CHECK(encode_message(m, v, out) == client_errc::field_not_in_version);
-    CHECK(out.size() == 1);
-  };
   Request states;
   states.states_filter = {"Stable"};
-  for (std::int16_t v = 0; v < 4; ++v) refused(states, v);
+  for (std::int16_t v = 0; v < 4; ++v) check_refused(states, v);
   Request types;
   types.types_filter = {"consumer"};  // KIP-848's type filter needs v5
-  for (std::int16_t v = 0; v < 5; ++v) refused(types, v);
-  refused(sample_request(3), 2);  // tags
+  for (std::int16_t v = 0; v < 5; ++v) check_refused(types, v);
+  check_refused(sample_request(3), 2);  // tags
   Response throttled;
   throttled.throttle_time_ms = 1;
-  refused(throttled, 0);
-  refused(sample_response(4), 3);  // group state
-  refused(sample_response(5), 4);  // group type
+  check_refused(throttled, 0);
+  check_refused(sample_response(4), 3);  // group state
+  check_refused(sample_response(5), 4);  // group type
 }
