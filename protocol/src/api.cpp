@@ -10,6 +10,9 @@ namespace {
 // with record batch v2, and 4.x brokers reject v0-2 (KAFKA-18659). Produce
 // v13 (Kafka 4.1) addresses topics by id; Metadata v13 (4.0) adds a
 // top-level error code (KIP-1102).
+// The admin codecs start where Kafka 3.9 does: 4.0 removed CreateTopics
+// v0-1, DeleteTopics v0 and DescribeConfigs v0 (KIP-896), and choose_version
+// picks the highest common version anyway.
 // Only APIs with a codec are listed: a row here is a promise that kwire can
 // encode and decode that range.
 constexpr ApiSupport kSupported[] = {
