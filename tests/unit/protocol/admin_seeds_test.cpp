@@ -36,19 +36,9 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-/// fuzz/corpus at the repository root: found from this file's path, or
-/// (when the compiler cache made __FILE__ relative to the build directory)
-/// from the working directory up.
-fs::path corpus_dir() {
-  const fs::path from_source =
-      fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path() / "fuzz" / "corpus";
-  if (from_source.is_absolute() && fs::is_directory(from_source)) return from_source;
-  for (fs::path dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_directory(dir / "fuzz" / "corpus" / "create_topics")) return dir / "fuzz" / "corpus";
-    if (dir == dir.parent_path()) break;
-  }
-  return from_source;
-}
+/// fuzz/corpus at the repository root (KWIRE_SOURCE_DIR: ccache makes
+/// __FILE__ relative, so it cannot say where the sources are).
+fs::path corpus_dir() { return fs::path(KWIRE_SOURCE_DIR) / "fuzz" / "corpus"; }
 
 /// Decodes `body` as M at `version` and checks kwire writes it back unchanged.
 template <KafkaMessage M>
