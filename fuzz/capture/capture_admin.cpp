@@ -1,16 +1,25 @@
 #include "capture_admin.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <thread>
 
+#include "kwire/protocol/alter_user_scram_credentials.hpp"
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
+#include "kwire/protocol/delete_groups.hpp"
+#include "kwire/protocol/delete_records.hpp"
 #include "kwire/protocol/delete_topics.hpp"
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_configs.hpp"
+#include "kwire/protocol/describe_groups.hpp"
+#include "kwire/protocol/describe_user_scram_credentials.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
+#include "kwire/protocol/list_groups.hpp"
+#include "kwire/protocol/offset_delete.hpp"
 
 namespace kwire::capture {
 namespace {
@@ -37,6 +46,13 @@ std::string target_of(ApiKey api) {
     case ApiKey::describe_configs: return "describe_configs";
     case ApiKey::incremental_alter_configs: return "incremental_alter_configs";
     case ApiKey::describe_cluster: return "describe_cluster";
+    case ApiKey::list_groups: return "list_groups";
+    case ApiKey::describe_groups: return "describe_groups";
+    case ApiKey::delete_groups: return "delete_groups";
+    case ApiKey::offset_delete: return "offset_delete";
+    case ApiKey::delete_records: return "delete_records";
+    case ApiKey::describe_user_scram_credentials: return "describe_user_scram_credentials";
+    case ApiKey::alter_user_scram_credentials: return "alter_user_scram_credentials";
     default: throw std::runtime_error("no admin fuzz target for " + std::string(api_name(api)));
   }
 }
@@ -194,6 +210,164 @@ void capture_describe_cluster(Broker& broker, const Ranges& ranges) {
   }
 }
 
+void capture_delete_records(Broker& broker, const Ranges& ranges) {
+  // The topics are empty: offset 0 succeeds, the high watermark (-1) too,
+  // and an offset past the end is OFFSET_OUT_OF_RANGE.
+  for (std::int16_t v : versions<DeleteRecordsRequest>(ranges)) {
+    DeleteRecordsRequest request;
+    request.topics.push_back(
+        {first_topic(ranges), {{0, 0, {}}, {1, DeleteRecordsRequest::high_watermark, {}}, {2, 1000, {}}}, {}});
+    request.timeout_ms = 30000;
+    exchange<DeleteRecordsResponse>(broker, request, v);
+  }
+}
+
+// ------------------------------------------------------------------ groups
+
+/// Makes `group` exist (state Empty, protocol type "") with a committed
+/// offset for partition 0 of `topic`: OffsetCommit v2 as an admin client
+/// sends it (generation -1, no member), written by hand because this tool
+/// has no OffsetCommit codec.
+void commit_offset(Broker& broker, const std::string& group, const std::string& topic) {
+  Bytes body;
+  Writer w(body);
+  w.write_string(group, false);
+  w.write_int32(-1);      // generation: not a member
+  w.write_string("", false);  // member id
+  w.write_int64(-1);      // retention: the broker's default
+  w.write_array_length(1, false);
+  w.write_string(topic, false);
+  w.write_array_length(1, false);
+  w.write_int32(0);       // partition
+  w.write_int64(0);       // offset
+  w.write_nullable_string(std::string("kwire-capture"), false);
+  // A fresh broker makes __consumer_offsets when a coordinator is first
+  // looked up: FindCoordinator v0 (Key) until it answers, by hand too.
+  for (int attempt = 0;; ++attempt) {
+    Bytes find;
+    Writer(find).write_string(group, false);
+    const auto x = broker.call(ApiKey::find_coordinator, 0, find);
+    Reader in(x.response_body);
+    const std::int16_t error = in.read_int16();
+    if (in.ok() && error == 0) break;
+    if (attempt == 100) throw std::runtime_error("FindCoordinator for " + group + ": error " + std::to_string(error));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  // Then retry while the coordinator loads (14), is not available (15) or
+  // not yet this broker (16).
+  for (int attempt = 0;; ++attempt) {
+    const auto x = broker.call(ApiKey::offset_commit, 2, body);
+    // v2 response: Topics [Name, Partitions [Index, ErrorCode]].
+    Reader in(x.response_body);
+    std::int16_t error = 0;
+    std::int32_t topics = in.read_int32();
+    for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
+      (void)in.read_string(false);
+      std::int32_t partitions = in.read_int32();
+      for (std::int32_t p = 0; p < partitions && in.ok(); ++p) {
+        (void)in.read_int32();
+        if (const auto e = in.read_int16(); e != 0) error = e;
+      }
+    }
+    if (error == 0) return;
+    if ((error < 14 || error > 16) || attempt == 100)
+      throw std::runtime_error("OffsetCommit for " + group + ": error " + std::to_string(error));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+}
+
+std::string group_name(const std::string& what) { return "kwire-capture-group-" + what; }
+
+void capture_list_groups(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<ListGroupsRequest>(ranges)) {
+    ListGroupsRequest request;
+    if (v >= ListGroupsRequest::first_states_filter_version) request.states_filter = {"Empty", "Stable"};
+    if (v >= ListGroupsRequest::first_types_filter_version) request.types_filter = {"classic"};
+    exchange<ListGroupsResponse>(broker, request, v);
+  }
+  ListGroupsResponse tagged;
+  tagged.throttle_time_ms = 1;
+  tagged.groups.push_back({"g", "consumer", "Stable", "consumer", {{0, {1}}}});
+  tagged.unknown_tags = {{3, {}}};
+  hand_seed(Half::response, tagged, 5, "tags");
+}
+
+void capture_describe_groups(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<DescribeGroupsRequest>(ranges)) {
+    DescribeGroupsRequest request;
+    request.groups = {group_name("main"), group_name("missing")};
+    request.include_authorized_operations = v >= 3;
+    exchange<DescribeGroupsResponse>(broker, request, v);
+  }
+  DescribeGroupsResponse stable;
+  auto& g = stable.groups.emplace_back();
+  g.group_id = "g";
+  g.group_state = "Stable";
+  g.protocol_type = "consumer";
+  g.protocol_data = "range";
+  g.members.push_back({"m-1", std::string("i-1"), "c", "/127.0.0.1", {0, 3, 0, 0, 0, 1, 0, 1, 't'}, {0, 3}, {{1, {}}}});
+  g.authorized_operations = 3064;
+  g.unknown_tags = {{0, {1}}};
+  hand_seed(Half::response, stable, 5, "stable");
+}
+
+void capture_offset_delete(Broker& broker, const Ranges& ranges) {
+  for (std::int16_t v : versions<OffsetDeleteRequest>(ranges)) {
+    OffsetDeleteRequest request;
+    request.group_id = group_name("main");
+    request.topics.push_back({first_topic(ranges), {0, 1}});
+    request.topics.push_back({"kwire-capture-no-such-topic", {0}});
+    exchange<OffsetDeleteResponse>(broker, request, v);
+    OffsetDeleteRequest missing;
+    missing.group_id = group_name("missing");
+    missing.topics.push_back({first_topic(ranges), {0}});
+    const auto x = broker.call(ApiKey::offset_delete, v, encode(missing, v));
+    write_seed("offset_delete", "OffsetDelete-v" + std::to_string(v) + "-missing-group-response-real", {1, 0},
+               x.response_body);
+  }
+}
+
+void capture_delete_groups(Broker& broker, const Ranges& ranges) {
+  // A group of its own per version, plus one that does not exist.
+  for (std::int16_t v : versions<DeleteGroupsRequest>(ranges)) {
+    const std::string group = group_name("delete-v" + std::to_string(v));
+    commit_offset(broker, group, first_topic(ranges));
+    DeleteGroupsRequest request;
+    request.groups_names = {group, group_name("missing")};
+    exchange<DeleteGroupsResponse>(broker, request, v);
+  }
+}
+
+// ------------------------------------------------------------------ SCRAM
+
+void capture_scram_credentials(Broker& broker, const Ranges& ranges) {
+  const std::string user = "kwire-capture-user";
+  for (std::int16_t v : versions<AlterUserScramCredentialsRequest>(ranges)) {
+    // A new user's SHA-256 credential (any 32 bytes do as a salted
+    // password: the broker stores, never checks it), and the deletion of a
+    // credential nobody has (RESOURCE_NOT_FOUND).
+    AlterUserScramCredentialsRequest request;
+    std::vector<std::uint8_t> salt(16), salted(32);
+    for (std::size_t i = 0; i < salted.size(); ++i) salted[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < salt.size(); ++i) salt[i] = static_cast<std::uint8_t>(0xa0 + i);
+    request.upsertions.push_back({user, ScramMechanism::sha_256, 4096, salt, salted, {}});
+    request.deletions.push_back({"kwire-capture-nobody", ScramMechanism::sha_512, {}});
+    exchange<AlterUserScramCredentialsResponse>(broker, request, v);
+  }
+  for (std::int16_t v : versions<DescribeUserScramCredentialsRequest>(ranges)) {
+    DescribeUserScramCredentialsRequest some;
+    some.users = std::vector<DescribeUserScramCredentialsRequest::User>{{user, {}}, {"kwire-capture-nobody", {}}};
+    exchange<DescribeUserScramCredentialsResponse>(broker, some, v);
+    const auto all = broker.call(ApiKey::describe_user_scram_credentials, v, encode(DescribeUserScramCredentialsRequest{}, v));
+    write_seed("describe_user_scram_credentials", "DescribeUserScramCredentials-v" + std::to_string(v) + "-all-response-real",
+               {1, 0}, all.response_body);
+  }
+  AlterUserScramCredentialsRequest cleanup;
+  cleanup.deletions.push_back({user, ScramMechanism::sha_256, {}});
+  if (!versions<AlterUserScramCredentialsRequest>(ranges).empty())
+    broker.call(ApiKey::alter_user_scram_credentials, 0, encode(cleanup, 0));
+}
+
 void capture_delete_topics(Broker& broker, const Ranges& ranges) {
   // One topic made per CreateTopics version; each DeleteTopics version
   // deletes one, plus a missing topic for the error path.
@@ -225,6 +399,13 @@ void capture_admin(Broker& broker) {
   capture_describe_configs(broker, ranges);
   capture_incremental_alter_configs(broker, ranges);
   capture_describe_cluster(broker, ranges);
+  capture_delete_records(broker, ranges);
+  commit_offset(broker, group_name("main"), first_topic(ranges));
+  capture_list_groups(broker, ranges);
+  capture_describe_groups(broker, ranges);
+  capture_offset_delete(broker, ranges);
+  capture_delete_groups(broker, ranges);
+  capture_scram_credentials(broker, ranges);
   capture_delete_topics(broker, ranges);
 }
 

@@ -10,6 +10,9 @@ namespace {
 // with record batch v2, and 4.x brokers reject v0-2 (KAFKA-18659). Produce
 // v13 (Kafka 4.1) addresses topics by id; Metadata v13 (4.0) adds a
 // top-level error code (KIP-1102).
+// The admin codecs start where Kafka 3.9 does: 4.0 removed CreateTopics
+// v0-1, DeleteTopics v0 and DescribeConfigs v0 (KIP-896), and choose_version
+// picks the highest common version anyway.
 // Only APIs with a codec are listed: a row here is a promise that kwire can
 // encode and decode that range.
 constexpr ApiSupport kSupported[] = {
@@ -23,10 +26,13 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::heartbeat, 0, 4, 4},
     {ApiKey::leave_group, 0, 5, 4},
     {ApiKey::sync_group, 0, 5, 4},
+    {ApiKey::describe_groups, 0, 6, 5},
+    {ApiKey::list_groups, 0, 5, 3},
     {ApiKey::sasl_handshake, 0, 1, -1},
     {ApiKey::api_versions, 0, 4, 3},
     {ApiKey::create_topics, 0, 7, 5},
     {ApiKey::delete_topics, 0, 6, 4},
+    {ApiKey::delete_records, 0, 2, 2},
     {ApiKey::init_producer_id, 0, 6, 2},
     {ApiKey::offset_for_leader_epoch, 0, 4, 4},
     {ApiKey::add_partitions_to_txn, 0, 5, 3},
@@ -37,7 +43,11 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::describe_configs, 0, 4, 4},
     {ApiKey::sasl_authenticate, 0, 2, 2},
     {ApiKey::create_partitions, 0, 3, 2},
+    {ApiKey::delete_groups, 0, 3, 2},
     {ApiKey::incremental_alter_configs, 0, 1, 1},
+    {ApiKey::offset_delete, 0, 0, -1},
+    {ApiKey::describe_user_scram_credentials, 0, 0, 0},
+    {ApiKey::alter_user_scram_credentials, 0, 0, 0},
     {ApiKey::describe_cluster, 0, 2, 0},
     {ApiKey::describe_producers, 0, 0, 0},
     {ApiKey::describe_transactions, 0, 0, 0},

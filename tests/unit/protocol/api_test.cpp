@@ -181,3 +181,26 @@ TEST_CASE("group protocol APIs: header versions and the versions chosen against 
   CHECK(choose_version(ApiKey::consumer_group_heartbeat, 0, 0) == std::optional<std::int16_t>(0));  // 3.9
   CHECK(choose_version(ApiKey::consumer_group_heartbeat, 0, 1) == std::optional<std::int16_t>(1));  // 4.x
 }
+
+TEST_CASE("admin APIs: versions against 3.9 and 4.x ranges, header versions") {
+  // Kafka 4.0 removed CreateTopics v0-1, DeleteTopics v0 and DescribeConfigs
+  // v0 (KIP-896); kwire speaks them for 3.9 and picks the highest either way.
+  CHECK(choose_version(ApiKey::create_topics, 0, 7) == std::optional<std::int16_t>(7));
+  CHECK(choose_version(ApiKey::create_topics, 2, 7) == std::optional<std::int16_t>(7));
+  CHECK(choose_version(ApiKey::delete_topics, 1, 6) == std::optional<std::int16_t>(6));
+  CHECK(choose_version(ApiKey::describe_configs, 1, 4) == std::optional<std::int16_t>(4));
+  CHECK(choose_version(ApiKey::describe_groups, 0, 5) == std::optional<std::int16_t>(5));  // 3.9
+  CHECK(choose_version(ApiKey::delete_groups, 0, 2) == std::optional<std::int16_t>(2));    // 3.9; 4.4 has v3
+  CHECK(choose_version(ApiKey::describe_cluster, 0, 1) == std::optional<std::int16_t>(1));  // 3.9; 4.x has v2
+  CHECK(choose_version(ApiKey::list_groups, 0, 9) == std::optional<std::int16_t>(5));
+  CHECK(choose_version(ApiKey::offset_delete, 0, 0) == std::optional<std::int16_t>(0));
+  // Flexible from the first version, never flexible, and in between.
+  CHECK(request_header_version(ApiKey::describe_cluster, 0) == 2);
+  CHECK(request_header_version(ApiKey::alter_user_scram_credentials, 0) == 2);
+  CHECK(request_header_version(ApiKey::offset_delete, 0) == 1);
+  CHECK(response_header_version(ApiKey::offset_delete, 0) == 0);
+  CHECK(request_header_version(ApiKey::create_topics, 4) == 1);
+  CHECK(request_header_version(ApiKey::create_topics, 5) == 2);
+  CHECK(response_header_version(ApiKey::list_groups, 3) == 1);
+  CHECK(api_name(ApiKey::describe_user_scram_credentials) == "DescribeUserScramCredentials");
+}

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "kwire/protocol/api.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/types.hpp"
@@ -95,13 +96,50 @@ void check_every_truncation_fails(const std::vector<std::uint8_t>& encoded, std:
   }
 }
 
-/// encode refuses `m` at `version` with field_not_in_version and writes nothing.
+/// A request/response codec pair agrees with itself and with kwire's API
+/// table (protocol/src/api.cpp) on the version range and flexible versions.
+template <class Request, class Response>
+void check_traits() {
+  static_assert(Request::api_key == Response::api_key);
+  const ApiSupport* s = find_support(Request::api_key);
+  REQUIRE(s != nullptr);
+  CHECK(s->min_version == Request::min_version);
+  CHECK(s->max_version == Request::max_version);
+  CHECK(s->first_flexible_version == Request::first_flexible_version);
+  CHECK(Response::min_version == Request::min_version);
+  CHECK(Response::max_version == Request::max_version);
+  CHECK(Response::first_flexible_version == Request::first_flexible_version);
+}
+
+/// Round trips `sample_request(v)`, `sample_response(v)` and the defaults at
+/// every version of the pair.
+template <class Request, class Response, class MakeRequest, class MakeResponse>
+void check_round_trips(MakeRequest sample_request, MakeResponse sample_response) {
+  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
+    check_round_trip(sample_request(v), v);
+    check_round_trip(Request{}, v);
+    check_round_trip(sample_response(v), v);
+    check_round_trip(Response{}, v);
+  }
+}
+
+/// Every strict prefix of the samples' encodings fails, at every version.
+template <class Request, class Response, class MakeRequest, class MakeResponse>
+void check_truncations(MakeRequest sample_request, MakeResponse sample_response) {
+  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
+    check_every_truncation_fails<Request>(encode(sample_request(v), v), v);
+    check_every_truncation_fails<Response>(encode(sample_response(v), v), v);
+  }
+}
+
+/// Encoding `m` at `version` is refused (a field the version lacks holds a
+/// non-default value) and leaves the buffer as it was.
 template <class M>
 void check_refused(const M& m, std::int16_t version) {
   CAPTURE(version);
   std::vector<std::uint8_t> out{0x99};
   CHECK(encode_message(m, version, out) == client_errc::field_not_in_version);
-  CHECK(out.size() == 1);
+  CHECK(out == std::vector<std::uint8_t>{0x99});
 }
 
 }  // namespace kwire::protocol::testing

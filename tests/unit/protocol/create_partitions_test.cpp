@@ -53,22 +53,11 @@ CreatePartitionsResponse sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("CreatePartitions codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::create_partitions);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == CreatePartitionsRequest::min_version);
-  CHECK(s->max_version == CreatePartitionsRequest::max_version);
-  CHECK(s->first_flexible_version == CreatePartitionsRequest::first_flexible_version);
-  CHECK(CreatePartitionsResponse::max_version == CreatePartitionsRequest::max_version);
-  CHECK(CreatePartitionsResponse::first_flexible_version == CreatePartitionsRequest::first_flexible_version);
+  check_traits<CreatePartitionsRequest, CreatePartitionsResponse>();
 }
 
 TEST_CASE("CreatePartitions round trips at every version") {
-  for (std::int16_t v = CreatePartitionsRequest::min_version; v <= CreatePartitionsRequest::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(CreatePartitionsRequest{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(CreatePartitionsResponse{}, v);
-  }
+  check_round_trips<CreatePartitionsRequest, CreatePartitionsResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("CreatePartitions golden vectors") {
@@ -94,10 +83,7 @@ TEST_CASE("CreatePartitions golden vectors") {
 }
 
 TEST_CASE("CreatePartitions decoding fails at every truncation") {
-  for (std::int16_t v = CreatePartitionsRequest::min_version; v <= CreatePartitionsRequest::max_version; ++v) {
-    check_every_truncation_fails<CreatePartitionsRequest>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<CreatePartitionsResponse>(encode(sample_response(v), v), v);
-  }
+  check_truncations<CreatePartitionsRequest, CreatePartitionsResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("CreatePartitions refuses tags below v2 and versions outside 0-3") {

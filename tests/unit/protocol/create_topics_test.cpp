@@ -65,22 +65,11 @@ CreateTopicsResponse sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("CreateTopics codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::create_topics);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == CreateTopicsRequest::min_version);
-  CHECK(s->max_version == CreateTopicsRequest::max_version);
-  CHECK(s->first_flexible_version == CreateTopicsRequest::first_flexible_version);
-  CHECK(CreateTopicsResponse::max_version == CreateTopicsRequest::max_version);
-  CHECK(CreateTopicsResponse::first_flexible_version == CreateTopicsRequest::first_flexible_version);
+  check_traits<CreateTopicsRequest, CreateTopicsResponse>();
 }
 
 TEST_CASE("CreateTopics round trips at every version") {
-  for (std::int16_t v = CreateTopicsRequest::min_version; v <= CreateTopicsRequest::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(CreateTopicsRequest{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(CreateTopicsResponse{}, v);
-  }
+  check_round_trips<CreateTopicsRequest, CreateTopicsResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("CreateTopics golden vectors") {
@@ -150,47 +139,38 @@ TEST_CASE("CreateTopics golden vectors") {
 }
 
 TEST_CASE("CreateTopics decoding fails at every truncation") {
-  for (std::int16_t v = CreateTopicsRequest::min_version; v <= CreateTopicsRequest::max_version; ++v) {
-    check_every_truncation_fails<CreateTopicsRequest>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<CreateTopicsResponse>(encode(sample_response(v), v), v);
-  }
+  check_truncations<CreateTopicsRequest, CreateTopicsResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("CreateTopics refuses fields the version lacks") {
-  std::vector<std::uint8_t> out{0x99};
-  const auto refused = [&out](const auto& m, std::int16_t v) {
-    CAPTURE(v);
-    CHECK(encode_message(m, v, out) == client_errc::field_not_in_version);
-    CHECK(out.size() == 1);  // nothing half-written
-  };
   CreateTopicsRequest dry_run;
   dry_run.validate_only = true;  // a dry run must not become a real create
-  refused(dry_run, 0);
+  check_refused(dry_run, 0);
+  std::vector<std::uint8_t> out;
   CHECK_FALSE(encode_message(dry_run, 1, out));
-  out.resize(1);
 
   CreateTopicsRequest tagged;
   tagged.topics.emplace_back().configs.push_back({"a", std::nullopt, {{1, {}}}});
-  refused(tagged, 4);
+  check_refused(tagged, 4);
 
   CreateTopicsResponse r;
   r.throttle_time_ms = 1;
-  refused(r, 1);
+  check_refused(r, 1);
   CreateTopicsResponse message;
   message.topics.emplace_back().error_message = "why";
-  refused(message, 0);
+  check_refused(message, 0);
   CreateTopicsResponse id;
   id.topics.emplace_back().topic_id = counting_uuid();
-  refused(id, 6);
+  check_refused(id, 6);
   CreateTopicsResponse details;
   details.topics.emplace_back().num_partitions = 3;
-  refused(details, 4);
+  check_refused(details, 4);
   CreateTopicsResponse null_configs;
   null_configs.topics.emplace_back().configs.reset();
-  refused(null_configs, 4);
+  check_refused(null_configs, 4);
   CreateTopicsResponse config_error;
   config_error.topics.emplace_back().topic_config_error_code = errc::cluster_authorization_failed;
-  refused(config_error, 4);
+  check_refused(config_error, 4);
 }
 
 TEST_CASE("CreateTopics rejects versions outside 0-7") {

@@ -49,22 +49,11 @@ DeleteTopicsResponse sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("DeleteTopics codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::delete_topics);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == DeleteTopicsRequest::min_version);
-  CHECK(s->max_version == DeleteTopicsRequest::max_version);
-  CHECK(s->first_flexible_version == DeleteTopicsRequest::first_flexible_version);
-  CHECK(DeleteTopicsResponse::max_version == DeleteTopicsRequest::max_version);
-  CHECK(DeleteTopicsResponse::first_flexible_version == DeleteTopicsRequest::first_flexible_version);
+  check_traits<DeleteTopicsRequest, DeleteTopicsResponse>();
 }
 
 TEST_CASE("DeleteTopics round trips at every version") {
-  for (std::int16_t v = DeleteTopicsRequest::min_version; v <= DeleteTopicsRequest::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(DeleteTopicsRequest{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(DeleteTopicsResponse{}, v);
-  }
+  check_round_trips<DeleteTopicsRequest, DeleteTopicsResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("DeleteTopics golden vectors") {
@@ -102,38 +91,29 @@ TEST_CASE("DeleteTopics golden vectors") {
 }
 
 TEST_CASE("DeleteTopics decoding fails at every truncation") {
-  for (std::int16_t v = DeleteTopicsRequest::min_version; v <= DeleteTopicsRequest::max_version; ++v) {
-    check_every_truncation_fails<DeleteTopicsRequest>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<DeleteTopicsResponse>(encode(sample_response(v), v), v);
-  }
+  check_truncations<DeleteTopicsRequest, DeleteTopicsResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("DeleteTopics refuses fields the version lacks") {
-  std::vector<std::uint8_t> out{0x99};
-  const auto refused = [&out](const auto& m, std::int16_t v) {
-    CAPTURE(v);
-    CHECK(encode_message(m, v, out) == client_errc::field_not_in_version);
-    CHECK(out.size() == 1);
-  };
   DeleteTopicsRequest by_id;
   by_id.topics.push_back({std::string("t"), counting_uuid(), {}});
-  for (std::int16_t v = 0; v < 6; ++v) refused(by_id, v);  // an id is never silently dropped
+  for (std::int16_t v = 0; v < 6; ++v) check_refused(by_id, v);  // an id is never silently dropped
   DeleteTopicsRequest no_name;
   no_name.topics.push_back({});
-  refused(no_name, 5);
+  check_refused(no_name, 5);
   DeleteTopicsRequest tagged;
   tagged.unknown_tags = {{1, {}}};
-  refused(tagged, 3);
+  check_refused(tagged, 3);
 
   DeleteTopicsResponse throttled;
   throttled.throttle_time_ms = 1;
-  refused(throttled, 0);
+  check_refused(throttled, 0);
   DeleteTopicsResponse message;
   message.responses.push_back({std::string("t"), {}, errc::none, std::string("why"), {}});
-  refused(message, 4);
+  check_refused(message, 4);
   DeleteTopicsResponse null_name;
   null_name.responses.push_back({std::nullopt, {}, errc::none, std::nullopt, {}});
-  refused(null_name, 5);
+  check_refused(null_name, 5);
 }
 
 TEST_CASE("DeleteTopics: a null topic name below v6 is malformed") {

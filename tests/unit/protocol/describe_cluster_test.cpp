@@ -54,22 +54,11 @@ Response sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("DescribeCluster codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::describe_cluster);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == Request::min_version);
-  CHECK(s->max_version == Request::max_version);
-  CHECK(s->first_flexible_version == Request::first_flexible_version);
-  CHECK(Response::max_version == Request::max_version);
-  CHECK(Response::first_flexible_version == Request::first_flexible_version);
+  check_traits<Request, Response>();
 }
 
 TEST_CASE("DescribeCluster round trips at every version") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(Request{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(Response{}, v);
-  }
+  check_round_trips<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("DescribeCluster golden vectors") {
@@ -93,22 +82,14 @@ TEST_CASE("DescribeCluster golden vectors") {
 }
 
 TEST_CASE("DescribeCluster decoding fails at every truncation") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_every_truncation_fails<Request>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<Response>(encode(sample_response(v), v), v);
-  }
+  check_truncations<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("DescribeCluster refuses fields the version lacks") {
-  std::vector<std::uint8_t> out{0x99};
-  const auto refused = [&out](const auto& m, std::int16_t v) {
-    CAPTURE(v);
-    CHECK(encode_message(m, v, out) == client_errc::field_not_in_version);
-    CHECK(out.size() == 1);
-  };
-  refused(sample_request(1), 0);  // endpoint type: asking for controllers must not describe brokers
-  refused(sample_request(2), 1);  // fenced brokers
-  refused(sample_response(1), 0);
-  refused(sample_response(2), 1);  // a fenced broker
+  check_refused(sample_request(1), 0);  // endpoint type: asking for controllers must not describe brokers
+  check_refused(sample_request(2), 1);  // fenced brokers
+  check_refused(sample_response(1), 0);
+  check_refused(sample_response(2), 1);  // a fenced broker
+  std::vector<std::uint8_t> out;
   CHECK(encode_message(Request{}, 3, out) == client_errc::unsupported_version);
 }

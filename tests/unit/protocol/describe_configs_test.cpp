@@ -73,22 +73,11 @@ Response sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("DescribeConfigs codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::describe_configs);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == Request::min_version);
-  CHECK(s->max_version == Request::max_version);
-  CHECK(s->first_flexible_version == Request::first_flexible_version);
-  CHECK(Response::max_version == Request::max_version);
-  CHECK(Response::first_flexible_version == Request::first_flexible_version);
+  check_traits<Request, Response>();
 }
 
 TEST_CASE("DescribeConfigs round trips at every version") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(Request{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(Response{}, v);
-  }
+  check_round_trips<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("DescribeConfigs golden vectors") {
@@ -135,29 +124,20 @@ TEST_CASE("DescribeConfigs golden vectors") {
 }
 
 TEST_CASE("DescribeConfigs decoding fails at every truncation") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_every_truncation_fails<Request>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<Response>(encode(sample_response(v), v), v);
-  }
+  check_truncations<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("DescribeConfigs refuses fields the version lacks") {
-  std::vector<std::uint8_t> out{0x99};
-  const auto refused = [&out](const auto& m, std::int16_t v) {
-    CAPTURE(v);
-    CHECK(encode_message(m, v, out) == client_errc::field_not_in_version);
-    CHECK(out.size() == 1);
-  };
   Request synonyms;
   synonyms.include_synonyms = true;
-  refused(synonyms, 0);
+  check_refused(synonyms, 0);
   Request docs;
   docs.include_documentation = true;
-  refused(docs, 2);
-  refused(sample_request(4), 3);  // tags
+  check_refused(docs, 2);
+  check_refused(sample_request(4), 3);  // tags
 
-  for (std::int16_t v = 1; v <= 4; ++v) refused(sample_response(0), v);  // is_default is v0 only
-  refused(sample_response(1), 0);                                        // config_source, synonyms
-  refused(sample_response(3), 2);                                        // config_type, documentation
-  refused(sample_response(4), 3);                                        // tags
+  for (std::int16_t v = 1; v <= 4; ++v) check_refused(sample_response(0), v);  // is_default is v0 only
+  check_refused(sample_response(1), 0);                                        // config_source, synonyms
+  check_refused(sample_response(3), 2);                                        // config_type, documentation
+  check_refused(sample_response(4), 3);                                        // tags
 }

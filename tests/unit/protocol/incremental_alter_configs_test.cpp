@@ -64,22 +64,11 @@ Response sample_response(std::int16_t version) {
 }  // namespace
 
 TEST_CASE("IncrementalAlterConfigs codec traits match the API table") {
-  const ApiSupport* s = find_support(ApiKey::incremental_alter_configs);
-  REQUIRE(s != nullptr);
-  CHECK(s->min_version == Request::min_version);
-  CHECK(s->max_version == Request::max_version);
-  CHECK(s->first_flexible_version == Request::first_flexible_version);
-  CHECK(Response::max_version == Request::max_version);
-  CHECK(Response::first_flexible_version == Request::first_flexible_version);
+  check_traits<Request, Response>();
 }
 
 TEST_CASE("IncrementalAlterConfigs round trips at every version") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_round_trip(sample_request(v), v);
-    check_round_trip(Request{}, v);
-    check_round_trip(sample_response(v), v);
-    check_round_trip(Response{}, v);
-  }
+  check_round_trips<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("IncrementalAlterConfigs golden vectors") {
@@ -99,10 +88,7 @@ TEST_CASE("IncrementalAlterConfigs golden vectors") {
 }
 
 TEST_CASE("IncrementalAlterConfigs decoding fails at every truncation") {
-  for (std::int16_t v = Request::min_version; v <= Request::max_version; ++v) {
-    check_every_truncation_fails<Request>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<Response>(encode(sample_response(v), v), v);
-  }
+  check_truncations<Request, Response>(sample_request, sample_response);
 }
 
 TEST_CASE("IncrementalAlterConfigs refuses tags at v0 and versions outside 0-1") {

@@ -29,7 +29,8 @@
 //   Version 6 may return THROTTLING_QUOTA_EXCEEDED (KIP-599).
 //   Version 7 adds the TopicId of the created topic (KIP-516).
 //
-// Defaults are the schema's. Every field a version lacks must hold its
+// Defaults are the schema's, except that nullable strings default to null.
+// Every field a version lacks must hold its
 // default when encoding at that version (else client_errc::
 // field_not_in_version); decoding leaves the fields a version lacks at their
 // defaults.

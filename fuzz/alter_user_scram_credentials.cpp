@@ -1,0 +1,9 @@
+// AlterUserScramCredentials request and response decoders, v0. Input: 0/1 (request or response),
+// version byte (only v0), body (see message_pair.hpp).
+#include "kwire/protocol/alter_user_scram_credentials.hpp"
+#include "message_pair.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return kwire::fuzz::fuzz_request_or_response<kwire::protocol::AlterUserScramCredentialsRequest,
+                                               kwire::protocol::AlterUserScramCredentialsResponse>(data, size);
+}
