@@ -46,13 +46,13 @@ kwire::net::BlockingClient connect_first_broker() {
   return client;
 }
 
-ClassicMembership make_member(const std::string& group) {
+ClassicMembership make_member(const std::string& group, const std::string& assignor = "range") {
   kwire::consumer::group::ClassicMembershipConfig config;
   config.group_id = group;
   config.session_timeout = 10s;
   config.heartbeat_interval = 1s;
   config.max_poll_interval = 60s;
-  config.assignors.push_back(kwire::consumer::make_assignor("range"));
+  config.assignors.push_back(kwire::consumer::make_assignor(assignor));
   return ClassicMembership(std::move(config), std::chrono::steady_clock::now());
 }
 
@@ -95,13 +95,14 @@ void drive(ClassicMembership& m, kwire::net::BlockingClient& client, Done done, 
 
 /// A Java console consumer (the tools class, in 3.9 and 4.x) in `group`, printing "Partition:N\tvalue" lines
 /// to `out`; returns its pid.
-std::string start_java_member(const std::string& topic, const std::string& group, const std::string& out) {
+std::string start_java_member(const std::string& topic, const std::string& group, const std::string& out,
+                              const std::string& assignor_class = "RangeAssignor") {
   std::string command = shell_quote(KWIRE_BROKER_SCRIPT) + " run-class org.apache.kafka.tools.consumer.ConsoleConsumer" +
                         " --bootstrap-server " + shell_quote(broker_env().bootstrap()) + " --topic " +
                         shell_quote(topic) + " --group " + shell_quote(group) +
                         " --from-beginning --property print.partition=true"
                         " --consumer-property partition.assignment.strategy="
-                        "org.apache.kafka.clients.consumer.RangeAssignor"
+                        "org.apache.kafka.clients.consumer." + assignor_class +
                         " --consumer-property heartbeat.interval.ms=1000 > " +
                         shell_quote(out) + " 2>/dev/null & echo $!";
   auto result = run_command(command);
@@ -111,20 +112,26 @@ std::string start_java_member(const std::string& topic, const std::string& group
   return pid;
 }
 
+/// The partitions in the Java member's output so far, and its record count.
+std::pair<std::set<std::int32_t>, std::size_t> java_output(const std::string& out) {
+  static const std::regex line(R"(Partition:(\d+))");
+  std::ifstream in(out);
+  std::set<std::int32_t> partitions;
+  std::size_t lines = 0;
+  for (std::string text; std::getline(in, text);) {
+    std::smatch m;
+    if (!std::regex_search(text, m, line)) continue;
+    partitions.insert(std::stoi(m[1]));
+    ++lines;
+  }
+  return {partitions, lines};
+}
+
 /// Partitions in the Java member's output, once it printed `records` lines.
 std::set<std::int32_t> java_partitions(const std::string& out, std::size_t records, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  static const std::regex line(R"(Partition:(\d+))");
   for (;;) {
-    std::ifstream in(out);
-    std::set<std::int32_t> partitions;
-    std::size_t lines = 0;
-    for (std::string text; std::getline(in, text);) {
-      std::smatch m;
-      if (!std::regex_search(text, m, line)) continue;
-      partitions.insert(std::stoi(m[1]));
-      ++lines;
-    }
+    auto [partitions, lines] = java_output(out);
     if (lines >= records) return partitions;
     REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "the Java member printed " << lines << " records");
     std::this_thread::sleep_for(200ms);
@@ -211,6 +218,38 @@ TEST_CASE("a kwire member and a Java console consumer share a classic group, eit
     const auto until = std::chrono::steady_clock::now() + 4s;
     drive(m, client, [&] { return std::chrono::steady_clock::now() > until; }, 10s);
     CHECK(m.state() == ClassicMembership::State::stable);
+  }
+  SUBCASE("cooperative-sticky, kwire leads: it revokes first, the Java member gets the partitions a round later") {
+    const std::string group = topic + "-cooperative";
+    auto client = connect_first_broker();
+    ClassicMembership m = make_member(group, "cooperative-sticky");
+    m.subscribe({topic});
+    m.on_metadata({{topic, 4}});
+    drive(m, client, [&] { return m.state() == ClassicMembership::State::stable; }, 60s);
+    REQUIRE(m.owned().size() == 4);
+    const auto first_generation = m.generation();
+    JavaMember java{start_java_member(topic, group, dir + "/c.out", "CooperativeStickyAssignor")};
+    // Round 1 takes two partitions from kwire (never handing them to the
+    // Java member while kwire holds them); round 2 gives them to Java.
+    drive(
+        m, client,
+        [&] {
+          return m.state() == ClassicMembership::State::stable && m.generation() >= first_generation + 2 &&
+                 java_output(dir + "/c.out").second >= 6;
+        },
+        90s);
+    const auto kept = m.owned();
+    CHECK(kept.size() == 2);
+    const auto java_got = java_output(dir + "/c.out").first;
+    std::set<std::int32_t> all{0, 1, 2, 3}, expected;
+    const auto mine = partitions_of(kept);
+    std::set_difference(all.begin(), all.end(), mine.begin(), mine.end(), std::inserter(expected, expected.end()));
+    CHECK(java_got == expected);
+    // Stable afterwards: no rebalance storm, kwire keeps what it kept.
+    const auto until = std::chrono::steady_clock::now() + 4s;
+    drive(m, client, [&] { return std::chrono::steady_clock::now() > until; }, 10s);
+    CHECK(m.state() == ClassicMembership::State::stable);
+    CHECK(m.owned() == kept);
   }
   (void)run_command("rm -rf " + shell_quote(dir));
 }
