@@ -1,4 +1,4 @@
-// FetchRequest v4-v17 decoder (what a broker, or the mock cluster, reads).
+// FetchRequest v4-v18 decoder (what a broker, or the mock cluster, reads).
 // Input: version byte, then the body (see fuzz_check.hpp).
 #include <algorithm>
 

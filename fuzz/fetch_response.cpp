@@ -1,4 +1,4 @@
-// FetchResponse v4-v17 decoder, then the records of every partition through
+// FetchResponse v4-v18 decoder, then the records of every partition through
 // decode_record_batches (1 MiB decompression limit), as a consumer reads
 // them. Input: version byte, then the body (see fuzz_check.hpp).
 #include <algorithm>

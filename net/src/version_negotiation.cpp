@@ -58,4 +58,12 @@ std::optional<std::int16_t> NegotiatedVersions::version(protocol::ApiKey key) co
   return std::nullopt;
 }
 
+std::optional<std::int16_t> request_version(std::optional<std::int16_t> negotiated, std::int16_t max_version,
+                                            std::int16_t codec_max_version, std::int16_t codec_min_version) noexcept {
+  if (!negotiated) return std::nullopt;
+  const std::int16_t version = std::min({*negotiated, max_version, codec_max_version});
+  if (version < codec_min_version) return std::nullopt;
+  return version;
+}
+
 }  // namespace kwire::net

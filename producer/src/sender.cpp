@@ -248,10 +248,15 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
   // them (the connection keeps backing off, up to reconnect.backoff.max.ms).
   const bool auth = ec == client_errc::authentication_failed;
   const bool quiet = !auth && (shut_down_ || ec == client_errc::shutting_down || n.failures > 1);
+  // The OS's reason (connection refused, no route to host, host name not
+  // resolved, ...) from the connection; an authentication failure's detail
+  // is logged once by the connection itself.
+  const std::string why = auth ? std::string() : transport_.connection_error_detail(id);
   log(auth ? LogLevel::error : quiet ? LogLevel::debug : LogLevel::warning,
       auth ? LogCategory::security : LogCategory::broker,
       "connection to node " + std::to_string(id) + (endpoint ? " at " + endpoint->address() : std::string()) +
-          " failed: " + ec.message() + (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
+          " failed: " + ec.message() + (why.empty() ? std::string() : " (" + why + ")") +
+          (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
   // The leader may have moved (or the broker gone): let metadata say so.
   if (id >= 0) metadata_.request_update();
   if (auth) on_authentication_failure(id, ec, now_ms);

@@ -48,6 +48,7 @@ std::int16_t min_list_offsets_version_for(std::int64_t timestamp) noexcept {
     case list_offsets_timestamp::max_timestamp: return 7;
     case list_offsets_timestamp::earliest_local: return 8;
     case list_offsets_timestamp::latest_tiered: return 9;
+    case list_offsets_timestamp::earliest_pending_upload: return 11;
     default: return Request::min_version;
   }
 }

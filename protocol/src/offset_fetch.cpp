@@ -70,10 +70,8 @@ void read_request_topics(Reader& in, std::optional<std::vector<Request::Topic>>&
 bool response_topics_fit(const std::vector<Response::Topic>& topics, std::int16_t version, bool flex) {
   for (const auto& t : topics) {
     if (!tags_fit(t.unknown_tags, flex) || !codec::topic_key_fits(t.name, t.topic_id, by_id(version))) return false;
-    for (const auto& p : t.partitions) {
+    for (const auto& p : t.partitions)
       if (!tags_fit(p.unknown_tags, flex)) return false;
-      if (version < kFirstLeaderEpoch && p.committed_leader_epoch != -1) return false;  // not ignorable
-    }
   }
   return true;
 }
@@ -183,7 +181,9 @@ std::error_code OffsetFetchResponse::encode(Writer& out, std::int16_t version) c
   if (version < kFirstGroups) {
     if (!groups.empty() || !response_topics_fit(topics, version, flex)) return not_in_version();
   } else {
-    if (!topics.empty() || error_code != kwire::errc::none) return not_in_version();
+    // The v2-7 top-level ErrorCode is ignorable: left out from v8, where
+    // each group carries its own.
+    if (!topics.empty()) return not_in_version();
     for (const auto& g : groups)
       if (!response_topics_fit(g.topics, version, flex)) return not_in_version();
   }

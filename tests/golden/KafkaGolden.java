@@ -10,7 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
-import org.apache.kafka.common.protocol.MessageUtil;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 
 public final class KafkaGolden {
   private static final String PACKAGE = "org.apache.kafka.common.message.";
@@ -39,10 +39,15 @@ public final class KafkaGolden {
     if (args[0].equals("encode")) {
       JsonNode json = new ObjectMapper().readTree(args.length > 3 ? args[3] : "{}");
       Message message = (Message) converter.getMethod("read", JsonNode.class, short.class).invoke(null, json, version);
-      ByteBuffer bytes = prefixed ? MessageUtil.toVersionPrefixedByteBuffer(version, message)
-                                  : MessageUtil.toByteBufferAccessor(message, version).buffer();
-      byte[] out = new byte[bytes.remaining()];
-      bytes.get(out);
+      // Message.size/write rather than MessageUtil's helpers, whose names differ
+      // between kafka-clients 3.9 and 4.x, so KWIRE_GOLDEN_KAFKA=3.9.x works.
+      // Version-prefixed data (ConsumerProtocol*) starts with its int16 version.
+      ObjectSerializationCache cache = new ObjectSerializationCache();
+      int prefix = prefixed ? 2 : 0;
+      byte[] out = new byte[prefix + message.size(cache, version)];
+      ByteBuffer buffer = ByteBuffer.wrap(out);
+      if (prefixed) buffer.putShort(version);
+      message.write(new ByteBufferAccessor(buffer), cache, version);
       System.out.println(HexFormat.of().formatHex(out));
     } else {
       ByteBuffer in = ByteBuffer.wrap(HexFormat.of().parseHex(args.length > 3 ? args[3] : ""));

@@ -458,6 +458,87 @@ TEST_CASE("kwire consume: offsets, counts, JSON and base64") {
   CHECK(run_command(base + " -o sideways 2>/dev/null").exit_code == 2);
 }
 
+/// What kcat (librdkafka, never auto-creating) says about `topic`: its
+/// partition count, or -1 when the broker does not know it.
+int kcat_partition_count(const std::string& topic) {
+  auto r = run_command("kcat -L -X allow.auto.create.topics=false -b " + shell_quote(broker_env().bootstrap()) +
+                       " -t " + shell_quote(topic) + " 2>&1");
+  static const std::regex with_re(R"re(topic "[^"]*" with (\d+) partitions)re");
+  std::smatch m;
+  if (r.output.find("Unknown topic") != std::string::npos) return -1;
+  if (!std::regex_search(r.output, m, with_re)) return -2;  // kcat failed: never equal to what a test expects
+  return std::stoi(m[1]);
+}
+
+/// The admin group's cells on the harness broker: every version of every
+/// admin API the broker serves passed, the others are "not offered" (kcat
+/// checks what they did in the test below). "" when so, else what is wrong.
+std::string admin_cells_pass(const SuiteRun& run, const std::string& kafka_version) {
+  // The versions the harness's brokers serve (kwire speaks all of them).
+  const bool v39 = kafka_version.rfind("3.9", 0) == 0;
+  const std::map<std::string, std::pair<int, int>> served{
+      {"CreateTopics", {v39 ? 0 : 2, 7}},     {"CreatePartitions", {0, 3}},
+      {"DescribeConfigs", {v39 ? 0 : 1, 4}},  {"IncrementalAlterConfigs", {0, 1}},
+      {"DescribeCluster", {0, v39 ? 1 : 2}},  {"DeleteTopics", {v39 ? 0 : 1, 6}}};
+  std::string wrong;
+  int admin_cells = 0;
+  for (const auto& c : run.cells) {
+    if (c.group != "admin") continue;
+    ++admin_cells;
+    const auto space = c.name.find(" v");
+    const auto it = served.find(c.name.substr(0, space));
+    if (it == served.end()) {
+      wrong += "unexpected cell " + c.name + "\n";
+      continue;
+    }
+    const int v = std::stoi(c.name.substr(space + 2));
+    const bool offered = v >= it->second.first && v <= it->second.second;
+    if (c.status != (offered ? "pass" : "not_offered")) wrong += c.name + ": " + c.status + " " + c.detail + "\n";
+  }
+  if (admin_cells != 8 + 4 + 5 + 2 + 3 + 7) wrong += std::to_string(admin_cells) + " admin cells\n";
+  return wrong;
+}
+
+/// The report's top-level "topic": the suite's own topic.
+std::string report_topic(const SuiteRun& run) {
+  static const std::regex topic_re(R"re("topic":"([^"]*)")re");
+  std::smatch m;
+  return std::regex_search(run.json, m, topic_re) ? std::string(m[1]) : std::string();
+}
+
+TEST_CASE("kwire conformance makes its own topic with CreateTopics, deletes it unless --keep, and its admin cells pass") {
+  const auto& env = broker_env();
+  const std::string kafka_version = env.has("KWIRE_KAFKA_VERSION") ? env.get("KWIRE_KAFKA_VERSION") : "";
+  SuiteRun run = run_suite("-b " + shell_quote(env.bootstrap()) + " --only admin");
+  INFO(run.json);
+  CHECK(run.exit_code == 0);
+  CHECK(listing(run.cells, "fail").empty());
+  const ReportCell* topic = run.find("topic");
+  REQUIRE(topic != nullptr);
+  CHECK(topic->status == "pass");
+  CHECK(topic->detail.find("created with CreateTopics v") != std::string::npos);
+  const ReportCell* deleted = run.find("delete topic");
+  REQUIRE(deleted != nullptr);
+  CHECK(deleted->status == "pass");
+  CHECK(admin_cells_pass(run, kafka_version) == "");
+  // librdkafka agrees: neither the suite's topic nor any of the admin
+  // group's topics is left.
+  const std::string made = report_topic(run);
+  REQUIRE(made.rfind("kwire-conformance-", 0) == 0);
+  CHECK(kcat_partition_count(made) == -1);
+  auto all = run_command("kcat -L -X allow.auto.create.topics=false -b " + shell_quote(env.bootstrap()) + " 2>&1");
+  CHECK(all.output.find(made) == std::string::npos);
+
+  // With --keep the topic stays: one partition, as kcat sees it.
+  SuiteRun kept = run_suite("-b " + shell_quote(env.bootstrap()) + " --only admin --keep");
+  INFO(kept.json);
+  CHECK(kept.exit_code == 0);
+  CHECK(kept.find("delete topic") == nullptr);
+  const std::string kept_topic = report_topic(kept);
+  REQUIRE(kept_topic.rfind("kwire-conformance-", 0) == 0);
+  CHECK(kcat_partition_count(kept_topic) == 1);
+}
+
 TEST_CASE("kwire conformance is green on every listener, and kcat confirms every record set it stored") {
   const auto& env = broker_env();
   std::vector<std::pair<std::string, std::string>> listeners{{"PLAINTEXT", "-b " + shell_quote(env.bootstrap())}};
@@ -507,7 +588,8 @@ TEST_CASE("kwire conformance is green on every listener, and kcat confirms every
       threads.emplace_back([&, i] {
         const auto& [name, args] = listeners[i];
         const auto env_it = command_env.find(name);  // read-only: shared by the threads
-        runs[i] = run_suite(args + (name == "PLAINTEXT" ? "" : " --only produce,idempotence"),
+        // --keep: kcat reads the suite's topic back afterwards.
+        runs[i] = run_suite(args + " --keep" + (name == "PLAINTEXT" ? "" : " --only produce,idempotence"),
                             env_it == command_env.end() ? std::string() : env_it->second);
       });
     for (auto& t : threads) t.join();
@@ -539,6 +621,7 @@ TEST_CASE("kwire conformance is green on every listener, and kcat confirms every
         CHECK(c->status == "pass");
       }
     }
+    if (name == "PLAINTEXT") CHECK(admin_cells_pass(run, version) == "");
 
     // The independent read-back: kcat reads the suite's partition and must
     // see exactly the known record set where each produce cell says it is.

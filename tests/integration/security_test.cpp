@@ -26,7 +26,7 @@
 
 #include "secure_support.hpp"
 #include "support.hpp"
-#include "unit/security/test_pki.hpp"
+#include "support/test_pki.hpp"
 
 using namespace kwire;
 using namespace std::chrono_literals;

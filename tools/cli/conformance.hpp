@@ -21,10 +21,15 @@
 //                (must not be stored twice), the next sequence, a sequence gap
 //   errors       unknown topic (no auto-creation), an oversize record, and
 //                requests at versions the endpoint no longer offers
+//   admin        CreateTopics, CreatePartitions, DescribeConfigs,
+//                IncrementalAlterConfigs, DescribeCluster and DeleteTopics at
+//                every version the endpoint offers, each checked through
+//                another API (Metadata, DescribeConfigs) on topics of its own
 //
-// The suite writes only to its own topic (-t, or an auto-created
-// kwire-conformance-* topic), partition 0, and assumes nobody else writes
-// there while it runs.
+// The suite writes only to its own topic (-t, or a kwire-conformance-*
+// topic it creates with CreateTopics, or else through Metadata's
+// auto-creation, and deletes at the end unless --keep), partition 0, and
+// assumes nobody else writes there while it runs.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -39,7 +44,7 @@ enum class Status { pass, fail, not_offered };
 std::string_view status_name(Status s) noexcept;
 
 struct Cell {
-  std::string group;   ///< "connect", "versions", "produce", "idempotence", "errors"
+  std::string group;   ///< "connect", "versions", "produce", "idempotence", "errors", "admin"
   std::string name;    ///< e.g. "Fetch v13", "zstd acks=all"
   Status status = Status::pass;
   std::string detail;  ///< the reason on failure / not offered; what was seen on pass
@@ -85,6 +90,8 @@ struct SuiteOptions {
   std::chrono::milliseconds cell_timeout{30000};
   /// Progress lines on stderr as cells complete.
   bool progress = true;
+  /// Keep the topic the suite created (else DeleteTopics removes it at the end).
+  bool keep_topic = false;
 };
 
 /// The groups, in the order they run.

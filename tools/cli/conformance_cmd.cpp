@@ -1,5 +1,5 @@
 // kwire conformance -b host:port [-X key=value ...] [-t topic] [--json]
-//                   [--only GROUP,...] [--skip GROUP,...] [--quiet]
+//                   [--only GROUP,...] [--skip GROUP,...] [--quiet] [--keep]
 //
 // Runs the conformance suite (conformance.hpp) against the endpoint and
 // prints the matrix; exits 0 when no cell failed, 1 when one did, 2 for a
@@ -28,7 +28,7 @@ std::set<std::string> split_groups(const std::string& list) {
     if (g.empty()) continue;
     const auto& known = conformance::group_names();
     if (std::find(known.begin(), known.end(), g) == known.end())
-      throw UsageError("unknown group '" + g + "' (groups: connect, versions, produce, idempotence, errors)");
+      throw UsageError("unknown group '" + g + "' (groups: connect, versions, produce, idempotence, errors, admin)");
     groups.insert(g);
   }
   return groups;
@@ -51,6 +51,8 @@ int run_conformance(int argc, char** argv) {
       suite.skip = split_groups(next());
     else if (arg == "--quiet")
       suite.progress = false;
+    else if (arg == "--keep")
+      suite.keep_topic = true;
     else
       rest.push_back(argv[i]);
   }

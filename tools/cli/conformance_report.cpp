@@ -28,6 +28,10 @@ std::string line(const char* fmt, auto... args) {
   return buf;
 }
 
+/// A cell of the version matrix ("versions" group, and the admin group's
+/// per-version cells), listed on its own line only when it failed.
+bool is_version_cell(const Cell& c) { return c.group == "versions" || c.group == "admin"; }
+
 }  // namespace
 
 std::string format_table(const Report& r) {
@@ -39,16 +43,16 @@ std::string format_table(const Report& r) {
   // The version matrix: one line per API, one mark per version.
   if (!r.apis.empty()) {
     out += "\nAPI versions (ok = exercised and checked, FAIL = see below, - = not advertised)\n";
-    out += line("  %-15s %-9s %-9s %s\n", "api", "endpoint", "kwire", "versions");
+    out += line("  %-23s %-9s %-9s %s\n", "api", "endpoint", "kwire", "versions");
     for (const auto& api : r.apis) {
       std::string marks;
       for (std::int16_t v = api.kwire_min; v <= api.kwire_max; ++v) {
         const std::string name = api.name + " v" + std::to_string(v);
         auto cell = std::find_if(r.cells.begin(), r.cells.end(),
-                                 [&](const Cell& c) { return c.group == "versions" && c.name == name; });
+                                 [&](const Cell& c) { return is_version_cell(c) && c.name == name; });
         marks += " v" + std::to_string(v) + ":" + (cell == r.cells.end() ? "?" : mark(cell->status));
       }
-      out += line("  %-15s %-9s %-9s%s\n", api.name.c_str(), range_text(api.broker_min, api.broker_max).c_str(),
+      out += line("  %-23s %-9s %-9s%s\n", api.name.c_str(), range_text(api.broker_min, api.broker_max).c_str(),
                   range_text(api.kwire_min, api.kwire_max).c_str(), marks.c_str());
     }
   }
@@ -56,7 +60,7 @@ std::string format_table(const Report& r) {
   // Every other cell on its own line; version cells only when they failed.
   std::string group;
   for (const auto& c : r.cells) {
-    if (c.group == "versions" && c.status != Status::fail) continue;
+    if (is_version_cell(c) && c.status != Status::fail) continue;
     if (c.group != group) {
       group = c.group;
       out += "\n" + group + "\n";

@@ -36,7 +36,7 @@ std::size_t Report::count(Status s) const {
 }
 
 const std::vector<std::string>& group_names() {
-  static const std::vector<std::string> names{"connect", "versions", "produce", "idempotence", "errors"};
+  static const std::vector<std::string> names{"connect", "versions", "produce", "idempotence", "errors", "admin"};
   return names;
 }
 
@@ -65,6 +65,8 @@ Report Suite::run() {
     if (wants("produce")) run_produce();
     if (wants("idempotence")) run_idempotence();
     if (wants("errors")) run_errors();
+    if (wants("admin")) run_admin();
+    delete_own_topic();
   }
   report_.topic = topic_;
   report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
@@ -302,11 +304,22 @@ void Suite::run_connect() {
   if (!conn.sasl_mechanism().empty()) c.detail += ", authenticated with " + conn.sasl_mechanism();
   add(std::move(c));
 
-  // 2. The suite's topic: given, or auto-created through Metadata.
+  // 2. The suite's topic: given, or made with CreateTopics when the
+  // endpoint offers it, or else auto-created through Metadata.
   Cell t = cell("connect", "topic");
   topic_ = options_.topic;
   const bool create = topic_.empty();
-  if (create) topic_ = "kwire-conformance-" + std::to_string(now_ms()) + "-" + std::to_string(::getpid());
+  std::string made_how = "auto-created ";
+  std::string create_failed;
+  if (create) {
+    topic_ = "kwire-conformance-" + std::to_string(now_ms()) + "-" + std::to_string(::getpid());
+    created_topic_ = true;
+    if (advertised(ApiKey::create_topics)) {
+      std::int16_t used = -1;
+      create_failed = create_topic(topic_, 1, protocol::CreateTopicsRequest::max_version, used);
+      if (create_failed.empty()) made_how = "created with CreateTopics v" + std::to_string(used) + ": ";
+    }
+  }
   t.topic = topic_;
   const auto deadline = std::chrono::steady_clock::now() + options_.cell_timeout;
   std::error_code ec;
@@ -331,7 +344,10 @@ void Suite::run_connect() {
   }
   if (ec) {
     t.status = Status::fail;
-    t.detail = why + (create ? " (the endpoint did not auto-create " + topic_ + "; pass -t with an existing topic)" : "");
+    t.detail = why + (create ? " (the endpoint did not auto-create " + topic_ +
+                                   (create_failed.empty() ? "" : ", and " + create_failed) +
+                                   "; pass -t with an existing topic)"
+                             : "");
     add(std::move(t));
     return;
   }
@@ -343,7 +359,7 @@ void Suite::run_connect() {
     return;
   }
   const auto& loc = reader_->location();
-  t.detail = (create ? "auto-created " : "using ") + topic_ + ", partition 0 led by broker " +
+  t.detail = (create ? made_how : "using ") + topic_ + ", partition 0 led by broker " +
              std::to_string(loc.leader_id) + " at " + loc.host + ":" + std::to_string(loc.port) +
              (loc.topic_id.is_zero() ? ", no topic id" : ", topic id " + loc.topic_id.to_base64());
   add(std::move(t));

@@ -3,10 +3,12 @@
 // one Suite per run; each group of cells lives in its own file.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include <kwire/producer/config.hpp>
 #include <kwire/protocol/api.hpp>
 #include <kwire/protocol/api_versions.hpp>
+#include <kwire/protocol/create_topics.hpp>
 #include <kwire/protocol/init_producer_id.hpp>
 #include <kwire/protocol/produce.hpp>
 #include <kwire/protocol/record_batch.hpp>
@@ -39,8 +42,35 @@ class Suite {
   void run_produce();
   void run_idempotence();
   void run_errors();
+  void run_admin();
 
   // ------------------------------------------------------------ helpers
+  /// The checks of one API version: "" for pass, else the reason.
+  using VersionCheck = std::function<std::string(std::int16_t version)>;
+  /// One cell per version kwire implements, in `group`: "not offered" when
+  /// the endpoint does not advertise it, else `check`'s verdict; adds the
+  /// API's row to the version matrix.
+  void exercise(const std::string& group, protocol::ApiKey key, std::int16_t kwire_min, std::int16_t kwire_max,
+                const VersionCheck& check);
+  /// "<api> went out as vN, not vM".
+  static std::string wrong_version(std::string_view api, std::int16_t asked, std::int16_t used);
+
+  // Topics made and removed with the admin APIs (conformance_admin.cpp).
+  /// CreateTopics for one topic (replication factor 1) at the highest common
+  /// version <= max_version; "" on success, else why not. `result` gets the
+  /// topic's answer.
+  std::string create_topic(const std::string& name, std::int32_t partitions, std::int16_t max_version,
+                           std::int16_t& used, protocol::CreateTopicsResponse::Topic* result = nullptr,
+                           const std::vector<protocol::CreateTopicsRequest::Config>& configs = {});
+  /// Waits until Metadata shows `name` with `partitions` partitions, each
+  /// with a leader; `id` gets its topic id. "" on success, else why not.
+  std::string wait_for_topic(const std::string& name, std::int32_t partitions, protocol::Uuid* id = nullptr);
+  /// Waits until Metadata no longer knows `name`. "" on success.
+  std::string wait_for_topic_gone(const std::string& name);
+  /// DeleteTopics for the suite's own topic (when it created it and was not
+  /// told --keep), as the last cell of the run.
+  void delete_own_topic();
+
   void add(Cell cell);
   Cell cell(std::string group, std::string name) const;
   bool wants(const std::string& group) const;
@@ -103,6 +133,7 @@ class Suite {
   std::string topic_;
   static constexpr std::int32_t partition_ = 0;
   bool ready_ = false;  ///< connected and the topic is usable
+  bool created_topic_ = false;  ///< the suite made topic_ (CreateTopics or auto-creation)
 
   // The reference record set (raw Produce, uncompressed, acks=all) the
   // version cells read back.

@@ -22,10 +22,39 @@ namespace {
 
 std::string v(std::int16_t version) { return "v" + std::to_string(version); }
 
-/// The checks of one API version: "" for pass, else the reason.
-using Check = std::function<std::string(std::int16_t version)>;
-
 }  // namespace
+
+void Suite::exercise(const std::string& group, ApiKey key, std::int16_t kwire_min, std::int16_t kwire_max,
+                     const VersionCheck& check) {
+  ApiRow row;
+  row.key = static_cast<std::int16_t>(key);
+  row.name = std::string(protocol::api_name(key));
+  row.kwire_min = kwire_min;
+  row.kwire_max = kwire_max;
+  if (auto range = advertised(key)) std::tie(row.broker_min, row.broker_max) = *range;
+  for (std::int16_t version = kwire_min; version <= kwire_max; ++version) {
+    Cell c = cell(group, row.name + " " + v(version));
+    if (!advertises(key, version)) {
+      c.status = Status::not_offered;
+      c.detail = advertised_text(key);
+    } else {
+      row.exercised.push_back(version);
+      c.detail = check(version);
+      if (c.detail.empty()) {
+        c.status = Status::pass;
+        row.passed.push_back(version);
+      } else {
+        c.status = Status::fail;
+      }
+    }
+    add(std::move(c));
+  }
+  report_.apis.push_back(std::move(row));
+}
+
+std::string Suite::wrong_version(std::string_view api, std::int16_t asked, std::int16_t used) {
+  return std::string(api) + " went out as v" + std::to_string(used) + ", not v" + std::to_string(asked);
+}
 
 void Suite::run_versions() {
   // The reference data the read cells compare against: the known record set
@@ -52,38 +81,9 @@ void Suite::run_versions() {
     return reference_first_ < 0 ? "no reference records to read (" + reference_error_ + ")" : "";
   };
 
-  auto exercise = [&](ApiKey key, std::int16_t kwire_min, std::int16_t kwire_max, const Check& check) {
-    ApiRow row;
-    row.key = static_cast<std::int16_t>(key);
-    row.name = std::string(protocol::api_name(key));
-    row.kwire_min = kwire_min;
-    row.kwire_max = kwire_max;
-    if (auto range = advertised(key)) std::tie(row.broker_min, row.broker_max) = *range;
-    for (std::int16_t version = kwire_min; version <= kwire_max; ++version) {
-      Cell c = cell("versions", row.name + " " + v(version));
-      if (!advertises(key, version)) {
-        c.status = Status::not_offered;
-        c.detail = advertised_text(key);
-      } else {
-        row.exercised.push_back(version);
-        c.detail = check(version);
-        if (c.detail.empty()) {
-          c.status = Status::pass;
-          row.passed.push_back(version);
-        } else {
-          c.status = Status::fail;
-        }
-      }
-      add(std::move(c));
-    }
-    report_.apis.push_back(std::move(row));
-  };
-  auto wrong_version = [](const char* api, std::int16_t asked, std::int16_t used) {
-    return std::string(api) + " went out as v" + std::to_string(used) + ", not v" + std::to_string(asked);
-  };
 
   // --------------------------------------------------------- ApiVersions
-  exercise(ApiKey::api_versions, protocol::ApiVersionsRequest::min_version, protocol::ApiVersionsRequest::max_version,
+  exercise("versions", ApiKey::api_versions, protocol::ApiVersionsRequest::min_version, protocol::ApiVersionsRequest::max_version,
            [&](std::int16_t version) -> std::string {
              protocol::ApiVersionsRequest request;
              if (version >= 3) {
@@ -110,7 +110,7 @@ void Suite::run_versions() {
            });
 
   // ------------------------------------------------------------ Metadata
-  exercise(ApiKey::metadata, protocol::MetadataRequest::min_version, protocol::MetadataRequest::max_version,
+  exercise("versions", ApiKey::metadata, protocol::MetadataRequest::min_version, protocol::MetadataRequest::max_version,
            [&](std::int16_t version) -> std::string {
              protocol::MetadataRequest request;
              request.topics.emplace();
@@ -143,7 +143,7 @@ void Suite::run_versions() {
            });
 
   // ------------------------------------------------------ InitProducerId
-  exercise(ApiKey::init_producer_id, protocol::InitProducerIdRequest::min_version,
+  exercise("versions", ApiKey::init_producer_id, protocol::InitProducerIdRequest::min_version,
            protocol::InitProducerIdRequest::max_version, [&](std::int16_t version) -> std::string {
              protocol::InitProducerIdResponse response;
              std::int16_t used = -1;
@@ -156,7 +156,7 @@ void Suite::run_versions() {
            });
 
   // ------------------------------------------------------------- Produce
-  exercise(ApiKey::produce, protocol::ProduceRequest::min_version, protocol::ProduceRequest::max_version,
+  exercise("versions", ApiKey::produce, protocol::ProduceRequest::min_version, protocol::ProduceRequest::max_version,
            [&](std::int16_t version) -> std::string {
              std::vector<TestRecord> one{{"produce-" + v(version), "a record sent with Produce " + v(version), {}}};
              const std::int64_t ts = now_ms();
@@ -183,7 +183,7 @@ void Suite::run_versions() {
            });
 
   // --------------------------------------------------------- ListOffsets
-  exercise(ApiKey::list_offsets, protocol::ListOffsetsRequest::min_version, protocol::ListOffsetsRequest::max_version,
+  exercise("versions", ApiKey::list_offsets, protocol::ListOffsetsRequest::min_version, protocol::ListOffsetsRequest::max_version,
            [&](std::int16_t version) -> std::string {
              if (auto missing = needs_reference(); !missing.empty()) return missing;
              std::int64_t earliest = -1, latest = -1;
@@ -230,7 +230,7 @@ void Suite::run_versions() {
            });
 
   // --------------------------------------------------------------- Fetch
-  exercise(ApiKey::fetch, protocol::FetchRequest::min_version, protocol::FetchRequest::max_version,
+  exercise("versions", ApiKey::fetch, protocol::FetchRequest::min_version, protocol::FetchRequest::max_version,
            [&](std::int16_t version) -> std::string {
              if (auto missing = needs_reference(); !missing.empty()) return missing;
              if (version >= protocol::FetchRequest::first_topic_id_version && reader_->location().topic_id.is_zero())

@@ -34,9 +34,12 @@ commands:
       -f format             kcat tokens: %s value %k key %S %K sizes %t %p %o %T %h headers
                             (default "%s\n"); --json: one object per record (--base64: exact bytes)
       -X isolation.level=read_committed, -X fetch.max.bytes=N
-  conformance -b host:port [-t topic] [--only GROUP,...] [--skip GROUP,...]
+  conformance -b host:port [-t topic] [--only GROUP,...] [--skip GROUP,...] [--keep]
                                        protocol conformance suite: a matrix of pass / fail /
-                                       not offered cells; exits 1 if any cell fails
+                                       not offered cells; exits 1 if any cell fails. Groups:
+                                       connect versions produce idempotence errors admin.
+                                       Without -t it makes its own topic (CreateTopics, else
+                                       auto-creation) and deletes it at the end unless --keep
   perf -b host:port -t topic           producer benchmark: records/s, MiB/s, client CPU per record,
                                        peak RSS, delivery latency p50/p95/p99/max, and the count
                                        the broker confirms (ListOffsets before/after)

@@ -1,27 +1,31 @@
-// Connection against a tiny fake broker on 127.0.0.1 (an Asio acceptor on
-// port 0, in this process, on the same io_context). Every test bounds the
-// io_context with a deadline, so a bug shows as a failed check, not a hang.
+// Connection against a tiny fake broker on 127.0.0.1 (tests/support/
+// fake_broker.hpp: an Asio acceptor on port 0, in this process, on the same
+// io_context). Every test bounds the io_context with a deadline, so a bug
+// shows as a failed check, not a hang.
 #include <doctest/doctest.h>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/write.hpp>
+#include <cerrno>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "kwire/net/connection.hpp"
-#include "kwire/net/frame_decoder.hpp"
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/header.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/produce.hpp"
+#include "socket_stream.hpp"
+#include "support/fake_broker.hpp"
+#include "support/responses.hpp"
+#include "support/run_until.hpp"
 
 using namespace std::chrono_literals;
 using asio::ip::tcp;
@@ -31,197 +35,16 @@ using kwire::net::ConnectionOptions;
 using kwire::protocol::ApiKey;
 using kwire::protocol::ApiVersionsResponse;
 using kwire::protocol::RequestHeader;
+using kwire::test::api_range;
+using kwire::test::Bytes;
+using kwire::test::FakeBroker;
+using kwire::test::FakeSession;
+using kwire::test::int32_body;
+using kwire::test::Recorder;
+using kwire::test::run_for;
+using kwire::test::run_until;
 
 namespace {
-
-using Bytes = std::vector<std::uint8_t>;
-
-/// Runs `io` until `done()` or the time limit; true if `done()`.
-bool run_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds limit = 2000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done() && std::chrono::steady_clock::now() < deadline) {
-    if (io.stopped()) io.restart();
-    io.run_one_for(10ms);
-  }
-  return done();
-}
-
-void run_for(asio::io_context& io, std::chrono::milliseconds d) {
-  if (io.stopped()) io.restart();
-  io.run_for(d);
-}
-
-ApiVersionsResponse::ApiVersion range(ApiKey key, std::int16_t min, std::int16_t max) {
-  return {static_cast<std::int16_t>(key), min, max, {}};
-}
-
-/// Ranges like a Kafka 3.x broker's, plus a key kwire does not know.
-std::vector<ApiVersionsResponse::ApiVersion> default_ranges() {
-  return {range(ApiKey::produce, 0, 11),       range(ApiKey::fetch, 0, 16),
-          range(ApiKey::metadata, 0, 12),      range(ApiKey::api_versions, 0, 4),
-          range(ApiKey::init_producer_id, 0, 5), {1000, 0, 3, {}}};
-}
-
-class FakeBroker;
-
-/// One accepted connection: reads request frames, writes what the test says.
-class FakeSession : public std::enable_shared_from_this<FakeSession> {
- public:
-  FakeSession(tcp::socket socket, FakeBroker& broker) : socket_(std::move(socket)), broker_(&broker) {}
-
-  void start() { read(); }
-
-  /// Writes `body` as the response to `request`, with the header version
-  /// its API and version call for (ApiVersions: v0, KIP-511).
-  void respond(const RequestHeader& request, const Bytes& body, std::optional<std::int32_t> correlation = {}) {
-    Bytes frame;
-    kwire::protocol::Writer w(frame);
-    std::size_t at = w.reserve_int32();
-    kwire::protocol::ResponseHeader header;
-    header.correlation_id = correlation.value_or(request.correlation_id);
-    header.encode(w, kwire::protocol::response_header_version(request.api_key, request.api_version));
-    w.write_raw(body);
-    w.patch_int32(at, static_cast<std::int32_t>(frame.size() - 4));
-    send(std::move(frame));
-  }
-
-  void send(Bytes bytes) {
-    out_.push_back(std::move(bytes));
-    if (out_.size() == 1) write_next();
-  }
-
-  /// Closes once everything queued so far has been written.
-  void close_after_writes() {
-    close_when_drained_ = true;
-    if (out_.empty()) close();
-  }
-
-  void close() {
-    std::error_code ignored;
-    socket_.close(ignored);
-  }
-
-  std::vector<RequestHeader> requests;  ///< headers received, in order
-  std::vector<Bytes> bodies;
-
- private:
-  void read() {
-    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
-      if (ec) return;
-      std::span<const std::uint8_t> data(self->buffer_.data(), n);
-      while (true) {
-        data = data.subspan(self->decoder_.put(data));
-        if (self->decoder_.error() || !self->decoder_.has_frame()) break;
-        Bytes frame = self->decoder_.take_frame();
-        self->on_frame(frame);
-      }
-      self->read();
-    });
-  }
-
-  void on_frame(const Bytes& frame);
-
-  void write_next() {
-    asio::async_write(socket_, asio::buffer(out_.front()), [self = shared_from_this()](std::error_code ec, std::size_t) {
-      if (ec) return;
-      self->out_.pop_front();
-      if (!self->out_.empty())
-        self->write_next();
-      else if (self->close_when_drained_)
-        self->close();
-    });
-  }
-
-  tcp::socket socket_;
-  FakeBroker* broker_;
-  kwire::net::FrameDecoder decoder_;
-  std::array<std::uint8_t, 4096> buffer_{};
-  std::deque<Bytes> out_;
-  bool close_when_drained_ = false;
-};
-
-class FakeBroker {
- public:
-  /// Called for every request except ApiVersions (answered by the broker).
-  using Handler = std::function<void(FakeSession&, const RequestHeader&, const Bytes& body)>;
-
-  explicit FakeBroker(asio::io_context& io) : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    accept();
-  }
-
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
-  ConnectionOptions options() const {
-    ConnectionOptions o;
-    o.host = "127.0.0.1";
-    o.port = port();
-    o.connect_timeout = 1000ms;
-    o.request_timeout = 1000ms;
-    return o;
-  }
-
-  void stop() {
-    std::error_code ignored;
-    acceptor_.close(ignored);
-    for (auto& s : sessions) s->close();
-  }
-
-  void dispatch(FakeSession& session, const RequestHeader& header, const Bytes& body) {
-    if (header.api_key == ApiKey::api_versions && answer_api_versions) {
-      answer_api_versions_request(session, header);
-      return;
-    }
-    if (on_request) on_request(session, header, body);
-  }
-
-  void answer_api_versions_request(FakeSession& session, const RequestHeader& header) {
-    ApiVersionsResponse response;
-    response.api_keys = ranges;
-    std::int16_t version = header.api_version;
-    if (version > max_api_versions_version) {
-      // KIP-511: refuse in the v0 format, listing our ranges.
-      response.error_code = kwire::errc::unsupported_version;
-      version = 0;
-    } else if (api_versions_error != kwire::errc::none) {
-      response.error_code = api_versions_error;
-    }
-    Bytes body;
-    REQUIRE_FALSE(kwire::protocol::encode_message(response, version, body));
-    session.respond(header, body);
-  }
-
-  std::vector<ApiVersionsResponse::ApiVersion> ranges = default_ranges();
-  std::int16_t max_api_versions_version = 4;
-  kwire::errc api_versions_error = kwire::errc::none;
-  bool answer_api_versions = true;
-  Handler on_request;
-  std::vector<std::shared_ptr<FakeSession>> sessions;
-
- private:
-  void accept() {
-    acceptor_.async_accept([this](std::error_code ec, tcp::socket socket) {
-      if (ec) return;
-      sessions.push_back(std::make_shared<FakeSession>(std::move(socket), *this));
-      sessions.back()->start();
-      accept();
-    });
-  }
-
-  tcp::acceptor acceptor_;
-};
-
-void FakeSession::on_frame(const Bytes& frame) {
-  kwire::protocol::Reader peek(frame);
-  auto key = static_cast<ApiKey>(peek.read_int16());
-  std::int16_t version = peek.read_int16();
-  kwire::protocol::Reader reader(frame);
-  RequestHeader header;
-  REQUIRE_FALSE(header.decode(reader, kwire::protocol::request_header_version(key, version)));
-  auto body_view = reader.read_raw(reader.remaining());
-  requests.push_back(header);
-  bodies.emplace_back(body_view.begin(), body_view.end());
-  broker_->dispatch(*this, header, bodies.back());
-}
 
 /// Connects and waits for negotiation to succeed.
 std::shared_ptr<Connection> connect_ready(asio::io_context& io, const ConnectionOptions& options) {
@@ -233,35 +56,6 @@ std::shared_ptr<Connection> connect_ready(asio::io_context& io, const Connection
   REQUIRE(conn->is_open());
   return conn;
 }
-
-Bytes int32_body(std::int32_t v) {
-  Bytes b;
-  kwire::protocol::Writer(b).write_int32(v);
-  return b;
-}
-
-/// Collects the outcome of one send_raw.
-struct Outcome {
-  std::optional<std::error_code> error;
-  Bytes body;
-  int order = -1;
-};
-
-struct Recorder {
-  std::vector<Outcome> outcomes;
-  int completed = 0;
-
-  explicit Recorder(std::size_t n) : outcomes(n) {}
-  Connection::ResponseHandler handler(std::size_t i) {
-    return [this, i](std::error_code ec, std::span<const std::uint8_t> body) {
-      REQUIRE_FALSE(outcomes[i].error.has_value());  // exactly once
-      outcomes[i].error = ec;
-      outcomes[i].body.assign(body.begin(), body.end());
-      outcomes[i].order = completed++;
-    };
-  }
-  bool all_done() const { return static_cast<std::size_t>(completed) == outcomes.size(); }
-};
 
 }  // namespace
 
@@ -281,7 +75,7 @@ TEST_CASE("connect negotiates ApiVersions v4 and picks the highest common versio
   CHECK(sent.client_software_name == "kwire");
 
   CHECK(conn->api_versions_version() == 4);
-  CHECK(conn->broker_versions().api_keys.size() == default_ranges().size());
+  CHECK(conn->broker_versions().api_keys.size() == kwire::test::default_api_ranges().size());
   CHECK(conn->negotiated_version(ApiKey::produce) == 11);
   CHECK(conn->negotiated_version(ApiKey::metadata) == 12);
   CHECK_FALSE(conn->negotiated_version(ApiKey::end_txn).has_value());
@@ -296,8 +90,8 @@ TEST_CASE("connect negotiates ApiVersions v4 and picks the highest common versio
 TEST_CASE("an older broker's UNSUPPORTED_VERSION answer leads to a retry at its version") {
   asio::io_context io;
   FakeBroker broker(io);
-  broker.max_api_versions_version = 2;
-  broker.ranges = {range(ApiKey::api_versions, 0, 2), range(ApiKey::produce, 0, 7)};
+  broker.config.max_api_versions_version = 2;
+  broker.config.ranges = {api_range(ApiKey::api_versions, 0, 2), api_range(ApiKey::produce, 0, 7)};
   auto conn = connect_ready(io, broker.options());
   const auto& session = *broker.sessions[0];
   REQUIRE(session.requests.size() == 2);
@@ -317,8 +111,8 @@ TEST_CASE("negotiation failures reach the connect handler") {
   auto options = broker.options();
 
   SUBCASE("a broker that keeps refusing") {
-    broker.max_api_versions_version = -1;  // refuses every version
-    broker.ranges = {range(ApiKey::api_versions, 0, 2)};
+    broker.config.max_api_versions_version = -1;  // refuses every version
+    broker.config.ranges = {api_range(ApiKey::api_versions, 0, 2)};
     auto conn = Connection::create(io, options);
     conn->connect([&](std::error_code ec) { result = ec; });
     REQUIRE(run_until(io, [&] { return result.has_value(); }));
@@ -327,7 +121,7 @@ TEST_CASE("negotiation failures reach the connect handler") {
     CHECK_FALSE(conn->is_open());
   }
   SUBCASE("another ApiVersions error") {
-    broker.api_versions_error = kwire::errc::invalid_request;
+    broker.config.api_versions_error = kwire::errc::invalid_request;
     auto conn = Connection::create(io, options);
     conn->connect([&](std::error_code ec) { result = ec; });
     REQUIRE(run_until(io, [&] { return result.has_value(); }));
@@ -335,7 +129,7 @@ TEST_CASE("negotiation failures reach the connect handler") {
     CHECK(conn->close_reason() == kwire::errc::invalid_request);
   }
   SUBCASE("a broker that never answers ApiVersions: connect_timeout") {
-    broker.answer_api_versions = false;
+    broker.config.answer_api_versions = false;
     options.connect_timeout = 200ms;
     auto conn = Connection::create(io, options);
     auto start = std::chrono::steady_clock::now();
@@ -345,7 +139,7 @@ TEST_CASE("negotiation failures reach the connect handler") {
     CHECK(std::chrono::steady_clock::now() - start >= 190ms);
   }
   SUBCASE("close() during setup") {
-    broker.answer_api_versions = false;
+    broker.config.answer_api_versions = false;
     auto conn = Connection::create(io, options);
     conn->connect([&](std::error_code ec) { result = ec; });
     REQUIRE(run_until(io, [&] { return !broker.sessions.empty() && !broker.sessions[0]->requests.empty(); }));
@@ -567,6 +361,7 @@ TEST_CASE("the close handler hears about a broker that hangs up while idle") {
 TEST_CASE("a broker that never answers times the requests out") {
   asio::io_context io;
   FakeBroker broker(io);
+  broker.on_request = FakeBroker::ignore;
   auto options = broker.options();
   options.request_timeout = 200ms;
   auto conn = connect_ready(io, options);
@@ -644,7 +439,8 @@ TEST_CASE("requests before the connection is ready fail with disconnected, async
 TEST_CASE("typed requests use the negotiated version and decode the response") {
   asio::io_context io;
   FakeBroker broker(io);
-  broker.ranges = {range(ApiKey::api_versions, 0, 4), range(ApiKey::metadata, 0, 9), range(ApiKey::produce, 0, 2)};
+  broker.config.ranges = {api_range(ApiKey::api_versions, 0, 4), api_range(ApiKey::metadata, 0, 9),
+                          api_range(ApiKey::produce, 0, 2)};
   broker.on_request = [](FakeSession& s, const RequestHeader& h, const Bytes& body) {
     REQUIRE(h.api_key == ApiKey::metadata);
     kwire::protocol::MetadataRequest request;
@@ -702,32 +498,70 @@ TEST_CASE("typed requests use the negotiated version and decode the response") {
   broker.stop();
 }
 
-TEST_CASE("connecting to a closed port fails with connect_failed") {
+TEST_CASE("connecting to a closed port fails with connect_failed, and the detail says connection refused") {
   asio::io_context io;
   std::uint16_t port = 0;
   {
     tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     port = probe.local_endpoint().port();
   }  // closed: nothing listens there now
-  auto conn = Connection::create(io, ConnectionOptions{"127.0.0.1", port});
+  ConnectionOptions options{"127.0.0.1", port};
+  std::vector<std::string> diagnostics;
+  options.diagnostics = [&](std::string_view line) { diagnostics.emplace_back(line); };
+  auto conn = Connection::create(io, options);
   std::optional<std::error_code> result;
   conn->connect([&](std::error_code ec) { result = ec; });
   REQUIRE(run_until(io, [&] { return result.has_value(); }));
   CHECK(*result == client_errc::connect_failed);
   CHECK_FALSE(conn->is_open());
+  // #19: the OS's reason, where the user looks (the caller logs it).
+  CHECK(conn->error_detail() == "127.0.0.1:" + std::to_string(port) + ": connection refused");
+  // Not a diagnostics line: the caller logs connection failures at its own
+  // reconnect pace, so a broker that is down does not flood the log.
+  CHECK(diagnostics.empty());
 }
 
 TEST_CASE("a host name is resolved before connecting") {
   // "localhost" comes from /etc/hosts (no DNS query: tests stay on loopback).
-  // resolve_failed is not tested: any unresolvable name would ask a DNS server.
   asio::io_context io;
   FakeBroker broker(io);
   auto options = broker.options();
   options.host = "localhost";
   auto conn = connect_ready(io, options);
   CHECK(conn->address() == "localhost:" + std::to_string(broker.port()));
+  CHECK(conn->error_detail().empty());
   conn->close();
   broker.stop();
+}
+
+TEST_CASE("a name that cannot resolve fails with resolve_failed, and the detail says so") {
+  // .invalid is reserved never to resolve (RFC 2606, RFC 6761): resolvers
+  // answer NXDOMAIN at once, usually without asking a DNS server.
+  asio::io_context io;
+  ConnectionOptions options{"nonexistent.invalid", 9092};
+  options.connect_timeout = 5000ms;
+  auto conn = Connection::create(io, options);
+  std::optional<std::error_code> result;
+  conn->connect([&](std::error_code ec) { result = ec; });
+  REQUIRE(run_until(io, [&] { return result.has_value(); }, 10000ms));
+  CHECK(*result == client_errc::resolve_failed);
+  CHECK_MESSAGE(conn->error_detail().starts_with("nonexistent.invalid:9092: host name not resolved ("),
+                conn->error_detail());
+}
+
+TEST_CASE("the OS's connection errors in the words users search for") {
+  using kwire::net::connect_failure_reason;
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::connection_refused)) == "connection refused");
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::timed_out)) == "connection timed out");
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::host_unreachable)) == "no route to host");
+  CHECK(connect_failure_reason(std::make_error_code(std::errc::network_unreachable)) == "network unreachable");
+  // As the OS reports them (system category), not only the portable codes.
+  CHECK(connect_failure_reason(std::error_code(ECONNREFUSED, std::system_category())) == "connection refused");
+  CHECK(connect_failure_reason(std::error_code(EHOSTUNREACH, std::system_category())) == "no route to host");
+  // Anything else: the error's own message.
+  const auto other = std::make_error_code(std::errc::permission_denied);
+  CHECK(connect_failure_reason(other) == other.message());
+  CHECK(kwire::net::resolve_failure_reason(other).starts_with("host name not resolved ("));
 }
 
 TEST_CASE("connect times out when the listener's backlog is full") {
@@ -758,6 +592,7 @@ TEST_CASE("connect times out when the listener's backlog is full") {
   CHECK(*result == client_errc::timed_out);
   CHECK(elapsed >= 190ms);
   CHECK(elapsed < 1000ms);
+  CHECK(conn->error_detail() == "127.0.0.1:" + std::to_string(port) + ": connection timed out after 200 ms");
 }
 
 TEST_CASE("destroying the io_context runs pending callbacks once with shutting_down") {
@@ -766,7 +601,7 @@ TEST_CASE("destroying the io_context runs pending callbacks once with shutting_d
   {
     asio::io_context io;
     FakeBroker broker(io);
-    broker.answer_api_versions = false;
+    broker.config.answer_api_versions = false;
     auto conn = Connection::create(io, broker.options());
     conn->connect([&](std::error_code ec) {
       ++calls;

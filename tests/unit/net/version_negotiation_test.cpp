@@ -5,6 +5,8 @@
 #include "kwire/net/version_negotiation.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/produce.hpp"
 
 using kwire::client_errc;
 using kwire::net::evaluate_api_versions_response;
@@ -106,4 +108,26 @@ TEST_CASE("negotiated versions are the highest common ones, never Produce below 
   broker.api_keys = {range(ApiKey::produce, 0, 2)};  // a 0.10 broker
   CHECK_FALSE(NegotiatedVersions(broker).version(ApiKey::produce).has_value());
   CHECK_FALSE(NegotiatedVersions{}.version(ApiKey::produce).has_value());
+}
+
+TEST_CASE("request_version: the negotiated version, capped by the caller and both codecs, refused below minimum") {
+  using kwire::net::request_version;
+  using kwire::protocol::MetadataRequest;
+  using kwire::protocol::MetadataResponse;
+  using kwire::protocol::ProduceRequest;
+  using kwire::protocol::ProduceResponse;
+  // The broker's version when it is the lowest.
+  CHECK(request_version<MetadataRequest, MetadataResponse>(9) == 9);
+  // The caller's cap (Produce 12 while topic ids are unknown).
+  CHECK(request_version<ProduceRequest, ProduceResponse>(13, 12) == 12);
+  // The codecs' maximum when the broker is newer than kwire.
+  CHECK(request_version<MetadataRequest, MetadataResponse>(std::int16_t{99}) == MetadataRequest::max_version);
+  // Nothing negotiated, or below the codecs' minimum (Produce v3, KIP-98).
+  CHECK_FALSE(request_version<MetadataRequest, MetadataResponse>(std::nullopt).has_value());
+  CHECK_FALSE(request_version<ProduceRequest, ProduceResponse>(2).has_value());
+  CHECK_FALSE(request_version<ProduceRequest, ProduceResponse>(13, 2).has_value());
+  CHECK(request_version<ProduceRequest, ProduceResponse>(3) == 3);
+  // The untyped form: the lower of the codecs' maxima, the higher minimum.
+  CHECK(request_version(10, 10, 8, 0) == 8);
+  CHECK_FALSE(request_version(10, 10, 8, 9).has_value());
 }

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "../security/test_pki.hpp"
+#include "support/test_pki.hpp"
 #include "kwire/producer/security_options.hpp"
 
 using kwire::ConfigError;

@@ -213,6 +213,17 @@ TEST_CASE("Logger: debug lines only for chosen categories; other levels always p
   silent(LogLevel::error, LogCategory::producer, "nothing happens");
 }
 
+TEST_CASE("sender logs: a failed connection says the OS's reason from the connection's detail") {
+  Harness h;
+  h.sender.add_topic("t", h.now);
+  h.run();
+  h.net.details[-1] = "seed1:9092: connection refused";
+  h.net.refuse(-1);
+  CHECK(h.logged(LogLevel::warning, LogCategory::broker,
+                 "connection to node -1 at seed1:9092 failed: could not connect to broker "
+                 "(seed1:9092: connection refused)"));
+}
+
 TEST_CASE("sender logs: connect and metadata once at info; debug lines only for the chosen category") {
   SUBCASE("debug off") {
     Harness h;

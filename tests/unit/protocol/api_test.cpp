@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <vector>
 
 #include "kwire/protocol/api.hpp"
@@ -160,4 +161,23 @@ TEST_CASE("response headers v0 and v1") {
   auto truncated = bytes({0x00, 0x00, 0x00});
   Reader t(truncated);
   CHECK(back.decode(t, 0) == client_errc::truncated);
+}
+
+TEST_CASE("group protocol APIs: header versions and the versions chosen against 3.9 and 4.x brokers") {
+  CHECK(request_header_version(ApiKey::join_group, 5) == 1);
+  CHECK(request_header_version(ApiKey::join_group, 6) == 2);
+  CHECK(response_header_version(ApiKey::sync_group, 4) == 1);
+  CHECK(response_header_version(ApiKey::offset_fetch, 5) == 0);
+  // KIP-848 APIs are flexible from v0.
+  CHECK(request_header_version(ApiKey::consumer_group_heartbeat, 0) == 2);
+  CHECK(response_header_version(ApiKey::consumer_group_describe, 0) == 1);
+  // Kafka 3.9 speaks OffsetCommit/OffsetFetch 0-9, 4.1+ 2-10 and 1-10
+  // (topic ids); 4.x dropped OffsetForLeaderEpoch v0-1 (KIP-896).
+  CHECK(choose_version(ApiKey::offset_commit, 0, 9) == std::optional<std::int16_t>(9));
+  CHECK(choose_version(ApiKey::offset_commit, 2, 10) == std::optional<std::int16_t>(10));
+  CHECK(choose_version(ApiKey::offset_fetch, 1, 10) == std::optional<std::int16_t>(10));
+  CHECK(choose_version(ApiKey::offset_for_leader_epoch, 2, 4) == std::optional<std::int16_t>(4));
+  CHECK(choose_version(ApiKey::join_group, 0, 9) == std::optional<std::int16_t>(9));
+  CHECK(choose_version(ApiKey::consumer_group_heartbeat, 0, 0) == std::optional<std::int16_t>(0));  // 3.9
+  CHECK(choose_version(ApiKey::consumer_group_heartbeat, 0, 1) == std::optional<std::int16_t>(1));  // 4.x
 }

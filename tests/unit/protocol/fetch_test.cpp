@@ -353,9 +353,9 @@ TEST_CASE("Fetch version rules") {
     CHECK(back.unknown_tags.front().tag == 0);
     CHECK(encode(back, 15) == v16);
   }
-  SUBCASE("versions outside 4-17 are refused") {
+  SUBCASE("versions outside 4-18 are refused") {
     CHECK(encode_message(FetchRequest{}, 3, out) == client_errc::unsupported_version);
-    CHECK(encode_message(FetchRequest{}, 18, out) == client_errc::unsupported_version);
+    CHECK(encode_message(FetchRequest{}, 19, out) == client_errc::unsupported_version);
   }
   SUBCASE("absurd counts fail before reserving") {
     FetchResponse r;
@@ -365,5 +365,53 @@ TEST_CASE("Fetch version rules") {
                           0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0,
                           0x10, 0, 0, 0});  // 268M aborted transactions
     CHECK(decode_message(aborted, 4, r) == client_errc::length_exceeds_input);
+  }
+}
+
+TEST_CASE("Fetch v18 golden vectors from Kafka 4.4's encoder (KIP-1166)") {
+  const Uuid topic_id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+  FetchRequest request;
+  request.max_wait_ms = 500;
+  request.min_bytes = 1;
+  request.max_bytes = 52428800;
+  request.isolation_level = IsolationLevel::read_committed;
+  FetchRequest::Partition partition;
+  partition.fetch_offset = 5;
+  partition.partition_max_bytes = 1048576;
+  request.topics = {{"", topic_id, {partition}, {}}};
+  SUBCASE("a consumer's request: the same bytes as v17") {
+    // kafka-golden encode FetchRequest 18 '{"clusterId":null,"replicaState":{"replicaId":-1,"replicaEpoch":-1},
+    //   "maxWaitMs":500,"minBytes":1,"maxBytes":52428800,"isolationLevel":1,"sessionId":0,"sessionEpoch":-1,
+    //   "topics":[{"topicId":"AQIDBAUGBwgJCgsMDQ4PEA","partitions":[{"partition":0,"currentLeaderEpoch":-1,
+    //   "fetchOffset":5,"lastFetchedEpoch":-1,"logStartOffset":-1,"partitionMaxBytes":1048576,
+    //   "replicaDirectoryId":"AAAAAAAAAAAAAAAAAAAAAA"}]}],"forgottenTopicsData":[],"rackId":""}'
+    const auto golden = from_hex(
+        "000001f400000001032000000100000000ffffffff020102030405060708090a0b0c0d0e0f100200000000ffffffff0000000000"
+        "000005ffffffffffffffffffffffff001000000000010100");
+    check_golden(request, 18, golden);
+    CHECK(encode(request, 17) == golden);
+  }
+  SUBCASE("a follower's HighWatermark (tag 1) is kept as an unknown tag") {
+    // The same with "highWatermark":100 in the partition.
+    const auto golden = from_hex(
+        "000001f400000001032000000100000000ffffffff020102030405060708090a0b0c0d0e0f100200000000ffffffff0000000000"
+        "000005ffffffffffffffffffffffff00100000010108000000000000006400010100");
+    request.topics[0].partitions[0].unknown_tags = {RawTaggedField{1, {0, 0, 0, 0, 0, 0, 0, 100}}};
+    check_golden(request, 18, golden);
+  }
+  SUBCASE("response") {
+    // kafka-golden encode FetchResponse 18 '{"throttleTimeMs":0,"errorCode":0,"sessionId":0,"responses":[
+    //   {"topicId":"AQIDBAUGBwgJCgsMDQ4PEA","partitions":[{"partitionIndex":0,"errorCode":0,"highWatermark":10,
+    //   "lastStableOffset":10,"logStartOffset":0,"abortedTransactions":null,"preferredReadReplica":-1,
+    //   "records":null}]}]}'
+    FetchResponse response;
+    FetchResponse::Partition p;
+    p.high_watermark = 10;
+    p.last_stable_offset = 10;
+    p.log_start_offset = 0;
+    response.responses = {{"", topic_id, {p}, {}}};
+    check_golden(response, 18,
+                 from_hex("00000000000000000000020102030405060708090a0b0c0d0e0f1002000000000000000000000000000a0000"
+                          "00000000000a000000000000000000ffffffff00000000"));
   }
 }

@@ -13,21 +13,40 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kwire/compression/decompressor.hpp"
+#include "kwire/protocol/add_offsets_to_txn.hpp"
+#include "kwire/protocol/add_partitions_to_txn.hpp"
 #include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/consumer_group_describe.hpp"
+#include "kwire/protocol/consumer_group_heartbeat.hpp"
+#include "kwire/protocol/describe_producers.hpp"
+#include "kwire/protocol/describe_transactions.hpp"
+#include "kwire/protocol/end_txn.hpp"
 #include "kwire/protocol/fetch.hpp"
+#include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
+#include "kwire/protocol/join_group.hpp"
+#include "kwire/protocol/leave_group.hpp"
 #include "kwire/protocol/list_offsets.hpp"
+#include "kwire/protocol/list_transactions.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/offset_commit.hpp"
+#include "kwire/protocol/offset_fetch.hpp"
+#include "kwire/protocol/offset_for_leader_epoch.hpp"
 #include "kwire/protocol/produce.hpp"
 #include "kwire/protocol/record_batch.hpp"
 #include "kwire/protocol/sasl_authenticate.hpp"
 #include "kwire/protocol/sasl_handshake.hpp"
+#include "kwire/protocol/sync_group.hpp"
+#include "kwire/protocol/txn_offset_commit.hpp"
+#include "kwire/protocol/write_txn_markers.hpp"
 
 using namespace kwire::protocol;
 using kwire::client_errc;
@@ -85,10 +104,60 @@ void check_real_seeds(std::string_view target) {
   }
 }
 
+/// Decodes `versioned` (version byte + body) as M and checks that it
+/// re-encodes byte for byte.
+template <KafkaMessage M>
+void check_reencodes(const fs::path& path, std::span<const std::uint8_t> versioned) {
+  CAPTURE(path.filename().string());
+  REQUIRE(!versioned.empty());
+  const auto version = static_cast<std::int16_t>(M::min_version + versioned[0] % (M::max_version - M::min_version + 1));
+  const auto body = versioned.subspan(1);
+  M message;
+  REQUIRE_FALSE(decode_message(body, version, message));
+  Bytes again;
+  REQUIRE_FALSE(encode_message(message, version, again));
+  CHECK(again == Bytes(body.begin(), body.end()));
+}
+
+/// The `*-real` seeds of a request-or-response target (fuzz/message_pair.hpp:
+/// a byte choosing the half, then version byte and body), each re-encoded
+/// byte for byte. Returns how many requests and responses were checked.
+template <KafkaMessage Request, KafkaMessage Response>
+std::pair<int, int> check_real_pair_seeds(std::string_view target) {
+  std::pair<int, int> counts{0, 0};
+  const auto seeds = real_seeds(target);
+  REQUIRE_MESSAGE(!seeds.empty(), "no *-real seeds in fuzz/corpus/" << target << " (run kwire_capture_seeds)");
+  for (const auto& path : seeds) {
+    const Bytes seed = read_file(path);
+    REQUIRE(seed.size() >= 2);
+    const std::span<const std::uint8_t> versioned(seed.data() + 1, seed.size() - 1);
+    if (seed[0] % 2 == 0) {
+      check_reencodes<Request>(path, versioned);
+      ++counts.first;
+    } else {
+      check_reencodes<Response>(path, versioned);
+      ++counts.second;
+    }
+  }
+  return counts;
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------------
 // Real broker bytes
+
+TEST_CASE("fuzz seeds: every real group protocol exchange re-encodes byte for byte") {
+  check_real_pair_seeds<JoinGroupRequest, JoinGroupResponse>("join_group");
+  check_real_pair_seeds<SyncGroupRequest, SyncGroupResponse>("sync_group");
+  check_real_pair_seeds<HeartbeatRequest, HeartbeatResponse>("heartbeat");
+  check_real_pair_seeds<LeaveGroupRequest, LeaveGroupResponse>("leave_group");
+  check_real_pair_seeds<OffsetCommitRequest, OffsetCommitResponse>("offset_commit");
+  check_real_pair_seeds<OffsetFetchRequest, OffsetFetchResponse>("offset_fetch");
+  check_real_pair_seeds<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>("consumer_group_heartbeat");
+  check_real_pair_seeds<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>("consumer_group_describe");
+  check_real_pair_seeds<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>("offset_for_leader_epoch");
+}
 
 TEST_CASE("fuzz seeds: every real broker answer re-encodes byte for byte") {
   check_real_seeds<ApiVersionsResponse>("api_versions_response");
@@ -110,6 +179,23 @@ TEST_CASE("fuzz seeds: every request the broker accepted decodes and re-encodes 
   check_real_seeds<ListOffsetsRequest>("list_offsets_request");
   check_real_seeds<SaslHandshakeRequest>("sasl_handshake_request");
   check_real_seeds<SaslAuthenticateRequest>("sasl_authenticate_request");
+}
+
+TEST_CASE("fuzz seeds: every real transactional exchange re-encodes byte for byte") {
+  // fuzz/capture/capture_transactions.cpp against Kafka 4.4: at least one
+  // request and one answer per version the capture exercises.
+  auto at_least = [](std::pair<int, int> counts, int n) {
+    CHECK(counts.first >= n);
+    CHECK(counts.second >= n);
+  };
+  at_least(check_real_pair_seeds<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>("add_partitions_to_txn"), 4);
+  at_least(check_real_pair_seeds<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>("add_offsets_to_txn"), 5);
+  at_least(check_real_pair_seeds<EndTxnRequest, EndTxnResponse>("end_txn"), 6);
+  at_least(check_real_pair_seeds<TxnOffsetCommitRequest, TxnOffsetCommitResponse>("txn_offset_commit"), 7);
+  at_least(check_real_pair_seeds<WriteTxnMarkersRequest, WriteTxnMarkersResponse>("write_txn_markers"), 1);
+  at_least(check_real_pair_seeds<DescribeProducersRequest, DescribeProducersResponse>("describe_producers"), 1);
+  at_least(check_real_pair_seeds<ListTransactionsRequest, ListTransactionsResponse>("list_transactions"), 3);
+  at_least(check_real_pair_seeds<DescribeTransactionsRequest, DescribeTransactionsResponse>("describe_transactions"), 1);
 }
 
 TEST_CASE("fuzz seeds: the broker's stored record batches decode") {

@@ -26,14 +26,22 @@
 #include "kwire/compression/compressor.hpp"
 #include "kwire/compression/decompressor.hpp"
 #include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/consumer_group_describe.hpp"
+#include "kwire/protocol/consumer_group_heartbeat.hpp"
 #include "kwire/protocol/crc32c.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
+#include "kwire/protocol/join_group.hpp"
+#include "kwire/protocol/leave_group.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
+#include "kwire/protocol/offset_commit.hpp"
+#include "kwire/protocol/offset_fetch.hpp"
+#include "kwire/protocol/offset_for_leader_epoch.hpp"
 #include "kwire/protocol/produce.hpp"
 #include "kwire/protocol/record_batch.hpp"
 #include "kwire/protocol/sasl_authenticate.hpp"
 #include "kwire/protocol/sasl_handshake.hpp"
+#include "kwire/protocol/sync_group.hpp"
 #include "unit/compression/vectors.hpp"
 
 // --- Allocation counting ----------------------------------------------------
@@ -246,6 +254,59 @@ TEST_CASE("hostile sizes: huge array counts and lengths allocate nothing beyond 
     auth.auth_bytes = {1, 2, 3, 4};
     sweep<SaslAuthenticateResponse>(encode(auth, 0), 0);
     sweep<SaslAuthenticateResponse>(encode(auth, 2), 2);
+  }
+}
+
+TEST_CASE("hostile sizes: group protocol codecs allocate nothing beyond the input") {
+  const Uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+  SUBCASE("JoinGroup, SyncGroup, LeaveGroup") {
+    JoinGroupResponse join;
+    join.members = {{"m-1", "pod-1", {0, 1, 2, 3}, {}}, {"m-2", std::nullopt, {4, 5}, {}}};
+    for (std::int16_t v : {std::int16_t{5}, std::int16_t{9}}) sweep<JoinGroupResponse>(encode(join, v), v);
+    JoinGroupRequest join_request;
+    join_request.protocols = {{"range", {0, 1, 2}, {}}, {"roundrobin", {}, {}}};
+    for (std::int16_t v : {std::int16_t{5}, std::int16_t{9}}) sweep<JoinGroupRequest>(encode(join_request, v), v);
+    SyncGroupRequest sync;
+    sync.assignments = {{"m-1", {0, 1, 2}, {}}, {"m-2", {3}, {}}};
+    for (std::int16_t v : {std::int16_t{3}, std::int16_t{5}}) sweep<SyncGroupRequest>(encode(sync, v), v);
+    LeaveGroupResponse leave;
+    leave.members = {{"m-1", "pod-1", kwire::errc::none, {}}, {"m-2", std::nullopt, kwire::errc::none, {}}};
+    for (std::int16_t v : {std::int16_t{3}, std::int16_t{5}}) sweep<LeaveGroupResponse>(encode(leave, v), v);
+  }
+  SUBCASE("OffsetCommit, OffsetFetch, OffsetForLeaderEpoch") {
+    OffsetCommitRequest commit;
+    commit.topics = {{"t", {}, {{0, 1, 2, -1, "md", {}}, {1, 2, 3, -1, std::nullopt, {}}}, {}}};
+    sweep<OffsetCommitRequest>(encode(commit, 7), 7);
+    commit.topics[0].name.clear();
+    commit.topics[0].topic_id = id;
+    sweep<OffsetCommitRequest>(encode(commit, 10), 10);
+    OffsetFetchResponse fetch;
+    fetch.topics = {{"t", {}, {{0, 42, 3, "md", kwire::errc::none, {}}, {1, -1, -1, std::nullopt, {}, {}}}, {}}};
+    sweep<OffsetFetchResponse>(encode(fetch, 7), 7);
+    OffsetFetchResponse groups;
+    groups.groups = {{"g", {{"", id, {{0, 42, 3, "md", kwire::errc::none, {}}}, {}}}, kwire::errc::none, {}}};
+    sweep<OffsetFetchResponse>(encode(groups, 10), 10);
+    OffsetFetchRequest fetch_request;
+    fetch_request.groups = {{"g", "m", 3, std::vector<OffsetFetchRequest::Topic>{{"t", {}, {0, 1, 2}, {}}}, {}}};
+    sweep<OffsetFetchRequest>(encode(fetch_request, 9), 9);
+    OffsetForLeaderEpochResponse epochs;
+    epochs.topics = {{"t", {{kwire::errc::none, 0, 3, 100, {}}, {kwire::errc::none, 1, 3, 7, {}}}, {}}};
+    for (std::int16_t v : {std::int16_t{3}, std::int16_t{4}}) sweep<OffsetForLeaderEpochResponse>(encode(epochs, v), v);
+  }
+  SUBCASE("ConsumerGroupHeartbeat and ConsumerGroupDescribe") {
+    ConsumerGroupHeartbeatRequest beat;
+    beat.subscribed_topic_names = std::vector<std::string>{"a", "b"};
+    beat.topic_partitions = std::vector<ConsumerGroupTopicPartitions>{{id, {0, 1, 2}, {}}};
+    sweep<ConsumerGroupHeartbeatRequest>(encode(beat, 1), 1);
+    ConsumerGroupHeartbeatResponse answer;
+    answer.assignment = ConsumerGroupHeartbeatResponse::Assignment{{{id, {0, 1}, {}}, {id, {2}, {}}}, {}};
+    sweep<ConsumerGroupHeartbeatResponse>(encode(answer, 1), 1);
+    ConsumerGroupDescribeResponse describe;
+    ConsumerGroupDescribeResponse::Member m;
+    m.subscribed_topic_names = {"t"};
+    m.assignment.topic_partitions = {{id, "t", {0, 1}, {}}};
+    describe.groups = {{kwire::errc::none, std::nullopt, "g", "Stable", 1, 1, "uniform", {m, m}, 0, {}}};
+    sweep<ConsumerGroupDescribeResponse>(encode(describe, 1), 1);
   }
 }
 

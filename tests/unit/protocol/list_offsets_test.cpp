@@ -191,10 +191,10 @@ TEST_CASE("ListOffsets version rules") {
     CHECK(encode_message(r, 5, out) == client_errc::field_not_in_version);
     CHECK_FALSE(encode_message(r, 6, out));
   }
-  SUBCASE("versions outside 1-10 are refused") {
+  SUBCASE("versions outside 1-11 are refused") {
     std::vector<std::uint8_t> out;
     CHECK(encode_message(ListOffsetsRequest{}, 0, out) == client_errc::unsupported_version);
-    CHECK(encode_message(ListOffsetsRequest{}, 11, out) == client_errc::unsupported_version);
+    CHECK(encode_message(ListOffsetsRequest{}, 12, out) == client_errc::unsupported_version);
     ListOffsetsResponse r;
     CHECK(decode_message(bytes({0, 0, 0, 0}), 0, r) == client_errc::unsupported_version);
   }
@@ -204,10 +204,26 @@ TEST_CASE("ListOffsets version rules") {
     CHECK(min_list_offsets_version_for(list_offsets_timestamp::max_timestamp) == 7);
     CHECK(min_list_offsets_version_for(list_offsets_timestamp::earliest_local) == 8);
     CHECK(min_list_offsets_version_for(list_offsets_timestamp::latest_tiered) == 9);
+    CHECK(min_list_offsets_version_for(list_offsets_timestamp::earliest_pending_upload) == 11);
     CHECK(min_list_offsets_version_for(1'700'000'000'000) == 1);
   }
   SUBCASE("a topic count larger than the input is rejected before reserving") {
     ListOffsetsResponse r;
     CHECK(decode_message(bytes({0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff}), 2, r) == client_errc::length_exceeds_input);
   }
+}
+
+TEST_CASE("ListOffsets v11 golden vectors from Kafka 4.4's encoder (KIP-1023)") {
+  // kafka-golden encode ListOffsetsRequest 11 '{"replicaId":-1,"isolationLevel":1,"topics":[{"name":"t",
+  //   "partitions":[{"partitionIndex":0,"currentLeaderEpoch":3,"timestamp":-6}]}],"timeoutMs":5000}'
+  ListOffsetsRequest request;
+  request.isolation_level = IsolationLevel::read_committed;
+  request.topics = {{"t", {{0, 3, list_offsets_timestamp::earliest_pending_upload, {}}}, {}}};
+  request.timeout_ms = 5000;
+  check_golden(request, 11, from_hex("ffffffff01020274020000000000000003fffffffffffffffa00000000138800"));
+  // kafka-golden encode ListOffsetsResponse 11 '{"throttleTimeMs":0,"topics":[{"name":"t","partitions":[
+  //   {"partitionIndex":0,"errorCode":0,"timestamp":-1,"offset":42,"leaderEpoch":3}]}]}'
+  ListOffsetsResponse response;
+  response.topics = {{"t", {{0, kwire::errc::none, -1, 42, 3, {}}}, {}}};
+  check_golden(response, 11, from_hex("0000000002027402000000000000ffffffffffffffff000000000000002a00000003000000"));
 }

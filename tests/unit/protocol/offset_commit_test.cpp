@@ -99,7 +99,8 @@ TEST_CASE("OffsetCommit golden vectors from Kafka's encoder") {
     check_golden(r, 0, from_hex("00026731000000010001740000000100000000000000000000002a0000"));
   }
   SUBCASE("request v1 with a commit timestamp (Kafka 3.9)") {
-    // KWIRE_GOLDEN_KAFKA=3.9.x kafka-golden encode OffsetCommitRequest 1 '{"groupId":"g1","generationIdOrMemberEpoch":3,
+    // KWIRE_GOLDEN_KAFKA=3.9.x kafka-golden encode OffsetCommitRequest 1 '{"groupId":"g1",
+    //   "generationIdOrMemberEpoch":3,
     //   "memberId":"m-1","topics":[{"name":"t","partitions":[{"partitionIndex":1,"committedOffset":42,
     //   "commitTimestamp":1700000000000,"committedMetadata":null}]}]}'
     OffsetCommitRequest r;

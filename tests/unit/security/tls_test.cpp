@@ -10,7 +10,7 @@
 #include <string>
 
 #include "kwire/security/tls.hpp"
-#include "test_pki.hpp"
+#include "support/test_pki.hpp"
 
 using namespace kwire::security;
 namespace pki = kwire::test_pki;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kwire/net/connection.hpp"
+#include "kwire/net/version_negotiation.hpp"
 
 namespace kwire::net {
 
@@ -46,11 +47,10 @@ class BlockingClient {
   std::error_code request(const Req& req, Resp& resp, std::int16_t& version,
                           std::int16_t max_version = Req::max_version) {
     static_assert(Req::api_key == Resp::api_key, "request and response types belong to different APIs");
-    auto negotiated = connection_->negotiated_version(Req::api_key);
-    std::int16_t cap = std::min<std::int16_t>({max_version, Req::max_version, Resp::max_version});
-    if (!negotiated || std::min(*negotiated, cap) < std::max(Req::min_version, Resp::min_version))
-      return make_error_code(client_errc::unsupported_version);
-    version = std::min(*negotiated, cap);
+    const std::optional<std::int16_t> chosen =
+        request_version<Req, Resp>(connection_->negotiated_version(Req::api_key), max_version);
+    if (!chosen) return make_error_code(client_errc::unsupported_version);
+    version = *chosen;
     std::vector<std::uint8_t> body;
     if (auto ec = protocol::encode_message(req, version, body)) return ec;
     const bool expect_response = detail::expects_response(req);

@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "kwire/net/frame_decoder.hpp"
+#include "kwire/net/version_negotiation.hpp"
 #include "kwire/protocol/api.hpp"
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/client_error.hpp"
@@ -116,6 +117,9 @@ struct ConnectionOptions {
   ConnectionSecurity security{};
   /// Optional: receives one secret-free line when the connection fails with
   /// a detail (the same text as error_detail()) and when it re-authenticates.
+  /// Not for failures to reach the broker at all (resolve_failed,
+  /// connect_failed, timed_out before TCP is up): those repeat at every
+  /// reconnect, so the caller logs error_detail() at its own pace.
   /// Runs on the io_context's thread; must not throw.
   std::function<void(std::string_view)> diagnostics{};
 };
@@ -172,7 +176,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                      std::vector<protocol::Splice> splices, bool expect_response, ResponseHandler on_response);
 
   /// Typed request: encodes `request` at the negotiated version of its API
-  /// (capped at `max_version`, e.g. Produce 12 when topic ids are unknown),
+  /// (capped at `max_version`, e.g. Produce 12 when topic ids are unknown;
+  /// see request_version() in version_negotiation.hpp),
   /// sends it and decodes the response as `Resp`, e.g.
   ///   conn->request<protocol::MetadataResponse>(req,
   ///       [](std::error_code ec, protocol::MetadataResponse& r, std::int16_t v) { ... });
@@ -216,8 +221,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// ApiVersions); empty while it has not.
   std::error_code close_reason() const noexcept;
   /// A one-line, secret-free explanation of close_reason() when there is
-  /// more to say than its message (TLS verification, SASL rejection, the
-  /// setup phase that timed out, ...); empty otherwise.
+  /// more to say than its message: the OS's reason per address for a broker
+  /// not reached ("127.0.0.1:1: connection refused", "no route to host",
+  /// "b1:9092: host name not resolved (...)"), TLS verification, SASL
+  /// rejection, the setup phase that timed out, ...; empty otherwise.
   const std::string& error_detail() const noexcept;
   /// The SASL mechanism this connection authenticated with ("" without SASL
   /// or before authentication).
@@ -257,12 +264,10 @@ void Connection::request(const Req& request, OnResponse on_response, std::int16_
       cb(e, empty, v);
     });
   };
-  std::optional<std::int16_t> negotiated = negotiated_version(Req::api_key);
   if (!is_open()) return fail(close_reason() ? close_reason() : make_error_code(client_errc::disconnected), -1);
-  std::int16_t cap = std::min<std::int16_t>({max_version, Req::max_version, Resp::max_version});
-  if (!negotiated || std::min(*negotiated, cap) < std::max(Req::min_version, Resp::min_version))
-    return fail(make_error_code(client_errc::unsupported_version), -1);
-  const std::int16_t version = std::min(*negotiated, cap);
+  const std::optional<std::int16_t> chosen = request_version<Req, Resp>(negotiated_version(Req::api_key), max_version);
+  if (!chosen) return fail(make_error_code(client_errc::unsupported_version), -1);
+  const std::int16_t version = *chosen;
 
   std::vector<std::uint8_t> body;
   if (std::error_code ec = protocol::encode_message(request, version, body)) return fail(ec, version);

@@ -9,6 +9,7 @@
 // itself); the client then retries once, on the same connection, with the
 // highest ApiVersions version both sides support. Versions hold for one TCP
 // session only: negotiate again after every reconnect.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -19,6 +20,7 @@
 
 #include "kwire/protocol/api.hpp"
 #include "kwire/protocol/api_versions.hpp"
+#include "kwire/protocol/message.hpp"
 
 namespace kwire::net {
 
@@ -61,5 +63,24 @@ class NegotiatedVersions {
  private:
   std::vector<std::pair<protocol::ApiKey, std::int16_t>> versions_;
 };
+
+/// The one version rule for typed requests: the version negotiated with the
+/// broker (`negotiated`, nullopt when it has none in common with kwire),
+/// capped at `max_version` (a caller's limit, e.g. Produce 12 while topic
+/// ids are unknown) and at the highest version both codecs implement.
+/// nullopt — the request fails with client_errc::unsupported_version — when
+/// nothing was negotiated or the result is below either codec's minimum.
+/// Connection::request and BlockingClient::request both use it.
+std::optional<std::int16_t> request_version(std::optional<std::int16_t> negotiated, std::int16_t max_version,
+                                            std::int16_t codec_max_version, std::int16_t codec_min_version) noexcept;
+
+/// request_version() for the codecs of a request and its response.
+template <protocol::KafkaMessage Req, protocol::KafkaMessage Resp>
+std::optional<std::int16_t> request_version(std::optional<std::int16_t> negotiated,
+                                            std::int16_t max_version = Req::max_version) noexcept {
+  static_assert(Req::api_key == Resp::api_key, "request and response types belong to different APIs");
+  return request_version(negotiated, max_version, std::min(Req::max_version, Resp::max_version),
+                         std::max(Req::min_version, Resp::min_version));
+}
 
 }  // namespace kwire::net

@@ -2,7 +2,7 @@
 // Fetch (API key 1): read record batches from partitions, starting at given
 // offsets.
 //
-// kwire speaks v4-v17: v4 is the first version whose responses carry record
+// kwire speaks v4-v18: v4 is the first version whose responses carry record
 // batch v2 only (with the transactional fields), and Kafka 4.x brokers
 // advertise 4+ (KIP-896). Fetch sessions (KIP-227) are representable
 // (session_id / session_epoch / forgotten topics) but a plain reader sends
@@ -26,6 +26,10 @@
 //   Version 16 is the same as 15 (KIP-951).
 //   Version 17 adds the tagged ReplicaDirectoryId per partition (tag 0,
 //   KIP-853).
+//   Version 18 (Kafka 4.2+) adds the tagged HighWatermark per partition
+//   (tag 1, ignorable, default INT64_MAX: a follower's high watermark,
+//   KIP-1166). Consumers never send it; kwire keeps it, like any tag it does
+//   not model, in the partition's unknown_tags.
 //
 // Response (FetchResponse.json):
 //   Version 4 adds LastStableOffset and AbortedTransactions (KIP-98).
@@ -39,7 +43,7 @@
 //   Version 13 addresses topics by TopicId (KIP-516). Versions 14 and 15 are
 //   the same as 13.
 //   Version 16 adds the tagged NodeEndpoints (tag 0, top level, KIP-951).
-//   Version 17 is the same as 16.
+//   Versions 17 and 18 are the same as 16.
 //
 // Encoding rules, as Kafka's message generator has it: a field the version
 // lacks that the schema marks "ignorable" is dropped silently (MaxBytes,
@@ -69,7 +73,7 @@ namespace kwire::protocol {
 struct FetchRequest {
   static constexpr ApiKey api_key = ApiKey::fetch;
   static constexpr std::int16_t min_version = 4;
-  static constexpr std::int16_t max_version = 17;
+  static constexpr std::int16_t max_version = 18;
   static constexpr std::int16_t first_flexible_version = 12;
   /// First version addressing topics by id (KIP-516).
   static constexpr std::int16_t first_topic_id_version = 13;
@@ -137,7 +141,7 @@ struct FetchRequest {
 struct FetchResponse {
   static constexpr ApiKey api_key = ApiKey::fetch;
   static constexpr std::int16_t min_version = 4;
-  static constexpr std::int16_t max_version = 17;
+  static constexpr std::int16_t max_version = 18;
   static constexpr std::int16_t first_flexible_version = 12;
   static constexpr std::int16_t first_topic_id_version = 13;
 

@@ -3,7 +3,7 @@
 // timestamp, or one of the special offsets (log start, log end, ...) named by
 // a negative "timestamp".
 //
-// kwire speaks v1-v10: v0 (MaxNumOffsets, an array of offsets) is
+// kwire speaks v1-v11: v0 (MaxNumOffsets, an array of offsets) is
 // deprecated and Kafka 4.x brokers advertise 1+ (KIP-896).
 //
 // Request (ListOffsetsRequest.json):
@@ -18,13 +18,15 @@
 //   Version 8 allows -4, the local log start offset (tiered storage, KIP-405).
 //   Version 9 allows -5, the last tiered offset (KIP-1005).
 //   Version 10 adds TimeoutMs, for lookups that read remote storage (KIP-1075).
+//   Version 11 (Kafka 4.2+) allows -6, the earliest offset not yet uploaded
+//   to tiered storage (KIP-1023); otherwise the same as 10.
 //
 // Response (ListOffsetsResponse.json):
 //   Version 1 returns one Timestamp and Offset per partition.
 //   Version 2 adds ThrottleTimeMs; from version 3 the broker answers first,
 //   then throttles (KIP-219).
 //   Version 4 adds LeaderEpoch. Version 5 may return OFFSET_NOT_AVAILABLE.
-//   Version 6 is the first flexible version. Versions 7-10 are the same as 6.
+//   Version 6 is the first flexible version. Versions 7-11 are the same as 6.
 //
 // Encoding rule, as Kafka's message generator has it: a field the version
 // lacks that the schema marks "ignorable" (CurrentLeaderEpoch, TimeoutMs,
@@ -53,6 +55,8 @@ inline constexpr std::int64_t earliest = -2;        ///< the log start offset
 inline constexpr std::int64_t max_timestamp = -3;   ///< v7+: the record with the largest timestamp (KIP-734)
 inline constexpr std::int64_t earliest_local = -4;  ///< v8+: local log start offset (KIP-405)
 inline constexpr std::int64_t latest_tiered = -5;   ///< v9+: last tiered offset (KIP-1005)
+/// v11+: the earliest offset not yet uploaded to tiered storage (KIP-1023)
+inline constexpr std::int64_t earliest_pending_upload = -6;
 }  // namespace list_offsets_timestamp
 
 /// Fetch/ListOffsets isolation levels.
@@ -61,7 +65,7 @@ enum class IsolationLevel : std::int8_t { read_uncommitted = 0, read_committed =
 struct ListOffsetsRequest {
   static constexpr ApiKey api_key = ApiKey::list_offsets;
   static constexpr std::int16_t min_version = 1;
-  static constexpr std::int16_t max_version = 10;
+  static constexpr std::int16_t max_version = 11;
   static constexpr std::int16_t first_flexible_version = 6;
 
   struct Partition {
@@ -92,13 +96,13 @@ struct ListOffsetsRequest {
 };
 
 /// The lowest ListOffsets version that can carry `timestamp` (1 for ordinary
-/// timestamps, -1 and -2; 7 for -3; 8 for -4; 9 for -5).
+/// timestamps, -1 and -2; 7 for -3; 8 for -4; 9 for -5; 11 for -6).
 std::int16_t min_list_offsets_version_for(std::int64_t timestamp) noexcept;
 
 struct ListOffsetsResponse {
   static constexpr ApiKey api_key = ApiKey::list_offsets;
   static constexpr std::int16_t min_version = 1;
-  static constexpr std::int16_t max_version = 10;
+  static constexpr std::int16_t max_version = 11;
   static constexpr std::int16_t first_flexible_version = 6;
 
   struct Partition {

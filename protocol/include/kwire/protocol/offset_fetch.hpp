@@ -35,11 +35,11 @@
 // The structs mirror the schema: the single-group fields (GroupId, Topics,
 // ErrorCode) exist in v0-7, Groups from v8, and encoding refuses a
 // non-default value in the form the version lacks. Likewise RequireStable
-// below v7, a null Topics below v2, CommittedLeaderEpoch below v5, a topic
-// Name from v10 and a TopicId before it (client_errc::field_not_in_version).
-// Ignorable fields (MemberId, MemberEpoch, ThrottleTimeMs, the v2-7
-// ErrorCode) are left out where the version lacks them, as Kafka's
-// generated code does.
+// below v7, a null Topics below v2, a topic Name from v10 and a TopicId
+// before it (client_errc::field_not_in_version). Fields Kafka 4.4's encoder
+// drops where the version lacks them are left out likewise: MemberId,
+// MemberEpoch, ThrottleTimeMs, the v2-7 ErrorCode and CommittedLeaderEpoch
+// (below v5).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,0 +1,13 @@
+// JoinGroupRequest and JoinGroupResponse decoders at every version kwire
+// implements.
+// Input: a byte choosing request (even) or response (odd), a version byte,
+// then the body (see message_pair.hpp).
+#include "kwire/protocol/join_group.hpp"
+#include "message_pair.hpp"
+
+using kwire::protocol::JoinGroupRequest;
+using kwire::protocol::JoinGroupResponse;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return kwire::fuzz::fuzz_request_or_response<JoinGroupRequest, JoinGroupResponse>(data, size);
+}

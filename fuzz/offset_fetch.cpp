@@ -1,0 +1,13 @@
+// OffsetFetchRequest and OffsetFetchResponse decoders at every version kwire
+// implements.
+// Input: a byte choosing request (even) or response (odd), a version byte,
+// then the body (see message_pair.hpp).
+#include "kwire/protocol/offset_fetch.hpp"
+#include "message_pair.hpp"
+
+using kwire::protocol::OffsetFetchRequest;
+using kwire::protocol::OffsetFetchResponse;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return kwire::fuzz::fuzz_request_or_response<OffsetFetchRequest, OffsetFetchResponse>(data, size);
+}
