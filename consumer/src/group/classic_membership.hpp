@@ -56,6 +56,7 @@
 #include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/join_group.hpp"
 #include "kwire/protocol/leave_group.hpp"
+#include "kwire/protocol/offset_commit.hpp"
 #include "kwire/protocol/sync_group.hpp"
 
 namespace kwire::consumer::group {
@@ -84,6 +85,15 @@ struct RebalanceEvent {
   std::vector<TopicPartition> partitions;
   std::error_code reason;  ///< for lost: why
   friend bool operator==(const RebalanceEvent&, const RebalanceEvent&) = default;
+};
+
+/// One partition's offset to commit: the position after the last record
+/// handed out, and that record's leader epoch (KIP-320).
+struct OffsetToCommit {
+  TopicPartition partition;
+  std::int64_t offset = 0;
+  std::int32_t leader_epoch = -1;
+  std::string metadata;
 };
 
 using GroupRequest = std::variant<protocol::JoinGroupRequest, protocol::SyncGroupRequest, protocol::HeartbeatRequest,
@@ -128,6 +138,25 @@ class ClassicMembership {
   void on_metadata(const std::map<std::string, std::int32_t>& partitions_per_topic);
   /// When poll_request() may next have something (a timer), if ever.
   std::optional<TimePoint> next_wakeup() const;
+
+  // ---- offset commits (classic_commit.cpp)
+  /// An OffsetCommit for `offsets` under the current generation and member
+  /// id, leaving out partitions the member does not own in a stable
+  /// generation: commits are never made for revoked or lost partitions. The
+  /// partitions left out are added to `refused` when given. nullopt when
+  /// nothing is left to commit.
+  std::optional<protocol::OffsetCommitRequest> commit_request(const std::vector<OffsetToCommit>& offsets,
+                                                              std::vector<TopicPartition>* refused = nullptr) const;
+  /// The answer to `sent` (Java OffsetCommitResponseHandler): returns the
+  /// first partition error, after acting on it. REBALANCE_IN_PROGRESS asks for
+  /// a rejoin; UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION reset the member (if
+  /// the commit was made in the current generation); NOT_COORDINATOR /
+  /// COORDINATOR_NOT_AVAILABLE / REQUEST_TIMED_OUT mean finding the
+  /// coordinator again (retriable, as is COORDINATOR_LOAD_IN_PROGRESS);
+  /// FENCED_INSTANCE_ID is fatal; OFFSET_METADATA_TOO_LARGE and
+  /// INVALID_COMMIT_OFFSET_SIZE fail only this commit.
+  std::error_code on_commit_response(const protocol::OffsetCommitRequest& sent,
+                                     const protocol::OffsetCommitResponse& response, TimePoint now);
 
   // ---- introspection
   State state() const noexcept { return state_; }

@@ -342,3 +342,20 @@ TEST_CASE("cooperative-sticky: many members and partitions stay balanced and sti
   // 10 or 11 each, so no survivor gives anything up).
   CHECK(moved(before, group.owned) == leavers_partitions);
 }
+
+TEST_CASE("cooperative-sticky: members joining a large group take partitions in two rebalances, never sooner") {
+  CooperativeGroup group;
+  for (int t = 0; t < 10; ++t) group.topics["t" + std::to_string(t)] = 60;  // 600 partitions
+  std::vector<std::string> all;
+  for (const auto& [t, n] : group.topics) all.push_back(t);
+  for (int i = 0; i < 50; ++i) group.join("old" + std::to_string(i), all);
+  group.settle();
+  const Owned before = group.owned;
+  for (int i = 0; i < 25; ++i) group.join("new" + std::to_string(i), all);  // 75 members: 8 each
+  CHECK(group.rebalance());  // round 1: the old members give up 4 each, nobody new gets them
+  for (int i = 0; i < 25; ++i) CHECK(group.owned["new" + std::to_string(i)].empty());
+  CHECK_FALSE(group.rebalance());  // round 2: assigned, nothing more to revoke
+  check_complete(group.owned, group.topics);
+  CHECK(load_range(group.owned) == std::pair<std::size_t, std::size_t>{8, 8});
+  CHECK(moved(before, group.owned) == 25 * 8);  // only the newcomers' share moved
+}
