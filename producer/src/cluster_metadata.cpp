@@ -7,11 +7,6 @@
 
 namespace kwire::producer {
 
-std::string BrokerEndpoint::address() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
 ClusterMetadata::Options ClusterMetadata::Options::from(const ProducerConfig& config) {
   Options o;
   o.refresh_backoff_ms = config.retry_backoff_ms;

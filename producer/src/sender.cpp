@@ -36,7 +36,7 @@ std::string describe(std::error_code ec) {
 }  // namespace
 
 Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata,
-               Transport& transport, ProducerStateManager& state, SenderHooks hooks)
+               net::Transport& transport, ProducerStateManager& state, SenderHooks hooks)
     : config_(config),
       accumulator_(accumulator),
       metadata_(metadata),

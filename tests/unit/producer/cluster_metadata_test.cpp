@@ -3,7 +3,7 @@
 // bookkeeping (backoff floor, exponential growth, max age, new topics).
 #include <doctest/doctest.h>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 #include "kwire/producer/cluster_metadata.hpp"
 
 using namespace kwire::producer;

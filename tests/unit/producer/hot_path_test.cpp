@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 #include "kwire/producer/cluster_metadata.hpp"
 #include "kwire/producer/partitioner.hpp"
 #include "kwire/producer/record_accumulator.hpp"

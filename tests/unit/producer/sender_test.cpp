@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 #include "kwire/compression/decompressor.hpp"
 #include "kwire/producer/sender.hpp"
 #include "kwire/protocol/client_error.hpp"

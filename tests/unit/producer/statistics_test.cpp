@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 #include "json_check.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"

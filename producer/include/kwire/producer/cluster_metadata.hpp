@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kwire/net/transport.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/topic_partition.hpp"
 #include "kwire/protocol/kafka_error.hpp"
@@ -38,17 +39,7 @@
 
 namespace kwire::producer {
 
-/// Where a broker listens. Bootstrap servers get node ids -1, -2, … (as in
-/// Java's producer) until the first Metadata response names the real ones.
-struct BrokerEndpoint {
-  std::int32_t node_id = -1;
-  std::string host;
-  std::uint16_t port = 0;
-  std::optional<std::string> rack;
-
-  std::string address() const;  ///< "host:port" ("[::1]:9092" for IPv6)
-  friend bool operator==(const BrokerEndpoint&, const BrokerEndpoint&) = default;
-};
+using net::BrokerEndpoint;
 
 struct PartitionInfo {
   std::int32_t leader = -1;        ///< -1: no leader (partition unavailable)

@@ -87,7 +87,7 @@
 #include "kwire/producer/producer_state.hpp"
 #include "kwire/producer/record_accumulator.hpp"
 #include "kwire/producer/statistics.hpp"
-#include "kwire/producer/transport.hpp"
+#include "kwire/net/transport.hpp"
 
 namespace kwire::producer {
 
@@ -112,7 +112,7 @@ struct SenderHooks {
 class Sender {
  public:
   /// `config` must be validated. The references must outlive the sender.
-  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata, Transport& transport,
+  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata, net::Transport& transport,
          ProducerStateManager& state, SenderHooks hooks);
   ~Sender();
   Sender(const Sender&) = delete;
@@ -285,7 +285,7 @@ class Sender {
   const ProducerConfig& config_;
   RecordAccumulator& accumulator_;
   ClusterMetadata& metadata_;
-  Transport& transport_;
+  net::Transport& transport_;
   ProducerStateManager& state_;
   SenderHooks hooks_;
   Logger logger_;
