@@ -15,12 +15,12 @@
 
 #include "kwire/net/connection_pool.hpp"
 #include "kwire/net/network_loop.hpp"
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/idempotence.hpp"
 #include "kwire/producer/partitioner.hpp"
 #include "kwire/producer/producer_state.hpp"
 #include "kwire/producer/record_accumulator.hpp"
-#include "kwire/producer/security_options.hpp"
+#include "kwire/cluster/security_options.hpp"
 #include "kwire/producer/sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
@@ -50,6 +50,12 @@ void log_connection_diagnostic(const LogHandler& log, std::string_view line) {
 }
 
 std::int64_t steady_now_ms() { return net::NetworkLoop::now_ms(); }
+
+MetadataCache::Options metadata_options(const ProducerConfig& config) {
+  MetadataCache::Options options = MetadataCache::Options::from(config);
+  options.max_idle_ms = config.metadata_max_idle_ms;
+  return options;
+}
 
 ProducerConfig validated(ProducerConfig config) {
   config.validate();
@@ -101,7 +107,7 @@ struct Producer::Impl {
   TopicRegistry registry;
 
   // Network thread only.
-  ClusterMetadata metadata;
+  MetadataCache metadata;
   /// Idempotence or not; fatal_error() is read by send() on any thread.
   std::unique_ptr<ProducerStateManager> state;
   std::unique_ptr<net::ConnectionPool> transport;
@@ -121,21 +127,21 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
            [this](std::string_view what) { log(LogLevel::error, LogCategory::producer, std::string(what)); }),
       accumulator(AccumulatorConfig::from(config)),
       partitioner(config),
-      metadata(ClusterMetadata::Options::from(config), config.bootstrap_addresses()),
+      metadata(metadata_options(config), config.bootstrap_addresses()),
       state(make_state(config, log)) {
   net::ConnectionOptions base;
   base.client_id = config.client_id;
   base.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   // TLS context and SASL settings, built once for every connection (throws
   // ConfigError for a missing CA file, a bad key password, ...).
-  base.security = make_security_options(config);
+  base.security = cluster::make_security_options(config);
   base.diagnostics = [log = log](std::string_view line) { log_connection_diagnostic(log, line); };
   transport = std::make_unique<net::ConnectionPool>(loop.io(), base, loop.alive_flag());
 
   SenderHooks hooks;
   hooks.clock = steady_now_ms;
   hooks.wake = [this] { wake(); };
-  hooks.on_metadata = [this](const ClusterMetadata& md, const MetadataUpdateResult&) { registry.publish(md); };
+  hooks.on_metadata = [this](const MetadataCache& md, const MetadataUpdateResult&) { registry.publish(md); };
   // Refused credentials fail send()s waiting for metadata (Java's
   // Metadata.fatalError); a later successful connection clears it.
   hooks.on_authentication = [this](std::error_code ec, const std::string& detail) {

@@ -16,7 +16,7 @@
 namespace kwire::producer {
 
 using detail::monotonic_us;
-using detail::saturating_add;
+using cluster::saturating_add;
 using protocol::ApiKey;
 
 // --- Producer id (idempotence) -----------------------------------------------------------
@@ -100,7 +100,7 @@ void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
   if (metadata_.request_in_flight()) return;
   const std::int64_t wait = metadata_.time_to_next_update(now_ms);
   if (wait > 0) {
-    if (wait != ClusterMetadata::kNever) next = std::min(next, saturating_add(now_ms, wait));
+    if (wait != MetadataCache::kNever) next = std::min(next, saturating_add(now_ms, wait));
     return;
   }
   if (std::optional<std::int32_t> id = least_loaded_ready_node()) {

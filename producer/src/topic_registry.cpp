@@ -92,7 +92,7 @@ std::vector<std::string> TopicRegistry::take_requests() {
   return out;
 }
 
-void TopicRegistry::publish(const ClusterMetadata& metadata) {
+void TopicRegistry::publish(const MetadataCache& metadata) {
   std::unique_lock lock(mutex_);
   bool changed = false;
   for (auto it = topics_.begin(); it != topics_.end();) {

@@ -20,9 +20,12 @@
 #include <system_error>
 #include <vector>
 
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 
 namespace kwire::producer {
+
+using cluster::MetadataCache;
+using cluster::TopicInfo;
 
 struct TopicSnapshot {
   std::int32_t partition_count = 0;  ///< 0: not known (yet)
@@ -67,7 +70,7 @@ class TopicRegistry {
   std::vector<std::string> take_requests();
   /// Network thread: republishes every tracked topic from `metadata`
   /// (dropping those it no longer tracks) and wakes waiters.
-  void publish(const ClusterMetadata& metadata);
+  void publish(const MetadataCache& metadata);
   /// Wakes and fails every waiter, now and later.
   void close();
 

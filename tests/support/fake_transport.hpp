@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/net/transport.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"

@@ -1,6 +1,6 @@
 // The Sender driven by hand: an injected clock (`now`), a scripted transport
 // (FakeTransport: the test opens connections and answers requests with real
-// encoded responses), a real RecordAccumulator and ClusterMetadata.
+// encoded responses), a real RecordAccumulator and MetadataCache.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -71,8 +71,8 @@ AccumulatorConfig accumulator_config(const ProducerConfig& config) {
   return c;
 }
 
-ClusterMetadata::Options metadata_options(const ProducerConfig& config) {
-  auto o = ClusterMetadata::Options::from(config);
+MetadataCache::Options metadata_options(const ProducerConfig& config) {
+  auto o = MetadataCache::Options::from(config);
   o.jitter_seed = 1;
   return o;
 }
@@ -142,7 +142,7 @@ struct Harness {
   std::int64_t now = 1000;
   ProducerConfig config;
   RecordAccumulator accumulator;
-  ClusterMetadata metadata;
+  MetadataCache metadata;
   FakeTransport net;
   RecordingState state;
   Sender sender;

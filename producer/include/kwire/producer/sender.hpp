@@ -4,7 +4,7 @@
 // producer state from the ProducerStateManager seam), sends Produce
 // requests, and turns each partition's answer into a delivery report, a
 // retry, a split or a failure through ONE classification
-// (classify_produce_error, STYLE lesson 6). It also keeps ClusterMetadata
+// (classify_produce_error, STYLE lesson 6). It also keeps MetadataCache
 // fresh and one connection per broker. Cut as Kafka's Java
 // producer/internals/Sender (run_once) + the parts of NetworkClient it needs.
 //
@@ -31,7 +31,7 @@
 //      batches (at most one per partition, up to max.request.size), seals
 //      them and sends one Produce request (acks=0: no response expected,
 //      batches complete once written, offset -1);
-//   4. sends a Metadata request when one is due (ClusterMetadata's rules) on
+//   4. sends a Metadata request when one is due (MetadataCache's rules) on
 //      the least loaded ready connection, else connects to a known broker,
 //      else to a bootstrap server;
 //   5. closes idle connections (connections.max.idle.ms; bootstrap
@@ -80,7 +80,7 @@
 
 #include "kwire/compression/compressor.hpp"
 #include "kwire/compression/decompressor.hpp"
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
 #include "kwire/producer/produce_outcome.hpp"
@@ -91,6 +91,10 @@
 
 namespace kwire::producer {
 
+using cluster::MetadataCache;
+using cluster::MetadataUpdateResult;
+using net::BrokerEndpoint;
+
 struct SenderHooks {
   /// The current time in ms on the accumulator's clock; used by event
   /// handlers (run_once gets `now` as an argument). Required.
@@ -100,7 +104,7 @@ struct SenderHooks {
   std::function<void()> wake;
   /// A Metadata response was applied (e.g. to republish partition counts to
   /// application threads blocked in send()).
-  std::function<void(const ClusterMetadata&, const MetadataUpdateResult&)> on_metadata;
+  std::function<void(const MetadataCache&, const MetadataUpdateResult&)> on_metadata;
   /// The producer-wide authentication condition changed: `error` is
   /// client_errc::authentication_failed with the connection's `detail` when
   /// a broker refused our credentials, empty when a later connection
@@ -112,7 +116,7 @@ struct SenderHooks {
 class Sender {
  public:
   /// `config` must be validated. The references must outlive the sender.
-  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata, net::Transport& transport,
+  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, MetadataCache& metadata, net::Transport& transport,
          ProducerStateManager& state, SenderHooks hooks);
   ~Sender();
   Sender(const Sender&) = delete;
@@ -149,7 +153,7 @@ class Sender {
   bool is_connected(std::int32_t node) const;
   /// Until when `node` throttles us (0 if it does not).
   std::int64_t throttled_until(std::int32_t node) const;
-  const ClusterMetadata& metadata() const noexcept { return metadata_; }
+  const MetadataCache& metadata() const noexcept { return metadata_; }
   /// The authentication failure in force (see the top of this file), empty
   /// when none; `detail` then explains it.
   std::error_code authentication_error(std::string* detail = nullptr) const {
@@ -280,11 +284,10 @@ class Sender {
   void wake() const {
     if (hooks_.wake) hooks_.wake();
   }
-  std::int64_t reconnect_backoff_ms(std::int32_t failures);
 
   const ProducerConfig& config_;
   RecordAccumulator& accumulator_;
-  ClusterMetadata& metadata_;
+  MetadataCache& metadata_;
   net::Transport& transport_;
   ProducerStateManager& state_;
   SenderHooks hooks_;
@@ -309,7 +312,8 @@ class Sender {
   compression::Decompressor decompressor_;
   protocol::RecordsCompressor compress_fn_;
   protocol::RecordsDecompressor decompress_fn_;
-  std::uint64_t jitter_state_ = 0x9e3779b97f4a7c15ULL;
+  /// reconnect.backoff.ms / reconnect.backoff.max.ms (KIP-144), every node.
+  cluster::ExponentialBackoff reconnect_backoff_;
 };
 
 }  // namespace kwire::producer

@@ -1,0 +1,57 @@
+// ClientConfig: the settings every client shares, parsed once; the
+// producer's config extends it with the same messages.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "kwire/cluster/client_config.hpp"
+
+using kwire::ConfigError;
+using namespace kwire::cluster;
+
+namespace {
+
+std::string error_of(const std::map<std::string, std::string>& properties) {
+  try {
+    ClientConfig::from_properties(properties);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("client keys, librdkafka aliases and metadata recovery settings") {
+  const ClientConfig c = ClientConfig::from_properties({{"metadata.broker.list", "a:1, [::1]:2"},
+                                                        {"client.rack", "rack-a"},
+                                                        {"metadata.recovery.strategy", "NONE"},
+                                                        {"metadata.recovery.rebootstrap.trigger.ms", "1234"},
+                                                        {"sasl.mechanisms", "plain"},
+                                                        {"socket.send.buffer.bytes", "-1"}});
+  CHECK(c.bootstrap_servers == std::vector<std::string>{"a:1", "[::1]:2"});
+  CHECK(c.client_rack == "rack-a");
+  CHECK(c.metadata_recovery_strategy == MetadataRecoveryStrategy::none);
+  CHECK(c.metadata_recovery_rebootstrap_trigger_ms == 1234);
+  CHECK(c.sasl_mechanism == "PLAIN");
+  CHECK(c.send_buffer_bytes == -1);
+  CHECK(ClientConfig().metadata_recovery_strategy == MetadataRecoveryStrategy::rebootstrap);  // Java 4.0's default
+  CHECK(c.describe().find("metadata.recovery.strategy = none\n") != std::string::npos);
+}
+
+TEST_CASE("client config errors name the key as written") {
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"metadata.recovery.strategy", "sometimes"}}) ==
+        "metadata.recovery.strategy: expected rebootstrap or none (any case), got \"sometimes\"");
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"metadata.broker.list", "b:1"}}) ==
+        "metadata.broker.list: is the same property as \"bootstrap.servers\"; set only one of them");
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"retry.backoff.msx", "1"}}) ==
+        "retry.backoff.msx: unknown configuration key (did you mean \"retry.backoff.ms\"?)");
+  // A producer key is not a client key.
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"acks", "all"}}).starts_with("acks: unknown configuration key"));
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"debug", "broker,nope"}}) ==
+        "debug: unknown category \"nope\" (use a comma-separated list of broker, protocol, producer, metadata, "
+        "security, idempotence, consumer, group, fetch, transaction, admin, or all)");
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"ssl.keystore.location", "/x"}}).starts_with(
+      "ssl.keystore.location: not supported: Java key stores cannot be read"));
+  CHECK(error_of({}) == "bootstrap.servers: must list at least one host:port");
+}
