@@ -98,6 +98,15 @@ std::optional<std::int32_t> Sender::least_loaded_ready_node() const {
 
 void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
   if (metadata_.request_in_flight()) return;
+  // KIP-1102: no metadata from any known broker for
+  // metadata.recovery.rebootstrap.trigger.ms: the brokers we know may be a
+  // stale or partitioned view of the cluster.
+  if (metadata_.rebootstrap_due(now_ms)) {
+    const std::int64_t silent_ms = now_ms - metadata_.last_success_ms().value_or(now_ms);
+    rebootstrap(now_ms, "no metadata for " + std::to_string(silent_ms) +
+                            " ms (metadata.recovery.rebootstrap.trigger.ms=" +
+                            std::to_string(config_.metadata_recovery_rebootstrap_trigger_ms) + ")");
+  }
   const std::int64_t wait = metadata_.time_to_next_update(now_ms);
   if (wait > 0) {
     if (wait != MetadataCache::kNever) next = std::min(next, saturating_add(now_ms, wait));
@@ -110,11 +119,22 @@ void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
   connect_to_any_broker(now_ms, next);
 }
 
+void Sender::rebootstrap(std::int64_t now_ms, const std::string& why) {
+  const std::size_t known = metadata_.brokers().size();
+  if (!metadata_.rebootstrap(now_ms)) return;
+  std::string servers;
+  for (const BrokerEndpoint& b : metadata_.bootstrap()) servers += (servers.empty() ? "" : ",") + b.address();
+  log(LogLevel::warning, LogCategory::metadata,
+      "rebootstrapping from bootstrap.servers=" + servers + ": " + why + "; forgot " + std::to_string(known) +
+          " known broker(s) (metadata.recovery.strategy=rebootstrap, KIP-899)");
+}
+
 void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   // No usable connection: wait for one being set up, else start one — a
-  // known broker (rotating, so one dead broker does not block us), or a
-  // bootstrap server when none of them can be tried (KIP-899's rebootstrap
-  // in spirit: the brokers we knew may all be gone).
+  // known broker (rotating, so one dead broker does not block us), or, once
+  // every known broker failed its last attempt, a bootstrap server
+  // (metadata.recovery.strategy=rebootstrap, KIP-899: the brokers we knew may
+  // all be gone, e.g. restarted on new addresses).
   for (const auto& [id, n] : nodes_)
     if (n.state == Node::State::connecting && is_current_node(id)) return;
 
@@ -134,6 +154,20 @@ void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   std::vector<std::int32_t> brokers;
   for (const auto& [id, endpoint] : metadata_.brokers()) brokers.push_back(id);
   if (try_candidates(brokers)) return;
+  if (!brokers.empty()) {
+    bool all_failed = true;
+    for (std::int32_t id : brokers) {
+      const Node& n = node(id);
+      all_failed = all_failed && n.state == Node::State::disconnected && n.failures > 0;
+    }
+    if (all_failed && config_.metadata_recovery_strategy == cluster::MetadataRecoveryStrategy::rebootstrap) {
+      rebootstrap(now_ms, "every known broker is unreachable");
+      brokers.clear();
+    } else if (config_.metadata_recovery_strategy == cluster::MetadataRecoveryStrategy::none) {
+      bootstrap_fallback_wait(brokers, now_ms, next);
+      return;
+    }
+  }
   std::vector<std::int32_t> bootstrap;
   for (const BrokerEndpoint& b : metadata_.bootstrap()) bootstrap.push_back(b.node_id);
   if (try_candidates(bootstrap)) return;
@@ -145,6 +179,16 @@ void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   };
   for (std::int32_t id : brokers) wait_for(id);
   for (std::int32_t id : bootstrap) wait_for(id);
+}
+
+void Sender::bootstrap_fallback_wait(const std::vector<std::int32_t>& brokers, std::int64_t now_ms,
+                                     std::int64_t& next) {
+  // metadata.recovery.strategy=none: only the known brokers are tried, each
+  // after its reconnect backoff.
+  for (std::int32_t id : brokers) {
+    const Node& n = node(id);
+    if (n.state == Node::State::disconnected && n.next_connect_ms > now_ms) next = std::min(next, n.next_connect_ms);
+  }
 }
 
 void Sender::send_metadata(std::int32_t id, Node& n, std::int64_t now_ms) {

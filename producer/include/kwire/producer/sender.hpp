@@ -252,6 +252,10 @@ class Sender {
   /// InitProducerId): wait for one being set up, else connect to a known
   /// broker (rotating) or a bootstrap server.
   void connect_to_any_broker(std::int64_t now_ms, std::int64_t& next);
+  /// Forgets the known brokers (MetadataCache::rebootstrap) and says why.
+  void rebootstrap(std::int64_t now_ms, const std::string& why);
+  /// metadata.recovery.strategy=none: waits for the known brokers' backoff.
+  void bootstrap_fallback_wait(const std::vector<std::int32_t>& brokers, std::int64_t now_ms, std::int64_t& next);
   void maybe_update_metadata(std::int64_t now_ms, std::int64_t& next);
   void send_metadata(std::int32_t id, Node& n, std::int64_t now_ms);
   void on_metadata_response(std::int32_t id, std::uint64_t generation, std::int16_t version, std::error_code ec,
