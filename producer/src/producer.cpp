@@ -147,6 +147,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   hooks.on_authentication = [this](std::error_code ec, const std::string& detail) {
     registry.set_cluster_failure(ec, detail);
   };
+  hooks.on_cluster_status = [this](const std::string& why) { registry.set_cluster_status(why); };
   hooks.log = log;
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
   // An append that compressed/checksummed a batch for the sender wakes it.

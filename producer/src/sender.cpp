@@ -226,6 +226,7 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
             v(ApiKey::produce) + ", Metadata " + v(ApiKey::metadata) + ", InitProducerId " +
             v(ApiKey::init_producer_id) + (detail.empty() ? std::string() : ", " + detail));
     on_authentication_success(id);
+    unreachable_.erase(id);
     wake();
     return;
   }

@@ -262,6 +262,7 @@ void Sender::on_metadata_response(std::int32_t id, std::uint64_t generation, std
     log(LogLevel::debug, LogCategory::metadata, "metadata from " + describe_node(id) + ": no change");
   }
   if (hooks_.on_metadata) hooks_.on_metadata(metadata_, result);
+  publish_cluster_status({});
   finish_cluster_checks({});
   wake();
 }
@@ -353,8 +354,13 @@ void Sender::check_cluster(ClusterCheckHandler done) {
   wake();
 }
 
+void Sender::publish_cluster_status(std::string why) {
+  if (why == cluster_status_) return;
+  cluster_status_ = std::move(why);
+  if (hooks_.on_cluster_status) hooks_.on_cluster_status(cluster_status_);
+}
+
 void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail) {
-  if (checks_.empty()) return;
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
   // The caller's detail (a refused authentication), else the connection's
   // own explanation when it has one (e.g. the setup phase that timed out),
@@ -362,6 +368,22 @@ void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std
   const std::string why = detail.empty() ? transport_.connection_error_detail(id) : detail;
   const std::string line =
       why.empty() ? (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message() : why;
+  unreachable_[id] = line;
+  // No connection up: that is why metadata (and a send() waiting for it)
+  // does not arrive. Name every address that failed, with its reason.
+  bool any_ready = false;
+  for (const auto& [node_id, n] : nodes_) any_ready = any_ready || n.state == Node::State::ready;
+  if (!any_ready) {
+    std::string status = "no broker reachable — ";
+    bool first = true;
+    for (const auto& [node_id, failure] : unreachable_) {
+      if (!metadata_.endpoint(node_id)) continue;  // a broker that left the cluster
+      status += (first ? "" : "; ") + failure;
+      first = false;
+    }
+    publish_cluster_status(std::move(status));
+  }
+  if (checks_.empty()) return;
   for (ClusterCheck& check : checks_) {
     if (std::find(check.failed_nodes.begin(), check.failed_nodes.end(), id) == check.failed_nodes.end())
       check.failed_nodes.push_back(id);

@@ -110,6 +110,10 @@ struct SenderHooks {
   /// a broker refused our credentials, empty when a later connection
   /// succeeded. May be empty.
   std::function<void(std::error_code error, const std::string& detail)> on_authentication;
+  /// Why metadata cannot be had right now ("no broker reachable — <address>:
+  /// <reason>; ..."), or empty once a Metadata response arrives; called when
+  /// it changes. May be empty.
+  std::function<void(const std::string& why)> on_cluster_status;
   LogHandler log;
 };
 
@@ -274,6 +278,8 @@ class Sender {
   // Cluster checks.
   void note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail = {});
   void finish_cluster_checks(std::error_code ec);
+  /// Tells hooks_.on_cluster_status the current explanation, if it changed.
+  void publish_cluster_status(std::string why);
 
   void log(LogLevel level, LogCategory category, const std::string& message) const;
   /// Uncategorised lines are logged as `producer`.
@@ -303,6 +309,9 @@ class Sender {
   std::uint64_t next_request_id_ = 1;
   std::size_t metadata_candidate_ = 0;  ///< rotates the brokers tried for metadata
   std::vector<ClusterCheck> checks_;
+  /// The last failed connection per node ("address: reason"), until one succeeds.
+  std::map<std::int32_t, std::string> unreachable_;
+  std::string cluster_status_;  ///< last value given to hooks_.on_cluster_status
   bool shut_down_ = false;
   std::error_code auth_error_;  ///< the latest refusal, until a connection succeeds
   std::string auth_detail_;
