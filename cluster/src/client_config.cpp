@@ -164,6 +164,7 @@ const KeyDef<ClientConfig> key_defs[] = {
 // librdkafka's names for the same properties.
 const AliasDef<ClientConfig> alias_defs[] = {
     {"metadata.broker.list", "bootstrap.servers"},
+    {"socket.timeout.ms", "request.timeout.ms"},
     {"topic.metadata.refresh.interval.ms", "metadata.max.age.ms"},
     {"sasl.mechanisms", "sasl.mechanism"},
     {"socket.send.buffer.bytes", "send.buffer.bytes"},
@@ -178,6 +179,41 @@ constexpr UnsupportedDef unsupported_defs[] = {
     {"ssl.keystore.location",
      "not supported: Java key stores cannot be read, use ssl.certificate.location and ssl.key.location (PEM)"},
     {"ssl.keystore.password", "not supported: Java key stores cannot be read, use ssl.key.password"},
+};
+
+// ---- keys accepted without effect (issue #19: pasted configs work) ---------
+
+bool check_certificate_verification(std::string_view key, std::string_view value) {
+  if (parse_bool(key, value)) return false;  // true is what kwire always does
+  throw ConfigError(std::string(key),
+                    "false is not supported: kwire always verifies the broker's certificate (trust it with "
+                    "ssl.ca.location or ssl.ca.pem; ssl.endpoint.identification.algorithm=none skips the host name "
+                    "check only)");
+}
+
+bool check_api_version_request(std::string_view key, std::string_view value) {
+  return !parse_bool(key, value);  // true: what kwire always does (KIP-35)
+}
+
+bool check_dns_lookup(std::string_view key, std::string_view value) {
+  const std::string v = to_lower(trim(value));
+  if (v == "use_all_dns_ips") return false;  // what kwire does: every resolved address in turn
+  if (v == "resolve_canonical_bootstrap_servers_only") return true;
+  throw ConfigError(std::string(key), "expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only, got " +
+                                          quote_value(value));
+}
+
+constexpr IgnoredDef ignored_defs[] = {
+    {"socket.keepalive.enable", "kwire does not set SO_KEEPALIVE; idle connections close after connections.max.idle.ms"},
+    {"enable.ssl.certificate.verification", "", check_certificate_verification},
+    {"api.version.request", "kwire always asks brokers for their API versions (KIP-35)", check_api_version_request},
+    {"log.connection.close", "kwire logs closed connections at info level under the `broker` category"},
+    {"client.dns.lookup", "kwire tries every address a name resolves to (use_all_dns_ips)", check_dns_lookup},
+    {"metrics.sample.window.ms", "kwire has no metrics reporters; see Producer::statistics()"},
+    {"metrics.num.samples", "kwire has no metrics reporters; see Producer::statistics()"},
+    {"metric.reporters", "kwire has no metrics reporters; see Producer::statistics()"},
+    {"api.version.fallback.ms", "kwire always asks brokers for their API versions (KIP-35)"},
+    {"broker.version.fallback", "kwire always asks brokers for their API versions (KIP-35)"},
 };
 
 void check_bootstrap(const ClientConfig& c) {
@@ -233,6 +269,20 @@ namespace detail {
 std::span<const KeyDef<ClientConfig>> client_keys() noexcept { return key_defs; }
 std::span<const AliasDef<ClientConfig>> client_aliases() noexcept { return alias_defs; }
 std::span<const UnsupportedDef> client_unsupported() noexcept { return unsupported_defs; }
+std::span<const IgnoredDef> client_ignored() noexcept { return ignored_defs; }
+
+bool accept_ignored(ClientConfig& config, std::span<const IgnoredDef> ignored, std::string_view key,
+                    std::string_view value) {
+  const IgnoredDef* def = find_ignored(ignored, key);
+  if (!def) return false;
+  if (def->check && !def->check(key, value)) return true;  // a value that is kwire's behaviour anyway
+  config.ignored_keys.push_back(std::string(key) + " is ignored: " + std::string(def->why));
+  return true;
+}
+
+void note_spelling(ClientConfig& config, std::string_view canonical, std::string_view key) {
+  if (canonical != key) config.spelled_as.insert_or_assign(std::string(canonical), std::string(key));
+}
 
 void recheck_client_fields(ClientConfig& config) {
   for (const auto& k : key_defs)
@@ -247,13 +297,20 @@ std::string_view to_string(MetadataRecoveryStrategy strategy) noexcept {
 
 ClientConfig& ClientConfig::set(std::string_view key, std::string_view value) {
   const Lookup<ClientConfig> found = lookup<ClientConfig>(key_defs, alias_defs, key);
+  if (found.def == nullptr && accept_ignored(*this, ignored_defs, key, value)) return *this;
   if (found.def == nullptr) {
     std::vector<std::string_view> names;
     append_names<ClientConfig>(key_defs, alias_defs, names);
     throw_unknown_key(key, unsupported_defs, names);
   }
   found.set(*this, key, value);
+  note_spelling(*this, found.def->name, key);
   return *this;
+}
+
+std::string ClientConfig::key_name(std::string_view canonical) const {
+  auto it = spelled_as.find(canonical);
+  return it == spelled_as.end() ? std::string(canonical) : it->second;
 }
 
 ClientConfig ClientConfig::from_properties(const std::map<std::string, std::string>& properties) {

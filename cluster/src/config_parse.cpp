@@ -122,6 +122,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
+const IgnoredDef* find_ignored(std::span<const IgnoredDef> ignored, std::string_view name) noexcept {
+  for (const IgnoredDef& i : ignored)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
 void throw_unknown_key(std::string_view key, std::span<const UnsupportedDef> unsupported,
                        std::span<const std::string_view> candidates) {
   for (const auto& u : unsupported)

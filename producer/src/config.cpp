@@ -103,6 +103,11 @@ void set_gzip_level(ProducerConfig& c, std::string_view key, std::string_view va
   c.compression_gzip_level = static_cast<std::int32_t>(v);
 }
 
+// librdkafka's queue.buffering.max.kbytes is buffer.memory in KiB.
+void set_buffer_kbytes(ProducerConfig& c, std::string_view key, std::string_view value) {
+  c.buffer_memory = parse_int(key, value, 1, i64_max / 1024) * 1024;
+}
+
 // ---- the tables --------------------------------------------------------------
 
 using PC = ProducerConfig;
@@ -149,6 +154,15 @@ const AliasDef<ProducerConfig> alias_defs[] = {
     {"message.send.max.retries", "retries"},
     {"max.in.flight", "max.in.flight.requests.per.connection"},
     {"compression.codec", "compression.type"},
+    {"queue.buffering.max.kbytes", "buffer.memory", set_buffer_kbytes},
+};
+
+// Producer keys of librdkafka and Java without a kwire setting (issue #19).
+constexpr IgnoredDef ignored_defs[] = {
+    {"queue.buffering.max.messages", "kwire bounds the queue by buffer.memory (bytes) only"},
+    {"batch.num.messages", "kwire bounds batches by batch.size (bytes) only"},
+    {"sticky.partitioning.linger.ms",
+     "kwire's sticky partitioner moves on when a batch is sent (KIP-480), not on a timer"},
 };
 
 // Well-known Java / librdkafka keys kwire deliberately does not take, with
@@ -205,8 +219,10 @@ ProducerConfig& ProducerConfig::set(std::string_view key, std::string_view value
     found.producer_set(*this, key, value);
   else if (found.client_set)
     found.client_set(*this, key, value);
-  else
+  else if (!cluster::detail::accept_ignored(*this, ignored_defs, key, value) &&
+           !cluster::detail::accept_ignored(*this, cluster::detail::client_ignored(), key, value))
     throw_unknown(key);
+  if (!found.canonical.empty()) cluster::detail::note_spelling(*this, found.canonical, key);
   return *this;
 }
 
@@ -217,7 +233,10 @@ ProducerConfig ProducerConfig::from_properties(const std::map<std::string, std::
   std::map<std::string_view, std::string_view> given;
   for (const auto& [key, value] : properties) {
     const Found found = find(key);
-    if (found.canonical.empty()) throw_unknown(key);
+    if (found.canonical.empty()) {
+      config.set(key, value);  // an ignored key, or the unknown-key error
+      continue;
+    }
     const auto [it, inserted] = given.emplace(found.canonical, key);
     if (!inserted) {
       throw ConfigError(key, "is the same property as \"" + std::string(it->second) + "\"; set only one of them");

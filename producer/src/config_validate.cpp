@@ -61,7 +61,7 @@ void resolve_delivery_timeout(ProducerConfig& c) {
       std::int64_t{c.linger_ms} + std::int64_t{c.request_timeout_ms}, 2147483647);
   if (c.delivery_timeout_ms) {
     if (*c.delivery_timeout_ms < needed) {
-      throw ConfigError("delivery.timeout.ms",
+      throw ConfigError(c.key_name("delivery.timeout.ms"),
                         "must be at least linger.ms + request.timeout.ms (" +
                             std::to_string(c.linger_ms) + " + " +
                             std::to_string(c.request_timeout_ms) + " = " + std::to_string(needed) +

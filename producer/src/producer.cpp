@@ -153,6 +153,8 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   // An append that compressed/checksummed a batch for the sender wakes it.
   accumulator.set_prepared_hook([this] { wake(); });
 
+  // Keys of a pasted librdkafka / Java config that change nothing here.
+  for (const std::string& line : config.ignored_keys) log(LogLevel::warning, LogCategory::producer, line);
   loop.set_round([this](std::int64_t now) { return poll(now); });
   loop.start();
   wake();  // fetch cluster metadata at once, as Java's producer does

@@ -55,3 +55,28 @@ TEST_CASE("client config errors name the key as written") {
       "ssl.keystore.location: not supported: Java key stores cannot be read"));
   CHECK(error_of({}) == "bootstrap.servers: must list at least one host:port");
 }
+
+TEST_CASE("issue #19: pasted librdkafka / Java keys are mapped, or accepted with the reason they change nothing") {
+  const ClientConfig c = ClientConfig::from_properties({{"bootstrap.servers", "a:1"},
+                                                        {"socket.timeout.ms", "45000"},
+                                                        {"socket.keepalive.enable", "true"},
+                                                        {"api.version.request", "true"},
+                                                        {"enable.ssl.certificate.verification", "true"},
+                                                        {"client.dns.lookup", "use_all_dns_ips"},
+                                                        {"log.connection.close", "false"},
+                                                        {"metrics.sample.window.ms", "30000"}});
+  CHECK(c.request_timeout_ms == 45000);  // librdkafka's name for it
+  CHECK(c.key_name("request.timeout.ms") == "socket.timeout.ms");
+  CHECK(c.key_name("client.id") == "client.id");
+  // Values that are kwire's behaviour anyway say nothing; the rest say why.
+  REQUIRE(c.ignored_keys.size() == 3);
+  CHECK(c.ignored_keys[0].starts_with("log.connection.close is ignored: "));
+  CHECK(c.ignored_keys[1].starts_with("metrics.sample.window.ms is ignored: "));
+  CHECK(c.ignored_keys[2].starts_with("socket.keepalive.enable is ignored: "));
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"enable.ssl.certificate.verification", "false"}})
+            .starts_with("enable.ssl.certificate.verification: false is not supported: kwire always verifies"));
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"client.dns.lookup", "default"}})
+            .starts_with("client.dns.lookup: expected use_all_dns_ips or resolve_canonical_bootstrap_servers_only"));
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"socket.timeout.ms", "1"}, {"request.timeout.ms", "2"}}) ==
+        "socket.timeout.ms: is the same property as \"request.timeout.ms\"; set only one of them");
+}

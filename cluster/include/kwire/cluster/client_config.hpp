@@ -155,6 +155,16 @@ struct ClientConfig {
   /// receives a snapshot; 0 (the default): never.
   std::int32_t statistics_interval_ms = 0;
 
+  /// Keys accepted but without effect in kwire (a pasted librdkafka or Java
+  /// config), one line each: "<key as written> is ignored: <why>". The
+  /// client logs them once at construction.
+  std::vector<std::string> ignored_keys;
+  /// The name the user wrote for a property set under an alias (canonical
+  /// name -> alias), so errors found later name the key the user wrote.
+  std::map<std::string, std::string, std::less<>> spelled_as;
+  /// `canonical`, or the alias the user set it under.
+  std::string key_name(std::string_view canonical) const;
+
   /// `debug` as a set of categories (validate() rejected unknown names).
   std::uint32_t debug_categories() const;
 
@@ -198,11 +208,18 @@ struct KeyDef;
 template <class Config>
 struct AliasDef;
 struct UnsupportedDef;
+struct IgnoredDef;
 /// The client's property table (detail/config_parse.hpp), for the configs
 /// that extend ClientConfig.
 std::span<const KeyDef<ClientConfig>> client_keys() noexcept;
 std::span<const AliasDef<ClientConfig>> client_aliases() noexcept;
 std::span<const UnsupportedDef> client_unsupported() noexcept;
+std::span<const IgnoredDef> client_ignored() noexcept;
+/// Records an ignored key (IgnoredDef::check first); false if `key` is not one.
+bool accept_ignored(ClientConfig& config, std::span<const IgnoredDef> ignored, std::string_view key,
+                    std::string_view value);
+/// Remembers that `canonical` was set as `key` (when they differ).
+void note_spelling(ClientConfig& config, std::string_view canonical, std::string_view key);
 /// Re-parses every checked client field through its setter (validate()).
 void recheck_client_fields(ClientConfig& config);
 }  // namespace detail

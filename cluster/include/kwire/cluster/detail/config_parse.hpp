@@ -69,6 +69,19 @@ struct UnsupportedDef {
   std::string_view why;
 };
 
+/// A well-known Java / librdkafka key without a kwire setting: accepted so a
+/// pasted config works, with a warning saying why it changes nothing
+/// (issue #19). `check`, when set, looks at the value first: it may accept a
+/// value silently (return false: no warning) or throw ConfigError for a value
+/// kwire cannot honour.
+struct IgnoredDef {
+  std::string_view name;
+  std::string_view why;
+  bool (*check)(std::string_view key, std::string_view value) = nullptr;
+};
+
+const IgnoredDef* find_ignored(std::span<const IgnoredDef> ignored, std::string_view name) noexcept;
+
 template <class Config>
 const KeyDef<Config>* find_key(std::span<const KeyDef<Config>> keys, std::string_view name) noexcept {
   for (const auto& k : keys)
