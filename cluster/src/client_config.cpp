@@ -333,12 +333,7 @@ ClientConfig ClientConfig::from_properties(const std::map<std::string, std::stri
 
 std::string ClientConfig::describe() const {
   std::string out;
-  for (const auto& k : key_defs) {
-    out += k.name;
-    out += " = ";
-    out += k.get(*this);
-    out += '\n';
-  }
+  describe_keys<ClientConfig>(key_defs, *this, out);
   return out;
 }
 

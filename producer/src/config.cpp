@@ -249,12 +249,7 @@ ProducerConfig ProducerConfig::from_properties(const std::map<std::string, std::
 
 std::string ProducerConfig::describe() const {
   std::string out = ClientConfig::describe();
-  for (const auto& k : key_defs) {
-    out += k.name;
-    out += " = ";
-    out += k.get(*this);
-    out += '\n';
-  }
+  describe_keys<ProducerConfig>(key_defs, *this, out);
   return out;
 }
 

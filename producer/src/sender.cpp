@@ -193,8 +193,8 @@ void Sender::initiate_connect(std::int32_t id, std::int64_t now_ms) {
   const std::uint64_t generation = ++n.generation;
   // Java's socket.connection.setup.timeout.ms grows exponentially per
   // consecutive failure up to socket.connection.setup.timeout.max.ms.
-  const std::int64_t timeout = retry_backoff_ms(n.failures + 1, config_.socket_connection_setup_timeout_ms,
-                                                config_.socket_connection_setup_timeout_max_ms, 1.0);
+  const std::int64_t timeout = cluster::exponential_backoff_ms(
+      n.failures + 1, config_.socket_connection_setup_timeout_ms, config_.socket_connection_setup_timeout_max_ms, 1.0);
   if (debug_enabled(LogCategory::broker))
     log(LogLevel::debug, LogCategory::broker,
         "connecting to " + describe_node(id) + " (timeout " + std::to_string(timeout) + " ms" +

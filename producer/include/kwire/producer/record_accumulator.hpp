@@ -80,12 +80,6 @@ struct AccumulatorConfig {
   static AccumulatorConfig from(const ProducerConfig& config);
 };
 
-/// Retry backoff after `attempts` (>= 1) failed attempts (KIP-580): the
-/// cluster layer's one exponential backoff (kwire/cluster/backoff.hpp).
-inline std::int64_t retry_backoff_ms(std::int32_t attempts, std::int64_t initial_ms, std::int64_t max_ms,
-                                     double random_factor) noexcept {
-  return cluster::exponential_backoff_ms(attempts, initial_ms, max_ms, random_factor);
-}
 
 struct AppendResult {
   /// record_too_large (larger than max.request.size or buffer.memory),

@@ -116,6 +116,17 @@ Lookup<Config> lookup(std::span<const KeyDef<Config>> keys, std::span<const Alia
 [[noreturn]] void throw_unknown_key(std::string_view key, std::span<const UnsupportedDef> unsupported,
                                     std::span<const std::string_view> candidates);
 
+/// describe(): one "key = value" line per entry of `keys`, appended to `out`.
+template <class Config>
+void describe_keys(std::span<const KeyDef<Config>> keys, const Config& config, std::string& out) {
+  for (const auto& k : keys) {
+    out += k.name;
+    out += " = ";
+    out += k.get(config);
+    out += '\n';
+  }
+}
+
 /// Every name in `keys` and `aliases`, appended to `out` (for throw_unknown_key).
 template <class Config>
 void append_names(std::span<const KeyDef<Config>> keys, std::span<const AliasDef<Config>> aliases,
