@@ -245,8 +245,8 @@ void IdempotentProducerState::on_producer_id_response(std::error_code error,
   }
   if (init_error_is_retriable(ec)) {
     ++init_attempts_;
-    const std::int64_t backoff =
-        retry_backoff_ms(init_attempts_, options_.retry_backoff_ms, options_.retry_backoff_max_ms, 1.0);
+    const std::int64_t backoff = cluster::exponential_backoff_ms(init_attempts_, options_.retry_backoff_ms,
+                                                                 options_.retry_backoff_max_ms, 1.0);
     next_init_ms_ = now_ms + backoff;
     transition_to(IdempotenceState::uninitialized,
                   "InitProducerId failed: " + describe(ec) + "; retrying in " + std::to_string(backoff) + " ms");

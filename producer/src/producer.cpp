@@ -1,13 +1,8 @@
 // kwire::Producer: the application-thread half (send, flush, close) and the
-// glue that runs the Sender on an Asio io_context (its own thread or the
-// caller's): a coalesced wakeup, one timer re-armed after every round, and
-// an orderly shutdown on the io thread.
+// wiring of the Sender onto a net::NetworkLoop (its own thread or the
+// caller's io_context) and a net::ConnectionPool, with an orderly shutdown
+// on the io thread.
 #include "kwire/producer/producer.hpp"
-
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -18,13 +13,14 @@
 #include <utility>
 #include <vector>
 
-#include "asio_transport.hpp"
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/net/connection_pool.hpp"
+#include "kwire/net/network_loop.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/idempotence.hpp"
 #include "kwire/producer/partitioner.hpp"
 #include "kwire/producer/producer_state.hpp"
 #include "kwire/producer/record_accumulator.hpp"
-#include "kwire/producer/security_options.hpp"
+#include "kwire/cluster/security_options.hpp"
 #include "kwire/producer/sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
@@ -53,9 +49,12 @@ void log_connection_diagnostic(const LogHandler& log, std::string_view line) {
   log(routine ? LogLevel::info : LogLevel::warning, security ? LogCategory::security : LogCategory::broker, line);
 }
 
-std::int64_t steady_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+std::int64_t steady_now_ms() { return net::NetworkLoop::now_ms(); }
+
+MetadataCache::Options metadata_options(const ProducerConfig& config) {
+  MetadataCache::Options options = MetadataCache::Options::from(config);
+  options.max_idle_ms = config.metadata_max_idle_ms;
+  return options;
 }
 
 ProducerConfig validated(ProducerConfig config) {
@@ -84,30 +83,23 @@ struct Producer::Impl {
   /// Reports a record send() could not accept, on the calling thread.
   static void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
                      DeliveryCallback& callback, std::string detail = {});
-  /// Posts one poll() to the io thread unless one is pending (from any thread).
-  void wake();
-  bool on_io_thread() const { return io->get_executor().running_in_this_thread(); }
-  /// Runs `fn` on the io thread and waits for it (inline when already there,
-  /// or when the io_context is stopped and nothing else runs it).
-  template <class Fn>
-  void run_on_io(Fn fn);
+  /// Runs one sender round soon (coalesced; from any thread).
+  void wake() { loop.wake(); }
+  bool on_io_thread() const { return loop.on_io_thread(); }
 
   // --- Network thread ----------------------------------------------------------
-  void poll();
-  void arm_timer(std::int64_t deadline_ms);
+  std::int64_t poll(std::int64_t now);
   ProducerStatistics collect_statistics();
-  void arm_statistics_timer();
+  void deliver_statistics();
   std::size_t shutdown_network();
 
   const ProducerConfig config;
   const LogHandler log;
 
-  std::unique_ptr<asio::io_context> owned_io;  // declared first: destroyed last
-  asio::io_context* io;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  /// False once the network side shut down; read and written on the io
-  /// thread only. Every handler checks it before touching anything else.
-  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  /// The io_context (owned or the caller's), its thread, the coalesced
+  /// wake and the round timer. Declared first: its thread is joined (in
+  /// close()) before anything below goes, and it is destroyed last.
+  net::NetworkLoop loop;
 
   RecordAccumulator accumulator;
   Partitioner partitioner;
@@ -115,81 +107,59 @@ struct Producer::Impl {
   TopicRegistry registry;
 
   // Network thread only.
-  ClusterMetadata metadata;
+  MetadataCache metadata;
   /// Idempotence or not; fatal_error() is read by send() on any thread.
   std::unique_ptr<ProducerStateManager> state;
-  std::unique_ptr<AsioTransport> transport;
+  std::unique_ptr<net::ConnectionPool> transport;
   std::unique_ptr<Sender> sender;
-  asio::steady_timer timer;
-  asio::steady_timer statistics_timer;  ///< statistics.interval.ms
   const std::int64_t created_ms = steady_now_ms();
-  std::int64_t timer_deadline = kNoDeadline;
-  std::uint64_t timer_generation = 0;
 
-  std::atomic<bool> wake_pending{false};
   std::atomic<bool> closed{false};
   std::mutex close_mutex;
   bool close_done = false;  ///< guarded by close_mutex
-  std::thread thread;       // declared last: joined before anything above goes
 };
 
 Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log_handler)
     : config(validated(std::move(c))),
       log(log_handler ? std::move(log_handler)
                       : stderr_log_handler(config.debug.empty() ? LogLevel::warning : LogLevel::debug)),
-      owned_io(user_io ? nullptr : std::make_unique<asio::io_context>(1)),
-      io(user_io ? user_io : owned_io.get()),
+      loop(user_io,
+           [this](std::string_view what) { log(LogLevel::error, LogCategory::producer, std::string(what)); }),
       accumulator(AccumulatorConfig::from(config)),
       partitioner(config),
-      metadata(ClusterMetadata::Options::from(config), config.bootstrap_addresses()),
-      state(make_state(config, log)),
-      timer(*io),
-      statistics_timer(*io) {
+      metadata(metadata_options(config), config.bootstrap_addresses()),
+      state(make_state(config, log)) {
   net::ConnectionOptions base;
   base.client_id = config.client_id;
   base.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   // TLS context and SASL settings, built once for every connection (throws
   // ConfigError for a missing CA file, a bad key password, ...).
-  base.security = make_security_options(config);
+  base.security = cluster::make_security_options(config);
   base.diagnostics = [log = log](std::string_view line) { log_connection_diagnostic(log, line); };
-  transport = std::make_unique<AsioTransport>(*io, base, alive);
+  transport = std::make_unique<net::ConnectionPool>(loop.io(), base, loop.alive_flag());
 
   SenderHooks hooks;
   hooks.clock = steady_now_ms;
   hooks.wake = [this] { wake(); };
-  hooks.on_metadata = [this](const ClusterMetadata& md, const MetadataUpdateResult&) { registry.publish(md); };
+  hooks.on_metadata = [this](const MetadataCache& md, const MetadataUpdateResult&) { registry.publish(md); };
   // Refused credentials fail send()s waiting for metadata (Java's
   // Metadata.fatalError); a later successful connection clears it.
   hooks.on_authentication = [this](std::error_code ec, const std::string& detail) {
     registry.set_cluster_failure(ec, detail);
   };
+  hooks.on_cluster_status = [this](const std::string& why) { registry.set_cluster_status(why); };
   hooks.log = log;
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
   // An append that compressed/checksummed a batch for the sender wakes it.
   accumulator.set_prepared_hook([this] { wake(); });
 
-  if (owned_io) {
-    work.emplace(asio::make_work_guard(*io));
-    thread = std::thread([this] {
-      while (true) {
-        try {
-          io->run();
-          return;
-        } catch (const std::exception& e) {
-          // Our handlers do not throw; a throwing user callback is caught
-          // by the batch. Log and keep the network thread alive regardless.
-          log(LogLevel::error, LogCategory::producer, std::string("network thread: unexpected exception: ") + e.what());
-        } catch (...) {
-          log(LogLevel::error, LogCategory::producer, "network thread: unexpected exception");
-        }
-      }
-    });
-  }
+  // Keys of a pasted librdkafka / Java config that change nothing here.
+  for (const std::string& line : config.ignored_keys) log(LogLevel::warning, LogCategory::producer, line);
+  loop.set_round([this](std::int64_t now) { return poll(now); });
+  loop.start();
   wake();  // fetch cluster metadata at once, as Java's producer does
   if (config.statistics_interval_ms > 0 && config.statistics_callback)
-    asio::post(*io, [this, alive = alive] {
-      if (*alive) arm_statistics_timer();
-    });
+    loop.arm_periodic(std::chrono::milliseconds(config.statistics_interval_ms), [this] { deliver_statistics(); });
   else if (config.statistics_interval_ms > 0)
     log(LogLevel::warning, LogCategory::producer,
         "statistics.interval.ms is set but ProducerConfig::statistics_callback is not: no statistics are "
@@ -198,14 +168,8 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
 
 Producer::Impl::~Impl() {
   close(std::chrono::milliseconds(config.effective_delivery_timeout_ms()));
-  if (thread.joinable()) {
-    // Destroying the producer from its own delivery callback is not
-    // supported (documented); at least do not std::terminate on self-join.
-    if (thread.get_id() == std::this_thread::get_id())
-      thread.detach();
-    else
-      thread.join();
-  }
+  // ~NetworkLoop detaches the thread when the producer is destroyed from its
+  // own delivery callback (not supported, documented; no std::terminate).
 }
 
 // --- Application threads ---------------------------------------------------------
@@ -283,34 +247,6 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
   if (result.new_batch_created || result.batch_became_full) wake();
 }
 
-void Producer::Impl::wake() {
-  if (wake_pending.exchange(true, std::memory_order_acq_rel)) return;
-  asio::post(*io, [this, alive = alive] {
-    if (!*alive) return;
-    wake_pending.store(false, std::memory_order_release);
-    poll();
-  });
-}
-
-template <class Fn>
-void Producer::Impl::run_on_io(Fn fn) {
-  if (on_io_thread() || io->stopped()) {
-    fn();
-    return;
-  }
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  asio::post(*io, [&] {
-    fn();
-    std::lock_guard lock(m);
-    done = true;
-    cv.notify_all();
-  });
-  std::unique_lock lock(m);
-  cv.wait(lock, [&] { return done; });
-}
-
 bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
   if (on_io_thread()) return !accumulator.has_incomplete();  // cannot wait for ourselves
   accumulator.begin_flush();
@@ -326,24 +262,20 @@ bool Producer::Impl::close(std::chrono::milliseconds timeout) {
   accumulator.close();  // no more appends; everything queued is ready now
 
   bool clean = true;
-  if (!on_io_thread() && !io->stopped()) {
+  if (!on_io_thread() && !loop.stopped()) {
     accumulator.begin_flush();
     wake();
     clean = accumulator.await_flush_completion(timeout);
   }
   std::size_t aborted = 0;
-  run_on_io([&] { aborted = shutdown_network(); });
+  loop.run_on_io([&] { aborted = shutdown_network(); });
   if (aborted > 0) {
     clean = false;
     log(LogLevel::warning, LogCategory::producer,
         "close: " + std::to_string(aborted) + " batch(es) not delivered within the close timeout (" +
             std::to_string(timeout.count()) + " ms) were failed with shutting_down");
   }
-  if (owned_io) {
-    work.reset();
-    io->stop();
-    if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
-  }
+  loop.stop();
   close_done = true;
   return clean;
 }
@@ -367,7 +299,7 @@ std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeo
     check->detail = text;
     check->cv.notify_all();
   };
-  asio::post(*io, [this, alive = alive, finish] {
+  loop.post([this, alive = loop.alive_flag(), finish] {
     if (!*alive) return finish(make_error_code(client_errc::shutting_down), "the producer is closed");
     sender->check_cluster(finish);
   });
@@ -387,30 +319,13 @@ std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeo
 
 // --- Network thread ------------------------------------------------------------------
 
-void Producer::Impl::poll() {
-  const std::int64_t now = steady_now_ms();
+std::int64_t Producer::Impl::poll(std::int64_t now) {
   for (const std::string& topic : registry.take_requests()) {
     sender->add_topic(topic, now);
     // Also for a known topic: send() waits for a partition it lacks.
     metadata.request_update();
   }
-  arm_timer(sender->run_once(now));
-}
-
-void Producer::Impl::arm_timer(std::int64_t deadline_ms) {
-  if (deadline_ms == timer_deadline) return;
-  timer_deadline = deadline_ms;
-  const std::uint64_t generation = ++timer_generation;
-  if (deadline_ms == kNoDeadline) {
-    timer.cancel();
-    return;
-  }
-  timer.expires_at(std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline_ms)));
-  timer.async_wait([this, alive = alive, generation](std::error_code) {
-    if (!*alive || generation != timer_generation) return;
-    timer_deadline = kNoDeadline;
-    poll();
-  });
+  return sender->run_once(now);
 }
 
 ProducerStatistics Producer::Impl::collect_statistics() {
@@ -432,28 +347,21 @@ ProducerStatistics Producer::Impl::collect_statistics() {
   return s;
 }
 
-void Producer::Impl::arm_statistics_timer() {
-  statistics_timer.expires_after(std::chrono::milliseconds(config.statistics_interval_ms));
-  statistics_timer.async_wait([this, alive = alive](std::error_code ec) {
-    if (ec || !*alive) return;
-    const ProducerStatistics s = collect_statistics();
-    const std::string json = to_json(s);
-    try {
-      config.statistics_callback(s, json);
-    } catch (...) {
-      // A throwing callback must not take the network thread down.
-    }
-    arm_statistics_timer();
-  });
+void Producer::Impl::deliver_statistics() {
+  const ProducerStatistics s = collect_statistics();
+  const std::string json = to_json(s);
+  try {
+    config.statistics_callback(s, json);
+  } catch (...) {
+    // A throwing callback must not take the network thread down.
+  }
 }
 
 std::size_t Producer::Impl::shutdown_network() {
-  if (!*alive) return 0;
+  if (!*loop.alive_flag()) return 0;
   const std::size_t aborted = sender->shutdown(make_error_code(client_errc::shutting_down));
   transport->disconnect_all();
-  timer.cancel();
-  statistics_timer.cancel();
-  *alive = false;
+  loop.shutdown();
   return aborted;
 }
 
@@ -517,7 +425,7 @@ std::error_code Producer::wait_for_cluster(std::chrono::milliseconds timeout, st
 
 ProducerStatistics Producer::statistics() const {
   Impl& impl = *impl_;
-  if (impl.on_io_thread() || impl.io->stopped()) return impl.collect_statistics();
+  if (impl.on_io_thread() || impl.loop.stopped()) return impl.collect_statistics();
   // Not run_on_io: a statistics thread may call this while another thread
   // closes the producer, and once close() stops the io_context a posted
   // handler never runs. So wait in slices; if the io_context stopped, read
@@ -531,7 +439,7 @@ ProducerStatistics Producer::statistics() const {
     ProducerStatistics result;
   };
   auto request = std::make_shared<Request>();
-  asio::post(*impl.io, [&impl, request] {
+  impl.loop.post([&impl, request] {
     std::lock_guard lock(request->m);
     if (request->abandoned) return;
     request->result = impl.collect_statistics();
@@ -540,7 +448,7 @@ ProducerStatistics Producer::statistics() const {
   });
   std::unique_lock lock(request->m);
   while (!request->cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return request->done; })) {
-    if (impl.io->stopped()) {
+    if (impl.loop.stopped()) {
       request->abandoned = true;
       lock.unlock();
       return impl.collect_statistics();

@@ -92,14 +92,7 @@ struct RecordAccumulator::PartitionQueue {
   PartitionCounters counters;
 };
 
-namespace {
-
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
-  if (b > 0 && a > kNoDeadline - b) return kNoDeadline;
-  return a + b;
-}
-
-}  // namespace
+using cluster::saturating_add;
 
 AccumulatorConfig AccumulatorConfig::from(const ProducerConfig& config) {
   AccumulatorConfig c;
@@ -116,20 +109,6 @@ AccumulatorConfig AccumulatorConfig::from(const ProducerConfig& config) {
   return c;
 }
 
-std::int64_t retry_backoff_ms(std::int32_t attempts, std::int64_t initial_ms, std::int64_t max_ms,
-                              double random_factor) noexcept {
-  max_ms = std::max<std::int64_t>(0, max_ms);
-  const std::int64_t initial = std::clamp<std::int64_t>(initial_ms, 0, max_ms);
-  if (max_ms <= initial) return initial;  // constant backoff: Java applies no jitter either
-  // initial * 2^(attempts - 1), capped at the maximum. Java caps the
-  // exponent at log2(max / initial) instead, which is the same value but
-  // can land a rounding error below it (999 for 100 * 2^log2(10)).
-  const int exponent = std::clamp(attempts - 1, 0, 62);
-  const double term = std::min(static_cast<double>(initial) * std::exp2(exponent), static_cast<double>(max_ms));
-  const auto value = static_cast<std::int64_t>(random_factor * term);
-  return std::clamp<std::int64_t>(value, 0, max_ms);
-}
-
 namespace {
 std::atomic<std::uint64_t> next_instance_id{1};
 }  // namespace
@@ -137,11 +116,8 @@ std::atomic<std::uint64_t> next_instance_id{1};
 RecordAccumulator::RecordAccumulator(const AccumulatorConfig& config)
     : config_(config),
       instance_id_(next_instance_id.fetch_add(1, std::memory_order_relaxed)),
-      pool_(config.buffer_memory, config.batch_size) {
-  std::uint64_t seed = config.jitter_seed;
-  if (seed == 0) seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
-  rng_.seed(seed);
-}
+      pool_(config.buffer_memory, config.batch_size),
+      retry_backoff_(config.retry_backoff_ms, config.retry_backoff_max_ms, config.jitter_seed) {}
 
 RecordAccumulator::~RecordAccumulator() {
   // Batches still owe their records a report: fail them rather than drop
@@ -565,15 +541,9 @@ std::vector<BatchPtr> RecordAccumulator::drain(std::int32_t node_id, std::span<c
 
 // --- Retries and splits -----------------------------------------------------
 
-double RecordAccumulator::jitter_factor() {
-  std::uniform_real_distribution<double> dist(1.0 - kRetryBackoffJitter, 1.0 + kRetryBackoffJitter);
-  return dist(rng_);
-}
-
 void RecordAccumulator::reenqueue(BatchPtr batch, std::int64_t now_ms) {
   if (!batch) return;
-  const std::int64_t backoff = retry_backoff_ms(batch->attempts() + 1, config_.retry_backoff_ms,
-                                                config_.retry_backoff_max_ms, jitter_factor());
+  const std::int64_t backoff = retry_backoff_.next_ms(batch->attempts() + 1);
   batch->mark_reenqueued(now_ms, backoff);
   PartitionQueue& q = queue_for(batch->topic_partition());
   std::lock_guard lock(q.mutex);

@@ -16,7 +16,7 @@ namespace kwire::producer {
 namespace {
 
 using detail::monotonic_us;
-using detail::saturating_add;
+using cluster::saturating_add;
 using protocol::ApiKey;
 
 /// Produce v7 is the first that may carry zstd batches (KIP-110).
@@ -35,15 +35,16 @@ std::string describe(std::error_code ec) {
 
 }  // namespace
 
-Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata,
-               Transport& transport, ProducerStateManager& state, SenderHooks hooks)
+Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, MetadataCache& metadata,
+               net::Transport& transport, ProducerStateManager& state, SenderHooks hooks)
     : config_(config),
       accumulator_(accumulator),
       metadata_(metadata),
       transport_(transport),
       state_(state),
       hooks_(std::move(hooks)),
-      logger_(hooks_.log, config.debug_categories()) {
+      logger_(hooks_.log, config.debug_categories()),
+      reconnect_backoff_(config.reconnect_backoff_ms, config.reconnect_backoff_max_ms) {
   leader_lookup_ = [this](const TopicPartition& tp) { return metadata_.leader_of(tp); };
   may_drain_ = [this](const ProducerBatch& batch) { return state_.may_drain(batch); };
   const int level = config_.effective_compression_level().value_or(compression::kDefaultLevel);
@@ -105,15 +106,6 @@ void Sender::note_response(std::int32_t id, std::int64_t sent_us, std::error_cod
   else
     n.rtt_window_us[n.rtt_samples % kRttWindow] = sample;
   ++n.rtt_samples;
-}
-
-std::int64_t Sender::reconnect_backoff_ms(std::int32_t failures) {
-  // Java's ExponentialBackoff(reconnect.backoff.ms, 2, reconnect.backoff.max.ms, 0.2).
-  jitter_state_ = jitter_state_ * 6364136223846793005ULL + 1442695040888963407ULL;
-  const double unit = static_cast<double>(jitter_state_ >> 11) / static_cast<double>(1ULL << 53);
-  const double factor = 1.0 - kRetryBackoffJitter + 2 * kRetryBackoffJitter * unit;
-  return retry_backoff_ms(std::max(1, failures), config_.reconnect_backoff_ms, config_.reconnect_backoff_max_ms,
-                          factor);
 }
 
 // --- The round --------------------------------------------------------------------
@@ -201,8 +193,8 @@ void Sender::initiate_connect(std::int32_t id, std::int64_t now_ms) {
   const std::uint64_t generation = ++n.generation;
   // Java's socket.connection.setup.timeout.ms grows exponentially per
   // consecutive failure up to socket.connection.setup.timeout.max.ms.
-  const std::int64_t timeout = retry_backoff_ms(n.failures + 1, config_.socket_connection_setup_timeout_ms,
-                                                config_.socket_connection_setup_timeout_max_ms, 1.0);
+  const std::int64_t timeout = cluster::exponential_backoff_ms(
+      n.failures + 1, config_.socket_connection_setup_timeout_ms, config_.socket_connection_setup_timeout_max_ms, 1.0);
   if (debug_enabled(LogCategory::broker))
     log(LogLevel::debug, LogCategory::broker,
         "connecting to " + describe_node(id) + " (timeout " + std::to_string(timeout) + " ms" +
@@ -234,13 +226,14 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
             v(ApiKey::produce) + ", Metadata " + v(ApiKey::metadata) + ", InitProducerId " +
             v(ApiKey::init_producer_id) + (detail.empty() ? std::string() : ", " + detail));
     on_authentication_success(id);
+    unreachable_.erase(id);
     wake();
     return;
   }
   n.state = Node::State::disconnected;
   ++n.failures;
   ++n.connection_failures;
-  n.next_connect_ms = now_ms + reconnect_backoff_ms(n.failures);
+  n.next_connect_ms = now_ms + reconnect_backoff_.next_ms(n.failures);
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
   // Warn on the first failure of a series; the retries every backoff only
   // in debug, so a broker that is down does not flood the log. Bad
@@ -279,13 +272,13 @@ void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std
     // A KIP-368 re-authentication the broker refused (or a TLS alert during
     // setup's last steps): as a refused connection, with its backoff.
     ++n.failures;
-    n.next_connect_ms = now_ms + reconnect_backoff_ms(n.failures);
+    n.next_connect_ms = now_ms + reconnect_backoff_.next_ms(n.failures);
     log(LogLevel::error, LogCategory::security, "connection to " + describe_node(id) + " closed: " + ec.message());
     on_authentication_failure(id, ec, now_ms);
     wake();
     return;
   }
-  n.next_connect_ms = now_ms + reconnect_backoff_ms(1);
+  n.next_connect_ms = now_ms + reconnect_backoff_.next_ms(1);
   ++n.disconnects;
   log(LogLevel::info, LogCategory::broker,
       "connection to " + describe_node(id) + " closed: " + ec.message() + "; reconnecting when needed (in " +

@@ -16,7 +16,7 @@
 namespace kwire::producer {
 
 using detail::monotonic_us;
-using detail::saturating_add;
+using cluster::saturating_add;
 using protocol::ApiKey;
 
 // --- Producer id (idempotence) -----------------------------------------------------------
@@ -98,9 +98,18 @@ std::optional<std::int32_t> Sender::least_loaded_ready_node() const {
 
 void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
   if (metadata_.request_in_flight()) return;
+  // KIP-1102: no metadata from any known broker for
+  // metadata.recovery.rebootstrap.trigger.ms: the brokers we know may be a
+  // stale or partitioned view of the cluster.
+  if (metadata_.rebootstrap_due(now_ms)) {
+    const std::int64_t silent_ms = now_ms - metadata_.last_success_ms().value_or(now_ms);
+    rebootstrap(now_ms, "no metadata for " + std::to_string(silent_ms) +
+                            " ms (metadata.recovery.rebootstrap.trigger.ms=" +
+                            std::to_string(config_.metadata_recovery_rebootstrap_trigger_ms) + ")");
+  }
   const std::int64_t wait = metadata_.time_to_next_update(now_ms);
   if (wait > 0) {
-    if (wait != ClusterMetadata::kNever) next = std::min(next, saturating_add(now_ms, wait));
+    if (wait != MetadataCache::kNever) next = std::min(next, saturating_add(now_ms, wait));
     return;
   }
   if (std::optional<std::int32_t> id = least_loaded_ready_node()) {
@@ -110,11 +119,22 @@ void Sender::maybe_update_metadata(std::int64_t now_ms, std::int64_t& next) {
   connect_to_any_broker(now_ms, next);
 }
 
+void Sender::rebootstrap(std::int64_t now_ms, const std::string& why) {
+  const std::size_t known = metadata_.brokers().size();
+  if (!metadata_.rebootstrap(now_ms)) return;
+  std::string servers;
+  for (const BrokerEndpoint& b : metadata_.bootstrap()) servers += (servers.empty() ? "" : ",") + b.address();
+  log(LogLevel::warning, LogCategory::metadata,
+      "rebootstrapping from bootstrap.servers=" + servers + ": " + why + "; forgot " + std::to_string(known) +
+          " known broker(s) (metadata.recovery.strategy=rebootstrap, KIP-899)");
+}
+
 void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   // No usable connection: wait for one being set up, else start one — a
-  // known broker (rotating, so one dead broker does not block us), or a
-  // bootstrap server when none of them can be tried (KIP-899's rebootstrap
-  // in spirit: the brokers we knew may all be gone).
+  // known broker (rotating, so one dead broker does not block us), or, once
+  // every known broker failed its last attempt, a bootstrap server
+  // (metadata.recovery.strategy=rebootstrap, KIP-899: the brokers we knew may
+  // all be gone, e.g. restarted on new addresses).
   for (const auto& [id, n] : nodes_)
     if (n.state == Node::State::connecting && is_current_node(id)) return;
 
@@ -134,6 +154,20 @@ void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   std::vector<std::int32_t> brokers;
   for (const auto& [id, endpoint] : metadata_.brokers()) brokers.push_back(id);
   if (try_candidates(brokers)) return;
+  if (!brokers.empty()) {
+    bool all_failed = true;
+    for (std::int32_t id : brokers) {
+      const Node& n = node(id);
+      all_failed = all_failed && n.state == Node::State::disconnected && n.failures > 0;
+    }
+    if (all_failed && config_.metadata_recovery_strategy == cluster::MetadataRecoveryStrategy::rebootstrap) {
+      rebootstrap(now_ms, "every known broker is unreachable");
+      brokers.clear();
+    } else if (config_.metadata_recovery_strategy == cluster::MetadataRecoveryStrategy::none) {
+      bootstrap_fallback_wait(brokers, now_ms, next);
+      return;
+    }
+  }
   std::vector<std::int32_t> bootstrap;
   for (const BrokerEndpoint& b : metadata_.bootstrap()) bootstrap.push_back(b.node_id);
   if (try_candidates(bootstrap)) return;
@@ -145,6 +179,16 @@ void Sender::connect_to_any_broker(std::int64_t now_ms, std::int64_t& next) {
   };
   for (std::int32_t id : brokers) wait_for(id);
   for (std::int32_t id : bootstrap) wait_for(id);
+}
+
+void Sender::bootstrap_fallback_wait(const std::vector<std::int32_t>& brokers, std::int64_t now_ms,
+                                     std::int64_t& next) {
+  // metadata.recovery.strategy=none: only the known brokers are tried, each
+  // after its reconnect backoff.
+  for (std::int32_t id : brokers) {
+    const Node& n = node(id);
+    if (n.state == Node::State::disconnected && n.next_connect_ms > now_ms) next = std::min(next, n.next_connect_ms);
+  }
 }
 
 void Sender::send_metadata(std::int32_t id, Node& n, std::int64_t now_ms) {
@@ -218,6 +262,7 @@ void Sender::on_metadata_response(std::int32_t id, std::uint64_t generation, std
     log(LogLevel::debug, LogCategory::metadata, "metadata from " + describe_node(id) + ": no change");
   }
   if (hooks_.on_metadata) hooks_.on_metadata(metadata_, result);
+  publish_cluster_status({});
   finish_cluster_checks({});
   wake();
 }
@@ -309,8 +354,13 @@ void Sender::check_cluster(ClusterCheckHandler done) {
   wake();
 }
 
+void Sender::publish_cluster_status(std::string why) {
+  if (why == cluster_status_) return;
+  cluster_status_ = std::move(why);
+  if (hooks_.on_cluster_status) hooks_.on_cluster_status(cluster_status_);
+}
+
 void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail) {
-  if (checks_.empty()) return;
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
   // The caller's detail (a refused authentication), else the connection's
   // own explanation when it has one (e.g. the setup phase that timed out),
@@ -318,6 +368,22 @@ void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std
   const std::string why = detail.empty() ? transport_.connection_error_detail(id) : detail;
   const std::string line =
       why.empty() ? (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message() : why;
+  unreachable_[id] = line;
+  // No connection up: that is why metadata (and a send() waiting for it)
+  // does not arrive. Name every address that failed, with its reason.
+  bool any_ready = false;
+  for (const auto& [node_id, n] : nodes_) any_ready = any_ready || n.state == Node::State::ready;
+  if (!any_ready) {
+    std::string status = "no broker reachable — ";
+    bool first = true;
+    for (const auto& [node_id, failure] : unreachable_) {
+      if (!metadata_.endpoint(node_id)) continue;  // a broker that left the cluster
+      status += (first ? "" : "; ") + failure;
+      first = false;
+    }
+    publish_cluster_status(std::move(status));
+  }
+  if (checks_.empty()) return;
   for (ClusterCheck& check : checks_) {
     if (std::find(check.failed_nodes.begin(), check.failed_nodes.end(), id) == check.failed_nodes.end())
       check.failed_nodes.push_back(id);

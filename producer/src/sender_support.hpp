@@ -8,12 +8,6 @@
 
 namespace kwire::producer::detail {
 
-/// a + b, saturating at kNoDeadline (deadlines are "now + wait").
-inline std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
-  if (b > 0 && a > kNoDeadline - b) return kNoDeadline;
-  return a + b;
-}
-
 /// Round trips are measured on the real steady clock in microseconds (the
 /// injected ms clock is too coarse for a local broker); statistics only.
 inline std::int64_t monotonic_us() {

@@ -46,6 +46,8 @@ const TopicSnapshot* TopicRegistry::find_cached(std::string_view topic) const {
 std::error_code TopicRegistry::wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
                                     const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out,
                                     std::string* detail) {
+  // The caller's max.block.ms (rounded up: the deadline was set a moment ago).
+  const auto waited_ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
   std::unique_lock lock(mutex_);
   bool asked = false;
   while (true) {
@@ -78,8 +80,12 @@ std::error_code TopicRegistry::wait(std::string_view topic, std::int32_t partiti
           out = it->second;
           return {};
         }
+        if (detail)
+          *detail = "topic " + std::string(topic) + " has " + std::to_string(it->second->partition_count) +
+                    " partition(s); partition " + std::to_string(partition) + " does not exist";
         return make_error_code(kwire::errc::unknown_topic_or_partition);
       }
+      if (detail) *detail = timeout_detail(topic, it == topics_.end() ? nullptr : it->second.get(), waited_ms);
       return make_error_code(client_errc::unknown_topic);
     }
   }
@@ -92,7 +98,7 @@ std::vector<std::string> TopicRegistry::take_requests() {
   return out;
 }
 
-void TopicRegistry::publish(const ClusterMetadata& metadata) {
+void TopicRegistry::publish(const MetadataCache& metadata) {
   std::unique_lock lock(mutex_);
   bool changed = false;
   for (auto it = topics_.begin(); it != topics_.end();) {
@@ -115,6 +121,24 @@ void TopicRegistry::publish(const ClusterMetadata& metadata) {
   if (changed) generation_.fetch_add(1, std::memory_order_release);
   lock.unlock();
   if (changed) changed_.notify_all();
+}
+
+std::string TopicRegistry::timeout_detail(std::string_view topic, const TopicSnapshot* snapshot,
+                                          std::int64_t waited_ms) const {
+  std::string text = "topic " + std::string(topic) + " not in metadata after " +
+                     std::to_string(std::max<std::int64_t>(0, waited_ms)) + " ms";
+  if (!cluster_status_.empty()) return text + ": " + cluster_status_;
+  if (snapshot && snapshot->error == kwire::errc::unknown_topic_or_partition)
+    return text + ": the cluster does not have it (UNKNOWN_TOPIC_OR_PARTITION: check the name, create the topic, "
+                  "or enable auto.create.topics.enable on the brokers)";
+  if (snapshot && snapshot->error != kwire::errc::none)
+    return text + ": the cluster answers " + make_error_code(snapshot->error).message();
+  return text;
+}
+
+void TopicRegistry::set_cluster_status(std::string why) {
+  std::unique_lock lock(mutex_);
+  cluster_status_ = std::move(why);
 }
 
 void TopicRegistry::set_cluster_failure(std::error_code error, std::string detail) {

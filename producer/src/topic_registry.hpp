@@ -20,9 +20,12 @@
 #include <system_error>
 #include <vector>
 
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 
 namespace kwire::producer {
+
+using cluster::MetadataCache;
+using cluster::TopicInfo;
 
 struct TopicSnapshot {
   std::int32_t partition_count = 0;  ///< 0: not known (yet)
@@ -53,6 +56,8 @@ class TopicRegistry {
   /// errc::unknown_topic_or_partition (it has too few partitions), the
   /// topic's error (e.g. topic_authorization_failed), the cluster failure
   /// (authentication_failed; `detail` gets its explanation), shutting_down.
+  /// On a timeout `detail` names the topic, the wait and the cause: no
+  /// broker reachable (set_cluster_status), or a cluster without the topic.
   std::error_code wait(std::string_view topic, std::int32_t partition, Clock::time_point deadline,
                        const std::function<void()>& wake, std::shared_ptr<const TopicSnapshot>& out,
                        std::string* detail = nullptr);
@@ -63,11 +68,16 @@ class TopicRegistry {
   /// An empty `error` clears it.
   void set_cluster_failure(std::error_code error, std::string detail);
 
+  /// Network thread: why metadata cannot be had, e.g. "no broker reachable —
+  /// 127.0.0.1:1: connection refused"; empty once a broker answers. What a
+  /// send() that times out waiting for metadata reports (issue #19).
+  void set_cluster_status(std::string why);
+
   /// Network thread: topics send() asked for since the last call.
   std::vector<std::string> take_requests();
   /// Network thread: republishes every tracked topic from `metadata`
   /// (dropping those it no longer tracks) and wakes waiters.
-  void publish(const ClusterMetadata& metadata);
+  void publish(const MetadataCache& metadata);
   /// Wakes and fails every waiter, now and later.
   void close();
 
@@ -79,11 +89,14 @@ class TopicRegistry {
   bool closed_ = false;
   std::error_code cluster_failure_;
   std::string cluster_failure_detail_;
+  std::string cluster_status_;
   /// Bumped (under the lock) by every publish() that changed a snapshot.
   std::atomic<std::uint64_t> generation_{1};
   /// Unique per registry, never reused (keys find_cached's per-thread cache).
   const std::uint64_t instance_id_ = next_instance_id();
   static std::uint64_t next_instance_id() noexcept;
+  /// The explanation of a wait that timed out (under the lock).
+  std::string timeout_detail(std::string_view topic, const TopicSnapshot* snapshot, std::int64_t waited_ms) const;
 };
 
 }  // namespace kwire::producer

@@ -204,3 +204,22 @@ TEST_CASE("observability: statistics.interval.ms delivers the struct and valid J
   std::lock_guard lock(mutex);
   CHECK(documents.size() == after_close);
 }
+
+TEST_CASE("issue #19: a topic the cluster does not have (auto-creation off) is named, with the cause") {
+  ClusterConfig cc;
+  cc.auto_create_topics = false;
+  MockCluster cluster(cc);
+  kwire::Producer producer({{"bootstrap.servers", cluster.bootstrap_servers()}, {"max.block.ms", "500"}},
+                           [](LogLevel, std::string_view) {});
+  REQUIRE_FALSE(producer.wait_for_cluster(10s));
+  std::error_code error;
+  std::string detail;
+  producer.send(RecordView("no-such-topic", std::nullopt, "v"), [&](const DeliveryReport& r) {
+    error = r.error;
+    detail = r.detail;
+  });
+  CHECK(error == make_error_code(kwire::client_errc::unknown_topic));
+  CHECK_MESSAGE(detail.starts_with("topic no-such-topic not in metadata after 500 ms: the cluster does not have it"),
+                detail);
+  CHECK(detail.find("no broker reachable") == std::string::npos);
+}

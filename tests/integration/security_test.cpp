@@ -2,7 +2,7 @@
 // against the real broker, on every listener kafka-broker starts: connect,
 // ApiVersions and Metadata through net::BlockingClient (configured the way
 // the producer is, from Kafka property names through
-// producer::make_security_options) and through `kwire metadata -X ...`; and
+// cluster::make_security_options) and through `kwire metadata -X ...`; and
 // every failure a user meets — wrong password, unknown user, unknown CA,
 // host name mismatch, missing client certificate, a mechanism the listener
 // does not offer, TLS/plaintext mix-ups — as one clear, non-retriable error
@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include <kwire/net/blocking_client.hpp>
-#include <kwire/producer/security_options.hpp>
+#include <kwire/cluster/security_options.hpp>
+#include <kwire/producer/config.hpp>
 #include <kwire/protocol/metadata.hpp>
 #include <kwire/security/sasl_oauthbearer.hpp>
 
@@ -61,7 +62,7 @@ producer::ProducerConfig config_for(const std::string& bootstrap, Properties pro
 /// the way the producer builds its connections.
 net::BlockingClient client_for(const std::string& bootstrap, const Properties& properties) {
   auto config = config_for(bootstrap, properties);
-  net::ConnectionSecurity security = producer::make_security_options(config);
+  net::ConnectionSecurity security = cluster::make_security_options(config);
   std::vector<net::ConnectionOptions> candidates;
   for (const auto& address : config.bootstrap_addresses()) {
     net::ConnectionOptions o;

@@ -3,22 +3,28 @@
 #include <cstdio>
 #include <string_view>
 
-#include <kwire/producer/security_options.hpp>
+#include <kwire/cluster/security_options.hpp>
 
 #include "options.hpp"
 
 namespace kwire::cli {
 
-producer::ProducerConfig client_config(const CommonOptions& options) {
+cluster::ClientConfig client_config(const CommonOptions& options) {
+  auto properties = options.properties;
+  properties["bootstrap.servers"] = options.bootstrap;
+  return cluster::ClientConfig::from_properties(properties);
+}
+
+producer::ProducerConfig producer_config(const CommonOptions& options) {
   auto properties = options.properties;
   properties["bootstrap.servers"] = options.bootstrap;
   return producer::ProducerConfig::from_properties(properties);
 }
 
-net::BlockingClient make_client(const producer::ProducerConfig& config) {
+net::BlockingClient make_client(const cluster::ClientConfig& config) {
   // TLS and SASL from -X security.protocol / sasl.* / ssl.*: one TLS context
   // for every candidate (bad certificate files fail here, as ConfigError).
-  const net::ConnectionSecurity security = producer::make_security_options(config);
+  const net::ConnectionSecurity security = cluster::make_security_options(config);
   std::vector<net::ConnectionOptions> candidates;
   for (const auto& address : config.bootstrap_addresses()) {
     net::ConnectionOptions options;

@@ -89,7 +89,7 @@ std::error_code locate_partition(net::BlockingClient& client, const std::string&
   return make_error_code(kwire::errc::unknown_topic_or_partition);
 }
 
-PartitionReader::PartitionReader(producer::ProducerConfig config, std::string topic, std::int32_t partition)
+PartitionReader::PartitionReader(cluster::ClientConfig config, std::string topic, std::int32_t partition)
     : config_(std::move(config)), topic_(std::move(topic)), partition_(partition) {}
 
 std::error_code PartitionReader::open(std::string* why) {
@@ -105,7 +105,7 @@ std::error_code PartitionReader::open(std::string* why) {
     return ec;
   }
   if (auto ec = locate_partition(bootstrap, topic_, partition_, location_, why)) return ec;
-  producer::ProducerConfig leader_config = config_;
+  cluster::ClientConfig leader_config = config_;
   leader_config.bootstrap_servers = {location_.host + ":" + std::to_string(location_.port)};
   auto leader = make_client(leader_config);
   if (auto ec = leader.connect()) {

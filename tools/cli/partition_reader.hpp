@@ -18,7 +18,7 @@
 
 #include <kwire/compression/decompressor.hpp>
 #include <kwire/net/blocking_client.hpp>
-#include <kwire/producer/config.hpp>
+#include <kwire/cluster/client_config.hpp>
 #include <kwire/protocol/fetch.hpp>
 #include <kwire/protocol/list_offsets.hpp>
 #include <kwire/protocol/record_batch.hpp>
@@ -63,7 +63,7 @@ struct FetchRound {
 class PartitionReader {
  public:
   /// `config` supplies bootstrap servers, client id, timeouts and TLS/SASL.
-  PartitionReader(producer::ProducerConfig config, std::string topic, std::int32_t partition);
+  PartitionReader(cluster::ClientConfig config, std::string topic, std::int32_t partition);
 
   /// Bootstrap, Metadata, then a connection to the leader. Call again to
   /// follow a leader change.
@@ -114,7 +114,7 @@ class PartitionReader {
   std::int32_t partition() const noexcept { return partition_; }
 
  private:
-  producer::ProducerConfig config_;
+  cluster::ClientConfig config_;
   std::string topic_;
   std::int32_t partition_;
   PartitionLocation location_;

@@ -55,7 +55,7 @@
 #include <kwire/protocol/kafka_error.hpp>
 #include <kwire/protocol/list_offsets.hpp>
 #include <kwire/protocol/metadata.hpp>
-#include <kwire/producer/security_options.hpp>
+#include <kwire/cluster/security_options.hpp>
 
 #include "broker_session.hpp"
 #include "commands.hpp"
@@ -159,7 +159,7 @@ Payloads make_payloads(const PerfOptions& o) {
 /// timestamp -1), asking each partition's leader. nullopt when the cluster
 /// cannot answer (no ListOffsets, as the blackhole mock; or errors), with
 /// `why` saying so. A topic that does not exist yet sums to 0.
-std::optional<std::int64_t> latest_offset_sum_once(const producer::ProducerConfig& config, const std::string& topic,
+std::optional<std::int64_t> latest_offset_sum_once(const cluster::ClientConfig& config, const std::string& topic,
                                                    std::string& why, bool& retriable) {
   retriable = false;
   net::BlockingClient bootstrap = make_client(config);
@@ -207,7 +207,7 @@ std::optional<std::int64_t> latest_offset_sum_once(const producer::ProducerConfi
       why = "leader " + std::to_string(leader) + " is not among the brokers";
       return std::nullopt;
     }
-    producer::ProducerConfig at_leader = config;
+    cluster::ClientConfig at_leader = config;
     at_leader.bootstrap_servers = {broker->host + ":" + std::to_string(broker->port)};
     net::BlockingClient client = make_client(at_leader);
     if (auto ec = client.connect()) {
@@ -252,7 +252,7 @@ std::optional<std::int64_t> latest_offset_sum_once(const producer::ProducerConfi
 /// latest_offset_sum_once, retried for up to 10 s while the answer is a
 /// retriable error: a partition created a moment ago may not be served by
 /// its leader yet (NOT_LEADER_OR_FOLLOWER right after CreateTopics).
-std::optional<std::int64_t> latest_offset_sum(const producer::ProducerConfig& config, const std::string& topic,
+std::optional<std::int64_t> latest_offset_sum(const cluster::ClientConfig& config, const std::string& topic,
                                               std::string& why) {
   const auto deadline = Clock::now() + std::chrono::seconds(10);
   while (true) {
@@ -427,7 +427,7 @@ int run_perf(int argc, char** argv) {
   if (const std::string* z = single('z')) options.properties["compression.type"] = *z;
   if (!options.positional.empty()) throw UsageError("unexpected argument '" + options.positional.front() + "'");
 
-  const producer::ProducerConfig config = attach_periodic_statistics(client_config(options));
+  const producer::ProducerConfig config = attach_periodic_statistics(producer_config(options));
 
   std::string why_before;
   std::optional<std::int64_t> before;

@@ -150,7 +150,7 @@ int run_produce(int argc, char** argv) {
   std::vector<std::string> files = options.positional;
   if (files.empty()) files.push_back("-");
 
-  producer::ProducerConfig config = client_config(options);
+  producer::ProducerConfig config = producer_config(options);
   attach_periodic_statistics(config);
   Producer producer(config);
 

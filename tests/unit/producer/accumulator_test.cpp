@@ -435,21 +435,6 @@ TEST_CASE("accumulator: drain takes one batch per partition within max.request.s
   CHECK(acc.queued_batches(p1) == 1);
 }
 
-TEST_CASE("accumulator: retry backoff doubles up to the maximum with ±20% jitter") {
-  CHECK(retry_backoff_ms(1, 100, 1000, 1.0) == 100);
-  CHECK(retry_backoff_ms(2, 100, 1000, 1.0) == 200);
-  CHECK(retry_backoff_ms(3, 100, 1000, 1.0) == 400);
-  CHECK(retry_backoff_ms(4, 100, 1000, 1.0) == 800);
-  CHECK(retry_backoff_ms(5, 100, 1000, 1.0) == 1000);
-  CHECK(retry_backoff_ms(50, 100, 1000, 1.0) == 1000);
-  CHECK(retry_backoff_ms(1, 100, 1000, 0.8) == 80);
-  CHECK(retry_backoff_ms(1, 100, 1000, 1.2) == 120);
-  CHECK(retry_backoff_ms(9, 100, 1000, 1.2) == 1000);  // jitter never exceeds the maximum
-  CHECK(retry_backoff_ms(9, 100, 1000, 0.8) == 800);
-  CHECK(retry_backoff_ms(3, 500, 500, 1.2) == 500);  // constant, unjittered, as Java
-  CHECK(retry_backoff_ms(3, 700, 500, 0.8) == 500);  // initial capped by the maximum
-}
-
 TEST_CASE("accumulator: reenqueue puts a retry first, backs off, and keeps partition order") {
   auto config = test_config();
   config.delivery_timeout_ms = 1000000;  // keep expiry out of next_ready_check_delay_ms

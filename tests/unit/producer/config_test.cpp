@@ -467,6 +467,25 @@ TEST_CASE("delivery.timeout.ms >= linger.ms + request.timeout.ms (Java's rule)")
   CHECK(with({{"linger.ms", "2147483647"}, {"request.timeout.ms", "2147483647"}})
             .delivery_timeout_ms == INT32_MAX);
   CHECK(with({{"delivery.timeout.ms", "30005"}}).delivery_timeout_ms == 30005);
+  // Issue #19: the error names the key the user wrote.
+  CHECK(error_of([] { with({{"message.timeout.ms", "30000"}}); })
+            .starts_with("message.timeout.ms: must be at least linger.ms + request.timeout.ms"));
+}
+
+TEST_CASE("issue #19: librdkafka producer keys are mapped or accepted with the reason they change nothing") {
+  const ProducerConfig c = with({{"queue.buffering.max.kbytes", "2048"},
+                                 {"queue.buffering.max.messages", "100000"},
+                                 {"batch.num.messages", "10000"},
+                                 {"sticky.partitioning.linger.ms", "10"},
+                                 {"socket.keepalive.enable", "true"}});
+  CHECK(c.buffer_memory == 2048 * 1024);
+  REQUIRE(c.ignored_keys.size() == 4);
+  CHECK(c.ignored_keys[0].starts_with("batch.num.messages is ignored: kwire bounds batches by batch.size"));
+  CHECK(c.ignored_keys[1].starts_with("queue.buffering.max.messages is ignored: "));
+  CHECK(c.ignored_keys[2].starts_with("socket.keepalive.enable is ignored: "));
+  CHECK(c.ignored_keys[3].starts_with("sticky.partitioning.linger.ms is ignored: "));
+  CHECK(error_of([] { with({{"queue.buffering.max.kbytes", "1"}, {"buffer.memory", "1024"}}); }) ==
+        "queue.buffering.max.kbytes: is the same property as \"buffer.memory\"; set only one of them");
 }
 
 TEST_CASE("backoff bounds name both keys") {

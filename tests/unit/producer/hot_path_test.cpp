@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fake_transport.hpp"
-#include "kwire/producer/cluster_metadata.hpp"
+#include "support/fake_transport.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/partitioner.hpp"
 #include "kwire/producer/record_accumulator.hpp"
 // Private headers of the producer (no public API of their own).
@@ -152,9 +152,9 @@ TEST_CASE("sticky partition: two caches used from one thread keep their own stat
 
 TEST_CASE("TopicRegistry::find_cached follows publish() and never mixes registries") {
   namespace protocol = kwire::protocol;
-  ClusterMetadata::Options options;
+  MetadataCache::Options options;
   options.jitter_seed = 1;
-  ClusterMetadata md(options, {{"seed", 9092}});
+  MetadataCache md(options, {{"seed", 9092}});
   md.add_topic("t", 0);
   md.on_request_sent(0);
   md.update(kwire::test::metadata_response(1, "t", {{1, 0}, {1, 0}}), 1);

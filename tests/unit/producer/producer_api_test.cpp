@@ -58,16 +58,22 @@ TEST_CASE("wait_for_cluster against a closed port gives no_broker_reachable quic
 }
 
 TEST_CASE("a topic that never appears in metadata fails with unknown_topic after max.block.ms, once") {
-  Producer producer(props(closed_address()), quiet());
+  const std::string address = closed_address();
+  Producer producer(props(address), quiet());
   std::atomic<int> reports{0};
   std::error_code error;
-  producer.send(RecordView("t", "k", "v"), [&](const DeliveryReport& r) {
+  std::string detail;
+  producer.send(RecordView("orders", "k", "v"), [&](const DeliveryReport& r) {
     error = r.error;
+    detail = r.detail;
     ++reports;
   });
   // Refused records are reported on the calling thread, before send() returns.
   CHECK(reports == 1);
   CHECK(error == make_error_code(client_errc::unknown_topic));
+  // Issue #19: the topic, the wait and the real cause, not a topic problem.
+  CHECK_MESSAGE(detail.starts_with("topic orders not in metadata after 300 ms: no broker reachable — " + address),
+                detail);
 
   auto future = producer.send(RecordView("t", std::nullopt, "v"));
   REQUIRE(future.wait_for(0s) == std::future_status::ready);

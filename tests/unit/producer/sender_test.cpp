@@ -1,13 +1,13 @@
 // The Sender driven by hand: an injected clock (`now`), a scripted transport
 // (FakeTransport: the test opens connections and answers requests with real
-// encoded responses), a real RecordAccumulator and ClusterMetadata.
+// encoded responses), a real RecordAccumulator and MetadataCache.
 #include <doctest/doctest.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 #include "kwire/compression/decompressor.hpp"
 #include "kwire/producer/sender.hpp"
 #include "kwire/protocol/client_error.hpp"
@@ -71,8 +71,8 @@ AccumulatorConfig accumulator_config(const ProducerConfig& config) {
   return c;
 }
 
-ClusterMetadata::Options metadata_options(const ProducerConfig& config) {
-  auto o = ClusterMetadata::Options::from(config);
+MetadataCache::Options metadata_options(const ProducerConfig& config) {
+  auto o = MetadataCache::Options::from(config);
   o.jitter_seed = 1;
   return o;
 }
@@ -142,7 +142,7 @@ struct Harness {
   std::int64_t now = 1000;
   ProducerConfig config;
   RecordAccumulator accumulator;
-  ClusterMetadata metadata;
+  MetadataCache metadata;
   FakeTransport net;
   RecordingState state;
   Sender sender;
@@ -855,4 +855,69 @@ TEST_CASE("a refused re-authentication (KIP-368) fails the requests it cut off, 
   CHECK(h.reports[1][0].detail == kRefusal);
   CHECK(h.sender.authentication_error() == make_error_code(client_errc::authentication_failed));
   CHECK_FALSE(h.sender.is_connected(1));
+}
+
+// --- Rebootstrap (KIP-899) ---------------------------------------------------------------
+
+namespace {
+
+/// Refuses every pending connection attempt to a known broker until none is
+/// left, within the reconnect backoff (50 ms); returns how many were refused.
+int refuse_known_brokers(Harness& h) {
+  int refused = 0;
+  for (int round = 0; round < 10; ++round) {
+    bool any = false;
+    for (std::int32_t id : {1, 2})
+      if (h.net.pending_connect(id)) {
+        h.net.refuse(id);
+        ++refused;
+        any = true;
+      }
+    if (!any) break;
+    h.now += 1;
+    h.run();
+  }
+  return refused;
+}
+
+}  // namespace
+
+TEST_CASE("every known broker unreachable: the sender rebootstraps from bootstrap.servers (KIP-899)") {
+  Harness h;
+  h.setup(2, {{1, 0}, {2, 0}});
+  REQUIRE(h.metadata.brokers().size() == 2);
+  h.net.drop(-1);  // the bootstrap connection goes too
+  h.metadata.request_update();
+  h.now += 1000;
+  h.run();
+  CHECK(refuse_known_brokers(h) >= 2);  // each known broker failed its last attempt
+  CHECK(h.metadata.rebootstraps() == 1);
+  CHECK(h.metadata.brokers().empty());
+  CHECK_FALSE(h.metadata.leader_of("t", 0).has_value());
+  // The next connection goes to a bootstrap server, which names the cluster anew.
+  const std::int32_t seed = h.net.pending_connect(-1) ? -1 : -2;
+  REQUIRE(h.net.pending_connect(seed));
+  h.net.accept(seed);
+  h.run();
+  h.net.reply(h.net.only_pending(ApiKey::metadata, seed), metadata_response(2, "t", {{2, 1}, {1, 1}}));
+  CHECK(h.metadata.brokers().size() == 2);
+  CHECK(h.metadata.leader_of("t", 0) == 2);
+}
+
+TEST_CASE("metadata.recovery.strategy=none keeps to the known brokers") {
+  Harness h(Props{{"metadata.recovery.strategy", "none"}});
+  h.setup(2, {{1, 0}, {2, 0}});
+  h.net.drop(-1);
+  h.metadata.request_update();
+  h.now += 1000;
+  h.run();
+  for (int round = 0; round < 4; ++round) {
+    CHECK(refuse_known_brokers(h) >= 1);
+    h.now += 60;
+    h.run();
+  }
+  CHECK(h.metadata.rebootstraps() == 0);
+  CHECK(h.metadata.brokers().size() == 2);
+  CHECK_FALSE(h.net.pending_connect(-1));
+  CHECK_FALSE(h.net.pending_connect(-2));
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_transport.hpp"
+#include "support/fake_transport.hpp"
 #include "json_check.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
@@ -65,7 +65,7 @@ struct Harness {
         }()),
         metadata(
             [&] {
-              auto o = ClusterMetadata::Options::from(config);
+              auto o = MetadataCache::Options::from(config);
               o.jitter_seed = 1;
               return o;
             }(),
@@ -129,7 +129,7 @@ struct Harness {
   std::int64_t now = 1000;
   ProducerConfig config;
   RecordAccumulator accumulator;
-  ClusterMetadata metadata;
+  MetadataCache metadata;
   FakeTransport net;
   NonIdempotentState state;
   Sender sender;
@@ -158,16 +158,21 @@ TEST_CASE("debug categories: names, all, librdkafka aliases, unknown names refus
   CHECK(parse_log_categories("broker") == static_cast<LogCategories>(LogCategory::broker));
   CHECK(parse_log_categories(" broker , metadata ") == (LogCategory::broker | LogCategory::metadata));
   CHECK(parse_log_categories("all") == kAllLogCategories);
-  CHECK(parse_log_categories("eos,sasl") == (LogCategory::idempotence | LogCategory::security));
-  // A librdkafka list pastes in; consumer-side contexts select nothing.
+  CHECK(parse_log_categories("eos,sasl") ==
+        (LogCategory::idempotence | LogCategory::transaction | LogCategory::security));
+  // A librdkafka list pastes in: its consumer contexts select the cluster
+  // layer's consumer-side categories, the ones kwire has no use for nothing.
   CHECK(parse_log_categories("broker,topic,msg,cgrp,fetch") ==
-        (LogCategory::broker | LogCategory::metadata | LogCategory::producer));
-  CHECK(parse_log_categories("consumer") == kNoLogCategories);
+        (LogCategory::broker | LogCategory::metadata | LogCategory::producer | LogCategory::group |
+         LogCategory::fetch));
+  CHECK(parse_log_categories("consumer") == static_cast<LogCategories>(LogCategory::consumer));
+  CHECK(parse_log_categories("interceptor,plugin,mock,conf,telemetry") == kNoLogCategories);
   std::string bad;
   CHECK_FALSE(parse_log_categories("broker,nonsense", &bad).has_value());
   CHECK(bad == "nonsense");
   for (LogCategory c : {LogCategory::broker, LogCategory::protocol, LogCategory::producer, LogCategory::metadata,
-                        LogCategory::security, LogCategory::idempotence}) {
+                        LogCategory::security, LogCategory::idempotence, LogCategory::consumer, LogCategory::group,
+                        LogCategory::fetch, LogCategory::transaction, LogCategory::admin}) {
     CHECK(contains(kAllLogCategories, c));
     CHECK(parse_log_categories(to_string(c)) == static_cast<LogCategories>(c));  // names round-trip
   }

@@ -1,6 +1,8 @@
 #pragma once
-// Producer configuration: a typed struct whose defaults match the Java
-// producer (Kafka 4.x), plus a parser for Kafka's own property names so that
+// Producer configuration: the settings every client shares
+// (cluster::ClientConfig: bootstrap, security, backoff, metadata, debug) plus
+// the producer's own, as a typed struct whose defaults match the Java
+// producer (Kafka 4.x), with a parser for Kafka's own property names so that
 // existing Java / librdkafka configs can be pasted in.
 //
 // Typical use:
@@ -25,23 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kwire/cluster/client_config.hpp"
 #include "kwire/compression/codec.hpp"
-
-namespace kwire {
-
-/// An unknown configuration key, an invalid value, or an inconsistent
-/// combination. what() is "<key>: <what is wrong>"; key() is the first key
-/// named. Never contains a secret value.
-class ConfigError : public std::invalid_argument {
- public:
-  ConfigError(std::string key, const std::string& message);
-  const std::string& key() const noexcept { return key_; }
-
- private:
-  std::string key_;
-};
-
-}  // namespace kwire
 
 namespace kwire::producer {
 
@@ -81,18 +68,8 @@ using PartitionFunction = std::function<std::int32_t(
     std::string_view topic, std::optional<std::span<const std::uint8_t>> key,
     std::int32_t partition_count)>;
 
-/// A broker address from `bootstrap.servers`.
-struct BrokerAddress {
-  std::string host;  ///< without brackets for IPv6 ("::1")
-  std::uint16_t port = 0;
-
-  friend bool operator==(const BrokerAddress&, const BrokerAddress&) = default;
-};
-
-/// Parses "host:port", "1.2.3.4:port" or "[ipv6]:port" (the IPv6 form may
-/// carry a zone, "[fe80::1%eth0]:9092"). Port 1-65535, host characters as
-/// Java's Utils.getHost accepts. nullopt when malformed.
-std::optional<BrokerAddress> parse_broker_address(std::string_view text);
+using cluster::BrokerAddress;
+using cluster::parse_broker_address;
 
 std::string_view to_string(Acks acks) noexcept;
 std::string_view to_string(PartitionerType type) noexcept;
@@ -101,25 +78,11 @@ std::optional<PartitionerType> parse_partitioner(std::string_view name) noexcept
 
 struct ProducerStatistics;
 
-struct ProducerConfig {
+struct ProducerConfig : cluster::ClientConfig {
   /// Declared so ProducerConfig is not an aggregate: otherwise
   /// `Producer({{"bootstrap.servers", "..."}, {"acks", "all"}})` would be
   /// ambiguous between this struct and a property map.
   ProducerConfig() = default;
-
-  // --- Connection -------------------------------------------------------
-  /// `bootstrap.servers` (librdkafka alias `metadata.broker.list`):
-  /// comma-separated host:port list; required.
-  std::vector<std::string> bootstrap_servers;
-  std::string client_id = "kwire";                        ///< `client.id`
-  std::int64_t socket_connection_setup_timeout_ms = 10000;      ///< Java default
-  std::int64_t socket_connection_setup_timeout_max_ms = 30000;  ///< Java default
-  /// `connections.max.idle.ms`: close idle connections after this; -1 never.
-  std::int64_t connections_max_idle_ms = 540000;
-  std::int64_t reconnect_backoff_ms = 50;
-  std::int64_t reconnect_backoff_max_ms = 1000;
-  std::int32_t send_buffer_bytes = 131072;    ///< SO_SNDBUF; -1: OS default
-  std::int32_t receive_buffer_bytes = 32768;  ///< SO_RCVBUF; -1: OS default
 
   // --- Delivery ---------------------------------------------------------
   Acks acks = Acks::all;
@@ -131,7 +94,6 @@ struct ProducerConfig {
   std::int64_t max_block_ms = 60000;              ///< `max.block.ms`
   /// `max.request.size` (librdkafka alias `message.max.bytes`).
   std::int32_t max_request_size = 1048576;
-  std::int32_t request_timeout_ms = 30000;  ///< `request.timeout.ms`
   /// `delivery.timeout.ms` (librdkafka alias `message.timeout.ms`). Unset: the
   /// Java default 120000, raised by validate() to linger.ms +
   /// request.timeout.ms when that is larger (as KafkaProducer does). An
@@ -139,8 +101,6 @@ struct ProducerConfig {
   std::optional<std::int32_t> delivery_timeout_ms;
   /// `retries` (librdkafka alias `message.send.max.retries`).
   std::int32_t retries = 2147483647;
-  std::int64_t retry_backoff_ms = 100;       ///< `retry.backoff.ms`
-  std::int64_t retry_backoff_max_ms = 1000;  ///< `retry.backoff.max.ms` (KIP-580)
   /// `max.in.flight.requests.per.connection` (librdkafka alias `max.in.flight`).
   std::int32_t max_in_flight_requests_per_connection = 5;
   /// `enable.idempotence`. Unset means "on unless it conflicts": validate()
@@ -166,9 +126,6 @@ struct ProducerConfig {
   PartitionFunction partitioner_function;
 
   // --- Metadata ---------------------------------------------------------
-  /// `metadata.max.age.ms` (librdkafka alias
-  /// `topic.metadata.refresh.interval.ms`): refresh metadata at least this often.
-  std::int64_t metadata_max_age_ms = 300000;
   /// `metadata.max.idle.ms`: forget a topic not produced to for this long.
   std::int64_t metadata_max_idle_ms = 300000;
 
@@ -182,70 +139,11 @@ struct ProducerConfig {
   std::int32_t compression_lz4_level = 9;    ///< 1-17 (Java's default 9)
   std::int32_t compression_zstd_level = 3;   ///< -131072..22 (Java's default 3)
 
-  // --- Security (plain strings, interpreted by the security module) ------
-  /// `security.protocol`, normalised to PLAINTEXT, SSL, SASL_PLAINTEXT or
-  /// SASL_SSL (the property is case-insensitive).
-  std::string security_protocol = "PLAINTEXT";
-  /// `sasl.mechanism` (librdkafka alias `sasl.mechanisms`), normalised to
-  /// upper case: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI or OAUTHBEARER.
-  /// GSSAPI is the Java and librdkafka default.
-  std::string sasl_mechanism = "GSSAPI";
-  std::string sasl_username;
-  std::string sasl_password;     ///< secret
-  /// `sasl.jaas.config`: the Java login module string, kept verbatim for the
-  /// security module (it may carry a password: secret).
-  std::string sasl_jaas_config;
-  std::string sasl_kerberos_service_name = "kafka";  ///< GSSAPI service principal
-  std::string sasl_kerberos_principal;               ///< GSSAPI client principal
-  std::string sasl_kerberos_keytab;                  ///< GSSAPI keytab path
-  /// `sasl.kerberos.kinit.cmd` (librdkafka): a /bin/sh command that gets a
-  /// ticket; %{sasl.kerberos.keytab} and %{sasl.kerberos.principal} are
-  /// replaced. Empty: `kinit -k -t <keytab> <principal>` when both are set.
-  std::string sasl_kerberos_kinit_cmd;
-  /// `sasl.kerberos.min.time.before.relogin` (librdkafka): least time
-  /// between two kinit runs, ms.
-  std::int64_t sasl_kerberos_min_time_before_relogin = 60000;
-  /// `sasl.oauthbearer.token`: a static OAuth bearer token for OAUTHBEARER
-  /// (secret). kwire's own key: Java and librdkafka take tokens from code.
-  std::string sasl_oauthbearer_token;
-  /// `sasl.oauthbearer.config` (librdkafka): with
-  /// enable.sasl.oauthbearer.unsecure.jwt, "principal=<name>
-  /// [scope=<a,b>] [lifeSeconds=<n>] [extension_<key>=<value> ...]".
-  std::string sasl_oauthbearer_config;
-  /// `enable.sasl.oauthbearer.unsecure.jwt` (librdkafka): make an unsigned
-  /// JWT from sasl.oauthbearer.config, for brokers running Kafka's unsecured
-  /// validator (development and tests only).
-  bool enable_sasl_oauthbearer_unsecure_jwt = false;
-  /// C++ only: fetches an OAuth bearer token for every (re-)authentication,
-  /// on the network thread. Wins over sasl.oauthbearer.token. Throw to fail
-  /// the authentication (what() must not contain the token).
-  std::function<std::string()> sasl_oauthbearer_token_provider;
-  std::string ssl_ca_location;           ///< CA bundle file (PEM) or directory
-  std::string ssl_certificate_location;  ///< client certificate file (PEM)
-  std::string ssl_key_location;          ///< client private key file (PEM)
-  std::string ssl_key_password;          ///< secret
-  std::string ssl_ca_pem;                ///< CA certificate(s) inline, PEM
-  std::string ssl_certificate_pem;       ///< client certificate inline, PEM
-  std::string ssl_key_pem;               ///< client private key inline, PEM (secret)
-  /// `ssl.endpoint.identification.algorithm`: "https" (verify the broker's
-  /// host name, the Java and librdkafka >= 2.0 default) or "none" (an empty
-  /// value, as Java allows, also means none).
-  std::string ssl_endpoint_identification_algorithm = "https";
-
   // --- Diagnostics --------------------------------------------------------
-  /// `debug`: debug log categories, comma-separated (broker, protocol,
-  /// producer, metadata, security, idempotence, or all; see log.hpp).
-  std::string debug;
-  /// `statistics.interval.ms`: how often statistics_callback receives a
-  /// snapshot (statistics.hpp); 0 (the default): never.
-  std::int32_t statistics_interval_ms = 0;
   /// C++ only: receives the statistics every statistics.interval.ms, as the
   /// struct and as JSON (the same document Producer::statistics_json()
   /// returns), on the network thread. Must not block or call flush/close.
   std::function<void(const ProducerStatistics&, std::string_view json)> statistics_callback;
-
-  /// `debug` as a set of categories (validate() rejected unknown names).
-  std::uint32_t debug_categories() const;
 
   /// Builds a config from Kafka property names, then validate()s it. Throws
   /// ConfigError for an unknown key, an invalid value, a key given twice
@@ -259,18 +157,14 @@ struct ProducerConfig {
   /// the cross-key checks: call validate() when done.
   ProducerConfig& set(std::string_view key, std::string_view value);
 
-  /// Checks the rules that involve several keys and resolves the
-  /// "unset" defaults (enable_idempotence, delivery_timeout_ms):
-  ///  * bootstrap.servers is non-empty and every entry is host:port;
+  /// Checks the client's rules (ClientConfig::validate()) and those that
+  /// involve several producer keys, and resolves the "unset" defaults
+  /// (enable_idempotence, delivery_timeout_ms):
   ///  * enable.idempotence (explicitly true) needs acks=all, retries > 0 and
   ///    max.in.flight.requests.per.connection <= 5 (KAFKA-5494); unset, it is
   ///    silently disabled by any of those conflicts (Java 3.x+);
   ///  * delivery.timeout.ms >= linger.ms + request.timeout.ms (Java's rule);
-  ///  * retry.backoff.ms <= retry.backoff.max.ms and
-  ///    reconnect.backoff.ms <= reconnect.backoff.max.ms;
-  ///  * compression.level is valid for compression.type;
-  ///  * SASL PLAIN/SCRAM needs sasl.username and sasl.password (or sasl.jaas.config);
-  ///  * ssl.X.location and ssl.X.pem are mutually exclusive.
+  ///  * compression.level is valid for compression.type.
   /// Idempotent. Throws ConfigError naming the keys involved.
   void validate();
 
@@ -284,13 +178,10 @@ struct ProducerConfig {
   /// -1), otherwise the codec's own key. nullopt: the codec's default (gzip
   /// -1, snappy, none).
   std::optional<std::int32_t> effective_compression_level() const noexcept;
-  /// bootstrap.servers parsed; throws ConfigError if an entry is malformed.
-  std::vector<BrokerAddress> bootstrap_addresses() const;
-  bool uses_tls() const noexcept;   ///< security.protocol is SSL or SASL_SSL
-  bool uses_sasl() const noexcept;  ///< security.protocol is SASL_PLAINTEXT or SASL_SSL
 
   /// The effective configuration, one "key = value" line per property in
-  /// Kafka names, secrets shown as "[redacted]" when set. For logs.
+  /// Kafka names (the client's, then the producer's), secrets shown as
+  /// "[redacted]" when set. For logs.
   std::string describe() const;
 };
 

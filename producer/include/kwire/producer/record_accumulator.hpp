@@ -36,7 +36,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <shared_mutex>
 #include <span>
 #include <string_view>
@@ -47,6 +46,7 @@
 #include "kwire/compression/codec.hpp"
 #include "kwire/producer/buffer_pool.hpp"
 #include "kwire/producer/producer_batch.hpp"
+#include "kwire/cluster/backoff.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/topic_partition.hpp"
 #include "kwire/protocol/record_batch.hpp"
@@ -56,7 +56,7 @@ namespace kwire::producer {
 struct ProducerConfig;
 
 /// "No deadline": the value of next_ready_check_delay_ms with nothing queued.
-inline constexpr std::int64_t kNoDeadline = std::numeric_limits<std::int64_t>::max();
+using cluster::kNoDeadline;
 
 /// The producer settings the accumulator uses (Kafka's names in comments).
 struct AccumulatorConfig {
@@ -80,16 +80,6 @@ struct AccumulatorConfig {
   static AccumulatorConfig from(const ProducerConfig& config);
 };
 
-/// Retry backoff after `attempts` (>= 1) failed attempts: retry_backoff_ms
-/// doubled per attempt up to retry_backoff_max_ms, times `random_factor`
-/// (the jitter, drawn from [0.8, 1.2) by the accumulator), and never above
-/// the maximum. Kafka's ExponentialBackoff(initial, 2, max, 0.2) (KIP-580);
-/// when max <= initial the backoff is constant and unjittered, as in Java.
-std::int64_t retry_backoff_ms(std::int32_t attempts, std::int64_t initial_ms, std::int64_t max_ms,
-                              double random_factor) noexcept;
-
-/// Jitter of the retry backoff: ±20% (Java's CommonClientConfigs.RETRY_BACKOFF_JITTER).
-inline constexpr double kRetryBackoffJitter = 0.2;
 
 struct AppendResult {
   /// record_too_large (larger than max.request.size or buffer.memory),
@@ -338,7 +328,6 @@ class RecordAccumulator {
   void release(BatchPtr batch, bool count);
   /// One pass of abort_all().
   std::size_t abort_once(std::error_code error);
-  double jitter_factor();
 
   const AccumulatorConfig config_;
   std::function<void()> prepared_hook_;
@@ -376,7 +365,7 @@ class RecordAccumulator {
   };
   std::vector<PartitionSnapshot> ready_scratch_;
   std::unordered_map<std::int32_t, std::size_t> drain_index_;
-  std::mt19937_64 rng_;
+  cluster::ExponentialBackoff retry_backoff_;  ///< retry.backoff.ms, network thread
   std::vector<BatchPtr> expired_queued_;
   std::vector<ProducerBatch*> expired_in_flight_;
 };

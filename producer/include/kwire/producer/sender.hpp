@@ -4,7 +4,7 @@
 // producer state from the ProducerStateManager seam), sends Produce
 // requests, and turns each partition's answer into a delivery report, a
 // retry, a split or a failure through ONE classification
-// (classify_produce_error, STYLE lesson 6). It also keeps ClusterMetadata
+// (classify_produce_error, STYLE lesson 6). It also keeps MetadataCache
 // fresh and one connection per broker. Cut as Kafka's Java
 // producer/internals/Sender (run_once) + the parts of NetworkClient it needs.
 //
@@ -31,7 +31,7 @@
 //      batches (at most one per partition, up to max.request.size), seals
 //      them and sends one Produce request (acks=0: no response expected,
 //      batches complete once written, offset -1);
-//   4. sends a Metadata request when one is due (ClusterMetadata's rules) on
+//   4. sends a Metadata request when one is due (MetadataCache's rules) on
 //      the least loaded ready connection, else connects to a known broker,
 //      else to a bootstrap server;
 //   5. closes idle connections (connections.max.idle.ms; bootstrap
@@ -80,16 +80,20 @@
 
 #include "kwire/compression/compressor.hpp"
 #include "kwire/compression/decompressor.hpp"
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
 #include "kwire/producer/produce_outcome.hpp"
 #include "kwire/producer/producer_state.hpp"
 #include "kwire/producer/record_accumulator.hpp"
 #include "kwire/producer/statistics.hpp"
-#include "kwire/producer/transport.hpp"
+#include "kwire/net/transport.hpp"
 
 namespace kwire::producer {
+
+using cluster::MetadataCache;
+using cluster::MetadataUpdateResult;
+using net::BrokerEndpoint;
 
 struct SenderHooks {
   /// The current time in ms on the accumulator's clock; used by event
@@ -100,19 +104,23 @@ struct SenderHooks {
   std::function<void()> wake;
   /// A Metadata response was applied (e.g. to republish partition counts to
   /// application threads blocked in send()).
-  std::function<void(const ClusterMetadata&, const MetadataUpdateResult&)> on_metadata;
+  std::function<void(const MetadataCache&, const MetadataUpdateResult&)> on_metadata;
   /// The producer-wide authentication condition changed: `error` is
   /// client_errc::authentication_failed with the connection's `detail` when
   /// a broker refused our credentials, empty when a later connection
   /// succeeded. May be empty.
   std::function<void(std::error_code error, const std::string& detail)> on_authentication;
+  /// Why metadata cannot be had right now ("no broker reachable — <address>:
+  /// <reason>; ..."), or empty once a Metadata response arrives; called when
+  /// it changes. May be empty.
+  std::function<void(const std::string& why)> on_cluster_status;
   LogHandler log;
 };
 
 class Sender {
  public:
   /// `config` must be validated. The references must outlive the sender.
-  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, ClusterMetadata& metadata, Transport& transport,
+  Sender(const ProducerConfig& config, RecordAccumulator& accumulator, MetadataCache& metadata, net::Transport& transport,
          ProducerStateManager& state, SenderHooks hooks);
   ~Sender();
   Sender(const Sender&) = delete;
@@ -149,7 +157,7 @@ class Sender {
   bool is_connected(std::int32_t node) const;
   /// Until when `node` throttles us (0 if it does not).
   std::int64_t throttled_until(std::int32_t node) const;
-  const ClusterMetadata& metadata() const noexcept { return metadata_; }
+  const MetadataCache& metadata() const noexcept { return metadata_; }
   /// The authentication failure in force (see the top of this file), empty
   /// when none; `detail` then explains it.
   std::error_code authentication_error(std::string* detail = nullptr) const {
@@ -248,6 +256,10 @@ class Sender {
   /// InitProducerId): wait for one being set up, else connect to a known
   /// broker (rotating) or a bootstrap server.
   void connect_to_any_broker(std::int64_t now_ms, std::int64_t& next);
+  /// Forgets the known brokers (MetadataCache::rebootstrap) and says why.
+  void rebootstrap(std::int64_t now_ms, const std::string& why);
+  /// metadata.recovery.strategy=none: waits for the known brokers' backoff.
+  void bootstrap_fallback_wait(const std::vector<std::int32_t>& brokers, std::int64_t now_ms, std::int64_t& next);
   void maybe_update_metadata(std::int64_t now_ms, std::int64_t& next);
   void send_metadata(std::int32_t id, Node& n, std::int64_t now_ms);
   void on_metadata_response(std::int32_t id, std::uint64_t generation, std::int16_t version, std::error_code ec,
@@ -266,6 +278,8 @@ class Sender {
   // Cluster checks.
   void note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail = {});
   void finish_cluster_checks(std::error_code ec);
+  /// Tells hooks_.on_cluster_status the current explanation, if it changed.
+  void publish_cluster_status(std::string why);
 
   void log(LogLevel level, LogCategory category, const std::string& message) const;
   /// Uncategorised lines are logged as `producer`.
@@ -280,12 +294,11 @@ class Sender {
   void wake() const {
     if (hooks_.wake) hooks_.wake();
   }
-  std::int64_t reconnect_backoff_ms(std::int32_t failures);
 
   const ProducerConfig& config_;
   RecordAccumulator& accumulator_;
-  ClusterMetadata& metadata_;
-  Transport& transport_;
+  MetadataCache& metadata_;
+  net::Transport& transport_;
   ProducerStateManager& state_;
   SenderHooks hooks_;
   Logger logger_;
@@ -296,6 +309,9 @@ class Sender {
   std::uint64_t next_request_id_ = 1;
   std::size_t metadata_candidate_ = 0;  ///< rotates the brokers tried for metadata
   std::vector<ClusterCheck> checks_;
+  /// The last failed connection per node ("address: reason"), until one succeeds.
+  std::map<std::int32_t, std::string> unreachable_;
+  std::string cluster_status_;  ///< last value given to hooks_.on_cluster_status
   bool shut_down_ = false;
   std::error_code auth_error_;  ///< the latest refusal, until a connection succeeds
   std::string auth_detail_;
@@ -309,7 +325,8 @@ class Sender {
   compression::Decompressor decompressor_;
   protocol::RecordsCompressor compress_fn_;
   protocol::RecordsDecompressor decompress_fn_;
-  std::uint64_t jitter_state_ = 0x9e3779b97f4a7c15ULL;
+  /// reconnect.backoff.ms / reconnect.backoff.max.ms (KIP-144), every node.
+  cluster::ExponentialBackoff reconnect_backoff_;
 };
 
 }  // namespace kwire::producer

@@ -1,6 +1,6 @@
 #pragma once
 // The security keys of a client configuration — security.protocol, sasl.*,
-// ssl.* (Kafka's and librdkafka's names, parsed by ProducerConfig) — turned
+// ssl.* (Kafka's and librdkafka's names, parsed by ClientConfig) — turned
 // into the net::ConnectionSecurity that every connection of the client uses:
 //
 //   PLAINTEXT       no TLS, no SASL
@@ -14,7 +14,7 @@
 //   PLAIN, SCRAM-SHA-256/512  sasl.username + sasl.password, or the
 //                             username="..." password="..." options of a
 //                             Java sasl.jaas.config
-//   OAUTHBEARER               ProducerConfig::sasl_oauthbearer_token_provider
+//   OAUTHBEARER               ClientConfig::sasl_oauthbearer_token_provider
 //                             (C++), else sasl.oauthbearer.token, else an
 //                             unsecured JWT (enable.sasl.oauthbearer.unsecure.jwt
 //                             with sasl.oauthbearer.config "principal=..."; or a
@@ -23,14 +23,14 @@
 //                             kinit.cmd / min.time.before.relogin, with the
 //                             process's Kerberos setup (KRB5_CONFIG, KRB5CCNAME)
 #include "kwire/net/connection.hpp"
-#include "kwire/producer/config.hpp"
+#include "kwire/cluster/client_config.hpp"
 
-namespace kwire::producer {
+namespace kwire::cluster {
 
 /// Build it once per client and put it in every ConnectionOptions::security:
 /// the TLS context is loaded here (CA bundle, certificate, key), so a missing
 /// file or a wrong ssl.key.password fails now, not at the first connection.
 /// Throws ConfigError naming the key at fault; never puts a secret in it.
-net::ConnectionSecurity make_security_options(const ProducerConfig& config);
+net::ConnectionSecurity make_security_options(const ClientConfig& config);
 
-}  // namespace kwire::producer
+}  // namespace kwire::cluster

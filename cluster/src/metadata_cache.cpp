@@ -1,37 +1,28 @@
-#include "kwire/producer/cluster_metadata.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 
 #include <algorithm>
-#include <random>
 
-#include "kwire/producer/record_accumulator.hpp"
+namespace kwire::cluster {
 
-namespace kwire::producer {
-
-std::string BrokerEndpoint::address() const {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
-ClusterMetadata::Options ClusterMetadata::Options::from(const ProducerConfig& config) {
+MetadataCache::Options MetadataCache::Options::from(const ClientConfig& config) {
   Options o;
   o.refresh_backoff_ms = config.retry_backoff_ms;
   o.refresh_backoff_max_ms = config.retry_backoff_max_ms;
   o.max_age_ms = config.metadata_max_age_ms;
-  o.max_idle_ms = config.metadata_max_idle_ms;
+  o.rebootstrap = config.metadata_recovery_strategy == MetadataRecoveryStrategy::rebootstrap;
+  o.rebootstrap_trigger_ms = config.metadata_recovery_rebootstrap_trigger_ms;
   return o;
 }
 
-ClusterMetadata::ClusterMetadata(Options options, std::vector<BrokerAddress> bootstrap) : options_(options) {
+MetadataCache::MetadataCache(Options options, std::vector<BrokerAddress> bootstrap)
+    : options_(options), backoff_(options.refresh_backoff_ms, options.refresh_backoff_max_ms, options.jitter_seed) {
   std::int32_t id = -1;
   for (BrokerAddress& a : bootstrap) bootstrap_.push_back(BrokerEndpoint{id--, std::move(a.host), a.port, std::nullopt});
-  std::uint64_t seed = options_.jitter_seed;
-  if (seed == 0) seed = (static_cast<std::uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
-  rng_.seed(seed);
 }
 
 // --- Brokers ------------------------------------------------------------------
 
-const BrokerEndpoint* ClusterMetadata::endpoint(std::int32_t node_id) const {
+const BrokerEndpoint* MetadataCache::endpoint(std::int32_t node_id) const {
   if (node_id < 0) {
     const auto index = static_cast<std::size_t>(-(static_cast<std::int64_t>(node_id) + 1));
     return index < bootstrap_.size() ? &bootstrap_[index] : nullptr;
@@ -42,7 +33,7 @@ const BrokerEndpoint* ClusterMetadata::endpoint(std::int32_t node_id) const {
 
 // --- Topics -------------------------------------------------------------------
 
-bool ClusterMetadata::add_topic(std::string_view topic, std::int64_t now_ms) {
+bool MetadataCache::add_topic(std::string_view topic, std::int64_t now_ms) {
   auto it = topics_.find(topic);
   if (it != topics_.end()) {
     it->second.last_used_ms = std::max(it->second.last_used_ms, now_ms);
@@ -59,12 +50,12 @@ bool ClusterMetadata::add_topic(std::string_view topic, std::int64_t now_ms) {
   return true;
 }
 
-void ClusterMetadata::touch_topic(std::string_view topic, std::int64_t now_ms) {
+void MetadataCache::touch_topic(std::string_view topic, std::int64_t now_ms) {
   auto it = topics_.find(topic);
   if (it != topics_.end()) it->second.last_used_ms = std::max(it->second.last_used_ms, now_ms);
 }
 
-std::size_t ClusterMetadata::expire_idle_topics(std::int64_t now_ms) {
+std::size_t MetadataCache::expire_idle_topics(std::int64_t now_ms) {
   std::size_t dropped = 0;
   for (auto it = topics_.begin(); it != topics_.end();) {
     if (now_ms - it->second.last_used_ms >= options_.max_idle_ms) {
@@ -78,19 +69,19 @@ std::size_t ClusterMetadata::expire_idle_topics(std::int64_t now_ms) {
   return dropped;
 }
 
-std::vector<std::string> ClusterMetadata::wanted_topics() const {
+std::vector<std::string> MetadataCache::wanted_topics() const {
   std::vector<std::string> out;
   out.reserve(topics_.size());
   for (const auto& [name, entry] : topics_) out.push_back(name);
   return out;
 }
 
-const TopicInfo* ClusterMetadata::topic(std::string_view name) const {
+const TopicInfo* MetadataCache::topic(std::string_view name) const {
   auto it = topics_.find(name);
   return it == topics_.end() ? nullptr : &it->second.info;
 }
 
-std::optional<std::int32_t> ClusterMetadata::leader_of(std::string_view topic_name, std::int32_t partition) const {
+std::optional<std::int32_t> MetadataCache::leader_of(std::string_view topic_name, std::int32_t partition) const {
   const TopicInfo* info = topic(topic_name);
   if (!info || partition < 0 || partition >= info->partition_count()) return std::nullopt;
   const std::int32_t leader = info->partitions[static_cast<std::size_t>(partition)].leader;
@@ -98,46 +89,46 @@ std::optional<std::int32_t> ClusterMetadata::leader_of(std::string_view topic_na
   return leader;
 }
 
-std::optional<std::int32_t> ClusterMetadata::leader_of(const TopicPartition& tp) const {
+std::optional<std::int32_t> MetadataCache::leader_of(const TopicPartition& tp) const {
   return leader_of(tp.topic, tp.partition);
 }
 
-std::int32_t ClusterMetadata::partition_count(std::string_view name) const {
+std::int32_t MetadataCache::partition_count(std::string_view name) const {
   const TopicInfo* info = topic(name);
   return info ? info->partition_count() : 0;
 }
 
-std::span<const std::int32_t> ClusterMetadata::available_partitions(std::string_view name) const {
+std::span<const std::int32_t> MetadataCache::available_partitions(std::string_view name) const {
   const TopicInfo* info = topic(name);
   if (!info) return {};
   return info->available;
 }
 
-std::span<const TopicPartition> ClusterMetadata::partitions_led_by(std::int32_t node_id) const {
+std::span<const TopicPartition> MetadataCache::partitions_led_by(std::int32_t node_id) const {
   auto it = led_by_.find(node_id);
   if (it == led_by_.end()) return {};
   return it->second;
 }
 
-protocol::Uuid ClusterMetadata::topic_id(std::string_view name) const {
+protocol::Uuid MetadataCache::topic_id(std::string_view name) const {
   const TopicInfo* info = topic(name);
   return info ? info->topic_id : protocol::Uuid{};
 }
 
-const std::string* ClusterMetadata::topic_name(const protocol::Uuid& id) const {
+const std::string* MetadataCache::topic_name(const protocol::Uuid& id) const {
   if (id.is_zero()) return nullptr;
   for (const auto& [name, entry] : topics_)
     if (entry.info.topic_id == id) return &entry.info.name;
   return nullptr;
 }
 
-void ClusterMetadata::recompute_available(TopicInfo& info) {
+void MetadataCache::recompute_available(TopicInfo& info) {
   info.available.clear();
   for (std::size_t p = 0; p < info.partitions.size(); ++p)
     if (info.partitions[p].leader >= 0) info.available.push_back(static_cast<std::int32_t>(p));
 }
 
-void ClusterMetadata::rebuild_leader_index() {
+void MetadataCache::rebuild_leader_index() {
   led_by_.clear();
   for (const auto& [name, entry] : topics_) {
     const TopicInfo& info = entry.info;
@@ -150,13 +141,13 @@ void ClusterMetadata::rebuild_leader_index() {
 
 // --- Updates --------------------------------------------------------------------
 
-MetadataUpdateResult ClusterMetadata::update(const protocol::MetadataResponse& response, std::int64_t now_ms) {
+MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& response, std::int64_t now_ms) {
   MetadataUpdateResult result;
   request_in_flight_ = false;
   failed_attempts_ = 0;
   last_attempt_ms_ = now_ms;
   last_success_ms_ = now_ms;
-  current_backoff_ms_ = jittered(backoff_ms(0));
+  current_backoff_ms_ = backoff_.next_ms(1);
 
   // KIP-1102: the cluster says our view is beyond repair; start over from
   // bootstrap.servers (the sender falls back to them with no brokers known).
@@ -165,6 +156,8 @@ MetadataUpdateResult ClusterMetadata::update(const protocol::MetadataResponse& r
     result.brokers_changed = !brokers_.empty();
     brokers_.clear();
     update_requested_ = true;
+    last_rebootstrap_ms_ = now_ms;
+    ++rebootstraps_;
     return result;
   }
 
@@ -220,7 +213,7 @@ MetadataUpdateResult ClusterMetadata::update(const protocol::MetadataResponse& r
   return result;
 }
 
-bool ClusterMetadata::update_leader(const TopicPartition& tp, std::int32_t leader_id, std::int32_t leader_epoch,
+bool MetadataCache::update_leader(const TopicPartition& tp, std::int32_t leader_id, std::int32_t leader_epoch,
                                     const BrokerEndpoint* endpoint) {
   if (endpoint && endpoint->node_id >= 0) {
     auto [it, inserted] = brokers_.try_emplace(endpoint->node_id, *endpoint);
@@ -244,20 +237,37 @@ bool ClusterMetadata::update_leader(const TopicPartition& tp, std::int32_t leade
   return true;
 }
 
+// --- Rebootstrap ------------------------------------------------------------------
+
+bool MetadataCache::rebootstrap(std::int64_t now_ms) {
+  if (!options_.rebootstrap || brokers_.empty()) return false;
+  brokers_.clear();
+  led_by_.clear();
+  // Leaders name brokers we no longer know: forget them too, until the
+  // bootstrap servers tell us again (partition counts stay, for send()).
+  for (auto& [name, entry] : topics_)
+    for (PartitionInfo& p : entry.info.partitions) p.leader = -1;
+  for (auto& [name, entry] : topics_) recompute_available(entry.info);
+  update_requested_ = true;
+  bypass_backoff_ = true;
+  last_rebootstrap_ms_ = now_ms;
+  ++rebootstraps_;
+  return true;
+}
+
+bool MetadataCache::rebootstrap_due(std::int64_t now_ms) const noexcept {
+  if (!options_.rebootstrap || brokers_.empty() || !last_success_ms_) return false;
+  const std::int64_t since = std::max(*last_success_ms_, last_rebootstrap_ms_);
+  return now_ms - since >= options_.rebootstrap_trigger_ms;
+}
+
 // --- Refresh bookkeeping ----------------------------------------------------------
 
-std::int64_t ClusterMetadata::backoff_ms(std::int32_t failures) const noexcept {
-  return retry_backoff_ms(failures + 1, options_.refresh_backoff_ms, options_.refresh_backoff_max_ms, 1.0);
+std::int64_t MetadataCache::backoff_ms(std::int32_t failures) const noexcept {
+  return backoff_.unjittered_ms(failures + 1);
 }
 
-std::int64_t ClusterMetadata::jittered(std::int64_t backoff) {
-  if (options_.refresh_backoff_max_ms <= options_.refresh_backoff_ms) return backoff;  // constant: no jitter (Java)
-  std::uniform_real_distribution<double> dist(1.0 - kRetryBackoffJitter, 1.0 + kRetryBackoffJitter);
-  const auto value = static_cast<std::int64_t>(static_cast<double>(backoff) * dist(rng_));
-  return std::clamp<std::int64_t>(value, 0, options_.refresh_backoff_max_ms);
-}
-
-std::int64_t ClusterMetadata::time_to_next_update(std::int64_t now_ms) const noexcept {
+std::int64_t MetadataCache::time_to_next_update(std::int64_t now_ms) const noexcept {
   std::int64_t due;
   if (update_requested_ || !last_success_ms_)
     due = 0;
@@ -271,7 +281,7 @@ std::int64_t ClusterMetadata::time_to_next_update(std::int64_t now_ms) const noe
   return std::max(due, allowed);
 }
 
-protocol::MetadataRequest ClusterMetadata::build_request() const {
+protocol::MetadataRequest MetadataCache::build_request() const {
   protocol::MetadataRequest request;
   request.topics.emplace();
   request.topics->reserve(topics_.size());
@@ -284,19 +294,19 @@ protocol::MetadataRequest ClusterMetadata::build_request() const {
   return request;
 }
 
-void ClusterMetadata::on_request_sent(std::int64_t now_ms) noexcept {
+void MetadataCache::on_request_sent(std::int64_t now_ms) noexcept {
   request_in_flight_ = true;
   update_requested_ = false;
   bypass_backoff_ = false;
   last_attempt_ms_ = now_ms;
 }
 
-void ClusterMetadata::on_request_failed(std::int64_t now_ms) noexcept {
+void MetadataCache::on_request_failed(std::int64_t now_ms) noexcept {
   request_in_flight_ = false;
   ++failed_attempts_;
   last_attempt_ms_ = now_ms;
   update_requested_ = true;
-  current_backoff_ms_ = jittered(backoff_ms(failed_attempts_));
+  current_backoff_ms_ = backoff_.next_ms(failed_attempts_ + 1);
 }
 
-}  // namespace kwire::producer
+}  // namespace kwire::cluster

@@ -1,27 +1,26 @@
 #pragma once
-// The producer's Transport: one net::Connection per node id on an Asio
-// io_context. Internal to the producer library (Asio stays out of public
-// headers).
+// ConnectionPool: the Transport every client runs on, one Connection
+// per node id on an Asio io_context (Asio stays out of this header).
 //
 // Every handler handed to a Connection is wrapped with the shared `alive`
-// flag: once the producer's network side has shut down (flag false, set on
-// the io thread), late callbacks — posted errors, or those a Connection runs
-// from its destructor when the io_context goes away — do nothing, so they
-// never reach a destroyed Sender.
+// flag (NetworkLoop::alive_flag()): once the client's network side has shut
+// down (flag false, set on the io thread), late callbacks — posted errors, or
+// those a Connection runs from its destructor when the io_context goes away —
+// do nothing, so they never reach a destroyed client core.
 #include <memory>
 #include <unordered_map>
 
 #include "kwire/net/connection.hpp"
-#include "kwire/producer/transport.hpp"
+#include "kwire/net/transport.hpp"
 
-namespace kwire::producer {
+namespace kwire::net {
 
-class AsioTransport final : public Transport {
+class ConnectionPool final : public Transport {
  public:
   /// `base` supplies client id, request timeout and frame limits; host, port
   /// and connect timeout are set per connection.
-  AsioTransport(asio::io_context& io, net::ConnectionOptions base, std::shared_ptr<bool> alive);
-  ~AsioTransport() override;
+  ConnectionPool(asio::io_context& io, ConnectionOptions base, std::shared_ptr<bool> alive);
+  ~ConnectionPool() override;
 
   void connect(std::int32_t node, const BrokerEndpoint& endpoint, std::chrono::milliseconds setup_timeout,
                ReadyHandler on_ready, CloseHandler on_close) override;
@@ -39,9 +38,9 @@ class AsioTransport final : public Transport {
 
  private:
   asio::io_context& io_;
-  net::ConnectionOptions base_;
+  ConnectionOptions base_;
   std::shared_ptr<bool> alive_;
-  std::unordered_map<std::int32_t, std::shared_ptr<net::Connection>> connections_;
+  std::unordered_map<std::int32_t, std::shared_ptr<Connection>> connections_;
 };
 
-}  // namespace kwire::producer
+}  // namespace kwire::net

@@ -1,13 +1,15 @@
 #pragma once
-// ClusterMetadata: what the producer knows about the cluster — brokers, the
-// topics it produces to, their partitions, leaders and topic ids — and the
-// bookkeeping that decides when to ask again. Kafka's Java client splits this
-// between Metadata, MetadataCache and the producer's ProducerMetadata; here it
-// is one sans-I/O class: it takes MetadataResponses and `now_ms`, and answers
-// questions ("leader of t/3?", "is a refresh due?") without touching a socket.
+// MetadataCache: what a client knows about the cluster — brokers, the
+// topics it uses, their partitions, leaders, leader epochs and topic ids —
+// and the bookkeeping that decides when to ask again. Kafka's Java client
+// splits this between Metadata, MetadataCache and the producer's
+// ProducerMetadata; here it is one sans-I/O class: it takes
+// MetadataResponses and `now_ms`, and answers questions ("leader of t/3?",
+// "is a refresh due?") without touching a socket.
 //
-// Thread: the network (sender) thread only; no locks. The producer publishes
-// what application threads need (partition counts) separately.
+// Thread: the client's network thread only; no locks. A client publishes
+// what application threads need (e.g. the producer's partition counts)
+// separately.
 //
 // Refresh rules (Java's Metadata.timeToNextUpdate, KIP-580):
 //  * A refresh is due when one was requested (request_update()) or the data
@@ -20,35 +22,33 @@
 //  * A topic seen for the first time bypasses the backoff once (Java's
 //    requestUpdateForNewTopics): send() is blocked waiting for it.
 //  * One Metadata request in flight at a time.
+//
+// Rebootstrap (KIP-899, KIP-1102), with metadata.recovery.strategy=rebootstrap:
+// the known brokers are forgotten — so the next request goes to
+// bootstrap.servers again — when a response says REBOOTSTRAP_REQUIRED, when
+// the client finds every known broker unreachable (rebootstrap(), called by
+// whoever keeps the connections), and when no response has arrived for
+// metadata.recovery.rebootstrap.trigger.ms (rebootstrap_due()).
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "kwire/producer/config.hpp"
-#include "kwire/producer/topic_partition.hpp"
+#include "kwire/net/transport.hpp"
+#include "kwire/cluster/backoff.hpp"
+#include "kwire/cluster/client_config.hpp"
+#include "kwire/cluster/topic_partition.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/types.hpp"
 
-namespace kwire::producer {
+namespace kwire::cluster {
 
-/// Where a broker listens. Bootstrap servers get node ids -1, -2, … (as in
-/// Java's producer) until the first Metadata response names the real ones.
-struct BrokerEndpoint {
-  std::int32_t node_id = -1;
-  std::string host;
-  std::uint16_t port = 0;
-  std::optional<std::string> rack;
-
-  std::string address() const;  ///< "host:port" ("[::1]:9092" for IPv6)
-  friend bool operator==(const BrokerEndpoint&, const BrokerEndpoint&) = default;
-};
+using net::BrokerEndpoint;
 
 struct PartitionInfo {
   std::int32_t leader = -1;        ///< -1: no leader (partition unavailable)
@@ -81,18 +81,21 @@ struct MetadataUpdateResult {
   bool rebootstrap = false;
 };
 
-class ClusterMetadata {
+class MetadataCache {
  public:
   struct Options {
     std::int64_t refresh_backoff_ms = 100;       ///< retry.backoff.ms
     std::int64_t refresh_backoff_max_ms = 1000;  ///< retry.backoff.max.ms
     std::int64_t max_age_ms = 300000;            ///< metadata.max.age.ms
-    std::int64_t max_idle_ms = 300000;           ///< metadata.max.idle.ms
+    std::int64_t max_idle_ms = 300000;           ///< metadata.max.idle.ms (the producer's)
     std::uint64_t jitter_seed = 0;               ///< 0: random
-    static Options from(const ProducerConfig& config);
+    bool rebootstrap = true;                     ///< metadata.recovery.strategy=rebootstrap
+    std::int64_t rebootstrap_trigger_ms = 300000;  ///< metadata.recovery.rebootstrap.trigger.ms
+    /// Everything but max_idle_ms (a producer setting) from a validated config.
+    static Options from(const ClientConfig& config);
   };
 
-  ClusterMetadata(Options options, std::vector<BrokerAddress> bootstrap);
+  MetadataCache(Options options, std::vector<BrokerAddress> bootstrap);
 
   // --- Brokers --------------------------------------------------------------
 
@@ -175,6 +178,19 @@ class ClusterMetadata {
   bool request_in_flight() const noexcept { return request_in_flight_; }
   /// When the last response was applied; nullopt before the first.
   std::optional<std::int64_t> last_success_ms() const noexcept { return last_success_ms_; }
+  // --- Rebootstrap (KIP-899, KIP-1102) ------------------------------------------
+
+  /// Forgets the known brokers (the next request goes to a bootstrap server)
+  /// and asks for a refresh. Does nothing (returns false) when
+  /// metadata.recovery.strategy=none or no broker is known.
+  bool rebootstrap(std::int64_t now_ms);
+  /// KIP-1102: brokers are known but no response arrived for
+  /// metadata.recovery.rebootstrap.trigger.ms (since the last response or
+  /// rebootstrap, whichever is later).
+  bool rebootstrap_due(std::int64_t now_ms) const noexcept;
+  /// Rebootstraps so far (statistics, tests).
+  std::uint64_t rebootstraps() const noexcept { return rebootstraps_; }
+
   /// The backoff that applies after `failures` consecutive failures
   /// (without jitter); exposed for tests.
   std::int64_t backoff_ms(std::int32_t failures) const noexcept;
@@ -188,8 +204,6 @@ class ClusterMetadata {
   };
 
   void rebuild_leader_index();
-  /// `backoff` times a random factor in [0.8, 1.2), capped at the maximum.
-  std::int64_t jittered(std::int64_t backoff);
   static void recompute_available(TopicInfo& info);
 
   Options options_;
@@ -205,7 +219,9 @@ class ClusterMetadata {
   std::int64_t last_attempt_ms_ = 0;
   std::optional<std::int64_t> last_success_ms_;
   std::int64_t current_backoff_ms_ = 0;  ///< jittered, drawn when an attempt ends
-  std::mt19937_64 rng_;
+  std::int64_t last_rebootstrap_ms_ = 0;
+  std::uint64_t rebootstraps_ = 0;
+  ExponentialBackoff backoff_;  ///< retry.backoff.ms / retry.backoff.max.ms
 };
 
-}  // namespace kwire::producer
+}  // namespace kwire::cluster

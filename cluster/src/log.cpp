@@ -1,10 +1,10 @@
-#include "kwire/producer/log.hpp"
+#include "kwire/cluster/log.hpp"
 
 #include <array>
 #include <cstdio>
 #include <string>
 
-namespace kwire::producer {
+namespace kwire::cluster {
 
 std::string_view to_string(LogLevel level) noexcept {
   switch (level) {
@@ -24,6 +24,11 @@ std::string_view to_string(LogCategory category) noexcept {
     case LogCategory::metadata: return "metadata";
     case LogCategory::security: return "security";
     case LogCategory::idempotence: return "idempotence";
+    case LogCategory::consumer: return "consumer";
+    case LogCategory::group: return "group";
+    case LogCategory::fetch: return "fetch";
+    case LogCategory::transaction: return "transaction";
+    case LogCategory::admin: return "admin";
   }
   return "?";
 }
@@ -49,24 +54,26 @@ constexpr std::array kNames{
     Alias{"metadata", static_cast<LogCategories>(LogCategory::metadata)},
     Alias{"security", static_cast<LogCategories>(LogCategory::security)},
     Alias{"idempotence", static_cast<LogCategories>(LogCategory::idempotence)},
+    Alias{"consumer", static_cast<LogCategories>(LogCategory::consumer)},
+    Alias{"group", static_cast<LogCategories>(LogCategory::group)},
+    Alias{"fetch", static_cast<LogCategories>(LogCategory::fetch)},
+    Alias{"transaction", static_cast<LogCategories>(LogCategory::transaction)},
+    Alias{"admin", static_cast<LogCategories>(LogCategory::admin)},
     Alias{"all", kAllLogCategories},
     Alias{"generic", static_cast<LogCategories>(LogCategory::producer)},
     Alias{"msg", static_cast<LogCategories>(LogCategory::producer)},
     Alias{"queue", static_cast<LogCategories>(LogCategory::producer)},
     Alias{"topic", static_cast<LogCategories>(LogCategory::metadata)},
     Alias{"feature", static_cast<LogCategories>(LogCategory::protocol)},
-    Alias{"eos", static_cast<LogCategories>(LogCategory::idempotence)},
+    Alias{"eos", LogCategory::idempotence | LogCategory::transaction},
     Alias{"sasl", static_cast<LogCategories>(LogCategory::security)},
-    // librdkafka contexts with nothing to log in a kwire producer: accepted
-    // (so a pasted librdkafka `debug` list works) and ignored.
-    Alias{"cgrp", 0},
-    Alias{"fetch", 0},
-    Alias{"consumer", 0},
-    Alias{"admin", 0},
+    Alias{"cgrp", static_cast<LogCategories>(LogCategory::group)},
+    Alias{"assignor", static_cast<LogCategories>(LogCategory::group)},
+    // librdkafka contexts with nothing to log in kwire: accepted (so a
+    // pasted librdkafka `debug` list works) and ignored.
     Alias{"interceptor", 0},
     Alias{"plugin", 0},
     Alias{"mock", 0},
-    Alias{"assignor", 0},
     Alias{"conf", 0},
     Alias{"telemetry", 0},
 };
@@ -114,4 +121,4 @@ LogHandler silent_log_handler() {
   return [](LogLevel, LogCategory, std::string_view) {};
 }
 
-}  // namespace kwire::producer
+}  // namespace kwire::cluster

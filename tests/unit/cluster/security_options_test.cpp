@@ -6,21 +6,21 @@
 #include <string>
 
 #include "support/test_pki.hpp"
-#include "kwire/producer/security_options.hpp"
+#include "kwire/cluster/security_options.hpp"
 
 using kwire::ConfigError;
-using kwire::producer::make_security_options;
-using kwire::producer::ProducerConfig;
+using kwire::cluster::make_security_options;
+using kwire::cluster::ClientConfig;
 
 namespace {
 
-ProducerConfig config(std::map<std::string, std::string> properties) {
+ClientConfig config(std::map<std::string, std::string> properties) {
   properties.emplace("bootstrap.servers", "127.0.0.1:9092");
-  return ProducerConfig::from_properties(properties);
+  return ClientConfig::from_properties(properties);
 }
 
 /// The ConfigError a call throws (empty key and message if none).
-std::pair<std::string, std::string> error_of(const ProducerConfig& c) {
+std::pair<std::string, std::string> error_of(const ClientConfig& c) {
   try {
     make_security_options(c);
   } catch (const ConfigError& e) {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "kwire/producer/cluster_metadata.hpp"
-#include "kwire/producer/transport.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
+#include "kwire/net/transport.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
@@ -24,11 +24,11 @@ namespace kwire::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
-class FakeTransport final : public producer::Transport {
+class FakeTransport final : public net::Transport {
  public:
   struct Connect {
     std::int32_t node = 0;
-    producer::BrokerEndpoint endpoint;
+    net::BrokerEndpoint endpoint;
     std::chrono::milliseconds timeout{0};
     ReadyHandler on_ready;
     CloseHandler on_close;
@@ -51,7 +51,7 @@ class FakeTransport final : public producer::Transport {
   };
 
   // --- Transport ---------------------------------------------------------------
-  void connect(std::int32_t node, const producer::BrokerEndpoint& endpoint, std::chrono::milliseconds timeout,
+  void connect(std::int32_t node, const net::BrokerEndpoint& endpoint, std::chrono::milliseconds timeout,
                ReadyHandler on_ready, CloseHandler on_close) override {
     connects.push_back(Connect{node, endpoint, timeout, std::move(on_ready), std::move(on_close)});
   }

@@ -1,9 +1,10 @@
 #pragma once
-// The network as the sender sees it: at most one connection per node id,
-// request bodies in and response bodies out. The producer's implementation
-// (AsioTransport, producer/src) puts a net::Connection behind each node;
-// unit tests put a scripted fake behind it and drive the sender with an
-// injected clock, without sockets (ARCHITECTURE "Sans-I/O cores").
+// The network as a client's sans-I/O core sees it: at most one connection
+// per node id, request bodies in and response bodies out. ConnectionPool
+// (connection_pool.hpp) puts a net::Connection behind each node; unit tests
+// put a scripted fake behind it (tests/support/fake_transport.hpp) and drive
+// the core with an injected clock, without sockets (docs/architecture.md,
+// "Sans-I/O cores").
 //
 // Contract, shared with net::Connection:
 //  * Everything runs on the network thread.
@@ -24,9 +25,19 @@
 #include "kwire/protocol/api.hpp"
 #include "kwire/protocol/writer.hpp"
 
-namespace kwire::producer {
+namespace kwire::net {
 
-struct BrokerEndpoint;
+/// Where a broker listens. Bootstrap servers get node ids -1, -2, … (as in
+/// Java's clients) until the first Metadata response names the real ones.
+struct BrokerEndpoint {
+  std::int32_t node_id = -1;
+  std::string host;
+  std::uint16_t port = 0;
+  std::optional<std::string> rack;
+
+  std::string address() const;  ///< "host:port" ("[::1]:9092" for IPv6)
+  friend bool operator==(const BrokerEndpoint&, const BrokerEndpoint&) = default;
+};
 
 class Transport {
  public:
@@ -70,7 +81,7 @@ class Transport {
   /// whose record batches stay where they are. The spliced bytes stay valid
   /// and unchanged until `on_response` runs. The default joins them into
   /// one body and calls send() (a fake transport sees whole requests);
-  /// AsioTransport writes them as they lie.
+  /// ConnectionPool writes them as they lie.
   virtual void send_gathered(std::int32_t node, protocol::ApiKey api, std::int16_t version,
                              std::vector<std::uint8_t> body, std::vector<protocol::Splice> splices,
                              bool expect_response, ResponseHandler on_response) {
@@ -94,4 +105,4 @@ class Transport {
   }
 };
 
-}  // namespace kwire::producer
+}  // namespace kwire::net

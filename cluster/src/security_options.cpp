@@ -1,4 +1,4 @@
-#include "kwire/producer/security_options.hpp"
+#include "kwire/cluster/security_options.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -8,7 +8,7 @@
 
 #include "kwire/security/sasl_oauthbearer.hpp"
 
-namespace kwire::producer {
+namespace kwire::cluster {
 namespace {
 
 /// The options of a Java JAAS line, e.g.
@@ -90,7 +90,7 @@ struct UnsecuredJwt {
 
 /// The unsecured-JWT recipe from sasl.oauthbearer.config (librdkafka) or from
 /// a JAAS config for Kafka's OAuthBearerLoginModule (unsecuredLogin* options).
-std::optional<UnsecuredJwt> unsecured_jwt_recipe(const ProducerConfig& c) {
+std::optional<UnsecuredJwt> unsecured_jwt_recipe(const ClientConfig& c) {
   if (c.enable_sasl_oauthbearer_unsecure_jwt) {
     UnsecuredJwt jwt;
     for (const auto& [name, value] : space_separated_options(c.sasl_oauthbearer_config)) {
@@ -135,7 +135,7 @@ std::optional<UnsecuredJwt> unsecured_jwt_recipe(const ProducerConfig& c) {
   return std::nullopt;
 }
 
-std::shared_ptr<const security::TlsContext> make_tls(const ProducerConfig& c) {
+std::shared_ptr<const security::TlsContext> make_tls(const ClientConfig& c) {
   security::TlsSettings s;
   s.ca_location = c.ssl_ca_location;
   s.ca_pem = c.ssl_ca_pem;
@@ -158,7 +158,7 @@ std::shared_ptr<const security::TlsContext> make_tls(const ProducerConfig& c) {
   return context;
 }
 
-security::SaslSettings make_sasl(const ProducerConfig& c) {
+security::SaslSettings make_sasl(const ClientConfig& c) {
   security::SaslSettings s;
   s.mechanism = c.sasl_mechanism;
   const bool password_based = s.mechanism == "PLAIN" || s.mechanism.rfind("SCRAM-", 0) == 0;
@@ -192,7 +192,7 @@ security::SaslSettings make_sasl(const ProducerConfig& c) {
     } else {
       throw ConfigError("sasl.oauthbearer.token",
                         "sasl.mechanism=OAUTHBEARER needs a token: set sasl.oauthbearer.token, a token provider "
-                        "(ProducerConfig::sasl_oauthbearer_token_provider), or enable.sasl.oauthbearer.unsecure.jwt "
+                        "(ClientConfig::sasl_oauthbearer_token_provider), or enable.sasl.oauthbearer.unsecure.jwt "
                         "with sasl.oauthbearer.config=principal=<name>");
     }
   } else if (s.mechanism == "GSSAPI") {
@@ -211,11 +211,11 @@ security::SaslSettings make_sasl(const ProducerConfig& c) {
 
 }  // namespace
 
-net::ConnectionSecurity make_security_options(const ProducerConfig& config) {
+net::ConnectionSecurity make_security_options(const ClientConfig& config) {
   net::ConnectionSecurity security;
   if (config.uses_tls()) security.tls = make_tls(config);
   if (config.uses_sasl()) security.sasl = make_sasl(config);
   return security;
 }
 
-}  // namespace kwire::producer
+}  // namespace kwire::cluster

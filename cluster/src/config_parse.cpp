@@ -1,10 +1,13 @@
-#include "config_parse.hpp"
+// The value parsers every client's property table shares, ConfigError, and
+// bootstrap.servers entries.
+#include "kwire/cluster/detail/config_parse.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
+#include <vector>
 
-#include "kwire/producer/config.hpp"
+#include "kwire/cluster/client_config.hpp"
 
 namespace kwire {
 namespace {
@@ -17,7 +20,7 @@ std::string shown_key(const std::string& key) {
     const auto u = static_cast<unsigned char>(c);
     return u > 0x20 && u < 0x7f && c != '"' && c != '\\';
   });
-  return plain ? key : producer::detail::quote_value(key);
+  return plain ? key : cluster::detail::quote_value(key);
 }
 
 }  // namespace
@@ -27,7 +30,7 @@ ConfigError::ConfigError(std::string key, const std::string& message)
 
 }  // namespace kwire
 
-namespace kwire::producer {
+namespace kwire::cluster {
 namespace detail {
 
 namespace {
@@ -102,6 +105,49 @@ bool parse_bool(std::string_view key, std::string_view value) {
   throw ConfigError(std::string(key), "expected true or false, got " + quote_value(value));
 }
 
+namespace {
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace
+
+const IgnoredDef* find_ignored(std::span<const IgnoredDef> ignored, std::string_view name) noexcept {
+  for (const IgnoredDef& i : ignored)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+void throw_unknown_key(std::string_view key, std::span<const UnsupportedDef> unsupported,
+                       std::span<const std::string_view> candidates) {
+  for (const auto& u : unsupported)
+    if (u.name == key) throw ConfigError(std::string(key), std::string(u.why));
+
+  // Suggest the closest known name when it is a plausible typo.
+  std::string_view best;
+  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 5) + 1;
+  for (std::string_view candidate : candidates) {
+    const std::size_t d = edit_distance(key, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  std::string message = "unknown configuration key";
+  if (!best.empty()) message += " (did you mean \"" + std::string(best) + "\"?)";
+  throw ConfigError(std::string(key), message);
+}
+
 }  // namespace detail
 
 namespace {
@@ -162,41 +208,4 @@ std::optional<BrokerAddress> parse_broker_address(std::string_view text) {
   return BrokerAddress{std::string(host), *port};
 }
 
-std::string_view to_string(Acks acks) noexcept {
-  switch (acks) {
-    case Acks::none: return "0";
-    case Acks::leader: return "1";
-    case Acks::all: return "all";
-  }
-  return "?";
-}
-
-namespace {
-struct PartitionerName {
-  std::string_view name;
-  PartitionerType type;
-};
-constexpr PartitionerName partitioner_names[] = {
-    {"murmur2_random", PartitionerType::murmur2_random},
-    {"murmur2", PartitionerType::murmur2},
-    {"consistent_random", PartitionerType::consistent_random},
-    {"consistent", PartitionerType::consistent},
-    {"fnv1a_random", PartitionerType::fnv1a_random},
-    {"fnv1a", PartitionerType::fnv1a},
-    {"random", PartitionerType::random},
-};
-}  // namespace
-
-std::string_view to_string(PartitionerType type) noexcept {
-  for (const auto& p : partitioner_names)
-    if (p.type == type) return p.name;
-  return "?";
-}
-
-std::optional<PartitionerType> parse_partitioner(std::string_view name) noexcept {
-  for (const auto& p : partitioner_names)
-    if (p.name == name) return p.type;
-  return std::nullopt;
-}
-
-}  // namespace kwire::producer
+}  // namespace kwire::cluster

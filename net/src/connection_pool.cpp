@@ -1,40 +1,39 @@
-#include "asio_transport.hpp"
+#include "kwire/net/connection_pool.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
-#include "kwire/producer/cluster_metadata.hpp"
 #include "kwire/protocol/client_error.hpp"
 
-namespace kwire::producer {
+namespace kwire::net {
 
-AsioTransport::AsioTransport(asio::io_context& io, net::ConnectionOptions base, std::shared_ptr<bool> alive)
+ConnectionPool::ConnectionPool(asio::io_context& io, ConnectionOptions base, std::shared_ptr<bool> alive)
     : io_(io), base_(std::move(base)), alive_(std::move(alive)) {}
 
-AsioTransport::~AsioTransport() {
-  // Normally empty by now (the sender disconnected everything on shutdown).
+ConnectionPool::~ConnectionPool() {
+  // Normally empty by now (the client disconnected everything on shutdown).
   for (auto& [node, connection] : connections_) connection->close();
 }
 
-void AsioTransport::connect(std::int32_t node, const BrokerEndpoint& endpoint, std::chrono::milliseconds setup_timeout,
+void ConnectionPool::connect(std::int32_t node, const BrokerEndpoint& endpoint, std::chrono::milliseconds setup_timeout,
                             ReadyHandler on_ready, CloseHandler on_close) {
   if (auto it = connections_.find(node); it != connections_.end()) {
-    std::shared_ptr<net::Connection> old = std::move(it->second);
+    std::shared_ptr<Connection> old = std::move(it->second);
     connections_.erase(it);
     old->close();
   }
-  net::ConnectionOptions options = base_;
+  ConnectionOptions options = base_;
   options.host = endpoint.host;
   options.port = endpoint.port;
   options.connect_timeout = setup_timeout;
-  std::shared_ptr<net::Connection> connection = net::Connection::create(io_, std::move(options));
+  std::shared_ptr<Connection> connection = Connection::create(io_, std::move(options));
   connections_[node] = connection;
-  std::weak_ptr<net::Connection> weak = connection;
+  std::weak_ptr<Connection> weak = connection;
   connection->connect([alive = alive_, weak, on_ready = std::move(on_ready),
                        on_close = std::move(on_close)](std::error_code ec) mutable {
     if (!*alive) return;
     if (!ec) {
-      if (std::shared_ptr<net::Connection> c = weak.lock())
+      if (std::shared_ptr<Connection> c = weak.lock())
         c->set_close_handler([alive, on_close = std::move(on_close)](std::error_code reason) {
           if (*alive) on_close(reason);
         });
@@ -43,18 +42,18 @@ void AsioTransport::connect(std::int32_t node, const BrokerEndpoint& endpoint, s
   });
 }
 
-std::optional<std::int16_t> AsioTransport::negotiated_version(std::int32_t node, protocol::ApiKey api) const {
+std::optional<std::int16_t> ConnectionPool::negotiated_version(std::int32_t node, protocol::ApiKey api) const {
   auto it = connections_.find(node);
   if (it == connections_.end() || !it->second->is_open()) return std::nullopt;
   return it->second->negotiated_version(api);
 }
 
-void AsioTransport::send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
+void ConnectionPool::send(std::int32_t node, protocol::ApiKey api, std::int16_t version, std::vector<std::uint8_t> body,
                          bool expect_response, ResponseHandler on_response) {
   send_gathered(node, api, version, std::move(body), {}, expect_response, std::move(on_response));
 }
 
-void AsioTransport::send_gathered(std::int32_t node, protocol::ApiKey api, std::int16_t version,
+void ConnectionPool::send_gathered(std::int32_t node, protocol::ApiKey api, std::int16_t version,
                                   std::vector<std::uint8_t> body, std::vector<protocol::Splice> splices,
                                   bool expect_response, ResponseHandler on_response) {
   auto it = connections_.find(node);
@@ -72,10 +71,10 @@ void AsioTransport::send_gathered(std::int32_t node, protocol::ApiKey api, std::
                        });
 }
 
-std::string AsioTransport::connection_detail(std::int32_t node) const {
+std::string ConnectionPool::connection_detail(std::int32_t node) const {
   auto it = connections_.find(node);
   if (it == connections_.end()) return {};
-  const net::Connection& c = *it->second;
+  const Connection& c = *it->second;
   if (c.is_open()) {
     std::string detail = "ApiVersions v" + std::to_string(c.api_versions_version());
     if (c.options().security.tls) detail += ", TLS";
@@ -85,24 +84,24 @@ std::string AsioTransport::connection_detail(std::int32_t node) const {
   return c.error_detail();
 }
 
-void AsioTransport::disconnect(std::int32_t node) {
+void ConnectionPool::disconnect(std::int32_t node) {
   auto it = connections_.find(node);
   if (it == connections_.end()) return;
-  std::shared_ptr<net::Connection> connection = std::move(it->second);
+  std::shared_ptr<Connection> connection = std::move(it->second);
   connections_.erase(it);
   connection->close();
 }
 
-std::string AsioTransport::connection_error_detail(std::int32_t node) const {
+std::string ConnectionPool::connection_error_detail(std::int32_t node) const {
   // A failed connection stays in the map until the next connect() replaces it.
   auto it = connections_.find(node);
   return it == connections_.end() ? std::string() : it->second->error_detail();
 }
 
-void AsioTransport::disconnect_all() {
+void ConnectionPool::disconnect_all() {
   auto connections = std::move(connections_);
   connections_.clear();
   for (auto& [node, connection] : connections) connection->close();
 }
 
-}  // namespace kwire::producer
+}  // namespace kwire::net

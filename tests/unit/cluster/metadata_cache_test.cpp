@@ -1,12 +1,13 @@
-// ClusterMetadata: applying Metadata responses (brokers, leaders, topic ids,
+// MetadataCache: applying Metadata responses (brokers, leaders, topic ids,
 // availability, KIP-320 stale epochs, KIP-951 hints) and the refresh
 // bookkeeping (backoff floor, exponential growth, max age, new topics).
 #include <doctest/doctest.h>
 
-#include "fake_transport.hpp"
-#include "kwire/producer/cluster_metadata.hpp"
+#include "support/fake_transport.hpp"
+#include "kwire/cluster/metadata_cache.hpp"
 
-using namespace kwire::producer;
+using namespace kwire::cluster;
+using kwire::net::BrokerEndpoint;
 namespace protocol = kwire::protocol;
 using kwire::test::metadata_response;
 using kwire::test::PartitionSpec;
@@ -14,8 +15,8 @@ using kwire::test::uuid_for;
 
 namespace {
 
-ClusterMetadata::Options options(std::int64_t backoff = 100, std::int64_t backoff_max = 1000) {
-  ClusterMetadata::Options o;
+MetadataCache::Options options(std::int64_t backoff = 100, std::int64_t backoff_max = 1000) {
+  MetadataCache::Options o;
   o.refresh_backoff_ms = backoff;
   o.refresh_backoff_max_ms = backoff_max;
   o.max_age_ms = 300000;
@@ -29,7 +30,7 @@ std::vector<BrokerAddress> bootstrap() { return {{"seed1", 9092}, {"::1", 9093}}
 }  // namespace
 
 TEST_CASE("bootstrap servers are nodes -1, -2, ... until a response names the brokers") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   REQUIRE(md.bootstrap().size() == 2);
   CHECK(md.bootstrap()[0].node_id == -1);
   CHECK(md.bootstrap()[1].node_id == -2);
@@ -43,7 +44,7 @@ TEST_CASE("bootstrap servers are nodes -1, -2, ... until a response names the br
 }
 
 TEST_CASE("a response sets brokers, partitions, leaders, availability and topic ids") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   md.add_topic("t", 0);
   md.on_request_sent(0);
   auto response = metadata_response(3, "t", {{1, 5}, {2, 5}, {-1, 5}, {1, 5}});
@@ -78,7 +79,7 @@ TEST_CASE("a response sets brokers, partitions, leaders, availability and topic 
 }
 
 TEST_CASE("topics we do not track are ignored; an empty request asks for brokers only") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   CHECK(md.build_request().topics.has_value());
   CHECK(md.build_request().topics->empty());
   CHECK(md.build_request().allow_auto_topic_creation);
@@ -96,7 +97,7 @@ TEST_CASE("topics we do not track are ignored; an empty request asks for brokers
 }
 
 TEST_CASE("KIP-320: an older leader epoch from a lagging broker does not replace a newer one") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   md.add_topic("t", 0);
   md.on_request_sent(0);
   md.update(metadata_response(3, "t", {{2, 8}}), 1);
@@ -113,7 +114,7 @@ TEST_CASE("KIP-320: an older leader epoch from a lagging broker does not replace
 }
 
 TEST_CASE("KIP-951: a newer leader hint moves the partition at once; an older one is ignored") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   md.add_topic("t", 0);
   md.on_request_sent(0);
   md.update(metadata_response(2, "t", {{1, 4}, {2, 4}}), 1);
@@ -135,7 +136,7 @@ TEST_CASE("KIP-951: a newer leader hint moves the partition at once; an older on
 }
 
 TEST_CASE("refresh floor: a requested refresh waits for retry.backoff.ms after the previous one") {
-  ClusterMetadata md(options(100, 1000), bootstrap());
+  MetadataCache md(options(100, 1000), bootstrap());
   md.add_topic("t", 0);
   CHECK(md.update_due(0));
   md.on_request_sent(0);
@@ -149,7 +150,7 @@ TEST_CASE("refresh floor: a requested refresh waits for retry.backoff.ms after t
   CHECK_FALSE(md.update_due(50));
   CHECK(md.update_due(10 + 120));
   // Nothing requested: the next refresh is metadata.max.age.ms away.
-  ClusterMetadata idle(options(), bootstrap());
+  MetadataCache idle(options(), bootstrap());
   idle.on_request_sent(0);
   idle.update(metadata_response(1, "", {}), 0);
   CHECK(idle.time_to_next_update(0) == 300000);
@@ -157,7 +158,7 @@ TEST_CASE("refresh floor: a requested refresh waits for retry.backoff.ms after t
 }
 
 TEST_CASE("failed refreshes back off exponentially up to retry.backoff.max.ms; success resets") {
-  ClusterMetadata md(options(100, 1000), bootstrap());
+  MetadataCache md(options(100, 1000), bootstrap());
   CHECK(md.backoff_ms(0) == 100);
   CHECK(md.backoff_ms(1) == 200);
   CHECK(md.backoff_ms(2) == 400);
@@ -185,7 +186,7 @@ TEST_CASE("failed refreshes back off exponentially up to retry.backoff.max.ms; s
 }
 
 TEST_CASE("a new topic skips the backoff once; a known one does not") {
-  ClusterMetadata md(options(100, 1000), bootstrap());
+  MetadataCache md(options(100, 1000), bootstrap());
   md.on_request_sent(0);
   md.update(metadata_response(1, "", {}), 0);
   CHECK(md.add_topic("fresh", 1));
@@ -198,7 +199,7 @@ TEST_CASE("a new topic skips the backoff once; a known one does not") {
 }
 
 TEST_CASE("topic errors: still being created asks again, a final error does not") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   md.add_topic("creating", 0);
   md.add_topic("forbidden", 0);
   md.on_request_sent(0);
@@ -226,7 +227,7 @@ TEST_CASE("topic errors: still being created asks again, a final error does not"
 TEST_CASE("metadata.max.idle.ms forgets topics nobody produced to") {
   auto o = options();
   o.max_idle_ms = 1000;
-  ClusterMetadata md(o, bootstrap());
+  MetadataCache md(o, bootstrap());
   md.add_topic("used", 0);
   md.add_topic("idle", 0);
   md.on_request_sent(0);
@@ -241,7 +242,7 @@ TEST_CASE("metadata.max.idle.ms forgets topics nobody produced to") {
 }
 
 TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the brokers") {
-  ClusterMetadata md(options(), bootstrap());
+  MetadataCache md(options(), bootstrap());
   md.on_request_sent(0);
   md.update(metadata_response(3, "", {}), 0);
   REQUIRE(md.brokers().size() == 3);
@@ -253,4 +254,53 @@ TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the brokers") {
   CHECK(md.brokers().empty());
   CHECK(md.update_requested());
   CHECK(md.endpoint(-1) != nullptr);
+}
+
+// --- Rebootstrap (KIP-899, KIP-1102) ---------------------------------------------------
+
+TEST_CASE("rebootstrap forgets the brokers and leaders, keeps partition counts, and asks at once") {
+  MetadataCache md(options(), bootstrap());
+  md.add_topic("t", 0);
+  md.on_request_sent(0);
+  md.update(metadata_response(2, "t", {PartitionSpec{1, 0}, PartitionSpec{2, 0}}), 10);
+  REQUIRE(md.brokers().size() == 2);
+  REQUIRE(md.leader_of("t", 1) == 2);
+  CHECK(md.time_to_next_update(20) > 0);
+
+  CHECK(md.rebootstrap(20));
+  CHECK(md.brokers().empty());
+  CHECK(md.endpoint(1) == nullptr);
+  CHECK(md.endpoint(-1)->address() == "seed1:9092");  // the bootstrap servers remain
+  CHECK(md.partition_count("t") == 2);
+  CHECK_FALSE(md.leader_of("t", 0).has_value());
+  CHECK(md.partitions_led_by(1).empty());
+  CHECK(md.time_to_next_update(20) == 0);  // past the backoff floor: the client is stuck
+  CHECK(md.rebootstraps() == 1);
+  CHECK_FALSE(md.rebootstrap(21));  // nothing left to forget
+}
+
+TEST_CASE("metadata.recovery.strategy=none never rebootstraps") {
+  MetadataCache::Options o = options();
+  o.rebootstrap = false;
+  MetadataCache md(o, bootstrap());
+  md.on_request_sent(0);
+  md.update(metadata_response(1, "", {}), 10);
+  CHECK_FALSE(md.rebootstrap(20));
+  CHECK(md.brokers().size() == 1);
+  CHECK_FALSE(md.rebootstrap_due(10 + 10'000'000));
+}
+
+TEST_CASE("KIP-1102: rebootstrap is due after metadata.recovery.rebootstrap.trigger.ms without a response") {
+  MetadataCache::Options o = options();
+  o.rebootstrap_trigger_ms = 5000;
+  MetadataCache md(o, bootstrap());
+  CHECK_FALSE(md.rebootstrap_due(100000));  // nothing known yet: bootstrap is all there is
+  md.on_request_sent(0);
+  md.update(metadata_response(1, "", {}), 1000);
+  CHECK_FALSE(md.rebootstrap_due(5999));
+  CHECK(md.rebootstrap_due(6000));
+  md.on_request_sent(6000);
+  md.update(metadata_response(1, "", {}), 6500);  // an answer resets the clock
+  CHECK_FALSE(md.rebootstrap_due(11000));
+  CHECK(md.rebootstrap_due(11500));
 }
