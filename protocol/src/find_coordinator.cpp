@@ -23,11 +23,11 @@ std::error_code FindCoordinatorRequest::encode(Writer& out, std::int16_t version
   // Validate first so that a refused encode writes nothing. Below v4 a
   // second key would be lost, and from v4 a top-level Key would be; a key
   // type the version lacks would ask the broker for the wrong coordinator
-  // (KeyType is not ignorable).
+  // (KeyType is not ignorable). A share key type below v6 is a value, not
+  // a missing field: the wire carries it and the broker refuses it, as it
+  // would any key type it does not know.
   if (batched ? !key.empty() : !coordinator_keys.empty()) return codec::not_in_version();
   if (version < first_key_type_version && key_type != 0) return codec::not_in_version();
-  if (version < first_share_version && key_type == static_cast<std::int8_t>(CoordinatorType::share))
-    return codec::not_in_version();
   if (!flex && !unknown_tags.empty()) return codec::not_in_version();
 
   if (!batched) out.write_string(key, flex);

@@ -30,8 +30,9 @@
 // non-default value in a field the version lacks, except ThrottleTimeMs and
 // ErrorMessage, which Kafka's schema marks ignorable and which are dropped
 // below v1, as Kafka's own encoder does. In particular a request cannot carry
-// several keys below v4 (send one request per key) nor a share-group key
-// below v6. Decoding a version leaves the fields it lacks at their defaults.
+// several keys below v4 (send one request per key). A share-group key type
+// below v6 is written as it is (it is a value the field can hold; the broker
+// refuses it): CoordinatorCache never sends one. Decoding a version leaves the fields it lacks at their defaults.
 #include <cstdint>
 #include <optional>
 #include <string>
