@@ -19,7 +19,7 @@ using kwire::errc;
 
 namespace {
 
-std::vector<std::uint8_t> from_hex(std::string_view hex) {
+std::vector<std::uint8_t> hex_bytes(std::string_view hex) {
   auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
   std::vector<std::uint8_t> out;
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
@@ -27,11 +27,13 @@ std::vector<std::uint8_t> from_hex(std::string_view hex) {
   return out;
 }
 
+// Local names, not codec_checks.hpp's: main's copy of that header has its own
+// check_golden/check_refused, which these can give way to after a merge.
 /// `m` encodes to exactly Kafka's bytes, and those bytes decode back to `m`.
 template <class M>
-void check_golden(const M& m, std::int16_t version, std::string_view golden_hex) {
+void check_kafka_golden(const M& m, std::int16_t version, std::string_view golden_hex) {
   CAPTURE(version);
-  const auto golden = from_hex(golden_hex);
+  const auto golden = hex_bytes(golden_hex);
   CHECK(encode(m, version) == golden);
   M back;
   REQUIRE_FALSE(decode_message(golden, version, back));
@@ -40,7 +42,7 @@ void check_golden(const M& m, std::int16_t version, std::string_view golden_hex)
 
 /// encode refuses `m` at `version` with field_not_in_version and writes nothing.
 template <class M>
-void check_refused(const M& m, std::int16_t version) {
+void check_encode_refused(const M& m, std::int16_t version) {
   CAPTURE(version);
   std::vector<std::uint8_t> out{0x99};
   CHECK(encode_message(m, version, out) == client_errc::field_not_in_version);
@@ -116,25 +118,25 @@ TEST_CASE("FindCoordinator request matches Kafka's encoder") {
   FindCoordinatorRequest v0;
   v0.key = "orders-group";
   // kafka-golden encode FindCoordinatorRequest 0 '{"key":"orders-group"}'
-  check_golden(v0, 0, "000c6f72646572732d67726f7570");
+  check_kafka_golden(v0, 0, "000c6f72646572732d67726f7570");
 
   FindCoordinatorRequest v3;
   v3.key = "tx-1";
   v3.key_type = kTxn;
   // kafka-golden encode FindCoordinatorRequest 3 '{"key":"tx-1","keyType":1}'
-  check_golden(v3, 3, "0574782d310100");
+  check_kafka_golden(v3, 3, "0574782d310100");
 
   FindCoordinatorRequest v4;
   v4.key_type = kTxn;
   v4.coordinator_keys = {"tx-1", "tx-2"};
   // kafka-golden encode FindCoordinatorRequest 4 '{"keyType":1,"coordinatorKeys":["tx-1","tx-2"]}'
-  check_golden(v4, 4, "01030574782d310574782d3200");
+  check_kafka_golden(v4, 4, "01030574782d310574782d3200");
 
   FindCoordinatorRequest v6;
   v6.key_type = kShare;
   v6.coordinator_keys = {"share-g"};
   // kafka-golden encode FindCoordinatorRequest 6 '{"keyType":2,"coordinatorKeys":["share-g"]}'
-  check_golden(v6, 6, "02020873686172652d6700");
+  check_kafka_golden(v6, 6, "02020873686172652d6700");
 }
 
 TEST_CASE("FindCoordinator response matches Kafka's encoder") {
@@ -143,7 +145,7 @@ TEST_CASE("FindCoordinator response matches Kafka's encoder") {
   v0.host = "broker-2";
   v0.port = 9092;
   // kafka-golden encode FindCoordinatorResponse 0 '{"errorCode":0,"nodeId":2,"host":"broker-2","port":9092}'
-  check_golden(v0, 0, "000000000002000862726f6b65722d3200002384");
+  check_kafka_golden(v0, 0, "000000000002000862726f6b65722d3200002384");
 
   FindCoordinatorResponse v3;
   v3.throttle_time_ms = 7;
@@ -153,7 +155,7 @@ TEST_CASE("FindCoordinator response matches Kafka's encoder") {
   v3.port = -1;
   // kafka-golden encode FindCoordinatorResponse 3 '{"throttleTimeMs":7,"errorCode":15,"errorMessage":"not yet",
   //   "nodeId":-1,"host":"","port":-1}'
-  check_golden(v3, 3, "00000007000f086e6f7420796574ffffffff01ffffffff00");
+  check_kafka_golden(v3, 3, "00000007000f086e6f7420796574ffffffff01ffffffff00");
 
   FindCoordinatorResponse v4;
   v4.coordinators.push_back({"tx-1", 1, "b1", 9093, errc::none, std::nullopt, {}});
@@ -161,7 +163,7 @@ TEST_CASE("FindCoordinator response matches Kafka's encoder") {
   // kafka-golden encode FindCoordinatorResponse 4 '{"throttleTimeMs":0,"coordinators":[{"key":"tx-1","nodeId":1,
   //   "host":"b1","port":9093,"errorCode":0,"errorMessage":null},{"key":"tx-2","nodeId":-1,"host":"","port":-1,
   //   "errorCode":53,"errorMessage":"denied"}]}'
-  check_golden(v4, 4,
+  check_kafka_golden(v4, 4,
                "00000000030574782d310000000103623100002385000000000574782d32ffffffff01ffffffff00350764656e696564"
                "0000");
 
@@ -170,40 +172,40 @@ TEST_CASE("FindCoordinator response matches Kafka's encoder") {
   v6.coordinators.push_back({"share-g", 3, "b3", 9094, errc::none, std::nullopt, {}});
   // kafka-golden encode FindCoordinatorResponse 6 '{"throttleTimeMs":5,"coordinators":[{"key":"share-g","nodeId":3,
   //   "host":"b3","port":9094,"errorCode":0,"errorMessage":null}]}'
-  check_golden(v6, 6, "00000005020873686172652d6700000003036233000023860000000000");
+  check_kafka_golden(v6, 6, "00000005020873686172652d6700000003036233000023860000000000");
 }
 
 TEST_CASE("FindCoordinator refuses a field its version lacks") {
   FindCoordinatorRequest several;
   several.key_type = kTxn;
   several.coordinator_keys = {"a", "b"};
-  for (std::int16_t v = 0; v < FindCoordinatorRequest::first_batched_version; ++v) check_refused(several, v);
+  for (std::int16_t v = 0; v < FindCoordinatorRequest::first_batched_version; ++v) check_encode_refused(several, v);
 
   FindCoordinatorRequest one_batched;  // even one key: CoordinatorKeys does not exist below v4
   one_batched.coordinator_keys = {"a"};
-  check_refused(one_batched, 3);
+  check_encode_refused(one_batched, 3);
 
   FindCoordinatorRequest single;
   single.key = "g";
-  for (std::int16_t v = FindCoordinatorRequest::first_batched_version; v <= 6; ++v) check_refused(single, v);
+  for (std::int16_t v = FindCoordinatorRequest::first_batched_version; v <= 6; ++v) check_encode_refused(single, v);
 
   FindCoordinatorRequest txn_at_v0;  // would silently ask for a group coordinator
   txn_at_v0.key = "tx";
   txn_at_v0.key_type = kTxn;
-  check_refused(txn_at_v0, 0);
+  check_encode_refused(txn_at_v0, 0);
 
   FindCoordinatorRequest tags;
   tags.key = "g";
   tags.unknown_tags = {RawTaggedField{1, {}}};
-  check_refused(tags, 2);
+  check_encode_refused(tags, 2);
 
   FindCoordinatorResponse batched_at_v3;
   batched_at_v3.coordinators.push_back({"g", 1, "h", 1, errc::none, std::nullopt, {}});
-  check_refused(batched_at_v3, 3);
+  check_encode_refused(batched_at_v3, 3);
 
   FindCoordinatorResponse single_at_v4;
   single_at_v4.node_id = 1;
-  check_refused(single_at_v4, 4);
+  check_encode_refused(single_at_v4, 4);
 }
 
 TEST_CASE("FindCoordinator response drops the ignorable fields at v0, as Kafka does") {
@@ -221,7 +223,7 @@ TEST_CASE("FindCoordinator response drops the ignorable fields at v0, as Kafka d
 
 TEST_CASE("FindCoordinator decoding refuses a coordinator count larger than the input") {
   // v4 response: throttle 0, then a compact array claiming 1000 entries and nothing after.
-  const auto bytes = from_hex("00000000e807");
+  const auto bytes = hex_bytes("00000000e807");
   FindCoordinatorResponse r;
   const auto ec = decode_message(bytes, 4, r);
   CHECK((ec == client_errc::length_exceeds_input || ec == client_errc::truncated));
