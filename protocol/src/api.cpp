@@ -22,6 +22,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::metadata, 0, 13, 9},
     {ApiKey::offset_commit, 0, 10, 8},
     {ApiKey::offset_fetch, 0, 10, 6},
+    {ApiKey::find_coordinator, 0, 6, 3},
     {ApiKey::join_group, 0, 9, 6},
     {ApiKey::heartbeat, 0, 4, 4},
     {ApiKey::leave_group, 0, 5, 4},

@@ -10,9 +10,9 @@
 namespace kwire::mock {
 
 std::vector<ApiRange> default_api_ranges() {
-  // kwire's own ranges, clamped to what the mock implements. Fetch and
-  // FindCoordinator are advertised but not implemented (requests for them
-  // close the connection): librdkafka derives its features from the
+  // kwire's own ranges, clamped to what the mock implements. Fetch is
+  // advertised but not implemented (requests for it close the connection):
+  // librdkafka derives its features from the
   // advertised ranges and, without Fetch 4+, falls back to the pre-0.11
   // message format (MsgVer2 needs Produce 3 and Fetch 4; zstd needs
   // Produce 7 and Fetch 10; lz4 needs FindCoordinator; rdkafka_feature.c).
@@ -234,7 +234,8 @@ Outcome ClusterState::handle(std::int32_t broker_id, std::span<const std::uint8_
     const auto body = frame.subspan(in.position());
     switch (api) {
       case ApiKey::metadata: outcome = handle_metadata(header, body); break;
-      case ApiKey::init_producer_id: outcome = handle_init_producer_id(header, body); break;
+      case ApiKey::init_producer_id: outcome = handle_init_producer_id(broker_id, header, body); break;
+      case ApiKey::find_coordinator: outcome = handle_find_coordinator(header, body); break;
       case ApiKey::produce: outcome = handle_produce(broker_id, header, body); break;
       default: return closed;
     }
@@ -377,6 +378,17 @@ void ClusterState::clear_faults() {
   drop_before_rules_.clear();
   drop_after_rules_.clear();
   delay_rules_.clear();
+}
+
+void ClusterState::move_coordinator(std::int8_t key_type, const std::string& key, std::int32_t new_broker) {
+  Lock lock(mutex_);
+  if (broker(new_broker) == nullptr) throw std::invalid_argument("no broker " + std::to_string(new_broker));
+  coordinator_overrides_[{key_type, key}] = new_broker;
+}
+
+std::int32_t ClusterState::coordinator(std::int8_t key_type, const std::string& key) const {
+  Lock lock(mutex_);
+  return coordinator_for(key_type, key);
 }
 
 void ClusterState::move_leader(const std::string& topic, std::int32_t partition, std::int32_t new_broker) {

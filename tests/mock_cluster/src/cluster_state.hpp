@@ -141,6 +141,8 @@ class ClusterState {
   void delay(ApiKey api, std::chrono::milliseconds by, int count, DelayMode mode);
   void clear_faults();
   void move_leader(const std::string& topic, std::int32_t partition, std::int32_t new_broker);
+  void move_coordinator(std::int8_t key_type, const std::string& key, std::int32_t new_broker);
+  std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
   void forget_producer(std::int64_t producer_id);
   void set_blackhole(bool on);
   void set_api_versions(std::vector<ApiRange> ranges);
@@ -181,7 +183,11 @@ class ClusterState {
   // Handlers (one file each). `body` follows the request header.
   Outcome handle_api_versions(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
   Outcome handle_metadata(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
-  Outcome handle_init_producer_id(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  Outcome handle_init_producer_id(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                  std::span<const std::uint8_t> body);
+  Outcome handle_find_coordinator(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  /// The broker coordinating {key type, key} (handle_find_coordinator.cpp).
+  std::int32_t coordinator_for(std::int8_t key_type, const std::string& key) const;
   Outcome handle_produce(std::int32_t broker_id, const protocol::RequestHeader& header,
                          std::span<const std::uint8_t> body);
 
@@ -215,6 +221,8 @@ class ClusterState {
     std::int16_t epoch = -1;
   };
   std::map<std::string, TransactionalProducer> transactional_;
+  /// move_coordinator's choices, by {key type, key}.
+  std::map<std::pair<std::int8_t, std::string>, std::int32_t> coordinator_overrides_;
   std::unordered_map<std::int64_t, std::int16_t> idempotent_epochs_;  ///< for idempotent_epoch_bump
 
   compression::Decompressor decompressor_;

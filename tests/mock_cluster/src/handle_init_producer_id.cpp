@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "cluster_state.hpp"
+#include "kwire/protocol/find_coordinator.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
 
 namespace kwire::mock::detail {
@@ -15,7 +16,7 @@ bool epoch_exhausted(std::int16_t epoch) { return epoch >= std::numeric_limits<s
 
 }  // namespace
 
-Outcome ClusterState::handle_init_producer_id(const protocol::RequestHeader& header,
+Outcome ClusterState::handle_init_producer_id(std::int32_t broker_id, const protocol::RequestHeader& header,
                                               std::span<const std::uint8_t> body) {
   using protocol::InitProducerIdRequest;
   using protocol::InitProducerIdResponse;
@@ -41,6 +42,11 @@ Outcome ClusterState::handle_init_producer_id(const protocol::RequestHeader& hea
 
   if (auto rule = take_fail_rule(ApiKey::init_producer_id, {})) {
     fail(rule->error);
+  } else if (request.transactional_id && !request.transactional_id->empty() &&
+             coordinator_for(static_cast<std::int8_t>(protocol::CoordinatorType::transaction),
+                             *request.transactional_id) != broker_id) {
+    // Only the transactional id's coordinator serves it (find_coordinator).
+    fail(kwire::errc::not_coordinator);
   } else if (!request.transactional_id) {
     if (config_.idempotent_epoch_bump && has_current) {
       auto it = idempotent_epochs_.find(request.producer_id);

@@ -386,6 +386,12 @@ void MockCluster::clear_faults() { impl_->state().clear_faults(); }
 void MockCluster::move_leader(const std::string& topic, std::int32_t partition, std::int32_t new_broker) {
   impl_->state().move_leader(topic, partition, new_broker);
 }
+void MockCluster::move_coordinator(std::int8_t key_type, const std::string& key, std::int32_t new_broker) {
+  impl_->state().move_coordinator(key_type, key, new_broker);
+}
+std::int32_t MockCluster::coordinator(std::int8_t key_type, const std::string& key) const {
+  return impl_->state().coordinator(key_type, key);
+}
 void MockCluster::stop_broker(std::int32_t broker_id) { impl_->stop_broker(broker_id); }
 void MockCluster::start_broker(std::int32_t broker_id) { impl_->start_broker(broker_id); }
 bool MockCluster::broker_running(std::int32_t broker_id) const { return impl_->broker_running(broker_id); }

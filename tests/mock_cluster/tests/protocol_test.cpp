@@ -262,8 +262,8 @@ TEST_CASE("Requests Kafka could not parse close the connection") {
 
   SUBCASE("an API the mock does not implement") {
     RawClient client(cluster.port(1));
-    // FindCoordinator v0: header + a key string.
-    const std::vector<std::uint8_t> frame{0, 0, 0, 14, 0, 10, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0, 2, 'g', '1'};
+    // Fetch v4 (advertised for librdkafka, not implemented): header + 4 bytes.
+    const std::vector<std::uint8_t> frame{0, 0, 0, 14, 0, 1, 0, 4, 0, 0, 0, 7, 0xff, 0xff, 0, 2, 'g', '1'};
     REQUIRE(client.send_raw(frame));
     CHECK(client.wait_closed());
   }

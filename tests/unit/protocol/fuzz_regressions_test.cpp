@@ -29,6 +29,7 @@
 #include "kwire/protocol/describe_transactions.hpp"
 #include "kwire/protocol/end_txn.hpp"
 #include "kwire/protocol/fetch.hpp"
+#include "kwire/protocol/find_coordinator.hpp"
 #include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
 #include "kwire/protocol/join_group.hpp"
@@ -179,6 +180,14 @@ TEST_CASE("fuzz seeds: every request the broker accepted decodes and re-encodes 
   check_real_seeds<ListOffsetsRequest>("list_offsets_request");
   check_real_seeds<SaslHandshakeRequest>("sasl_handshake_request");
   check_real_seeds<SaslAuthenticateRequest>("sasl_authenticate_request");
+}
+
+TEST_CASE("fuzz seeds: every real FindCoordinator exchange re-encodes byte for byte") {
+  // Kafka 4.4: v0-6 for a group, v1-6 for a transactional id.
+  const auto [requests, responses] =
+      check_real_pair_seeds<FindCoordinatorRequest, FindCoordinatorResponse>("find_coordinator");
+  CHECK(requests == 13);
+  CHECK(responses == 13);
 }
 
 TEST_CASE("fuzz seeds: every real transactional exchange re-encodes byte for byte") {

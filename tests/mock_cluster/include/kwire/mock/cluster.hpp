@@ -25,7 +25,8 @@
 //    test calls move_leader(), and Metadata still lists the stopped broker.
 //  - Auto-created topics are ready at once (real brokers first answer
 //    LEADER_NOT_AVAILABLE; inject it with fail_next if a test needs it).
-//  - Transactions are not implemented beyond InitProducerId.
+//  - Transactions are not implemented beyond FindCoordinator and
+//    InitProducerId (answered by the transactional id's coordinator only).
 //
 // Idempotence follows Kafka's ProducerStateManager / ProducerAppendInfo
 // (Kafka 2.5+, after KIP-360), per (producer id, partition):
@@ -85,16 +86,17 @@ struct ApiRange {
 
 /// The ranges the mock advertises by default: kwire's ranges
 /// (protocol::supported_apis()) clamped to what the mock implements:
-/// ApiVersions 0-4, Metadata 0-12, InitProducerId 0-5, Produce 3-12.
+/// ApiVersions 0-4, Metadata 0-12, FindCoordinator 0-6, InitProducerId 0-5,
+/// Produce 3-12.
 /// Two deviations make librdkafka (whose features follow the advertised
 /// ranges, rdkafka_feature.c) behave as with a real broker:
 ///  - Produce is advertised as 0-12, as Kafka 4.x does although it rejects
 ///    v0-2 (KAFKA-18659); v0-2 requests close the connection. Without v2
 ///    listed, librdkafka refuses to compress with gzip or snappy.
-///  - Fetch 4-17 and FindCoordinator 0-6 are advertised but not implemented
-///    (requests close the connection): without Fetch 4+ librdkafka sends
-///    pre-0.11 message sets (which Produce v3+ rejects), without Fetch 10+
-///    no zstd, without FindCoordinator no lz4.
+///  - Fetch 4-17 is advertised but not implemented (requests close the
+///    connection): without Fetch 4+ librdkafka sends pre-0.11 message sets
+///    (which Produce v3+ rejects), without Fetch 10+ no zstd. (It also wants
+///    FindCoordinator listed for lz4; that one is implemented.)
 std::vector<ApiRange> default_api_ranges();
 
 struct TopicSpec {
@@ -244,6 +246,15 @@ class MockCluster {
   /// KIP-951 leader hint from v10). Throws std::invalid_argument for an
   /// unknown partition or broker.
   void move_leader(const std::string& topic, std::int32_t partition, std::int32_t new_broker);
+  /// Makes `new_broker` the coordinator of {key_type, key} (a
+  /// protocol::CoordinatorType: 0 group, 1 transaction): FindCoordinator
+  /// names it from now on, and the old coordinator answers the key's
+  /// requests (InitProducerId with that transactional id) NOT_COORDINATOR.
+  /// Throws std::invalid_argument for an unknown broker.
+  void move_coordinator(std::int8_t key_type, const std::string& key, std::int32_t new_broker);
+  /// The broker coordinating {key_type, key}: move_coordinator's choice, else
+  /// a stable hash of the key over the brokers.
+  std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
   /// Closes the broker's listener and connections; connecting is refused
   /// until start_broker(). Idempotent.
   void stop_broker(std::int32_t broker_id);
