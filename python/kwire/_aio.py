@@ -1,8 +1,166 @@
-"""kwire.AIOProducer: the asyncio producer (aiokafka's shape). Placeholder
-until the non-blocking send lands."""
+"""kwire.AIOProducer: the asyncio producer (aiokafka's shape).
+
+Deliveries reach the event loop in batches: kwire's network thread completes
+each record in C++, the dispatcher thread collects the completed records of
+a batch and makes one ``loop.call_soon_threadsafe`` per batch, and
+``_resolve`` sets every asyncio future of that batch on the loop (skipping
+the ones already cancelled).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, Mapping, Optional
 
-class AIOProducer:  # replaced below once try_send is available
-    pass
+from . import _core
+from ._producer import Headers, Producer, Serializer
+from .errors import ProducerClosedError
+
+
+def _resolve(items: list) -> None:
+    """On the event loop: one batch of (future, outcome, failed)."""
+    for future, outcome, failed in items:
+        if future.done():  # cancelled by its awaiter
+            continue
+        if failed:
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+class _LoopSink:
+    """Where the dispatcher thread posts one AIOProducer's completions."""
+
+    __slots__ = ("loop",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def _post(self, items: list) -> None:  # on the dispatcher thread
+        try:
+            self.loop.call_soon_threadsafe(_resolve, items)
+        except RuntimeError:  # the loop is closed: nobody awaits these any more
+            pass
+
+
+class AIOProducer:
+    """Sends records from asyncio code without blocking the event loop.
+
+    ``await send()`` queues the record (waiting, without blocking the loop,
+    while buffer.memory is full) and returns an ``asyncio.Future`` for its
+    delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
+    ``async with``. Config as for :class:`kwire.Producer`.
+    """
+
+    def __init__(
+        self,
+        config: Optional[Mapping[str, Any]] = None,
+        *,
+        key_serializer: Serializer = None,
+        value_serializer: Serializer = None,
+        start_timeout: float = 30.0,
+        **kwargs: Any,
+    ) -> None:
+        self._config = dict(config or {})
+        self._config.update(kwargs)
+        self._key_serializer = key_serializer
+        self._value_serializer = value_serializer
+        self._start_timeout = start_timeout
+        self._producer: Optional[Producer] = None
+        self._sink: Optional[_LoopSink] = None
+        self._space: Optional[asyncio.Future] = None
+
+    async def start(self) -> None:
+        """Creates the producer and waits until the cluster answers (raises
+        NoBrokersAvailable / AuthenticationFailedError otherwise)."""
+        if self._producer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        producer = Producer(self._config, self._key_serializer, self._value_serializer)
+        try:
+            await loop.run_in_executor(None, producer.wait_for_cluster, self._start_timeout)
+        except BaseException:
+            await loop.run_in_executor(None, producer.close, 0)
+            raise
+        self._producer = producer
+        self._sink = _LoopSink(loop)
+
+    async def stop(self, timeout: Optional[float] = None) -> None:
+        """Delivers what is queued (up to ``timeout`` seconds, default
+        delivery.timeout.ms) and closes. Idempotent."""
+        producer = self._producer
+        if producer is None or producer.closed:
+            return
+        await asyncio.get_running_loop().run_in_executor(None, producer.close, timeout)
+
+    def _started(self) -> Producer:
+        if self._producer is None:
+            raise ProducerClosedError("AIOProducer is not started: await start() or use async with")
+        return self._producer
+
+    async def send(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        partition: Optional[int] = None,
+        timestamp_ms: Optional[int] = None,
+        headers: Headers = None,
+    ) -> "asyncio.Future[_core.RecordMetadata]":
+        """Queues one record; returns a future for its RecordMetadata."""
+        producer = self._started()
+        assert self._sink is not None
+        future = self._sink.loop.create_future()
+        producer.send(topic, value, key, headers, partition, timestamp_ms)._attach_asyncio(future, self._sink)
+        return future
+
+    async def send_and_wait(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        partition: Optional[int] = None,
+        timestamp_ms: Optional[int] = None,
+        headers: Headers = None,
+    ) -> _core.RecordMetadata:
+        """``await (await send(...))``."""
+        future = await self.send(topic, value, key, partition, timestamp_ms, headers)
+        return await future
+
+    async def flush(self, timeout: Optional[float] = None) -> None:
+        """Waits for every record sent so far (KafkaTimeoutError after
+        ``timeout`` seconds)."""
+        producer = self._started()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, producer.flush, timeout)
+        # kwire has reported every record; let their futures reach this loop
+        # too, so that every future sent before flush() is done after it.
+        barrier = loop.create_future()
+        _core._dispatch_barrier(barrier, self._sink)
+        await barrier
+
+    def statistics(self) -> dict:
+        return self._started().statistics()
+
+    async def __aenter__(self) -> "AIOProducer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+    # aiokafka's transactional API: kwire has no transactional.id yet.
+    def transaction(self) -> Any:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def begin_transaction(self) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def commit_transaction(self) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def abort_transaction(self) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def send_offsets_to_transaction(self, offsets: Any, group_id: str) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")

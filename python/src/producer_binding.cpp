@@ -274,6 +274,20 @@ Producer::~Producer() {
   }).detach();
 }
 
+void dispatch_barrier(nb::object future, nb::object sink) {
+  // The dispatcher keeps queue order, and a sink gets its batch's items in
+  // order through one call_soon_threadsafe: this already-complete record
+  // reaches the loop after every completion queued before it.
+  CompletionRef barrier(new Completion(-1, -1, -1));
+  {
+    std::lock_guard lock(barrier->mutex);
+    barrier->done = true;
+    barrier->aio_future = std::move(future);
+    barrier->aio_sink = std::move(sink);
+  }
+  dispatch(*barrier);
+}
+
 void wait_for_abandoned_producers() {
   auto& registry = abandoned();
   nb::gil_scoped_release release;
@@ -315,8 +329,8 @@ DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle
   ProducerCore* core = core_.get();
   core->pending.fetch_add(1, std::memory_order_relaxed);
   auto on_delivery = [completion, core](const producer::DeliveryReport& report) {
+    completion->complete(report);  // queued for the dispatcher first: see dispatch_barrier
     core->pending.fetch_sub(1, std::memory_order_relaxed);
-    completion->complete(report);
     completion->release();
   };
   {
@@ -408,6 +422,9 @@ void bind_producer(nb::module_& m) {
       .def_prop_ro("delivery_timeout", &Producer::delivery_timeout, "delivery.timeout.ms in seconds.");
 
   m.def("_wait_for_abandoned_producers", &wait_for_abandoned_producers);
+  m.def("_dispatch_barrier", &dispatch_barrier, "future"_a, "sink"_a,
+        "Resolves `future` through `sink` after every completion queued for the dispatcher before "
+        "the call (AIOProducer.flush: after kwire's flush, the asyncio futures too).");
 }
 
 }  // namespace kwire::python

@@ -83,6 +83,10 @@ class Producer {
 
 void bind_producer(nanobind::module_& module);
 
+/// Resolves the asyncio `future` through `sink._post` once every
+/// completion queued for the dispatcher before this call has been posted.
+void dispatch_barrier(nanobind::object future, nanobind::object sink);
+
 /// Waits (GIL released) for producers dropped without close() to finish
 /// closing on their background threads; atexit.
 void wait_for_abandoned_producers();
