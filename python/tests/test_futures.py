@@ -39,8 +39,9 @@ def test_every_callback_runs_exactly_once(cluster, topic):
         wait_until(lambda: sum(calls.values()) >= count)
     time.sleep(0.2)  # a duplicate would show up now
     assert len(calls) == count and set(calls.values()) == {1}
-    assert threading.get_ident() not in threads
-    assert len(threads) == 1  # the one dispatcher thread
+    # Callbacks added after their record completed ran at once on this
+    # thread (kafka-python's rule); every other one on the one dispatcher.
+    assert len(threads - {threading.get_ident()}) == 1
 
 
 def test_errback_runs_once_with_the_error_and_callback_not(cluster, topic):
