@@ -68,7 +68,7 @@ class AIOProducer:
         self._start_timeout = start_timeout
         self._producer: Optional[Producer] = None
         self._sink: Optional[_LoopSink] = None
-        self._space: Optional[asyncio.Future] = None
+        self._max_block = 60.0
 
     async def start(self) -> None:
         """Creates the producer and waits until the cluster answers (raises
@@ -84,6 +84,7 @@ class AIOProducer:
             raise
         self._producer = producer
         self._sink = _LoopSink(loop)
+        self._max_block = producer.max_block
 
     async def stop(self, timeout: Optional[float] = None) -> None:
         """Delivers what is queued (up to ``timeout`` seconds, default
@@ -107,12 +108,41 @@ class AIOProducer:
         timestamp_ms: Optional[int] = None,
         headers: Headers = None,
     ) -> "asyncio.Future[_core.RecordMetadata]":
-        """Queues one record; returns a future for its RecordMetadata."""
+        """Queues one record; returns a future for its RecordMetadata.
+
+        Waits (without blocking the loop) while the record would wait for
+        its topic's first metadata or for buffer.memory, up to
+        max.block.ms; then the future carries send()'s error
+        (UnknownTopicOrPartitionError, QueueFullError, ...)."""
         producer = self._started()
-        assert self._sink is not None
-        future = self._sink.loop.create_future()
-        producer.send(topic, value, key, headers, partition, timestamp_ms)._attach_asyncio(future, self._sink)
+        sink = self._sink
+        assert sink is not None
+        accepted, delivery = producer._try_send(topic, value, key, headers, partition, timestamp_ms)
+        if not accepted:
+            delivery = await self._send_when_ready(delivery, topic, value, key, headers, partition, timestamp_ms)
+        future = sink.loop.create_future()
+        delivery._attach_asyncio(future, sink)
         return future
+
+    async def _send_when_ready(self, signal, topic, value, key, headers, partition, timestamp_ms):
+        producer = self._started()
+        sink = self._sink
+        loop = sink.loop
+        deadline = loop.time() + self._max_block
+        while True:
+            ready = loop.create_future()
+            signal._attach_asyncio(ready, sink)  # kwire's on_ready, through the dispatcher
+            remaining = deadline - loop.time()
+            if remaining > 0:
+                try:
+                    await asyncio.wait_for(ready, remaining)
+                except asyncio.TimeoutError:
+                    pass
+            if loop.time() >= deadline:
+                return producer._send_without_waiting(topic, value, key, headers, partition, timestamp_ms)
+            accepted, signal = producer._try_send(topic, value, key, headers, partition, timestamp_ms)
+            if accepted:
+                return signal
 
     async def send_and_wait(
         self,

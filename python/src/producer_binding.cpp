@@ -303,43 +303,149 @@ nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, n
   return serializer(data);
 }
 
-DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
-                              std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
-  nb::object key_bytes = serialize(key_serializer_, key_serializer_takes_topic_, topic, key, headers);
-  nb::object value_bytes = serialize(value_serializer_, value_serializer_takes_topic_, topic, value, headers);
-  BorrowedBytes topic_view(topic);
-  BorrowedBytes key_view(key_bytes);
-  BorrowedBytes value_view(value_bytes);
-  BorrowedHeaders header_views(headers);
+// One record between the Python arguments and kwire: serialized, borrowed
+// as a RecordView, with the Completion its future reads and the callback
+// kwire runs. The callback holds one reference and one `pending` count
+// until kwire consumes it; a try_send that did not take it gives both back
+// (give_back()).
+class Producer::Outgoing {
+ public:
+  Outgoing(Producer& self, const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+           std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms)
+      : key_bytes_(self.serialize(self.key_serializer_, self.key_serializer_takes_topic_, topic, key, headers)),
+        value_bytes_(
+            self.serialize(self.value_serializer_, self.value_serializer_takes_topic_, topic, value, headers)),
+        topic_view_(topic),
+        key_view_(key_bytes_),
+        value_view_(value_bytes_),
+        header_views_(headers),
+        core_(self.core_.get()) {
+    const auto& t = *topic_view_.view();
+    record.topic = std::string_view(reinterpret_cast<const char*>(t.data()), t.size());
+    record.key = key_view_.view();
+    record.value = value_view_.view();
+    record.headers = header_views_.views();
+    if (partition) record.partition = *partition;
+    if (timestamp_ms) record.timestamp_ms = *timestamp_ms;
+    // One reference for the future (future_ref_), one for the callback.
+    completion_ = new Completion(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(),
+                                 header_views_.serialized_size());
+    future_ref_ = CompletionRef(completion_);
+    completion_->add_ref();
+    core_->pending.fetch_add(1, std::memory_order_relaxed);
+  }
+  Outgoing(const Outgoing&) = delete;
+  Outgoing& operator=(const Outgoing&) = delete;
+  ~Outgoing() {
+    if (!consumed_) give_back();
+  }
+
+  /// The callback for kwire: two plain pointers, so std::function keeps it
+  /// in place without allocating.
+  producer::DeliveryCallback callback() const {
+    return [completion = completion_, core = core_](const producer::DeliveryReport& report) {
+      completion->complete(report);  // queued for the dispatcher first: see dispatch_barrier
+      core->pending.fetch_sub(1, std::memory_order_relaxed);
+      completion->release();
+    };
+  }
+  void consumed() noexcept { consumed_ = true; }
+  DeliveryFuture future() { return DeliveryFuture(future_ref_); }
 
   producer::RecordView record;
-  const auto& t = *topic_view.view();
-  record.topic = std::string_view(reinterpret_cast<const char*>(t.data()), t.size());
-  record.key = key_view.view();
-  record.value = value_view.view();
-  record.headers = header_views.views();
-  if (partition) record.partition = *partition;
-  if (timestamp_ms) record.timestamp_ms = *timestamp_ms;
 
-  // One reference for the network thread's callback, one for the future.
-  auto* completion =
-      new Completion(key_view.size_or_minus_one(), value_view.size_or_minus_one(), header_views.serialized_size());
-  CompletionRef future_ref(completion);
-  completion->add_ref();
-  ProducerCore* core = core_.get();
-  core->pending.fetch_add(1, std::memory_order_relaxed);
-  auto on_delivery = [completion, core](const producer::DeliveryReport& report) {
-    completion->complete(report);  // queued for the dispatcher first: see dispatch_barrier
-    core->pending.fetch_sub(1, std::memory_order_relaxed);
-    completion->release();
-  };
-  {
-    // send() may wait up to max.block.ms (first metadata of a topic, full
-    // buffer.memory): never with the GIL.
-    nb::gil_scoped_release release;
-    core->producer->send(record, on_delivery);
+ private:
+  void give_back() noexcept {
+    core_->pending.fetch_sub(1, std::memory_order_relaxed);
+    completion_->release();
   }
-  return DeliveryFuture(std::move(future_ref));
+
+  nb::object key_bytes_;
+  nb::object value_bytes_;
+  BorrowedBytes topic_view_;
+  BorrowedBytes key_view_;
+  BorrowedBytes value_view_;
+  BorrowedHeaders header_views_;
+  ProducerCore* core_;
+  Completion* completion_ = nullptr;
+  CompletionRef future_ref_;
+  bool consumed_ = false;
+};
+
+namespace {
+
+// What on_ready signals: a pure C++ flag and condition variable (sync
+// send), or a Completion an asyncio future can be attached to (AIOProducer).
+struct ReadyFlag {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool ready = false;
+};
+
+}  // namespace
+
+DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+                              std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
+  Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
+  kwire::Producer& producer = *core_->producer;
+  // The fast path keeps the GIL: try_send never blocks.
+  if (producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted) {
+    out.consumed();
+    return out.future();
+  }
+  // It would wait for the topic's metadata or for buffer.memory: wait with
+  // the GIL released, in slices that answer Ctrl+C, up to max.block.ms;
+  // then send(..., 0 ms) refuses the record with send()'s own error.
+  auto flag = std::make_shared<ReadyFlag>();
+  auto on_ready = [flag] {
+    {
+      std::lock_guard lock(flag->mutex);
+      flag->ready = true;
+    }
+    flag->cv.notify_all();
+  };
+  const auto deadline = steady::now() + milliseconds(producer.config().max_block_ms);
+  for (;;) {
+    if (producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted) break;
+    if (!wait_interruptibly(flag->mutex, flag->cv, [&] { return flag->ready; }, deadline)) {
+      nb::gil_scoped_release release;
+      producer.send(out.record, out.callback(), milliseconds(0));
+      break;
+    }
+    std::lock_guard lock(flag->mutex);
+    flag->ready = false;
+  }
+  out.consumed();
+  return out.future();
+}
+
+nb::tuple Producer::try_send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+                             std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
+  Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
+  kwire::Producer& producer = *core_->producer;
+  if (producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted) {
+    out.consumed();
+    return nb::make_tuple(true, out.future());
+  }
+  // Would block: try again with an on_ready that completes `signal` (on
+  // the network thread: C++ only; the dispatcher then resolves whatever
+  // asyncio future the caller attaches to it).
+  CompletionRef signal(new Completion(-1, -1, -1));
+  auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
+  if (producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted) {
+    out.consumed();
+    return nb::make_tuple(true, out.future());
+  }
+  return nb::make_tuple(false, DeliveryFuture(std::move(signal)));
+}
+
+DeliveryFuture Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
+                                              nb::handle headers, std::optional<std::int32_t> partition,
+                                              std::optional<std::int64_t> timestamp_ms) {
+  Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
+  core_->producer->send(out.record, out.callback(), milliseconds(0));
+  out.consumed();
+  return out.future();
 }
 
 void Producer::flush(std::optional<double> timeout) {
@@ -407,6 +513,13 @@ void bind_producer(nb::module_& m) {
       .def("send", &Producer::send, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
            "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
            "Queues one record; returns its DeliveryFuture. Serializers run here, on the calling thread.")
+      .def("_try_send", &Producer::try_send, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
+           "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
+           "Never blocks: (True, DeliveryFuture) when queued; (False, signal) when the record would wait for "
+           "metadata or buffer memory: `signal` completes when trying again may succeed.")
+      .def("_send_without_waiting", &Producer::send_without_waiting, "topic"_a, "value"_a = nb::none(),
+           "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
+           "timestamp_ms"_a = nb::none(), "send() with max.block.ms 0: queued, or refused with send()'s error.")
       .def("flush", &Producer::flush, "timeout"_a = nb::none(),
            "Sends everything queued now and waits for every report; raises KafkaTimeoutError naming the "
            "records still pending after `timeout` seconds.")
@@ -419,7 +532,11 @@ void bind_producer(nb::module_& m) {
       .def("statistics_json", &Producer::statistics_json)
       .def_prop_ro("pending", &Producer::pending, "Records sent and not yet reported.")
       .def_prop_ro("closed", &Producer::closed)
-      .def_prop_ro("delivery_timeout", &Producer::delivery_timeout, "delivery.timeout.ms in seconds.");
+      .def_prop_ro("delivery_timeout", &Producer::delivery_timeout, "delivery.timeout.ms in seconds.")
+      .def_prop_ro(
+          "max_block",
+          [](const Producer& p) { return static_cast<double>(p.config().max_block_ms) / 1000.0; },
+          "max.block.ms in seconds: how long send() may wait for metadata or buffer memory.");
 
   m.def("_wait_for_abandoned_producers", &wait_for_abandoned_producers);
   m.def("_dispatch_barrier", &dispatch_barrier, "future"_a, "sink"_a,

@@ -60,16 +60,25 @@ class Producer {
   DeliveryFuture send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                       nanobind::handle headers, std::optional<std::int32_t> partition,
                       std::optional<std::int64_t> timestamp_ms);
+  /// For AIOProducer: never blocks (see the binding's docstring).
+  nanobind::tuple try_send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+                           nanobind::handle headers, std::optional<std::int32_t> partition,
+                           std::optional<std::int64_t> timestamp_ms);
+  DeliveryFuture send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+                                      nanobind::handle headers, std::optional<std::int32_t> partition,
+                                      std::optional<std::int64_t> timestamp_ms);
   void flush(std::optional<double> timeout);
   void close(std::optional<double> timeout);
   void wait_for_cluster(double timeout);
   std::string statistics_json();
   std::int64_t pending() const noexcept { return core_->pending.load(std::memory_order_relaxed); }
   bool closed() const noexcept { return closed_.load(); }
+  const producer::ProducerConfig& config() const noexcept { return core_->producer->config(); }
   /// delivery.timeout.ms in seconds: close()'s default.
   double delivery_timeout() const noexcept;
 
  private:
+  class Outgoing;
   nanobind::object serialize(const nanobind::object& serializer, bool takes_topic, nanobind::handle topic,
                              nanobind::handle data, nanobind::handle headers);
 

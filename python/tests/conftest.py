@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +131,6 @@ class FrozenBroker:
     def __exit__(self, *exc) -> None:
         for pid in self.pids:
             os.kill(pid, signal.SIGCONT)
-        time.sleep(0.5)
 
 
 @pytest.fixture
