@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,17 @@ def topic(cluster) -> str:
     return f"py-{uuid.uuid4().hex[:12]}"
 
 
+def _all_threads_stopped(pid: int) -> bool:
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # the thread ended
+        if state not in ("T", "t"):
+            return False
+    return True
+
+
 class FrozenBroker:
     """SIGSTOP the broker (connections stay open, nothing answers): what a
     hung or stopped broker looks like to a client; SIGCONT on exit."""
@@ -126,6 +138,13 @@ class FrozenBroker:
     def __enter__(self) -> "FrozenBroker":
         for pid in self.pids:
             os.kill(pid, signal.SIGSTOP)
+        # kill() returns before every JVM thread has stopped: wait until the
+        # kernel shows each one stopped ("T"), or a request sent now may
+        # still be answered.
+        deadline = time.monotonic() + 5
+        while not all(_all_threads_stopped(pid) for pid in self.pids):
+            assert time.monotonic() < deadline, "broker did not stop"
+            time.sleep(0.01)
         return self
 
     def __exit__(self, *exc) -> None:

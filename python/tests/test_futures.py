@@ -8,6 +8,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 import kwire
 from kwire import errors
 
@@ -119,10 +121,8 @@ def test_get_releases_the_gil(cluster, topic, frozen_broker):
             thread.start()
             time.sleep(0.05)
             before = counter
-            try:
+            with pytest.raises(errors.KafkaTimeoutError):
                 future.get(timeout=0.5)
-            except errors.KafkaTimeoutError:
-                pass
             during = counter - before
             stop.set()
             thread.join()
