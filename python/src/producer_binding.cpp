@@ -490,6 +490,7 @@ void bind_producer(nb::module_& m) {
   nb::class_<DeliveryFuture>(m, "DeliveryFuture",
                              "The delivery of one record (kafka-python's FutureRecordMetadata shape).")
       .def("get", &DeliveryFuture::get, "timeout"_a = nb::none(),
+           nb::sig("def get(self, timeout: float | None = None) -> RecordMetadata"),
            "Waits for the delivery report (GIL released; Ctrl+C works): the RecordMetadata, or raises "
            "the record's kwire.errors.KafkaError; KafkaTimeoutError after `timeout` seconds.")
       .def_prop_ro("is_done", &DeliveryFuture::is_done)
@@ -510,7 +511,11 @@ void bind_producer(nb::module_& m) {
   nb::class_<Producer>(m, "Producer")
       .def(nb::init<const std::map<std::string, std::string>&, nb::object, nb::object>(), "properties"_a,
            "key_serializer"_a = nb::none(), "value_serializer"_a = nb::none())
-      .def("send", &Producer::send, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
+      .def("send", &Producer::send,
+           nb::sig("def send(self, topic: str, value: object = None, key: object = None, "
+                   "headers: object = None, partition: int | None = None, timestamp_ms: int | None = None) "
+                   "-> DeliveryFuture"),
+           "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
            "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
            "Queues one record; returns its DeliveryFuture. Serializers run here, on the calling thread.")
       .def("_try_send", &Producer::try_send, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
