@@ -344,8 +344,10 @@ class Producer::Outgoing {
   /// in place without allocating.
   producer::DeliveryCallback callback() const {
     return [completion = completion_, core = core_](const producer::DeliveryReport& report) {
-      completion->complete(report);  // queued for the dispatcher first: see dispatch_barrier
+      // Not pending any more before anyone can see the record done (a
+      // get() that returned must not find it still counted).
       core->pending.fetch_sub(1, std::memory_order_relaxed);
+      completion->complete(report);
       completion->release();
     };
   }

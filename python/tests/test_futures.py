@@ -127,3 +127,15 @@ def test_get_releases_the_gil(cluster, topic, frozen_broker):
             stop.set()
             thread.join()
     assert during > 100_000  # the other thread kept running while get() waited
+
+
+def test_a_producer_dropped_without_close_still_delivers(cluster, topic):
+    delivered = []
+    producer = kwire.Producer(cluster.config(), linger_ms=50)
+    for i in range(100):
+        producer.send(topic, b"%d" % i).add_callback(lambda md: delivered.append(md.offset))
+    del producer  # closes on a background thread (a destructor must not block)
+    import gc
+    gc.collect()
+    wait_until(lambda: len(delivered) == 100)
+    assert sorted(delivered) == list(range(100))
