@@ -9,10 +9,12 @@ honoured) and stops it at the end if it started it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -161,3 +163,55 @@ def pending_count(message: str) -> int:
     match = re.search(r"with (\d+) records pending", message)
     assert match, message
     return int(match.group(1))
+
+
+class OtherThreadProgress:
+    """A thread counting loop iterations: if it advances while the main
+    thread sits in a kwire call, that call released the GIL."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.count += 1
+            time.sleep(0.0001)
+
+    def __enter__(self) -> "OtherThreadProgress":
+        self._thread.start()
+        time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class LoopGaps:
+    """On a running event loop: the longest gaps between 5 ms ticks, i.e.
+    how long anything held the loop."""
+
+    def __init__(self) -> None:
+        self.gaps: list[float] = []
+        self._task = None
+
+    async def _tick(self) -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            self.gaps.append(now - last)
+            last = now
+
+    async def __aenter__(self) -> "LoopGaps":
+        self._task = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass

@@ -10,6 +10,7 @@ import pytest
 
 import kwire
 from kwire import errors
+from conftest import LoopGaps
 
 
 def run(coro):
@@ -86,21 +87,8 @@ def test_cancelled_futures_are_skipped(cluster, topic):
 
 
 def test_the_event_loop_keeps_running_during_sends_and_flush(cluster, topic):
-
     async def main():
-        gaps = []
-        stop = asyncio.Event()
-
-        async def ticker():
-            last = time.monotonic()
-            while not stop.is_set():
-                await asyncio.sleep(0.005)
-                now = time.monotonic()
-                gaps.append(now - last)
-                last = now
-
-        async with kwire.AIOProducer(cluster.config(), linger_ms=5) as producer:
-            task = asyncio.create_task(ticker())
+        async with kwire.AIOProducer(cluster.config(), linger_ms=5) as producer, LoopGaps() as loop_gaps:
             futures = []
             for i in range(20_000):
                 futures.append(await producer.send(topic, b"x" * 100))
@@ -108,9 +96,7 @@ def test_the_event_loop_keeps_running_during_sends_and_flush(cluster, topic):
                     await asyncio.sleep(0)  # a real application yields now and then
             await producer.flush(60)
             await asyncio.gather(*futures)
-            stop.set()
-            await task
-        return gaps
+        return loop_gaps.gaps
 
     gaps = run(main())
     assert len(gaps) > 10

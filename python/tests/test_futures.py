@@ -12,6 +12,7 @@ import pytest
 
 import kwire
 from kwire import errors
+from conftest import OtherThreadProgress
 
 
 def wait_until(predicate, timeout=30.0):
@@ -105,28 +106,15 @@ def test_get_timeout_raises_kafka_timeout_error(cluster, topic, frozen_broker):
 
 
 def test_get_releases_the_gil(cluster, topic, frozen_broker):
-    counter = 0
-    stop = threading.Event()
-
-    def spin():
-        nonlocal counter
-        while not stop.is_set():
-            counter += 1
-
     with kwire.Producer(cluster.config(), linger_ms=0) as producer:
         producer.send(topic, b"warm").get(30)
-        with frozen_broker():
+        with frozen_broker(), OtherThreadProgress() as other:
             future = producer.send(topic, b"v")
-            thread = threading.Thread(target=spin)
-            thread.start()
-            time.sleep(0.05)
-            before = counter
+            before = other.count
             with pytest.raises(errors.KafkaTimeoutError):
                 future.get(timeout=0.5)
-            during = counter - before
-            stop.set()
-            thread.join()
-    assert during > 100_000  # the other thread kept running while get() waited
+            during = other.count - before
+    assert during > 100  # the other thread kept running while get() waited
 
 
 def test_a_producer_dropped_without_close_still_delivers(cluster, topic):
