@@ -114,22 +114,22 @@ class AIOProducer:
         its topic's first metadata or for buffer.memory, up to
         max.block.ms; then the future carries send()'s error
         (UnknownTopicOrPartitionError, QueueFullError, ...)."""
-        producer = self._started()
+        producer = self._producer
         sink = self._sink
-        assert sink is not None
-        accepted, delivery = producer._try_send(topic, value, key, headers, partition, timestamp_ms)
-        if not accepted:
-            delivery = await self._send_when_ready(delivery, topic, value, key, headers, partition, timestamp_ms)
+        if producer is None or sink is None:
+            self._started()  # raises
         future = sink.loop.create_future()
-        delivery._attach_asyncio(future, sink)
+        signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
+        if signal is not None:
+            await self._send_when_ready(future, signal, topic, value, key, headers, partition, timestamp_ms)
         return future
 
-    async def _send_when_ready(self, signal, topic, value, key, headers, partition, timestamp_ms):
+    async def _send_when_ready(self, future, signal, topic, value, key, headers, partition, timestamp_ms):
         producer = self._started()
         sink = self._sink
         loop = sink.loop
         deadline = loop.time() + self._max_block
-        while True:
+        while signal is not None:
             ready = loop.create_future()
             signal._attach_asyncio(ready, sink)  # kwire's on_ready, through the dispatcher
             remaining = deadline - loop.time()
@@ -138,11 +138,11 @@ class AIOProducer:
                     await asyncio.wait_for(ready, remaining)
                 except asyncio.TimeoutError:
                     pass
-            if loop.time() >= deadline:
-                return producer._send_without_waiting(topic, value, key, headers, partition, timestamp_ms)
-            accepted, signal = producer._try_send(topic, value, key, headers, partition, timestamp_ms)
-            if accepted:
-                return signal
+            if loop.time() >= deadline:  # refused with send()'s error (QueueFullError, ...)
+                producer._send_without_waiting(topic, value, key, headers, partition, timestamp_ms)._attach_asyncio(
+                    future, sink)
+                return
+            signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
 
     async def send_and_wait(
         self,

@@ -421,24 +421,25 @@ DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle
   return out.future();
 }
 
-nb::tuple Producer::try_send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
-                             std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
+nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::str& topic, nb::handle value,
+                                 nb::handle key, nb::handle headers, std::optional<std::int32_t> partition,
+                                 std::optional<std::int64_t> timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
   kwire::Producer& producer = *core_->producer;
-  if (producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted) {
-    out.consumed();
-    return nb::make_tuple(true, out.future());
+  bool accepted = producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted;
+  CompletionRef signal;
+  if (!accepted) {
+    // Would block: try again with an on_ready that completes `signal` (on
+    // the network thread: C++ only; the dispatcher then resolves whatever
+    // asyncio future the caller attaches to it).
+    signal = CompletionRef(new Completion(-1, -1, -1));
+    auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
+    accepted = producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted;
   }
-  // Would block: try again with an on_ready that completes `signal` (on
-  // the network thread: C++ only; the dispatcher then resolves whatever
-  // asyncio future the caller attaches to it).
-  CompletionRef signal(new Completion(-1, -1, -1));
-  auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
-  if (producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted) {
-    out.consumed();
-    return nb::make_tuple(true, out.future());
-  }
-  return nb::make_tuple(false, DeliveryFuture(std::move(signal)));
+  if (!accepted) return nb::cast(DeliveryFuture(std::move(signal)));
+  out.consumed();
+  out.future().attach_asyncio(std::move(future), std::move(sink));
+  return nb::none();
 }
 
 DeliveryFuture Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
@@ -520,10 +521,12 @@ void bind_producer(nb::module_& m) {
            "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
            "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
            "Queues one record; returns its DeliveryFuture. Serializers run here, on the calling thread.")
-      .def("_try_send", &Producer::try_send, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
-           "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
-           "Never blocks: (True, DeliveryFuture) when queued; (False, signal) when the record would wait for "
-           "metadata or buffer memory: `signal` completes when trying again may succeed.")
+      .def("_try_send_to", &Producer::try_send_to, "future"_a, "sink"_a, "topic"_a, "value"_a = nb::none(),
+           "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
+           "timestamp_ms"_a = nb::none(),
+           "For AIOProducer; never blocks. Queued: None, and the asyncio `future` is resolved through "
+           "`sink` on delivery. Would wait for metadata or buffer memory: a signal future that completes "
+           "when trying again may succeed.")
       .def("_send_without_waiting", &Producer::send_without_waiting, "topic"_a, "value"_a = nb::none(),
            "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
            "timestamp_ms"_a = nb::none(), "send() with max.block.ms 0: queued, or refused with send()'s error.")

@@ -61,9 +61,9 @@ class Producer {
                       nanobind::handle headers, std::optional<std::int32_t> partition,
                       std::optional<std::int64_t> timestamp_ms);
   /// For AIOProducer: never blocks (see the binding's docstring).
-  nanobind::tuple try_send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
-                           nanobind::handle headers, std::optional<std::int32_t> partition,
-                           std::optional<std::int64_t> timestamp_ms);
+  nanobind::object try_send_to(nanobind::object future, nanobind::object sink, const nanobind::str& topic,
+                               nanobind::handle value, nanobind::handle key, nanobind::handle headers,
+                               std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms);
   DeliveryFuture send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                                       nanobind::handle headers, std::optional<std::int32_t> partition,
                                       std::optional<std::int64_t> timestamp_ms);
