@@ -1,10 +1,11 @@
 """kwire.AIOProducer: the asyncio producer (aiokafka's shape).
 
-Deliveries reach the event loop in batches: kwire's network thread completes
-each record in C++, the dispatcher thread collects the completed records of
-a batch and makes one ``loop.call_soon_threadsafe`` per batch, and
-``_resolve`` sets every asyncio future of that batch on the loop (skipping
-the ones already cancelled).
+Deliveries reach the event loop in batches and without any background
+thread taking the GIL: kwire's network thread completes each record in C++
+and queues it on the producer's _AsyncSink, waking the loop through an
+eventfd (loop.add_reader) once per batch; the loop's reader callback,
+sink.drain(), sets every asyncio future of the batch (skipping the ones
+already cancelled).
 """
 
 from __future__ import annotations
@@ -15,32 +16,6 @@ from typing import Any, Mapping, Optional
 from . import _core
 from ._producer import Headers, Producer, Serializer
 from .errors import ProducerClosedError
-
-
-def _resolve(items: list) -> None:
-    """On the event loop: one batch of (future, outcome, failed)."""
-    for future, outcome, failed in items:
-        if future.done():  # cancelled by its awaiter
-            continue
-        if failed:
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
-
-
-class _LoopSink:
-    """Where the dispatcher thread posts one AIOProducer's completions."""
-
-    __slots__ = ("loop",)
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-
-    def _post(self, items: list) -> None:  # on the dispatcher thread
-        try:
-            self.loop.call_soon_threadsafe(_resolve, items)
-        except RuntimeError:  # the loop is closed: nobody awaits these any more
-            pass
 
 
 class AIOProducer:
@@ -67,7 +42,8 @@ class AIOProducer:
         self._value_serializer = value_serializer
         self._start_timeout = start_timeout
         self._producer: Optional[Producer] = None
-        self._sink: Optional[_LoopSink] = None
+        self._sink: Optional[_core._AsyncSink] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._max_block = 60.0
 
     async def start(self) -> None:
@@ -82,8 +58,11 @@ class AIOProducer:
         except BaseException:
             await loop.run_in_executor(None, producer.close, 0)
             raise
+        sink = _core._AsyncSink()
+        loop.add_reader(sink.fileno(), sink.drain)
         self._producer = producer
-        self._sink = _LoopSink(loop)
+        self._sink = sink
+        self._loop = loop
         self._max_block = producer.max_block
 
     async def stop(self, timeout: Optional[float] = None) -> None:
@@ -92,7 +71,13 @@ class AIOProducer:
         producer = self._producer
         if producer is None or producer.closed:
             return
-        await asyncio.get_running_loop().run_in_executor(None, producer.close, timeout)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, producer.close, timeout)
+        finally:
+            sink = self._sink
+            sink.drain()  # every record has its report now: set the last futures
+            self._loop.remove_reader(sink.fileno())
+            sink.close()
 
     def _started(self) -> Producer:
         if self._producer is None:
@@ -118,7 +103,7 @@ class AIOProducer:
         sink = self._sink
         if producer is None or sink is None:
             self._started()  # raises
-        future = sink.loop.create_future()
+        future = self._loop.create_future()
         signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
         if signal is not None:
             await self._send_when_ready(future, signal, topic, value, key, headers, partition, timestamp_ms)
@@ -127,7 +112,7 @@ class AIOProducer:
     async def _send_when_ready(self, future, signal, topic, value, key, headers, partition, timestamp_ms):
         producer = self._started()
         sink = self._sink
-        loop = sink.loop
+        loop = self._loop
         deadline = loop.time() + self._max_block
         while signal is not None:
             ready = loop.create_future()

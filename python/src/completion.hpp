@@ -7,12 +7,13 @@
 //
 // Thread rules (the point of this file):
 //  * complete() runs on kwire's network thread and touches no Python object
-//    and no Python reference count. When a Python callback or an asyncio
-//    future is attached it hands the completion to the dispatcher.
+//    and no Python reference count. When a Python callback is attached it
+//    hands the completion to the dispatcher; an asyncio future, to its sink.
 //  * `callbacks`, `aio_future` and `aio_sink` are Python references: they are
 //    created with the GIL held (attached, on free-threaded builds) and
 //    released only by the dispatcher with the GIL held, or by the thread that
-//    attached them when the record had already completed. So the last
+//    attached them when the record had already completed, or by the sink's
+//    drain() on the event loop. So the last
 //    reference, which may well be dropped on the network thread, always
 //    finds them empty.
 //  * The reference count is intrusive so that the network thread's callback
@@ -29,6 +30,8 @@
 #include "kwire/producer/record.hpp"
 
 namespace kwire::python {
+
+class AsyncSink;
 
 /// One add_callback/add_errback registration: fn(value, *args, **kwargs).
 struct PythonCallback {
@@ -69,7 +72,8 @@ class Completion {
   bool dispatch_on_completion = false;
   std::vector<PythonCallback> callbacks;
   nanobind::object aio_future;
-  nanobind::object aio_sink;
+  nanobind::object aio_sink;          // the Python _AsyncSink (keeps async_sink alive)
+  AsyncSink* async_sink = nullptr;
 
  private:
   ~Completion() = default;

@@ -99,20 +99,14 @@ class Dispatcher {
     }
   }
 
-  // With the GIL. Callbacks first, in completion order; then one
-  // call_soon_threadsafe per asyncio sink (one per AIOProducer and loop)
-  // with every (future, outcome, failed) of the batch.
+  // With the GIL: every add_callback/add_errback callable, in completion
+  // order.
   static void run_batch(const std::vector<Completion*>& batch) {
-    std::vector<std::pair<nb::object, nb::list>> sinks;
     for (Completion* completion : batch) {
       std::vector<PythonCallback> callbacks;
-      nb::object aio_future;
-      nb::object aio_sink;
       {
         std::lock_guard lock(completion->mutex);
         callbacks.swap(completion->callbacks);
-        aio_future = std::move(completion->aio_future);
-        aio_sink = std::move(completion->aio_sink);
       }
       try {
         bool failed = false;
@@ -121,23 +115,10 @@ class Dispatcher {
           if (failed ? !callback.on_error : !callback.on_success) continue;
           run_callback_impl(callback, outcome);
         }
-        if (aio_future.is_valid()) {
-          auto it = sinks.begin();
-          while (it != sinks.end() && !it->first.is(aio_sink)) ++it;
-          if (it == sinks.end()) it = sinks.insert(sinks.end(), {aio_sink, nb::list()});
-          it->second.append(nb::make_tuple(aio_future, outcome, failed));
-        }
       } catch (nb::python_error& e) {
         e.discard_as_unraisable("kwire delivery dispatcher");
       }
       completion->release();
-    }
-    for (auto& [sink, items] : sinks) {
-      try {
-        sink.attr("_post")(items);
-      } catch (nb::python_error& e) {
-        e.discard_as_unraisable(sink);
-      }
     }
   }
 

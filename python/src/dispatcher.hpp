@@ -1,10 +1,10 @@
 #pragma once
-// The one thread that runs Python code for deliveries (PYTHON.md-style
-// design, see completion.hpp): kwire's network thread queues completions
-// that have Python work attached; this thread takes the whole queue, takes
-// the GIL once for the batch, runs every add_callback/add_errback callable
-// (as kafka-python runs them on a background thread) and resolves asyncio
-// futures with one loop.call_soon_threadsafe per event loop per batch.
+// The one thread that runs Python callbacks for deliveries (see
+// completion.hpp): kwire's network thread queues completions that have an
+// add_callback/add_errback attached; this thread takes the whole queue,
+// takes the GIL once for the batch and runs them (kafka-python also runs
+// callbacks on a background thread). asyncio futures do not come here:
+// async_sink.hpp hands them to their event loop directly.
 //
 // One dispatcher per process, started on first use and stopped by
 // kwire._core._shutdown() from an atexit hook: a thread must not take the

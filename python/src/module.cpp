@@ -3,6 +3,7 @@
 // for thread safety (see completion.hpp and dispatcher.hpp).
 #include <nanobind/nanobind.h>
 
+#include "async_sink.hpp"
 #include "dispatcher.hpp"
 #include "producer_binding.hpp"
 #include "python_types.hpp"
@@ -16,6 +17,7 @@ NB_MODULE(_core, m) {
   nb::set_leak_warnings(false);
   kwire::python::bind_python_types(m);
   kwire::python::bind_producer(m);
+  kwire::python::bind_async_sink(m);
   m.def(
       "_shutdown",
       [] {

@@ -13,6 +13,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
+#include "async_sink.hpp"
 #include "dispatcher.hpp"
 #include "interruptible.hpp"
 #include "kwire/producer/config.hpp"
@@ -217,20 +218,15 @@ DeliveryFuture& DeliveryFuture::add_both(nb::object fn, nb::args args, nb::kwarg
 }
 
 void DeliveryFuture::attach_asyncio(nb::object future, nb::object sink) {
+  AsyncSink& target = nb::cast<AsyncSink&>(sink);
   {
     std::lock_guard lock(completion_->mutex);
-    if (!completion_->done) {
-      completion_->aio_future = std::move(future);
-      completion_->aio_sink = std::move(sink);
-      completion_->dispatch_on_completion = true;
-      return;
-    }
+    completion_->aio_future = std::move(future);
+    completion_->aio_sink = std::move(sink);
+    completion_->async_sink = &target;
+    if (!completion_->done) return;  // complete() posts it
   }
-  bool failed = false;
-  nb::object outcome = outcome_of(*completion_, failed);
-  nb::list items;
-  items.append(nb::make_tuple(future, outcome, failed));
-  sink.attr("_post")(items);
+  target.post(*completion_);
 }
 
 // ---- Producer ----------------------------------------------------------
@@ -275,17 +271,15 @@ Producer::~Producer() {
 }
 
 void dispatch_barrier(nb::object future, nb::object sink) {
-  // The dispatcher keeps queue order, and a sink gets its batch's items in
-  // order through one call_soon_threadsafe: this already-complete record
-  // reaches the loop after every completion queued before it.
+  // kwire's flush returned after every delivery callback ran, and each of
+  // them posted its record to the sink first: this already-complete record
+  // reaches the loop after all of them (the sink keeps order).
   CompletionRef barrier(new Completion(-1, -1, -1));
   {
     std::lock_guard lock(barrier->mutex);
     barrier->done = true;
-    barrier->aio_future = std::move(future);
-    barrier->aio_sink = std::move(sink);
   }
-  dispatch(*barrier);
+  DeliveryFuture(barrier).attach_asyncio(std::move(future), std::move(sink));
 }
 
 void wait_for_abandoned_producers() {

@@ -40,8 +40,8 @@ class DeliveryFuture {
   DeliveryFuture& add_callback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
   DeliveryFuture& add_errback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
   DeliveryFuture& add_both(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
-  /// For kwire.AIOProducer: resolve `future` through `sink._post` (on the
-  /// dispatcher thread, batched) when the record completes.
+  /// For kwire.AIOProducer: resolve `future` through `sink` (an _AsyncSink,
+  /// drained on the event loop) when the record completes.
   void attach_asyncio(nanobind::object future, nanobind::object sink);
 
  private:
@@ -92,8 +92,8 @@ class Producer {
 
 void bind_producer(nanobind::module_& module);
 
-/// Resolves the asyncio `future` through `sink._post` once every
-/// completion queued for the dispatcher before this call has been posted.
+/// Resolves the asyncio `future` through `sink` after every record whose
+/// delivery callback already ran (AIOProducer.flush).
 void dispatch_barrier(nanobind::object future, nanobind::object sink);
 
 /// Waits (GIL released) for producers dropped without close() to finish
