@@ -544,8 +544,8 @@ void bind_producer(nb::module_& m) {
 
   m.def("_wait_for_abandoned_producers", &wait_for_abandoned_producers);
   m.def("_dispatch_barrier", &dispatch_barrier, "future"_a, "sink"_a,
-        "Resolves `future` through `sink` after every completion queued for the dispatcher before "
-        "the call (AIOProducer.flush: after kwire's flush, the asyncio futures too).");
+        "Resolves `future` through `sink` (an _AsyncSink) after every record already posted to it "
+        "(AIOProducer.flush: after kwire's flush, the asyncio futures too).");
 }
 
 }  // namespace kwire::python
