@@ -37,9 +37,14 @@ std::error_code BufferPool::allocate(std::size_t size, std::chrono::milliseconds
   std::size_t pooled_bytes = free_.size() * poolable_size_;
   std::error_code error;
   bool from_pool = false;
+  std::vector<std::function<void()>> notifications;
   if (unpooled_available_ + pooled_bytes >= size) {
     free_up(size, garbage);
     unpooled_available_ -= size;
+  } else if (max_block <= std::chrono::milliseconds(0)) {
+    // Not allowed to wait (try_send, or max.block.ms=0): no place in the
+    // queue of waiters, nothing collected.
+    return client_errc::queue_full;
   } else {
     // Out of memory: queue up and collect freed bytes until we have `size`.
     Waiter self;
@@ -72,7 +77,10 @@ std::error_code BufferPool::allocate(std::size_t size, std::chrono::milliseconds
         break;
       }
     }
-    if (error) unpooled_available_ += accumulated;  // give back what we collected
+    if (error && accumulated > 0) {
+      unpooled_available_ += accumulated;  // give back what we collected
+      notifications = take_freed_notifications();
+    }
     remove_waiter(&self);
     waiter_count_.fetch_sub(1, std::memory_order_relaxed);
     if (blocked) *blocked = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
@@ -81,6 +89,7 @@ std::error_code BufferPool::allocate(std::size_t size, std::chrono::milliseconds
   signal_head();
   lock.unlock();
   garbage.clear();
+  run_notifications(notifications);
 
   if (error || from_pool) return error;
   // Allocate the object outside the lock. If this throws, the reservation
@@ -102,6 +111,7 @@ void BufferPool::deallocate(BatchPtr batch) noexcept {
   std::size_t size = batch->reserved_bytes();
   if (size == 0) return;  // outside the pool (split batch): just freed
   BatchPtr garbage;
+  std::vector<std::function<void()>> notifications;
   {
     std::lock_guard lock(mutex_);
     if (size == poolable_size_ && !closed_ && free_.size() < free_.capacity()) {
@@ -120,13 +130,55 @@ void BufferPool::deallocate(BatchPtr batch) noexcept {
       garbage = std::move(batch);
     }
     signal_head();
+    notifications = take_freed_notifications();
   }
+  run_notifications(notifications);
 }
 
 void BufferPool::close() {
-  std::lock_guard lock(mutex_);
-  closed_ = true;
-  for (Waiter* w = waiters_head_; w; w = w->next) w->cv.notify_one();
+  std::vector<std::function<void()>> notifications;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    for (Waiter* w = waiters_head_; w; w = w->next) w->cv.notify_one();
+    notifications = take_freed_notifications();
+  }
+  run_notifications(notifications);
+}
+
+void BufferPool::notify_when_freed(std::uint64_t seen, std::function<void()> notify) {
+  if (!notify) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (!closed_ && release_count_.load(std::memory_order_relaxed) == seen) {
+      freed_notifications_.push_back(std::move(notify));
+      waiter_count_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::vector<std::function<void()>> now;
+  now.push_back(std::move(notify));
+  run_notifications(now);
+}
+
+std::vector<std::function<void()>> BufferPool::take_freed_notifications() noexcept {
+  release_count_.fetch_add(1, std::memory_order_release);
+  std::vector<std::function<void()>> out;
+  if (freed_notifications_.empty()) return out;
+  out.swap(freed_notifications_);
+  waiter_count_.fetch_sub(out.size(), std::memory_order_relaxed);
+  return out;
+}
+
+void BufferPool::run_notifications(std::vector<std::function<void()>>& notifications) noexcept {
+  for (auto& notify : notifications) {
+    try {
+      notify();
+    } catch (...) {
+      // A notification must not break deallocate() (the network thread).
+    }
+  }
+  notifications.clear();
 }
 
 std::size_t BufferPool::available_memory() const {

@@ -4,9 +4,11 @@
 // on the io thread.
 #include "kwire/producer/producer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -76,7 +78,19 @@ struct Producer::Impl {
   ~Impl();
 
   // --- Application threads ---------------------------------------------------
-  void send(const RecordView& record, DeliveryCallback& callback);
+  /// How long one send may block: until `deadline` (metadata, then memory),
+  /// or — try_send — not at all, answering "would block" instead of
+  /// refusing the record, and registering `on_ready` (when set) for the
+  /// moment a retry may succeed.
+  struct SendWait {
+    std::chrono::steady_clock::time_point deadline;
+    bool try_only = false;
+    std::function<void()>* on_ready = nullptr;
+  };
+  SendWait wait_for(std::chrono::milliseconds max_block) const {
+    return {std::chrono::steady_clock::now() + std::max(max_block, std::chrono::milliseconds(0))};
+  }
+  TrySendResult send(const RecordView& record, DeliveryCallback& callback, SendWait wait);
   bool flush(std::chrono::milliseconds timeout);
   bool close(std::chrono::milliseconds timeout);
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail);
@@ -190,31 +204,50 @@ void Producer::Impl::refuse(const RecordView& record, std::int32_t partition, st
   }
 }
 
-void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) {
+TrySendResult Producer::Impl::send(const RecordView& record, DeliveryCallback& callback, SendWait wait) {
+  constexpr TrySendResult accepted = TrySendResult::accepted;
+  const auto refused = [&](std::int32_t partition, std::error_code ec, std::string detail = {}) {
+    refuse(record, partition, ec, callback, std::move(detail));
+    return accepted;
+  };
   const std::int32_t explicit_partition = record.partition;
   if (closed.load(std::memory_order_acquire))
-    return refuse(record, explicit_partition, make_error_code(client_errc::shutting_down), callback);
+    return refused(explicit_partition, make_error_code(client_errc::shutting_down));
   if (std::error_code fatal = state->fatal_error())
-    return refuse(record, explicit_partition, make_error_code(client_errc::fatal_producer_state), callback);
+    return refused(explicit_partition, make_error_code(client_errc::fatal_producer_state));
   if (record.topic.empty())
-    return refuse(record, explicit_partition, make_error_code(kwire::errc::invalid_topic_exception), callback);
+    return refused(explicit_partition, make_error_code(kwire::errc::invalid_topic_exception));
   if (explicit_partition < RecordView::unassigned_partition)
-    return refuse(record, explicit_partition, make_error_code(kwire::errc::unknown_topic_or_partition), callback);
+    return refused(explicit_partition, make_error_code(kwire::errc::unknown_topic_or_partition));
 
+  // On the network thread (a delivery callback) waiting cannot work: the
+  // metadata or the memory would come back on this very thread.
+  const bool may_wait = !wait.try_only && !on_io_thread();
   // Partition count: from the published snapshot, or wait for the topic's
-  // first metadata up to max.block.ms (Java's waitOnMetadata).
+  // first metadata up to the deadline (Java's waitOnMetadata).
   // (find_cached: valid until this thread's next lookup, i.e. this send.)
   const TopicSnapshot* topic = registry.find_cached(record.topic);
   std::shared_ptr<const TopicSnapshot> waited;
   if (!topic || explicit_partition >= topic->partition_count) {
-    // On the network thread (a delivery callback) waiting cannot work: the
-    // metadata would arrive on this very thread. Ask for it, do not wait.
-    const auto deadline = std::chrono::steady_clock::now() +
-                          (on_io_thread() ? std::chrono::milliseconds(0) : std::chrono::milliseconds(config.max_block_ms));
+    // Read before looking: a change in between fires on_ready at once.
+    const std::uint64_t seen = registry.generation();
+    // send() without its own bound: max.block.ms for metadata and memory
+    // together, as Java's remainingWaitMs.
+    if (wait.deadline == std::chrono::steady_clock::time_point::max())
+      wait.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config.max_block_ms);
+    const auto deadline = may_wait ? wait.deadline : std::chrono::steady_clock::now();
     std::string detail;
     if (std::error_code ec =
-            registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, waited, &detail))
-      return refuse(record, explicit_partition, ec, callback, std::move(detail));
+            registry.wait(record.topic, explicit_partition, deadline, [this] { wake(); }, waited, &detail)) {
+      // Not known yet (or too few partitions yet): what send() would wait for.
+      const bool would_wait = ec == make_error_code(client_errc::unknown_topic) ||
+                              ec == make_error_code(kwire::errc::unknown_topic_or_partition);
+      if (wait.try_only && would_wait) {
+        if (wait.on_ready && *wait.on_ready) registry.notify_on_change(seen, std::move(*wait.on_ready));
+        return TrySendResult::awaiting_metadata;
+      }
+      return refused(explicit_partition, ec, std::move(detail));
+    }
     topic = waited.get();
   }
 
@@ -223,7 +256,7 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
   const std::int32_t partition_count = topic->partition_count;
   const std::int32_t partition = partitioner.partition(record, partition_count, topic->available);
   if (partition < 0 || partition >= partition_count)  // a user partitioner out of range
-    return refuse(record, partition, make_error_code(kwire::errc::unknown_topic_or_partition), callback);
+    return refused(partition, make_error_code(kwire::errc::unknown_topic_or_partition));
 
   // One clock read gives the accumulator's monotonic time and CreateTime.
   const SendClock::Now now = send_clock.now();
@@ -233,18 +266,40 @@ void Producer::Impl::send(const RecordView& record, DeliveryCallback& callback) 
   thread_local TopicPartition tp;
   if (!producer::detail::same_string(tp.topic, record.topic)) tp.topic.assign(record.topic);
   tp.partition = partition;
+  // What is left of the deadline bounds the wait for memory; nothing when
+  // waiting is not allowed. The default (max.block.ms) keeps the common
+  // path free of a clock read.
+  std::optional<std::chrono::milliseconds> max_block;
+  if (!may_wait)
+    max_block = std::chrono::milliseconds(0);
+  else if (wait.deadline != std::chrono::steady_clock::time_point::max())
+    max_block = std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(
+                                                           wait.deadline - std::chrono::steady_clock::now()));
+  // Read before appending: memory freed in between fires on_ready at once.
+  const std::uint64_t released = wait.try_only ? accumulator.pool().release_count() : 0;
   const AppendResult result =
-      accumulator.append(tp, timestamp, record.key, record.value, record.headers, callback, now.steady_ms);
+      accumulator.append(tp, timestamp, record.key, record.value, record.headers, callback, now.steady_ms, max_block);
   if (!result.ok()) {
+    if (wait.try_only && result.error == make_error_code(client_errc::queue_full)) {
+      // Registering counts as a waiter: the sender then sends every
+      // partition at once (not after linger.ms), so memory comes back.
+      if (wait.on_ready && *wait.on_ready) {
+        accumulator.pool().notify_when_freed(released, std::move(*wait.on_ready));
+        wake();
+      }
+      return TrySendResult::buffer_full;
+    }
     RecordView reported = record;
     reported.timestamp_ms = timestamp;
-    return refuse(reported, partition, result.error, callback);
+    refuse(reported, partition, result.error, callback);
+    return accepted;
   }
   partitioner.on_append(record.topic, partition, static_cast<std::int32_t>(result.appended_bytes),
                         result.batch_is_full);
   // Wake the sender only when it has something new to decide: a new batch
   // (a linger deadline to arm) or a full one. Not per record.
   if (result.new_batch_created || result.batch_became_full) wake();
+  return accepted;
 }
 
 bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
@@ -381,11 +436,39 @@ Producer::Producer(const std::map<std::string, std::string>& properties, asio::i
 
 Producer::~Producer() = default;
 
-void Producer::send(const RecordView& record, DeliveryCallback callback) { impl_->send(record, callback); }
+namespace {
+/// send()'s default: max.block.ms, applied by the accumulator itself (no
+/// clock read on the common path) unless a metadata wait started the clock.
+constexpr Producer::Impl::SendWait default_wait{std::chrono::steady_clock::time_point::max()};
+}  // namespace
+
+void Producer::send(const RecordView& record, DeliveryCallback callback) { impl_->send(record, callback, default_wait); }
 
 void Producer::send(const ProducerRecord& record, DeliveryCallback callback) {
   std::vector<HeaderView> headers;
-  impl_->send(view_of(record, headers), callback);
+  impl_->send(view_of(record, headers), callback, default_wait);
+}
+
+void Producer::send(const RecordView& record, DeliveryCallback callback, std::chrono::milliseconds max_block) {
+  impl_->send(record, callback, impl_->wait_for(max_block));
+}
+
+void Producer::send(const ProducerRecord& record, DeliveryCallback callback, std::chrono::milliseconds max_block) {
+  std::vector<HeaderView> headers;
+  impl_->send(view_of(record, headers), callback, impl_->wait_for(max_block));
+}
+
+TrySendResult Producer::try_send(const RecordView& record, DeliveryCallback callback, std::function<void()> on_ready) {
+  Impl::SendWait wait;
+  wait.try_only = true;
+  wait.on_ready = &on_ready;
+  return impl_->send(record, callback, wait);
+}
+
+TrySendResult Producer::try_send(const ProducerRecord& record, DeliveryCallback callback,
+                                 std::function<void()> on_ready) {
+  std::vector<HeaderView> headers;
+  return try_send(view_of(record, headers), std::move(callback), std::move(on_ready));
 }
 
 namespace {
@@ -412,6 +495,20 @@ std::future<RecordMetadata> Producer::send(const ProducerRecord& record) {
   auto promise = std::make_shared<std::promise<RecordMetadata>>();
   std::future<RecordMetadata> future = promise->get_future();
   send(record, promise_callback(promise));
+  return future;
+}
+
+std::future<RecordMetadata> Producer::send(const RecordView& record, std::chrono::milliseconds max_block) {
+  auto promise = std::make_shared<std::promise<RecordMetadata>>();
+  std::future<RecordMetadata> future = promise->get_future();
+  send(record, promise_callback(promise), max_block);
+  return future;
+}
+
+std::future<RecordMetadata> Producer::send(const ProducerRecord& record, std::chrono::milliseconds max_block) {
+  auto promise = std::make_shared<std::promise<RecordMetadata>>();
+  std::future<RecordMetadata> future = promise->get_future();
+  send(record, promise_callback(promise), max_block);
   return future;
 }
 

@@ -192,15 +192,17 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
                                        std::optional<std::span<const std::uint8_t>> key,
                                        std::optional<std::span<const std::uint8_t>> value,
                                        std::span<const HeaderView> headers, DeliveryCallback& callback,
-                                       std::int64_t now_ms) {
+                                       std::int64_t now_ms, std::optional<std::chrono::milliseconds> max_block) {
   if (headers.empty())
-    return append(tp, timestamp_ms, key, value, std::span<const protocol::RecordHeader>(), callback, now_ms);
+    return append(tp, timestamp_ms, key, value, std::span<const protocol::RecordHeader>(), callback, now_ms,
+                  max_block);
   // Same shape, different layer: convert into a per-thread scratch vector
   // that keeps its capacity (append never calls out, so no reentrancy).
   thread_local std::vector<protocol::RecordHeader> converted;
   converted.clear();
   for (const HeaderView& h : headers) converted.push_back(protocol::RecordHeader{h.key, h.value});
-  return append(tp, timestamp_ms, key, value, std::span<const protocol::RecordHeader>(converted), callback, now_ms);
+  return append(tp, timestamp_ms, key, value, std::span<const protocol::RecordHeader>(converted), callback, now_ms,
+                max_block);
 }
 
 bool RecordAccumulator::try_append_last(PartitionQueue& q, std::int64_t timestamp_ms,
@@ -225,7 +227,8 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
                                        std::optional<std::span<const std::uint8_t>> key,
                                        std::optional<std::span<const std::uint8_t>> value,
                                        std::span<const protocol::RecordHeader> headers,
-                                       DeliveryCallback& callback, std::int64_t now_ms) {
+                                       DeliveryCallback& callback, std::int64_t now_ms,
+                                       std::optional<std::chrono::milliseconds> max_block) {
   AppendResult result;
   if (closed()) {
     result.error = client_errc::shutting_down;
@@ -295,7 +298,8 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
   const std::size_t reservation = std::max(config_.batch_size, exact_batch_bytes());
   BatchPtr fresh;
   std::chrono::milliseconds blocked{0};
-  if (std::error_code ec = pool_.allocate(reservation, std::chrono::milliseconds(config_.max_block_ms), fresh, &blocked)) {
+  const std::chrono::milliseconds wait = max_block.value_or(std::chrono::milliseconds(config_.max_block_ms));
+  if (std::error_code ec = pool_.allocate(reservation, wait, fresh, &blocked)) {
     result.error = ec;
     return result;
   }

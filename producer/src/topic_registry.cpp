@@ -118,9 +118,11 @@ void TopicRegistry::publish(const MetadataCache& metadata) {
     topics_[name] = std::make_shared<const TopicSnapshot>(std::move(next));
     changed = true;
   }
-  if (changed) generation_.fetch_add(1, std::memory_order_release);
+  std::vector<std::function<void()>> notifications;
+  if (changed) notifications = changed_locked();
   lock.unlock();
   if (changed) changed_.notify_all();
+  run_notifications(notifications);
 }
 
 std::string TopicRegistry::timeout_detail(std::string_view topic, const TopicSnapshot* snapshot,
@@ -142,20 +144,58 @@ void TopicRegistry::set_cluster_status(std::string why) {
 }
 
 void TopicRegistry::set_cluster_failure(std::error_code error, std::string detail) {
+  std::vector<std::function<void()>> notifications;
   {
     std::unique_lock lock(mutex_);
     cluster_failure_ = error;
     cluster_failure_detail_ = error ? std::move(detail) : std::string();
+    notifications = changed_locked();
   }
   if (error) changed_.notify_all();
+  run_notifications(notifications);
 }
 
 void TopicRegistry::close() {
+  std::vector<std::function<void()>> notifications;
   {
     std::unique_lock lock(mutex_);
     closed_ = true;
+    notifications = changed_locked();
   }
   changed_.notify_all();
+  run_notifications(notifications);
+}
+
+void TopicRegistry::notify_on_change(std::uint64_t seen, std::function<void()> notify) {
+  if (!notify) return;
+  {
+    std::unique_lock lock(mutex_);
+    if (generation_.load(std::memory_order_relaxed) == seen) {
+      change_notifications_.push_back(std::move(notify));
+      return;
+    }
+  }
+  std::vector<std::function<void()>> now;
+  now.push_back(std::move(notify));
+  run_notifications(now);
+}
+
+std::vector<std::function<void()>> TopicRegistry::changed_locked() {
+  generation_.fetch_add(1, std::memory_order_release);
+  std::vector<std::function<void()>> out;
+  out.swap(change_notifications_);
+  return out;
+}
+
+void TopicRegistry::run_notifications(std::vector<std::function<void()>>& notifications) noexcept {
+  for (auto& notify : notifications) {
+    try {
+      notify();
+    } catch (...) {
+      // A notification must not break the network thread's metadata update.
+    }
+  }
+  notifications.clear();
 }
 
 }  // namespace kwire::producer

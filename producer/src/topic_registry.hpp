@@ -81,6 +81,16 @@ class TopicRegistry {
   /// Wakes and fails every waiter, now and later.
   void close();
 
+  /// Bumped by every publish() that changed a snapshot, set_cluster_failure()
+  /// and close(). Read it *before* a wait() that may fail, for notify_on_change().
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+  /// For callers that must not wait (Producer::try_send): calls `notify`
+  /// once the registry changed since `seen` — at once, on the calling
+  /// thread, if it already has (no wake-up is lost); else from the
+  /// publish(), set_cluster_failure() or close() that changes it, outside
+  /// the lock. A notification that throws is ignored.
+  void notify_on_change(std::uint64_t seen, std::function<void()> notify);
+
  private:
   mutable std::shared_mutex mutex_;
   std::condition_variable_any changed_;
@@ -90,8 +100,13 @@ class TopicRegistry {
   std::error_code cluster_failure_;
   std::string cluster_failure_detail_;
   std::string cluster_status_;
-  /// Bumped (under the lock) by every publish() that changed a snapshot.
+  /// Bumped (under the lock) by every publish() that changed a snapshot,
+  /// set_cluster_failure() and close().
   std::atomic<std::uint64_t> generation_{1};
+  std::vector<std::function<void()>> change_notifications_;  ///< guarded by mutex_
+  /// Bumps generation_ and takes the notifications. Needs mutex_ (exclusive).
+  std::vector<std::function<void()>> changed_locked();
+  static void run_notifications(std::vector<std::function<void()>>& notifications) noexcept;
   /// Unique per registry, never reused (keys find_cached's per-thread cache).
   const std::uint64_t instance_id_ = next_instance_id();
   static std::uint64_t next_instance_id() noexcept;

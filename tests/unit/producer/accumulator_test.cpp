@@ -241,6 +241,82 @@ TEST_CASE("accumulator: buffer.memory exhausted blocks for max.block.ms, then qu
   CHECK(acc.pool().waiter_count() == 0);
 }
 
+TEST_CASE("accumulator: an append allowed no wait (try_send) fails with queue_full at once and can be notified") {
+  auto config = test_config();
+  config.buffer_memory = 2048;   // two batches
+  config.max_block_ms = 10000;   // would block 10 s without the per-call bound
+  config.linger_ms = 100000;     // nothing is ready by linger
+  std::vector<Received> got;
+  RecordAccumulator acc(config);
+  REQUIRE(add(acc, p0, 10, 0, got, 0).ok());
+  REQUIRE(add(acc, p1, 10, 0, got, 1).ok());
+  CHECK(acc.ready(0, kLeaders).ready_nodes.empty());
+
+  std::vector<std::uint8_t> value(10);
+  int calls = 0;
+  DeliveryCallback cb = [&calls](const DeliveryReport&) { ++calls; };
+  const std::uint64_t seen = acc.pool().release_count();
+  const auto start = std::chrono::steady_clock::now();
+  auto r = acc.append(p2, 0, std::nullopt, std::span<const std::uint8_t>(value), std::span<const HeaderView>(), cb, 0,
+                      0ms);
+  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  CHECK(r.error == client_errc::queue_full);
+  CHECK(cb);  // not taken
+  CHECK(acc.pool().waiter_count() == 0);  // it did not queue as a waiter
+
+  // A notification registered for memory: counts as a waiter, so every
+  // partition becomes ready although linger.ms has not passed.
+  std::atomic<int> notified{0};
+  acc.pool().notify_when_freed(seen, [&notified] { ++notified; });
+  CHECK(notified == 0);
+  CHECK(acc.pool().waiter_count() == 1);
+  auto check = acc.ready(0, kLeaders);
+  std::sort(check.ready_nodes.begin(), check.ready_nodes.end());
+  CHECK(check.ready_nodes == std::vector<std::int32_t>{0, 1});
+
+  // Memory comes back: notified once, no longer a waiter, and the retry fits.
+  auto batches = drain_one(acc, p0, 0);
+  REQUIRE(batches.size() == 1);
+  succeed(acc, std::move(batches[0]), 0);
+  CHECK(notified == 1);
+  CHECK(acc.pool().waiter_count() == 0);
+  r = acc.append(p2, 0, std::nullopt, std::span<const std::uint8_t>(value), std::span<const HeaderView>(), cb, 0, 0ms);
+  CHECK(r.ok());
+  CHECK_FALSE(cb);
+
+  // Registered with a stale count (memory came back meanwhile): at once.
+  int at_once = 0;
+  acc.pool().notify_when_freed(seen, [&at_once] { ++at_once; });
+  CHECK(at_once == 1);
+  CHECK(acc.pool().waiter_count() == 0);
+
+  // close() notifies whoever still waits.
+  int on_close = 0;
+  acc.pool().notify_when_freed(acc.pool().release_count(), [&on_close] { ++on_close; });
+  CHECK(on_close == 0);
+  acc.close();
+  CHECK(on_close == 1);
+}
+
+TEST_CASE("accumulator: a per-call max_block replaces max.block.ms for one append") {
+  auto config = test_config();
+  config.buffer_memory = 2048;
+  config.max_block_ms = 10000;
+  std::vector<Received> got;
+  RecordAccumulator acc(config);
+  REQUIRE(add(acc, p0, 10, 0, got, 0).ok());
+  REQUIRE(add(acc, p1, 10, 0, got, 1).ok());
+  std::vector<std::uint8_t> value(10);
+  DeliveryCallback cb = [](const DeliveryReport&) {};
+  const auto start = std::chrono::steady_clock::now();
+  auto r = acc.append(p2, 0, std::nullopt, std::span<const std::uint8_t>(value), std::span<const HeaderView>(), cb, 0,
+                      60ms);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(r.error == client_errc::queue_full);
+  CHECK(waited >= 55ms);
+  CHECK(waited < 5s);
+}
+
 TEST_CASE("accumulator: with buffer.memory exhausted, the append that closes a batch compresses it") {
   // (and checksums its records: the decoder below checks the batch's CRC)
   auto config = test_config();

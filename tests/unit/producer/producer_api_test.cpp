@@ -142,3 +142,68 @@ TEST_CASE("on the caller's io_context: works while it runs, and from a stopped o
   }
   CHECK(true);
 }
+
+TEST_CASE("send with its own deadline: bounds the metadata wait of that call, not max.block.ms") {
+  auto properties = props(closed_address());
+  properties["max.block.ms"] = "60000";
+  Producer producer(properties, quiet());
+  std::error_code error;
+  int reports = 0;
+  auto start = std::chrono::steady_clock::now();
+  producer.send(RecordView("t", "k", "v"), [&](const DeliveryReport& r) {
+    error = r.error;
+    ++reports;
+  }, 200ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(reports == 1);
+  CHECK(error == make_error_code(client_errc::unknown_topic));
+  CHECK(took >= 190ms);
+  CHECK(took < 20s);  // generous for a loaded machine; without the bound: 60 s
+
+  // 0 never waits; the future form.
+  start = std::chrono::steady_clock::now();
+  auto future = producer.send(RecordView("t", std::nullopt, "v"), 0ms);
+  REQUIRE(future.wait_for(0s) == std::future_status::ready);
+  CHECK_THROWS_AS(future.get(), std::system_error);
+  kwire::producer::ProducerRecord owned;
+  owned.topic = "t";
+  auto owned_future = producer.send(owned, 0ms);
+  REQUIRE(owned_future.wait_for(0s) == std::future_status::ready);
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+  CHECK(producer.close(1s));
+}
+
+TEST_CASE("try_send never blocks: awaiting_metadata for an unknown topic, on_ready when the producer closes") {
+  auto properties = props(closed_address());
+  properties["max.block.ms"] = "60000";
+  Producer producer(properties, quiet());
+  int reports = 0;
+  std::atomic<int> ready{0};
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = producer.try_send(
+      RecordView("t", "k", "v"), [&](const DeliveryReport&) { ++reports; }, [&] { ++ready; });
+  CHECK(std::chrono::steady_clock::now() - start < 10s);  // no max.block.ms wait
+  CHECK(result == Producer::TrySendResult::awaiting_metadata);
+  CHECK(reports == 0);  // nothing reported: the caller sends it again later
+  CHECK(ready == 0);
+
+  // Closing notifies (the retry then gets shutting_down, as send() would).
+  CHECK(producer.close(1s));
+  CHECK(ready == 1);
+  std::error_code error;
+  CHECK(producer.try_send(RecordView("t", "k", "v"), [&](const DeliveryReport& r) {
+    error = r.error;
+    ++reports;
+  }) == Producer::TrySendResult::accepted);
+  CHECK(reports == 1);
+  CHECK(error == make_error_code(client_errc::shutting_down));
+}
+
+TEST_CASE("try_send refuses what send() refuses without waiting: accepted, callback already run") {
+  auto properties = props(closed_address());
+  Producer producer(properties, quiet());
+  std::error_code error;
+  CHECK(producer.try_send(RecordView("", "k", "v"), [&](const DeliveryReport& r) { error = r.error; }) ==
+        Producer::TrySendResult::accepted);
+  CHECK(error == make_error_code(kwire::errc::invalid_topic_exception));
+}

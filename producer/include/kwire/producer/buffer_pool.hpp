@@ -20,6 +20,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <system_error>
 #include <vector>
@@ -58,8 +60,24 @@ class BufferPool {
   /// (split batches, allocated outside the pool) is simply freed.
   void deallocate(BatchPtr batch) noexcept;
 
-  /// Makes every current and future waiter fail with shutting_down.
+  /// Makes every current and future waiter fail with shutting_down (and
+  /// runs every notify_when_freed() notification).
   void close();
+
+  /// How many times memory came back (deallocate() of a reserved batch, a
+  /// timed-out waiter giving back what it had collected) or the pool closed.
+  /// Read it *before* an allocation that may fail, for notify_when_freed().
+  std::uint64_t release_count() const noexcept { return release_count_.load(std::memory_order_acquire); }
+  /// For callers that must not block (Producer::try_send): calls `notify`
+  /// once memory has come back since `seen` (a release_count() read before
+  /// the allocation that found no memory) or the pool is closed — at once,
+  /// on the calling thread, if that already happened (so no wake-up is lost
+  /// between the failed allocation and this call); otherwise from the
+  /// deallocate() or close() that does it, outside the pool's lock. A
+  /// notification that throws is ignored. While registered it counts in
+  /// waiter_count(), so the accumulator makes every partition ready and the
+  /// memory comes back without waiting for linger.ms.
+  void notify_when_freed(std::uint64_t seen, std::function<void()> notify);
 
   std::size_t total_memory() const noexcept { return total_memory_; }
   std::size_t poolable_size() const noexcept { return poolable_size_; }
@@ -84,6 +102,9 @@ class BufferPool {
   /// Wakes the head waiter if there is memory for it. Needs mutex_.
   void signal_head() noexcept;
   void remove_waiter(Waiter* w) noexcept;
+  /// Counts a release and takes the pending notifications. Needs mutex_.
+  std::vector<std::function<void()>> take_freed_notifications() noexcept;
+  static void run_notifications(std::vector<std::function<void()>>& notifications) noexcept;
 
   const std::size_t total_memory_;
   const std::size_t poolable_size_;
@@ -95,6 +116,8 @@ class BufferPool {
   Waiter* waiters_tail_ = nullptr;
   bool closed_ = false;
   std::atomic<std::size_t> waiter_count_{0};
+  std::atomic<std::uint64_t> release_count_{0};          ///< written under mutex_
+  std::vector<std::function<void()>> freed_notifications_;  ///< guarded by mutex_
 };
 
 }  // namespace kwire::producer

@@ -38,10 +38,10 @@
 //    only reports whether everything is done already, close() fails what is
 //    left at once, wait_for_cluster() returns
 //    std::errc::operation_would_block, and send() does not wait for a
-//    topic's first metadata (the record fails with unknown_topic). send()
-//    still blocks while buffer.memory is exhausted (up to max.block.ms, and
-//    nothing frees memory meanwhile): avoid sending from callbacks when the
-//    producer may be full. Never destroy the producer from its own callback.
+//    topic's first metadata (the record fails with unknown_topic) nor for
+//    buffer memory (it fails with queue_full at once: nothing could free
+//    memory meanwhile). try_send() says which instead of failing the
+//    record. Never destroy the producer from its own callback.
 //
 // Errors — every record gets exactly one report (callback or future):
 //  * refused by send(): client_errc::shutting_down (after close),
@@ -83,6 +83,7 @@
 // retried batch may land after a later one (as in Java); set it to 1 for
 // strict per-partition order.
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -101,9 +102,28 @@ class io_context;
 
 namespace kwire {
 
+namespace producer {
+/// What Producer::try_send() did with a record.
+enum class TrySendResult : unsigned char {
+  /// Taken, exactly as send() would have: queued for sending, or refused
+  /// with its report already delivered (callback run on the calling thread).
+  /// Either way the callback was consumed and runs once.
+  accepted,
+  /// send() would have waited for the topic's metadata (its partitions are
+  /// not known yet, or it has fewer than the record's partition). The
+  /// metadata was asked for; the callback was not run and not kept.
+  awaiting_metadata,
+  /// send() would have waited for buffer.memory (a new batch was needed and
+  /// the memory is held by records not yet acknowledged). The callback was
+  /// not run and not kept.
+  buffer_full,
+};
+}  // namespace producer
+
 class Producer {
  public:
   using RecordView = producer::RecordView;
+  using TrySendResult = producer::TrySendResult;
   using ProducerRecord = producer::ProducerRecord;
   using RecordMetadata = producer::RecordMetadata;
   using DeliveryReport = producer::DeliveryReport;
@@ -130,14 +150,56 @@ class Producer {
 
   /// Queues one record; `callback` receives its report (see "Errors"). The
   /// record's memory need only be valid during the call (it is copied, in
-  /// wire form, into its batch). May block up to max.block.ms: for the
-  /// topic's first metadata, and for buffer memory.
+  /// wire form, into its batch). May block up to max.block.ms in all (as
+  /// Java): for the topic's first metadata — the first send() to a topic
+  /// waits for a Metadata round trip, and for max.block.ms when no broker
+  /// answers — and for buffer memory while buffer.memory is full.
   void send(const RecordView& record, DeliveryCallback callback);
   void send(const ProducerRecord& record, DeliveryCallback callback);
   /// As above; the future holds the metadata, or throws std::system_error
   /// with the record's error.
   std::future<RecordMetadata> send(const RecordView& record);
   std::future<RecordMetadata> send(const ProducerRecord& record);
+
+  /// send() with its own bound on blocking: waits at most `max_block` in all
+  /// (metadata, then memory) instead of max.block.ms, then refuses the
+  /// record exactly as send() does after max.block.ms (unknown_topic,
+  /// queue_full, ...). 0 never waits. Only this call is affected; the
+  /// delivery itself is still bounded by delivery.timeout.ms.
+  ///   producer.send(record, 10s).get();   // kafka-python's send(...).get(timeout=10)
+  void send(const RecordView& record, DeliveryCallback callback, std::chrono::milliseconds max_block);
+  void send(const ProducerRecord& record, DeliveryCallback callback, std::chrono::milliseconds max_block);
+  std::future<RecordMetadata> send(const RecordView& record, std::chrono::milliseconds max_block);
+  std::future<RecordMetadata> send(const ProducerRecord& record, std::chrono::milliseconds max_block);
+
+  /// Never blocks: queues the record when that needs no waiting, else says
+  /// what send() would have waited for (TrySendResult) and leaves the record
+  /// and `callback` alone — nothing is reported for it; send it again later.
+  /// Records send() refuses without waiting (closed producer, too large,
+  /// fatal state, a topic metadata says is unauthorized ...) are refused
+  /// here too: `accepted`, with the callback already run.
+  ///
+  /// `on_ready`, when set and the answer is awaiting_metadata or
+  /// buffer_full, is called once when trying again may succeed: buffer
+  /// memory came back, the topic's metadata changed, or the producer closed
+  /// (the retry then gets shutting_down). Race-free: if that happened while
+  /// try_send ran, on_ready runs at once, on the calling thread, before
+  /// try_send returns. Otherwise it runs on the network thread (or on the
+  /// thread calling close()): keep it short and non-blocking — post to your
+  /// event loop, write an eventfd, notify a condition variable. It is a
+  /// hint, not a reservation: another sender may take the memory first, and
+  /// the retry may answer would-block again (register again). While an
+  /// on_ready waits for memory, the producer sends every partition without
+  /// waiting for linger.ms, so memory comes back.
+  ///
+  /// A topic that never appears keeps answering awaiting_metadata: bound the
+  /// retries with your own deadline, then send(record, callback, 0ms) to get
+  /// the record refused with the error send() reports (unknown_topic and
+  /// the cause). The asyncio pattern:
+  ///   while producer.try_send(record, callback, wake_my_loop) != accepted: await woken (or deadline)
+  TrySendResult try_send(const RecordView& record, DeliveryCallback callback, std::function<void()> on_ready = {});
+  TrySendResult try_send(const ProducerRecord& record, DeliveryCallback callback,
+                         std::function<void()> on_ready = {});
 
   /// Makes every queued record sendable now (ignoring linger.ms) and waits
   /// until every record sent before the call has its report, or `timeout`.

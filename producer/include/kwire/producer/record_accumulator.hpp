@@ -182,16 +182,21 @@ class RecordAccumulator {
   /// thread would otherwise do at seal(), on bytes no longer in its cache.
   /// Meanwhile the batch is `preparing`: ready(), drain(), expire() and
   /// abort_all() leave it (and so its partition's order) alone.
+  ///
+  /// `max_block`, when given, replaces max.block.ms for this append (the
+  /// rest of a send()'s own deadline; 0 for try_send: queue_full at once
+  /// when a new batch needs memory that is not there).
   AppendResult append(const TopicPartition& tp, std::int64_t timestamp_ms,
                       std::optional<std::span<const std::uint8_t>> key,
                       std::optional<std::span<const std::uint8_t>> value, std::span<const HeaderView> headers,
-                      DeliveryCallback& callback, std::int64_t now_ms);
+                      DeliveryCallback& callback, std::int64_t now_ms,
+                      std::optional<std::chrono::milliseconds> max_block = std::nullopt);
   /// Same, with headers already in the record batch builder's form.
   AppendResult append(const TopicPartition& tp, std::int64_t timestamp_ms,
                       std::optional<std::span<const std::uint8_t>> key,
                       std::optional<std::span<const std::uint8_t>> value,
                       std::span<const protocol::RecordHeader> headers, DeliveryCallback& callback,
-                      std::int64_t now_ms);
+                      std::int64_t now_ms, std::optional<std::chrono::milliseconds> max_block = std::nullopt);
 
   /// Makes every queued batch ready regardless of linger.ms until the
   /// matching await_flush_completion() returns. Java's beginFlush().
@@ -301,6 +306,8 @@ class RecordAccumulator {
   /// Bytes of buffer.memory not reserved by batches (pooled ones count as free).
   std::size_t available_memory() const { return pool_.available_memory(); }
   const BufferPool& pool() const noexcept { return pool_; }
+  /// For try_send's "tell me when memory is back" (BufferPool::notify_when_freed).
+  BufferPool& pool() noexcept { return pool_; }
 
  private:
   struct PartitionQueue;

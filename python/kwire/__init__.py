@@ -1,0 +1,48 @@
+"""kwire: a Kafka producer for Python on kwire's C++20 core (no librdkafka).
+
+* :class:`Producer` -- synchronous, kafka-python's shape: ``send()`` returns a
+  future (``get(timeout)``, ``add_callback``/``add_errback``), ``flush``,
+  ``close``, ``with``.
+* :class:`AIOProducer` -- asyncio, aiokafka's shape: ``start``/``stop``,
+  ``async with``, ``await send()``, ``send_and_wait``, ``flush``.
+* :mod:`kwire.errors` -- the exceptions.
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import NamedTuple
+
+from . import _core, errors
+from ._core import DeliveryFuture, RecordMetadata
+from ._producer import Producer, _close_live_producers
+from .errors import KafkaError, KafkaTimeoutError
+
+__all__ = [
+    "Producer",
+    "AIOProducer",
+    "DeliveryFuture",
+    "RecordMetadata",
+    "TopicPartition",
+    "KafkaError",
+    "KafkaTimeoutError",
+    "errors",
+]
+__version__ = "0.1.0"
+
+
+class TopicPartition(NamedTuple):
+    topic: str
+    partition: int
+
+
+_core._set_hooks(errors._make, TopicPartition)
+
+
+@atexit.register
+def _at_exit() -> None:
+    _close_live_producers()
+    _core._shutdown()
+
+
+from ._aio import AIOProducer  # noqa: E402  (needs the hooks above)

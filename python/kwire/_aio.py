@@ -1,0 +1,181 @@
+"""kwire.AIOProducer: the asyncio producer (aiokafka's shape).
+
+Deliveries reach the event loop in batches and without any background
+thread taking the GIL: kwire's network thread completes each record in C++
+and queues it on the producer's _AsyncSink, waking the loop through an
+eventfd (loop.add_reader) once per batch; the loop's reader callback,
+sink.drain(), sets every asyncio future of the batch (skipping the ones
+already cancelled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Mapping, Optional
+
+from . import _core
+from ._producer import Headers, Producer, Serializer
+from .errors import ProducerClosedError
+
+
+class AIOProducer:
+    """Sends records from asyncio code without blocking the event loop.
+
+    ``await send()`` queues the record (waiting, without blocking the loop,
+    while buffer.memory is full) and returns an ``asyncio.Future`` for its
+    delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
+    ``async with``. Config as for :class:`kwire.Producer`.
+    """
+
+    def __init__(
+        self,
+        config: Optional[Mapping[str, Any]] = None,
+        *,
+        key_serializer: Serializer = None,
+        value_serializer: Serializer = None,
+        start_timeout: float = 30.0,
+        **kwargs: Any,
+    ) -> None:
+        self._config = dict(config or {})
+        self._config.update(kwargs)
+        self._key_serializer = key_serializer
+        self._value_serializer = value_serializer
+        self._start_timeout = start_timeout
+        self._producer: Optional[Producer] = None
+        self._sink: Optional[_core._AsyncSink] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._max_block = 60.0
+
+    async def start(self) -> None:
+        """Creates the producer and waits until the cluster answers (raises
+        NoBrokersAvailable / AuthenticationFailedError otherwise)."""
+        if self._producer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        producer = Producer(self._config, self._key_serializer, self._value_serializer)
+        try:
+            await loop.run_in_executor(None, producer.wait_for_cluster, self._start_timeout)
+        except BaseException:
+            await loop.run_in_executor(None, producer.close, 0)
+            raise
+        sink = _core._AsyncSink()
+        loop.add_reader(sink.fileno(), sink.drain)
+        self._producer = producer
+        self._sink = sink
+        self._loop = loop
+        self._max_block = producer.max_block
+
+    async def stop(self, timeout: Optional[float] = None) -> None:
+        """Delivers what is queued (up to ``timeout`` seconds, default
+        delivery.timeout.ms) and closes. Idempotent."""
+        producer = self._producer
+        if producer is None or producer.closed:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, producer.close, timeout)
+        finally:
+            sink = self._sink
+            sink.drain()  # every record has its report now: set the last futures
+            self._loop.remove_reader(sink.fileno())
+            sink.close()
+
+    def _started(self) -> Producer:
+        if self._producer is None:
+            raise ProducerClosedError("AIOProducer is not started: await start() or use async with")
+        return self._producer
+
+    async def send(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        partition: Optional[int] = None,
+        timestamp_ms: Optional[int] = None,
+        headers: Headers = None,
+    ) -> "asyncio.Future[_core.RecordMetadata]":
+        """Queues one record; returns a future for its RecordMetadata.
+
+        Waits (without blocking the loop) while the record would wait for
+        its topic's first metadata or for buffer.memory, up to
+        max.block.ms; then the future carries send()'s error
+        (UnknownTopicOrPartitionError, QueueFullError, ...)."""
+        producer = self._producer
+        sink = self._sink
+        if producer is None or sink is None:
+            self._started()  # raises
+        future = self._loop.create_future()
+        signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
+        if signal is not None:
+            await self._send_when_ready(future, signal, topic, value, key, headers, partition, timestamp_ms)
+        return future
+
+    async def _send_when_ready(self, future, signal, topic, value, key, headers, partition, timestamp_ms):
+        producer = self._started()
+        sink = self._sink
+        loop = self._loop
+        deadline = loop.time() + self._max_block
+        while signal is not None:
+            ready = loop.create_future()
+            signal._attach_asyncio(ready, sink)  # kwire's on_ready, through the dispatcher
+            remaining = deadline - loop.time()
+            if remaining > 0:
+                try:
+                    await asyncio.wait_for(ready, remaining)
+                except asyncio.TimeoutError:
+                    pass
+            if loop.time() >= deadline:  # refused with send()'s error (QueueFullError, ...)
+                producer._send_without_waiting(topic, value, key, headers, partition, timestamp_ms)._attach_asyncio(
+                    future, sink)
+                return
+            signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
+
+    async def send_and_wait(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        partition: Optional[int] = None,
+        timestamp_ms: Optional[int] = None,
+        headers: Headers = None,
+    ) -> _core.RecordMetadata:
+        """``await (await send(...))``."""
+        future = await self.send(topic, value, key, partition, timestamp_ms, headers)
+        return await future
+
+    async def flush(self, timeout: Optional[float] = None) -> None:
+        """Waits for every record sent so far (KafkaTimeoutError after
+        ``timeout`` seconds)."""
+        producer = self._started()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, producer.flush, timeout)
+        # kwire has reported every record; let their futures reach this loop
+        # too, so that every future sent before flush() is done after it.
+        barrier = loop.create_future()
+        _core._dispatch_barrier(barrier, self._sink)
+        await barrier
+
+    def statistics(self) -> dict:
+        return self._started().statistics()
+
+    async def __aenter__(self) -> "AIOProducer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+    # aiokafka's transactional API: kwire has no transactional.id yet.
+    def transaction(self) -> Any:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def begin_transaction(self) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def commit_transaction(self) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def abort_transaction(self) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+
+    async def send_offsets_to_transaction(self, offsets: Any, group_id: str) -> None:
+        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")

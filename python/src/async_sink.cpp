@@ -1,0 +1,102 @@
+#include "async_sink.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <system_error>
+
+#include "python_types.hpp"
+
+namespace nb = nanobind;
+
+namespace kwire::python {
+
+AsyncSink::AsyncSink() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+AsyncSink::~AsyncSink() {
+  close();
+  // Still queued: completions whose Python objects this (GIL-holding)
+  // destructor may release.
+  std::vector<Completion*> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(queue_);
+  }
+  for (Completion* completion : left) {
+    {
+      std::lock_guard lock(completion->mutex);
+      completion->aio_future.reset();
+      completion->aio_sink.reset();
+    }
+    completion->release();
+  }
+}
+
+void AsyncSink::post(Completion& completion) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!closed_) {
+      completion.add_ref();
+      if (queue_.empty()) {
+        // Under the lock: close() cannot have closed (and the process
+        // reused) the descriptor. EAGAIN: the counter is already non-zero.
+        const std::uint64_t one = 1;
+        (void)!::write(fd_, &one, sizeof one);
+      }
+      queue_.push_back(&completion);
+      return;
+    }
+  }
+  std::lock_guard completion_lock(completion.mutex);
+  (void)completion.aio_future.release();  // deliberate leak, see close()
+  (void)completion.aio_sink.release();
+}
+
+void AsyncSink::drain() {
+  std::uint64_t counter = 0;
+  (void)!::read(fd_, &counter, sizeof counter);  // reset before taking the queue: no wake-up lost
+  std::vector<Completion*> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(queue_);
+  }
+  for (Completion* completion : batch) {
+    nb::object future;
+    {
+      std::lock_guard lock(completion->mutex);
+      future = std::move(completion->aio_future);
+      completion->aio_sink.reset();  // we hold the GIL
+    }
+    try {
+      if (future.is_valid() && !nb::cast<bool>(future.attr("done")())) {
+        bool failed = false;
+        nb::object outcome = outcome_of(*completion, failed);
+        future.attr(failed ? "set_exception" : "set_result")(outcome);
+      }
+    } catch (nb::python_error& e) {
+      e.discard_as_unraisable("kwire.AIOProducer delivery");
+    }
+    completion->release();
+  }
+}
+
+void AsyncSink::close() {
+  std::lock_guard lock(mutex_);
+  if (closed_) return;
+  closed_ = true;
+  ::close(fd_);
+}
+
+void bind_async_sink(nb::module_& m) {
+  nb::class_<AsyncSink>(m, "_AsyncSink", "An AIOProducer's delivery queue and its eventfd.")
+      .def(nb::init<>())
+      .def("fileno", &AsyncSink::fileno)
+      .def("drain", &AsyncSink::drain, "Resolves the queued futures (on the event loop).")
+      .def("close", &AsyncSink::close);
+}
+
+}  // namespace kwire::python

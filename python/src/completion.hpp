@@ -1,0 +1,109 @@
+#pragma once
+// One record's delivery as the binding sees it: kwire's network thread
+// completes it (C++ only: a mutex, a condition variable and the report), a
+// Python thread reads it with the GIL released (DeliveryFuture.get), and the
+// dispatcher thread (dispatcher.hpp) runs the Python callbacks and resolves
+// the asyncio future attached to it, in batches.
+//
+// Thread rules (the point of this file):
+//  * complete() runs on kwire's network thread and touches no Python object
+//    and no Python reference count. When a Python callback is attached it
+//    hands the completion to the dispatcher; an asyncio future, to its sink.
+//  * `callbacks`, `aio_future` and `aio_sink` are Python references: they are
+//    created with the GIL held (attached, on free-threaded builds) and
+//    released only by the dispatcher with the GIL held, or by the thread that
+//    attached them when the record had already completed, or by the sink's
+//    drain() on the event loop. So the last
+//    reference, which may well be dropped on the network thread, always
+//    finds them empty.
+//  * The reference count is intrusive so that the network thread's callback
+//    captures two plain pointers: it fits std::function's local storage and
+//    send() allocates nothing for it.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <nanobind/nanobind.h>
+
+#include "kwire/producer/record.hpp"
+
+namespace kwire::python {
+
+class AsyncSink;
+
+/// One add_callback/add_errback registration: fn(value, *args, **kwargs).
+struct PythonCallback {
+  nanobind::object fn;
+  nanobind::object args;    // tuple or None
+  nanobind::object kwargs;  // dict or None
+  bool on_success = true;   // add_callback; false: add_errback
+  bool on_error = false;
+};
+
+class Completion {
+ public:
+  Completion(std::int32_t key_size, std::int32_t value_size, std::int32_t header_size) noexcept
+      : key_size(key_size), value_size(value_size), header_size(header_size) {}
+
+  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  /// On kwire's network thread (or the sending thread for records send()
+  /// refuses): stores the report, wakes waiters and, when Python work is
+  /// attached, queues this completion for the dispatcher.
+  void complete(const producer::DeliveryReport& report);
+
+  /// Waits up to `timeout` (GIL released by the caller). True when done.
+  bool wait_for(std::chrono::milliseconds timeout);
+
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  producer::DeliveryReport report;  // valid once done
+  /// kafka-python's RecordMetadata.serialized_*_size (-1: null).
+  const std::int32_t key_size;
+  const std::int32_t value_size;
+  const std::int32_t header_size;
+  // Python work for the dispatcher, under `mutex` (see the thread rules).
+  bool dispatch_on_completion = false;
+  std::vector<PythonCallback> callbacks;
+  nanobind::object aio_future;
+  nanobind::object aio_sink;          // the Python _AsyncSink (keeps async_sink alive)
+  AsyncSink* async_sink = nullptr;
+
+ private:
+  ~Completion() = default;
+  std::atomic<std::int32_t> refs_{1};
+};
+
+/// An owning pointer to a Completion (one reference).
+class CompletionRef {
+ public:
+  CompletionRef() = default;
+  explicit CompletionRef(Completion* adopt) noexcept : ptr_(adopt) {}
+  CompletionRef(const CompletionRef& other) noexcept : ptr_(other.ptr_) {
+    if (ptr_) ptr_->add_ref();
+  }
+  CompletionRef(CompletionRef&& other) noexcept : ptr_(other.ptr_) { other.ptr_ = nullptr; }
+  CompletionRef& operator=(CompletionRef other) noexcept {
+    std::swap(ptr_, other.ptr_);
+    return *this;
+  }
+  ~CompletionRef() {
+    if (ptr_) ptr_->release();
+  }
+  Completion* get() const noexcept { return ptr_; }
+  Completion* operator->() const noexcept { return ptr_; }
+  Completion& operator*() const noexcept { return *ptr_; }
+  /// Gives up ownership without releasing.
+  Completion* detach() noexcept { return std::exchange(ptr_, nullptr); }
+
+ private:
+  Completion* ptr_ = nullptr;
+};
+
+}  // namespace kwire::python

@@ -1,0 +1,149 @@
+#include "dispatcher.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "python_types.hpp"
+
+namespace nb = nanobind;
+
+namespace kwire::python {
+namespace {
+
+nb::tuple prepend(const nb::object& first, const nb::object& args) {
+  const Py_ssize_t n = args.is_none() ? 0 : PyTuple_Size(args.ptr());
+  nb::object tuple = nb::steal(PyTuple_New(n + 1));
+  if (!tuple.is_valid()) throw nb::python_error();
+  PyTuple_SetItem(tuple.ptr(), 0, first.inc_ref().ptr());  // steals
+  for (Py_ssize_t i = 0; i < n; ++i)
+    PyTuple_SetItem(tuple.ptr(), i + 1, nb::borrow(PyTuple_GetItem(args.ptr(), i)).release().ptr());
+  return nb::borrow<nb::tuple>(tuple);
+}
+
+void run_callback_impl(const PythonCallback& callback, const nb::object& outcome) {
+  try {
+    PyObject* result = PyObject_Call(callback.fn.ptr(), prepend(outcome, callback.args).ptr(),
+                                     callback.kwargs.is_none() ? nullptr : callback.kwargs.ptr());
+    if (!result) throw nb::python_error();
+    Py_DECREF(result);
+  } catch (nb::python_error& e) {
+    // kafka-python logs a failing callback and carries on; so do we
+    // (sys.unraisablehook prints it with the callable's name).
+    e.discard_as_unraisable(callback.fn);
+  }
+}
+
+class Dispatcher {
+ public:
+  void post(Completion& completion) {
+    completion.add_ref();
+    std::unique_lock lock(mutex_);
+    if (stopped_) {
+      lock.unlock();
+      abandon(completion);
+      return;
+    }
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    const bool was_empty = queue_.empty();
+    queue_.push_back(&completion);
+    lock.unlock();
+    if (was_empty) wakeup_.notify_one();
+  }
+
+  void stop() {
+    std::thread thread;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+      thread = std::move(thread_);
+    }
+    wakeup_.notify_one();
+    if (thread.joinable()) {
+      nb::gil_scoped_release release;
+      thread.join();
+    }
+  }
+
+ private:
+  // After the stop nothing may touch Python from this thread: the objects
+  // are moved to a heap vector that is never freed (no reference count
+  // change), then the completion reference is dropped.
+  static void abandon(Completion& completion) {
+    {
+      std::lock_guard lock(completion.mutex);
+      auto* leaked = new std::vector<PythonCallback>(std::move(completion.callbacks));
+      (void)leaked;
+      (void)completion.aio_future.release();
+      (void)completion.aio_sink.release();
+    }
+    completion.release();
+  }
+
+  void run() {
+    std::vector<Completion*> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wakeup_.wait(lock, [this] { return !queue_.empty() || stopped_; });
+        if (queue_.empty()) return;  // stopped and drained
+        batch.swap(queue_);
+      }
+      // The interpreter is alive: stop() (atexit) joins this thread before
+      // finalization starts.
+      nb::gil_scoped_acquire gil;
+      run_batch(batch);
+      batch.clear();
+    }
+  }
+
+  // With the GIL: every add_callback/add_errback callable, in completion
+  // order.
+  static void run_batch(const std::vector<Completion*>& batch) {
+    for (Completion* completion : batch) {
+      std::vector<PythonCallback> callbacks;
+      {
+        std::lock_guard lock(completion->mutex);
+        callbacks.swap(completion->callbacks);
+      }
+      try {
+        bool failed = false;
+        nb::object outcome = outcome_of(*completion, failed);
+        for (const PythonCallback& callback : callbacks) {
+          if (failed ? !callback.on_error : !callback.on_success) continue;
+          run_callback_impl(callback, outcome);
+        }
+      } catch (nb::python_error& e) {
+        e.discard_as_unraisable("kwire delivery dispatcher");
+      }
+      completion->release();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  std::vector<Completion*> queue_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+Dispatcher& dispatcher() {
+  // Never destroyed: completions may still arrive from kwire's threads
+  // while the process exits.
+  static auto* instance = new Dispatcher;
+  return *instance;
+}
+
+}  // namespace
+
+void dispatch(Completion& completion) { dispatcher().post(completion); }
+
+void stop_dispatcher() { dispatcher().stop(); }
+
+void run_callback(const PythonCallback& callback, const nb::object& outcome) {
+  run_callback_impl(callback, outcome);
+}
+
+}  // namespace kwire::python

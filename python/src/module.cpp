@@ -1,0 +1,28 @@
+// kwire._core: the compiled half of the kwire Python package. The public
+// API is kwire/__init__.py; this module holds what must be C++ for speed or
+// for thread safety (see completion.hpp and dispatcher.hpp).
+#include <nanobind/nanobind.h>
+
+#include "async_sink.hpp"
+#include "dispatcher.hpp"
+#include "producer_binding.hpp"
+#include "python_types.hpp"
+
+namespace nb = nanobind;
+
+NB_MODULE(_core, m) {
+  m.doc() = "kwire's C++ producer (use the kwire package, not this module)";
+  // Futures still referenced at exit are expected (a record's future kept in
+  // a global): not worth a warning per object.
+  nb::set_leak_warnings(false);
+  kwire::python::bind_python_types(m);
+  kwire::python::bind_producer(m);
+  kwire::python::bind_async_sink(m);
+  m.def(
+      "_shutdown",
+      [] {
+        kwire::python::wait_for_abandoned_producers();
+        kwire::python::stop_dispatcher();
+      },
+      "atexit: waits for producers dropped unclosed, then stops the dispatcher thread.");
+}

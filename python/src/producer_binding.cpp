@@ -1,0 +1,551 @@
+#include "producer_binding.hpp"
+
+#include <cmath>
+#include <deque>
+#include <condition_variable>
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nanobind/stl/map.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include "async_sink.hpp"
+#include "dispatcher.hpp"
+#include "interruptible.hpp"
+#include "kwire/producer/config.hpp"
+#include "python_types.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace kwire::python {
+namespace {
+
+using std::chrono::milliseconds;
+using steady = std::chrono::steady_clock;
+
+// None: as good as forever (a year; kwire adds timeouts to now()).
+milliseconds to_millis(std::optional<double> seconds) {
+  if (!seconds) return std::chrono::hours(24 * 365);
+  if (!(*seconds >= 0)) throw nb::value_error("timeout must be >= 0 seconds");
+  return milliseconds(static_cast<std::int64_t>(std::ceil(*seconds * 1000.0)));
+}
+
+std::string seconds_text(milliseconds ms) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
+  return buffer;
+}
+
+// A Python bytes-like value borrowed for the duration of one send(): bytes
+// and str without a copy, anything else through the buffer protocol.
+class BorrowedBytes {
+ public:
+  BorrowedBytes() = default;
+  explicit BorrowedBytes(nb::handle object) { assign(object); }
+  BorrowedBytes(const BorrowedBytes&) = delete;
+  BorrowedBytes& operator=(const BorrowedBytes&) = delete;
+  ~BorrowedBytes() {
+    if (has_buffer_) PyBuffer_Release(&buffer_);
+  }
+
+  void assign(nb::handle object) {
+    if (object.is_none()) return;
+    if (PyBytes_Check(object.ptr())) {
+      set(PyBytes_AsString(object.ptr()), PyBytes_Size(object.ptr()));
+    } else if (PyUnicode_Check(object.ptr())) {
+      Py_ssize_t size = 0;
+      const char* data = PyUnicode_AsUTF8AndSize(object.ptr(), &size);
+      if (!data) throw nb::python_error();
+      set(data, size);
+    } else if (PyObject_GetBuffer(object.ptr(), &buffer_, PyBUF_SIMPLE) == 0) {
+      has_buffer_ = true;
+      set(buffer_.buf, buffer_.len);
+    } else {
+      PyErr_Clear();
+      throw nb::type_error(("expected bytes, bytearray, memoryview, str or None, got " +
+                            std::string(nb::type_name(object.type()).c_str()) +
+                            " (set a serializer to send other objects)")
+                               .c_str());
+    }
+  }
+
+  const std::optional<std::span<const std::uint8_t>>& view() const noexcept { return view_; }
+  std::int32_t size_or_minus_one() const noexcept {
+    return view_ ? static_cast<std::int32_t>(view_->size()) : -1;
+  }
+
+ private:
+  void set(const void* data, Py_ssize_t size) {
+    view_ = std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size));
+  }
+
+  std::optional<std::span<const std::uint8_t>> view_;
+  Py_buffer buffer_{};
+  bool has_buffer_ = false;
+};
+
+// Headers as kafka-python takes them: an iterable of (str, bytes | None)
+// pairs (a dict's items too).
+class BorrowedHeaders {
+ public:
+  explicit BorrowedHeaders(nb::handle headers) {
+    if (headers.is_none()) return;
+    nb::object items = PyDict_Check(headers.ptr()) ? headers.attr("items")() : nb::borrow(headers);
+    for (nb::handle pair : items) {
+      nb::object sequence = nb::steal(PySequence_Fast(pair.ptr(), "a header must be a (key, value) pair"));
+      if (!sequence.is_valid()) throw nb::python_error();
+      if (PySequence_Size(sequence.ptr()) != 2) throw nb::value_error("a header must be a (key, value) pair");
+      nb::object key = nb::steal(PySequence_GetItem(sequence.ptr(), 0));
+      nb::object value = nb::steal(PySequence_GetItem(sequence.ptr(), 1));
+      if (!key.is_valid() || !value.is_valid()) throw nb::python_error();
+      if (key.is_none()) throw nb::value_error("a header key must not be None");
+      const auto& key_bytes = storage_.emplace_back(key);  // deque: earlier elements never move
+      const auto& value_bytes = storage_.emplace_back(value);
+      owners_.push_back(std::move(key));
+      owners_.push_back(std::move(value));
+      const auto& k = *key_bytes.view();
+      views_.emplace_back(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()), value_bytes.view());
+      total_size_ += static_cast<std::int32_t>(k.size()) + std::max(value_bytes.size_or_minus_one(), 0);
+    }
+  }
+
+  std::span<const producer::HeaderView> views() const noexcept { return views_; }
+  std::int32_t serialized_size() const noexcept { return views_.empty() ? -1 : total_size_; }
+
+ private:
+  std::vector<nb::object> owners_;
+  std::deque<BorrowedBytes> storage_;
+  std::vector<producer::HeaderView> views_;
+  std::int32_t total_size_ = 0;
+};
+
+// Producers dropped without close() finish closing on a thread of their own
+// (a destructor must not block the thread that dropped the last reference);
+// the atexit hook waits for them.
+struct AbandonedProducers {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int closing = 0;
+};
+
+AbandonedProducers& abandoned() {
+  static auto* instance = new AbandonedProducers;
+  return *instance;
+}
+
+bool is_serialize_object(const nb::object& serializer) {
+  return !serializer.is_none() && !PyCallable_Check(serializer.ptr()) && nb::hasattr(serializer, "serialize");
+}
+
+}  // namespace
+
+// ---- DeliveryFuture ----------------------------------------------------
+
+nb::object DeliveryFuture::get(std::optional<double> timeout) {
+  Completion& c = *completion_;
+  const milliseconds limit = to_millis(timeout);
+  if (!wait_interruptibly(c.mutex, c.done_cv, [&] { return c.done; }, steady::now() + limit))
+    raise(make_timeout_error("no delivery report within " + seconds_text(limit)));
+  bool failed = false;
+  nb::object outcome = outcome_of(c, failed);
+  if (failed) raise(outcome);
+  return outcome;
+}
+
+bool DeliveryFuture::is_done() {
+  std::lock_guard lock(completion_->mutex);
+  return completion_->done;
+}
+
+bool DeliveryFuture::succeeded() {
+  std::lock_guard lock(completion_->mutex);
+  return completion_->done && completion_->report.ok();
+}
+
+bool DeliveryFuture::failed() {
+  std::lock_guard lock(completion_->mutex);
+  return completion_->done && !completion_->report.ok();
+}
+
+nb::object DeliveryFuture::value() {
+  if (!succeeded()) return nb::none();
+  bool failed = false;
+  return outcome_of(*completion_, failed);
+}
+
+nb::object DeliveryFuture::exception() {
+  if (!failed()) return nb::none();
+  bool failed = false;
+  return outcome_of(*completion_, failed);
+}
+
+DeliveryFuture& DeliveryFuture::add(PythonCallback callback) {
+  {
+    std::lock_guard lock(completion_->mutex);
+    if (!completion_->done) {
+      completion_->callbacks.push_back(std::move(callback));
+      completion_->dispatch_on_completion = true;
+      return *this;
+    }
+  }
+  // Already complete: run it now, on this thread (kafka-python does too).
+  bool failed = false;
+  nb::object outcome = outcome_of(*completion_, failed);
+  if (failed ? callback.on_error : callback.on_success) run_callback(callback, outcome);
+  return *this;
+}
+
+static nb::object none_if_empty(const nb::args& args) { return args.size() ? nb::object(args) : nb::none(); }
+static nb::object none_if_empty(const nb::kwargs& kwargs) {
+  return kwargs.size() ? nb::object(kwargs) : nb::none();
+}
+
+DeliveryFuture& DeliveryFuture::add_callback(nb::object fn, nb::args args, nb::kwargs kwargs) {
+  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), true, false});
+}
+
+DeliveryFuture& DeliveryFuture::add_errback(nb::object fn, nb::args args, nb::kwargs kwargs) {
+  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), false, true});
+}
+
+DeliveryFuture& DeliveryFuture::add_both(nb::object fn, nb::args args, nb::kwargs kwargs) {
+  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), true, true});
+}
+
+void DeliveryFuture::attach_asyncio(nb::object future, nb::object sink) {
+  AsyncSink& target = nb::cast<AsyncSink&>(sink);
+  {
+    std::lock_guard lock(completion_->mutex);
+    completion_->aio_future = std::move(future);
+    completion_->aio_sink = std::move(sink);
+    completion_->async_sink = &target;
+    if (!completion_->done) return;  // complete() posts it
+  }
+  target.post(*completion_);
+}
+
+// ---- Producer ----------------------------------------------------------
+
+Producer::Producer(const std::map<std::string, std::string>& properties, nb::object key_serializer,
+                   nb::object value_serializer)
+    : core_(std::make_shared<ProducerCore>()),
+      key_serializer_(std::move(key_serializer)),
+      value_serializer_(std::move(value_serializer)),
+      key_serializer_takes_topic_(is_serialize_object(key_serializer_)),
+      value_serializer_takes_topic_(is_serialize_object(value_serializer_)) {
+  try {
+    nb::gil_scoped_release release;
+    core_->producer = std::make_unique<kwire::Producer>(properties);
+  } catch (const ConfigError& e) {
+    raise(make_config_error(e.key(), e.what()));
+  }
+}
+
+Producer::~Producer() {
+  if (!core_) return;
+  if (closed_) {
+    nb::gil_scoped_release release;
+    core_.reset();
+    return;
+  }
+  // Not closed: kwire's destructor closes (waiting up to
+  // delivery.timeout.ms), so do that away from this thread.
+  auto& registry = abandoned();
+  {
+    std::lock_guard lock(registry.mutex);
+    ++registry.closing;
+  }
+  std::thread([core = std::move(core_), &registry]() mutable {
+    core.reset();
+    {
+      std::lock_guard lock(registry.mutex);
+      --registry.closing;
+    }
+    registry.cv.notify_all();
+  }).detach();
+}
+
+void dispatch_barrier(nb::object future, nb::object sink) {
+  // kwire's flush returned after every delivery callback ran, and each of
+  // them posted its record to the sink first: this already-complete record
+  // reaches the loop after all of them (the sink keeps order).
+  CompletionRef barrier(new Completion(-1, -1, -1));
+  {
+    std::lock_guard lock(barrier->mutex);
+    barrier->done = true;
+  }
+  DeliveryFuture(barrier).attach_asyncio(std::move(future), std::move(sink));
+}
+
+void wait_for_abandoned_producers() {
+  auto& registry = abandoned();
+  nb::gil_scoped_release release;
+  std::unique_lock lock(registry.mutex);
+  registry.cv.wait(lock, [&] { return registry.closing == 0; });
+}
+
+nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, nb::handle topic,
+                               nb::handle data, nb::handle headers) {
+  // None stays null (a tombstone, or a null key) whatever the serializer.
+  if (serializer.is_none() || data.is_none()) return nb::borrow(data);
+  if (takes_topic) return serializer.attr("serialize")(topic, data, headers);
+  return serializer(data);
+}
+
+// One record between the Python arguments and kwire: serialized, borrowed
+// as a RecordView, with the Completion its future reads and the callback
+// kwire runs. The callback holds one reference and one `pending` count
+// until kwire consumes it; a try_send that did not take it gives both back
+// (give_back()).
+class Producer::Outgoing {
+ public:
+  Outgoing(Producer& self, const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+           std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms)
+      : key_bytes_(self.serialize(self.key_serializer_, self.key_serializer_takes_topic_, topic, key, headers)),
+        value_bytes_(
+            self.serialize(self.value_serializer_, self.value_serializer_takes_topic_, topic, value, headers)),
+        topic_view_(topic),
+        key_view_(key_bytes_),
+        value_view_(value_bytes_),
+        header_views_(headers),
+        core_(self.core_.get()) {
+    const auto& t = *topic_view_.view();
+    record.topic = std::string_view(reinterpret_cast<const char*>(t.data()), t.size());
+    record.key = key_view_.view();
+    record.value = value_view_.view();
+    record.headers = header_views_.views();
+    if (partition) record.partition = *partition;
+    if (timestamp_ms) record.timestamp_ms = *timestamp_ms;
+    // One reference for the future (future_ref_), one for the callback.
+    completion_ = new Completion(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(),
+                                 header_views_.serialized_size());
+    future_ref_ = CompletionRef(completion_);
+    completion_->add_ref();
+    core_->pending.fetch_add(1, std::memory_order_relaxed);
+  }
+  Outgoing(const Outgoing&) = delete;
+  Outgoing& operator=(const Outgoing&) = delete;
+  ~Outgoing() {
+    if (!consumed_) give_back();
+  }
+
+  /// The callback for kwire: two plain pointers, so std::function keeps it
+  /// in place without allocating.
+  producer::DeliveryCallback callback() const {
+    return [completion = completion_, core = core_](const producer::DeliveryReport& report) {
+      // Not pending any more before anyone can see the record done (a
+      // get() that returned must not find it still counted).
+      core->pending.fetch_sub(1, std::memory_order_relaxed);
+      completion->complete(report);
+      completion->release();
+    };
+  }
+  void consumed() noexcept { consumed_ = true; }
+  DeliveryFuture future() { return DeliveryFuture(future_ref_); }
+
+  producer::RecordView record;
+
+ private:
+  void give_back() noexcept {
+    core_->pending.fetch_sub(1, std::memory_order_relaxed);
+    completion_->release();
+  }
+
+  nb::object key_bytes_;
+  nb::object value_bytes_;
+  BorrowedBytes topic_view_;
+  BorrowedBytes key_view_;
+  BorrowedBytes value_view_;
+  BorrowedHeaders header_views_;
+  ProducerCore* core_;
+  Completion* completion_ = nullptr;
+  CompletionRef future_ref_;
+  bool consumed_ = false;
+};
+
+namespace {
+
+// What on_ready signals: a pure C++ flag and condition variable (sync
+// send), or a Completion an asyncio future can be attached to (AIOProducer).
+struct ReadyFlag {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool ready = false;
+};
+
+}  // namespace
+
+DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+                              std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
+  Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
+  kwire::Producer& producer = *core_->producer;
+  // The fast path keeps the GIL: try_send never blocks.
+  if (producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted) {
+    out.consumed();
+    return out.future();
+  }
+  // It would wait for the topic's metadata or for buffer.memory: wait with
+  // the GIL released, in slices that answer Ctrl+C, up to max.block.ms;
+  // then send(..., 0 ms) refuses the record with send()'s own error.
+  auto flag = std::make_shared<ReadyFlag>();
+  auto on_ready = [flag] {
+    {
+      std::lock_guard lock(flag->mutex);
+      flag->ready = true;
+    }
+    flag->cv.notify_all();
+  };
+  const auto deadline = steady::now() + milliseconds(producer.config().max_block_ms);
+  for (;;) {
+    if (producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted) break;
+    if (!wait_interruptibly(flag->mutex, flag->cv, [&] { return flag->ready; }, deadline)) {
+      nb::gil_scoped_release release;
+      producer.send(out.record, out.callback(), milliseconds(0));
+      break;
+    }
+    std::lock_guard lock(flag->mutex);
+    flag->ready = false;
+  }
+  out.consumed();
+  return out.future();
+}
+
+nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::str& topic, nb::handle value,
+                                 nb::handle key, nb::handle headers, std::optional<std::int32_t> partition,
+                                 std::optional<std::int64_t> timestamp_ms) {
+  Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
+  kwire::Producer& producer = *core_->producer;
+  bool accepted = producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted;
+  CompletionRef signal;
+  if (!accepted) {
+    // Would block: try again with an on_ready that completes `signal` (on
+    // the network thread: C++ only; the dispatcher then resolves whatever
+    // asyncio future the caller attaches to it).
+    signal = CompletionRef(new Completion(-1, -1, -1));
+    auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
+    accepted = producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted;
+  }
+  if (!accepted) return nb::cast(DeliveryFuture(std::move(signal)));
+  out.consumed();
+  out.future().attach_asyncio(std::move(future), std::move(sink));
+  return nb::none();
+}
+
+DeliveryFuture Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
+                                              nb::handle headers, std::optional<std::int32_t> partition,
+                                              std::optional<std::int64_t> timestamp_ms) {
+  Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
+  core_->producer->send(out.record, out.callback(), milliseconds(0));
+  out.consumed();
+  return out.future();
+}
+
+void Producer::flush(std::optional<double> timeout) {
+  const milliseconds limit = to_millis(timeout);
+  std::shared_ptr<ProducerCore> core = core_;
+  if (!run_interruptibly([core, limit] { return core->producer->flush(limit); }))
+    raise(make_timeout_error("flush timed out after " + seconds_text(limit) + " with " +
+                             std::to_string(pending()) + " records pending"));
+}
+
+double Producer::delivery_timeout() const noexcept {
+  return static_cast<double>(core_->producer->config().effective_delivery_timeout_ms()) / 1000.0;
+}
+
+void Producer::close(std::optional<double> timeout) {
+  const milliseconds limit = timeout ? to_millis(timeout) : to_millis(delivery_timeout());
+  std::shared_ptr<ProducerCore> core = core_;
+  closed_ = true;
+  const std::int64_t before = pending();
+  if (!run_interruptibly([core, limit] { return core->producer->close(limit); }))
+    raise(make_timeout_error("close timed out after " + seconds_text(limit) + ": " + std::to_string(before) +
+                             " records were pending, those not delivered by then failed"));
+}
+
+void Producer::wait_for_cluster(double timeout) {
+  const milliseconds limit = to_millis(timeout);
+  std::shared_ptr<ProducerCore> core = core_;
+  auto [error, detail] = run_interruptibly([core, limit] {
+    std::string explanation;
+    std::error_code ec = core->producer->wait_for_cluster(limit, &explanation);
+    return std::make_pair(ec, explanation);
+  });
+  if (error) raise(make_error(error, detail));
+}
+
+std::string Producer::statistics_json() {
+  nb::gil_scoped_release release;
+  return core_->producer->statistics_json();
+}
+
+void bind_producer(nb::module_& m) {
+  nb::class_<DeliveryFuture>(m, "DeliveryFuture",
+                             "The delivery of one record (kafka-python's FutureRecordMetadata shape).")
+      .def("get", &DeliveryFuture::get, "timeout"_a = nb::none(),
+           nb::sig("def get(self, timeout: float | None = None) -> RecordMetadata"),
+           "Waits for the delivery report (GIL released; Ctrl+C works): the RecordMetadata, or raises "
+           "the record's kwire.errors.KafkaError; KafkaTimeoutError after `timeout` seconds.")
+      .def_prop_ro("is_done", &DeliveryFuture::is_done)
+      .def("done", &DeliveryFuture::is_done)
+      .def("succeeded", &DeliveryFuture::succeeded)
+      .def("failed", &DeliveryFuture::failed)
+      .def_prop_ro("value", &DeliveryFuture::value, "The RecordMetadata once delivered, else None.")
+      .def_prop_ro("exception", &DeliveryFuture::exception, "The error once failed, else None.")
+      .def("add_callback", &DeliveryFuture::add_callback, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
+           "fn(metadata, *args, **kwargs) on success, on the dispatcher thread (at once if already done). "
+           "Returns self.")
+      .def("add_errback", &DeliveryFuture::add_errback, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
+           "fn(exception, *args, **kwargs) on failure. Returns self.")
+      .def("add_both", &DeliveryFuture::add_both, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
+           "fn(metadata_or_exception, *args, **kwargs) either way. Returns self.")
+      .def("_attach_asyncio", &DeliveryFuture::attach_asyncio, "future"_a, "sink"_a);
+
+  nb::class_<Producer>(m, "Producer")
+      .def(nb::init<const std::map<std::string, std::string>&, nb::object, nb::object>(), "properties"_a,
+           "key_serializer"_a = nb::none(), "value_serializer"_a = nb::none())
+      .def("send", &Producer::send,
+           nb::sig("def send(self, topic: str, value: object = None, key: object = None, "
+                   "headers: object = None, partition: int | None = None, timestamp_ms: int | None = None) "
+                   "-> DeliveryFuture"),
+           "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
+           "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
+           "Queues one record; returns its DeliveryFuture. Serializers run here, on the calling thread.")
+      .def("_try_send_to", &Producer::try_send_to, "future"_a, "sink"_a, "topic"_a, "value"_a = nb::none(),
+           "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
+           "timestamp_ms"_a = nb::none(),
+           "For AIOProducer; never blocks. Queued: None, and the asyncio `future` is resolved through "
+           "`sink` on delivery. Would wait for metadata or buffer memory: a signal future that completes "
+           "when trying again may succeed.")
+      .def("_send_without_waiting", &Producer::send_without_waiting, "topic"_a, "value"_a = nb::none(),
+           "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
+           "timestamp_ms"_a = nb::none(), "send() with max.block.ms 0: queued, or refused with send()'s error.")
+      .def("flush", &Producer::flush, "timeout"_a = nb::none(),
+           "Sends everything queued now and waits for every report; raises KafkaTimeoutError naming the "
+           "records still pending after `timeout` seconds.")
+      .def("close", &Producer::close, "timeout"_a = nb::none(),
+           "Refuses new records, delivers what is queued within `timeout` seconds (default "
+           "delivery.timeout.ms), fails the rest. Idempotent.")
+      .def("wait_for_cluster", &Producer::wait_for_cluster, "timeout"_a = 10.0,
+           "Connects and fetches metadata; raises (e.g. NoBrokersAvailable, AuthenticationFailedError) if "
+           "the cluster does not answer within `timeout` seconds.")
+      .def("statistics_json", &Producer::statistics_json)
+      .def_prop_ro("pending", &Producer::pending, "Records sent and not yet reported.")
+      .def_prop_ro("closed", &Producer::closed)
+      .def_prop_ro("delivery_timeout", &Producer::delivery_timeout, "delivery.timeout.ms in seconds.")
+      .def_prop_ro(
+          "max_block",
+          [](const Producer& p) { return static_cast<double>(p.config().max_block_ms) / 1000.0; },
+          "max.block.ms in seconds: how long send() may wait for metadata or buffer memory.");
+
+  m.def("_wait_for_abandoned_producers", &wait_for_abandoned_producers);
+  m.def("_dispatch_barrier", &dispatch_barrier, "future"_a, "sink"_a,
+        "Resolves `future` through `sink` (an _AsyncSink) after every record already posted to it "
+        "(AIOProducer.flush: after kwire's flush, the asyncio futures too).");
+}
+
+}  // namespace kwire::python

@@ -1,0 +1,103 @@
+#pragma once
+// kwire._core.Producer and kwire._core.DeliveryFuture: the C++ half of
+// kwire.Producer (kwire/_producer.py adds config spellings, the context
+// manager and statistics()). See completion.hpp for the thread rules.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nanobind/nanobind.h>
+
+#include "completion.hpp"
+#include "kwire/producer/producer.hpp"
+
+namespace kwire::python {
+
+/// What kwire's callbacks may touch after the Python object is gone: the
+/// producer (destroyed first, so every callback has run) and the count of
+/// records without a report yet.
+struct ProducerCore {
+  std::atomic<std::int64_t> pending{0};
+  std::unique_ptr<kwire::Producer> producer;
+  ~ProducerCore() { producer.reset(); }
+};
+
+class DeliveryFuture {
+ public:
+  explicit DeliveryFuture(CompletionRef completion) noexcept : completion_(std::move(completion)) {}
+
+  /// Waits (GIL released, Ctrl+C honoured); the metadata or raises the
+  /// record's error; KafkaTimeoutError when `timeout` (seconds) passes.
+  nanobind::object get(std::optional<double> timeout);
+  bool is_done();
+  bool succeeded();
+  bool failed();
+  nanobind::object value();
+  nanobind::object exception();
+  DeliveryFuture& add_callback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
+  DeliveryFuture& add_errback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
+  DeliveryFuture& add_both(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
+  /// For kwire.AIOProducer: resolve `future` through `sink` (an _AsyncSink,
+  /// drained on the event loop) when the record completes.
+  void attach_asyncio(nanobind::object future, nanobind::object sink);
+
+ private:
+  DeliveryFuture& add(PythonCallback callback);
+  CompletionRef completion_;
+};
+
+class Producer {
+ public:
+  Producer(const std::map<std::string, std::string>& properties, nanobind::object key_serializer,
+           nanobind::object value_serializer);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  DeliveryFuture send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+                      nanobind::handle headers, std::optional<std::int32_t> partition,
+                      std::optional<std::int64_t> timestamp_ms);
+  /// For AIOProducer: never blocks (see the binding's docstring).
+  nanobind::object try_send_to(nanobind::object future, nanobind::object sink, const nanobind::str& topic,
+                               nanobind::handle value, nanobind::handle key, nanobind::handle headers,
+                               std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms);
+  DeliveryFuture send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+                                      nanobind::handle headers, std::optional<std::int32_t> partition,
+                                      std::optional<std::int64_t> timestamp_ms);
+  void flush(std::optional<double> timeout);
+  void close(std::optional<double> timeout);
+  void wait_for_cluster(double timeout);
+  std::string statistics_json();
+  std::int64_t pending() const noexcept { return core_->pending.load(std::memory_order_relaxed); }
+  bool closed() const noexcept { return closed_.load(); }
+  const producer::ProducerConfig& config() const noexcept { return core_->producer->config(); }
+  /// delivery.timeout.ms in seconds: close()'s default.
+  double delivery_timeout() const noexcept;
+
+ private:
+  class Outgoing;
+  nanobind::object serialize(const nanobind::object& serializer, bool takes_topic, nanobind::handle topic,
+                             nanobind::handle data, nanobind::handle headers);
+
+  std::shared_ptr<ProducerCore> core_;
+  std::atomic<bool> closed_{false};
+  nanobind::object key_serializer_;
+  nanobind::object value_serializer_;
+  bool key_serializer_takes_topic_ = false;
+  bool value_serializer_takes_topic_ = false;
+};
+
+void bind_producer(nanobind::module_& module);
+
+/// Resolves the asyncio `future` through `sink` after every record whose
+/// delivery callback already ran (AIOProducer.flush).
+void dispatch_barrier(nanobind::object future, nanobind::object sink);
+
+/// Waits (GIL released) for producers dropped without close() to finish
+/// closing on their background threads; atexit.
+void wait_for_abandoned_producers();
+
+}  // namespace kwire::python

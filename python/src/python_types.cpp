@@ -1,0 +1,148 @@
+#include "python_types.hpp"
+
+#include <nanobind/stl/string.h>
+
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace kwire::python {
+namespace {
+
+// Set once by kwire/__init__.py (_core._set_hooks) before any producer
+// exists; read with the GIL. Never released: they live as long as the
+// module, and releasing them at exit would need the GIL.
+struct Hooks {
+  PyObject* error_factory = nullptr;    // (category, code, name, message, detail, retriable) -> exc
+  PyObject* topic_partition = nullptr;  // kwire.TopicPartition
+};
+
+Hooks& hooks() {
+  static Hooks instance;
+  return instance;
+}
+
+nb::handle error_factory() {
+  if (!hooks().error_factory) throw std::runtime_error("kwire._core used before kwire was imported");
+  return hooks().error_factory;
+}
+
+// The Python-side name of a code: Kafka's ("MESSAGE_TOO_LARGE") for broker
+// errors, the enumerator's spelling for kwire's own ("queue_full").
+std::string name_of(const std::error_code& error) {
+  if (error.category() == kafka_category())
+    return std::string(kafka_error_name(static_cast<errc>(error.value())));
+  if (error.category() == client_category()) {
+    switch (static_cast<client_errc>(error.value())) {
+#define KWIRE_CLIENT_ERRC_NAME(e) \
+  case client_errc::e:            \
+    return #e;
+      KWIRE_CLIENT_ERRC_NAME(ok)
+      KWIRE_CLIENT_ERRC_NAME(truncated)
+      KWIRE_CLIENT_ERRC_NAME(malformed)
+      KWIRE_CLIENT_ERRC_NAME(length_exceeds_input)
+      KWIRE_CLIENT_ERRC_NAME(trailing_bytes)
+      KWIRE_CLIENT_ERRC_NAME(unsupported_version)
+      KWIRE_CLIENT_ERRC_NAME(field_not_in_version)
+      KWIRE_CLIENT_ERRC_NAME(correlation_mismatch)
+      KWIRE_CLIENT_ERRC_NAME(frame_too_large)
+      KWIRE_CLIENT_ERRC_NAME(disconnected)
+      KWIRE_CLIENT_ERRC_NAME(timed_out)
+      KWIRE_CLIENT_ERRC_NAME(resolve_failed)
+      KWIRE_CLIENT_ERRC_NAME(connect_failed)
+      KWIRE_CLIENT_ERRC_NAME(no_broker_reachable)
+      KWIRE_CLIENT_ERRC_NAME(invalid_config)
+      KWIRE_CLIENT_ERRC_NAME(crc_mismatch)
+      KWIRE_CLIENT_ERRC_NAME(shutting_down)
+      KWIRE_CLIENT_ERRC_NAME(queue_full)
+      KWIRE_CLIENT_ERRC_NAME(record_too_large)
+      KWIRE_CLIENT_ERRC_NAME(authentication_failed)
+      KWIRE_CLIENT_ERRC_NAME(unknown_topic)
+      KWIRE_CLIENT_ERRC_NAME(fatal_producer_state)
+#undef KWIRE_CLIENT_ERRC_NAME
+    }
+  }
+  return {};
+}
+
+const char* category_of(const std::error_code& error) {
+  if (error.category() == kafka_category()) return "kafka";
+  if (error.category() == client_category()) return "kwire";
+  return error.category().name();
+}
+
+}  // namespace
+
+nb::object make_error(const std::error_code& error, std::string_view detail) {
+  const bool retriable = error == error_kind::retriable;
+  return error_factory()(category_of(error), error.value(), name_of(error), error.message(),
+                         std::string(detail), retriable);
+}
+
+nb::object make_timeout_error(const std::string& message) {
+  return error_factory()("kwire", static_cast<int>(client_errc::timed_out), "timed_out", message, "",
+                         true);
+}
+
+nb::object make_config_error(std::string_view key, std::string_view message) {
+  return error_factory()("config", static_cast<int>(client_errc::invalid_config), std::string(key),
+                         std::string(message), "", false);
+}
+
+void raise(const nb::object& exception) {
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr())), exception.ptr());
+  throw nb::python_error();
+}
+
+nb::object outcome_of(const Completion& completion, bool& failed) {
+  const producer::DeliveryReport& report = completion.report;
+  failed = !report.ok();
+  if (failed) return make_error(report.error, report.detail);
+  RecordMetadata md;
+  md.topic = report.metadata.topic;
+  md.partition = report.metadata.partition;
+  md.offset = report.metadata.offset;
+  md.timestamp = report.metadata.timestamp_ms;
+  md.serialized_key_size = completion.key_size;
+  md.serialized_value_size = completion.value_size;
+  md.serialized_header_size = completion.header_size;
+  return nb::cast(std::move(md));
+}
+
+void bind_python_types(nb::module_& m) {
+  nb::class_<RecordMetadata>(m, "RecordMetadata",
+                             "Where a record was written (kafka-python's RecordMetadata fields).")
+      .def_ro("topic", &RecordMetadata::topic)
+      .def_ro("partition", &RecordMetadata::partition)
+      .def_ro("offset", &RecordMetadata::offset, "-1 with acks=0 (the broker does not answer)")
+      .def_ro("timestamp", &RecordMetadata::timestamp,
+              "CreateTime in ms as sent, or the broker's LogAppendTime")
+      .def_ro("serialized_key_size", &RecordMetadata::serialized_key_size, "-1 for a null key")
+      .def_ro("serialized_value_size", &RecordMetadata::serialized_value_size, "-1 for a null value")
+      .def_ro("serialized_header_size", &RecordMetadata::serialized_header_size,
+              "bytes of header keys and values, -1 without headers")
+      .def_prop_ro(
+          "topic_partition",
+          [](const RecordMetadata& md) -> nb::object {
+            if (!hooks().topic_partition) return nb::make_tuple(md.topic, md.partition);
+            return nb::handle(hooks().topic_partition)(md.topic, md.partition);
+          },
+          "kwire.TopicPartition(topic, partition)")
+      .def("__repr__", [](const RecordMetadata& md) {
+        return std::string("RecordMetadata(topic=") + nb::repr(nb::str(md.topic.c_str())).c_str() +
+               ", partition=" + std::to_string(md.partition) +
+               ", offset=" + std::to_string(md.offset) + ", timestamp=" + std::to_string(md.timestamp) + ")";
+      });
+
+  m.def(
+      "_set_hooks",
+      [](nb::object error_factory, nb::object topic_partition) {
+        hooks().error_factory = error_factory.release().ptr();
+        hooks().topic_partition = topic_partition.release().ptr();
+      },
+      "error_factory"_a, "topic_partition"_a, "Called once by kwire/__init__.py.");
+}
+
+}  // namespace kwire::python

@@ -1,0 +1,47 @@
+#pragma once
+// Python objects made from kwire's results: RecordMetadata and the
+// exceptions of kwire.errors (made by a factory that kwire/errors.py
+// registers, so the hierarchy lives in Python where users read it).
+// Every function here needs the GIL.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <nanobind/nanobind.h>
+
+#include "completion.hpp"
+#include "kwire/producer/record.hpp"
+
+namespace kwire::python {
+
+/// kafka-python's RecordMetadata fields.
+struct RecordMetadata {
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  std::int64_t timestamp = -1;
+  std::int32_t serialized_key_size = -1;
+  std::int32_t serialized_value_size = -1;
+  std::int32_t serialized_header_size = -1;
+};
+
+/// Registers RecordMetadata and the hook setters on `module`.
+void bind_python_types(nanobind::module_& module);
+
+/// The Python exception (a kwire.errors.KafkaError subclass) for `error`.
+nanobind::object make_error(const std::error_code& error, std::string_view detail);
+/// A KafkaTimeoutError with `message` (a wait that ran out in the binding).
+nanobind::object make_timeout_error(const std::string& message);
+/// A ConfigError for `key`.
+nanobind::object make_config_error(std::string_view key, std::string_view message);
+
+/// Raises `exception` (an instance) as the current Python error and throws
+/// nanobind::python_error so nanobind propagates it.
+[[noreturn]] void raise(const nanobind::object& exception);
+
+/// The delivery's outcome as Python sees it: RecordMetadata on success, the
+/// exception instance on failure. `completion` must be done.
+nanobind::object outcome_of(const Completion& completion, bool& failed);
+
+}  // namespace kwire::python

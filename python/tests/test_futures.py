@@ -1,0 +1,129 @@
+"""DeliveryFuture: get(), callbacks and errbacks each run exactly once, on
+one dispatcher thread (never the caller's, never kwire's network thread)."""
+
+from __future__ import annotations
+
+import collections
+import sys
+import threading
+import time
+
+import pytest
+
+import kwire
+from kwire import errors
+from conftest import OtherThreadProgress
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_every_callback_runs_exactly_once(cluster, topic):
+    count = 20_000
+    calls = collections.Counter()
+    threads = set()
+    lock = threading.Lock()
+
+    def on_delivery(metadata, index, tag=None):
+        with lock:
+            calls[index] += 1
+            threads.add(threading.get_ident())
+        assert tag == "t"
+
+    with kwire.Producer(cluster.config(), linger_ms=5) as producer:
+        for i in range(count):
+            producer.send(topic, b"%d" % i).add_callback(on_delivery, i, tag="t").add_errback(
+                lambda e: calls.update(["error"]))
+        producer.flush(60)
+        wait_until(lambda: sum(calls.values()) >= count)
+    time.sleep(0.2)  # a duplicate would show up now
+    assert len(calls) == count and set(calls.values()) == {1}
+    # Callbacks added after their record completed ran at once on this
+    # thread (kafka-python's rule); every other one on the one dispatcher.
+    assert len(threads - {threading.get_ident()}) == 1
+
+
+def test_errback_runs_once_with_the_error_and_callback_not(cluster, topic):
+    outcomes = []
+    with kwire.Producer(cluster.config(), max_request_size=1000) as producer:
+        future = producer.send(topic, b"x" * 5000)
+        future.add_callback(lambda md: outcomes.append(("ok", md)))
+        future.add_errback(lambda e: outcomes.append(("error", e)))
+        future.add_both(lambda either: outcomes.append(("both", either)))
+        wait_until(lambda: len(outcomes) == 2)
+    time.sleep(0.1)
+    assert [kind for kind, _ in outcomes] == ["error", "both"]
+    assert isinstance(outcomes[0][1], errors.MessageSizeTooLargeError)
+    assert future.failed() and not future.succeeded() and future.is_done
+    assert isinstance(future.exception, errors.MessageSizeTooLargeError)
+
+
+def test_callback_added_after_delivery_runs_at_once_on_the_caller(cluster, topic):
+    with kwire.Producer(cluster.config()) as producer:
+        future = producer.send(topic, b"v")
+        metadata = future.get(30)
+        seen = []
+        future.add_callback(lambda md: seen.append((md.offset, threading.get_ident())))
+        assert seen == [(metadata.offset, threading.get_ident())]
+        assert future.succeeded() and future.value.offset == metadata.offset
+        assert future.get(0).offset == metadata.offset  # get() again: same outcome
+
+
+def test_a_raising_callback_does_not_stop_the_others(cluster, topic, monkeypatch):
+    seen = []
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: reported.append(info.exc_value))
+
+    def broken(_):
+        raise RuntimeError("callback bug")
+
+    with kwire.Producer(cluster.config()) as producer:
+        for i in range(3):
+            producer.send(topic, b"v").add_callback(broken).add_callback(lambda md, i=i: seen.append(i))
+        producer.flush(30)
+        wait_until(lambda: len(seen) == 3)
+    assert sorted(seen) == [0, 1, 2]
+    assert [str(e) for e in reported] == ["callback bug"] * 3  # reported, as kafka-python logs them
+
+
+def test_get_timeout_raises_kafka_timeout_error(cluster, topic, frozen_broker):
+    with kwire.Producer(cluster.config(), linger_ms=0) as producer:
+        producer.send(topic, b"warm").get(30)
+        with frozen_broker():
+            future = producer.send(topic, b"v")
+            started = time.monotonic()
+            try:
+                future.get(timeout=0.5)
+                raise AssertionError("get() returned")
+            except errors.KafkaTimeoutError as e:
+                assert e.retriable and "no delivery report within" in str(e)
+            assert 0.4 < time.monotonic() - started < 5
+        assert future.get(30).offset == 1
+
+
+def test_get_releases_the_gil(cluster, topic, frozen_broker):
+    with kwire.Producer(cluster.config(), linger_ms=0) as producer:
+        producer.send(topic, b"warm").get(30)
+        with frozen_broker(), OtherThreadProgress() as other:
+            future = producer.send(topic, b"v")
+            before = other.count
+            with pytest.raises(errors.KafkaTimeoutError):
+                future.get(timeout=0.5)
+            during = other.count - before
+    assert during > 100  # the other thread kept running while get() waited
+
+
+def test_a_producer_dropped_without_close_still_delivers(cluster, topic):
+    delivered = []
+    producer = kwire.Producer(cluster.config(), linger_ms=50)
+    for i in range(100):
+        producer.send(topic, b"%d" % i).add_callback(lambda md: delivered.append(md.offset))
+    del producer  # closes on a background thread (a destructor must not block)
+    import gc
+    gc.collect()
+    wait_until(lambda: len(delivered) == 100)
+    assert sorted(delivered) == list(range(100))
