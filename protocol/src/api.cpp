@@ -17,6 +17,7 @@ constexpr ApiSupport kSupported[] = {
     {ApiKey::fetch, 4, 17, 12},
     {ApiKey::list_offsets, 1, 10, 6},
     {ApiKey::metadata, 0, 13, 9},
+    {ApiKey::find_coordinator, 0, 6, 3},
     {ApiKey::sasl_handshake, 0, 1, -1},
     {ApiKey::api_versions, 0, 4, 3},
     {ApiKey::init_producer_id, 0, 5, 2},
