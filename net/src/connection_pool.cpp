@@ -84,6 +84,12 @@ std::string ConnectionPool::connection_detail(std::int32_t node) const {
   return c.error_detail();
 }
 
+const protocol::ApiVersionsResponse* ConnectionPool::api_versions(std::int32_t node) const {
+  auto it = connections_.find(node);
+  if (it == connections_.end() || !it->second->is_open()) return nullptr;
+  return &it->second->broker_versions();
+}
+
 void ConnectionPool::disconnect(std::int32_t node) {
   auto it = connections_.find(node);
   if (it == connections_.end()) return;

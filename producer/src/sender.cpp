@@ -227,6 +227,15 @@ void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::e
             v(ApiKey::init_producer_id) + (detail.empty() ? std::string() : ", " + detail));
     on_authentication_success(id);
     unreachable_.erase(id);
+    if (const protocol::ApiVersionsResponse* versions = transport_.api_versions(id);
+        versions && features_.update(id, *versions)) {
+      std::string levels;
+      for (const auto& [name, level] : features_.current().max_levels)
+        levels += (levels.empty() ? "" : ", ") + name + "=" + std::to_string(level);
+      log(LogLevel::info, LogCategory::protocol,
+          "finalized features (epoch " + std::to_string(features_.current().epoch) + ", from " + describe_node(id) +
+              "): " + (levels.empty() ? std::string("none") : levels));
+    }
     wake();
     return;
   }

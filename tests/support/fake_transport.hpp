@@ -85,6 +85,10 @@ class FakeTransport final : public net::Transport {
     }
   }
 
+  const protocol::ApiVersionsResponse* api_versions(std::int32_t node) const override {
+    auto it = versions.find(node);
+    return open.count(node) && it != versions.end() ? &it->second : nullptr;
+  }
   std::string connection_error_detail(std::int32_t node) const override {
     auto it = details.find(node);
     return it == details.end() ? std::string() : it->second;
@@ -166,6 +170,8 @@ class FakeTransport final : public net::Transport {
   std::map<std::int32_t, int> disconnects;
   /// What connection_error_detail() says per node (as a Connection's
   /// error_detail() would after a TLS/SASL failure).
+  /// ApiVersions each node's connection reports (api_versions()).
+  std::map<std::int32_t, protocol::ApiVersionsResponse> versions;
   std::map<std::int32_t, std::string> details;
 
  private:

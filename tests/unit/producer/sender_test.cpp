@@ -921,3 +921,15 @@ TEST_CASE("metadata.recovery.strategy=none keeps to the known brokers") {
   CHECK_FALSE(h.net.pending_connect(-1));
   CHECK_FALSE(h.net.pending_connect(-2));
 }
+
+TEST_CASE("KIP-584: the sender keeps the newest finalized features from each connection's ApiVersions") {
+  Harness h;
+  kwire::protocol::ApiVersionsResponse versions;
+  versions.finalized_features_epoch = 3;
+  versions.finalized_features = {{"transaction.version", 2, 0, {}}};
+  h.net.versions[-1] = versions;
+  h.setup(1, {{1, 0}});
+  CHECK(h.sender.features().current().epoch == 3);
+  CHECK(h.sender.features().current().level("transaction.version") == 2);
+  CHECK_FALSE(h.sender.features().current().level("group.version").has_value());
+}

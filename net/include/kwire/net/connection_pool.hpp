@@ -33,6 +33,7 @@ class ConnectionPool final : public Transport {
   void disconnect(std::int32_t node) override;
   std::string connection_error_detail(std::int32_t node) const override;
   std::string connection_detail(std::int32_t node) const override;
+  const protocol::ApiVersionsResponse* api_versions(std::int32_t node) const override;
   /// Closes every connection (pending handlers run now).
   void disconnect_all();
 

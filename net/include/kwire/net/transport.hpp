@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "kwire/protocol/api.hpp"
+#include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/writer.hpp"
 
 namespace kwire::net {
@@ -90,6 +91,10 @@ class Transport {
     protocol::append_spliced(whole, body, splices);
     send(node, api, version, std::move(whole), expect_response, std::move(on_response));
   }
+
+  /// What `node`'s open connection learnt from ApiVersions (API ranges,
+  /// KIP-584 finalized features); nullptr when not open (the default).
+  virtual const protocol::ApiVersionsResponse* api_versions(std::int32_t /*node*/) const { return nullptr; }
 
   /// Closes `node`'s connection (if any); its pending handlers get
   /// client_errc::shutting_down before this returns.

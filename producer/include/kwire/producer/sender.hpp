@@ -78,6 +78,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kwire/cluster/features.hpp"
 #include "kwire/compression/compressor.hpp"
 #include "kwire/compression/decompressor.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
@@ -158,6 +159,8 @@ class Sender {
   /// Until when `node` throttles us (0 if it does not).
   std::int64_t throttled_until(std::int32_t node) const;
   const MetadataCache& metadata() const noexcept { return metadata_; }
+  /// KIP-584 finalized features, from every connection's ApiVersions.
+  const cluster::ClusterFeatures& features() const noexcept { return features_; }
   /// The authentication failure in force (see the top of this file), empty
   /// when none; `detail` then explains it.
   std::error_code authentication_error(std::string* detail = nullptr) const {
@@ -311,7 +314,8 @@ class Sender {
   std::vector<ClusterCheck> checks_;
   /// The last failed connection per node ("address: reason"), until one succeeds.
   std::map<std::int32_t, std::string> unreachable_;
-  std::string cluster_status_;  ///< last value given to hooks_.on_cluster_status
+  std::string cluster_status_;
+  cluster::ClusterFeatures features_;  ///< last value given to hooks_.on_cluster_status
   bool shut_down_ = false;
   std::error_code auth_error_;  ///< the latest refusal, until a connection succeeds
   std::string auth_detail_;
