@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kwire/protocol/client_error.hpp"
+#include "notifications.hpp"
 #include "same_string.hpp"
 
 namespace kwire::producer {
@@ -116,7 +117,7 @@ void TopicRegistry::publish(const ClusterMetadata& metadata) {
   if (changed) notifications = changed_locked();
   lock.unlock();
   if (changed) changed_.notify_all();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void TopicRegistry::set_cluster_failure(std::error_code error, std::string detail) {
@@ -128,7 +129,7 @@ void TopicRegistry::set_cluster_failure(std::error_code error, std::string detai
     notifications = changed_locked();
   }
   if (error) changed_.notify_all();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void TopicRegistry::close() {
@@ -139,7 +140,7 @@ void TopicRegistry::close() {
     notifications = changed_locked();
   }
   changed_.notify_all();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void TopicRegistry::notify_on_change(std::uint64_t seen, std::function<void()> notify) {
@@ -153,7 +154,7 @@ void TopicRegistry::notify_on_change(std::uint64_t seen, std::function<void()> n
   }
   std::vector<std::function<void()>> now;
   now.push_back(std::move(notify));
-  run_notifications(now);
+  detail::run_notifications(now);
 }
 
 std::vector<std::function<void()>> TopicRegistry::changed_locked() {
@@ -163,15 +164,5 @@ std::vector<std::function<void()>> TopicRegistry::changed_locked() {
   return out;
 }
 
-void TopicRegistry::run_notifications(std::vector<std::function<void()>>& notifications) noexcept {
-  for (auto& notify : notifications) {
-    try {
-      notify();
-    } catch (...) {
-      // A notification must not break the network thread's metadata update.
-    }
-  }
-  notifications.clear();
-}
 
 }  // namespace kwire::producer

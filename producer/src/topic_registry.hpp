@@ -95,7 +95,6 @@ class TopicRegistry {
   std::vector<std::function<void()>> change_notifications_;  ///< guarded by mutex_
   /// Bumps generation_ and takes the notifications. Needs mutex_ (exclusive).
   std::vector<std::function<void()>> changed_locked();
-  static void run_notifications(std::vector<std::function<void()>>& notifications) noexcept;
   /// Unique per registry, never reused (keys find_cached's per-thread cache).
   const std::uint64_t instance_id_ = next_instance_id();
   static std::uint64_t next_instance_id() noexcept;

@@ -104,7 +104,6 @@ class BufferPool {
   void remove_waiter(Waiter* w) noexcept;
   /// Counts a release and takes the pending notifications. Needs mutex_.
   std::vector<std::function<void()>> take_freed_notifications() noexcept;
-  static void run_notifications(std::vector<std::function<void()>>& notifications) noexcept;
 
   const std::size_t total_memory_;
   const std::size_t poolable_size_;
