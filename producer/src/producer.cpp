@@ -94,6 +94,8 @@ struct Producer::Impl {
   TrySendResult send(const RecordView& record, DeliveryCallback& callback, SendWait wait);
   bool flush(std::chrono::milliseconds timeout);
   bool close(std::chrono::milliseconds timeout);
+  std::vector<PartitionMetadata> partitions_for(std::string_view topic, std::error_code& error,
+                                                std::chrono::milliseconds max_block, std::string* detail);
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail);
   /// Reports a record send() could not accept, on the calling thread.
   static void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
@@ -366,6 +368,32 @@ void Producer::Impl::run_on_io(Fn fn) {
   cv.wait(lock, [&] { return done; });
 }
 
+std::vector<PartitionMetadata> Producer::Impl::partitions_for(std::string_view topic, std::error_code& error,
+                                                              std::chrono::milliseconds max_block,
+                                                              std::string* detail) {
+  std::vector<PartitionMetadata> out;
+  error.clear();
+  if (closed.load(std::memory_order_acquire)) {
+    error = make_error_code(client_errc::shutting_down);
+    return out;
+  }
+  // As send(): no waiting on the network thread, whose work it would be.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        (on_io_thread() ? std::chrono::milliseconds(0) : std::max(max_block, std::chrono::milliseconds(0)));
+  std::shared_ptr<const TopicSnapshot> snapshot;
+  std::string why;
+  if ((error = registry.wait(topic, RecordView::unassigned_partition, deadline, [this] { wake(); }, snapshot, &why))) {
+    if (detail) *detail = std::move(why);
+    return out;
+  }
+  out.reserve(snapshot->partitions.size());
+  for (std::size_t i = 0; i < snapshot->partitions.size(); ++i) {
+    const PartitionInfo& p = snapshot->partitions[i];
+    out.push_back(PartitionMetadata{std::string(topic), static_cast<std::int32_t>(i), p.leader, p.error});
+  }
+  return out;
+}
+
 bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
   if (on_io_thread()) return !accumulator.has_incomplete();  // cannot wait for ourselves
   accumulator.begin_flush();
@@ -520,6 +548,13 @@ Producer::Producer(ProducerConfig config, LogHandler log)
 Producer::Producer(const std::map<std::string, std::string>& properties, LogHandler log)
     : Producer(ProducerConfig::from_properties(properties), std::move(log)) {}
 
+Producer::Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, LogHandler log)
+    : Producer(std::map<std::string, std::string>(properties), std::move(log)) {}
+
+Producer::Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, asio::io_context& io,
+                   LogHandler log)
+    : Producer(std::map<std::string, std::string>(properties), io, std::move(log)) {}
+
 Producer::Producer(ProducerConfig config, asio::io_context& io, LogHandler log)
     : impl_(std::make_shared<Impl>(std::move(config), &io, std::move(log))) {}
 
@@ -527,6 +562,15 @@ Producer::Producer(const std::map<std::string, std::string>& properties, asio::i
     : Producer(ProducerConfig::from_properties(properties), io, std::move(log)) {}
 
 Producer::~Producer() = default;
+Producer::Producer(Producer&&) noexcept = default;
+Producer& Producer::operator=(Producer&&) noexcept = default;
+
+std::vector<PartitionMetadata> Producer::partitions_for(std::string_view topic, std::error_code& error,
+                                                        std::optional<std::chrono::milliseconds> max_block,
+                                                        std::string* detail) {
+  return impl_->partitions_for(topic, error, max_block.value_or(std::chrono::milliseconds(impl_->config.max_block_ms)),
+                               detail);
+}
 
 namespace {
 /// send()'s default: max.block.ms, applied by the accumulator itself (no

@@ -107,7 +107,7 @@ void TopicRegistry::publish(const ClusterMetadata& metadata) {
   for (const std::string& name : metadata.wanted_topics()) {
     const TopicInfo* info = metadata.topic(name);
     if (!info) continue;
-    TopicSnapshot next{info->partition_count(), info->available, info->error};
+    TopicSnapshot next{info->partition_count(), info->available, info->error, info->partitions};
     auto it = topics_.find(name);
     if (it != topics_.end() && *it->second == next) continue;
     topics_[name] = std::make_shared<const TopicSnapshot>(std::move(next));

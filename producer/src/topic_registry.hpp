@@ -28,6 +28,8 @@ struct TopicSnapshot {
   std::int32_t partition_count = 0;  ///< 0: not known (yet)
   std::vector<std::int32_t> available;
   kwire::errc error = kwire::errc::none;
+  /// Leader and error per partition (Producer::partitions_for).
+  std::vector<PartitionInfo> partitions;
   friend bool operator==(const TopicSnapshot&, const TopicSnapshot&) = default;
 };
 

@@ -83,18 +83,27 @@
 // retried batch may land after a later one (as in Java); set it to 1 for
 // strict per-partition order.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
+#include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
-#include "kwire/producer/producer_batch.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/statistics.hpp"
+// Every error a producer user handles, with this one include: the broker's
+// kwire::errc and the client's kwire::client_errc.
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
 
 namespace asio {
 class io_context;
@@ -103,6 +112,17 @@ class io_context;
 namespace kwire {
 
 namespace producer {
+/// One partition of a topic as metadata describes it (Producer::partitions_for).
+struct PartitionMetadata {
+  std::string topic;
+  std::int32_t partition = -1;
+  /// The leader's broker id; -1 while the partition has no leader.
+  std::int32_t leader = -1;
+  /// The partition's error in the last Metadata response (e.g.
+  /// LEADER_NOT_AVAILABLE); none when it is fine.
+  kwire::errc error = kwire::errc::none;
+};
+
 /// What Producer::try_send() did with a record.
 enum class TrySendResult : unsigned char {
   /// Taken, exactly as send() would have: queued for sending, or refused
@@ -137,16 +157,29 @@ class Producer {
   explicit Producer(producer::ProducerConfig config, producer::LogHandler log = {});
   /// From Kafka property names (ProducerConfig::from_properties).
   explicit Producer(const std::map<std::string, std::string>& properties, producer::LogHandler log = {});
+  /// The same from a braced list, so that one pair compiles too:
+  /// `kwire::Producer p({{"bootstrap.servers", "localhost:9092"}});` (with a
+  /// std::map parameter alone GCC finds that ambiguous: the pair's two
+  /// strings also match map's iterator-range constructor).
+  Producer(std::initializer_list<std::pair<const std::string, std::string>> properties,
+           producer::LogHandler log = {});
   /// On the caller's io_context, which the caller runs (on one thread) for
   /// as long as the producer lives. See "Threads" above.
   Producer(producer::ProducerConfig config, asio::io_context& io, producer::LogHandler log = {});
   Producer(const std::map<std::string, std::string>& properties, asio::io_context& io,
+           producer::LogHandler log = {});
+  Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, asio::io_context& io,
            producer::LogHandler log = {});
 
   /// close(delivery.timeout.ms) unless already closed.
   ~Producer();
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
+  /// Movable (e.g. into a member or a container). A moved-from Producer
+  /// holds nothing: only destroy it or assign to it. Assigning to a
+  /// Producer first closes the one it held, as its destructor would.
+  Producer(Producer&&) noexcept;
+  Producer& operator=(Producer&&) noexcept;
 
   /// Queues one record; `callback` receives its report (see "Errors"). The
   /// record's memory need only be valid during the call (it is copied, in
@@ -221,6 +254,16 @@ class Producer {
   /// refused our credentials. `detail`, when given, receives the addresses
   /// tried and why each failed.
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail = nullptr);
+
+  /// The partitions of `topic` and their leaders, from metadata (Java's
+  /// partitionsFor): waits up to `max_block` (default max.block.ms) for the
+  /// topic's first metadata, as send() does. Empty on failure, with `error`
+  /// set as send() would report it (client_errc::unknown_topic, the topic's
+  /// own error, authentication_failed, shutting_down); `detail`, when given,
+  /// receives the explanation.
+  std::vector<producer::PartitionMetadata> partitions_for(std::string_view topic, std::error_code& error,
+                                                          std::optional<std::chrono::milliseconds> max_block = {},
+                                                          std::string* detail = nullptr);
 
   /// A snapshot of the producer's statistics (statistics.hpp,
   /// docs/observability.md). Taken on the network thread: from any other

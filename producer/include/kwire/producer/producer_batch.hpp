@@ -31,14 +31,7 @@
 
 namespace kwire::producer {
 
-/// Called once per record with its outcome, on the network thread; must not
-/// block. Stored in a std::function: libstdc++ keeps a trivially copyable
-/// callable of up to 16 bytes (e.g. a lambda capturing `this` and one more
-/// pointer or integer) inside the function object, so such a callback costs
-/// no heap allocation; bigger or non-trivially-copyable captures (a
-/// std::string, a shared_ptr) allocate once per record. Prefer capturing a
-/// pointer to a context you own.
-using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+// DeliveryCallback: record.hpp.
 
 enum class BatchState : std::uint8_t {
   pending,    ///< queued in the accumulator (new, or waiting for a retry)
