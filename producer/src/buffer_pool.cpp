@@ -22,7 +22,7 @@ std::error_code BufferPool::allocate(std::size_t size, std::chrono::milliseconds
                                      std::chrono::milliseconds* blocked) {
   using clock = std::chrono::steady_clock;
   if (blocked) *blocked = std::chrono::milliseconds(0);
-  if (size > total_memory_) return client_errc::record_too_large;
+  if (size > total_memory_) return client_errc::record_exceeds_buffer_memory;
 
   std::vector<BatchPtr> garbage;  // pooled batches freed to make room; destroyed outside the lock
   std::unique_lock lock(mutex_);

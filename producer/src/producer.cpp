@@ -98,7 +98,7 @@ struct Producer::Impl {
                                                 std::chrono::milliseconds max_block, std::string* detail);
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail);
   /// Reports a record send() could not accept, on the calling thread.
-  static void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
+  void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
                      DeliveryCallback& callback, std::string detail = {});
   /// Posts one poll() to the io thread unless one is pending (from any thread).
   void wake();
@@ -125,6 +125,8 @@ struct Producer::Impl {
   /// thread only. Every handler checks it before touching anything else.
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
+  /// Declared before the accumulator, whose destructor may run callbacks.
+  CallbackErrorLog callback_errors;
   RecordAccumulator accumulator;
   Partitioner partitioner;
   SendClock send_clock;
@@ -155,6 +157,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
                       : stderr_log_handler(config.debug.empty() ? LogLevel::warning : LogLevel::debug)),
       owned_io(user_io ? nullptr : std::make_unique<asio::io_context>(1)),
       io(user_io ? user_io : owned_io.get()),
+      callback_errors(log),
       accumulator(AccumulatorConfig::from(config)),
       partitioner(config),
       metadata(ClusterMetadata::Options::from(config), config.bootstrap_addresses()),
@@ -183,6 +186,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
   // An append that compressed/checksummed a batch for the sender wakes it.
   accumulator.set_prepared_hook([this] { wake(); });
+  accumulator.set_callback_error_log(&callback_errors);
 
   if (owned_io) {
     work.emplace(asio::make_work_guard(*io));
@@ -238,7 +242,9 @@ void Producer::Impl::refuse(const RecordView& record, std::int32_t partition, st
   try {
     callback(report);
   } catch (...) {
-    // A throwing callback must not turn into a thrown send().
+    // A throwing callback must not turn into a thrown send(); logged as
+    // the network thread's callbacks are.
+    callback_errors.report_current_exception(record.topic, partition);
   }
 }
 
@@ -329,7 +335,7 @@ TrySendResult Producer::Impl::send(const RecordView& record, DeliveryCallback& c
     }
     RecordView reported = record;
     reported.timestamp_ms = timestamp;
-    refuse(reported, partition, result.error, callback);
+    refuse(reported, partition, result.error, callback, result.detail);
     return accepted;
   }
   partitioner.on_append(record.topic, partition, static_cast<std::int32_t>(result.appended_bytes),

@@ -47,8 +47,8 @@ class BufferPool {
   /// When the memory is not there, waits up to `max_block` for batches to be
   /// deallocated. Waiters are served first come, first served, and the head
   /// waiter collects freed memory piece by piece (as Java does), so a big
-  /// request is not starved by small ones. Errors: record_too_large when
-  /// `size` exceeds total_memory (it could never be satisfied), queue_full
+  /// request is not starved by small ones. Errors: record_exceeds_buffer_memory
+  /// when `size` exceeds total_memory (it could never be satisfied), queue_full
   /// when max_block passed (Java's BufferExhaustedException), shutting_down
   /// once close() was called. `blocked`, when given, receives the time spent
   /// waiting.

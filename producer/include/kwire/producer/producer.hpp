@@ -49,12 +49,15 @@
 //    max.block.ms — Java's "Topic not present in metadata after
 //    max.block.ms"), errc::unknown_topic_or_partition (an explicit or
 //    user-chosen partition the topic does not have after max.block.ms),
-//    record_too_large (> max.request.size or buffer.memory), queue_full
+//    record_too_large (> max.request.size), record_exceeds_buffer_memory
+//    (> buffer.memory; `detail` has the sizes and the setting), queue_full
 //    (buffer.memory exhausted for max.block.ms), or the topic's own error
 //    from metadata (e.g. errc::topic_authorization_failed, invalid_topic_exception).
 //  * after sending: the broker's error (kwire::errc) once retries are
 //    exhausted or for non-retriable errors; client_errc::timed_out when
-//    delivery.timeout.ms passed; shutting_down for records close() could not
+//    delivery.timeout.ms passed (`detail`: "Expiring 3 record(s) for
+//    orders-0: 120000 ms has passed since batch creation ...; never sent /
+//    in flight without a response / after N attempts; last error: ..."); shutting_down for records close() could not
 //    deliver in time.
 //  * client_errc::authentication_failed, from send() or after it, promptly
 //    and not retried: a broker refused our TLS or SASL credentials (wrong
@@ -64,6 +67,9 @@
 //    refusal lasts; a later successful connection ends it. The report's
 //    `detail` (a future's what()) says what failed, where, and which setting
 //    to check — never a secret. See sender.hpp.
+//  A delivery callback that throws is caught (the other records still get
+//  their reports) and logged at error level with the topic-partition, once
+//  per exception type per minute.
 //  The public API throws only for programmer errors and invalid
 //  configuration (kwire::ConfigError from the constructors).
 //
