@@ -107,6 +107,21 @@ struct Producer::Impl {
   /// or when the io_context is stopped and nothing else runs it).
   template <class Fn>
   void run_on_io(Fn fn);
+  /// run_on_io, but gives up after `timeout` when the io_context runs
+  /// nothing (a caller's io_context nobody runs): false, and `fn` never
+  /// runs there.
+  template <class Fn>
+  bool run_on_io_within(std::chrono::milliseconds timeout, Fn fn);
+  /// How long close() gives a caller's io_context to run a posted handler
+  /// before concluding nobody runs it.
+  static constexpr std::chrono::milliseconds kLoopGrace{2000};
+  /// "K record(s) in P partition(s) to B broker(s)" still incomplete.
+  std::string describe_pending(std::size_t& records) const;
+  /// Waits up to `timeout` for every batch to complete; `loop_running`
+  /// turns false (and it returns early) when `probe` was not run within
+  /// kLoopGrace.
+  bool await_network(std::chrono::milliseconds timeout, const std::shared_ptr<std::atomic<bool>>& probe,
+                     bool& loop_running);
 
   // --- Network thread ----------------------------------------------------------
   void poll();
@@ -407,6 +422,42 @@ bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
   return accumulator.await_flush_completion(timeout);
 }
 
+std::string Producer::Impl::describe_pending(std::size_t& records) const {
+  std::vector<TopicPartition> partitions;
+  records = accumulator.incomplete_records(&partitions);
+  std::vector<std::int32_t> leaders;
+  for (const TopicPartition& tp : partitions) {
+    const auto snapshot = registry.find(tp.topic);
+    if (!snapshot || tp.partition >= static_cast<std::int32_t>(snapshot->partitions.size())) continue;
+    const std::int32_t leader = snapshot->partitions[static_cast<std::size_t>(tp.partition)].leader;
+    if (leader >= 0 && std::find(leaders.begin(), leaders.end(), leader) == leaders.end()) leaders.push_back(leader);
+  }
+  return std::to_string(records) + " record(s) in " + std::to_string(partitions.size()) + " partition(s) to " +
+         std::to_string(leaders.size()) + " broker(s)";
+}
+
+bool Producer::Impl::await_network(std::chrono::milliseconds timeout, const std::shared_ptr<std::atomic<bool>>& probe,
+                                   bool& loop_running) {
+  // In slices, so that an io_context nobody runs is noticed: the probe
+  // posted before waiting has not run after the grace period.
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
+  const auto grace = std::min(timeout, kLoopGrace);
+  loop_running = true;
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return !accumulator.has_incomplete();
+    if (!probe->load(std::memory_order_acquire) && now - start >= grace) {
+      loop_running = false;
+      return false;
+    }
+    const auto slice = std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50));
+    accumulator.begin_flush();
+    wake();
+    if (accumulator.await_flush_completion(std::chrono::ceil<std::chrono::milliseconds>(slice))) return true;
+  }
+}
+
 bool Producer::Impl::close(std::chrono::milliseconds timeout) {
   std::lock_guard close_lock(close_mutex);
   if (close_done) return true;
@@ -415,13 +466,36 @@ bool Producer::Impl::close(std::chrono::milliseconds timeout) {
   accumulator.close();  // no more appends; everything queued is ready now
 
   bool clean = true;
-  if (!on_io_thread() && !io->stopped()) {
-    accumulator.begin_flush();
-    wake();
-    clean = accumulator.await_flush_completion(timeout);
+  bool loop_running = !io->stopped();
+  auto probe = std::make_shared<std::atomic<bool>>(false);
+  if (loop_running && !on_io_thread()) {
+    asio::post(*io, [probe] { probe->store(true, std::memory_order_release); });
+    std::size_t records = 0;
+    const std::string pending = describe_pending(records);
+    if (records > 0 && timeout.count() > 0)
+      log(LogLevel::info, LogCategory::producer,
+          "close: waiting up to " + std::to_string(timeout.count()) + " ms for " + pending +
+              " (close(0ms) fails them at once)");
+    clean = await_network(timeout, probe, loop_running);
   }
   std::size_t aborted = 0;
-  run_on_io([&] { aborted = shutdown_network(); });
+  if (loop_running) {
+    // The network thread fails what is left; bounded too, in case the loop
+    // stopped being run meanwhile.
+    // A loop that ran the probe is alive: give it longer than one that has not.
+    const auto bound = probe->load(std::memory_order_acquire) ? std::max(kLoopGrace, timeout) : kLoopGrace;
+    loop_running = run_on_io_within(bound, [&] { aborted = shutdown_network(); });
+  }
+  if (!loop_running) {
+    std::size_t records = 0;
+    const std::string pending = describe_pending(records);
+    if (!io->stopped())
+      log(LogLevel::warning, LogCategory::producer,
+          "close: the io_context given to the producer is not being run (it ran none of the producer's work for " +
+              std::to_string(std::min(timeout, kLoopGrace).count()) + " ms): failing " + pending +
+              " from this thread with shutting_down; run the io_context for as long as the producer lives");
+    aborted = shutdown_network();  // nothing else runs it: here and now
+  }
   if (aborted > 0) {
     clean = false;
     log(LogLevel::warning, LogCategory::producer,
@@ -435,6 +509,42 @@ bool Producer::Impl::close(std::chrono::milliseconds timeout) {
   }
   close_done = true;
   return clean;
+}
+
+template <class Fn>
+bool Producer::Impl::run_on_io_within(std::chrono::milliseconds timeout, Fn fn) {
+  if (on_io_thread() || io->stopped()) {
+    fn();
+    return true;
+  }
+  // Whoever claims the work runs it: the io thread when it gets to it in
+  // time, else (after `timeout`) nobody, and the caller says so.
+  struct State {
+    std::mutex m;
+    std::condition_variable cv;
+    bool claimed = false;
+    bool done = false;
+  };
+  auto claim = std::make_shared<State>();
+  asio::post(*io, [claim, &fn] {
+    {
+      std::lock_guard lock(claim->m);
+      if (claim->claimed) return;
+      claim->claimed = true;
+    }
+    fn();
+    std::lock_guard lock(claim->m);
+    claim->done = true;
+    claim->cv.notify_all();
+  });
+  std::unique_lock lock(claim->m);
+  if (claim->cv.wait_for(lock, timeout, [&] { return claim->done || io->stopped(); }) && claim->done) return true;
+  if (claim->claimed) {  // running right now on the io thread: let it finish
+    claim->cv.wait(lock, [&] { return claim->done; });
+    return true;
+  }
+  claim->claimed = true;  // the handler, should it ever run, does nothing
+  return false;
 }
 
 std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail) {

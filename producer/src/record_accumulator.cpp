@@ -839,6 +839,18 @@ bool RecordAccumulator::has_incomplete() const {
   return incomplete_count_ > 0;
 }
 
+std::size_t RecordAccumulator::incomplete_records(std::vector<TopicPartition>* partitions) const {
+  std::lock_guard lock(incomplete_mutex_);
+  std::size_t records = 0;
+  for (const ProducerBatch* b = incomplete_head_; b; b = b->incomplete_next_) {
+    if (b->is_done()) continue;
+    records += static_cast<std::size_t>(b->record_count());
+    if (partitions && std::find(partitions->begin(), partitions->end(), b->topic_partition()) == partitions->end())
+      partitions->push_back(b->topic_partition());
+  }
+  return records;
+}
+
 std::size_t RecordAccumulator::queued_batches(const TopicPartition& tp) const {
   PartitionQueue* q = find_queue(tp);
   if (!q) return 0;

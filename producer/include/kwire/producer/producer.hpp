@@ -177,7 +177,8 @@ class Producer {
   Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, asio::io_context& io,
            producer::LogHandler log = {});
 
-  /// close(delivery.timeout.ms) unless already closed.
+  /// close(delivery.timeout.ms) unless already closed: during an outage
+  /// that is up to 120 s by default. Call close(timeout) first to choose.
   ~Producer();
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
@@ -250,7 +251,16 @@ class Producer {
   /// for their reports; then fails whatever is left with
   /// client_errc::shutting_down, closes the connections and stops the
   /// network thread (if internal). True if nothing had to be failed that
-  /// way. Idempotent; later calls return true.
+  /// way. Idempotent; later calls return true. When it has to wait it logs
+  /// once (info) "close: waiting up to N ms for K record(s) in P
+  /// partition(s) to B broker(s)".
+  ///
+  /// close(0ms) is the immediate path (a SIGINT handler's): everything
+  /// queued or in flight is failed at once, each record reported.
+  /// With your own io_context that nobody runs any more (not stopped, just
+  /// not run), close() notices within 2 s (a posted handler never ran),
+  /// logs a warning, and fails what is left from the calling thread — it
+  /// never waits beyond its timeout for a loop that cannot answer.
   bool close(std::chrono::milliseconds timeout);
 
   /// Fail fast at start-up: connects to the cluster and fetches metadata.

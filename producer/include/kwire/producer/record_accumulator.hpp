@@ -325,6 +325,9 @@ class RecordAccumulator {
   bool has_undrained() const;
   /// Any batch not yet handed back (queued or in flight)?
   bool has_incomplete() const;
+  /// Records in batches not yet completed; `partitions`, when given,
+  /// receives their topic-partitions (each once). For close()'s log line.
+  std::size_t incomplete_records(std::vector<TopicPartition>* partitions = nullptr) const;
   /// Batches queued for `tp`.
   std::size_t queued_batches(const TopicPartition& tp) const;
   /// Bytes of buffer.memory not reserved by batches (pooled ones count as free).
