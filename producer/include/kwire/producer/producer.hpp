@@ -111,6 +111,8 @@
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 
+static_assert(__cplusplus >= 202002L, "kwire needs C++20 or later: compile with -std=c++20 (or newer)");
+
 namespace asio {
 class io_context;
 }  // namespace asio
