@@ -12,6 +12,7 @@
 
 #include "kwire/mock/cluster.hpp"
 #include "kwire/producer/producer.hpp"
+#include "log_lines.hpp"
 
 using namespace std::chrono_literals;
 using kwire::producer::DeliveryReport;
@@ -20,22 +21,7 @@ using kwire::producer::LogLevel;
 using kwire::producer::RecordView;
 
 namespace {
-struct Lines {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  kwire::producer::LogHandler handler() {
-    return [this](LogLevel, LogCategory, std::string_view line) {
-      std::lock_guard lock(mutex);
-      lines.emplace_back(line);
-    };
-  }
-  std::size_t count(std::string_view text) {
-    std::lock_guard lock(mutex);
-    std::size_t n = 0;
-    for (const auto& l : lines) n += l.find(text) != std::string::npos;
-    return n;
-  }
-};
+using Lines = kwire_test::LogLines;
 }  // namespace
 
 TEST_CASE("error reports: a record expiring while its leader is down names the partition, timeout and cause") {

@@ -15,6 +15,7 @@
 
 #include "kwire/mock/cluster.hpp"
 #include "kwire/producer/producer.hpp"
+#include "log_lines.hpp"
 
 using namespace std::chrono_literals;
 using kwire::client_errc;
@@ -25,22 +26,7 @@ using kwire::producer::RecordView;
 
 namespace {
 
-struct Lines {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-  kwire::producer::LogHandler handler() {
-    return [this](LogLevel, LogCategory, std::string_view line) {
-      std::lock_guard lock(mutex);
-      lines.emplace_back(line);
-    };
-  }
-  std::size_t count(std::string_view text) {
-    std::lock_guard lock(mutex);
-    std::size_t n = 0;
-    for (const auto& l : lines) n += l.find(text) != std::string::npos;
-    return n;
-  }
-};
+using Lines = kwire_test::LogLines;
 
 struct Tally {
   std::atomic<int> shutting_down{0};
