@@ -554,6 +554,7 @@ std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeo
     std::mutex m;
     std::condition_variable cv;
     bool done = false;
+    std::atomic<bool> started{false};  ///< the io thread ran our handler
     std::error_code error;
     std::string detail;
   };
@@ -566,12 +567,21 @@ std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeo
     check->detail = text;
     check->cv.notify_all();
   };
-  asio::post(*io, [this, alive = alive, finish] {
+  asio::post(*io, [this, alive = alive, finish, check] {
+    check->started.store(true, std::memory_order_release);
     if (!*alive) return finish(make_error_code(client_errc::shutting_down), "the producer is closed");
     sender->check_cluster(finish);
   });
   std::unique_lock lock(check->m);
   if (!check->cv.wait_for(lock, timeout, [&] { return check->done; })) {
+    if (!check->started.load(std::memory_order_acquire)) {
+      // Not the cluster's fault: nothing ran the check (a caller's
+      // io_context that is not being run).
+      if (detail)
+        *detail = "the producer's io_context ran none of its work within " + std::to_string(timeout.count()) +
+                  " ms: run it (on one thread) for as long as the producer lives";
+      return make_error_code(client_errc::timed_out);
+    }
     if (detail) {
       std::string servers;
       for (const auto& s : config.bootstrap_servers) servers += (servers.empty() ? "" : ",") + s;

@@ -269,8 +269,10 @@ class Producer {
   /// Returns {} when a broker answered; client_errc::no_broker_reachable
   /// when every bootstrap server refused or timed out, or none answered
   /// within `timeout`; client_errc::authentication_failed when a broker
-  /// refused our credentials. `detail`, when given, receives the addresses
-  /// tried and why each failed.
+  /// refused our credentials; client_errc::timed_out when your own
+  /// io_context ran none of the producer's work meanwhile (it is not being
+  /// run — not a cluster problem). `detail`, when given, receives the
+  /// addresses tried and why each failed, or that explanation.
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail = nullptr);
 
   /// The partitions of `topic` and their leaders, from metadata (Java's
