@@ -10,9 +10,11 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/kwireConfigVersion.
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kwireConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/kwireConfigVersion.cmake
+              ${CMAKE_CURRENT_SOURCE_DIR}/cmake/KwireDeps.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kwire)
 file(RELATIVE_PATH KWIRE_PC_RELATIVE_PREFIX
      /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)  # e.g. "../.." for lib/pkgconfig
 string(REGEX REPLACE "/$" "" KWIRE_PC_RELATIVE_PREFIX "${KWIRE_PC_RELATIVE_PREFIX}")
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/kwire.pc.in ${CMAKE_CURRENT_BINARY_DIR}/kwire.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/kwire.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -158,6 +159,41 @@ void NetworkLoop::run_on_io(const std::function<void()>& fn) {
   });
   std::unique_lock lock(m);
   cv.wait(lock, [&] { return done; });
+}
+
+bool NetworkLoop::run_on_io_within(std::chrono::milliseconds timeout, const std::function<void()>& fn) {
+  if (on_io_thread() || stopped()) {
+    fn();
+    return true;
+  }
+  // Whoever claims the work runs it: the io thread when it gets to it in
+  // time, else (after `timeout`) nobody, and the caller says so.
+  struct State {
+    std::mutex m;
+    std::condition_variable cv;
+    bool claimed = false;
+    bool done = false;
+  };
+  auto claim = std::make_shared<State>();
+  asio::post(*impl_->io, [claim, &fn] {
+    {
+      std::lock_guard lock(claim->m);
+      if (claim->claimed) return;
+      claim->claimed = true;
+    }
+    fn();
+    std::lock_guard lock(claim->m);
+    claim->done = true;
+    claim->cv.notify_all();
+  });
+  std::unique_lock lock(claim->m);
+  if (claim->cv.wait_for(lock, timeout, [&] { return claim->done || stopped(); }) && claim->done) return true;
+  if (claim->claimed) {  // running right now on the io thread: let it finish
+    claim->cv.wait(lock, [&] { return claim->done; });
+    return true;
+  }
+  claim->claimed = true;  // the handler, should it ever run, does nothing
+  return false;
 }
 
 void NetworkLoop::shutdown() {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kwire/protocol/client_error.hpp"
+#include "notifications.hpp"
 
 namespace kwire::producer {
 
@@ -21,7 +22,7 @@ std::error_code BufferPool::allocate(std::size_t size, std::chrono::milliseconds
                                      std::chrono::milliseconds* blocked) {
   using clock = std::chrono::steady_clock;
   if (blocked) *blocked = std::chrono::milliseconds(0);
-  if (size > total_memory_) return client_errc::record_too_large;
+  if (size > total_memory_) return client_errc::record_exceeds_buffer_memory;
 
   std::vector<BatchPtr> garbage;  // pooled batches freed to make room; destroyed outside the lock
   std::unique_lock lock(mutex_);
@@ -89,7 +90,7 @@ std::error_code BufferPool::allocate(std::size_t size, std::chrono::milliseconds
   signal_head();
   lock.unlock();
   garbage.clear();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 
   if (error || from_pool) return error;
   // Allocate the object outside the lock. If this throws, the reservation
@@ -132,7 +133,7 @@ void BufferPool::deallocate(BatchPtr batch) noexcept {
     signal_head();
     notifications = take_freed_notifications();
   }
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void BufferPool::close() {
@@ -143,7 +144,7 @@ void BufferPool::close() {
     for (Waiter* w = waiters_head_; w; w = w->next) w->cv.notify_one();
     notifications = take_freed_notifications();
   }
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void BufferPool::notify_when_freed(std::uint64_t seen, std::function<void()> notify) {
@@ -158,7 +159,7 @@ void BufferPool::notify_when_freed(std::uint64_t seen, std::function<void()> not
   }
   std::vector<std::function<void()>> now;
   now.push_back(std::move(notify));
-  run_notifications(now);
+  detail::run_notifications(now);
 }
 
 std::vector<std::function<void()>> BufferPool::take_freed_notifications() noexcept {
@@ -170,16 +171,6 @@ std::vector<std::function<void()>> BufferPool::take_freed_notifications() noexce
   return out;
 }
 
-void BufferPool::run_notifications(std::vector<std::function<void()>>& notifications) noexcept {
-  for (auto& notify : notifications) {
-    try {
-      notify();
-    } catch (...) {
-      // A notification must not break deallocate() (the network thread).
-    }
-  }
-  notifications.clear();
-}
 
 std::size_t BufferPool::available_memory() const {
   std::lock_guard lock(mutex_);

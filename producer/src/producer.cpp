@@ -93,13 +93,25 @@ struct Producer::Impl {
   TrySendResult send(const RecordView& record, DeliveryCallback& callback, SendWait wait);
   bool flush(std::chrono::milliseconds timeout);
   bool close(std::chrono::milliseconds timeout);
+  std::vector<PartitionMetadata> partitions_for(std::string_view topic, std::error_code& error,
+                                                std::chrono::milliseconds max_block, std::string* detail);
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail);
   /// Reports a record send() could not accept, on the calling thread.
-  static void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
+  void refuse(const RecordView& record, std::int32_t partition, std::error_code error,
                      DeliveryCallback& callback, std::string detail = {});
   /// Runs one sender round soon (coalesced; from any thread).
   void wake() { loop.wake(); }
   bool on_io_thread() const { return loop.on_io_thread(); }
+  /// How long close() gives a caller's io_context to run a posted handler
+  /// before concluding nobody runs it.
+  static constexpr std::chrono::milliseconds kLoopGrace{2000};
+  /// "K record(s) in P partition(s) to B broker(s)" still incomplete.
+  std::string describe_pending(std::size_t& records) const;
+  /// Waits up to `timeout` for every batch to complete; `loop_running`
+  /// turns false (and it returns early) when `probe` was not run within
+  /// kLoopGrace.
+  bool await_network(std::chrono::milliseconds timeout, const std::shared_ptr<std::atomic<bool>>& probe,
+                     bool& loop_running);
 
   // --- Network thread ----------------------------------------------------------
   std::int64_t poll(std::int64_t now);
@@ -115,6 +127,8 @@ struct Producer::Impl {
   /// close()) before anything below goes, and it is destroyed last.
   net::NetworkLoop loop;
 
+  /// Declared before the accumulator, whose destructor may run callbacks.
+  CallbackErrorLog callback_errors;
   RecordAccumulator accumulator;
   Partitioner partitioner;
   SendClock send_clock;
@@ -139,6 +153,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
                       : stderr_log_handler(config.debug.empty() ? LogLevel::warning : LogLevel::debug)),
       loop(user_io,
            [this](std::string_view what) { log(LogLevel::error, LogCategory::producer, std::string(what)); }),
+      callback_errors(log),
       accumulator(AccumulatorConfig::from(config)),
       partitioner(config),
       metadata(metadata_options(config), config.bootstrap_addresses()),
@@ -166,6 +181,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
   // An append that compressed/checksummed a batch for the sender wakes it.
   accumulator.set_prepared_hook([this] { wake(); });
+  accumulator.set_callback_error_log(&callback_errors);
 
   // Keys of a pasted librdkafka / Java config that change nothing here.
   for (const std::string& line : config.ignored_keys) log(LogLevel::warning, LogCategory::producer, line);
@@ -200,7 +216,9 @@ void Producer::Impl::refuse(const RecordView& record, std::int32_t partition, st
   try {
     callback(report);
   } catch (...) {
-    // A throwing callback must not turn into a thrown send().
+    // A throwing callback must not turn into a thrown send(); logged as
+    // the network thread's callbacks are.
+    callback_errors.report_current_exception(record.topic, partition);
   }
 }
 
@@ -291,7 +309,7 @@ TrySendResult Producer::Impl::send(const RecordView& record, DeliveryCallback& c
     }
     RecordView reported = record;
     reported.timestamp_ms = timestamp;
-    refuse(reported, partition, result.error, callback);
+    refuse(reported, partition, result.error, callback, result.detail);
     return accepted;
   }
   partitioner.on_append(record.topic, partition, static_cast<std::int32_t>(result.appended_bytes),
@@ -302,11 +320,73 @@ TrySendResult Producer::Impl::send(const RecordView& record, DeliveryCallback& c
   return accepted;
 }
 
+std::vector<PartitionMetadata> Producer::Impl::partitions_for(std::string_view topic, std::error_code& error,
+                                                              std::chrono::milliseconds max_block,
+                                                              std::string* detail) {
+  std::vector<PartitionMetadata> out;
+  error.clear();
+  if (closed.load(std::memory_order_acquire)) {
+    error = make_error_code(client_errc::shutting_down);
+    return out;
+  }
+  // As send(): no waiting on the network thread, whose work it would be.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        (on_io_thread() ? std::chrono::milliseconds(0) : std::max(max_block, std::chrono::milliseconds(0)));
+  std::shared_ptr<const TopicSnapshot> snapshot;
+  std::string why;
+  if ((error = registry.wait(topic, RecordView::unassigned_partition, deadline, [this] { wake(); }, snapshot, &why))) {
+    if (detail) *detail = std::move(why);
+    return out;
+  }
+  out.reserve(snapshot->partitions.size());
+  for (std::size_t i = 0; i < snapshot->partitions.size(); ++i) {
+    const PartitionInfo& p = snapshot->partitions[i];
+    out.push_back(PartitionMetadata{std::string(topic), static_cast<std::int32_t>(i), p.leader, p.error});
+  }
+  return out;
+}
+
 bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
   if (on_io_thread()) return !accumulator.has_incomplete();  // cannot wait for ourselves
   accumulator.begin_flush();
   wake();
   return accumulator.await_flush_completion(timeout);
+}
+
+std::string Producer::Impl::describe_pending(std::size_t& records) const {
+  std::vector<TopicPartition> partitions;
+  records = accumulator.incomplete_records(&partitions);
+  std::vector<std::int32_t> leaders;
+  for (const TopicPartition& tp : partitions) {
+    const auto snapshot = registry.find(tp.topic);
+    if (!snapshot || tp.partition >= static_cast<std::int32_t>(snapshot->partitions.size())) continue;
+    const std::int32_t leader = snapshot->partitions[static_cast<std::size_t>(tp.partition)].leader;
+    if (leader >= 0 && std::find(leaders.begin(), leaders.end(), leader) == leaders.end()) leaders.push_back(leader);
+  }
+  return std::to_string(records) + " record(s) in " + std::to_string(partitions.size()) + " partition(s) to " +
+         std::to_string(leaders.size()) + " broker(s)";
+}
+
+bool Producer::Impl::await_network(std::chrono::milliseconds timeout, const std::shared_ptr<std::atomic<bool>>& probe,
+                                   bool& loop_running) {
+  // In slices, so that an io_context nobody runs is noticed: the probe
+  // posted before waiting has not run after the grace period.
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
+  const auto grace = std::min(timeout, kLoopGrace);
+  loop_running = true;
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return !accumulator.has_incomplete();
+    if (!probe->load(std::memory_order_acquire) && now - start >= grace) {
+      loop_running = false;
+      return false;
+    }
+    const auto slice = std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(50));
+    accumulator.begin_flush();
+    wake();
+    if (accumulator.await_flush_completion(std::chrono::ceil<std::chrono::milliseconds>(slice))) return true;
+  }
 }
 
 bool Producer::Impl::close(std::chrono::milliseconds timeout) {
@@ -317,13 +397,36 @@ bool Producer::Impl::close(std::chrono::milliseconds timeout) {
   accumulator.close();  // no more appends; everything queued is ready now
 
   bool clean = true;
-  if (!on_io_thread() && !loop.stopped()) {
-    accumulator.begin_flush();
-    wake();
-    clean = accumulator.await_flush_completion(timeout);
+  bool loop_running = !loop.stopped();
+  auto probe = std::make_shared<std::atomic<bool>>(false);
+  if (loop_running && !on_io_thread()) {
+    loop.post([probe] { probe->store(true, std::memory_order_release); });
+    std::size_t records = 0;
+    const std::string pending = describe_pending(records);
+    if (records > 0 && timeout.count() > 0)
+      log(LogLevel::info, LogCategory::producer,
+          "close: waiting up to " + std::to_string(timeout.count()) + " ms for " + pending +
+              " (close(0ms) fails them at once)");
+    clean = await_network(timeout, probe, loop_running);
   }
   std::size_t aborted = 0;
-  loop.run_on_io([&] { aborted = shutdown_network(); });
+  if (loop_running) {
+    // The network thread fails what is left; bounded too, in case the loop
+    // stopped being run meanwhile.
+    // A loop that ran the probe is alive: give it longer than one that has not.
+    const auto bound = probe->load(std::memory_order_acquire) ? std::max(kLoopGrace, timeout) : kLoopGrace;
+    loop_running = loop.run_on_io_within(bound, [&] { aborted = shutdown_network(); });
+  }
+  if (!loop_running) {
+    std::size_t records = 0;
+    const std::string pending = describe_pending(records);
+    if (!loop.stopped())
+      log(LogLevel::warning, LogCategory::producer,
+          "close: the io_context given to the producer is not being run (it ran none of the producer's work for " +
+              std::to_string(std::min(timeout, kLoopGrace).count()) + " ms): failing " + pending +
+              " from this thread with shutting_down; run the io_context for as long as the producer lives");
+    aborted = shutdown_network();  // nothing else runs it: here and now
+  }
   if (aborted > 0) {
     clean = false;
     log(LogLevel::warning, LogCategory::producer,
@@ -342,6 +445,7 @@ std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeo
     std::mutex m;
     std::condition_variable cv;
     bool done = false;
+    std::atomic<bool> started{false};  ///< the io thread ran our handler
     std::error_code error;
     std::string detail;
   };
@@ -354,12 +458,21 @@ std::error_code Producer::Impl::wait_for_cluster(std::chrono::milliseconds timeo
     check->detail = text;
     check->cv.notify_all();
   };
-  loop.post([this, alive = loop.alive_flag(), finish] {
+  loop.post([this, alive = loop.alive_flag(), finish, check] {
+    check->started.store(true, std::memory_order_release);
     if (!*alive) return finish(make_error_code(client_errc::shutting_down), "the producer is closed");
     sender->check_cluster(finish);
   });
   std::unique_lock lock(check->m);
   if (!check->cv.wait_for(lock, timeout, [&] { return check->done; })) {
+    if (!check->started.load(std::memory_order_acquire)) {
+      // Not the cluster's fault: nothing ran the check (a caller's
+      // io_context that is not being run).
+      if (detail)
+        *detail = "the producer's io_context ran none of its work within " + std::to_string(timeout.count()) +
+                  " ms: run it (on one thread) for as long as the producer lives";
+      return make_error_code(client_errc::timed_out);
+    }
     if (detail) {
       std::string servers;
       for (const auto& s : config.bootstrap_servers) servers += (servers.empty() ? "" : ",") + s;
@@ -428,6 +541,13 @@ Producer::Producer(ProducerConfig config, LogHandler log)
 Producer::Producer(const std::map<std::string, std::string>& properties, LogHandler log)
     : Producer(ProducerConfig::from_properties(properties), std::move(log)) {}
 
+Producer::Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, LogHandler log)
+    : Producer(std::map<std::string, std::string>(properties), std::move(log)) {}
+
+Producer::Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, asio::io_context& io,
+                   LogHandler log)
+    : Producer(std::map<std::string, std::string>(properties), io, std::move(log)) {}
+
 Producer::Producer(ProducerConfig config, asio::io_context& io, LogHandler log)
     : impl_(std::make_shared<Impl>(std::move(config), &io, std::move(log))) {}
 
@@ -435,6 +555,15 @@ Producer::Producer(const std::map<std::string, std::string>& properties, asio::i
     : Producer(ProducerConfig::from_properties(properties), io, std::move(log)) {}
 
 Producer::~Producer() = default;
+Producer::Producer(Producer&&) noexcept = default;
+Producer& Producer::operator=(Producer&&) noexcept = default;
+
+std::vector<PartitionMetadata> Producer::partitions_for(std::string_view topic, std::error_code& error,
+                                                        std::optional<std::chrono::milliseconds> max_block,
+                                                        std::string* detail) {
+  return impl_->partitions_for(topic, error, max_block.value_or(std::chrono::milliseconds(impl_->config.max_block_ms)),
+                               detail);
+}
 
 namespace {
 /// send()'s default: max.block.ms, applied by the accumulator itself (no

@@ -47,6 +47,8 @@ void ProducerBatch::reset(const TopicPartition& tp, std::int64_t now_ms, std::si
   transactional_ = false;
   state_ = BatchState::pending;
   final_error_.clear();
+  retry_cause_.clear();
+  retry_cause_detail_.clear();
   closed_for_appends_ = false;
   split_batch_ = false;
   preparing_ = false;
@@ -155,7 +157,8 @@ bool ProducerBatch::complete(std::int64_t base_offset, std::int64_t log_append_t
       slot.callback(report);
     } catch (...) {
       // A user callback's exception must not cost the other records their
-      // report (Java catches and logs it too).
+      // report; Java catches and logs it too (completeFutureAndFireCallbacks).
+      if (callback_errors_) callback_errors_->report_current_exception(tp_.topic, tp_.partition);
     }
   }
   // Destroy the callbacks now (they may hold resources); keep the capacity.
@@ -214,6 +217,7 @@ std::vector<BatchPtr> ProducerBatch::split(std::size_t max_batch_bytes, std::err
     if (!current || !current->try_append(timestamp, key, value, headers, callback, last_append_ms_)) {
       if (current) out.push_back(std::move(current));
       current = std::make_unique<ProducerBatch>();
+      current->callback_errors_ = callback_errors_;
       current->reset(tp_, created_ms_, piece_bytes);
       current->split_batch_ = true;
       [[maybe_unused]] bool appended = current->try_append(timestamp, key, value, headers, callback, last_append_ms_);

@@ -248,8 +248,20 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
   for (const protocol::RecordHeader& h : headers) bound += 10 + h.key.size() + (h.value ? h.value->size() : 0);
   if (bound > std::min(config_.max_request_size, config_.buffer_memory)) {
     const std::size_t batch_bytes = exact_batch_bytes();
-    if (batch_bytes > config_.max_request_size || batch_bytes > config_.buffer_memory) {
+    if (batch_bytes > config_.max_request_size) {
       result.error = client_errc::record_too_large;
+      result.detail = "the record is " + std::to_string(batch_bytes) +
+                      " bytes as a batch of its own, more than max.request.size (" +
+                      std::to_string(config_.max_request_size) +
+                      " bytes): raise max.request.size (and the topic's max.message.bytes) or send smaller records";
+      return result;
+    }
+    if (batch_bytes > config_.buffer_memory) {
+      result.error = client_errc::record_exceeds_buffer_memory;
+      result.detail = "the record is " + std::to_string(batch_bytes) +
+                      " bytes as a batch of its own, more than buffer.memory (" +
+                      std::to_string(config_.buffer_memory) +
+                      " bytes), so it could never be buffered: raise buffer.memory";
       return result;
     }
   }
@@ -318,6 +330,7 @@ AppendResult RecordAccumulator::append(const TopicPartition& tp, std::int64_t ti
   }
   try {
     fresh->reset(tp, now_ms, config_.batch_size, reservation);
+    fresh->set_callback_error_log(callback_errors_);
     const std::size_t before = fresh->size_in_bytes();
     [[maybe_unused]] bool appended = fresh->try_append(timestamp_ms, key, value, headers, callback, now_ms);
     assert(appended && "the first record always fits a new batch");
@@ -545,6 +558,14 @@ std::vector<BatchPtr> RecordAccumulator::drain(std::int32_t node_id, std::span<c
 
 // --- Retries and splits -----------------------------------------------------
 
+void RecordAccumulator::reenqueue(BatchPtr batch, std::int64_t now_ms, std::error_code cause,
+                                  std::string_view detail) {
+  if (!batch) return;
+  batch->retry_cause_ = cause;
+  batch->retry_cause_detail_.assign(detail);
+  reenqueue(std::move(batch), now_ms);
+}
+
 void RecordAccumulator::reenqueue(BatchPtr batch, std::int64_t now_ms) {
   if (!batch) return;
   const std::int64_t backoff = retry_backoff_.next_ms(batch->attempts() + 1);
@@ -616,6 +637,29 @@ std::int64_t RecordAccumulator::next_expiry_ms() const {
   return next_expiry_ms_;
 }
 
+std::string RecordAccumulator::expiry_detail(const ProducerBatch& batch, std::int64_t now_ms) const {
+  // Java's floor: "Expiring N record(s) for t-0: 120000 ms has passed since
+  // batch creation"; then what the batch was waiting for.
+  const TopicPartition& tp = batch.topic_partition();
+  std::string detail = "Expiring " + std::to_string(batch.record_count()) + " record(s) for " + tp.topic + "-" +
+                       std::to_string(tp.partition) + ": " + std::to_string(now_ms - batch.created_ms()) +
+                       " ms has passed since batch creation (delivery.timeout.ms=" +
+                       std::to_string(config_.delivery_timeout_ms) + "); ";
+  if (batch.state() == BatchState::in_flight) {
+    detail += "in flight for " + std::to_string(now_ms - batch.drained_ms()) +
+              " ms without a response from the partition's leader";
+  } else if (batch.attempts() == 0) {
+    detail += "never sent: no connection to the partition's leader (or no leader known) all that time";
+  } else {
+    detail += "after " + std::to_string(batch.attempts()) + " failed attempt(s)";
+  }
+  if (batch.retry_cause_) {
+    detail += "; last error: " + batch.retry_cause_.message();
+    if (!batch.retry_cause_detail_.empty()) detail += " (" + batch.retry_cause_detail_ + ")";
+  }
+  return detail;
+}
+
 std::size_t RecordAccumulator::expire(std::int64_t now_ms, const ExpiredBatchObserver& on_expired) {
   const std::int64_t timeout = config_.delivery_timeout_ms;
   if (now_ms < next_expiry_ms()) return 0;
@@ -658,14 +702,14 @@ std::size_t RecordAccumulator::expire(std::int64_t now_ms, const ExpiredBatchObs
   std::size_t count = 0;
   const std::error_code error = make_error_code(client_errc::timed_out);
   for (BatchPtr& batch : expired_queued_) {
-    batch->fail(error);
+    batch->fail(error, expiry_detail(*batch, now_ms));
     ++count;
     if (on_expired) on_expired(*batch);
     deallocate(std::move(batch));
   }
   expired_queued_.clear();
   for (ProducerBatch* batch : expired_in_flight_) {
-    if (!batch->fail(error)) continue;
+    if (batch->is_done() || !batch->fail(error, expiry_detail(*batch, now_ms))) continue;
     ++count;
     if (on_expired) on_expired(*batch);
   }
@@ -763,6 +807,18 @@ bool RecordAccumulator::has_undrained() const {
 bool RecordAccumulator::has_incomplete() const {
   std::lock_guard lock(incomplete_mutex_);
   return incomplete_count_ > 0;
+}
+
+std::size_t RecordAccumulator::incomplete_records(std::vector<TopicPartition>* partitions) const {
+  std::lock_guard lock(incomplete_mutex_);
+  std::size_t records = 0;
+  for (const ProducerBatch* b = incomplete_head_; b; b = b->incomplete_next_) {
+    if (b->is_done()) continue;
+    records += static_cast<std::size_t>(b->record_count());
+    if (partitions && std::find(partitions->begin(), partitions->end(), b->topic_partition()) == partitions->end())
+      partitions->push_back(b->topic_partition());
+  }
+  return records;
 }
 
 std::size_t RecordAccumulator::queued_batches(const TopicPartition& tp) const {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kwire/protocol/client_error.hpp"
+#include "notifications.hpp"
 #include "same_string.hpp"
 
 namespace kwire::producer {
@@ -112,7 +113,7 @@ void TopicRegistry::publish(const MetadataCache& metadata) {
   for (const std::string& name : metadata.wanted_topics()) {
     const TopicInfo* info = metadata.topic(name);
     if (!info) continue;
-    TopicSnapshot next{info->partition_count(), info->available, info->error};
+    TopicSnapshot next{info->partition_count(), info->available, info->error, info->partitions};
     auto it = topics_.find(name);
     if (it != topics_.end() && *it->second == next) continue;
     topics_[name] = std::make_shared<const TopicSnapshot>(std::move(next));
@@ -122,7 +123,7 @@ void TopicRegistry::publish(const MetadataCache& metadata) {
   if (changed) notifications = changed_locked();
   lock.unlock();
   if (changed) changed_.notify_all();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 std::string TopicRegistry::timeout_detail(std::string_view topic, const TopicSnapshot* snapshot,
@@ -152,7 +153,7 @@ void TopicRegistry::set_cluster_failure(std::error_code error, std::string detai
     notifications = changed_locked();
   }
   if (error) changed_.notify_all();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void TopicRegistry::close() {
@@ -163,7 +164,7 @@ void TopicRegistry::close() {
     notifications = changed_locked();
   }
   changed_.notify_all();
-  run_notifications(notifications);
+  detail::run_notifications(notifications);
 }
 
 void TopicRegistry::notify_on_change(std::uint64_t seen, std::function<void()> notify) {
@@ -177,7 +178,7 @@ void TopicRegistry::notify_on_change(std::uint64_t seen, std::function<void()> n
   }
   std::vector<std::function<void()>> now;
   now.push_back(std::move(notify));
-  run_notifications(now);
+  detail::run_notifications(now);
 }
 
 std::vector<std::function<void()>> TopicRegistry::changed_locked() {
@@ -187,15 +188,5 @@ std::vector<std::function<void()>> TopicRegistry::changed_locked() {
   return out;
 }
 
-void TopicRegistry::run_notifications(std::vector<std::function<void()>>& notifications) noexcept {
-  for (auto& notify : notifications) {
-    try {
-      notify();
-    } catch (...) {
-      // A notification must not break the network thread's metadata update.
-    }
-  }
-  notifications.clear();
-}
 
 }  // namespace kwire::producer

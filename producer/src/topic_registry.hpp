@@ -31,6 +31,8 @@ struct TopicSnapshot {
   std::int32_t partition_count = 0;  ///< 0: not known (yet)
   std::vector<std::int32_t> available;
   kwire::errc error = kwire::errc::none;
+  /// Leader and error per partition (Producer::partitions_for).
+  std::vector<PartitionInfo> partitions;
   friend bool operator==(const TopicSnapshot&, const TopicSnapshot&) = default;
 };
 
@@ -106,7 +108,6 @@ class TopicRegistry {
   std::vector<std::function<void()>> change_notifications_;  ///< guarded by mutex_
   /// Bumps generation_ and takes the notifications. Needs mutex_ (exclusive).
   std::vector<std::function<void()>> changed_locked();
-  static void run_notifications(std::vector<std::function<void()>>& notifications) noexcept;
   /// Unique per registry, never reused (keys find_cached's per-thread cache).
   const std::uint64_t instance_id_ = next_instance_id();
   static std::uint64_t next_instance_id() noexcept;

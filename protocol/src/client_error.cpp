@@ -33,6 +33,7 @@ class client_error_category final : public std::error_category {
       case client_errc::authentication_failed: return "authentication failed";
       case client_errc::unknown_topic: return "unknown topic";
       case client_errc::fatal_producer_state: return "producer is in a fatal state";
+      case client_errc::record_exceeds_buffer_memory: return "record larger than buffer.memory";
     }
     return "unknown kwire error " + std::to_string(value);
   }

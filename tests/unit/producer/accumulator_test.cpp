@@ -204,12 +204,19 @@ TEST_CASE("accumulator: records too large for a request or for buffer.memory are
   DeliveryCallback cb = [&calls](const DeliveryReport&) { ++calls; };
   auto r = acc.append(p0, 0, std::nullopt, std::span<const std::uint8_t>(value), std::span<const HeaderView>(), cb, 0);
   CHECK(r.error == client_errc::record_too_large);
+  CHECK(r.detail.find("more than max.request.size (4096 bytes): raise max.request.size") != std::string::npos);
+  CHECK(r.detail.find("the record is 50") != std::string::npos);  // 5000 bytes of value + framing
   CHECK(cb);  // not taken: the caller reports the record itself
 
-  // Below max.request.size (4096) but above buffer.memory (3000).
+  // Below max.request.size (4096) but above buffer.memory (3000): its own
+  // cause, both sizes and the setting to change.
   std::vector<std::uint8_t> medium(3500);
   r = acc.append(p0, 0, std::nullopt, std::span<const std::uint8_t>(medium), std::span<const HeaderView>(), cb, 0);
-  CHECK(r.error == client_errc::record_too_large);
+  CHECK(r.error == client_errc::record_exceeds_buffer_memory);
+  CHECK(r.detail.find("the record is 35") != std::string::npos);
+  CHECK(r.detail.find("more than buffer.memory (3000 bytes)") != std::string::npos);
+  CHECK(r.detail.find("raise buffer.memory") != std::string::npos);
+  CHECK(make_error_code(client_errc::record_exceeds_buffer_memory).message() == "record larger than buffer.memory");
   CHECK(cb);
   CHECK(acc.queued_batches(p0) == 0);
   CHECK_FALSE(acc.has_incomplete());
@@ -615,6 +622,18 @@ TEST_CASE("accumulator: delivery.timeout.ms fails queued and in-flight batches, 
   CHECK(got.empty());
   CHECK(acc.expire(1000, observe) == 2);
   check_each_once(got, 5, make_error_code(client_errc::timed_out));
+  // Each report names the topic-partition, the timeout and what the batch
+  // was waiting for (Java's "Expiring N record(s) for t-0: ..." and more).
+  for (const Received& r : got) {
+    const std::string& detail = r.report.detail;
+    if (r.tag < 3) {
+      CHECK(detail.find("Expiring 3 record(s) for t-0: 1000 ms has passed since batch creation "
+                        "(delivery.timeout.ms=1000); never sent") != std::string::npos);
+    } else {
+      CHECK(detail.find("Expiring 2 record(s) for t-1: 1000 ms has passed") != std::string::npos);
+      CHECK(detail.find("in flight for 980 ms without a response") != std::string::npos);
+    }
+  }
   CHECK(observed == std::vector<BatchState>{BatchState::failed, BatchState::failed});
   CHECK(acc.queued_batches(p0) == 0);
 
@@ -628,6 +647,22 @@ TEST_CASE("accumulator: delivery.timeout.ms fails queued and in-flight batches, 
   acc.deallocate(std::move(in_flight[0]));
   CHECK_FALSE(acc.has_incomplete());
   CHECK(acc.available_memory() == test_config().buffer_memory);
+}
+
+TEST_CASE("accumulator: a batch that expires after retries names the attempts and the last cause") {
+  std::vector<Received> got;
+  RecordAccumulator acc(test_config());
+  REQUIRE(add(acc, p0, 10, 0, got, 0).ok());
+  auto batches = drain_one(acc, p0, 20);
+  REQUIRE(batches.size() == 1);
+  acc.reenqueue(std::move(batches[0]), 30, make_error_code(kwire::errc::not_enough_replicas),
+                "broker 1 answered NOT_ENOUGH_REPLICAS");
+  CHECK(acc.expire(1000) == 1);
+  REQUIRE(got.size() == 1);
+  const std::string& detail = got[0].report.detail;
+  CHECK(detail.find("Expiring 1 record(s) for t-0") != std::string::npos);
+  CHECK(detail.find("after 1 failed attempt(s); last error: ") != std::string::npos);
+  CHECK(detail.find("(broker 1 answered NOT_ENOUGH_REPLICAS)") != std::string::npos);
 }
 
 TEST_CASE("accumulator: flush makes batches ready at once and waits for their completion") {

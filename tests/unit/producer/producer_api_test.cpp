@@ -207,3 +207,15 @@ TEST_CASE("try_send refuses what send() refuses without waiting: accepted, callb
         Producer::TrySendResult::accepted);
   CHECK(error == make_error_code(kwire::errc::invalid_topic_exception));
 }
+
+TEST_CASE("with a caller's io_context nobody runs: wait_for_cluster says so, the destructor does not hang") {
+  asio::io_context never_run;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    Producer producer(props(closed_address()), never_run, quiet());
+    std::string detail;
+    CHECK(producer.wait_for_cluster(300ms, &detail) == make_error_code(client_errc::timed_out));
+    CHECK(detail.find("io_context ran none of its work within 300 ms") != std::string::npos);
+  }  // close(delivery.timeout.ms = 120 s): notices the loop is not run
+  CHECK(std::chrono::steady_clock::now() - start < 20s);
+}

@@ -2,6 +2,7 @@
 // sealing with producer state, and splitting for MESSAGE_TOO_LARGE.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -128,6 +129,42 @@ TEST_CASE("ProducerBatch: a throwing callback does not cost the others their rep
   }
   CHECK(batch.complete(0, -1));
   CHECK(calls == 3);
+}
+
+TEST_CASE("ProducerBatch: a throwing callback is logged with the topic-partition, once per type per interval") {
+  std::vector<std::string> lines;
+  CallbackErrorLog errors([&lines](LogLevel level, LogCategory, std::string_view line) {
+    CHECK(level == LogLevel::error);
+    lines.emplace_back(line);
+  }, std::chrono::milliseconds(60000));
+  ProducerBatch batch;
+  batch.reset(kTp, 10, 16384);
+  batch.set_callback_error_log(&errors);
+  for (int i = 0; i < 4; ++i) {
+    DeliveryCallback cb = [i](const DeliveryReport&) {
+      if (i < 3) throw std::runtime_error("boom " + std::to_string(i));
+      throw 42;
+    };
+    REQUIRE(batch.try_append(1, std::nullopt, std::nullopt, {}, cb, 1));
+  }
+  CHECK(batch.complete(0, -1));
+  // Three runtime_errors: one line; the int: its own line.
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].find("delivery callback for orders-3 threw std::runtime_error: boom 0") != std::string::npos);
+  CHECK(lines[1].find("delivery callback for orders-3 threw int") != std::string::npos);
+
+  // After the interval the next one is logged, counting those left out.
+  CallbackErrorLog quick([&lines](LogLevel, LogCategory, std::string_view line) { lines.emplace_back(line); },
+                         std::chrono::milliseconds(0));
+  lines.clear();
+  ProducerBatch again;
+  again.reset(kTp, 10, 16384);
+  again.set_callback_error_log(&quick);
+  DeliveryCallback cb = [](const DeliveryReport&) { throw std::logic_error("x"); };
+  REQUIRE(again.try_append(1, std::nullopt, std::nullopt, {}, cb, 1));
+  CHECK(again.fail(make_error_code(client_errc::timed_out)));
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("orders-3 threw std::logic_error: x") != std::string::npos);
 }
 
 TEST_CASE("ProducerBatch: batch.size bounds appends, but the first record always fits") {

@@ -76,6 +76,10 @@ class NetworkLoop {
   /// Runs `fn` on the io thread and waits for it; inline when called there
   /// or when the io_context is stopped (nothing else would run it).
   void run_on_io(const std::function<void()>& fn);
+  /// run_on_io, but gives up after `timeout` when the io_context runs
+  /// nothing (a caller's io_context nobody runs): false, and `fn` never runs
+  /// there. Work the io thread has already started is waited for.
+  bool run_on_io_within(std::chrono::milliseconds timeout, const std::function<void()>& fn);
 
   /// On the io thread: cancels the timers and clears the alive flag. Idempotent.
   void shutdown();

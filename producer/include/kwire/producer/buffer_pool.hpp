@@ -47,8 +47,8 @@ class BufferPool {
   /// When the memory is not there, waits up to `max_block` for batches to be
   /// deallocated. Waiters are served first come, first served, and the head
   /// waiter collects freed memory piece by piece (as Java does), so a big
-  /// request is not starved by small ones. Errors: record_too_large when
-  /// `size` exceeds total_memory (it could never be satisfied), queue_full
+  /// request is not starved by small ones. Errors: record_exceeds_buffer_memory
+  /// when `size` exceeds total_memory (it could never be satisfied), queue_full
   /// when max_block passed (Java's BufferExhaustedException), shutting_down
   /// once close() was called. `blocked`, when given, receives the time spent
   /// waiting.
@@ -104,7 +104,6 @@ class BufferPool {
   void remove_waiter(Waiter* w) noexcept;
   /// Counts a release and takes the pending notifications. Needs mutex_.
   std::vector<std::function<void()>> take_freed_notifications() noexcept;
-  static void run_notifications(std::vector<std::function<void()>>& notifications) noexcept;
 
   const std::size_t total_memory_;
   const std::size_t poolable_size_;

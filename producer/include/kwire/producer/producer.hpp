@@ -49,12 +49,15 @@
 //    max.block.ms — Java's "Topic not present in metadata after
 //    max.block.ms"), errc::unknown_topic_or_partition (an explicit or
 //    user-chosen partition the topic does not have after max.block.ms),
-//    record_too_large (> max.request.size or buffer.memory), queue_full
+//    record_too_large (> max.request.size), record_exceeds_buffer_memory
+//    (> buffer.memory; `detail` has the sizes and the setting), queue_full
 //    (buffer.memory exhausted for max.block.ms), or the topic's own error
 //    from metadata (e.g. errc::topic_authorization_failed, invalid_topic_exception).
 //  * after sending: the broker's error (kwire::errc) once retries are
 //    exhausted or for non-retriable errors; client_errc::timed_out when
-//    delivery.timeout.ms passed; shutting_down for records close() could not
+//    delivery.timeout.ms passed (`detail`: "Expiring 3 record(s) for
+//    orders-0: 120000 ms has passed since batch creation ...; never sent /
+//    in flight without a response / after N attempts; last error: ..."); shutting_down for records close() could not
 //    deliver in time.
 //  * client_errc::authentication_failed, from send() or after it, promptly
 //    and not retried: a broker refused our TLS or SASL credentials (wrong
@@ -64,6 +67,9 @@
 //    refusal lasts; a later successful connection ends it. The report's
 //    `detail` (a future's what()) says what failed, where, and which setting
 //    to check — never a secret. See sender.hpp.
+//  A delivery callback that throws is caught (the other records still get
+//  their reports) and logged at error level with the topic-partition, once
+//  per exception type per minute.
 //  The public API throws only for programmer errors and invalid
 //  configuration (kwire::ConfigError from the constructors).
 //
@@ -83,18 +89,29 @@
 // retried batch may land after a later one (as in Java); set it to 1 for
 // strict per-partition order.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
+#include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
-#include "kwire/producer/producer_batch.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/statistics.hpp"
+// Every error a producer user handles, with this one include: the broker's
+// kwire::errc and the client's kwire::client_errc.
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+static_assert(__cplusplus >= 202002L, "kwire needs C++20 or later: compile with -std=c++20 (or newer)");
 
 namespace asio {
 class io_context;
@@ -103,6 +120,17 @@ class io_context;
 namespace kwire {
 
 namespace producer {
+/// One partition of a topic as metadata describes it (Producer::partitions_for).
+struct PartitionMetadata {
+  std::string topic;
+  std::int32_t partition = -1;
+  /// The leader's broker id; -1 while the partition has no leader.
+  std::int32_t leader = -1;
+  /// The partition's error in the last Metadata response (e.g.
+  /// LEADER_NOT_AVAILABLE); none when it is fine.
+  kwire::errc error = kwire::errc::none;
+};
+
 /// What Producer::try_send() did with a record.
 enum class TrySendResult : unsigned char {
   /// Taken, exactly as send() would have: queued for sending, or refused
@@ -137,16 +165,30 @@ class Producer {
   explicit Producer(producer::ProducerConfig config, producer::LogHandler log = {});
   /// From Kafka property names (ProducerConfig::from_properties).
   explicit Producer(const std::map<std::string, std::string>& properties, producer::LogHandler log = {});
+  /// The same from a braced list, so that one pair compiles too:
+  /// `kwire::Producer p({{"bootstrap.servers", "localhost:9092"}});` (with a
+  /// std::map parameter alone GCC finds that ambiguous: the pair's two
+  /// strings also match map's iterator-range constructor).
+  Producer(std::initializer_list<std::pair<const std::string, std::string>> properties,
+           producer::LogHandler log = {});
   /// On the caller's io_context, which the caller runs (on one thread) for
   /// as long as the producer lives. See "Threads" above.
   Producer(producer::ProducerConfig config, asio::io_context& io, producer::LogHandler log = {});
   Producer(const std::map<std::string, std::string>& properties, asio::io_context& io,
            producer::LogHandler log = {});
+  Producer(std::initializer_list<std::pair<const std::string, std::string>> properties, asio::io_context& io,
+           producer::LogHandler log = {});
 
-  /// close(delivery.timeout.ms) unless already closed.
+  /// close(delivery.timeout.ms) unless already closed: during an outage
+  /// that is up to 120 s by default. Call close(timeout) first to choose.
   ~Producer();
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
+  /// Movable (e.g. into a member or a container). A moved-from Producer
+  /// holds nothing: only destroy it or assign to it. Assigning to a
+  /// Producer first closes the one it held, as its destructor would.
+  Producer(Producer&&) noexcept;
+  Producer& operator=(Producer&&) noexcept;
 
   /// Queues one record; `callback` receives its report (see "Errors"). The
   /// record's memory need only be valid during the call (it is copied, in
@@ -211,16 +253,37 @@ class Producer {
   /// for their reports; then fails whatever is left with
   /// client_errc::shutting_down, closes the connections and stops the
   /// network thread (if internal). True if nothing had to be failed that
-  /// way. Idempotent; later calls return true.
+  /// way. Idempotent; later calls return true. When it has to wait it logs
+  /// once (info) "close: waiting up to N ms for K record(s) in P
+  /// partition(s) to B broker(s)".
+  ///
+  /// close(0ms) is the immediate path (a SIGINT handler's): everything
+  /// queued or in flight is failed at once, each record reported.
+  /// With your own io_context that nobody runs any more (not stopped, just
+  /// not run), close() notices within 2 s (a posted handler never ran),
+  /// logs a warning, and fails what is left from the calling thread — it
+  /// never waits beyond its timeout for a loop that cannot answer.
   bool close(std::chrono::milliseconds timeout);
 
   /// Fail fast at start-up: connects to the cluster and fetches metadata.
   /// Returns {} when a broker answered; client_errc::no_broker_reachable
   /// when every bootstrap server refused or timed out, or none answered
   /// within `timeout`; client_errc::authentication_failed when a broker
-  /// refused our credentials. `detail`, when given, receives the addresses
-  /// tried and why each failed.
+  /// refused our credentials; client_errc::timed_out when your own
+  /// io_context ran none of the producer's work meanwhile (it is not being
+  /// run — not a cluster problem). `detail`, when given, receives the
+  /// addresses tried and why each failed, or that explanation.
   std::error_code wait_for_cluster(std::chrono::milliseconds timeout, std::string* detail = nullptr);
+
+  /// The partitions of `topic` and their leaders, from metadata (Java's
+  /// partitionsFor): waits up to `max_block` (default max.block.ms) for the
+  /// topic's first metadata, as send() does. Empty on failure, with `error`
+  /// set as send() would report it (client_errc::unknown_topic, the topic's
+  /// own error, authentication_failed, shutting_down); `detail`, when given,
+  /// receives the explanation.
+  std::vector<producer::PartitionMetadata> partitions_for(std::string_view topic, std::error_code& error,
+                                                          std::optional<std::chrono::milliseconds> max_block = {},
+                                                          std::string* detail = nullptr);
 
   /// A snapshot of the producer's statistics (statistics.hpp,
   /// docs/observability.md). Taken on the network thread: from any other

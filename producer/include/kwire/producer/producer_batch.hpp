@@ -21,24 +21,19 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "kwire/producer/callback_error_log.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/topic_partition.hpp"
 #include "kwire/protocol/record_batch.hpp"
 
 namespace kwire::producer {
 
-/// Called once per record with its outcome, on the network thread; must not
-/// block. Stored in a std::function: libstdc++ keeps a trivially copyable
-/// callable of up to 16 bytes (e.g. a lambda capturing `this` and one more
-/// pointer or integer) inside the function object, so such a callback costs
-/// no heap allocation; bigger or non-trivially-copyable captures (a
-/// std::string, a shared_ptr) allocate once per record. Prefer capturing a
-/// pointer to a context you own.
-using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+// DeliveryCallback: record.hpp.
 
 enum class BatchState : std::uint8_t {
   pending,    ///< queued in the accumulator (new, or waiting for a retry)
@@ -206,6 +201,9 @@ class ProducerBatch {
   /// Bytes of buffer.memory this batch holds (0 for split batches).
   std::size_t reserved_bytes() const noexcept { return reserved_bytes_; }
   void set_reserved_bytes(std::size_t bytes) noexcept { reserved_bytes_ = bytes; }
+  /// Where a throwing callback is logged (the accumulator's; kept by
+  /// reset(), inherited by split pieces). Null: caught silently.
+  void set_callback_error_log(CallbackErrorLog* log) noexcept { callback_errors_ = log; }
   /// Marks the batch drained at `now_ms`: in flight, closed for appends.
   void mark_drained(std::int64_t now_ms) noexcept;
   /// Marks the batch queued again for retry number attempts()+1, to be sent
@@ -222,6 +220,11 @@ class ProducerBatch {
 
   protocol::RecordBatchBuilder builder_;
   TopicPartition tp_;
+  CallbackErrorLog* callback_errors_ = nullptr;
+  /// Why the last attempt failed (RecordAccumulator::reenqueue with a
+  /// cause), for the delivery-timeout report.
+  std::error_code retry_cause_;
+  std::string retry_cause_detail_;
   /// Per-record completion info, in append order. Its capacity survives
   /// recycling, so appends stop allocating once it has grown.
   std::vector<RecordSlot> records_;

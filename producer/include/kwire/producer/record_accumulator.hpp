@@ -38,6 +38,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <unordered_map>
@@ -82,10 +83,14 @@ struct AccumulatorConfig {
 
 
 struct AppendResult {
-  /// record_too_large (larger than max.request.size or buffer.memory),
-  /// queue_full (no memory within max.block.ms) or shutting_down. On error
-  /// the callback was not taken: the caller reports the record itself.
+  /// record_too_large (larger than max.request.size),
+  /// record_exceeds_buffer_memory (larger than buffer.memory), queue_full
+  /// (no memory within max.block.ms) or shutting_down. On error the
+  /// callback was not taken: the caller reports the record itself.
   std::error_code error;
+  /// For the size errors: the record's size, the limit and the setting to
+  /// change (the report's detail).
+  std::string detail;
   /// The partition now has a full batch (or more than one).
   bool batch_is_full = false;
   /// This append made a batch sendable that was not before: it filled the
@@ -165,6 +170,10 @@ class RecordAccumulator {
   /// must look again (before the append goes on to wait for memory). The
   /// producer passes its wake-up. Set it before the first append.
   void set_prepared_hook(std::function<void()> hook) { prepared_hook_ = std::move(hook); }
+  /// Where batches report a delivery callback that threw; must outlive the
+  /// accumulator (whose destructor may still run callbacks). Set it before
+  /// the first append.
+  void set_callback_error_log(CallbackErrorLog* log) noexcept { callback_errors_ = log; }
 
   // --- Application threads -----------------------------------------------
 
@@ -242,6 +251,9 @@ class RecordAccumulator {
   /// to retry.backoff.max.ms). Does not check delivery.timeout.ms: the
   /// sender decides whether to retry.
   void reenqueue(BatchPtr batch, std::int64_t now_ms);
+  /// Same, remembering why the attempt failed (`cause`, `detail`): a batch
+  /// that then reaches delivery.timeout.ms names it in its reports.
+  void reenqueue(BatchPtr batch, std::int64_t now_ms, std::error_code cause, std::string_view detail = {});
 
   /// MESSAGE_TOO_LARGE: splits `batch` into batch.size pieces
   /// (ProducerBatch::split) and queues them at the front of its partition,
@@ -264,7 +276,9 @@ class RecordAccumulator {
   bool is_muted(const TopicPartition& tp) const;
 
   /// Fails with timed_out every batch whose delivery.timeout.ms has passed
-  /// since creation (KIP-91): queued ones are removed and deallocated;
+  /// since creation (KIP-91), the report's detail naming the
+  /// topic-partition, the timeout and what was going on (never sent, in
+  /// flight without a response, or the last retry's cause): queued ones are removed and deallocated;
   /// in-flight ones are completed but stay with the sender, which
   /// deallocates them when their request ends (their late response then
   /// completes nothing). Returns the number of batches failed.
@@ -301,6 +315,9 @@ class RecordAccumulator {
   bool has_undrained() const;
   /// Any batch not yet handed back (queued or in flight)?
   bool has_incomplete() const;
+  /// Records in batches not yet completed; `partitions`, when given,
+  /// receives their topic-partitions (each once). For close()'s log line.
+  std::size_t incomplete_records(std::vector<TopicPartition>* partitions = nullptr) const;
   /// Batches queued for `tp`.
   std::size_t queued_batches(const TopicPartition& tp) const;
   /// Bytes of buffer.memory not reserved by batches (pooled ones count as free).
@@ -335,9 +352,12 @@ class RecordAccumulator {
   void release(BatchPtr batch, bool count);
   /// One pass of abort_all().
   std::size_t abort_once(std::error_code error);
+  /// The report detail of a batch expire() fails.
+  std::string expiry_detail(const ProducerBatch& batch, std::int64_t now_ms) const;
 
   const AccumulatorConfig config_;
   std::function<void()> prepared_hook_;
+  CallbackErrorLog* callback_errors_ = nullptr;
   /// Unique per accumulator, never reused (keys queue_for_append's cache).
   const std::uint64_t instance_id_;
   BufferPool pool_;

@@ -29,6 +29,7 @@ enum class client_errc {
   authentication_failed,  ///< TLS or SASL authentication failed
   unknown_topic,          ///< the topic does not exist (and was not created)
   fatal_producer_state,   ///< the producer hit a fatal error (fenced, ...) and refuses work
+  record_exceeds_buffer_memory,  ///< a record larger than buffer.memory: it could never be buffered
 };
 
 const std::error_category& client_category() noexcept;

@@ -1,0 +1,4 @@
+// Must not compile: a null char* value would be strlen(nullptr); std::nullopt is null.
+#include <kwire/producer/producer.hpp>
+
+void f() { (void)kwire::producer::RecordView("t", "k", nullptr); }
