@@ -298,7 +298,7 @@ void Suite::run_group() {
     }
     if (answer.error_code == kwire::errc::unsupported_version || answer.error_code == kwire::errc::invalid_request) {
       k.status = Status::not_offered;
-      k.detail = "the broker refuses the consumer group protocol: " + errc_text(answer.error_code) + " " +
+      k.detail = "the broker refuses the consumer group protocol (ConsumerGroupHeartbeat): " + errc_text(answer.error_code) + " " +
                  answer.error_message.value_or("");
       add(std::move(k));
       return;

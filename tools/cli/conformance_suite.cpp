@@ -91,7 +91,7 @@ Cell Suite::cell(std::string group, std::string name) const {
 
 void Suite::add(Cell c) {
   if (options_.progress) {
-    std::fprintf(stderr, "  %-11s %-12s %-34s %s\n", c.group.c_str(), std::string(status_name(c.status)).c_str(),
+    std::fprintf(stderr, "  %-12s %-12s %-34s %s\n", c.group.c_str(), std::string(status_name(c.status)).c_str(),
                  c.name.c_str(), c.detail.c_str());
   }
   report_.cells.push_back(std::move(c));
