@@ -109,6 +109,8 @@ void Suite::run_group() {
     return t;
   };
 
+  std::string commit_v0_refused;  // set when the endpoint lists OffsetCommit v0 but refuses it
+  std::string fetch_v0_refused;   // the same for OffsetFetch v0
   // One classic cycle; "" on success, else why not. `detail` gets what was seen.
   auto classic_cycle = [&](const std::string& group_id, std::int16_t jv, std::int16_t sv, std::int16_t hv,
                            std::int16_t lv, std::int16_t cv, std::int16_t fv,
@@ -207,13 +209,38 @@ void Suite::run_group() {
     protocol::OffsetCommitResponse committed;
     if (auto ec = client->request(commit, committed, used, cv)) return "OffsetCommit " + v(cv) + ": " + error_name(ec);
     if (used != cv) return wrong_version("OffsetCommit", cv, used);
+    kwire::errc commit_error = kwire::errc::none;
     for (const auto& t : committed.topics)
       for (const auto& p : t.partitions)
-        if (p.error_code != kwire::errc::none) return "OffsetCommit " + v(cv) + ": " + errc_text(p.error_code);
+        if (p.error_code != kwire::errc::none) commit_error = p.error_code;
+    if (cv == 0 && commit_error == kwire::errc::unsupported_version && commits.size() > 1) {
+      // v0 stored offsets in ZooKeeper: a KRaft broker (3.x) still lists it
+      // but refuses it. Reported as its own cell; the cycle commits at v1.
+      commit_v0_refused = "OffsetCommit v0 (ZooKeeper-stored offsets) advertised but answered UNSUPPORTED_VERSION";
+      commit.generation_id_or_member_epoch = joined.generation_id;
+      commit.member_id = member;
+      commit.topics = {commit_topic(commits[1], offset)};
+      if (auto ec = client->request(commit, committed, used, commits[1]))
+        return "OffsetCommit " + v(commits[1]) + ": " + error_name(ec);
+      commit_error = kwire::errc::none;
+      for (const auto& t : committed.topics)
+        for (const auto& p : t.partitions)
+          if (p.error_code != kwire::errc::none) commit_error = p.error_code;
+    }
+    if (commit_error != kwire::errc::none) return "OffsetCommit " + v(used) + ": " + errc_text(commit_error);
     std::int64_t seen = -2;
     std::int16_t fetch_used = -1;
-    if (why = fetch_committed(group_id, fv, fv >= 7, seen, &fetch_used); !why.empty()) return why;
-    if (fetch_used != fv) return wrong_version("OffsetFetch", fv, fetch_used);
+    kwire::errc fetch_error = kwire::errc::none;
+    why = fetch_committed(group_id, fv, fv >= 7, seen, &fetch_used, &fetch_error);
+    std::int16_t fetched_with = fv;
+    if (fv == 0 && fetch_error == kwire::errc::unsupported_version && fetches.size() > 1) {
+      // v0 read offsets from ZooKeeper: refused by KRaft brokers, as above.
+      fetch_v0_refused = "OffsetFetch v0 (ZooKeeper-stored offsets) advertised but answered UNSUPPORTED_VERSION";
+      fetched_with = fetches[1];
+      why = fetch_committed(group_id, fetched_with, false, seen, &fetch_used);
+    }
+    if (!why.empty()) return why;
+    if (fetch_used != fetched_with) return wrong_version("OffsetFetch", fetched_with, fetch_used);
     if (seen != offset) return "OffsetFetch " + v(fv) + " read " + std::to_string(seen) + ", committed " + std::to_string(offset);
     // Leave.
     protocol::LeaveGroupRequest leave;
@@ -228,7 +255,9 @@ void Suite::run_group() {
     if (left.error_code != kwire::errc::none) return "LeaveGroup " + v(lv) + ": " + errc_text(left.error_code);
     for (const auto& m : left.members)
       if (m.error_code != kwire::errc::none) return "LeaveGroup " + v(lv) + " member: " + errc_text(m.error_code);
-    detail = "generation " + std::to_string(joined.generation_id) + (member_id_round_trip ? ", KIP-394 member-id round trip" : "") +
+    detail = (cv == 0 && !commit_v0_refused.empty() ? "committed with OffsetCommit " + v(commits[1]) + " (v0 refused), " : "") +
+             (fetched_with != fv ? "read with OffsetFetch " + v(fetched_with) + " (v0 refused), " : "") +
+             "generation " + std::to_string(joined.generation_id) + (member_id_round_trip ? ", KIP-394 member-id round trip" : "") +
              (instance_id ? ", static member " + *instance_id : "") + ", offset " + std::to_string(offset) +
              " committed and read back" + (fv >= 7 ? " (RequireStable)" : "");
     return {};
@@ -252,6 +281,13 @@ void Suite::run_group() {
       c.detail = why.empty() ? detail : why;
       add(std::move(c));
     }
+    for (const auto& [name, refused] : {std::pair{"OffsetCommit v0", commit_v0_refused}, {"OffsetFetch v0", fetch_v0_refused}})
+      if (!refused.empty()) {
+        Cell r = cell(group, name);
+        r.status = Status::not_offered;
+        r.detail = refused;
+        add(std::move(r));
+      }
     // Static membership (KIP-345): JoinGroup v5+, leave by instance id (v3+).
     Cell s = cell(group, "static membership");
     if (joins.back() < 5 || leaves.back() < 3) {
