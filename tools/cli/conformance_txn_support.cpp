@@ -131,6 +131,13 @@ std::string retry_busy(std::chrono::steady_clock::time_point deadline, kwire::er
   }
 }
 
+/// A new producer id and epoch: every sequence starts again at 0.
+void adopt(TxnProducer& p, std::int64_t id, std::int16_t epoch) {
+  p.id = id;
+  p.epoch = epoch;
+  p.sequence = 0;
+}
+
 }  // namespace
 
 std::string Suite::txn_init(TxnProducer& p, std::int16_t max_version, kwire::errc* refused, std::int16_t* used) {
@@ -148,9 +155,7 @@ std::string Suite::txn_init(TxnProducer& p, std::int16_t max_version, kwire::err
       return "InitProducerId v" + std::to_string(version) + ": " + error_name(ec);
     error = response.error_code;
     if (error != kwire::errc::none) return "InitProducerId v" + std::to_string(version) + ": " + errc_text(error);
-    p.id = response.producer_id;
-    p.epoch = response.producer_epoch;
-    p.sequence = 0;
+    adopt(p, response.producer_id, response.producer_epoch);
     return {};
   });
   if (refused) *refused = error;
@@ -243,11 +248,7 @@ std::string Suite::txn_end(TxnProducer& p, bool commit, std::int16_t max_version
     error = response.error_code;
     if (error != kwire::errc::none)
       return "EndTxn v" + std::to_string(version) + (commit ? " commit: " : " abort: ") + errc_text(error);
-    if (response.producer_id >= 0 && response.producer_epoch >= 0) {
-      p.id = response.producer_id;
-      p.epoch = response.producer_epoch;
-      p.sequence = 0;
-    }
+    if (response.producer_id >= 0 && response.producer_epoch >= 0) adopt(p, response.producer_id, response.producer_epoch);
     return {};
   });
   if (refused) *refused = error;
