@@ -99,7 +99,7 @@ net::BlockingClient* Suite::coordinator(const std::string& key, std::int8_t key_
   const std::string address = found.host + ":" + std::to_string(found.port);
   auto it = coordinators_.find(address);
   if (it != coordinators_.end() && it->second.connection().is_open()) return &it->second;
-  producer::ProducerConfig config = config_;
+  auto config = config_;  // the suite's client settings, pointed at the coordinator
   config.bootstrap_servers = {address};
   auto client = make_client(config);
   if (auto ec = client.connect()) {
