@@ -25,6 +25,7 @@
 namespace kwire::producer {
 
 using cluster::MetadataCache;
+using cluster::PartitionInfo;
 using cluster::TopicInfo;
 
 struct TopicSnapshot {

@@ -25,6 +25,16 @@
 //                IncrementalAlterConfigs, DescribeCluster and DeleteTopics at
 //                every version the endpoint offers, each checked through
 //                another API (Metadata, DescribeConfigs) on topics of its own
+//   consume      Fetch at every version with read_uncommitted and
+//                read_committed over plain, committed and aborted
+//                transactional data; an open transaction holding back the LSO
+//                for Fetch and ListOffsets (v2+), released once it closes
+//   group        a classic join-sync-heartbeat-commit-fetch-leave cycle at
+//                each common version (KIP-394, KIP-447 RequireStable), static
+//                membership (KIP-345), a KIP-848 ConsumerGroupHeartbeat cycle
+//   transactions InitProducerId with a transactional id, commit and abort
+//                visibility, fencing, the TV1 flow at each client version,
+//                TV2 (KIP-890) where transaction.version >= 2, send-offsets
 //
 // The suite writes only to its own topic (-t, or a kwire-conformance-*
 // topic it creates with CreateTopics, or else through Metadata's
@@ -44,7 +54,7 @@ enum class Status { pass, fail, not_offered };
 std::string_view status_name(Status s) noexcept;
 
 struct Cell {
-  std::string group;   ///< "connect", "versions", "produce", "idempotence", "errors", "admin"
+  std::string group;   ///< "connect", "versions", ..., "admin", "consume", "group", "transactions"
   std::string name;    ///< e.g. "Fetch v13", "zstd acks=all"
   Status status = Status::pass;
   std::string detail;  ///< the reason on failure / not offered; what was seen on pass

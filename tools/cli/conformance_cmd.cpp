@@ -28,7 +28,7 @@ std::set<std::string> split_groups(const std::string& list) {
     if (g.empty()) continue;
     const auto& known = conformance::group_names();
     if (std::find(known.begin(), known.end(), g) == known.end())
-      throw UsageError("unknown group '" + g + "' (groups: connect, versions, produce, idempotence, errors, admin)");
+      throw UsageError("unknown group '" + g + "' (groups: connect, versions, produce, idempotence, errors, admin, consume, group, transactions)");
     groups.insert(g);
   }
   return groups;

@@ -36,7 +36,8 @@ std::size_t Report::count(Status s) const {
 }
 
 const std::vector<std::string>& group_names() {
-  static const std::vector<std::string> names{"connect", "versions", "produce", "idempotence", "errors", "admin"};
+  static const std::vector<std::string> names{"connect", "versions", "produce", "idempotence", "errors", "admin",
+                                                "consume", "group", "transactions"};
   return names;
 }
 
@@ -66,6 +67,9 @@ Report Suite::run() {
     if (wants("idempotence")) run_idempotence();
     if (wants("errors")) run_errors();
     if (wants("admin")) run_admin();
+    if (wants("consume")) run_consume();
+    if (wants("group")) run_group();
+    if (wants("transactions")) run_transactions();
     delete_own_topic();
   }
   report_.topic = topic_;
@@ -87,7 +91,7 @@ Cell Suite::cell(std::string group, std::string name) const {
 
 void Suite::add(Cell c) {
   if (options_.progress) {
-    std::fprintf(stderr, "  %-11s %-12s %-34s %s\n", c.group.c_str(), std::string(status_name(c.status)).c_str(),
+    std::fprintf(stderr, "  %-12s %-12s %-34s %s\n", c.group.c_str(), std::string(status_name(c.status)).c_str(),
                  c.name.c_str(), c.detail.c_str());
   }
   report_.cells.push_back(std::move(c));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -17,6 +18,8 @@
 #include <kwire/protocol/api.hpp>
 #include <kwire/protocol/api_versions.hpp>
 #include <kwire/protocol/create_topics.hpp>
+#include <kwire/protocol/fetch.hpp>
+#include <kwire/protocol/kafka_error.hpp>
 #include <kwire/protocol/init_producer_id.hpp>
 #include <kwire/protocol/produce.hpp>
 #include <kwire/protocol/record_batch.hpp>
@@ -26,6 +29,15 @@
 #include "partition_reader.hpp"
 
 namespace kwire::cli::conformance {
+
+/// A transactional producer as the suite drives it by hand
+/// (conformance_txn_support.cpp).
+struct TxnProducer {
+  std::string transactional_id;
+  std::int64_t id = -1;
+  std::int16_t epoch = -1;
+  std::int32_t sequence = 0;  ///< next base sequence for partition 0
+};
 
 using kwire::conformance::known_record_set;
 using kwire::conformance::TestHeader;
@@ -43,6 +55,9 @@ class Suite {
   void run_idempotence();
   void run_errors();
   void run_admin();
+  void run_consume();       // conformance_consume.cpp
+  void run_group();         // conformance_group.cpp
+  void run_transactions();  // conformance_transactions.cpp
 
   // ------------------------------------------------------------ helpers
   /// The checks of one API version: "" for pass, else the reason.
@@ -70,6 +85,47 @@ class Suite {
   /// DeleteTopics for the suite's own topic (when it created it and was not
   /// told --keep), as the last cell of the run.
   void delete_own_topic();
+
+  // Transactions by hand (conformance_txn_support.cpp). Each returns "" on
+  // success, else why not; `refused` (when given) gets the Kafka error a
+  // request was answered with. Busy answers (CONCURRENT_TRANSACTIONS, a
+  // coordinator loading) are retried for up to cell_timeout.
+  /// The coordinator of `key` (key type 0 group, 1 transaction, as
+  /// FindCoordinator's), connected; nullptr with `why` when there is none.
+  net::BlockingClient* coordinator(const std::string& key, std::int8_t key_type, std::string& why);
+  /// The cluster's finalized transaction.version (KIP-890), 0 when unknown.
+  std::int16_t transaction_version() const;
+  std::string txn_init(TxnProducer& p, std::int16_t max_version, kwire::errc* refused = nullptr,
+                       std::int16_t* used = nullptr);
+  /// AddPartitionsToTxn (client form, v0-3) for partition 0 of the topic.
+  std::string txn_add_partition(const TxnProducer& p, std::int16_t version, kwire::errc* refused = nullptr);
+  /// A transactional batch of `records` to partition 0 at the highest common
+  /// Produce version <= max_version; `base` gets its offset.
+  std::string txn_produce(TxnProducer& p, const std::vector<TestRecord>& records, std::int16_t max_version,
+                          std::int64_t& base, kwire::errc* refused = nullptr);
+  /// EndTxn at the highest common version <= max_version; adopts a v5
+  /// answer's producer id and epoch (KIP-890) and resets the sequence.
+  std::string txn_end(TxnProducer& p, bool commit, std::int16_t max_version, kwire::errc* refused = nullptr,
+                      std::int16_t* used = nullptr);
+  /// A whole TV1 transaction (add, produce, end) of `records`; `base` gets
+  /// the offset of its batch.
+  std::string txn_write(TxnProducer& p, const std::vector<TestRecord>& records, bool commit, std::int64_t& base);
+  /// The suite's partition read with read_committed (made on first use).
+  PartitionReader& committed_reader();
+  /// Every batch of partition 0 in [from, to) with `isolation`, control
+  /// batches included; `aborted` gets the AbortedTransactions seen.
+  std::string fetch_all(std::int64_t from, std::int64_t to, protocol::IsolationLevel isolation,
+                        std::int16_t version, std::vector<protocol::RecordBatch>& batches,
+                        std::vector<protocol::FetchResponse::AbortedTransaction>* aborted = nullptr,
+                        FetchRound* last = nullptr);
+
+  /// OffsetFetch of `group`'s committed offset for partition 0 at the
+  /// highest common version <= max_version (RequireStable from v7 when
+  /// asked; KIP-848 member id and epoch from v9 when given): `offset` gets it
+  /// (-1: none). "" on success; a partition or group error goes to `refused`.
+  std::string fetch_committed(const std::string& group, std::int16_t max_version, bool require_stable,
+                              std::int64_t& offset, std::int16_t* used = nullptr, kwire::errc* refused = nullptr,
+                              const std::optional<std::string>& member_id = std::nullopt, std::int32_t member_epoch = -1);
 
   void add(Cell cell);
   Cell cell(std::string group, std::string name) const;
@@ -143,6 +199,8 @@ class Suite {
   std::string reference_error_;
 
   std::chrono::steady_clock::time_point started_;
+  std::map<std::string, net::BlockingClient> coordinators_;  ///< by host:port
+  std::unique_ptr<PartitionReader> committed_reader_;        ///< read_committed, for fetch_all
 };
 
 /// Milliseconds since the epoch, for record timestamps.

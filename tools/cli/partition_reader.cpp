@@ -225,6 +225,7 @@ std::error_code PartitionReader::fetch(std::int64_t offset, FetchRound& out, std
     out.high_watermark = found->high_watermark;
     out.last_stable_offset = found->last_stable_offset;
     out.log_start_offset = found->log_start_offset;
+    if (found->aborted_transactions) out.aborted_transactions = *found->aborted_transactions;
     if (found->records && !found->records->empty()) {
       std::string detail;
       const std::size_t limit = max_decompressed_;

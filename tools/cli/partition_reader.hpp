@@ -58,6 +58,8 @@ struct FetchRound {
   /// removed (consumer::drop_aborted_transactions).
   /// Bytes of a partial batch at the end of the records (KIP-74), skipped.
   std::size_t partial_tail_bytes = 0;
+  /// The response's AbortedTransactions (v4+, read_committed only), as sent.
+  std::vector<protocol::FetchResponse::AbortedTransaction> aborted_transactions;
 };
 
 class PartitionReader {
