@@ -69,10 +69,7 @@ TEST_CASE("Heartbeat golden vectors from Kafka's encoder") {
 }
 
 TEST_CASE("Heartbeat decoding fails at every truncation") {
-  for (std::int16_t v = HeartbeatRequest::min_version; v <= HeartbeatRequest::max_version; ++v) {
-    check_every_truncation_fails<HeartbeatRequest>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<HeartbeatResponse>(encode(sample_response(v), v), v);
-  }
+  check_truncations<HeartbeatRequest, HeartbeatResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("Heartbeat refuses fields the version lacks") {

@@ -128,10 +128,7 @@ TEST_CASE("InitProducerId golden vectors") {
 }
 
 TEST_CASE("InitProducerId decoding fails at every truncation") {
-  for (std::int16_t v = InitProducerIdRequest::min_version; v <= InitProducerIdRequest::max_version; ++v) {
-    check_every_truncation_fails<InitProducerIdRequest>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<InitProducerIdResponse>(encode(sample_response(v), v), v);
-  }
+  check_truncations<InitProducerIdRequest, InitProducerIdResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("InitProducerId refuses fields the version lacks") {

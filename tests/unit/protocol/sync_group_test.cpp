@@ -127,10 +127,7 @@ TEST_CASE("SyncGroup golden vectors from Kafka's encoder") {
 }
 
 TEST_CASE("SyncGroup decoding fails at every truncation") {
-  for (std::int16_t v = SyncGroupRequest::min_version; v <= SyncGroupRequest::max_version; ++v) {
-    check_every_truncation_fails<SyncGroupRequest>(encode(sample_request(v), v), v);
-    check_every_truncation_fails<SyncGroupResponse>(encode(sample_response(v), v), v);
-  }
+  check_truncations<SyncGroupRequest, SyncGroupResponse>(sample_request, sample_response);
 }
 
 TEST_CASE("SyncGroup refuses fields the version lacks, drops the ignorable ones") {
