@@ -9,5 +9,10 @@ int run_consume(int argc, char** argv);
 int run_conformance(int argc, char** argv);
 int run_perf(int argc, char** argv);
 int run_dump_log(int argc, char** argv);
+int run_topics(int argc, char** argv);
+int run_configs(int argc, char** argv);
+int run_cluster(int argc, char** argv);
+int run_groups(int argc, char** argv);
+int run_transactions(int argc, char** argv);
 
 }  // namespace kwire::cli

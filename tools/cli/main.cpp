@@ -57,6 +57,29 @@ commands:
                                        exits 1 on a bad batch, a truncated tail or a corrupt length
       --records             also one line per record (offset, key, value, headers)
       --base64              keys and values as base64 (exact for any bytes)
+  topics list|describe|create|delete|alter|alter-config -b host:port [TOPIC ...]
+                                       kafka-topics without the JVM (per-topic results; exit 1 if any failed)
+      create TOPIC ... [--partitions N] [--replication-factor R] [--config k=v ...]
+                    [--validate-only] [--if-not-exists]
+      delete TOPIC ... [--if-exists]
+      alter TOPIC --partitions N        grow to N partitions
+      alter-config TOPIC --config k=v | --delete-config k | --append-config k=v | --subtract-config k=v
+      list / describe [TOPIC ...] [--include-internal]
+  configs describe|alter -b host:port (--topic T | --broker ID | --broker-defaults) ...
+      describe [--key NAME ...] [--all]  non-default configs (--all: every one, with its source)
+      alter --config k=v | --delete-config k ... [--validate-only]   (IncrementalAlterConfigs)
+  cluster describe -b host:port        cluster id, controller and brokers
+  groups list|describe|delete|reset-offsets -b host:port [GROUP ...]
+      describe GROUP ...    state, members and assignments; per partition the committed offset, log end
+                            offset and lag (--read-committed: end offsets as read_committed consumers see them)
+      reset-offsets GROUP (--topic T[:P,P] ... | --all-topics) (--to-earliest | --to-latest | --to-offset N |
+                    --shift-by N | --to-timestamp MS | --to-datetime YYYY-MM-DDTHH:MM:SS) [--execute]
+                            prints the plan; commits it only with --execute (the group must be empty)
+  transactions list|describe|describe-producers|abort -b host:port
+      list [--state S ...]  describe TXN_ID ...
+      describe-producers --topic T --partition P
+      abort --topic T --partition P (--start-offset O | --producer-id ID)
+                            KIP-664: ends a hanging transaction with an ABORT marker from the partition leader
 
 common options:
   -b host:port[,host:port]   bootstrap brokers (default: $KWIRE_BOOTSTRAP)
@@ -89,6 +112,11 @@ int main(int argc, char** argv) {
     if (command == "conformance") return kwire::cli::run_conformance(argc - 2, argv + 2);
     if (command == "perf") return kwire::cli::run_perf(argc - 2, argv + 2);
     if (command == "dump-log") return kwire::cli::run_dump_log(argc - 2, argv + 2);
+    if (command == "topics") return kwire::cli::run_topics(argc - 2, argv + 2);
+    if (command == "configs") return kwire::cli::run_configs(argc - 2, argv + 2);
+    if (command == "cluster") return kwire::cli::run_cluster(argc - 2, argv + 2);
+    if (command == "groups") return kwire::cli::run_groups(argc - 2, argv + 2);
+    if (command == "transactions") return kwire::cli::run_transactions(argc - 2, argv + 2);
     std::fprintf(stderr, "kwire: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
   } catch (const kwire::cli::UsageError& e) {

@@ -1,0 +1,184 @@
+// Admin: consumer groups — list, describe (both protocols), delete, lag and
+// offset resets.
+#include <algorithm>
+
+#include "channel.hpp"
+#include "kwire/admin/translate.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+namespace kwire::admin {
+
+namespace {
+
+/// OffsetFetch / OffsetCommit v10 name topics by id only (KIP-1078 era);
+/// admin output wants names, so it stays at v9.
+constexpr std::int16_t kMaxOffsetsVersion = 9;
+
+Destination coordinator_of(const std::string& group) {
+  return {Destination::Kind::group_coordinator, group, {}};
+}
+
+}  // namespace
+
+std::vector<GroupListing> Admin::list_groups() {
+  // Groups live on their coordinators: a complete list asks every broker.
+  // Without the facade's broker list this asks the brokers Metadata names,
+  // one connection each.
+  protocol::MetadataRequest brokers_only;
+  brokers_only.topics.emplace();
+  protocol::MetadataResponse metadata;
+  channel_->call({}, brokers_only, metadata);
+  std::vector<GroupListing> all;
+  for (const auto& broker : metadata.brokers) {
+    protocol::ListGroupsResponse response;
+    channel_->call_node(broker.host, broker.port, protocol::ListGroupsRequest{}, response);
+    if (response.error_code != kwire::errc::none)
+      throw AdminError(make_error_code(response.error_code),
+                       "ListGroups on broker " + std::to_string(broker.node_id) + ": " +
+                           std::string(kafka_error_name(response.error_code)));
+    auto listed = translate::group_listings(response);
+    all.insert(all.end(), listed.begin(), listed.end());
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
+  return all;
+}
+
+std::vector<GroupDescription> Admin::describe_groups(const std::vector<std::string>& groups) {
+  std::vector<GroupDescription> out;
+  for (const auto& group : groups) {
+    GroupDescription description;
+    description.group_id = group;
+    try {
+      const Destination to = coordinator_of(group);
+      bool described = false;
+      // KIP-848 groups first, as Java's Admin does: a classic (or unknown)
+      // group answers GROUP_ID_NOT_FOUND there, and a broker without the new
+      // protocol enabled UNSUPPORTED_VERSION; both fall back to DescribeGroups.
+      if (channel_->version_for<protocol::ConsumerGroupDescribeRequest, protocol::ConsumerGroupDescribeResponse>(to)) {
+        protocol::ConsumerGroupDescribeRequest request;
+        request.group_ids = {group};
+        protocol::ConsumerGroupDescribeResponse response;
+        channel_->call(to, request, response);
+        auto described_groups = translate::group_descriptions(response);
+        if (described_groups.size() == 1 && described_groups[0].error.error != kwire::errc::group_id_not_found &&
+            described_groups[0].error.error != kwire::errc::unsupported_version) {
+          description = std::move(described_groups[0]);
+          described = true;
+        }
+      }
+      if (!described) {
+        protocol::DescribeGroupsRequest request;
+        request.groups = {group};
+        protocol::DescribeGroupsResponse response;
+        channel_->call(to, request, response);
+        auto described_groups = translate::group_descriptions(response);
+        if (described_groups.size() == 1) description = std::move(described_groups[0]);
+      }
+    } catch (const AdminError& e) {
+      description.error = {e.code(), e.what()};
+    }
+    out.push_back(std::move(description));
+  }
+  return out;
+}
+
+std::vector<ItemError> Admin::delete_groups(const std::vector<std::string>& groups) {
+  std::vector<ItemError> out;
+  for (const auto& group : groups) {
+    try {
+      protocol::DeleteGroupsRequest request;
+      request.groups_names = {group};
+      protocol::DeleteGroupsResponse response;
+      channel_->call(coordinator_of(group), request, response);
+      out.push_back(translate::delete_groups_results(response, {group}).front());
+    } catch (const AdminError& e) {
+      out.push_back({e.code(), e.what()});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+/// ListOffsets for each partition at `timestamp`, each from its leader.
+PartitionMap<translate::OffsetAnswer> list_offsets(Admin::Channel& channel, const std::vector<TopicPartition>& partitions,
+                                                   std::int64_t timestamp, bool read_committed) {
+  PartitionMap<translate::OffsetAnswer> answers;
+  for (const auto& tp : partitions) {
+    try {
+      auto request = translate::list_offsets_request({tp}, timestamp);
+      if (read_committed) request.isolation_level = protocol::IsolationLevel::read_committed;
+      protocol::ListOffsetsResponse response;
+      channel.call({Destination::Kind::leader, {}, tp}, request, response);
+      const auto got = translate::offsets(response);
+      if (const auto it = got.find(tp); it != got.end()) answers[tp] = it->second;
+    } catch (const AdminError& e) {
+      answers[tp] = {-1, {e.code(), e.what()}};
+    }
+  }
+  return answers;
+}
+
+PartitionMap<std::int64_t> fetch_committed(Admin::Channel& channel, const std::string& group) {
+  using Req = protocol::OffsetFetchRequest;
+  using Resp = protocol::OffsetFetchResponse;
+  const Destination to = coordinator_of(group);
+  const auto version = channel.version_for<Req, Resp>(to, kMaxOffsetsVersion);
+  if (!version) throw AdminError(make_error_code(client_errc::unsupported_version), "OffsetFetch not offered");
+  Resp response;
+  channel.call(to, translate::offset_fetch_request(group, *version), response, kMaxOffsetsVersion);
+  ItemError error;
+  auto committed = translate::committed_offsets(response, group, error);
+  if (!error.ok()) throw AdminError(error.error, "OffsetFetch for " + group + ": " + error.message());
+  return committed;
+}
+
+}  // namespace
+
+std::vector<PartitionLag> Admin::group_lag(const std::string& group, bool read_committed) {
+  auto descriptions = describe_groups({group});
+  const GroupDescription& description = descriptions.front();
+  if (!description.error.ok()) throw AdminError(description.error.error, description.error.message());
+  const auto committed = fetch_committed(*channel_, group);
+  std::vector<TopicPartition> partitions;
+  for (const auto& [tp, offset] : committed) partitions.push_back(tp);
+  for (const auto& member : description.members)
+    partitions.insert(partitions.end(), member.assignment.begin(), member.assignment.end());
+  std::sort(partitions.begin(), partitions.end(), TopicPartitionLess{});
+  partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
+  const auto end_offsets =
+      list_offsets(*channel_, partitions, protocol::list_offsets_timestamp::latest, read_committed);
+  return translate::group_lag(committed, end_offsets, description);
+}
+
+std::vector<ResetPlanEntry> Admin::reset_offsets(const std::string& group,
+                                                 const std::vector<TopicPartition>& requested, const ResetSpec& spec,
+                                                 bool dry_run) {
+  const auto committed = fetch_committed(*channel_, group);
+  std::vector<TopicPartition> partitions;
+  if (requested.empty()) {
+    for (const auto& [tp, offset] : committed) partitions.push_back(tp);
+  }
+  for (const auto& tp : requested) {
+    if (tp.partition >= 0) {
+      partitions.push_back(tp);
+      continue;
+    }
+    for (const auto& topic : describe_topics({tp.topic})) {
+      if (!topic.error.ok()) throw AdminError(topic.error.error, "topic " + tp.topic + ": " + topic.error.message());
+      for (const auto& p : topic.partitions) partitions.push_back({topic.name, p.partition});
+    }
+  }
+  const auto earliest = list_offsets(*channel_, partitions, protocol::list_offsets_timestamp::earliest, false);
+  const auto latest = list_offsets(*channel_, partitions, protocol::list_offsets_timestamp::latest, false);
+  PartitionMap<translate::OffsetAnswer> by_time;
+  if (spec.kind == ResetSpec::Kind::to_timestamp) by_time = list_offsets(*channel_, partitions, spec.value, false);
+  auto plan = translate::reset_plan(partitions, spec, committed, earliest, latest, by_time);
+  if (dry_run) return plan;
+  protocol::OffsetCommitResponse response;
+  channel_->call(coordinator_of(group), translate::offset_commit_request(group, plan), response, kMaxOffsetsVersion);
+  translate::apply_commit_results(response, plan);
+  return plan;
+}
+
+}  // namespace kwire::admin

@@ -1,0 +1,103 @@
+// Admin: transactions — list, describe, describe producers and the KIP-664
+// abort of a hanging transaction.
+#include "channel.hpp"
+#include "kwire/admin/translate.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+namespace kwire::admin {
+
+std::vector<TransactionListing> Admin::list_transactions(const std::vector<std::string>& states) {
+  // Like ListGroups, each transaction coordinator knows only its own.
+  protocol::MetadataRequest brokers_only;
+  brokers_only.topics.emplace();
+  protocol::MetadataResponse metadata;
+  channel_->call({}, brokers_only, metadata);
+  std::vector<TransactionListing> all;
+  for (const auto& broker : metadata.brokers) {
+    protocol::ListTransactionsRequest request;
+    request.state_filters = states;
+    protocol::ListTransactionsResponse response;
+    channel_->call_node(broker.host, broker.port, request, response);
+    if (response.error_code != kwire::errc::none)
+      throw AdminError(make_error_code(response.error_code),
+                       "ListTransactions on broker " + std::to_string(broker.node_id) + ": " +
+                           std::string(kafka_error_name(response.error_code)));
+    auto listed = translate::transaction_listings(response);
+    all.insert(all.end(), listed.begin(), listed.end());
+  }
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.transactional_id < b.transactional_id; });
+  return all;
+}
+
+std::vector<TransactionDescription> Admin::describe_transactions(const std::vector<std::string>& ids) {
+  std::vector<TransactionDescription> out;
+  for (const auto& id : ids) {
+    try {
+      protocol::DescribeTransactionsRequest request;
+      request.transactional_ids = {id};
+      protocol::DescribeTransactionsResponse response;
+      channel_->call({Destination::Kind::transaction_coordinator, id, {}}, request, response);
+      auto described = translate::transaction_descriptions(response);
+      if (described.empty()) {
+        TransactionDescription missing;
+        missing.transactional_id = id;
+        missing.error = {make_error_code(client_errc::malformed), "the broker's answer does not mention " + id};
+        out.push_back(std::move(missing));
+      } else {
+        out.push_back(std::move(described.front()));
+      }
+    } catch (const AdminError& e) {
+      TransactionDescription failed;
+      failed.transactional_id = id;
+      failed.error = {e.code(), e.what()};
+      out.push_back(std::move(failed));
+    }
+  }
+  return out;
+}
+
+std::vector<ProducerState> Admin::describe_producers(const TopicPartition& partition) {
+  protocol::DescribeProducersResponse response;
+  channel_->call({Destination::Kind::leader, {}, partition}, translate::describe_producers_request(partition), response);
+  ItemError error;
+  auto states = translate::producer_states(response, partition, error);
+  if (!error.ok()) throw AdminError(error.error, "DescribeProducers: " + error.message());
+  return states;
+}
+
+namespace {
+
+ItemError write_abort_marker(Admin::Channel& channel, const AbortSpec& spec) {
+  protocol::WriteTxnMarkersResponse response;
+  channel.call({Destination::Kind::leader, {}, spec.partition}, translate::abort_markers_request(spec), response);
+  return translate::abort_result(response, spec);
+}
+
+}  // namespace
+
+std::optional<AbortSpec> Admin::abort_transaction(const TopicPartition& partition, std::int64_t start_offset,
+                                                  ItemError& error) {
+  try {
+    auto spec = translate::abort_spec(describe_producers(partition), partition, start_offset, error);
+    if (spec) error = write_abort_marker(*channel_, *spec);
+    return spec;
+  } catch (const AdminError& e) {
+    error = {e.code(), e.what()};
+    return std::nullopt;
+  }
+}
+
+std::optional<AbortSpec> Admin::abort_producer_transaction(const TopicPartition& partition, std::int64_t producer_id,
+                                                           ItemError& error) {
+  try {
+    auto spec = translate::abort_spec_for_producer(describe_producers(partition), partition, producer_id, error);
+    if (spec) error = write_abort_marker(*channel_, *spec);
+    return spec;
+  } catch (const AdminError& e) {
+    error = {e.code(), e.what()};
+    return std::nullopt;
+  }
+}
+
+}  // namespace kwire::admin
