@@ -70,6 +70,8 @@ class Admin {
   std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources,
                                                   const std::vector<std::string>& keys = {});
   /// IncrementalAlterConfigs (KIP-339): set / remove / append / subtract.
+  /// Name each resource once: the broker fails every copy of a resource
+  /// named twice in one request with INVALID_REQUEST.
   std::vector<ResourceResult> alter_configs(const std::vector<ResourceChanges>& changes, bool validate_only = false);
 
   // --------------------------------------------------------------- groups
