@@ -21,21 +21,11 @@ Destination coordinator_of(const std::string& group) {
 }  // namespace
 
 std::vector<GroupListing> Admin::list_groups() {
-  // Groups live on their coordinators: a complete list asks every broker.
-  // Without the facade's broker list this asks the brokers Metadata names,
-  // one connection each.
-  protocol::MetadataRequest brokers_only;
-  brokers_only.topics.emplace();
-  protocol::MetadataResponse metadata;
-  channel_->call({}, brokers_only, metadata);
   std::vector<GroupListing> all;
-  for (const auto& broker : metadata.brokers) {
-    protocol::ListGroupsResponse response;
-    channel_->call_node(broker.host, broker.port, protocol::ListGroupsRequest{}, response);
+  for (const auto& [node, response] : channel_->call_every_broker<protocol::ListGroupsResponse>(protocol::ListGroupsRequest{})) {
     if (response.error_code != kwire::errc::none)
-      throw AdminError(make_error_code(response.error_code),
-                       "ListGroups on broker " + std::to_string(broker.node_id) + ": " +
-                           std::string(kafka_error_name(response.error_code)));
+      throw AdminError(make_error_code(response.error_code), "ListGroups on broker " + std::to_string(node) + ": " +
+                                                                  std::string(kafka_error_name(response.error_code)));
     auto listed = translate::group_listings(response);
     all.insert(all.end(), listed.begin(), listed.end());
   }

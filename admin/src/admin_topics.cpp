@@ -8,10 +8,20 @@ namespace kwire::admin {
 
 namespace {
 
-/// A whole-request failure, copied into each item of a per-item answer.
-template <class Item>
-void fail_all(std::vector<Item>& items, const AdminError& e) {
-  for (auto& item : items) item.error = {e.code(), e.what()};
+/// Runs `send` (a whole request and its per-item translation); when the
+/// request fails as a whole, every item gets that failure, named by `name`.
+template <class Result, class Item, class Name, class Send>
+std::vector<Result> or_fail_each(const std::vector<Item>& items, Name name, Send send) {
+  try {
+    return send();
+  } catch (const AdminError& e) {
+    std::vector<Result> results(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      name(items[i], results[i]);
+      results[i].error = {e.code(), e.what()};
+    }
+    return results;
+  }
 }
 
 }  // namespace
@@ -20,43 +30,34 @@ Admin::Admin(cluster::ClientConfig config) : channel_(std::make_unique<Channel>(
 Admin::~Admin() = default;
 
 std::vector<TopicResult> Admin::create_topics(const std::vector<NewTopic>& topics, const CreateTopicsOptions& options) {
-  protocol::CreateTopicsResponse response;
-  try {
-    channel_->call({}, translate::create_topics_request(topics, options), response);
-  } catch (const AdminError& e) {
-    std::vector<TopicResult> results(topics.size());
-    for (std::size_t i = 0; i < topics.size(); ++i) results[i].name = topics[i].name;
-    fail_all(results, e);
-    return results;
-  }
-  return translate::create_topics_results(response, topics);
+  return or_fail_each<TopicResult>(
+      topics, [](const NewTopic& t, TopicResult& r) { r.name = t.name; },
+      [&] {
+        protocol::CreateTopicsResponse response;
+        channel_->call({}, translate::create_topics_request(topics, options), response);
+        return translate::create_topics_results(response, topics);
+      });
 }
 
 std::vector<TopicResult> Admin::delete_topics(const std::vector<std::string>& names, std::int32_t timeout_ms) {
-  protocol::DeleteTopicsResponse response;
-  try {
-    channel_->call({}, translate::delete_topics_request(names, timeout_ms), response);
-  } catch (const AdminError& e) {
-    std::vector<TopicResult> results(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) results[i].name = names[i];
-    fail_all(results, e);
-    return results;
-  }
-  return translate::delete_topics_results(response, names);
+  return or_fail_each<TopicResult>(
+      names, [](const std::string& n, TopicResult& r) { r.name = n; },
+      [&] {
+        protocol::DeleteTopicsResponse response;
+        channel_->call({}, translate::delete_topics_request(names, timeout_ms), response);
+        return translate::delete_topics_results(response, names);
+      });
 }
 
 std::vector<TopicResult> Admin::create_partitions(const std::vector<NewPartitions>& topics,
                                                   const CreateTopicsOptions& options) {
-  protocol::CreatePartitionsResponse response;
-  try {
-    channel_->call({}, translate::create_partitions_request(topics, options), response);
-  } catch (const AdminError& e) {
-    std::vector<TopicResult> results(topics.size());
-    for (std::size_t i = 0; i < topics.size(); ++i) results[i].name = topics[i].topic;
-    fail_all(results, e);
-    return results;
-  }
-  return translate::create_partitions_results(response, topics);
+  return or_fail_each<TopicResult>(
+      topics, [](const NewPartitions& t, TopicResult& r) { r.name = t.topic; },
+      [&] {
+        protocol::CreatePartitionsResponse response;
+        channel_->call({}, translate::create_partitions_request(topics, options), response);
+        return translate::create_partitions_results(response, topics);
+      });
 }
 
 std::vector<TopicDescription> Admin::list_topics(bool include_internal) {
@@ -66,16 +67,13 @@ std::vector<TopicDescription> Admin::list_topics(bool include_internal) {
 }
 
 std::vector<TopicDescription> Admin::describe_topics(const std::vector<std::string>& names) {
-  protocol::MetadataResponse response;
-  try {
-    channel_->call({}, translate::metadata_request(names), response);
-  } catch (const AdminError& e) {
-    std::vector<TopicDescription> results(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) results[i].name = names[i];
-    fail_all(results, e);
-    return results;
-  }
-  return translate::topic_descriptions(response, true);
+  return or_fail_each<TopicDescription>(
+      names, [](const std::string& n, TopicDescription& d) { d.name = n; },
+      [&] {
+        protocol::MetadataResponse response;
+        channel_->call({}, translate::metadata_request(names), response);
+        return translate::topic_descriptions(response, true);
+      });
 }
 
 ClusterDescription Admin::describe_cluster() {
@@ -98,29 +96,23 @@ ClusterDescription Admin::describe_cluster() {
 
 std::vector<ConfigDescription> Admin::describe_configs(const std::vector<ConfigResource>& resources,
                                                        const std::vector<std::string>& keys) {
-  protocol::DescribeConfigsResponse response;
-  try {
-    channel_->call({}, translate::describe_configs_request(resources, keys), response);
-  } catch (const AdminError& e) {
-    std::vector<ConfigDescription> results(resources.size());
-    for (std::size_t i = 0; i < resources.size(); ++i) results[i].resource = resources[i];
-    fail_all(results, e);
-    return results;
-  }
-  return translate::config_descriptions(response);
+  return or_fail_each<ConfigDescription>(
+      resources, [](const ConfigResource& c, ConfigDescription& d) { d.resource = c; },
+      [&] {
+        protocol::DescribeConfigsResponse response;
+        channel_->call({}, translate::describe_configs_request(resources, keys), response);
+        return translate::config_descriptions(response);
+      });
 }
 
 std::vector<ResourceResult> Admin::alter_configs(const std::vector<ResourceChanges>& changes, bool validate_only) {
-  protocol::IncrementalAlterConfigsResponse response;
-  try {
-    channel_->call({}, translate::alter_configs_request(changes, validate_only), response);
-  } catch (const AdminError& e) {
-    std::vector<ResourceResult> results(changes.size());
-    for (std::size_t i = 0; i < changes.size(); ++i) results[i].resource = changes[i].resource;
-    fail_all(results, e);
-    return results;
-  }
-  return translate::alter_configs_results(response);
+  return or_fail_each<ResourceResult>(
+      changes, [](const ResourceChanges& c, ResourceResult& r) { r.resource = c.resource; },
+      [&] {
+        protocol::IncrementalAlterConfigsResponse response;
+        channel_->call({}, translate::alter_configs_request(changes, validate_only), response);
+        return translate::alter_configs_results(response);
+      });
 }
 
 }  // namespace kwire::admin

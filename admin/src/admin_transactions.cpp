@@ -7,21 +7,13 @@
 namespace kwire::admin {
 
 std::vector<TransactionListing> Admin::list_transactions(const std::vector<std::string>& states) {
-  // Like ListGroups, each transaction coordinator knows only its own.
-  protocol::MetadataRequest brokers_only;
-  brokers_only.topics.emplace();
-  protocol::MetadataResponse metadata;
-  channel_->call({}, brokers_only, metadata);
+  protocol::ListTransactionsRequest request;
+  request.state_filters = states;
   std::vector<TransactionListing> all;
-  for (const auto& broker : metadata.brokers) {
-    protocol::ListTransactionsRequest request;
-    request.state_filters = states;
-    protocol::ListTransactionsResponse response;
-    channel_->call_node(broker.host, broker.port, request, response);
+  for (const auto& [node, response] : channel_->call_every_broker<protocol::ListTransactionsResponse>(request)) {
     if (response.error_code != kwire::errc::none)
-      throw AdminError(make_error_code(response.error_code),
-                       "ListTransactions on broker " + std::to_string(broker.node_id) + ": " +
-                           std::string(kafka_error_name(response.error_code)));
+      throw AdminError(make_error_code(response.error_code), "ListTransactions on broker " + std::to_string(node) +
+                                                                  ": " + std::string(kafka_error_name(response.error_code)));
     auto listed = translate::transaction_listings(response);
     all.insert(all.end(), listed.begin(), listed.end());
   }

@@ -50,6 +50,14 @@ net::BlockingClient& Admin::Channel::bootstrap() {
   return *bootstrap_;
 }
 
+std::vector<protocol::MetadataResponse::Broker> Admin::Channel::brokers() {
+  protocol::MetadataRequest request;
+  request.topics.emplace();  // no topics: brokers only
+  protocol::MetadataResponse response;
+  send(bootstrap(), request, response, protocol::MetadataRequest::max_version);
+  return response.brokers;
+}
+
 net::BlockingClient& Admin::Channel::connect_to(const std::string& host, std::int32_t port) {
   const std::string address = host + ":" + std::to_string(port);
   auto& slot = by_address_[address];

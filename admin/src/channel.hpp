@@ -14,6 +14,7 @@
 #include "kwire/admin/admin.hpp"
 #include "kwire/net/blocking_client.hpp"
 #include "kwire/protocol/find_coordinator.hpp"
+#include "kwire/protocol/metadata.hpp"
 
 namespace kwire::admin {
 
@@ -47,10 +48,17 @@ class Admin::Channel {
     send(client_for(to), request, response, max_version);
   }
 
-  /// call() to the broker at host:port (a broker Metadata listed).
+  /// Sends `request` to every broker Metadata lists (ListGroups and
+  /// ListTransactions: each coordinator knows only its own); the answers by
+  /// broker id.
   template <class Resp, class Req>
-  void call_node(const std::string& host, std::int32_t port, const Req& request, Resp& response) {
-    send(connect_to(host, port), request, response, Req::max_version);
+  std::vector<std::pair<std::int32_t, Resp>> call_every_broker(const Req& request) {
+    std::vector<std::pair<std::int32_t, Resp>> answers;
+    for (const auto& broker : brokers()) {
+      Resp& response = answers.emplace_back(broker.node_id, Resp{}).second;
+      send(connect_to(broker.host, broker.port), request, response, Req::max_version);
+    }
+    return answers;
   }
 
  private:
@@ -62,6 +70,7 @@ class Admin::Channel {
   }
 
   net::BlockingClient& bootstrap();
+  std::vector<protocol::MetadataResponse::Broker> brokers();
   net::BlockingClient& client_for(const Destination& to);
   net::BlockingClient& connect_to(const std::string& host, std::int32_t port);
   /// FindCoordinator for `key`: the coordinator's host and port.

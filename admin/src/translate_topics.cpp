@@ -34,6 +34,24 @@ ItemError missing(const std::string& what) {
   return {make_error_code(client_errc::malformed), "the broker's answer does not mention " + what};
 }
 
+/// One TopicResult per requested topic, in request order: `fill` copies the
+/// answer that `matches` it; a topic the broker left out gets an error.
+template <class Requested, class Answers, class Name, class Matches, class Fill>
+std::vector<TopicResult> per_topic(const std::vector<Requested>& requested, Name name, const Answers& answers,
+                                   Matches matches, Fill fill) {
+  std::vector<TopicResult> results;
+  for (const auto& item : requested) {
+    TopicResult& result = results.emplace_back();
+    result.name = name(item);
+    const auto it = std::find_if(answers.begin(), answers.end(), [&](const auto& a) { return matches(a, result.name); });
+    if (it == answers.end())
+      result.error = missing("topic " + result.name);
+    else
+      fill(*it, result);
+  }
+  return results;
+}
+
 }  // namespace
 
 protocol::CreateTopicsRequest create_topics_request(const std::vector<NewTopic>& topics,
@@ -53,22 +71,15 @@ protocol::CreateTopicsRequest create_topics_request(const std::vector<NewTopic>&
 
 std::vector<TopicResult> create_topics_results(const protocol::CreateTopicsResponse& response,
                                                const std::vector<NewTopic>& requested) {
-  std::vector<TopicResult> results;
-  for (const auto& topic : requested) {
-    TopicResult& result = results.emplace_back();
-    result.name = topic.name;
-    const auto it = std::find_if(response.topics.begin(), response.topics.end(),
-                                 [&](const auto& t) { return t.name == topic.name; });
-    if (it == response.topics.end()) {
-      result.error = missing("topic " + topic.name);
-      continue;
-    }
-    result.topic_id = it->topic_id;
-    result.partitions = it->num_partitions;
-    result.replication_factor = it->replication_factor;
-    result.error = item_error(it->error_code, it->error_message);
-  }
-  return results;
+  return per_topic(
+      requested, [](const NewTopic& t) { return t.name; }, response.topics,
+      [](const auto& answer, const std::string& name) { return answer.name == name; },
+      [](const auto& answer, TopicResult& result) {
+        result.topic_id = answer.topic_id;
+        result.partitions = answer.num_partitions;
+        result.replication_factor = answer.replication_factor;
+        result.error = item_error(answer.error_code, answer.error_message);
+      });
 }
 
 protocol::DeleteTopicsRequest delete_topics_request(const std::vector<std::string>& names, std::int32_t timeout_ms) {
@@ -80,20 +91,13 @@ protocol::DeleteTopicsRequest delete_topics_request(const std::vector<std::strin
 
 std::vector<TopicResult> delete_topics_results(const protocol::DeleteTopicsResponse& response,
                                                const std::vector<std::string>& requested) {
-  std::vector<TopicResult> results;
-  for (const auto& name : requested) {
-    TopicResult& result = results.emplace_back();
-    result.name = name;
-    const auto it = std::find_if(response.responses.begin(), response.responses.end(),
-                                 [&](const auto& r) { return r.name && *r.name == name; });
-    if (it == response.responses.end()) {
-      result.error = missing("topic " + name);
-      continue;
-    }
-    result.topic_id = it->topic_id;
-    result.error = item_error(it->error_code, it->error_message);
-  }
-  return results;
+  return per_topic(
+      requested, [](const std::string& n) { return n; }, response.responses,
+      [](const auto& answer, const std::string& name) { return answer.name && *answer.name == name; },
+      [](const auto& answer, TopicResult& result) {
+        result.topic_id = answer.topic_id;
+        result.error = item_error(answer.error_code, answer.error_message);
+      });
 }
 
 protocol::CreatePartitionsRequest create_partitions_request(const std::vector<NewPartitions>& topics,
@@ -111,20 +115,14 @@ protocol::CreatePartitionsRequest create_partitions_request(const std::vector<Ne
 
 std::vector<TopicResult> create_partitions_results(const protocol::CreatePartitionsResponse& response,
                                                    const std::vector<NewPartitions>& requested) {
-  std::vector<TopicResult> results;
-  for (const auto& topic : requested) {
-    TopicResult& result = results.emplace_back();
-    result.name = topic.topic;
-    const auto it = std::find_if(response.results.begin(), response.results.end(),
-                                 [&](const auto& r) { return r.name == topic.topic; });
-    if (it == response.results.end()) {
-      result.error = missing("topic " + topic.topic);
-      continue;
-    }
-    result.partitions = topic.total_partitions;
-    result.error = item_error(it->error_code, it->error_message);
-  }
-  return results;
+  return per_topic(
+      requested, [](const NewPartitions& t) { return t.topic; }, response.results,
+      [](const auto& answer, const std::string& name) { return answer.name == name; },
+      [&](const auto& answer, TopicResult& result) {
+        result.error = item_error(answer.error_code, answer.error_message);
+        for (const auto& t : requested)
+          if (t.topic == result.name) result.partitions = t.total_partitions;
+      });
 }
 
 protocol::MetadataRequest metadata_request(const std::vector<std::string>& names) {
