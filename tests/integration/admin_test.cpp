@@ -290,3 +290,40 @@ TEST_CASE("admin: a hanging transaction (its Java producer SIGKILLed) is listed 
   CHECK(moved.output.find("Reached end") != std::string::npos);
   run_command(cli() + "topics delete" + bootstrap() + shell_quote(topic) + " >&2");
 }
+
+TEST_CASE("admin: a KIP-848 consumer group (Java, group.protocol=consumer) is described through ConsumerGroupDescribe") {
+  // Kafka 3.9 ships the consumer protocol disabled (early access); 4.0 made it GA.
+  if (broker_env().get("KWIRE_KAFKA_VERSION").starts_with("3.")) return;
+  const std::string topic = unique_topic("kwire-admin-848");
+  const std::string group = unique_topic("kwire-admin-848-g");
+  REQUIRE(run_command(cli() + "topics create" + bootstrap() + shell_quote(topic) + " --partitions 3 >&2").exit_code == 0);
+  auto started = run_command(shell_quote(KWIRE_BROKER_SCRIPT) +
+                             " run-class org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server " +
+                             shell_quote(broker_env().bootstrap()) + " --topic " + shell_quote(topic) + " --group " +
+                             shell_quote(group) +
+                             " --consumer-property group.protocol=consumer >/dev/null 2>&1 & echo $!");
+  REQUIRE(started.exit_code == 0);
+  const std::string pid = started.output.substr(0, started.output.find('\n'));
+  REQUIRE_FALSE(pid.empty());
+
+  auto admin = make_admin();
+  kwire::admin::GroupDescription seen;
+  CHECK(eventually([&] {
+    seen = admin.describe_groups({group}).at(0);
+    return seen.error.ok() && seen.state == "Stable" && seen.members.size() == 1 &&
+           seen.members[0].assignment.size() == 3;
+  }));
+  run_command("kill " + pid);
+  CAPTURE(seen.error.message());
+  CHECK(seen.consumer_protocol);
+  CHECK(seen.group_epoch > 0);
+  CHECK_FALSE(seen.assignor.empty());
+  REQUIRE(seen.members.size() == 1);
+  CHECK(seen.members[0].client_id.starts_with("console-consumer"));
+  CHECK(seen.members[0].assignment == std::vector<kwire::admin::TopicPartition>{{topic, 0}, {topic, 1}, {topic, 2}});
+  bool listed = false;
+  for (const auto& g : admin.list_groups())
+    if (g.group_id == group) listed = g.type == "consumer";
+  CHECK(listed);
+  run_command(cli() + "topics delete" + bootstrap() + shell_quote(topic) + " >&2");
+}
