@@ -90,22 +90,11 @@ std::vector<ItemError> Admin::delete_groups(const std::vector<std::string>& grou
 
 namespace {
 
-/// ListOffsets for each partition at `timestamp`, each from its leader.
-PartitionMap<translate::OffsetAnswer> list_offsets(Admin::Channel& channel, const std::vector<TopicPartition>& partitions,
-                                                   std::int64_t timestamp, bool read_committed) {
+/// Admin::list_offsets as a map, for the lag and reset arithmetic.
+PartitionMap<translate::OffsetAnswer> offsets_by_partition(Admin& admin, const std::vector<TopicPartition>& partitions,
+                                                           std::int64_t timestamp, bool read_committed) {
   PartitionMap<translate::OffsetAnswer> answers;
-  for (const auto& tp : partitions) {
-    try {
-      auto request = translate::list_offsets_request({tp}, timestamp);
-      if (read_committed) request.isolation_level = protocol::IsolationLevel::read_committed;
-      protocol::ListOffsetsResponse response;
-      channel.call({Destination::Kind::leader, {}, tp}, request, response);
-      const auto got = translate::offsets(response);
-      if (const auto it = got.find(tp); it != got.end()) answers[tp] = it->second;
-    } catch (const AdminError& e) {
-      answers[tp] = {-1, {e.code(), e.what()}};
-    }
-  }
+  for (auto& p : admin.list_offsets(partitions, timestamp, read_committed)) answers[p.partition] = {p.offset, p.error};
   return answers;
 }
 
@@ -137,7 +126,7 @@ std::vector<PartitionLag> Admin::group_lag(const std::string& group, bool read_c
   std::sort(partitions.begin(), partitions.end(), TopicPartitionLess{});
   partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
   const auto end_offsets =
-      list_offsets(*channel_, partitions, protocol::list_offsets_timestamp::latest, read_committed);
+      offsets_by_partition(*this, partitions, protocol::list_offsets_timestamp::latest, read_committed);
   return translate::group_lag(committed, end_offsets, description);
 }
 
@@ -159,10 +148,10 @@ std::vector<ResetPlanEntry> Admin::reset_offsets(const std::string& group,
       for (const auto& p : topic.partitions) partitions.push_back({topic.name, p.partition});
     }
   }
-  const auto earliest = list_offsets(*channel_, partitions, protocol::list_offsets_timestamp::earliest, false);
-  const auto latest = list_offsets(*channel_, partitions, protocol::list_offsets_timestamp::latest, false);
+  const auto earliest = offsets_by_partition(*this, partitions, protocol::list_offsets_timestamp::earliest, false);
+  const auto latest = offsets_by_partition(*this, partitions, protocol::list_offsets_timestamp::latest, false);
   PartitionMap<translate::OffsetAnswer> by_time;
-  if (spec.kind == ResetSpec::Kind::to_timestamp) by_time = list_offsets(*channel_, partitions, spec.value, false);
+  if (spec.kind == ResetSpec::Kind::to_timestamp) by_time = offsets_by_partition(*this, partitions, spec.value, false);
   auto plan = translate::reset_plan(partitions, spec, committed, earliest, latest, by_time);
   if (dry_run) return plan;
   protocol::OffsetCommitResponse response;

@@ -7,11 +7,13 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 
 #include <kwire/admin/admin.hpp>
 #include <kwire/protocol/kafka_error.hpp>
+#include <kwire/protocol/list_offsets.hpp>
 
 #include "support.hpp"
 
@@ -202,9 +204,15 @@ TEST_CASE("admin: a group's offsets and lag, reset by kwire and read back by kaf
   CHECK(executed.output.find("\"current\":7,\"target\":4,\"error\":null") != std::string::npos);
 
   // Kafka's kafka-consumer-groups reads the new offset and lag.
-  auto theirs = java("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
-                     "--bootstrap-server " + shell_quote(broker_env().bootstrap()) + " --describe --group " +
-                         shell_quote(group));
+  // (Its default 5 s timeout is short for a JVM's first FindCoordinator on
+  // a loaded machine.)
+  kwire::test::CommandResult theirs;
+  CHECK(eventually([&] {
+    theirs = java("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                  "--bootstrap-server " + shell_quote(broker_env().bootstrap()) + " --timeout 30000 --describe --group " +
+                      shell_quote(group));
+    return theirs.output.find(topic) != std::string::npos;
+  }));
   CAPTURE(theirs.output);
   const auto row = theirs.output.find(topic);
   REQUIRE(row != std::string::npos);
@@ -325,5 +333,49 @@ TEST_CASE("admin: a KIP-848 consumer group (Java, group.protocol=consumer) is de
   for (const auto& g : admin.list_groups())
     if (g.group_id == group) listed = g.type == "consumer";
   CHECK(listed);
+  run_command(cli() + "topics delete" + bootstrap() + shell_quote(topic) + " >&2");
+}
+
+TEST_CASE("admin: offsets, record deletion (read back by kcat) and SCRAM users") {
+  const std::string topic = unique_topic("kwire-admin-records");
+  REQUIRE(run_command(cli() + "topics create" + bootstrap() + shell_quote(topic) + " --partitions 2 >&2").exit_code == 0);
+  REQUIRE(run_command("seq 1 10 | " + cli() + "produce" + bootstrap() + "-t " + shell_quote(topic) + " -p 1 >&2")
+              .exit_code == 0);
+  auto admin = make_admin();
+  const kwire::admin::TopicPartition p0{topic, 0}, p1{topic, 1};
+  auto latest = admin.list_offsets({p0, p1}, kwire::protocol::list_offsets_timestamp::latest);
+  REQUIRE(latest.size() == 2);
+  CHECK(latest[0].offset == 0);
+  CHECK(latest[1].offset == 10);
+
+  // Records before 4 go; beyond the end is refused for that partition only.
+  auto deleted = admin.delete_records({{p1, 4, {}}, {p0, 40, {}}});
+  REQUIRE(deleted.size() == 2);
+  CHECK(deleted[0].error.ok());
+  CHECK(deleted[0].offset == 4);
+  CHECK(deleted[1].error.error == kwire::errc::offset_out_of_range);
+  auto earliest = run_command(cli() + "topics offsets" + bootstrap() + shell_quote(topic) + " --time earliest");
+  CHECK(earliest.output == topic + ":0:0\n" + topic + ":1:4\n");
+  // An independent reader starts at the new log start.
+  auto records = kwire::test::consume_with_kcat(topic, 1, 6);
+  REQUIRE_FALSE(records.empty());
+  CHECK(records.front().offset == 4);
+  CHECK(records.front().value == std::optional<std::string>("5"));
+
+  // The harness's SASL user has SCRAM credentials for both mechanisms.
+  const std::string user = broker_env().get("KWIRE_SASL_USERNAME");
+  auto users = admin.describe_user_scram_credentials({user});
+  REQUIRE(users.size() == 1);
+  CHECK(users[0].user == user);
+  CHECK(users[0].error.ok());
+  std::set<std::string> mechanisms;
+  for (const auto& c : users[0].credentials) {
+    mechanisms.insert(c.mechanism);
+    CHECK(c.iterations >= 4096);
+  }
+  CHECK(mechanisms == std::set<std::string>{"SCRAM-SHA-256", "SCRAM-SHA-512"});
+  auto nobody = admin.describe_user_scram_credentials({"no-such-user"});
+  REQUIRE(nobody.size() == 1);
+  CHECK(nobody[0].error.error == kwire::errc::resource_not_found);
   run_command(cli() + "topics delete" + bootstrap() + shell_quote(topic) + " >&2");
 }

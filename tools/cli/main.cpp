@@ -65,6 +65,8 @@ commands:
       alter TOPIC --partitions N        grow to N partitions
       alter-config TOPIC --config k=v | --delete-config k | --append-config k=v | --subtract-config k=v
       list / describe [TOPIC ...] [--include-internal]
+      offsets TOPIC [--time earliest|latest|max-timestamp|MS] [--partition P ...] [--read-committed]
+      delete-records TOPIC [--partition P ...] [--offset O]   records before O go (default: all)
   configs describe|alter -b host:port (--topic T | --broker ID | --broker-defaults) ...
       describe [--key NAME ...] [--all]  non-default configs (--all: every one, with its source)
       alter --config k=v | --delete-config k ... [--validate-only]   (IncrementalAlterConfigs)

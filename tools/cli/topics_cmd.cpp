@@ -2,6 +2,9 @@
 // without the JVM. Exit 0 when every topic succeeded, 1 when any failed.
 #include <cstdio>
 
+#include <kwire/protocol/delete_records.hpp>
+#include <kwire/protocol/list_offsets.hpp>
+
 #include "admin_args.hpp"
 #include "commands.hpp"
 
@@ -172,6 +175,76 @@ int topics_alter(const AdminArgs& args) {
                        options.validate_only ? "Validated" : "Altered");
 }
 
+/// The partitions of `topic` (--partition P, repeatable; default all).
+std::vector<admin::TopicPartition> partitions_of(admin::Admin& admin, const std::string& topic, const AdminArgs& args) {
+  std::vector<admin::TopicPartition> partitions;
+  for (const auto& p : args.all("--partition")) {
+    try {
+      partitions.push_back({topic, std::stoi(p)});
+    } catch (const std::exception&) {
+      throw UsageError("--partition expects a number, got '" + p + "'");
+    }
+  }
+  if (!partitions.empty()) return partitions;
+  for (const auto& t : admin.describe_topics({topic})) {
+    if (!t.error.ok()) throw admin::AdminError(t.error.error, "topic " + topic + ": " + t.error.message());
+    for (const auto& p : t.partitions) partitions.push_back({topic, p.partition});
+  }
+  return partitions;
+}
+
+int print_offsets(const std::vector<admin::PartitionOffset>& offsets, bool as_json) {
+  int code = 0;
+  JsonWriter json;
+  json.begin_array();
+  for (const auto& o : offsets) {
+    if (!o.error.ok()) code = 1;
+    if (as_json) {
+      json.begin_object().key("topic").value(o.partition.topic)
+          .key("partition").value(static_cast<std::int64_t>(o.partition.partition)).key("offset").value(o.offset);
+      write_error(json, o.error);
+      json.end_object();
+    } else if (o.error.ok()) {
+      std::printf("%s:%d:%lld\n", o.partition.topic.c_str(), o.partition.partition, static_cast<long long>(o.offset));
+    } else {
+      std::fprintf(stderr, "Error for %s-%d: %s\n", o.partition.topic.c_str(), o.partition.partition,
+                   o.error.message().c_str());
+    }
+  }
+  json.end_array();
+  if (as_json) std::printf("%s\n", json.str().c_str());
+  return code;
+}
+
+/// kafka-get-offsets: --time earliest | latest | max-timestamp | MS.
+int topics_offsets(const AdminArgs& args) {
+  if (args.common.positional.size() != 1) throw UsageError("topics offsets needs one topic name");
+  const std::string time = args.value("--time").value_or("latest");
+  std::int64_t timestamp = 0;
+  if (time == "latest") {
+    timestamp = protocol::list_offsets_timestamp::latest;
+  } else if (time == "earliest") {
+    timestamp = protocol::list_offsets_timestamp::earliest;
+  } else if (time == "max-timestamp") {
+    timestamp = protocol::list_offsets_timestamp::max_timestamp;
+  } else {
+    timestamp = args.integer("--time");
+  }
+  auto admin = make_admin(args.common);
+  const auto partitions = partitions_of(*admin, args.common.positional.front(), args);
+  return print_offsets(admin->list_offsets(partitions, timestamp, args.has("--read-committed")), args.common.json);
+}
+
+/// kafka-delete-records: records before --offset go (default: all of them).
+int topics_delete_records(const AdminArgs& args) {
+  if (args.common.positional.size() != 1) throw UsageError("topics delete-records needs one topic name");
+  const std::int64_t offset = args.integer("--offset", protocol::DeleteRecordsRequest::high_watermark);
+  auto admin = make_admin(args.common);
+  std::vector<admin::PartitionOffset> before;
+  for (const auto& tp : partitions_of(*admin, args.common.positional.front(), args)) before.push_back({tp, offset, {}});
+  return print_offsets(admin->delete_records(before), args.common.json);
+}
+
 }  // namespace
 
 /// Shared by `topics alter-config` and `configs alter`: applies --config
@@ -212,17 +285,19 @@ int alter_configs(const AdminArgs& args, const std::vector<admin::ConfigResource
 }
 
 int run_topics(int argc, char** argv) {
-  if (argc < 1) throw UsageError("topics needs an action: list, describe, create, delete, alter, alter-config");
+  if (argc < 1) throw UsageError("topics needs an action: list, describe, create, delete, alter, alter-config, offsets, delete-records");
   const std::string action = argv[0];
   const AdminArgs args = parse_admin_args(
       argc - 1, argv + 1,
-      {"--partitions", "--replication-factor", "--config", "--delete-config", "--append-config", "--subtract-config"},
-      {"--validate-only", "--if-not-exists", "--if-exists", "--include-internal"});
+      {"--partitions", "--replication-factor", "--config", "--partition", "--time", "--offset", "--delete-config", "--append-config", "--subtract-config"},
+      {"--validate-only", "--if-not-exists", "--if-exists", "--include-internal", "--read-committed"});
   if (action == "list") return topics_list(args);
   if (action == "describe") return topics_describe(args);
   if (action == "create") return topics_create(args);
   if (action == "delete") return topics_delete(args);
   if (action == "alter") return topics_alter(args);
+  if (action == "offsets") return topics_offsets(args);
+  if (action == "delete-records") return topics_delete_records(args);
   if (action == "alter-config") {
     std::vector<admin::ConfigResource> resources;
     for (const auto& name : args.common.positional) resources.push_back({ConfigResourceType::topic, name});

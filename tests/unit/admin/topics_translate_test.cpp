@@ -226,3 +226,47 @@ TEST_CASE("ItemError::message: empty when ok, client errors by their text") {
   CHECK(timeout.message().find("CreateTopics") != std::string::npos);
   CHECK(timeout.message().size() > std::string("CreateTopics").size());
 }
+
+TEST_CASE("delete_records: grouped by topic, per-partition low watermarks and errors") {
+  const std::vector<PartitionOffset> before = {{{"a", 0}, 10, {}}, {{"b", 1}, -1, {}}, {{"a", 2}, 5, {}}};
+  const auto request = translate::delete_records_request(before, 700);
+  CHECK(request.timeout_ms == 700);
+  REQUIRE(request.topics.size() == 2);
+  REQUIRE(request.topics[0].partitions.size() == 2);
+  CHECK(request.topics[0].partitions[1].partition_index == 2);
+  CHECK(request.topics[0].partitions[1].offset == 5);
+  CHECK(request.topics[1].partitions[0].offset == protocol::DeleteRecordsRequest::high_watermark);
+
+  protocol::DeleteRecordsResponse response;
+  response.topics.push_back({"a", {{0, 10, errc::none, {}}, {2, -1, errc::offset_out_of_range, {}}}, {}});
+  const auto results = translate::delete_records_results(response, before);
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].error.ok());
+  CHECK(results[0].offset == 10);
+  CHECK(results[1].error.error == kwire::client_errc::malformed);  // b-1 not in the answer
+  CHECK(results[2].error.error == errc::offset_out_of_range);
+}
+
+TEST_CASE("SCRAM users: mechanisms and iterations per user; a request-level error reaches every user") {
+  CHECK(!translate::describe_scram_request({}).users);
+  REQUIRE(translate::describe_scram_request({"alice"}).users->size() == 1);
+
+  protocol::DescribeUserScramCredentialsResponse response;
+  response.results.push_back({"zed", errc::resource_not_found, "no credentials", {}, {}});
+  response.results.push_back(
+      {"alice", errc::none, std::nullopt, {{protocol::ScramMechanism::sha_512, 8192, {}}, {protocol::ScramMechanism::sha_256, 4096, {}}}, {}});
+  const auto users = translate::scram_descriptions(response, {});
+  REQUIRE(users.size() == 2);
+  CHECK(users[0].user == "alice");
+  REQUIRE(users[0].credentials.size() == 2);
+  CHECK(users[0].credentials[0].mechanism == "SCRAM-SHA-512");
+  CHECK(users[0].credentials[0].iterations == 8192);
+  CHECK(users[1].error.error == errc::resource_not_found);
+
+  protocol::DescribeUserScramCredentialsResponse refused;
+  refused.error_code = errc::cluster_authorization_failed;
+  const auto denied = translate::scram_descriptions(refused, {"a", "b"});
+  REQUIRE(denied.size() == 2);
+  CHECK(denied[1].user == "b");
+  CHECK(denied[1].error.error == errc::cluster_authorization_failed);
+}

@@ -61,6 +61,21 @@ class Admin {
   /// The named topics; an unknown one carries UNKNOWN_TOPIC_OR_PARTITION.
   std::vector<TopicDescription> describe_topics(const std::vector<std::string>& names);
 
+  // --------------------------------------------------------------- records
+  /// ListOffsets at `timestamp` (a time in ms, or
+  /// protocol::list_offsets_timestamp::earliest / latest / max_timestamp),
+  /// each partition asked of its leader.
+  std::vector<PartitionOffset> list_offsets(const std::vector<TopicPartition>& partitions, std::int64_t timestamp,
+                                            bool read_committed = false);
+  /// DeleteRecords: the records of each partition before its `offset` go;
+  /// the answers carry the new log start offsets.
+  std::vector<PartitionOffset> delete_records(const std::vector<PartitionOffset>& before,
+                                              std::int32_t timeout_ms = 30000);
+
+  // --------------------------------------------------------------- SCRAM users
+  /// Which SCRAM mechanisms each user has (empty: every user).
+  std::vector<UserScramCredentials> describe_user_scram_credentials(const std::vector<std::string>& users = {});
+
   // --------------------------------------------------------------- cluster
   /// DescribeCluster (KIP-700) when offered, else Metadata.
   ClusterDescription describe_cluster();

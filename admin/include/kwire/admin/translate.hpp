@@ -13,11 +13,13 @@
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
 #include "kwire/protocol/delete_groups.hpp"
+#include "kwire/protocol/delete_records.hpp"
 #include "kwire/protocol/delete_topics.hpp"
 #include "kwire/protocol/describe_cluster.hpp"
 #include "kwire/protocol/describe_groups.hpp"
 #include "kwire/protocol/describe_producers.hpp"
 #include "kwire/protocol/describe_transactions.hpp"
+#include "kwire/protocol/describe_user_scram_credentials.hpp"
 #include "kwire/protocol/list_groups.hpp"
 #include "kwire/protocol/list_offsets.hpp"
 #include "kwire/protocol/list_transactions.hpp"
@@ -130,6 +132,25 @@ protocol::OffsetCommitRequest offset_commit_request(const std::string& group,
                                                     const std::vector<ResetPlanEntry>& plan);
 /// Copies each partition's commit error into the plan.
 void apply_commit_results(const protocol::OffsetCommitResponse& response, std::vector<ResetPlanEntry>& plan);
+
+// ------------------------------------------------------------------ records
+
+/// DeleteRecords: each partition's records before `offset` go
+/// (DeleteRecordsRequest::high_watermark: all of them).
+protocol::DeleteRecordsRequest delete_records_request(const std::vector<PartitionOffset>& before,
+                                                      std::int32_t timeout_ms);
+/// Per requested partition: the new log start offset, or the error.
+std::vector<PartitionOffset> delete_records_results(const protocol::DeleteRecordsResponse& response,
+                                                    const std::vector<PartitionOffset>& requested);
+
+// ------------------------------------------------------------------ SCRAM users
+
+/// `users` empty: every user with credentials.
+protocol::DescribeUserScramCredentialsRequest describe_scram_request(const std::vector<std::string>& users);
+/// Per user; a request-level error (e.g. CLUSTER_AUTHORIZATION_FAILED) is
+/// copied into each requested user.
+std::vector<UserScramCredentials> scram_descriptions(const protocol::DescribeUserScramCredentialsResponse& response,
+                                                     const std::vector<std::string>& requested);
 
 // ------------------------------------------------------------------ transactions
 

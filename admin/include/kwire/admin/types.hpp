@@ -91,6 +91,14 @@ struct TopicDescription {
   ItemError error;
 };
 
+/// One partition's offset: what ListOffsets found (list_offsets), or the
+/// new log start offset (delete_records: the offset before which records go).
+struct PartitionOffset {
+  TopicPartition partition;
+  std::int64_t offset = -1;
+  ItemError error;
+};
+
 // ------------------------------------------------------------------ cluster
 
 struct BrokerDescription {
@@ -244,6 +252,21 @@ struct AbortSpec {
   std::int64_t producer_id = -1;
   std::int16_t producer_epoch = -1;
   std::int32_t coordinator_epoch = -1;
+};
+
+// ------------------------------------------------------------------ SCRAM users
+
+struct ScramCredentialInfo {
+  std::string mechanism;  ///< "SCRAM-SHA-256", "SCRAM-SHA-512"
+  std::int32_t iterations = 0;
+};
+
+/// A user's SCRAM credentials (DescribeUserScramCredentials, KIP-554): which
+/// mechanisms and iteration counts exist, never the secrets.
+struct UserScramCredentials {
+  std::string user;
+  std::vector<ScramCredentialInfo> credentials;
+  ItemError error;  ///< RESOURCE_NOT_FOUND: the user has none
 };
 
 }  // namespace kwire::admin
