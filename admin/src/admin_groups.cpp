@@ -14,15 +14,13 @@ namespace {
 /// admin output wants names, so it stays at v9.
 constexpr std::int16_t kMaxOffsetsVersion = 9;
 
-Destination coordinator_of(const std::string& group) {
-  return {Destination::Kind::group_coordinator, group, {}};
-}
+Route coordinator_of(const std::string& group) { return Route::group_coordinator(group); }
 
 }  // namespace
 
 std::vector<GroupListing> Admin::list_groups() {
   std::vector<GroupListing> all;
-  for (const auto& [node, response] : channel_->call_every_broker<protocol::ListGroupsResponse>(protocol::ListGroupsRequest{})) {
+  for (const auto& [node, response] : channel_->call_every_broker(protocol::ListGroupsRequest{})) {
     if (response.error_code != kwire::errc::none)
       throw AdminError(make_error_code(response.error_code), "ListGroups on broker " + std::to_string(node) + ": " +
                                                                   std::string(kafka_error_name(response.error_code)));
@@ -39,29 +37,30 @@ std::vector<GroupDescription> Admin::describe_groups(const std::vector<std::stri
     GroupDescription description;
     description.group_id = group;
     try {
-      const Destination to = coordinator_of(group);
+      const Route to = coordinator_of(group);
       bool described = false;
       // KIP-848 groups first, as Java's Admin does: a classic (or unknown)
       // group answers GROUP_ID_NOT_FOUND there, and a broker without the new
-      // protocol enabled UNSUPPORTED_VERSION; both fall back to DescribeGroups.
-      if (channel_->version_for<protocol::ConsumerGroupDescribeRequest, protocol::ConsumerGroupDescribeResponse>(to)) {
+      // protocol UNSUPPORTED_VERSION (3.9 lists the API but has it off); both
+      // fall back to DescribeGroups.
+      try {
         protocol::ConsumerGroupDescribeRequest request;
         request.group_ids = {group};
-        protocol::ConsumerGroupDescribeResponse response;
-        channel_->call(to, request, response);
-        auto described_groups = translate::group_descriptions(response);
+        auto described_groups = translate::group_descriptions(channel_->call(
+            to, request, by_verdict<protocol::ConsumerGroupDescribeRequest, protocol::ConsumerGroupDescribeResponse>()));
         if (described_groups.size() == 1 && described_groups[0].error.error != kwire::errc::group_id_not_found &&
             described_groups[0].error.error != kwire::errc::unsupported_version) {
           description = std::move(described_groups[0]);
           described = true;
         }
+      } catch (const AdminError& e) {
+        if (e.code() != client_errc::unsupported_version) throw;
       }
       if (!described) {
         protocol::DescribeGroupsRequest request;
         request.groups = {group};
-        protocol::DescribeGroupsResponse response;
-        channel_->call(to, request, response);
-        auto described_groups = translate::group_descriptions(response);
+        auto described_groups = translate::group_descriptions(
+            channel_->call(to, request, by_verdict<protocol::DescribeGroupsRequest, protocol::DescribeGroupsResponse>()));
         if (described_groups.size() == 1) description = std::move(described_groups[0]);
       }
     } catch (const AdminError& e) {
@@ -78,8 +77,8 @@ std::vector<ItemError> Admin::delete_groups(const std::vector<std::string>& grou
     try {
       protocol::DeleteGroupsRequest request;
       request.groups_names = {group};
-      protocol::DeleteGroupsResponse response;
-      channel_->call(coordinator_of(group), request, response);
+      const auto response = channel_->call(coordinator_of(group), request,
+                                           by_verdict<protocol::DeleteGroupsRequest, protocol::DeleteGroupsResponse>());
       out.push_back(translate::delete_groups_results(response, {group}).front());
     } catch (const AdminError& e) {
       out.push_back({e.code(), e.what()});
@@ -101,11 +100,10 @@ PartitionMap<translate::OffsetAnswer> offsets_by_partition(Admin& admin, const s
 PartitionMap<std::int64_t> fetch_committed(Admin::Channel& channel, const std::string& group) {
   using Req = protocol::OffsetFetchRequest;
   using Resp = protocol::OffsetFetchResponse;
-  const Destination to = coordinator_of(group);
-  const auto version = channel.version_for<Req, Resp>(to, kMaxOffsetsVersion);
-  if (!version) throw AdminError(make_error_code(client_errc::unsupported_version), "OffsetFetch not offered");
-  Resp response;
-  channel.call(to, translate::offset_fetch_request(group, *version), response, kMaxOffsetsVersion);
+  // v8+'s shape (every broker kwire supports, Kafka 3.9 and later, speaks
+  // v8-9); below v8 the codec refuses it and the call fails as unsupported.
+  const auto response = channel.call(coordinator_of(group), translate::offset_fetch_request(group, kMaxOffsetsVersion),
+                                     by_verdict<Req, Resp>(), kMaxOffsetsVersion);
   ItemError error;
   auto committed = translate::committed_offsets(response, group, error);
   if (!error.ok()) throw AdminError(error.error, "OffsetFetch for " + group + ": " + error.message());
@@ -154,8 +152,9 @@ std::vector<ResetPlanEntry> Admin::reset_offsets(const std::string& group,
   if (spec.kind == ResetSpec::Kind::to_timestamp) by_time = offsets_by_partition(*this, partitions, spec.value, false);
   auto plan = translate::reset_plan(partitions, spec, committed, earliest, latest, by_time);
   if (dry_run) return plan;
-  protocol::OffsetCommitResponse response;
-  channel_->call(coordinator_of(group), translate::offset_commit_request(group, plan), response, kMaxOffsetsVersion);
+  const auto response =
+      channel_->call(coordinator_of(group), translate::offset_commit_request(group, plan),
+                     by_verdict<protocol::OffsetCommitRequest, protocol::OffsetCommitResponse>(), kMaxOffsetsVersion);
   translate::apply_commit_results(response, plan);
   return plan;
 }

@@ -6,19 +6,23 @@ namespace kwire::admin {
 
 std::vector<PartitionOffset> Admin::list_offsets(const std::vector<TopicPartition>& partitions, std::int64_t timestamp,
                                                  bool read_committed) {
-  std::vector<PartitionOffset> out;
-  // One request per partition, each to its leader (the facade will batch by
-  // leader); a partition that fails does not fail the others.
+  using Req = protocol::ListOffsetsRequest;
+  using Resp = protocol::ListOffsetsResponse;
+  // One request per partition, all in flight at once, each to its leader; a
+  // partition that fails does not fail the others.
+  std::vector<std::future<cluster::Result<Resp>>> pending;
   for (const auto& tp : partitions) {
+    auto request = translate::list_offsets_request({tp}, timestamp);
+    if (read_committed) request.isolation_level = protocol::IsolationLevel::read_committed;
+    pending.push_back(channel_->submit(Route::leader(tp), std::move(request), by_verdict<Req, Resp>()));
+  }
+  std::vector<PartitionOffset> out;
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
     PartitionOffset& result = out.emplace_back();
-    result.partition = tp;
+    result.partition = partitions[i];
     try {
-      auto request = translate::list_offsets_request({tp}, timestamp);
-      if (read_committed) request.isolation_level = protocol::IsolationLevel::read_committed;
-      protocol::ListOffsetsResponse response;
-      channel_->call({Destination::Kind::leader, {}, tp}, request, response);
-      const auto answers = translate::offsets(response);
-      if (const auto it = answers.find(tp); it != answers.end()) {
+      const auto answers = translate::offsets(Channel::wait(pending[i], Req::api_key));
+      if (const auto it = answers.find(partitions[i]); it != answers.end()) {
         result.offset = it->second.offset;
         result.error = it->second.error;
       } else {
@@ -35,9 +39,10 @@ std::vector<PartitionOffset> Admin::delete_records(const std::vector<PartitionOf
   std::vector<PartitionOffset> out;
   for (const auto& item : before) {
     try {
-      protocol::DeleteRecordsResponse response;
-      channel_->call({Destination::Kind::leader, {}, item.partition},
-                     translate::delete_records_request({item}, timeout_ms), response);
+      using Req = protocol::DeleteRecordsRequest;
+      using Resp = protocol::DeleteRecordsResponse;
+      const auto response = channel_->call(Route::leader(item.partition), translate::delete_records_request({item}, timeout_ms),
+                                           by_verdict<Req, Resp>());
       out.push_back(translate::delete_records_results(response, {item}).front());
     } catch (const AdminError& e) {
       out.push_back({item.partition, -1, {e.code(), e.what()}});
@@ -47,9 +52,8 @@ std::vector<PartitionOffset> Admin::delete_records(const std::vector<PartitionOf
 }
 
 std::vector<UserScramCredentials> Admin::describe_user_scram_credentials(const std::vector<std::string>& users) {
-  protocol::DescribeUserScramCredentialsResponse response;
-  channel_->call({}, translate::describe_scram_request(users), response);
-  return translate::scram_descriptions(response, users);
+  return translate::scram_descriptions(channel_->call(Route::any_broker(), translate::describe_scram_request(users)),
+                                      users);
 }
 
 }  // namespace kwire::admin

@@ -10,7 +10,7 @@ std::vector<TransactionListing> Admin::list_transactions(const std::vector<std::
   protocol::ListTransactionsRequest request;
   request.state_filters = states;
   std::vector<TransactionListing> all;
-  for (const auto& [node, response] : channel_->call_every_broker<protocol::ListTransactionsResponse>(request)) {
+  for (const auto& [node, response] : channel_->call_every_broker(request)) {
     if (response.error_code != kwire::errc::none)
       throw AdminError(make_error_code(response.error_code), "ListTransactions on broker " + std::to_string(node) +
                                                                   ": " + std::string(kafka_error_name(response.error_code)));
@@ -28,9 +28,11 @@ std::vector<TransactionDescription> Admin::describe_transactions(const std::vect
     try {
       protocol::DescribeTransactionsRequest request;
       request.transactional_ids = {id};
-      protocol::DescribeTransactionsResponse response;
-      channel_->call({Destination::Kind::transaction_coordinator, id, {}}, request, response);
-      auto described = translate::transaction_descriptions(response);
+      using Req = protocol::DescribeTransactionsRequest;
+      using Resp = protocol::DescribeTransactionsResponse;
+      auto described = translate::transaction_descriptions(
+          channel_->call(Route::transaction_coordinator(id), request,
+                         by_verdict<Req, Resp>()));
       if (described.empty()) {
         TransactionDescription missing;
         missing.transactional_id = id;
@@ -50,8 +52,11 @@ std::vector<TransactionDescription> Admin::describe_transactions(const std::vect
 }
 
 std::vector<ProducerState> Admin::describe_producers(const TopicPartition& partition) {
-  protocol::DescribeProducersResponse response;
-  channel_->call({Destination::Kind::leader, {}, partition}, translate::describe_producers_request(partition), response);
+  using Req = protocol::DescribeProducersRequest;
+  using Resp = protocol::DescribeProducersResponse;
+  const auto response =
+      channel_->call(Route::leader(partition), translate::describe_producers_request(partition),
+                     by_verdict<Req, Resp>());
   ItemError error;
   auto states = translate::producer_states(response, partition, error);
   if (!error.ok()) throw AdminError(error.error, "DescribeProducers: " + error.message());
@@ -61,8 +66,11 @@ std::vector<ProducerState> Admin::describe_producers(const TopicPartition& parti
 namespace {
 
 ItemError write_abort_marker(Admin::Channel& channel, const AbortSpec& spec) {
-  protocol::WriteTxnMarkersResponse response;
-  channel.call({Destination::Kind::leader, {}, spec.partition}, translate::abort_markers_request(spec), response);
+  using Req = protocol::WriteTxnMarkersRequest;
+  using Resp = protocol::WriteTxnMarkersResponse;
+  const auto response =
+      channel.call(Route::leader(spec.partition), translate::abort_markers_request(spec),
+                   by_verdict<Req, Resp>());
   return translate::abort_result(response, spec);
 }
 

@@ -15,11 +15,14 @@
 // items are copied into every item; operations with one answer throw
 // AdminError.
 //
-// Requests go where Kafka wants them: topic and config changes to any
-// broker (KRaft brokers forward them to the controller, KIP-590), group
-// operations to the group coordinator, transaction operations to the
-// transaction coordinator, DescribeProducers / WriteTxnMarkers / ListOffsets
-// to the partition leader.
+// Requests go where Kafka wants them, through the cluster layer
+// (cluster::ClusterRuntime: its own network thread, Route, one retry loop):
+// topic and config changes to the controller (KRaft brokers also forward
+// them, KIP-590), a broker's configs to that broker, group operations to the
+// group coordinator, transaction operations to the transaction coordinator,
+// ListOffsets / DeleteRecords / DescribeProducers / WriteTxnMarkers to the
+// partition leader. Each call waits at most two request.timeout.ms,
+// retries included.
 #include <chrono>
 #include <memory>
 #include <stdexcept>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kwire/admin/types.hpp"
+#include "kwire/cluster/cluster.hpp"
 #include "kwire/protocol/consumer_group_describe.hpp"
 #include "kwire/protocol/create_partitions.hpp"
 #include "kwire/protocol/create_topics.hpp"
@@ -32,6 +33,38 @@ namespace kwire::admin::translate {
 
 /// An ItemError from a broker's error code and optional message.
 ItemError item_error(kwire::errc code, const std::optional<std::string>& message);
+
+// ------------------------------------------------------------------ retries
+
+/// What one item's error asks of the cluster layer's retry loop: leader and
+/// controller errors (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE,
+/// FENCED_LEADER_EPOCH, NOT_CONTROLLER) and coordinator errors
+/// (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE) refresh and retry; a
+/// loading coordinator (COORDINATOR_LOAD_IN_PROGRESS) is asked again after
+/// the backoff; anything else is the item's final answer.
+cluster::Retry retry_for(kwire::errc code);
+
+/// The verdict over a response's items (the most urgent one), for
+/// ResponseCheck. Admin sends these one item (group, transactional id,
+/// partition) per request, so retrying never repeats a finished item.
+cluster::Retry retry_verdict(const protocol::DescribeGroupsResponse& response);
+cluster::Retry retry_verdict(const protocol::ConsumerGroupDescribeResponse& response);
+cluster::Retry retry_verdict(const protocol::DeleteGroupsResponse& response);
+cluster::Retry retry_verdict(const protocol::OffsetFetchResponse& response);
+cluster::Retry retry_verdict(const protocol::OffsetCommitResponse& response);
+cluster::Retry retry_verdict(const protocol::DescribeTransactionsResponse& response);
+cluster::Retry retry_verdict(const protocol::ListOffsetsResponse& response);
+cluster::Retry retry_verdict(const protocol::DeleteRecordsResponse& response);
+cluster::Retry retry_verdict(const protocol::DescribeProducersResponse& response);
+cluster::Retry retry_verdict(const protocol::WriteTxnMarkersResponse& response);
+
+/// Controller requests carry many topics: keeps in `next` only the topics
+/// whose answer asks for a retry (NOT_CONTROLLER after a controller move), so
+/// a topic already created is not created twice; returns the verdict.
+cluster::Retry retry_remaining(const protocol::CreateTopicsResponse& response, protocol::CreateTopicsRequest& next);
+cluster::Retry retry_remaining(const protocol::DeleteTopicsResponse& response, protocol::DeleteTopicsRequest& next);
+cluster::Retry retry_remaining(const protocol::CreatePartitionsResponse& response,
+                               protocol::CreatePartitionsRequest& next);
 
 // ------------------------------------------------------------------ topics
 
