@@ -17,13 +17,23 @@ namespace kwire::cli::conformance {
 
 using protocol::ApiKey;
 
-namespace {
-
-bool busy(kwire::errc e) {
+bool coordinator_busy(kwire::errc e) {
   return e == kwire::errc::concurrent_transactions || e == kwire::errc::coordinator_load_in_progress ||
          e == kwire::errc::coordinator_not_available || e == kwire::errc::not_coordinator ||
          e == kwire::errc::not_enough_replicas;
 }
+
+std::string retry_busy(std::chrono::steady_clock::time_point deadline, kwire::errc& error,
+                       const std::function<std::string()>& attempt) {
+  while (true) {
+    error = kwire::errc::none;
+    std::string why = attempt();
+    if (!coordinator_busy(error) || std::chrono::steady_clock::now() > deadline) return why;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+namespace {
 
 std::string errc_text(kwire::errc e) { return error_name(make_error_code(e)); }
 
@@ -90,7 +100,7 @@ net::BlockingClient* Suite::coordinator(const std::string& key, std::int8_t key_
   while (true) {
     if (why = find_coordinator(bootstrap(), key, key_type, found); !why.empty()) return nullptr;
     if (found.error == kwire::errc::none) break;
-    if (!busy(found.error) || std::chrono::steady_clock::now() > deadline) {
+    if (!coordinator_busy(found.error) || std::chrono::steady_clock::now() > deadline) {
       why = "FindCoordinator " + key + ": " + errc_text(found.error);
       return nullptr;
     }
@@ -118,18 +128,6 @@ std::int16_t Suite::transaction_version() const {
 }
 
 namespace {
-
-/// Repeats `attempt` (which returns "" or a reason, and sets `error`) while
-/// the coordinator is busy, until `deadline`.
-std::string retry_busy(std::chrono::steady_clock::time_point deadline, kwire::errc& error,
-                       const std::function<std::string()>& attempt) {
-  while (true) {
-    error = kwire::errc::none;
-    std::string why = attempt();
-    if (!busy(error) || std::chrono::steady_clock::now() > deadline) return why;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
 
 /// A new producer id and epoch: every sequence starts again at 0.
 void adopt(TxnProducer& p, std::int64_t id, std::int16_t epoch) {
