@@ -266,6 +266,20 @@ inline StreamVerdict run_stream(const StreamRun& run) {
   return v;
 }
 
+/// The exactly-once verdict of an idempotent run: every record reported
+/// delivered, read back once, in order, where its report said (9 checks).
+inline void check_exactly_once(const StreamVerdict& v) {
+  CHECK(v.unreported == 0);
+  CHECK(v.failed == 0);
+  CHECK(v.delivered == v.records);
+  CHECK(v.consumed == v.records);
+  CHECK(v.distinct == v.records);
+  CHECK(v.duplicates == 0);
+  CHECK(v.lost == 0);
+  CHECK(v.out_of_order == 0);
+  CHECK(v.wrong_reports == 0);
+}
+
 /// Partition leaders of `topic` from kcat's metadata listing (-L), by partition.
 inline std::map<int, int> partition_leaders(const std::string& topic) {
   const CommandResult r =
