@@ -117,6 +117,25 @@ TEST_CASE("metadata.recovery.strategy=none keeps to the known brokers") {
   CHECK_FALSE(h.net.pending_connect(-2));
 }
 
+TEST_CASE("KIP-1102: the periodic metadata.max.age.ms refresh is not a rebootstrap (both 300000 ms by default)") {
+  Harness h;
+  REQUIRE(h.config.metadata_max_age_ms == h.config.metadata_recovery_rebootstrap_trigger_ms);
+  h.setup(2, {{1, 0}, {2, 0}});
+  const std::int64_t answered = h.now;
+  h.now = answered + h.config.metadata_max_age_ms;
+  h.metadata.touch_topic("t", h.now);  // still produced to (metadata.max.idle.ms)
+  h.run();  // the refresh is due: a request, not a reset
+  CHECK(h.metadata.rebootstraps() == 0);
+  CHECK(h.metadata.brokers().size() == 2);
+  CHECK(h.metadata.leader_of("t", 0) == 1);
+  h.net.reply(h.net.only_pending(ApiKey::metadata, -1), metadata_response(2, "t", {{1, 0}, {2, 0}}));
+  h.now += h.config.metadata_max_age_ms;  // and the next one
+  h.metadata.touch_topic("t", h.now);
+  h.run();
+  CHECK(h.metadata.rebootstraps() == 0);
+  CHECK(h.metadata.leader_of("t", 1) == 2);
+}
+
 TEST_CASE("KIP-584: the sender keeps the newest finalized features from each connection's ApiVersions") {
   Harness h;
   kwire::protocol::ApiVersionsResponse versions;
