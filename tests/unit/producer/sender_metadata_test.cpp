@@ -136,6 +136,36 @@ TEST_CASE("KIP-1102: the periodic metadata.max.age.ms refresh is not a rebootstr
   CHECK(h.metadata.leader_of("t", 1) == 2);
 }
 
+TEST_CASE("KIP-1102: a broker that takes Metadata requests and never answers leads to a rebootstrap after the trigger") {
+  Harness h(Props{{"metadata.recovery.rebootstrap.trigger.ms", "5000"}});
+  h.setup(2, {{1, 0}, {2, 0}});
+  h.net.drop(-1);  // from now on only the known brokers
+  h.metadata.request_update();
+  h.now += 200;
+  h.run();
+  const std::int32_t known = h.net.pending_connect(1) ? 1 : 2;
+  h.net.accept(known);  // reachable, so KIP-899's "every broker unreachable" never applies
+  std::optional<std::int64_t> first_sent;
+  int timeouts = 0;
+  for (int round = 0; round < 50 && h.metadata.rebootstraps() == 0; ++round) {
+    h.run();
+    for (FakeTransport::Request* r : h.net.pending(ApiKey::metadata, known)) {
+      if (!first_sent) first_sent = h.now;
+      h.now += 1000;  // request.timeout.ms, shortened
+      h.net.fail(*r, make_error_code(client_errc::timed_out));
+      ++timeouts;
+    }
+    h.now += 200;
+  }
+  REQUIRE(first_sent);
+  CHECK(h.metadata.rebootstraps() == 1);
+  CHECK(h.now - *first_sent >= 5000);
+  CHECK(timeouts >= 4);
+  CHECK(h.metadata.brokers().empty());
+  h.run();  // the next attempt goes to a bootstrap server
+  CHECK((h.net.pending_connect(-1) || h.net.pending_connect(-2)));
+}
+
 TEST_CASE("KIP-584: the sender keeps the newest finalized features from each connection's ApiVersions") {
   Harness h;
   kwire::protocol::ApiVersionsResponse versions;
