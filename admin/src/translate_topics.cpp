@@ -10,11 +10,7 @@ namespace kwire::admin {
 
 std::string ItemError::message() const {
   if (!error) return {};
-  std::string text;
-  if (error.category() == kafka_category())
-    text = std::string(kafka_error_name(static_cast<kwire::errc>(error.value())));
-  else
-    text = error.message();
+  std::string text = error_name(error);
   if (!detail.empty()) text += ": " + detail;
   return text;
 }

@@ -3,11 +3,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include <kwire/admin/admin.hpp>
+#include <kwire/protocol/kafka_error.hpp>
 
 namespace kwire::test {
 
@@ -76,11 +82,25 @@ std::string unique_topic(const std::string& prefix) {
 }
 
 void create_topic(const std::string& name, int partitions, int replication_factor) {
-  std::string command = shell_quote(KWIRE_BROKER_SCRIPT) + " create-topic " + shell_quote(name) + " " +
-                        std::to_string(partitions);
-  if (replication_factor > 0) command += " " + std::to_string(replication_factor);
-  auto r = run_command(command + " >&2");
-  if (r.exit_code != 0) throw std::runtime_error("create-topic " + name + " failed");
+  // kwire's own CreateTopics (issue 17), then Metadata until every partition
+  // has a leader (a KRaft broker learns the new topic a moment after the
+  // controller answers).
+  admin::Admin admin(cluster::ClientConfig::from_properties({{"bootstrap.servers", broker_env().bootstrap()}}));
+  const auto created = admin.create_topics({{name, static_cast<std::int32_t>(partitions),
+                                             static_cast<std::int16_t>(replication_factor > 0 ? replication_factor : -1),
+                                             {}}});
+  if (!created.at(0).error.ok() && created[0].error.error != kwire::errc::topic_already_exists)
+    throw std::runtime_error("creating topic " + name + ": " + created[0].error.message());
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    const auto described = admin.describe_topics({name});
+    const bool ready = described.size() == 1 && described[0].error.ok() &&
+                       described[0].partitions.size() == static_cast<std::size_t>(partitions) &&
+                       std::all_of(described[0].partitions.begin(), described[0].partitions.end(),
+                                   [](const auto& p) { return p.leader >= 0; });
+    if (ready) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  throw std::runtime_error("topic " + name + " has no leader for every partition after 30 s");
 }
 
 std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::optional<int> partition,

@@ -38,10 +38,9 @@ std::string shell_quote(const std::string& s);
 /// A topic name unique to this process and call, so reruns never collide.
 std::string unique_topic(const std::string& prefix);
 
-/// Creates `name` with `partitions` partitions and waits for its leaders;
-/// through the broker script's Java admin helper for a managed broker, or
-/// kwire's metadata auto-creation is not used (it would pick the broker's
-/// default partition count). Throws on failure.
+/// Creates `name` with `partitions` partitions with kwire::admin::Admin
+/// (kwire's own CreateTopics; an existing topic is fine) and waits until
+/// Metadata shows a leader for each. Throws on failure.
 void create_topic(const std::string& name, int partitions, int replication_factor = -1);
 
 /// A record as an independent consumer saw it.
