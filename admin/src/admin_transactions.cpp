@@ -62,35 +62,41 @@ std::vector<ProducerState> Admin::describe_producers(const TopicPartition& parti
 
 namespace {
 
-ItemError write_abort_marker(Admin::Channel& channel, const AbortSpec& spec) {
-  using Req = protocol::WriteTxnMarkersRequest;
-  using Resp = protocol::WriteTxnMarkersResponse;
-  const auto response =
-      channel.call(Route::leader(spec.partition), translate::abort_markers_request(spec),
-                   by_verdict<Req, Resp>());
-  return translate::abort_result(response, spec);
+/// KIP-664's two steps: DescribeProducers on the partition leader (through
+/// `producers`), `choose` the producer whose transaction hangs, then an
+/// ABORT marker written by the same leader.
+template <class Choose>
+std::optional<AbortSpec> abort_on_leader(Admin::Channel& channel, const std::vector<ProducerState>& producers,
+                                         Choose choose, ItemError& error) {
+  auto spec = choose(producers, error);
+  if (!spec) return spec;
+  const auto response = channel.call(Route::leader(spec->partition), translate::abort_markers_request(*spec),
+                                     by_verdict<protocol::WriteTxnMarkersRequest>());
+  error = translate::abort_result(response, *spec);
+  return spec;
 }
 
 }  // namespace
 
 std::optional<AbortSpec> Admin::abort_transaction(const TopicPartition& partition, std::int64_t start_offset,
                                                   ItemError& error) {
-  try {
-    auto spec = translate::abort_spec(describe_producers(partition), partition, start_offset, error);
-    if (spec) error = write_abort_marker(*channel_, *spec);
-    return spec;
-  } catch (const AdminError& e) {
-    error = {e.code(), e.what()};
-    return std::nullopt;
-  }
+  return abort_by(partition, error, [&](const std::vector<ProducerState>& producers, ItemError& why) {
+    return translate::abort_spec(producers, partition, start_offset, why);
+  });
 }
 
 std::optional<AbortSpec> Admin::abort_producer_transaction(const TopicPartition& partition, std::int64_t producer_id,
                                                            ItemError& error) {
+  return abort_by(partition, error, [&](const std::vector<ProducerState>& producers, ItemError& why) {
+    return translate::abort_spec_for_producer(producers, partition, producer_id, why);
+  });
+}
+
+std::optional<AbortSpec> Admin::abort_by(const TopicPartition& partition, ItemError& error,
+                                         const std::function<std::optional<AbortSpec>(const std::vector<ProducerState>&,
+                                                                                      ItemError&)>& choose) {
   try {
-    auto spec = translate::abort_spec_for_producer(describe_producers(partition), partition, producer_id, error);
-    if (spec) error = write_abort_marker(*channel_, *spec);
-    return spec;
+    return abort_on_leader(*channel_, describe_producers(partition), choose, error);
   } catch (const AdminError& e) {
     error = {e.code(), e.what()};
     return std::nullopt;

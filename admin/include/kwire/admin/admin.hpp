@@ -24,6 +24,8 @@
 // partition leader. Each call waits at most two request.timeout.ms,
 // retries included.
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -127,6 +129,11 @@ class Admin {
   class Channel;
 
  private:
+  /// Both aborts: DescribeProducers, `choose` the producer, the ABORT marker.
+  std::optional<AbortSpec> abort_by(const TopicPartition& partition, ItemError& error,
+                                    const std::function<std::optional<AbortSpec>(const std::vector<ProducerState>&,
+                                                                                 ItemError&)>& choose);
+
   std::unique_ptr<Channel> channel_;
   cluster::ClientConfig config_;
 };
