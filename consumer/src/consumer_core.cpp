@@ -130,7 +130,13 @@ void ConsumerCore::events_handled() {
   if (membership_) membership_->events_handled();
 }
 
-std::size_t ConsumerCore::collect(std::vector<ConsumerRecord>& out) { return fetcher_.collect(out); }
+std::size_t ConsumerCore::collect(std::vector<ConsumerRecord>& out) {
+  // While the commit before a rejoin is out, hand out nothing more: what is
+  // handed out now would be revoked uncommitted and read again by the
+  // partition's next owner.
+  if (rejoin_commit_id_ != 0) return 0;
+  return fetcher_.collect(out);
+}
 
 std::error_code ConsumerCore::seek(const TopicPartition& tp, FetchPosition position) {
   fetcher_.drop_buffered(tp);
@@ -157,11 +163,19 @@ void ConsumerCore::close(TimePoint now) {
   if (closing_) return;
   maybe_auto_commit(now, true);
   closing_ = true;
-  if (membership_) membership_->leave(now);
+  // The LeaveGroup waits for that commit (run_once): once the member left,
+  // it owns nothing and may commit nothing.
+}
+
+bool ConsumerCore::commit_in_flight() const {
+  if (!pending_commits_.empty()) return true;
+  for (const auto& [id, sent] : sent_)
+    if (std::holds_alternative<protocol::OffsetCommitRequest>(sent.request)) return true;
+  return false;
 }
 
 bool ConsumerCore::closed() const noexcept {
-  if (!closing_ || !pending_commits_.empty()) return false;
+  if (!closing_ || !pending_commits_.empty() || (membership_ && !leave_requested_)) return false;
   for (const auto& [id, sent] : sent_)
     if (!std::holds_alternative<protocol::FetchRequest>(sent.request) &&
         !std::holds_alternative<protocol::ListOffsetsRequest>(sent.request))
@@ -188,8 +202,12 @@ std::uint64_t ConsumerCore::send(std::vector<OutgoingRequest>& out, CoreRoute ro
 std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const ClusterView& view) {
   last_now_ = std::max(last_now_, now);
   std::vector<OutgoingRequest> out;
-  if (membership_) emit_group_requests(out, now, view);
   emit_commits(out);
+  if (closing_ && membership_ && !leave_requested_ && !commit_in_flight()) {
+    membership_->leave(now);
+    leave_requested_ = true;
+  }
+  if (membership_) emit_group_requests(out, now, view);
   if (closing_) return out;
   emit_offset_fetches(out, now);
   for (auto& reset : fetcher_.prepare_resets(view.leader, now))

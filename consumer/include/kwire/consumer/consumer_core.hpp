@@ -209,6 +209,7 @@ class ConsumerCore {
   void on_offset_fetch_failed(const Sent& sent, std::error_code error, TimePoint now);
   protocol::OffsetFetchRequest offset_fetch_request(const std::vector<TopicPartition>& partitions) const;
   void apply_event(const RebalanceEvent& event);
+  bool commit_in_flight() const;
 
   const ConsumerConfig& config_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)
@@ -229,7 +230,7 @@ class ConsumerCore {
   TimePoint offsets_backoff_until_{};
   std::vector<FetchError> errors_;
   bool closing_ = false;
-  bool close_sent_ = false;
+  bool leave_requested_ = false;
 };
 
 }  // namespace kwire::consumer
