@@ -155,6 +155,7 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
     result.rebootstrap = true;
     result.brokers_changed = !brokers_.empty();
     brokers_.clear();
+    controller_id_ = -1;
     update_requested_ = true;
     last_rebootstrap_ms_ = now_ms;
     ++rebootstraps_;
@@ -169,6 +170,7 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
     }
     result.brokers_changed = brokers != brokers_;
     brokers_ = std::move(brokers);
+    controller_id_ = response.controller_id;
   }
 
   for (const auto& t : response.topics) {
@@ -242,6 +244,7 @@ bool MetadataCache::update_leader(const TopicPartition& tp, std::int32_t leader_
 bool MetadataCache::rebootstrap(std::int64_t now_ms) {
   if (!options_.rebootstrap || brokers_.empty()) return false;
   brokers_.clear();
+  controller_id_ = -1;
   led_by_.clear();
   // Leaders name brokers we no longer know: forget them too, until the
   // bootstrap servers tell us again (partition counts stay, for send()).

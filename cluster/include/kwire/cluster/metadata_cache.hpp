@@ -107,6 +107,11 @@ class MetadataCache {
   const BrokerEndpoint* endpoint(std::int32_t node_id) const;
   /// True once a Metadata response was applied.
   bool has_cluster() const noexcept { return last_success_ms_.has_value(); }
+  /// The controller's node id from the last response (Metadata v1+; under
+  /// KRaft a broker picked by the cluster, KIP-590); nullopt when unknown.
+  std::optional<std::int32_t> controller() const noexcept {
+    return controller_id_ >= 0 ? std::optional<std::int32_t>(controller_id_) : std::nullopt;
+  }
 
   // --- Topics -----------------------------------------------------------------
 
@@ -209,6 +214,7 @@ class MetadataCache {
   Options options_;
   std::vector<BrokerEndpoint> bootstrap_;
   std::map<std::int32_t, BrokerEndpoint> brokers_;
+  std::int32_t controller_id_ = -1;
   std::map<std::string, TopicEntry, std::less<>> topics_;
   std::map<std::int32_t, std::vector<TopicPartition>> led_by_;
 
