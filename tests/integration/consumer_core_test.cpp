@@ -20,6 +20,7 @@
 #include <thread>
 #include <variant>
 
+#include <kwire/consumer/consumer.hpp>
 #include <kwire/consumer/consumer_core.hpp>
 #include <kwire/net/blocking_client.hpp>
 #include <kwire/protocol/find_coordinator.hpp>
@@ -340,6 +341,121 @@ TEST_CASE("ConsumerCore on a real broker: two members split the partitions and o
   a.run_until([&] { return a.owned.size() == 4 && a.values.size() >= before + 8; }, 60s);
   for (int i = 0; i < 5; ++i) a.step();
   std::vector<std::string> late(a.values.begin() + static_cast<std::ptrdiff_t>(before), a.values.end());
+  CHECK(as_set(late) == expected_values(40, 48));
+  CHECK(late.size() == 8);
+  a.close();
+}
+
+// ---- kwire::Consumer: the same core, networked through the cluster layer.
+
+namespace {
+
+kwire::consumer::ConsumerConfig api_config(const std::string& group, bool auto_commit) {
+  auto c = member_config(group, auto_commit);
+  c.client_id = "kwire-consumer-test";
+  return c;
+}
+
+/// Polls until `done` or `limit`, keeping every value handed out.
+template <class Done>
+void poll_until(kwire::consumer::Consumer& consumer, std::vector<std::string>& values, Done done,
+                std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "timed out; read " << values.size());
+    for (const auto& r : consumer.poll(100ms))
+      values.emplace_back(reinterpret_cast<const char*>(r.value->data()), r.value->size());
+    for (const auto& e : consumer.errors()) FAIL_CHECK("consumer error: " << e.message);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("kwire::Consumer: a group reads every record once, commit_sync, committed(), and a new member resumes") {
+  const std::string topic = kwire::test::unique_topic("consumer-api");
+  const std::string group = topic + "-g";
+  kwire::test::create_topic(topic, 3);
+  produce(topic, 0, 30);
+  {
+    std::vector<TopicPartition> assigned;
+    kwire::consumer::RebalanceCallbacks callbacks;
+    callbacks.on_assigned = [&](kwire::consumer::Consumer&, const std::vector<TopicPartition>& parts) {
+      assigned.insert(assigned.end(), parts.begin(), parts.end());
+    };
+    kwire::consumer::Consumer consumer(api_config(group, false), callbacks);
+    consumer.subscribe({topic});
+    std::vector<std::string> values;
+    poll_until(consumer, values, [&] { return values.size() >= 30; }, 60s);
+    for (int i = 0; i < 3; ++i) (void)consumer.poll(100ms);
+    CHECK(values.size() == 30);
+    CHECK(as_set(values) == expected_values(0, 30));
+    CHECK(assigned.size() == 3);
+    CHECK_FALSE(consumer.commit_sync());
+    auto committed = consumer.committed({{topic, 0}, {topic, 1}, {topic, 2}});
+    std::int64_t sum = 0;
+    for (const auto& [tp, offset] : committed) sum += offset ? offset->offset : 0;
+    CHECK(sum == 30);
+    CHECK_FALSE(consumer.member_id().empty());
+    consumer.close();
+  }
+  CHECK(total(committed_by_kafka(group, topic)) == 30);
+
+  produce(topic, 30, 40);
+  kwire::consumer::Consumer next(api_config(group, true));
+  next.subscribe({topic});
+  std::vector<std::string> values;
+  poll_until(next, values, [&] { return values.size() >= 10; }, 60s);
+  for (int i = 0; i < 3; ++i) (void)next.poll(100ms);
+  CHECK(as_set(values) == expected_values(30, 40));
+  CHECK(values.size() == 10);
+  next.close();  // auto-commit at close
+  CHECK(total(committed_by_kafka(group, topic)) == 40);
+}
+
+TEST_CASE("kwire::Consumer: two members split the partitions, the survivor takes all when one closes") {
+  const std::string topic = kwire::test::unique_topic("consumer-api-split");
+  const std::string group = topic + "-g";
+  kwire::test::create_topic(topic, 4);
+  produce(topic, 0, 40);
+
+  kwire::consumer::Consumer a(api_config(group, true));
+  a.subscribe({topic});
+  std::vector<std::string> a_values;
+  std::vector<std::string> b_values;
+  std::atomic<bool> stop_b{false};
+  std::atomic<std::size_t> b_owned{0}, b_read{0};
+  auto b = std::make_unique<kwire::consumer::Consumer>(api_config(group, true));
+  b->subscribe({topic});
+  std::thread b_thread([&] {
+    while (!stop_b.load()) {
+      for (const auto& r : b->poll(100ms))
+        b_values.emplace_back(reinterpret_cast<const char*>(r.value->data()), r.value->size());
+      b_owned.store(b->assignment().size());
+      b_read.store(b_values.size());
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& r : a.poll(100ms))
+      a_values.emplace_back(reinterpret_cast<const char*>(r.value->data()), r.value->size());
+    if (a.assignment().size() == 2 && b_owned.load() == 2 && a_values.size() + b_read.load() >= 40) break;
+  }
+  stop_b.store(true);
+  b_thread.join();
+  CHECK(a.assignment().size() == 2);
+  CHECK(b->assignment().size() == 2);
+  std::vector<std::string> all = a_values;
+  all.insert(all.end(), b_values.begin(), b_values.end());
+  CHECK(all.size() == 40);
+  CHECK(as_set(all) == expected_values(0, 40));
+
+  b->close();
+  b.reset();
+  produce(topic, 40, 48);
+  const std::size_t before = a_values.size();
+  poll_until(a, a_values, [&] { return a.assignment().size() == 4 && a_values.size() >= before + 8; }, 60s);
+  for (int i = 0; i < 3; ++i) (void)a.poll(100ms);
+  std::vector<std::string> late(a_values.begin() + static_cast<std::ptrdiff_t>(before), a_values.end());
   CHECK(as_set(late) == expected_values(40, 48));
   CHECK(late.size() == 8);
   a.close();
