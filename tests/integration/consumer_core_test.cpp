@@ -8,6 +8,7 @@
 // when one leaves. Records are written with kwire's producer (the CLI).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -459,4 +460,29 @@ TEST_CASE("kwire::Consumer: two members split the partitions, the survivor takes
   CHECK(as_set(late) == expected_values(40, 48));
   CHECK(late.size() == 8);
   a.close();
+}
+
+TEST_CASE("kwire consume -G: joins the group, prints its records, commits, and a second run starts after them") {
+  const std::string topic = kwire::test::unique_topic("consume-g");
+  const std::string group = topic + "-g";
+  kwire::test::create_topic(topic, 3);
+  produce(topic, 0, 12);
+  const std::string base = kwire::test::kwire_cli() + " consume -b " + shell_quote(broker_env().bootstrap()) +
+                           " -G " + shell_quote(group) + " " + shell_quote(topic) + " -e";
+  auto first = run_command(base + " -o beginning 2>/dev/null");
+  REQUIRE(first.exit_code == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(first.output);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  CHECK(lines.size() == 12);
+  CHECK(as_set(lines) == expected_values(0, 12));
+  CHECK(total(committed_by_kafka(group, topic)) == 12);
+
+  produce(topic, 12, 15);
+  auto second = run_command(base + " --json 2>/dev/null");
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.output.find("\"value\":\"v12\"") != std::string::npos);
+  CHECK(second.output.find("\"value\":\"v0\"") == std::string::npos);
+  CHECK(std::count(second.output.begin(), second.output.end(), '\n') == 3);
+  CHECK(total(committed_by_kafka(group, topic)) == 15);
 }
