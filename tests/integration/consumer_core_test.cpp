@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -24,7 +25,12 @@
 #include <kwire/consumer/consumer.hpp>
 #include <kwire/consumer/consumer_core.hpp>
 #include <kwire/net/blocking_client.hpp>
+#include <kwire/protocol/add_partitions_to_txn.hpp>
+#include <kwire/protocol/end_txn.hpp>
 #include <kwire/protocol/find_coordinator.hpp>
+#include <kwire/protocol/init_producer_id.hpp>
+#include <kwire/protocol/produce.hpp>
+#include <kwire/protocol/record_batch.hpp>
 #include <kwire/protocol/metadata.hpp>
 
 #include "support.hpp"
@@ -485,4 +491,130 @@ TEST_CASE("kwire consume -G: joins the group, prints its records, commits, and a
   CHECK(second.output.find("\"value\":\"v0\"") == std::string::npos);
   CHECK(std::count(second.output.begin(), second.output.end(), '\n') == 3);
   CHECK(total(committed_by_kafka(group, topic)) == 15);
+}
+
+// ---- read_committed: a transaction written here (TV1 shapes:
+// AddPartitionsToTxn <= v3, Produce <= v11, EndTxn <= v4), aborted or committed.
+
+namespace {
+
+/// Retries `attempt` (returning the Kafka error) while the broker is busy.
+kwire::errc retry_busy(const std::function<kwire::errc()>& attempt) {
+  kwire::errc e = kwire::errc::none;
+  for (int i = 0; i < 150; ++i) {
+    e = attempt();
+    if (e != kwire::errc::coordinator_load_in_progress && e != kwire::errc::coordinator_not_available &&
+        e != kwire::errc::not_coordinator && e != kwire::errc::concurrent_transactions &&
+        e != kwire::errc::unknown_topic_or_partition && e != kwire::errc::not_leader_or_follower)
+      return e;
+    std::this_thread::sleep_for(100ms);
+  }
+  return e;
+}
+
+void write_transaction(const std::string& topic, const std::vector<std::string>& values, bool commit) {
+  auto client = connect_broker(60s);
+  const std::string txn_id = topic + "-txn-" + (commit ? "c" : "a");
+  REQUIRE(retry_busy([&] {
+            protocol::FindCoordinatorRequest request;
+            request.key_type = 1;
+            request.coordinator_keys = {txn_id};
+            protocol::FindCoordinatorResponse response;
+            std::int16_t v = -1;
+            if (client.request(request, response, v, 4) || response.coordinators.empty())
+              return kwire::errc::coordinator_not_available;
+            return response.coordinators[0].error_code;
+          }) == kwire::errc::none);
+  std::int64_t producer_id = -1;
+  std::int16_t epoch = -1;
+  REQUIRE(retry_busy([&] {
+            protocol::InitProducerIdRequest request;
+            request.transactional_id = txn_id;
+            request.transaction_timeout_ms = 60000;
+            protocol::InitProducerIdResponse response;
+            std::int16_t v = -1;
+            if (client.request(request, response, v)) return kwire::errc::coordinator_not_available;
+            producer_id = response.producer_id;
+            epoch = response.producer_epoch;
+            return response.error_code;
+          }) == kwire::errc::none);
+  REQUIRE(retry_busy([&] {
+            protocol::AddPartitionsToTxnRequest request;
+            request.v3_and_below_transactional_id = txn_id;
+            request.v3_and_below_producer_id = producer_id;
+            request.v3_and_below_producer_epoch = epoch;
+            request.v3_and_below_topics = {{topic, {0}, {}}};
+            protocol::AddPartitionsToTxnResponse response;
+            std::int16_t v = -1;
+            if (client.request(request, response, v, 3)) return kwire::errc::coordinator_not_available;
+            for (const auto& t : response.results_by_topic_v3_and_below)
+              for (const auto& r : t.partitions)
+                if (r.error_code != kwire::errc::none) return r.error_code;
+            return response.error_code;
+          }) == kwire::errc::none);
+  protocol::RecordBatchBuilder builder(1000);
+  for (const auto& value : values)
+    builder.append(1000, std::nullopt,
+                   std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+  protocol::BatchSealParams seal;
+  seal.producer_id = producer_id;
+  seal.producer_epoch = epoch;
+  seal.base_sequence = 0;
+  seal.is_transactional = true;
+  const auto batch = builder.seal(seal);
+  REQUIRE(retry_busy([&] {
+            protocol::ProduceRequest request;
+            request.transactional_id = txn_id;
+            request.acks = -1;
+            request.timeout_ms = 30000;
+            protocol::ProduceRequest::TopicData t;
+            t.name = topic;
+            protocol::ProduceRequest::PartitionData pd;
+            pd.index = 0;
+            pd.records = batch;
+            t.partition_data.push_back(std::move(pd));
+            request.topic_data.push_back(std::move(t));
+            protocol::ProduceResponse response;
+            std::int16_t v = -1;
+            if (client.request(request, response, v, 11)) return kwire::errc::not_leader_or_follower;
+            for (const auto& rt : response.responses)
+              for (const auto& rp : rt.partition_responses) return rp.error_code;
+            return kwire::errc::unknown_server_error;
+          }) == kwire::errc::none);
+  REQUIRE(retry_busy([&] {
+            protocol::EndTxnRequest request{txn_id, producer_id, epoch, commit, {}};
+            protocol::EndTxnResponse response;
+            std::int16_t v = -1;
+            if (client.request(request, response, v, 4)) return kwire::errc::coordinator_not_available;
+            return response.error_code;
+          }) == kwire::errc::none);
+}
+
+std::vector<std::string> read_all(const std::string& topic, const std::string& isolation, std::size_t expected) {
+  auto config = api_config(topic + "-" + isolation, false);
+  config.set("isolation.level", isolation);
+  kwire::consumer::Consumer consumer(config);
+  consumer.subscribe({topic});
+  std::vector<std::string> values;
+  poll_until(consumer, values, [&] { return values.size() >= expected; }, 60s);
+  for (int i = 0; i < 5; ++i)
+    for (const auto& r : consumer.poll(100ms))
+      values.emplace_back(reinterpret_cast<const char*>(r.value->data()), r.value->size());
+  consumer.close();
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("kwire::Consumer: read_committed never hands out an aborted transaction's records; read_uncommitted does") {
+  const std::string topic = kwire::test::unique_topic("consumer-txn");
+  kwire::test::create_topic(topic, 1);
+  produce(topic, 0, 2);                                    // v0 v1
+  write_transaction(topic, {"aborted1", "aborted2"}, false);
+  write_transaction(topic, {"committed1"}, true);
+  produce(topic, 2, 3);                                    // v2
+  const auto committed = read_all(topic, "read_committed", 4);
+  CHECK(committed == std::vector<std::string>{"v0", "v1", "committed1", "v2"});
+  const auto uncommitted = read_all(topic, "read_uncommitted", 6);
+  CHECK(uncommitted == std::vector<std::string>{"v0", "v1", "aborted1", "aborted2", "committed1", "v2"});
 }
