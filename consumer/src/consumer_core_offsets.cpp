@@ -69,7 +69,14 @@ void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
       const State state = membership_->state();
       if (state == State::joining || state == State::syncing || state == State::awaiting_metadata ||
           state == State::preparing) {
-        ++it;  // a rebalance is under way: commit once it settles (or the partitions are lost)
+        // A rebalance is under way and the member owns nothing until it
+        // ends (what it consumed was committed before the rejoin, with
+        // enable.auto.commit). Waiting could deadlock a commit_sync() made
+        // from a revocation callback, which holds up the JoinGroup.
+        commit_results_.push_back(
+            {.id = it->id, .error = make_error_code(kwire::errc::rebalance_in_progress), .offsets = it->offsets});
+        if (it->id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+        it = pending_commits_.erase(it);
         continue;
       }
       std::vector<group::OffsetToCommit> offsets;

@@ -267,3 +267,75 @@ TEST_CASE("ConsumerCore: subscribe() needs group.id; subscribe() and assign() ex
   grouped.subscribe({"a"});
   CHECK_THROWS_AS(grouped.assign({{"a", 0}}), std::logic_error);
 }
+
+namespace {
+
+/// Joins `core` (subscribed to "a") as the group's only member and leader,
+/// through SyncGroup; returns with the assigned event taken.
+void join_alone(ConsumerCore& core, Cluster& cluster, TimePoint now) {
+  core.begin_poll(now);
+  auto [join_id, join] = only<protocol::JoinGroupRequest>(core.run_once(now, cluster.view));
+  protocol::JoinGroupResponse joined;
+  joined.generation_id = 1;
+  joined.member_id = "m1";
+  joined.leader = "m1";
+  joined.protocol_name = "range";
+  protocol::ConsumerProtocolSubscription subscription;
+  subscription.topics = {"a"};
+  protocol::JoinGroupResponse::Member self;
+  self.member_id = "m1";
+  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, self.metadata));
+  joined.members.push_back(self);
+  core.on_response(join_id, std::move(joined), now);
+  auto [sync_id, sync] = only<protocol::SyncGroupRequest>(core.run_once(now, cluster.view));
+  protocol::SyncGroupResponse synced;
+  synced.protocol_name = "range";
+  synced.assignment = sync.assignments.at(0).assignment;
+  core.on_response(sync_id, std::move(synced), now);
+  REQUIRE(core.next_event().has_value());
+  core.events_handled();
+}
+
+}  // namespace
+
+TEST_CASE("ConsumerCore: close() sends the auto-commit first and the LeaveGroup only after its answer") {
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/true);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  join_alone(core, cluster, now);
+  (void)core.seek({"a", 0}, {.offset = 9, .leader_epoch = 2});  // as if records up to 8 were handed out
+  core.close(now);
+  auto out = core.run_once(now, cluster.view);
+  auto [commit_id, commit] = only<protocol::OffsetCommitRequest>(out);
+  CHECK(commit.topics.at(0).partitions.at(0).committed_offset == 9);
+  CHECK(of_type<protocol::LeaveGroupRequest>(out).empty());  // not before the commit is answered
+  CHECK_FALSE(core.closed());
+  protocol::OffsetCommitResponse ok;
+  ok.topics.emplace_back().name = "a";
+  ok.topics[0].partitions.push_back({.partition_index = 0, .error_code = errc::none, .unknown_tags = {}});
+  core.on_response(commit_id, std::move(ok), now);
+  auto [leave_id, leave] = only<protocol::LeaveGroupRequest>(core.run_once(now, cluster.view));
+  core.on_response(leave_id, protocol::LeaveGroupResponse{}, now);
+  while (core.next_event()) {
+  }
+  core.events_handled();
+  CHECK(core.closed());
+}
+
+TEST_CASE("ConsumerCore: a commit during a rebalance fails at once with REBALANCE_IN_PROGRESS") {
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/false);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  core.begin_poll(now);
+  (void)core.run_once(now, cluster.view);  // JoinGroup out: the member is joining
+  const auto id = core.commit({{.partition = {"a", 0}, .offset = 3, .leader_epoch = -1, .metadata = {}}});
+  CHECK(of_type<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view)).empty());
+  auto results = core.take_commit_results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == id);
+  CHECK(results[0].error == make_error_code(errc::rebalance_in_progress));
+}

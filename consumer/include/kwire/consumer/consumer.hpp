@@ -18,7 +18,9 @@
 // Threads: poll(), commit_*(), seek(), pause()... from one application
 // thread at a time (as in Java). Rebalance callbacks run inside poll() (and
 // close()) on that thread, never concurrently with the application's
-// processing; they may call commit_sync() and seek(). Heartbeats and fetches
+// processing; they may call seek() (a commit made while a rebalance is
+// under way fails with REBALANCE_IN_PROGRESS: with enable.auto.commit what
+// was consumed is committed before the rejoin). Heartbeats and fetches
 // run on the network thread whatever the poll cadence.
 //
 // Record lifetime: poll() returns views (topic, key, value, headers) into the
@@ -70,8 +72,8 @@ class Consumer {
   /// Up to max.poll.records records, waiting at most `timeout` for some.
   /// Runs due rebalance callbacks first. Problems that concern single
   /// partitions (corrupt data, offset out of range with auto.offset.reset
-  /// none, a failed OffsetFetch) are in errors() afterwards; poll() throws
-  /// std::system_error only for fatal ones (e.g. FENCED_INSTANCE_ID).
+  /// none, a failed OffsetFetch) are in errors() afterwards. Throws
+  /// std::logic_error after close().
   std::span<const ConsumerRecord> poll(std::chrono::milliseconds timeout);
   /// The partition errors the last poll() collected.
   const std::vector<FetchError>& errors() const noexcept { return errors_; }
