@@ -82,6 +82,38 @@ std::vector<WireRecord> values(int from, int count) {
   return out;
 }
 
+/// Joins `core` (subscribed to "a") as the group's only member and leader,
+/// through SyncGroup; returns with the assigned event taken.
+void join_alone(ConsumerCore& core, Cluster& cluster, TimePoint now) {
+  core.begin_poll(now);
+  auto out = core.run_once(now, cluster.view);
+  auto [join_id, join] = only<protocol::JoinGroupRequest>(out);
+  CHECK(out.front().route.kind == CoreRoute::Kind::group_coordinator);
+  CHECK(join.group_id == "g");
+  protocol::JoinGroupResponse joined;
+  joined.generation_id = 1;
+  joined.member_id = "m1";
+  joined.leader = "m1";
+  joined.protocol_name = "range";
+  protocol::ConsumerProtocolSubscription subscription;
+  subscription.topics = {"a"};
+  protocol::JoinGroupResponse::Member self;
+  self.member_id = "m1";
+  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, self.metadata));
+  joined.members.push_back(self);
+  core.on_response(join_id, std::move(joined), now);
+  auto [sync_id, sync] = only<protocol::SyncGroupRequest>(core.run_once(now, cluster.view));
+  protocol::SyncGroupResponse synced;
+  synced.protocol_name = "range";
+  synced.assignment = sync.assignments.at(0).assignment;
+  core.on_response(sync_id, std::move(synced), now);
+  auto event = core.next_event();
+  REQUIRE(event.has_value());
+  CHECK(event->kind == RebalanceEvent::Kind::assigned);
+  CHECK(event->partitions == std::vector<TopicPartition>{{"a", 0}, {"a", 1}});
+  core.events_handled();
+}
+
 }  // namespace
 
 TEST_CASE("ConsumerCore: assign() without a group resets by auto.offset.reset, fetches and hands out records") {
@@ -129,47 +161,12 @@ TEST_CASE("ConsumerCore: the classic group cycle: join, sync, committed offsets,
   ConsumerCore core(config, now);
   Cluster cluster;
   core.subscribe({"a"});
-  core.begin_poll(now);
-
-  auto out = core.run_once(now, cluster.view);
-  auto [join_id, join] = only<protocol::JoinGroupRequest>(out);
-  CHECK(out.front().route.kind == CoreRoute::Kind::group_coordinator);
-  CHECK(join.group_id == "g");
-
-  protocol::JoinGroupResponse joined;
-  joined.generation_id = 1;
-  joined.member_id = "m1";
-  joined.leader = "m1";
-  joined.protocol_name = "range";
-  protocol::ConsumerProtocolSubscription subscription;
-  subscription.topics = {"a"};
-  std::vector<std::uint8_t> metadata;
-  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, metadata));
-  protocol::JoinGroupResponse::Member self;
-  self.member_id = "m1";
-  self.metadata = metadata;
-  joined.members.push_back(self);
-  core.on_response(join_id, std::move(joined), now);
-
-  // The leader assigns with the partition counts from the cluster view.
-  out = core.run_once(now, cluster.view);
-  auto [sync_id, sync] = only<protocol::SyncGroupRequest>(out);
-  REQUIRE(sync.assignments.size() == 1);
-  protocol::SyncGroupResponse synced;
-  synced.protocol_name = "range";
-  synced.assignment = sync.assignments[0].assignment;
-  core.on_response(sync_id, std::move(synced), now);
-
-  auto event = core.next_event();
-  REQUIRE(event.has_value());
-  CHECK(event->kind == RebalanceEvent::Kind::assigned);
-  CHECK(event->partitions == std::vector<TopicPartition>{{"a", 0}, {"a", 1}});
-  core.events_handled();
+  join_alone(core, cluster, now);
   CHECK(core.generation() == 1);
   CHECK(core.member_id() == "m1");
 
   // The assignment starts from the committed offsets (RequireStable, KIP-447).
-  out = core.run_once(now, cluster.view);
+  auto out = core.run_once(now, cluster.view);
   auto [offsets_id, offsets] = only<protocol::OffsetFetchRequest>(out);
   CHECK(offsets.require_stable);
   CHECK(out.back().max_version == 7);
@@ -267,36 +264,6 @@ TEST_CASE("ConsumerCore: subscribe() needs group.id; subscribe() and assign() ex
   grouped.subscribe({"a"});
   CHECK_THROWS_AS(grouped.assign({{"a", 0}}), std::logic_error);
 }
-
-namespace {
-
-/// Joins `core` (subscribed to "a") as the group's only member and leader,
-/// through SyncGroup; returns with the assigned event taken.
-void join_alone(ConsumerCore& core, Cluster& cluster, TimePoint now) {
-  core.begin_poll(now);
-  auto [join_id, join] = only<protocol::JoinGroupRequest>(core.run_once(now, cluster.view));
-  protocol::JoinGroupResponse joined;
-  joined.generation_id = 1;
-  joined.member_id = "m1";
-  joined.leader = "m1";
-  joined.protocol_name = "range";
-  protocol::ConsumerProtocolSubscription subscription;
-  subscription.topics = {"a"};
-  protocol::JoinGroupResponse::Member self;
-  self.member_id = "m1";
-  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, self.metadata));
-  joined.members.push_back(self);
-  core.on_response(join_id, std::move(joined), now);
-  auto [sync_id, sync] = only<protocol::SyncGroupRequest>(core.run_once(now, cluster.view));
-  protocol::SyncGroupResponse synced;
-  synced.protocol_name = "range";
-  synced.assignment = sync.assignments.at(0).assignment;
-  core.on_response(sync_id, std::move(synced), now);
-  REQUIRE(core.next_event().has_value());
-  core.events_handled();
-}
-
-}  // namespace
 
 TEST_CASE("ConsumerCore: close() sends the auto-commit first and the LeaveGroup only after its answer") {
   const ConsumerConfig config = make_config("g", /*auto_commit=*/true);
