@@ -229,7 +229,7 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
       if (p.error_code != kwire::errc::none) {
         errors_.push_back({.partition = tp, .offset = -1, .error = make_error_code(p.error_code),
                            .message = describe(tp) + ": OffsetFetch failed: " +
-                                      std::string(kafka_error_name(p.error_code))});
+                                      kwire::error_name(make_error_code(p.error_code))});
         offsets_backoff_until_ = now + std::chrono::milliseconds(config_.retry_backoff_ms);
         continue;
       }

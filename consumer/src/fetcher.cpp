@@ -14,14 +14,6 @@ namespace {
 
 std::string describe(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
 
-std::string error_text(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
-
 }  // namespace
 
 Fetcher::Fetcher(FetcherConfig config, SubscriptionState& subscriptions)
@@ -162,7 +154,7 @@ void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, c
   if (traits.retriable) return;  // e.g. a transient broker condition: fetch again
   add_error(tp, sent.fetch_offset, make_error_code(code),
             describe(tp) + " at offset " + std::to_string(sent.fetch_offset) + ": " +
-                error_text(make_error_code(code)));
+                kwire::error_name(make_error_code(code)));
 }
 
 void Fetcher::on_fetch_failed(std::int32_t node_id, std::error_code, TimePoint now) {
@@ -234,7 +226,7 @@ void Fetcher::on_list_offsets_response(std::int32_t node_id, const protocol::Lis
       } else if (!traits.retriable) {
         add_error(tp, -1, make_error_code(p.error_code),
                   describe(tp) + ": ListOffsets for the offset reset failed: " +
-                      error_text(make_error_code(p.error_code)));
+                      kwire::error_name(make_error_code(p.error_code)));
       }
       nodes_[node_id].backoff_until = now + config_.retry_backoff;
     }
