@@ -18,6 +18,8 @@ class ConsumerCategory final : public std::error_category {
         return "poll() not called within max.poll.interval.ms: left the group";
       case consumer_errc::member_lost_partitions: return "removed from the group: partitions lost";
       case consumer_errc::fatal_group_error: return "fatal group membership error";
+      case consumer_errc::no_group_id: return "group.id is not set: no commits, no committed offsets";
+      case consumer_errc::closed: return "the consumer is closed";
     }
     return "unknown consumer error";
   }

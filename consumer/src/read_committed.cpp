@@ -20,21 +20,25 @@ AbortedTransactionFilter::AbortedTransactionFilter(std::vector<protocol::FetchRe
 }
 
 bool AbortedTransactionFilter::is_aborted(const protocol::RecordBatch& batch) {
+  return is_aborted(batch.producer_id, batch.base_offset + batch.last_offset_delta, batch.is_transactional(),
+                    batch.is_control(), control_record_type(batch));
+}
+
+bool AbortedTransactionFilter::is_aborted(std::int64_t producer_id, std::int64_t last_offset, bool transactional,
+                                          bool control, std::optional<std::int16_t> control_type) {
   // Only batches written by a producer id take part (Java: hasProducerId()).
-  if (batch.producer_id < 0) return false;
-  const std::int64_t last_offset = batch.base_offset + batch.last_offset_delta;
+  if (producer_id < 0) return false;
   while (next_ < aborted_.size() && aborted_[next_].first_offset <= last_offset)
     aborted_producers_.push_back(aborted_[next_++].producer_id);
-  auto producer = std::find(aborted_producers_.begin(), aborted_producers_.end(), batch.producer_id);
-  if (batch.is_control()) {
+  auto producer = std::find(aborted_producers_.begin(), aborted_producers_.end(), producer_id);
+  if (control) {
     // The ABORT marker ends the producer's aborted transaction; its next
     // transaction (after the marker) is judged afresh.
-    if (control_record_type(batch) == static_cast<std::int16_t>(ControlRecordType::abort) &&
-        producer != aborted_producers_.end())
+    if (control_type == static_cast<std::int16_t>(ControlRecordType::abort) && producer != aborted_producers_.end())
       aborted_producers_.erase(producer);
     return false;
   }
-  return batch.is_transactional() && producer != aborted_producers_.end();
+  return transactional && producer != aborted_producers_.end();
 }
 
 void drop_aborted_transactions(std::vector<protocol::RecordBatch>& batches,

@@ -5,6 +5,12 @@
 //
 //   kwire consume -b host:port -t topic [-p partition] [-o offset] [-c count] [-e]
 //                 [-f format | --json [--base64]] [-X isolation.level=read_committed]
+//   kwire consume -b host:port -G group topic... [-o beginning|end] [-c count] [-e]
+//                 [-f format | --json [--base64]] [-X consumer.property=value]
+//
+// -G: join `group` with kwire::Consumer and read its assignment of the
+//     topics (group_consume.cpp); commits, and leaves the group on
+//     SIGINT/SIGTERM, -c or -e.
 //
 // -o: beginning | end | N (absolute) | -N (N records before the end) |
 //     s@TIMESTAMP_MS (the first record at or after the time). Default: beginning.
@@ -35,6 +41,7 @@
 #include <kwire/protocol/record_batch.hpp>
 
 #include "broker_session.hpp"
+#include "group_consume.hpp"
 #include "commands.hpp"
 #include "json.hpp"
 #include "options.hpp"
@@ -83,6 +90,8 @@ std::vector<char*> take_flags(int argc, char** argv, bool& exit_at_end, bool& ba
   return rest;
 }
 
+}  // namespace
+
 void write_record_json(std::string& out, const std::string& topic, std::int32_t partition,
                        const protocol::RecordBatch& batch, const protocol::Record& r, bool base64) {
   auto bytes_value = [&](const std::optional<std::vector<std::uint8_t>>& v) {
@@ -100,15 +109,12 @@ void write_record_json(std::string& out, const std::string& topic, std::int32_t 
   out += "]}\n";
 }
 
-}  // namespace
-
 int run_consume(int argc, char** argv) {
   bool exit_at_end = false;
   bool base64 = false;
   std::vector<char*> rest = take_flags(argc, argv, exit_at_end, base64);
   std::map<char, std::vector<std::string>> values;
-  CommonOptions options = parse_options(static_cast<int>(rest.size()), rest.data(), "tpocf", values);
-  if (!options.positional.empty()) throw UsageError("unexpected argument '" + options.positional.front() + "'");
+  CommonOptions options = parse_options(static_cast<int>(rest.size()), rest.data(), "tpocfG", values);
 
   auto single = [&](char letter) -> const std::string* {
     auto it = values.find(letter);
@@ -116,6 +122,33 @@ int run_consume(int argc, char** argv) {
     if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
     return &it->second.front();
   };
+  if (const std::string* group = single('G')) {
+    // kcat -G style: kwire consume -G group topic... (or -t topic, repeatable).
+    GroupConsumeOptions g;
+    g.group = *group;
+    g.topics = values['t'];
+    g.topics.insert(g.topics.end(), options.positional.begin(), options.positional.end());
+    if (g.group.empty()) throw UsageError("-G needs a group name");
+    if (g.topics.empty()) throw UsageError("consume -G needs at least one topic");
+    if (values.contains('p')) throw UsageError("-p and -G exclude each other: the group assigns partitions");
+    if (const std::string* o = single('o')) {
+      if (*o == "beginning" || *o == "earliest") g.start = "earliest";
+      else if (*o == "end" || *o == "latest") g.start = "latest";
+      else throw UsageError("with -G, -o takes beginning or end (where to start without a committed offset)");
+    }
+    if (const std::string* c = single('c')) {
+      g.count = parse_int64(*c, "-c");
+      if (*g.count < 0) throw UsageError("-c expects a count >= 0");
+    }
+    if (const std::string* f = single('f')) g.format = *f;
+    if (g.format && options.json) throw UsageError("-f and --json exclude each other");
+    if (base64 && !options.json) throw UsageError("--base64 needs --json");
+    g.exit_at_end = exit_at_end;
+    g.base64 = base64;
+    g.common = std::move(options);
+    return run_group_consume(g);
+  }
+  if (!options.positional.empty()) throw UsageError("unexpected argument '" + options.positional.front() + "'");
   const std::string* topic_arg = single('t');
   if (!topic_arg || topic_arg->empty()) throw UsageError("consume needs a topic: -t topic");
   const std::string topic = *topic_arg;

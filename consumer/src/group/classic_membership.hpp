@@ -168,6 +168,9 @@ class ClassicMembership {
   std::error_code fatal_error() const noexcept { return fatal_error_; }
   /// Offsets may be committed for `tp`: owned in a stable generation.
   bool may_commit(const TopicPartition& tp) const { return state_ == State::stable && owned_.contains(tp); }
+  /// Stable, but the next poll will rejoin (and, eager, revoke everything):
+  /// the moment to commit what was consumed, as Java's onJoinPrepare does.
+  bool rejoin_pending() const noexcept { return rejoin_needed_ && state_ == State::stable && !topics_.empty(); }
 
  private:
   bool cooperative() const noexcept;

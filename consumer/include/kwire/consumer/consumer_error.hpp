@@ -22,6 +22,10 @@ enum class consumer_errc {
   /// The group coordinator refused this member for good (e.g. another live
   /// member uses the same group.instance.id, KIP-345).
   fatal_group_error,
+  /// Commits and committed offsets need group.id.
+  no_group_id,
+  /// The consumer is closed (or closing).
+  closed,
 };
 
 const std::error_category& consumer_category() noexcept;

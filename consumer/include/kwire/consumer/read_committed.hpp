@@ -42,6 +42,11 @@ class AbortedTransactionFilter {
   /// called for every batch (control ones too: an ABORT marker ends its
   /// producer's aborted range), in offset order.
   bool is_aborted(const protocol::RecordBatch& batch);
+  /// The same decision from a batch's header fields alone (the fetcher's
+  /// zero-copy walk): `control_type` is the control record type of a control
+  /// batch's first record, nullopt when unknown or not a control batch.
+  bool is_aborted(std::int64_t producer_id, std::int64_t last_offset, bool transactional, bool control,
+                  std::optional<std::int16_t> control_type);
 
  private:
   std::vector<protocol::FetchResponse::AbortedTransaction> aborted_;  // by first offset

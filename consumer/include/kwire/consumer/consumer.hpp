@@ -1,0 +1,122 @@
+#pragma once
+// kwire::Consumer: the group consumer (Java's KafkaConsumer), networked
+// through the shared cluster layer (cluster::ClusterRuntime: its own network
+// thread, or the caller's asio::io_context). The decisions are ConsumerCore's
+// (sans-I/O); this class moves requests and answers between it and the
+// Cluster and gives the application its thread-safe face.
+//
+//   kwire::consumer::Consumer consumer(kwire::consumer::ConsumerConfig::from_properties({
+//       {"bootstrap.servers", "localhost:9092"}, {"group.id", "billing"},
+//       {"auto.offset.reset", "earliest"}}));
+//   consumer.subscribe({"orders"});
+//   while (running) {
+//     for (const auto& record : consumer.poll(std::chrono::milliseconds(500)))
+//       process(record.topic, record.partition, record.offset, record.value);
+//   }
+//   consumer.close();  // commits (enable.auto.commit), leaves the group
+//
+// Threads: poll(), commit_*(), seek(), pause()... from one application
+// thread at a time (as in Java). Rebalance callbacks run inside poll() (and
+// close()) on that thread, never concurrently with the application's
+// processing; they may call seek() (a commit made while a rebalance is
+// under way fails with REBALANCE_IN_PROGRESS: with enable.auto.commit what
+// was consumed is committed before the rejoin). Heartbeats and fetches
+// run on the network thread whatever the poll cadence.
+//
+// Record lifetime: poll() returns views (topic, key, value, headers) into the
+// fetched bytes, valid until the next poll() or close(). Copy what must live
+// longer.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "kwire/consumer/config.hpp"
+#include "kwire/consumer/consumer_core.hpp"
+#include "kwire/consumer/fetcher.hpp"
+
+namespace kwire::consumer {
+
+class Consumer;
+
+/// Called inside poll() on the application's thread (see above).
+struct RebalanceCallbacks {
+  std::function<void(Consumer&, const std::vector<TopicPartition>&)> on_assigned;
+  std::function<void(Consumer&, const std::vector<TopicPartition>&)> on_revoked;
+  /// Partitions lost without a clean revocation (the member was removed from
+  /// the group): do not commit for them.
+  std::function<void(Consumer&, const std::vector<TopicPartition>&, std::error_code why)> on_lost;
+};
+
+class Consumer {
+ public:
+  /// Validates the config (throws ConfigError) and starts the network side.
+  explicit Consumer(ConsumerConfig config, RebalanceCallbacks callbacks = {});
+  /// close(default.api.timeout.ms).
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  /// Joins group.id for `topics` (classic protocol).
+  void subscribe(std::set<std::string> topics);
+  /// Reads `partitions` without group membership.
+  void assign(std::vector<TopicPartition> partitions);
+  std::vector<TopicPartition> assignment() const;
+
+  /// Up to max.poll.records records, waiting at most `timeout` for some.
+  /// Runs due rebalance callbacks first. Problems that concern single
+  /// partitions (corrupt data, offset out of range with auto.offset.reset
+  /// none, a failed OffsetFetch) are in errors() afterwards. Throws
+  /// std::logic_error after close().
+  std::span<const ConsumerRecord> poll(std::chrono::milliseconds timeout);
+  /// The partition errors the last poll() collected.
+  const std::vector<FetchError>& errors() const noexcept { return errors_; }
+
+  /// Commits `offsets` (the next offsets to read), or every assigned
+  /// partition's position (what poll() handed out) when empty. Waits up to
+  /// `timeout` (default: default.api.timeout.ms).
+  std::error_code commit_sync(std::vector<CommitOffset> offsets = {},
+                              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  /// The same without waiting; `done` runs inside a later poll() (or
+  /// commit_sync()/close()) on the application thread.
+  void commit_async(std::vector<CommitOffset> offsets = {}, std::function<void(const CommitResult&)> done = {});
+  /// The group's committed offsets (nullopt: none committed).
+  std::map<TopicPartition, std::optional<CommitOffset>> committed(
+      std::vector<TopicPartition> partitions, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  /// The next offset poll() will hand out for `tp` (nullopt: not known yet).
+  std::optional<std::int64_t> position(const TopicPartition& tp) const;
+  void seek(const TopicPartition& tp, std::int64_t offset);
+  void seek_to_beginning(const std::vector<TopicPartition>& partitions);
+  void seek_to_end(const std::vector<TopicPartition>& partitions);
+  void pause(const std::vector<TopicPartition>& partitions);
+  void resume(const std::vector<TopicPartition>& partitions);
+  std::vector<TopicPartition> paused() const;
+  /// High watermark / LSO / log start of the last fetch for `tp`.
+  std::optional<PartitionWatermarks> watermarks(const TopicPartition& tp) const;
+
+  std::string member_id() const;
+  std::int32_t generation() const;
+
+  /// Commits (enable.auto.commit), runs the revocation callbacks, leaves the
+  /// group (LeaveGroup unless static) and stops the network side, within
+  /// `timeout`. Idempotent.
+  void close(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+ private:
+  struct Impl;
+  void run_callbacks();
+  void deliver_commit_results();
+  std::unique_ptr<Impl> impl_;
+  RebalanceCallbacks callbacks_;
+  std::vector<ConsumerRecord> records_;
+  std::vector<FetchError> errors_;
+};
+
+}  // namespace kwire::consumer

@@ -1,0 +1,34 @@
+#pragma once
+// One partition's data from one Fetch response, walked in place by
+// Fetcher::collect() (Java CompletedFetch). Internal to the fetcher.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "kwire/consumer/fetcher.hpp"
+
+namespace kwire::consumer {
+
+struct Fetcher::CompletedFetch {
+  TopicPartition partition;
+  /// Owns the bytes `remaining` points into: the caller's response buffer,
+  /// or `owned` (a copy of this partition's records).
+  std::shared_ptr<const void> keepalive;
+  std::vector<std::uint8_t> owned;
+  /// Batches not yet walked.
+  Bytes remaining;
+  /// The position in SubscriptionState this data continues from; a
+  /// position that moved elsewhere (seek) makes the data stale.
+  std::int64_t position = 0;
+  std::int32_t position_epoch = -1;
+  /// read_committed only.
+  std::optional<AbortedTransactionFilter> aborted;
+  /// The batch being walked, and its decompressed records (if compressed).
+  BatchHeader batch;
+  std::vector<std::uint8_t> decompressed;
+  std::optional<RecordCursor> cursor;
+  bool done = false;
+};
+
+}  // namespace kwire::consumer

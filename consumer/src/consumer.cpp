@@ -1,0 +1,412 @@
+// kwire::Consumer: ConsumerCore on the cluster layer (see consumer.hpp).
+#include "kwire/consumer/consumer.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "kwire/cluster/cluster.hpp"
+#include "kwire/cluster/cluster_runtime.hpp"
+#include "kwire/protocol/client_error.hpp"
+
+namespace kwire::consumer {
+namespace {
+
+using Clock = ConsumerCore::Clock;
+using cluster::ClusterRuntime;
+
+/// How often the network side looks at the core's timers (heartbeats,
+/// auto-commit, backoffs) when nothing else wakes it.
+constexpr std::chrono::milliseconds kTick{50};
+
+}  // namespace
+
+struct Consumer::Impl {
+  explicit Impl(ConsumerConfig c)
+      : config(std::move(c)), runtime(static_cast<const cluster::ClientConfig&>(config)), core(config, Clock::now()) {}
+
+  ConsumerConfig config;
+  ClusterRuntime runtime;
+  mutable std::mutex mu;
+  std::condition_variable changed;  ///< the core got an answer (records, commit results, events)
+  ConsumerCore core;                ///< guarded by mu
+  std::map<std::uint64_t, CommitResult> commit_results;                   ///< guarded by mu
+  std::map<std::uint64_t, ConsumerCore::CommittedResult> committed_results;  ///< guarded by mu
+  std::map<std::uint64_t, std::function<void(const CommitResult&)>> commit_callbacks;  ///< app thread only
+  std::thread ticker;
+  std::mutex ticker_mu;
+  std::condition_variable ticker_cv;
+  bool stopping = false;  ///< guarded by ticker_mu
+  bool closed = false;    ///< app thread only
+
+  void start() {
+    ticker = std::thread([this] {
+      std::unique_lock lock(ticker_mu);
+      while (!stopping) {
+        ticker_cv.wait_for(lock, kTick, [this] { return stopping; });
+        if (stopping) break;
+        lock.unlock();
+        kick();
+        lock.lock();
+      }
+    });
+  }
+
+  void stop_ticker() {
+    {
+      std::lock_guard lock(ticker_mu);
+      stopping = true;
+    }
+    ticker_cv.notify_all();
+    if (ticker.joinable()) ticker.join();
+  }
+
+  /// Has the network thread run a round soon.
+  void kick() {
+    runtime.post([this](cluster::Cluster& cluster) { drive(cluster); });
+  }
+
+  /// The results the core produced, kept by id (under mu).
+  void drain_results() {
+    for (auto& r : core.take_commit_results()) commit_results[r.id] = std::move(r);
+    for (auto& r : core.take_committed()) committed_results[r.id] = std::move(r);
+  }
+
+  ClusterView view(cluster::Cluster& cluster) {
+    ClusterView v;
+    v.leader = [&cluster](const TopicPartition& tp) -> std::optional<PartitionLeader> {
+      const cluster::TopicInfo* topic = cluster.metadata().topic(tp.topic);
+      if (topic == nullptr || tp.partition < 0 || tp.partition >= topic->partition_count()) return std::nullopt;
+      const auto& p = topic->partitions[static_cast<std::size_t>(tp.partition)];
+      if (p.leader < 0) return std::nullopt;
+      return PartitionLeader{.node_id = p.leader, .leader_epoch = p.leader_epoch, .topic_id = topic->topic_id};
+    };
+    v.fetch_version = [&cluster](std::int32_t node) -> std::int16_t {
+      const auto negotiated = cluster.pool().negotiated_version(cluster::NodeKey{node, cluster::Lane::data},
+                                                                protocol::ApiKey::fetch);
+      // Unknown before the connection is up: v12 names topics by name and
+      // has sessions; every broker kwire supports speaks it.
+      return negotiated ? std::min(*negotiated, protocol::FetchRequest::max_version) : std::int16_t{12};
+    };
+    v.partition_count = [&cluster](const std::string& name) -> std::optional<std::int32_t> {
+      const cluster::TopicInfo* topic = cluster.metadata().topic(name);
+      if (topic == nullptr) return std::nullopt;
+      // A topic that does not exist has no partitions to assign (Java's leader
+      // leaves it out); while the first answer is awaited, wait.
+      if (topic->partitions.empty())
+        return topic->error == kwire::errc::unknown_topic_or_partition ? std::optional<std::int32_t>(0) : std::nullopt;
+      return topic->partition_count();
+    };
+    return v;
+  }
+
+  template <class Req>
+  std::int64_t timeout_ms() const {
+    std::int64_t t = config.request_timeout_ms;
+    if constexpr (std::is_same_v<Req, protocol::FetchRequest>) t += config.fetch_max_wait_ms;
+    // A JoinGroup waits out the rebalance (rebalance timeout = max.poll.interval.ms).
+    if constexpr (std::is_same_v<Req, protocol::JoinGroupRequest>) t += config.max_poll_interval_ms;
+    return t;
+  }
+
+  /// One round on the network thread: the core's requests go out through the Cluster.
+  void drive(cluster::Cluster& cluster) {
+    std::vector<OutgoingRequest> out;
+    {
+      std::lock_guard lock(mu);
+      const std::int64_t now_ms = ClusterRuntime::now_ms();
+      for (const auto& topic : core.metadata_topics()) {
+        if (!cluster.metadata().add_topic(topic, now_ms)) cluster.metadata().touch_topic(topic, now_ms);
+      }
+      out = core.run_once(Clock::now(), view(cluster));
+      if (core.take_metadata_refresh()) cluster.metadata().request_update();
+      for (const auto& hint : core.take_leader_hints())
+        cluster.metadata().update_leader({hint.partition.topic, hint.partition.partition}, hint.leader_id,
+                                         hint.leader_epoch);
+    }
+    for (auto& o : out) send(cluster, std::move(o));
+  }
+
+  void send(cluster::Cluster& cluster, OutgoingRequest o) {
+    const cluster::Route route = o.route.kind == CoreRoute::Kind::node ? cluster::Route::node(o.route.node_id)
+                                                                      : cluster::Route::group_coordinator(config.group_id);
+    std::visit(
+        [&](auto&& request) {
+          using Req = std::decay_t<decltype(request)>;
+          using Resp = cluster::response_t<Req>;
+          const std::int64_t deadline = cluster::saturating_add(ClusterRuntime::now_ms(), timeout_ms<Req>());
+          cluster.request<Req, Resp>(
+              route, std::move(request), deadline,
+              [this, id = o.id, &cluster](cluster::Result<Resp> result) { on_result(cluster, id, std::move(result)); },
+              {}, o.max_version);
+        },
+        std::move(o.request));
+  }
+
+  template <class Resp>
+  void on_result(cluster::Cluster& cluster, std::uint64_t id, cluster::Result<Resp> result) {
+    {
+      std::lock_guard lock(mu);
+      const auto now = Clock::now();
+      // A response with a top-level error still goes to the core (e.g. a
+      // fetch session error the fetcher acts on).
+      if (result.response) {
+        if constexpr (std::is_same_v<Resp, protocol::FetchResponse>)
+          core.on_response(id, std::move(*result.response), nullptr, now);  // records copied per partition
+        else
+          core.on_response(id, std::move(*result.response), now);
+      } else {
+        core.on_failure(id, result.error, now);
+      }
+      drain_results();
+    }
+    changed.notify_all();
+    drive(cluster);
+  }
+};
+
+Consumer::Consumer(ConsumerConfig config, RebalanceCallbacks callbacks) : callbacks_(std::move(callbacks)) {
+  config.validate();
+  impl_ = std::make_unique<Impl>(std::move(config));
+  impl_->start();
+}
+
+Consumer::~Consumer() {
+  try {
+    close();
+  } catch (...) {
+    // close() reports nothing a destructor could act on.
+  }
+}
+
+void Consumer::subscribe(std::set<std::string> topics) {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->core.subscribe(std::move(topics));
+  }
+  impl_->kick();
+}
+
+void Consumer::assign(std::vector<TopicPartition> partitions) {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->core.assign(std::move(partitions));
+  }
+  impl_->kick();
+}
+
+std::vector<TopicPartition> Consumer::assignment() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->core.assignment();
+}
+
+void Consumer::run_callbacks() {
+  bool any = false;
+  for (;;) {
+    std::optional<RebalanceEvent> event;
+    {
+      std::lock_guard lock(impl_->mu);
+      event = impl_->core.next_event();
+    }
+    if (!event) break;
+    any = true;
+    switch (event->kind) {
+      case RebalanceEvent::Kind::assigned:
+        if (callbacks_.on_assigned) callbacks_.on_assigned(*this, event->partitions);
+        break;
+      case RebalanceEvent::Kind::revoked:
+        if (callbacks_.on_revoked) callbacks_.on_revoked(*this, event->partitions);
+        break;
+      case RebalanceEvent::Kind::lost:
+        if (callbacks_.on_lost) callbacks_.on_lost(*this, event->partitions, event->reason);
+        else if (callbacks_.on_revoked) callbacks_.on_revoked(*this, event->partitions);  // Java's default
+        break;
+    }
+  }
+  if (any) {
+    std::lock_guard lock(impl_->mu);
+    impl_->core.events_handled();
+  }
+}
+
+void Consumer::deliver_commit_results() {
+  std::vector<CommitResult> done;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->drain_results();
+    for (auto it = impl_->commit_results.begin(); it != impl_->commit_results.end();) {
+      if (impl_->commit_callbacks.contains(it->first)) {
+        done.push_back(std::move(it->second));
+        it = impl_->commit_results.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& result : done) {
+    auto callback = impl_->commit_callbacks.extract(result.id);
+    if (callback && callback.mapped()) callback.mapped()(result);
+  }
+}
+
+std::span<const ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout) {
+  if (impl_->closed) throw std::logic_error("poll() after close()");
+  records_.clear();
+  errors_.clear();
+  const auto deadline = Clock::now() + timeout;
+  deliver_commit_results();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->core.begin_poll(Clock::now());
+  }
+  impl_->kick();
+  for (;;) {
+    run_callbacks();
+    std::unique_lock lock(impl_->mu);
+    impl_->core.collect(records_);
+    for (auto& e : impl_->core.take_errors()) errors_.push_back(std::move(e));
+    if (!records_.empty() || !errors_.empty() || Clock::now() >= deadline) break;
+    impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
+  }
+  deliver_commit_results();
+  return records_;
+}
+
+std::error_code Consumer::commit_sync(std::vector<CommitOffset> offsets,
+                                      std::optional<std::chrono::milliseconds> timeout) {
+  const auto deadline =
+      Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    id = impl_->core.commit(std::move(offsets));
+    impl_->drain_results();
+  }
+  impl_->kick();
+  std::unique_lock lock(impl_->mu);
+  for (;;) {
+    impl_->drain_results();
+    if (auto it = impl_->commit_results.find(id); it != impl_->commit_results.end()) {
+      const std::error_code error = it->second.error;
+      impl_->commit_results.erase(it);
+      return error;
+    }
+    if (Clock::now() >= deadline) return make_error_code(client_errc::timed_out);
+    impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
+  }
+}
+
+void Consumer::commit_async(std::vector<CommitOffset> offsets, std::function<void(const CommitResult&)> done) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    id = impl_->core.commit(std::move(offsets));
+  }
+  impl_->commit_callbacks[id] = std::move(done);
+  impl_->kick();
+}
+
+std::map<TopicPartition, std::optional<CommitOffset>> Consumer::committed(
+    std::vector<TopicPartition> partitions, std::optional<std::chrono::milliseconds> timeout) {
+  const auto deadline =
+      Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    id = impl_->core.fetch_committed(std::move(partitions));
+  }
+  impl_->kick();
+  std::unique_lock lock(impl_->mu);
+  for (;;) {
+    impl_->drain_results();
+    if (auto it = impl_->committed_results.find(id); it != impl_->committed_results.end()) {
+      auto result = std::move(it->second);
+      impl_->committed_results.erase(it);
+      if (result.error) throw std::system_error(result.error, "committed()");
+      return std::move(result.offsets);
+    }
+    if (Clock::now() >= deadline) throw std::system_error(make_error_code(client_errc::timed_out), "committed()");
+    impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
+  }
+}
+
+std::optional<std::int64_t> Consumer::position(const TopicPartition& tp) const {
+  std::lock_guard lock(impl_->mu);
+  auto p = impl_->core.position(tp);
+  if (!p) return std::nullopt;
+  return p->offset;
+}
+
+void Consumer::seek(const TopicPartition& tp, std::int64_t offset) {
+  std::lock_guard lock(impl_->mu);
+  if (auto ec = impl_->core.seek(tp, {.offset = offset, .leader_epoch = -1}))
+    throw std::system_error(ec, "seek(" + tp.topic + "/" + std::to_string(tp.partition) + ")");
+}
+
+void Consumer::seek_to_beginning(const std::vector<TopicPartition>& partitions) {
+  std::lock_guard lock(impl_->mu);
+  if (auto ec = impl_->core.seek_to_beginning(partitions)) throw std::system_error(ec, "seek_to_beginning()");
+}
+
+void Consumer::seek_to_end(const std::vector<TopicPartition>& partitions) {
+  std::lock_guard lock(impl_->mu);
+  if (auto ec = impl_->core.seek_to_end(partitions)) throw std::system_error(ec, "seek_to_end()");
+}
+
+void Consumer::pause(const std::vector<TopicPartition>& partitions) {
+  std::lock_guard lock(impl_->mu);
+  impl_->core.pause(partitions);
+}
+
+void Consumer::resume(const std::vector<TopicPartition>& partitions) {
+  std::lock_guard lock(impl_->mu);
+  impl_->core.resume(partitions);
+}
+
+std::vector<TopicPartition> Consumer::paused() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->core.paused();
+}
+
+std::optional<PartitionWatermarks> Consumer::watermarks(const TopicPartition& tp) const {
+  std::lock_guard lock(impl_->mu);
+  const auto& all = impl_->core.fetcher().watermarks();
+  auto it = all.find(tp);
+  if (it == all.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Consumer::member_id() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->core.member_id();
+}
+
+std::int32_t Consumer::generation() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->core.generation();
+}
+
+void Consumer::close(std::optional<std::chrono::milliseconds> timeout) {
+  if (impl_->closed) return;
+  impl_->closed = true;
+  const auto deadline =
+      Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->core.close(Clock::now());
+  }
+  impl_->kick();
+  for (;;) {
+    run_callbacks();  // the revocations close() queued
+    std::unique_lock lock(impl_->mu);
+    if (impl_->core.closed() || Clock::now() >= deadline) break;
+    impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
+  }
+  deliver_commit_results();
+  impl_->stop_ticker();
+  impl_->runtime.close();
+}
+
+}  // namespace kwire::consumer

@@ -1,0 +1,307 @@
+// ConsumerCore: the application side, group membership and the network
+// round (see consumer_core.hpp); offsets in consumer_core_offsets.cpp.
+#include "kwire/consumer/consumer_core.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "group/classic_membership.hpp"
+#include "kwire/consumer/consumer_error.hpp"
+
+namespace kwire::consumer {
+namespace {
+
+FetcherConfig fetcher_config(const ConsumerConfig& c) {
+  FetcherConfig f;
+  f.params.max_wait_ms = c.fetch_max_wait_ms;
+  f.params.min_bytes = c.fetch_min_bytes;
+  f.params.max_bytes = c.fetch_max_bytes;
+  f.params.isolation_level = c.isolation_level;
+  f.params.rack_id = c.client_rack;
+  f.max_partition_fetch_bytes = c.max_partition_fetch_bytes;
+  f.max_poll_records = static_cast<std::size_t>(c.max_poll_records);
+  f.check_crcs = c.check_crcs;
+  f.retry_backoff = std::chrono::milliseconds(c.retry_backoff_ms);
+  f.preferred_replica_ttl = std::chrono::milliseconds(c.metadata_max_age_ms);
+  return f;
+}
+
+group::ClassicMembershipConfig membership_config(const ConsumerConfig& c) {
+  group::ClassicMembershipConfig m;
+  m.group_id = c.group_id;
+  m.group_instance_id = c.group_instance_id;
+  m.session_timeout = group::Milliseconds(c.session_timeout_ms);
+  m.heartbeat_interval = group::Milliseconds(c.heartbeat_interval_ms);
+  m.max_poll_interval = group::Milliseconds(c.max_poll_interval_ms);
+  m.retry_backoff = group::Milliseconds(c.retry_backoff_ms);
+  for (const auto& name : c.partition_assignment_strategy)
+    if (auto assignor = make_assignor(name)) m.assignors.push_back(std::move(assignor));
+  if (!c.client_rack.empty()) m.client_rack = c.client_rack;
+  return m;
+}
+
+RebalanceEvent public_event(const group::RebalanceEvent& e) {
+  RebalanceEvent out;
+  switch (e.kind) {
+    case group::RebalanceEvent::Kind::assigned: out.kind = RebalanceEvent::Kind::assigned; break;
+    case group::RebalanceEvent::Kind::revoked: out.kind = RebalanceEvent::Kind::revoked; break;
+    case group::RebalanceEvent::Kind::lost: out.kind = RebalanceEvent::Kind::lost; break;
+  }
+  out.partitions = e.partitions;
+  out.reason = e.reason;
+  return out;
+}
+
+}  // namespace
+
+ConsumerCore::ConsumerCore(const ConsumerConfig& config, TimePoint now)
+    : config_(config),
+      last_now_(now),
+      subscriptions_(config.auto_offset_reset),
+      fetcher_(fetcher_config(config), subscriptions_),
+      next_auto_commit_(now + std::chrono::milliseconds(config.auto_commit_interval_ms)) {}
+
+ConsumerCore::~ConsumerCore() = default;
+
+void ConsumerCore::subscribe(std::set<std::string> topics) {
+  if (config_.group_id.empty()) throw std::invalid_argument("subscribe() needs group.id (or use assign())");
+  if (!membership_) {
+    if (!subscriptions_.assignment().empty())
+      throw std::logic_error("subscribe() after assign(): a consumer uses one or the other");
+    membership_ = std::make_unique<group::ClassicMembership>(membership_config(config_), last_now_);
+  }
+  subscriptions_.subscribe(topics);
+  membership_->subscribe(std::move(topics));
+}
+
+void ConsumerCore::assign(std::vector<TopicPartition> partitions) {
+  if (membership_) throw std::logic_error("assign() after subscribe(): a consumer uses one or the other");
+  subscriptions_.assign(partitions);
+  fetcher_.drop_unassigned();
+}
+
+std::set<std::string> ConsumerCore::metadata_topics() const {
+  std::set<std::string> topics = subscriptions_.subscription();
+  for (const auto& tp : subscriptions_.assignment()) topics.insert(tp.topic);
+  if (membership_)
+    for (const auto& t : membership_->wanted_topics()) topics.insert(t);
+  return topics;
+}
+
+void ConsumerCore::begin_poll(TimePoint now) {
+  last_now_ = std::max(last_now_, now);
+  maybe_auto_commit(now, false);
+  if (!membership_) return;
+  if (config_.enable_auto_commit && membership_->rejoin_pending() && rejoin_commit_id_ == 0) {
+    // Java's onJoinPrepare: commit what was consumed while the generation
+    // still owns it; the rejoin waits for the answer.
+    if (auto changed = changed_positions(); !changed.empty()) rejoin_commit_id_ = commit(std::move(changed));
+  }
+  if (rejoin_commit_id_ != 0) return;
+  membership_->on_poll(now);
+}
+
+std::optional<RebalanceEvent> ConsumerCore::next_event() {
+  if (!membership_) return std::nullopt;
+  auto event = membership_->next_event();
+  if (!event) return std::nullopt;
+  RebalanceEvent out = public_event(*event);
+  apply_event(out);
+  return out;
+}
+
+void ConsumerCore::apply_event(const RebalanceEvent& event) {
+  if (event.kind == RebalanceEvent::Kind::assigned) {
+    subscriptions_.add_partitions(event.partitions);
+    return;
+  }
+  // Revoked or lost: no more fetching, and nothing committed for them.
+  subscriptions_.remove_partitions(event.partitions);
+  fetcher_.drop_unassigned();
+  for (const auto& tp : event.partitions) last_committed_.erase(tp);
+  for (auto& pending : pending_commits_)
+    std::erase_if(pending.offsets, [&](const CommitOffset& o) {
+      return std::find(event.partitions.begin(), event.partitions.end(), o.partition) != event.partitions.end() &&
+             event.kind == RebalanceEvent::Kind::lost;
+    });
+}
+
+void ConsumerCore::events_handled() {
+  if (membership_) membership_->events_handled();
+}
+
+std::size_t ConsumerCore::collect(std::vector<ConsumerRecord>& out) {
+  // While the commit before a rejoin is out, hand out nothing more: what is
+  // handed out now would be revoked uncommitted and read again by the
+  // partition's next owner.
+  if (rejoin_commit_id_ != 0) return 0;
+  return fetcher_.collect(out);
+}
+
+std::error_code ConsumerCore::seek(const TopicPartition& tp, FetchPosition position) {
+  fetcher_.drop_buffered(tp);
+  return subscriptions_.seek(tp, position);
+}
+
+std::error_code ConsumerCore::seek_to_beginning(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    fetcher_.drop_buffered(tp);
+    if (auto ec = subscriptions_.request_reset(tp, OffsetResetPolicy::earliest)) return ec;
+  }
+  return {};
+}
+
+std::error_code ConsumerCore::seek_to_end(const std::vector<TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    fetcher_.drop_buffered(tp);
+    if (auto ec = subscriptions_.request_reset(tp, OffsetResetPolicy::latest)) return ec;
+  }
+  return {};
+}
+
+void ConsumerCore::close(TimePoint now) {
+  if (closing_) return;
+  maybe_auto_commit(now, true);
+  closing_ = true;
+  // The LeaveGroup waits for that commit (run_once): once the member left,
+  // it owns nothing and may commit nothing.
+}
+
+bool ConsumerCore::commit_in_flight() const {
+  if (!pending_commits_.empty()) return true;
+  for (const auto& [id, sent] : sent_)
+    if (std::holds_alternative<protocol::OffsetCommitRequest>(sent.request)) return true;
+  return false;
+}
+
+bool ConsumerCore::closed() const noexcept {
+  if (!closing_ || !pending_commits_.empty() || (membership_ && !leave_requested_)) return false;
+  for (const auto& [id, sent] : sent_)
+    if (!std::holds_alternative<protocol::FetchRequest>(sent.request) &&
+        !std::holds_alternative<protocol::ListOffsetsRequest>(sent.request))
+      return false;
+  if (!membership_) return true;
+  const auto state = membership_->state();
+  return state == group::ClassicMembership::State::left || state == group::ClassicMembership::State::fatal ||
+         state == group::ClassicMembership::State::unjoined;
+}
+
+std::string ConsumerCore::member_id() const { return membership_ ? membership_->member_id() : std::string(); }
+std::int32_t ConsumerCore::generation() const { return membership_ ? membership_->generation() : -1; }
+
+std::uint64_t ConsumerCore::send(std::vector<OutgoingRequest>& out, CoreRoute route, CoreRequest request,
+                                 std::int16_t max_version, Sent sent_state) {
+  const std::uint64_t id = next_id_++;
+  sent_state.request = request;
+  sent_state.node_id = route.node_id;
+  sent_.emplace(id, std::move(sent_state));
+  out.push_back({.id = id, .route = route, .request = std::move(request), .max_version = max_version});
+  return id;
+}
+
+std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const ClusterView& view) {
+  last_now_ = std::max(last_now_, now);
+  std::vector<OutgoingRequest> out;
+  emit_commits(out);
+  if (closing_ && membership_ && !leave_requested_ && !commit_in_flight()) {
+    membership_->leave(now);
+    leave_requested_ = true;
+  }
+  if (membership_) emit_group_requests(out, now, view);
+  if (closing_) return out;
+  emit_offset_fetches(out, now);
+  for (auto& reset : fetcher_.prepare_resets(view.leader, now))
+    send(out, {CoreRoute::Kind::node, reset.node_id}, std::move(reset.request), protocol::ListOffsetsRequest::max_version,
+         {});
+  for (auto& fetch : fetcher_.prepare_fetches(view.leader, view.fetch_version, now))
+    send(out, {CoreRoute::Kind::node, fetch.node_id}, std::move(fetch.request), fetch.version, {});
+  return out;
+}
+
+void ConsumerCore::emit_group_requests(std::vector<OutgoingRequest>& out, TimePoint now, const ClusterView& view) {
+  // The cluster layer finds (and re-finds) the coordinator for every
+  // request it routes to Route::group_coordinator.
+  if (membership_->needs_coordinator()) membership_->on_coordinator_found(now);
+  if (const auto wanted = membership_->wanted_topics(); !wanted.empty()) {
+    std::map<std::string, std::int32_t> counts;
+    for (const auto& topic : wanted)
+      if (auto count = view.partition_count(topic)) counts[topic] = *count;
+    if (counts.size() == wanted.size()) membership_->on_metadata(counts);
+  }
+  const CoreRoute coordinator{CoreRoute::Kind::group_coordinator, -1};
+  while (auto request = membership_->poll_request(now)) {
+    std::visit(
+        [&](auto&& r) {
+          using R = std::decay_t<decltype(r)>;
+          send(out, coordinator, std::move(r), R::max_version, {});
+        },
+        std::move(*request));
+  }
+}
+
+void ConsumerCore::on_response(std::uint64_t id, protocol::FetchResponse&& response,
+                               std::shared_ptr<const void> keepalive, TimePoint now) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return;
+  const std::int32_t node = it->second.node_id;
+  sent_.erase(it);
+  fetcher_.on_fetch_response(node, response, std::move(keepalive), now);
+}
+
+void ConsumerCore::on_response(std::uint64_t id, protocol::ListOffsetsResponse&& response, TimePoint now) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return;
+  const Sent sent = std::move(it->second);
+  sent_.erase(it);
+  fetcher_.on_list_offsets_response(sent.node_id, std::get<protocol::ListOffsetsRequest>(sent.request), response, now);
+}
+
+void ConsumerCore::on_response(std::uint64_t id, protocol::JoinGroupResponse&& response, TimePoint now) {
+  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+}
+void ConsumerCore::on_response(std::uint64_t id, protocol::SyncGroupResponse&& response, TimePoint now) {
+  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+}
+void ConsumerCore::on_response(std::uint64_t id, protocol::HeartbeatResponse&& response, TimePoint now) {
+  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+}
+void ConsumerCore::on_response(std::uint64_t id, protocol::LeaveGroupResponse&& response, TimePoint now) {
+  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+}
+
+void ConsumerCore::on_failure(std::uint64_t id, std::error_code error, TimePoint now) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return;
+  Sent sent = std::move(it->second);
+  sent_.erase(it);
+  std::visit(
+      [&](auto&& request) {
+        using R = std::decay_t<decltype(request)>;
+        if constexpr (std::is_same_v<R, protocol::FetchRequest>) {
+          fetcher_.on_fetch_failed(sent.node_id, error, now);
+        } else if constexpr (std::is_same_v<R, protocol::ListOffsetsRequest>) {
+          fetcher_.on_list_offsets_failed(sent.node_id, request, now);
+        } else if constexpr (std::is_same_v<R, protocol::OffsetCommitRequest>) {
+          commit_results_.push_back({.id = sent.commit_id, .error = error, .offsets = {}});
+          if (sent.commit_id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+        } else if constexpr (std::is_same_v<R, protocol::OffsetFetchRequest>) {
+          on_offset_fetch_failed(sent, error, now);
+        } else {
+          if (membership_) membership_->on_request_failed(group::GroupRequest(std::move(request)), now);
+        }
+      },
+      std::move(sent.request));
+}
+
+std::optional<ConsumerCore::TimePoint> ConsumerCore::next_wakeup(TimePoint now) const {
+  std::optional<TimePoint> next = fetcher_.next_wakeup(now);
+  auto lower = [&next](std::optional<TimePoint> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  if (membership_) lower(membership_->next_wakeup());
+  if (config_.enable_auto_commit && !config_.group_id.empty()) lower(next_auto_commit_);
+  if (offsets_backoff_until_ > now) lower(offsets_backoff_until_);
+  return next;
+}
+
+}  // namespace kwire::consumer

@@ -1,0 +1,263 @@
+// ConsumerCore's offsets: commits (explicit and enable.auto.commit), the
+// committed offsets an assignment starts from, and committed() queries.
+#include <algorithm>
+
+#include "group/classic_membership.hpp"
+#include "kwire/consumer/consumer_core.hpp"
+#include "kwire/consumer/consumer_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+namespace kwire::consumer {
+namespace {
+
+constexpr std::int16_t kOffsetFetchVersion = 7;  // RequireStable (KIP-447); v8+ is the groups form
+constexpr std::int16_t kOffsetCommitVersion = 9;  // v10 names topics by id
+
+std::string describe(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
+
+}  // namespace
+
+std::vector<CommitOffset> ConsumerCore::consumed_positions() const {
+  std::vector<CommitOffset> out;
+  for (const auto& tp : subscriptions_.assignment()) {
+    if (membership_ && !membership_->may_commit(tp)) continue;
+    if (auto position = subscriptions_.position(tp))
+      out.push_back({.partition = tp, .offset = position->offset, .leader_epoch = position->leader_epoch,
+                     .metadata = {}});
+  }
+  return out;
+}
+
+std::vector<CommitOffset> ConsumerCore::changed_positions() const {
+  std::vector<CommitOffset> out = consumed_positions();
+  std::erase_if(out, [this](const CommitOffset& o) {
+    auto last = last_committed_.find(o.partition);
+    return last != last_committed_.end() && last->second == o.offset;
+  });
+  return out;
+}
+
+void ConsumerCore::maybe_auto_commit(TimePoint now, bool force) {
+  if (!config_.enable_auto_commit || config_.group_id.empty() || closing_) return;
+  if (!force && now < next_auto_commit_) return;
+  next_auto_commit_ = now + std::chrono::milliseconds(config_.auto_commit_interval_ms);
+  if (auto changed = changed_positions(); !changed.empty()) (void)commit(std::move(changed));
+}
+
+std::uint64_t ConsumerCore::commit(std::vector<CommitOffset> offsets) {
+  const std::uint64_t id = next_id_++;
+  if (offsets.empty()) offsets = consumed_positions();
+  if (config_.group_id.empty()) {
+    commit_results_.push_back({.id = id, .error = make_error_code(consumer_errc::no_group_id), .offsets = offsets});
+  } else if (offsets.empty()) {
+    commit_results_.push_back({.id = id, .error = {}, .offsets = {}});
+  } else {
+    pending_commits_.push_back({.id = id, .offsets = std::move(offsets)});
+  }
+  return id;
+}
+
+std::vector<CommitResult> ConsumerCore::take_commit_results() { return std::exchange(commit_results_, {}); }
+
+void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
+  const CoreRoute coordinator{CoreRoute::Kind::group_coordinator, -1};
+  for (auto it = pending_commits_.begin(); it != pending_commits_.end();) {
+    std::optional<protocol::OffsetCommitRequest> request;
+    std::vector<TopicPartition> refused;
+    if (membership_) {
+      using State = group::ClassicMembership::State;
+      const State state = membership_->state();
+      if (state == State::joining || state == State::syncing || state == State::awaiting_metadata ||
+          state == State::preparing) {
+        // A rebalance is under way and the member owns nothing until it
+        // ends (what it consumed was committed before the rejoin, with
+        // enable.auto.commit). Waiting could deadlock a commit_sync() made
+        // from a revocation callback, which holds up the JoinGroup.
+        commit_results_.push_back(
+            {.id = it->id, .error = make_error_code(kwire::errc::rebalance_in_progress), .offsets = it->offsets});
+        if (it->id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+        it = pending_commits_.erase(it);
+        continue;
+      }
+      std::vector<group::OffsetToCommit> offsets;
+      for (const auto& o : it->offsets)
+        offsets.push_back({.partition = o.partition, .offset = o.offset, .leader_epoch = o.leader_epoch,
+                           .metadata = o.metadata});
+      request = membership_->commit_request(offsets, &refused);
+    } else {
+      // assign() mode: a "simple" commit, outside any generation (Java's
+      // standalone consumer).
+      protocol::OffsetCommitRequest r;
+      r.group_id = config_.group_id;
+      for (const auto& o : it->offsets) {
+        if (r.topics.empty() || r.topics.back().name != o.partition.topic) r.topics.emplace_back().name = o.partition.topic;
+        protocol::OffsetCommitRequest::Partition p;
+        p.partition_index = o.partition.partition;
+        p.committed_offset = o.offset;
+        p.committed_leader_epoch = o.leader_epoch;
+        p.committed_metadata = o.metadata;
+        r.topics.back().partitions.push_back(std::move(p));
+      }
+      request = std::move(r);
+    }
+    if (!request) {
+      commit_results_.push_back(
+          {.id = it->id, .error = make_error_code(consumer_errc::partition_not_assigned), .offsets = it->offsets});
+      if (it->id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+    } else {
+      send(out, coordinator, std::move(*request), kOffsetCommitVersion, {.request = {}, .commit_id = it->id});
+    }
+    it = pending_commits_.erase(it);
+  }
+}
+
+void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetCommitResponse&& response, TimePoint now) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return;
+  const Sent sent = std::move(it->second);
+  sent_.erase(it);
+  const auto& request = std::get<protocol::OffsetCommitRequest>(sent.request);
+  std::error_code error;
+  if (membership_) {
+    error = membership_->on_commit_response(request, response, now);
+  } else {
+    for (const auto& t : response.topics)
+      for (const auto& p : t.partitions)
+        if (p.error_code != kwire::errc::none && !error) error = make_error_code(p.error_code);
+  }
+  CommitResult result{.id = sent.commit_id, .error = error, .offsets = {}};
+  for (const auto& t : request.topics) {
+    for (const auto& p : t.partitions) {
+      const TopicPartition tp{t.name, p.partition_index};
+      result.offsets.push_back({.partition = tp, .offset = p.committed_offset,
+                                .leader_epoch = p.committed_leader_epoch, .metadata = p.committed_metadata.value_or("")});
+      if (!error) last_committed_[tp] = p.committed_offset;
+    }
+  }
+  commit_results_.push_back(std::move(result));
+  if (sent.commit_id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+}
+
+std::uint64_t ConsumerCore::fetch_committed(std::vector<TopicPartition> partitions) {
+  const std::uint64_t id = next_id_++;
+  if (config_.group_id.empty()) {
+    committed_results_.push_back({.id = id, .error = make_error_code(consumer_errc::no_group_id), .offsets = {}});
+  } else {
+    pending_committed_queries_.emplace_back(id, std::move(partitions));
+  }
+  return id;
+}
+
+std::vector<ConsumerCore::CommittedResult> ConsumerCore::take_committed() {
+  return std::exchange(committed_results_, {});
+}
+
+protocol::OffsetFetchRequest ConsumerCore::offset_fetch_request(const std::vector<TopicPartition>& partitions) const {
+  protocol::OffsetFetchRequest request;
+  request.group_id = config_.group_id;
+  request.require_stable = true;  // KIP-447: wait out offsets of open transactions
+  std::vector<protocol::OffsetFetchRequest::Topic> topics;
+  for (const auto& tp : partitions) {
+    if (topics.empty() || topics.back().name != tp.topic) topics.push_back({.name = tp.topic, .topic_id = {},
+                                                                            .partition_indexes = {}, .unknown_tags = {}});
+    topics.back().partition_indexes.push_back(tp.partition);
+  }
+  request.topics = std::move(topics);
+  return request;
+}
+
+void ConsumerCore::emit_offset_fetches(std::vector<OutgoingRequest>& out, TimePoint now) {
+  const CoreRoute coordinator{CoreRoute::Kind::group_coordinator, -1};
+  for (auto& [id, partitions] : pending_committed_queries_)
+    send(out, coordinator, offset_fetch_request(partitions), kOffsetFetchVersion,
+         {.request = {}, .committed_id = id});
+  pending_committed_queries_.clear();
+
+  if (assignment_offsets_in_flight_ || now < offsets_backoff_until_) return;
+  std::vector<TopicPartition> awaiting = subscriptions_.awaiting_committed_offset();
+  if (awaiting.empty()) return;
+  if (config_.group_id.empty()) {
+    // No group, nothing committed: start where auto.offset.reset says.
+    for (const auto& tp : awaiting)
+      if (auto ec = subscriptions_.request_reset(tp))
+        errors_.push_back({.partition = tp, .offset = -1, .error = ec,
+                           .message = describe(tp) + ": no position and auto.offset.reset is none; seek() first"});
+    return;
+  }
+  if (membership_ && membership_->state() != group::ClassicMembership::State::stable) return;
+  send(out, coordinator, offset_fetch_request(awaiting), kOffsetFetchVersion, {});
+  assignment_offsets_in_flight_ = true;
+}
+
+void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&& response, TimePoint now) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return;
+  const Sent sent = std::move(it->second);
+  sent_.erase(it);
+  if (sent.committed_id != 0) {
+    CommittedResult result{.id = sent.committed_id, .error = {}, .offsets = {}};
+    if (response.error_code != kwire::errc::none) result.error = make_error_code(response.error_code);
+    for (const auto& t : response.topics) {
+      for (const auto& p : t.partitions) {
+        const TopicPartition tp{t.name, p.partition_index};
+        if (p.error_code != kwire::errc::none) {
+          if (!result.error) result.error = make_error_code(p.error_code);
+          continue;
+        }
+        if (p.committed_offset < 0) result.offsets[tp] = std::nullopt;
+        else result.offsets[tp] = CommitOffset{.partition = tp, .offset = p.committed_offset,
+                                               .leader_epoch = p.committed_leader_epoch,
+                                               .metadata = p.metadata.value_or("")};
+      }
+    }
+    committed_results_.push_back(std::move(result));
+    return;
+  }
+  assignment_offsets_in_flight_ = false;
+  if (response.error_code != kwire::errc::none) {
+    offsets_backoff_until_ = now + std::chrono::milliseconds(config_.retry_backoff_ms);
+    return;
+  }
+  for (const auto& t : response.topics) {
+    for (const auto& p : t.partitions) {
+      const TopicPartition tp{t.name, p.partition_index};
+      if (p.error_code == kwire::errc::unstable_offset_commit) {
+        // KIP-447: a transaction holding an offset for it is still open; ask again.
+        offsets_backoff_until_ = now + std::chrono::milliseconds(config_.retry_backoff_ms);
+        continue;
+      }
+      if (p.error_code != kwire::errc::none) {
+        errors_.push_back({.partition = tp, .offset = -1, .error = make_error_code(p.error_code),
+                           .message = describe(tp) + ": OffsetFetch failed: " +
+                                      kwire::error_name(make_error_code(p.error_code))});
+        offsets_backoff_until_ = now + std::chrono::milliseconds(config_.retry_backoff_ms);
+        continue;
+      }
+      std::optional<FetchPosition> committed;
+      if (p.committed_offset >= 0)
+        committed = FetchPosition{.offset = p.committed_offset, .leader_epoch = p.committed_leader_epoch};
+      else last_committed_.erase(tp);
+      if (committed) last_committed_[tp] = committed->offset;
+      if (auto ec = subscriptions_.apply_committed(tp, committed))
+        errors_.push_back({.partition = tp, .offset = -1, .error = ec,
+                           .message = describe(tp) + ": nothing committed and auto.offset.reset is none; seek() first"});
+    }
+  }
+}
+
+void ConsumerCore::on_offset_fetch_failed(const Sent& sent, std::error_code error, TimePoint now) {
+  if (sent.committed_id != 0) {
+    committed_results_.push_back({.id = sent.committed_id, .error = error, .offsets = {}});
+    return;
+  }
+  assignment_offsets_in_flight_ = false;
+  offsets_backoff_until_ = now + std::chrono::milliseconds(config_.retry_backoff_ms);
+}
+
+std::vector<FetchError> ConsumerCore::take_errors() {
+  std::vector<FetchError> out = std::exchange(errors_, {});
+  for (auto& e : fetcher_.take_errors()) out.push_back(std::move(e));
+  return out;
+}
+
+}  // namespace kwire::consumer

@@ -1,0 +1,260 @@
+// Fetcher: building Fetch and ListOffsets requests and taking their answers
+// (see fetcher.hpp); the walk over fetched data is in fetch_collector.cpp.
+#include "kwire/consumer/fetcher.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "completed_fetch.hpp"
+#include "kwire/protocol/client_error.hpp"
+#include "kwire/protocol/kafka_error.hpp"
+
+namespace kwire::consumer {
+namespace {
+
+std::string describe(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
+
+}  // namespace
+
+Fetcher::Fetcher(FetcherConfig config, SubscriptionState& subscriptions)
+    : config_(std::move(config)), subscriptions_(subscriptions) {}
+
+Fetcher::~Fetcher() = default;
+
+std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, const VersionLookup& versions,
+                                                TimePoint now) {
+  std::set<TopicPartition> buffered;
+  for (const auto& fetch : completed_) buffered.insert(fetch->partition);
+
+  std::map<std::int32_t, FetchTargets> per_node;
+  std::map<std::int32_t, bool> node_has_topic_ids;
+  for (const TopicPartition& tp : subscriptions_.fetchable()) {
+    if (buffered.contains(tp)) continue;  // Java: one completed fetch per partition at a time
+    const auto position = subscriptions_.position(tp);
+    if (!position) continue;
+    if (auto corrupt = corrupt_at_.find(tp); corrupt != corrupt_at_.end()) {
+      if (corrupt->second == position->offset) continue;  // stuck until the application seeks
+      corrupt_at_.erase(corrupt);
+    }
+    const auto leader = leaders(tp);
+    if (!leader || leader->node_id < 0) {
+      metadata_refresh_ = true;
+      continue;
+    }
+    std::int32_t node = leader->node_id;
+    if (auto preferred = preferred_.find(tp); preferred != preferred_.end()) {
+      if (preferred->second.expires > now) node = preferred->second.node_id;
+      else preferred_.erase(preferred);
+    }
+    NodeState& state = nodes_[node];
+    if (state.in_flight || state.backoff_until > now) continue;
+    per_node[node][tp] = PartitionFetch{.topic_id = leader->topic_id,
+                                        .fetch_offset = position->offset,
+                                        .current_leader_epoch = leader->leader_epoch,
+                                        .partition_max_bytes = config_.max_partition_fetch_bytes};
+    auto [it, inserted] = node_has_topic_ids.try_emplace(node, true);
+    if (leader->topic_id.is_zero()) it->second = false;
+  }
+
+  std::vector<NodeFetch> out;
+  for (auto& [node, targets] : per_node) {
+    std::int16_t version = versions(node);
+    // Fetch v13+ names topics by id only (KIP-516); without ids stay at v12.
+    if (!node_has_topic_ids[node]) version = std::min<std::int16_t>(version, 12);
+    NodeState& state = nodes_[node];
+    NodeFetch fetch{.node_id = node, .version = version,
+                    .request = state.session.build_request(targets, version, config_.params)};
+    state.in_flight = InFlightFetch{.version = version, .sent = std::move(targets)};
+    out.push_back(std::move(fetch));
+  }
+  return out;
+}
+
+void Fetcher::on_fetch_response(std::int32_t node_id, const protocol::FetchResponse& response,
+                                std::shared_ptr<const void> keepalive, TimePoint now) {
+  auto node = nodes_.find(node_id);
+  if (node == nodes_.end() || !node->second.in_flight) return;
+  InFlightFetch sent = std::move(*node->second.in_flight);
+  node->second.in_flight.reset();
+  if (auto ec = node->second.session.handle_response(response)) {
+    // Session errors: the session already fell back to a full request.
+    if (ec != make_error_code(kwire::errc::fetch_session_id_not_found) &&
+        ec != make_error_code(kwire::errc::invalid_fetch_session_epoch))
+      node->second.backoff_until = now + config_.retry_backoff;
+    return;
+  }
+  const bool by_id = sent.version >= protocol::FetchRequest::first_topic_id_version;
+  for (const auto& topic : response.responses) {
+    for (const auto& partition : topic.partitions) {
+      // The answer names topics as the request did: by id from v13.
+      auto match = std::find_if(sent.sent.begin(), sent.sent.end(), [&](const auto& entry) {
+        return entry.first.partition == partition.partition_index &&
+               (by_id ? entry.second.topic_id == topic.topic_id : entry.first.topic == topic.topic);
+      });
+      if (match == sent.sent.end()) continue;  // not asked for (or from an older session state)
+      handle_partition(node_id, match->first, match->second, partition, keepalive, now);
+    }
+  }
+}
+
+void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, const PartitionFetch& sent,
+                               const protocol::FetchResponse::Partition& partition,
+                               const std::shared_ptr<const void>& keepalive, TimePoint now) {
+  const auto position = subscriptions_.position(tp);
+  // Seeked, revoked or reset while the request was out: the answer is stale.
+  if (!subscriptions_.is_assigned(tp) || !position || position->offset != sent.fetch_offset) return;
+
+  using kwire::errc;
+  const errc code = partition.error_code;
+  if (code == errc::none) {
+    watermarks_[tp] = {.high_watermark = partition.high_watermark,
+                       .last_stable_offset = partition.last_stable_offset,
+                       .log_start_offset = partition.log_start_offset};
+    if (partition.preferred_read_replica >= 0 && partition.preferred_read_replica != node_id) {
+      // KIP-392: read from the replica the leader names; its answer carries no records.
+      preferred_[tp] = {.node_id = partition.preferred_read_replica, .expires = now + config_.preferred_replica_ttl};
+      return;
+    }
+    if (!partition.records || partition.records->empty()) return;
+    auto fetch = std::make_unique<CompletedFetch>();
+    fetch->partition = tp;
+    if (keepalive) {
+      fetch->keepalive = keepalive;
+      fetch->remaining = *partition.records;
+    } else {
+      fetch->owned.assign(partition.records->begin(), partition.records->end());
+      fetch->remaining = fetch->owned;
+    }
+    fetch->position = position->offset;
+    fetch->position_epoch = position->leader_epoch;
+    if (config_.params.isolation_level == protocol::IsolationLevel::read_committed)
+      fetch->aborted.emplace(partition.aborted_transactions.value_or(
+          std::vector<protocol::FetchResponse::AbortedTransaction>{}));
+    completed_.push_back(std::move(fetch));
+    return;
+  }
+
+  preferred_.erase(tp);  // whatever went wrong, go back to the leader
+  if (code == errc::offset_out_of_range) {
+    if (auto ec = subscriptions_.on_offset_out_of_range(tp, sent.fetch_offset))
+      add_error(tp, sent.fetch_offset, ec,
+                describe(tp) + ": offset " + std::to_string(sent.fetch_offset) +
+                    " is out of range and auto.offset.reset is none; seek() to continue");
+    return;
+  }
+  if (partition.current_leader.leader_id >= 0)
+    leader_hints_.push_back({.partition = tp, .leader_id = partition.current_leader.leader_id,
+                             .leader_epoch = partition.current_leader.leader_epoch});
+  const ErrorTraits traits = error_traits(code);
+  if (traits.refresh_metadata || code == errc::fenced_leader_epoch || code == errc::unknown_leader_epoch ||
+      code == errc::kafka_storage_error || code == errc::offset_not_available) {
+    metadata_refresh_ = true;  // the position is kept; the next leader is asked
+    return;
+  }
+  if (traits.retriable) return;  // e.g. a transient broker condition: fetch again
+  add_error(tp, sent.fetch_offset, make_error_code(code),
+            describe(tp) + " at offset " + std::to_string(sent.fetch_offset) + ": " +
+                kwire::error_name(make_error_code(code)));
+}
+
+void Fetcher::on_fetch_failed(std::int32_t node_id, std::error_code, TimePoint now) {
+  auto node = nodes_.find(node_id);
+  if (node == nodes_.end()) return;
+  node->second.in_flight.reset();
+  node->second.session.handle_failure();
+  node->second.backoff_until = now + config_.retry_backoff;
+  std::erase_if(preferred_, [node_id](const auto& entry) { return entry.second.node_id == node_id; });
+  metadata_refresh_ = true;
+}
+
+std::optional<NodeFetch> Fetcher::close_session(std::int32_t node_id, std::int16_t version) {
+  auto node = nodes_.find(node_id);
+  if (node == nodes_.end()) return std::nullopt;
+  auto request = node->second.session.close_request(version, config_.params);
+  if (!request) return std::nullopt;
+  return NodeFetch{.node_id = node_id, .version = version, .request = std::move(*request)};
+}
+
+std::vector<std::int32_t> Fetcher::session_nodes() const {
+  std::vector<std::int32_t> out;
+  for (const auto& [node, state] : nodes_)
+    if (state.session.session_id() != 0) out.push_back(node);
+  return out;
+}
+
+std::vector<NodeListOffsets> Fetcher::prepare_resets(const LeaderLookup& leaders, TimePoint now) {
+  std::map<std::int32_t, protocol::ListOffsetsRequest> per_node;
+  for (const auto& [tp, timestamp] : subscriptions_.pending_resets()) {
+    if (resets_in_flight_.contains(tp)) continue;
+    const auto leader = leaders(tp);
+    if (!leader || leader->node_id < 0) {
+      metadata_refresh_ = true;
+      continue;
+    }
+    if (auto node = nodes_.find(leader->node_id); node != nodes_.end() && node->second.backoff_until > now) continue;
+    auto& request = per_node[leader->node_id];
+    request.isolation_level = config_.params.isolation_level;
+    if (request.topics.empty() || request.topics.back().name != tp.topic)
+      request.topics.push_back({.name = tp.topic, .partitions = {}, .unknown_tags = {}});
+    request.topics.back().partitions.push_back(
+        {.partition_index = tp.partition, .current_leader_epoch = leader->leader_epoch, .timestamp = timestamp,
+         .unknown_tags = {}});
+    resets_in_flight_.insert(tp);
+  }
+  std::vector<NodeListOffsets> out;
+  for (auto& [node, request] : per_node) out.push_back({.node_id = node, .request = std::move(request)});
+  return out;
+}
+
+void Fetcher::on_list_offsets_response(std::int32_t node_id, const protocol::ListOffsetsRequest& sent,
+                                       const protocol::ListOffsetsResponse& response, TimePoint now) {
+  for (const auto& topic : sent.topics)
+    for (const auto& p : topic.partitions) resets_in_flight_.erase({topic.name, p.partition_index});
+  for (const auto& topic : response.topics) {
+    for (const auto& p : topic.partitions) {
+      const TopicPartition tp{topic.name, p.partition_index};
+      if (p.error_code == kwire::errc::none && p.offset >= 0) {
+        if (subscriptions_.complete_reset(tp, {.offset = p.offset, .leader_epoch = p.leader_epoch})) {
+          drop_buffered(tp);
+        }
+        continue;
+      }
+      const ErrorTraits traits = error_traits(p.error_code);
+      if (traits.refresh_metadata || p.error_code == kwire::errc::fenced_leader_epoch ||
+          p.error_code == kwire::errc::unknown_leader_epoch) {
+        metadata_refresh_ = true;
+      } else if (!traits.retriable) {
+        add_error(tp, -1, make_error_code(p.error_code),
+                  describe(tp) + ": ListOffsets for the offset reset failed: " +
+                      kwire::error_name(make_error_code(p.error_code)));
+      }
+      nodes_[node_id].backoff_until = now + config_.retry_backoff;
+    }
+  }
+}
+
+void Fetcher::on_list_offsets_failed(std::int32_t node_id, const protocol::ListOffsetsRequest& sent, TimePoint now) {
+  for (const auto& topic : sent.topics)
+    for (const auto& p : topic.partitions) resets_in_flight_.erase({topic.name, p.partition_index});
+  nodes_[node_id].backoff_until = now + config_.retry_backoff;
+  metadata_refresh_ = true;
+}
+
+void Fetcher::add_error(const TopicPartition& tp, std::int64_t offset, std::error_code error, std::string message) {
+  errors_.push_back({.partition = tp, .offset = offset, .error = error, .message = std::move(message)});
+}
+
+std::vector<FetchError> Fetcher::take_errors() { return std::exchange(errors_, {}); }
+
+bool Fetcher::take_metadata_refresh() noexcept { return std::exchange(metadata_refresh_, false); }
+
+std::vector<LeaderHint> Fetcher::take_leader_hints() { return std::exchange(leader_hints_, {}); }
+
+std::optional<Fetcher::TimePoint> Fetcher::next_wakeup(TimePoint now) const {
+  std::optional<TimePoint> earliest;
+  for (const auto& [node, state] : nodes_)
+    if (state.backoff_until > now && (!earliest || state.backoff_until < *earliest)) earliest = state.backoff_until;
+  return earliest;
+}
+
+}  // namespace kwire::consumer

@@ -1,0 +1,308 @@
+// ConsumerCore, sans-I/O: a scripted cluster answers its requests; an
+// injected clock drives heartbeats and auto-commits. Covers assign() with
+// auto.offset.reset, the classic group cycle (join as leader, sync,
+// committed offsets, fetch, commit, auto-commit, leave on close), and
+// commits never made for partitions the member does not own.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <variant>
+
+#include "kwire/consumer/consumer_core.hpp"
+#include "kwire/consumer/consumer_error.hpp"
+#include "kwire/protocol/consumer_protocol.hpp"
+#include "wire_batches.hpp"
+
+using namespace kwire::consumer;
+using namespace std::chrono_literals;
+using kwire::errc;
+namespace protocol = kwire::protocol;
+using kwire::test::wire_batch;
+using kwire::test::WireRecord;
+
+namespace {
+
+using TimePoint = ConsumerCore::TimePoint;
+
+ConsumerConfig make_config(std::string group_id, bool auto_commit = false) {
+  ConsumerConfig c;
+  c.bootstrap_servers = {"localhost:9092"};
+  c.group_id = std::move(group_id);
+  c.enable_auto_commit = auto_commit;
+  c.auto_commit_interval_ms = 1000;
+  c.auto_offset_reset = OffsetResetPolicy::earliest;
+  c.partition_assignment_strategy = {"range"};
+  c.validate();
+  return c;
+}
+
+/// Topic "a" with two partitions, both led by node 1, id zero (Fetch v12).
+struct Cluster {
+  ClusterView view{
+      .leader = [](const TopicPartition&) -> std::optional<PartitionLeader> {
+        return PartitionLeader{.node_id = 1, .leader_epoch = 0, .topic_id = {}};
+      },
+      .fetch_version = [](std::int32_t) -> std::int16_t { return 12; },
+      .partition_count = [](const std::string& t) -> std::optional<std::int32_t> {
+        return t == "a" ? 2 : 0;
+      }};
+};
+
+template <class R>
+std::vector<std::pair<std::uint64_t, R>> of_type(const std::vector<OutgoingRequest>& out) {
+  std::vector<std::pair<std::uint64_t, R>> found;
+  for (const auto& o : out)
+    if (std::holds_alternative<R>(o.request)) found.emplace_back(o.id, std::get<R>(o.request));
+  return found;
+}
+
+template <class R>
+std::pair<std::uint64_t, R> only(const std::vector<OutgoingRequest>& out) {
+  auto found = of_type<R>(out);
+  REQUIRE(found.size() == 1);
+  return found.front();
+}
+
+protocol::FetchResponse fetch_answer(const std::vector<std::uint8_t>& records, std::int32_t partition) {
+  protocol::FetchResponse r;
+  protocol::FetchResponse::Topic t;
+  t.topic = "a";
+  protocol::FetchResponse::Partition p;
+  p.partition_index = partition;
+  p.high_watermark = 100;
+  p.records = std::span<const std::uint8_t>(records);
+  t.partitions.push_back(p);
+  r.responses.push_back(t);
+  return r;
+}
+
+std::vector<WireRecord> values(int from, int count) {
+  std::vector<WireRecord> out;
+  for (int i = 0; i < count; ++i) out.push_back({.key = std::nullopt, .value = std::to_string(from + i), .headers = {}});
+  return out;
+}
+
+/// Joins `core` (subscribed to "a") as the group's only member and leader,
+/// through SyncGroup; returns with the assigned event taken.
+void join_alone(ConsumerCore& core, Cluster& cluster, TimePoint now) {
+  core.begin_poll(now);
+  auto out = core.run_once(now, cluster.view);
+  auto [join_id, join] = only<protocol::JoinGroupRequest>(out);
+  CHECK(out.front().route.kind == CoreRoute::Kind::group_coordinator);
+  CHECK(join.group_id == "g");
+  protocol::JoinGroupResponse joined;
+  joined.generation_id = 1;
+  joined.member_id = "m1";
+  joined.leader = "m1";
+  joined.protocol_name = "range";
+  protocol::ConsumerProtocolSubscription subscription;
+  subscription.topics = {"a"};
+  protocol::JoinGroupResponse::Member self;
+  self.member_id = "m1";
+  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, self.metadata));
+  joined.members.push_back(self);
+  core.on_response(join_id, std::move(joined), now);
+  auto [sync_id, sync] = only<protocol::SyncGroupRequest>(core.run_once(now, cluster.view));
+  protocol::SyncGroupResponse synced;
+  synced.protocol_name = "range";
+  synced.assignment = sync.assignments.at(0).assignment;
+  core.on_response(sync_id, std::move(synced), now);
+  auto event = core.next_event();
+  REQUIRE(event.has_value());
+  CHECK(event->kind == RebalanceEvent::Kind::assigned);
+  CHECK(event->partitions == std::vector<TopicPartition>{{"a", 0}, {"a", 1}});
+  core.events_handled();
+}
+
+}  // namespace
+
+TEST_CASE("ConsumerCore: assign() without a group resets by auto.offset.reset, fetches and hands out records") {
+  const ConsumerConfig config = make_config("");
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.assign({{"a", 0}});
+  CHECK(core.metadata_topics() == std::set<std::string>{"a"});
+  auto out = core.run_once(now, cluster.view);
+  auto [list_id, list] = only<protocol::ListOffsetsRequest>(out);
+  CHECK(list.topics[0].partitions[0].timestamp == -2);  // earliest
+  CHECK(of_type<protocol::OffsetFetchRequest>(out).empty());  // no group: nothing committed to ask for
+
+  protocol::ListOffsetsResponse answer;
+  answer.topics.push_back({.name = "a", .partitions = {{.partition_index = 0, .error_code = errc::none, .timestamp = -1,
+                                                        .offset = 10, .leader_epoch = 0, .unknown_tags = {}}},
+                           .unknown_tags = {}});
+  core.on_response(list_id, std::move(answer), now);
+  out = core.run_once(now, cluster.view);
+  auto [fetch_id, fetch] = only<protocol::FetchRequest>(out);
+  CHECK(out.front().route.kind == CoreRoute::Kind::node);
+  CHECK(out.front().route.node_id == 1);
+  CHECK(out.front().max_version == 12);
+  CHECK(fetch.topics[0].partitions[0].fetch_offset == 10);
+
+  const auto records = wire_batch(values(10, 3), {.base_offset = 10});
+  core.on_response(fetch_id, fetch_answer(records, 0), nullptr, now);
+  std::vector<ConsumerRecord> got;
+  CHECK(core.collect(got) == 3);
+  CHECK(got[2].offset == 12);
+  CHECK(core.position({"a", 0})->offset == 13);
+
+  // Without group.id commits fail with a clear error.
+  const auto id = core.commit();
+  auto results = core.take_commit_results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == id);
+  CHECK(results[0].error == make_error_code(kwire::consumer_errc::no_group_id));
+}
+
+TEST_CASE("ConsumerCore: the classic group cycle: join, sync, committed offsets, fetch, commit, leave") {
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/true);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  join_alone(core, cluster, now);
+  CHECK(core.generation() == 1);
+  CHECK(core.member_id() == "m1");
+
+  // The assignment starts from the committed offsets (RequireStable, KIP-447).
+  auto out = core.run_once(now, cluster.view);
+  auto [offsets_id, offsets] = only<protocol::OffsetFetchRequest>(out);
+  CHECK(offsets.require_stable);
+  CHECK(out.back().max_version == 7);
+  protocol::OffsetFetchResponse committed;
+  committed.topics.push_back({.name = "a", .topic_id = {},
+                              .partitions = {{.partition_index = 0, .committed_offset = 5, .committed_leader_epoch = 0,
+                                              .metadata = "", .error_code = errc::none, .unknown_tags = {}},
+                                             {.partition_index = 1, .committed_offset = -1,
+                                              .committed_leader_epoch = -1, .metadata = "", .error_code = errc::none,
+                                              .unknown_tags = {}}},
+                              .unknown_tags = {}});
+  core.on_response(offsets_id, std::move(committed), now);
+  CHECK(core.position({"a", 0})->offset == 5);
+  CHECK_FALSE(core.position({"a", 1}).has_value());  // nothing committed: reset (earliest)
+
+  out = core.run_once(now, cluster.view);
+  auto [fetch_id, fetch] = only<protocol::FetchRequest>(out);
+  auto [reset_id, reset] = only<protocol::ListOffsetsRequest>(out);
+  CHECK(reset.topics[0].partitions[0].partition_index == 1);
+  CHECK(fetch.topics[0].partitions[0].fetch_offset == 5);
+
+  const auto records = wire_batch(values(5, 2), {.base_offset = 5, .leader_epoch = 3});
+  core.on_response(fetch_id, fetch_answer(records, 0), nullptr, now);
+  core.on_failure(reset_id, make_error_code(kwire::client_errc::timed_out), now);
+  std::vector<ConsumerRecord> got;
+  CHECK(core.collect(got) == 2);
+
+  // Explicit commit of the positions (after the last record handed out).
+  const auto commit_id = core.commit();
+  out = core.run_once(now, cluster.view);
+  auto [commit_req_id, commit] = only<protocol::OffsetCommitRequest>(out);
+  CHECK(commit.generation_id_or_member_epoch == 1);
+  CHECK(commit.member_id == "m1");
+  REQUIRE(commit.topics.size() == 1);
+  REQUIRE(commit.topics[0].partitions.size() == 1);  // a/1 has no position yet
+  CHECK(commit.topics[0].partitions[0].committed_offset == 7);
+  CHECK(commit.topics[0].partitions[0].committed_leader_epoch == 3);
+  protocol::OffsetCommitResponse ok;
+  ok.topics.emplace_back().name = "a";
+  ok.topics[0].partitions.push_back({.partition_index = 0, .error_code = errc::none, .unknown_tags = {}});
+  core.on_response(commit_req_id, std::move(ok), now);
+  auto results = core.take_commit_results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == commit_id);
+  CHECK_FALSE(results[0].error);
+
+  // Auto-commit: nothing moved since, so nothing is sent at the interval.
+  now += 1500ms;
+  core.begin_poll(now);
+  CHECK(of_type<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view)).empty());
+
+  // close(): LeaveGroup, revoked event; done once the answer arrives.
+  core.close(now);
+  out = core.run_once(now, cluster.view);
+  auto [leave_id, leave] = only<protocol::LeaveGroupRequest>(out);
+  CHECK(leave.members.at(0).member_id == "m1");
+  CHECK(of_type<protocol::FetchRequest>(out).empty());
+  auto revoked = core.next_event();
+  REQUIRE(revoked.has_value());
+  CHECK(revoked->kind == RebalanceEvent::Kind::revoked);
+  core.events_handled();
+  CHECK_FALSE(core.closed());
+  core.on_response(leave_id, protocol::LeaveGroupResponse{}, now);
+  CHECK(core.closed());
+}
+
+TEST_CASE("ConsumerCore: auto-commit sends moved positions at auto.commit.interval.ms") {
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/true);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.assign({{"a", 0}});
+  (void)core.seek({"a", 0}, {.offset = 0, .leader_epoch = -1});
+  auto out = core.run_once(now, cluster.view);
+  auto [fetch_id, fetch] = only<protocol::FetchRequest>(out);
+  const auto records = wire_batch(values(0, 4));
+  core.on_response(fetch_id, fetch_answer(records, 0), nullptr, now);
+  std::vector<ConsumerRecord> got;
+  core.collect(got);
+  core.begin_poll(now + 500ms);  // before the interval
+  CHECK(of_type<protocol::OffsetCommitRequest>(core.run_once(now + 500ms, cluster.view)).empty());
+  core.begin_poll(now + 1000ms);
+  auto [id, commit] = only<protocol::OffsetCommitRequest>(core.run_once(now + 1000ms, cluster.view));
+  CHECK(commit.group_id == "g");
+  CHECK(commit.generation_id_or_member_epoch == -1);  // assign(): outside any generation
+  CHECK(commit.topics[0].partitions[0].committed_offset == 4);
+}
+
+TEST_CASE("ConsumerCore: subscribe() needs group.id; subscribe() and assign() exclude each other") {
+  const ConsumerConfig none = make_config("");
+  ConsumerCore core(none, TimePoint{});
+  CHECK_THROWS_AS(core.subscribe({"a"}), std::invalid_argument);
+  const ConsumerConfig config = make_config("g");
+  ConsumerCore grouped(config, TimePoint{});
+  grouped.subscribe({"a"});
+  CHECK_THROWS_AS(grouped.assign({{"a", 0}}), std::logic_error);
+}
+
+TEST_CASE("ConsumerCore: close() sends the auto-commit first and the LeaveGroup only after its answer") {
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/true);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  join_alone(core, cluster, now);
+  (void)core.seek({"a", 0}, {.offset = 9, .leader_epoch = 2});  // as if records up to 8 were handed out
+  core.close(now);
+  auto out = core.run_once(now, cluster.view);
+  auto [commit_id, commit] = only<protocol::OffsetCommitRequest>(out);
+  CHECK(commit.topics.at(0).partitions.at(0).committed_offset == 9);
+  CHECK(of_type<protocol::LeaveGroupRequest>(out).empty());  // not before the commit is answered
+  CHECK_FALSE(core.closed());
+  protocol::OffsetCommitResponse ok;
+  ok.topics.emplace_back().name = "a";
+  ok.topics[0].partitions.push_back({.partition_index = 0, .error_code = errc::none, .unknown_tags = {}});
+  core.on_response(commit_id, std::move(ok), now);
+  auto [leave_id, leave] = only<protocol::LeaveGroupRequest>(core.run_once(now, cluster.view));
+  core.on_response(leave_id, protocol::LeaveGroupResponse{}, now);
+  while (core.next_event()) {
+  }
+  core.events_handled();
+  CHECK(core.closed());
+}
+
+TEST_CASE("ConsumerCore: a commit during a rebalance fails at once with REBALANCE_IN_PROGRESS") {
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/false);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  core.begin_poll(now);
+  (void)core.run_once(now, cluster.view);  // JoinGroup out: the member is joining
+  const auto id = core.commit({{.partition = {"a", 0}, .offset = 3, .leader_epoch = -1, .metadata = {}}});
+  CHECK(of_type<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view)).empty());
+  auto results = core.take_commit_results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == id);
+  CHECK(results[0].error == make_error_code(errc::rebalance_in_progress));
+}

@@ -1,0 +1,430 @@
+// The fetcher, sans-I/O: per-leader Fetch requests from the subscription
+// state, records handed out as views max.poll.records at a time, offset
+// resets, metadata errors, read_committed and corrupt data, driven with
+// scripted responses and an injected clock.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kwire/consumer/fetcher.hpp"
+#include "kwire/protocol/client_error.hpp"
+#include "wire_batches.hpp"
+
+using namespace kwire::consumer;
+using namespace std::chrono_literals;
+using kwire::errc;
+using kwire::protocol::FetchRequest;
+using kwire::protocol::FetchResponse;
+using kwire::protocol::IsolationLevel;
+using kwire::protocol::ListOffsetsResponse;
+using kwire::protocol::Uuid;
+using kwire::test::concat;
+using kwire::test::wire_batch;
+using kwire::test::wire_marker;
+using kwire::test::WireRecord;
+
+namespace {
+
+using TimePoint = Fetcher::TimePoint;
+const TimePoint t0 = TimePoint{} + 1h;
+
+Uuid topic_uuid(std::uint8_t n) {
+  Uuid u;
+  u.bytes[0] = n;
+  return u;
+}
+
+const TopicPartition a0{"a", 0};
+const TopicPartition a1{"a", 1};
+
+/// a/0 led by node 1, a/1 by node 2, topic id 7.
+struct Harness {
+  SubscriptionState subs{OffsetResetPolicy::latest};
+  FetcherConfig config;
+  std::unique_ptr<Fetcher> fetcher;
+  std::map<TopicPartition, PartitionLeader> leaders{{a0, {.node_id = 1, .leader_epoch = 5, .topic_id = topic_uuid(7)}},
+                                                    {a1, {.node_id = 2, .leader_epoch = 5, .topic_id = topic_uuid(7)}}};
+  std::int16_t version = 13;
+
+  explicit Harness(FetcherConfig c = {}) : config(c) {
+    subs.assign({a0, a1});
+    (void)subs.seek(a0, {.offset = 0, .leader_epoch = -1});
+    (void)subs.seek(a1, {.offset = 0, .leader_epoch = -1});
+    fetcher = std::make_unique<Fetcher>(config, subs);
+  }
+
+  std::vector<NodeFetch> prepare(TimePoint now = t0) {
+    return fetcher->prepare_fetches(
+        [this](const TopicPartition& tp) -> std::optional<PartitionLeader> {
+          auto it = leaders.find(tp);
+          if (it == leaders.end()) return std::nullopt;
+          return it->second;
+        },
+        [this](std::int32_t) { return version; }, now);
+  }
+
+  NodeFetch prepare_for(std::int32_t node, TimePoint now = t0) {
+    for (auto& f : prepare(now))
+      if (f.node_id == node) return f;
+    FAIL("no fetch for node " << node);
+    return {};
+  }
+
+  std::vector<ConsumerRecord> collect() {
+    std::vector<ConsumerRecord> out;
+    fetcher->collect(out);
+    return out;
+  }
+};
+
+FetchResponse::Partition partition_with(std::int32_t index, const std::vector<std::uint8_t>& records,
+                                        errc code = errc::none) {
+  FetchResponse::Partition p;
+  p.partition_index = index;
+  p.error_code = code;
+  p.high_watermark = 100;
+  p.last_stable_offset = 100;
+  p.log_start_offset = 0;
+  if (!records.empty()) p.records = std::span<const std::uint8_t>(records);
+  return p;
+}
+
+FetchResponse response_with(std::vector<FetchResponse::Partition> partitions, std::int32_t session_id = 0) {
+  FetchResponse r;
+  r.session_id = session_id;
+  FetchResponse::Topic t;
+  t.topic = "a";
+  t.topic_id = topic_uuid(7);
+  t.partitions = std::move(partitions);
+  r.responses.push_back(std::move(t));
+  return r;
+}
+
+std::vector<std::int64_t> offsets(const std::vector<ConsumerRecord>& records) {
+  std::vector<std::int64_t> out;
+  for (const auto& r : records) out.push_back(r.offset);
+  return out;
+}
+
+std::string text(const std::optional<Bytes>& b) {
+  if (!b) return "<null>";
+  return {reinterpret_cast<const char*>(b->data()), b->size()};
+}
+
+std::vector<WireRecord> values(std::initializer_list<const char*> vs) {
+  std::vector<WireRecord> out;
+  for (const char* v : vs) out.push_back({.key = std::nullopt, .value = v, .headers = {}});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Fetcher: one Fetch per leader with the configured limits, records as views, positions advanced") {
+  FetcherConfig config;
+  config.params.max_wait_ms = 250;
+  config.params.min_bytes = 10;
+  config.params.max_bytes = 4096;
+  config.params.rack_id = "r1";
+  config.max_partition_fetch_bytes = 1024;
+  Harness h(config);
+  auto fetches = h.prepare();
+  REQUIRE(fetches.size() == 2);
+  const FetchRequest& req = fetches[0].request;
+  CHECK(fetches[0].node_id == 1);
+  CHECK(fetches[0].version == 13);
+  CHECK(req.max_wait_ms == 250);
+  CHECK(req.min_bytes == 10);
+  CHECK(req.max_bytes == 4096);
+  CHECK(req.rack_id == "r1");
+  CHECK(req.session_epoch == 0);  // a full request opening a KIP-227 session
+  REQUIRE(req.topics.size() == 1);
+  CHECK(req.topics[0].topic_id == topic_uuid(7));
+  REQUIRE(req.topics[0].partitions.size() == 1);
+  CHECK(req.topics[0].partitions[0].partition == 0);
+  CHECK(req.topics[0].partitions[0].current_leader_epoch == 5);
+  CHECK(req.topics[0].partitions[0].partition_max_bytes == 1024);
+  // In flight: nothing more for either node.
+  CHECK(h.prepare().empty());
+
+  auto buffer = std::make_shared<std::vector<std::uint8_t>>(
+      wire_batch({{.key = "k0", .value = "v0", .headers = {{"h", "x"}}}, {.key = "k1", .value = "v1", .headers = {}}},
+                 {.base_offset = 0, .leader_epoch = 5}));
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, *buffer)}, 99), buffer, t0);
+  std::weak_ptr<std::vector<std::uint8_t>> alive = buffer;
+  buffer.reset();  // the fetcher keeps the response alive while its records are out
+  auto records = h.collect();
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].topic == "a");
+  CHECK(records[0].partition == 0);
+  CHECK(records[0].offset == 0);
+  CHECK(records[0].leader_epoch == 5);
+  CHECK(text(records[0].key) == "k0");
+  CHECK(text(records[0].value) == "v0");
+  CHECK(text(records[0].headers.last("h")->value) == "x");
+  CHECK(text(records[1].value) == "v1");
+  CHECK(h.subs.position(a0) == FetchPosition{.offset = 2, .leader_epoch = 5});
+  CHECK(h.fetcher->watermarks().at(a0).high_watermark == 100);
+  CHECK_FALSE(alive.expired());
+  // The next collect() retires what the previous one handed out.
+  CHECK(h.collect().empty());
+  CHECK(alive.expired());
+
+  // The session is incremental now, from the new position.
+  auto next = h.prepare_for(1);
+  CHECK(next.request.session_id == 99);
+  CHECK(next.request.session_epoch == 1);
+  REQUIRE(next.request.topics.size() == 1);
+  CHECK(next.request.topics[0].partitions[0].fetch_offset == 2);
+}
+
+TEST_CASE("Fetcher: max.poll.records bounds each collect; buffered partitions are not fetched again") {
+  FetcherConfig config;
+  config.max_poll_records = 2;
+  Harness h(config);
+  (void)h.prepare();
+  const auto bytes = wire_batch(values({"0", "1", "2", "3", "4"}));
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0);  // copied
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0, 1});
+  CHECK(h.subs.position(a0)->offset == 2);
+  // a/0 still has buffered data: node 1 gets no request (node 2 is in flight).
+  CHECK(h.prepare().empty());
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{2, 3});
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{4});
+  CHECK(h.prepare_for(1).request.topics[0].partitions[0].fetch_offset == 5);
+}
+
+TEST_CASE("Fetcher: records before the position in a compressed batch are skipped") {
+  Harness h;
+  (void)h.subs.seek(a0, {.offset = 12, .leader_epoch = -1});
+  (void)h.prepare();
+  const auto bytes = wire_batch(values({"10", "11", "12", "13"}),
+                                {.base_offset = 10, .codec = kwire::compression::Codec::lz4});
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0);
+  const auto records = h.collect();
+  CHECK(offsets(records) == std::vector<std::int64_t>{12, 13});
+  CHECK(text(records[1].value) == "13");
+}
+
+TEST_CASE("Fetcher: a partial batch at the end of a response is left for the next fetch") {
+  Harness h;
+  (void)h.prepare();
+  const auto first = wire_batch(values({"0", "1"}));
+  const auto second = wire_batch(values({"2"}), {.base_offset = 2});
+  auto bytes = concat({first, second});
+  bytes.resize(first.size() + second.size() / 2);
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0);
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0, 1});
+  CHECK(h.fetcher->take_errors().empty());
+  CHECK(h.prepare_for(1).request.topics[0].partitions[0].fetch_offset == 2);
+}
+
+TEST_CASE("Fetcher: an answer to a position the application moved away from is dropped") {
+  Harness h;
+  (void)h.prepare();
+  (void)h.subs.seek(a0, {.offset = 50, .leader_epoch = -1});
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"0"})))}), nullptr, t0);
+  CHECK(h.collect().empty());
+  CHECK(h.subs.position(a0)->offset == 50);
+  // Data buffered before a seek is dropped too.
+  h.fetcher->on_fetch_response(1, {}, nullptr, t0);
+  auto fetch = h.prepare_for(1);
+  const auto bytes = wire_batch(values({"50"}), {.base_offset = 50});
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0);
+  (void)h.subs.seek(a0, {.offset = 7, .leader_epoch = -1});
+  CHECK(h.collect().empty());
+}
+
+TEST_CASE("Fetcher: OFFSET_OUT_OF_RANGE resets through ListOffsets under auto.offset.reset") {
+  Harness h;
+  (void)h.prepare();
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, {}, errc::offset_out_of_range)}), nullptr, t0);
+  CHECK_FALSE(h.subs.is_fetchable(a0));
+  auto leaders = [&h](const TopicPartition& tp) -> std::optional<PartitionLeader> { return h.leaders.at(tp); };
+  auto resets = h.fetcher->prepare_resets(leaders, t0);
+  REQUIRE(resets.size() == 1);
+  CHECK(resets[0].node_id == 1);
+  REQUIRE(resets[0].request.topics.size() == 1);
+  CHECK(resets[0].request.topics[0].partitions[0].timestamp == -1);  // latest
+  CHECK(resets[0].request.topics[0].partitions[0].current_leader_epoch == 5);
+  CHECK(h.fetcher->prepare_resets(leaders, t0).empty());  // in flight
+
+  ListOffsetsResponse answer;
+  answer.topics.push_back({.name = "a", .partitions = {{.partition_index = 0, .error_code = errc::none,
+                                                        .timestamp = -1, .offset = 42, .leader_epoch = 5,
+                                                        .unknown_tags = {}}},
+                           .unknown_tags = {}});
+  h.fetcher->on_list_offsets_response(1, resets[0].request, answer, t0);
+  CHECK(h.subs.position(a0) == FetchPosition{.offset = 42, .leader_epoch = 5});
+  CHECK(h.prepare_for(1).request.topics[0].partitions[0].fetch_offset == 42);
+}
+
+TEST_CASE("Fetcher: OFFSET_OUT_OF_RANGE with auto.offset.reset=none is the application's error") {
+  Harness h;
+  h.subs = SubscriptionState(OffsetResetPolicy::none);
+  h.subs.assign({a0});
+  (void)h.subs.seek(a0, {.offset = 3, .leader_epoch = -1});
+  (void)h.prepare();
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, {}, errc::offset_out_of_range)}), nullptr, t0);
+  auto errors = h.fetcher->take_errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].partition == a0);
+  CHECK(errors[0].error == make_error_code(errc::offset_out_of_range));
+  CHECK(errors[0].message.find("a/0") != std::string::npos);
+  CHECK_FALSE(h.subs.position(a0).has_value());
+  CHECK(h.prepare().empty());
+}
+
+TEST_CASE("Fetcher: NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH ask for metadata and keep the position") {
+  for (errc code : {errc::not_leader_or_follower, errc::fenced_leader_epoch}) {
+    Harness h;
+    (void)h.subs.seek(a0, {.offset = 9, .leader_epoch = 4});
+    (void)h.prepare();
+    auto p = partition_with(0, {}, code);
+    p.current_leader.leader_id = 2;
+    p.current_leader.leader_epoch = 6;
+    h.fetcher->on_fetch_response(1, response_with({p}), nullptr, t0);
+    CHECK(h.fetcher->take_metadata_refresh());
+    CHECK_FALSE(h.fetcher->take_metadata_refresh());
+    auto hints = h.fetcher->take_leader_hints();
+    REQUIRE(hints.size() == 1);
+    CHECK(hints[0].leader_id == 2);
+    CHECK(hints[0].leader_epoch == 6);
+    CHECK(h.fetcher->take_errors().empty());
+    CHECK(h.subs.position(a0) == FetchPosition{.offset = 9, .leader_epoch = 4});
+    // The new leader is asked from the same position.
+    h.leaders[a0].node_id = 2;
+    h.fetcher->on_fetch_response(2, response_with({}), nullptr, t0);
+    auto fetch = h.prepare_for(2);
+    CHECK(fetch.request.topics[0].partitions.size() == 2);
+  }
+}
+
+TEST_CASE("Fetcher: a partition without a leader asks for metadata and is not fetched") {
+  Harness h;
+  h.leaders.erase(a1);
+  auto fetches = h.prepare();
+  REQUIRE(fetches.size() == 1);
+  CHECK(fetches[0].node_id == 1);
+  CHECK(h.fetcher->take_metadata_refresh());
+}
+
+TEST_CASE("Fetcher: read_committed drops aborted transactions, never surfaces markers, moves past both") {
+  FetcherConfig config;
+  config.params.isolation_level = IsolationLevel::read_committed;
+  Harness h(config);
+  (void)h.prepare();
+  const auto bytes = concat({
+      wire_batch(values({"plain"}), {.base_offset = 0}),
+      wire_batch(values({"aborted1", "aborted2"}), {.base_offset = 1, .producer_id = 77, .transactional = true}),
+      wire_marker(3, 77, 0),  // ABORT
+      wire_batch(values({"committed"}), {.base_offset = 4, .producer_id = 77, .transactional = true}),
+      wire_marker(5, 77, 1),  // COMMIT
+  });
+  auto p = partition_with(0, bytes);
+  p.aborted_transactions = std::vector<FetchResponse::AbortedTransaction>{{.producer_id = 77, .first_offset = 1,
+                                                                             .unknown_tags = {}}};
+  h.fetcher->on_fetch_response(1, response_with({p}), nullptr, t0);
+  const auto records = h.collect();
+  REQUIRE(offsets(records) == std::vector<std::int64_t>{0, 4});
+  CHECK(text(records[1].value) == "committed");
+  CHECK(h.subs.position(a0)->offset == 6);
+
+  // read_uncommitted (same bytes): the aborted records surface, markers still do not.
+  Harness u;
+  (void)u.prepare();
+  u.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0);
+  CHECK(offsets(u.collect()) == std::vector<std::int64_t>{0, 1, 2, 4});
+  CHECK(u.subs.position(a0)->offset == 6);
+}
+
+TEST_CASE("Fetcher: a fetch of only aborted data still advances the position") {
+  FetcherConfig config;
+  config.params.isolation_level = IsolationLevel::read_committed;
+  Harness h(config);
+  (void)h.prepare();
+  const auto bytes = concat({wire_batch(values({"x"}), {.base_offset = 0, .producer_id = 3, .transactional = true}),
+                             wire_marker(1, 3, 0)});
+  auto p = partition_with(0, bytes);
+  p.aborted_transactions = std::vector<FetchResponse::AbortedTransaction>{{.producer_id = 3, .first_offset = 0,
+                                                                             .unknown_tags = {}}};
+  h.fetcher->on_fetch_response(1, response_with({p}), nullptr, t0);
+  CHECK(h.collect().empty());
+  CHECK(h.subs.position(a0)->offset == 2);
+}
+
+TEST_CASE("Fetcher: a corrupt batch is an error naming topic, partition and offset; no crash, no skip") {
+  Harness h;
+  (void)h.subs.seek(a0, {.offset = 20, .leader_epoch = -1});
+  (void)h.prepare();
+  auto good = wire_batch(values({"20"}), {.base_offset = 20});
+  auto bad = wire_batch(values({"21"}), {.base_offset = 21});
+  bad.back() ^= 0xff;
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, concat({good, bad}))}), nullptr, t0);
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{20});
+  auto errors = h.fetcher->take_errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].error == make_error_code(kwire::client_errc::crc_mismatch));
+  CHECK(errors[0].offset == 21);
+  CHECK(errors[0].message.find("a/0 at offset 21") != std::string::npos);
+  CHECK(h.subs.position(a0)->offset == 21);  // not skipped
+  // Not fetched again at the corrupt offset (node 2 is still in flight) ...
+  CHECK(h.prepare().empty());
+  // ... until the application seeks past it.
+  (void)h.subs.seek(a0, {.offset = 22, .leader_epoch = -1});
+  CHECK(h.prepare_for(1).request.topics[0].partitions[0].fetch_offset == 22);
+}
+
+TEST_CASE("Fetcher: without topic ids the request stays at Fetch v12 and answers match by name") {
+  Harness h;
+  h.leaders[a0].topic_id = Uuid{};
+  h.leaders[a1].topic_id = Uuid{};
+  auto fetch = h.prepare_for(1);
+  CHECK(fetch.version == 12);
+  const auto bytes = wire_batch(values({"0"}));
+  auto r = response_with({partition_with(0, bytes)});
+  r.responses[0].topic_id = Uuid{};
+  h.fetcher->on_fetch_response(1, r, nullptr, t0);
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0});
+}
+
+TEST_CASE("Fetcher: a failed Fetch backs the broker off, resets its session and asks for metadata") {
+  FetcherConfig config;
+  config.retry_backoff = 100ms;
+  Harness h(config);
+  (void)h.prepare();
+  h.fetcher->on_fetch_response(1, response_with({}, 5), nullptr, t0);
+  CHECK(h.prepare_for(1).request.session_epoch == 1);
+  h.fetcher->on_fetch_failed(1, make_error_code(kwire::client_errc::disconnected), t0);
+  CHECK(h.fetcher->take_metadata_refresh());
+  CHECK(h.prepare(t0 + 50ms).empty());
+  CHECK(h.fetcher->next_wakeup(t0 + 50ms) == t0 + 100ms);
+  auto retry = h.prepare_for(1, t0 + 100ms);
+  CHECK(retry.request.session_id == 5);
+  CHECK(retry.request.session_epoch == 0);  // full, under the same id
+}
+
+TEST_CASE("Fetcher: paused partitions keep their buffered data for resume()") {
+  Harness h;
+  (void)h.prepare();
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"0", "1"})))}), nullptr, t0);
+  h.subs.pause({a0});
+  CHECK(h.collect().empty());
+  h.subs.resume({a0});
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0, 1});
+}
+
+TEST_CASE("Fetcher: KIP-392 preferred read replica is followed, and dropped on its error") {
+  Harness h;
+  (void)h.prepare();
+  auto p = partition_with(0, {});
+  p.preferred_read_replica = 3;
+  h.fetcher->on_fetch_response(1, response_with({p}), nullptr, t0);
+  auto fetch = h.prepare_for(3);
+  CHECK(fetch.request.topics[0].partitions[0].partition == 0);
+  h.fetcher->on_fetch_response(3, response_with({partition_with(0, {}, errc::not_leader_or_follower)}), nullptr, t0);
+  CHECK(h.prepare_for(1).request.topics[0].partitions[0].partition == 0);
+}
