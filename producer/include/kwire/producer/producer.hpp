@@ -110,12 +110,12 @@
 // kwire::errc and the client's kwire::client_errc.
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 static_assert(__cplusplus >= 202002L, "kwire needs C++20 or later: compile with -std=c++20 (or newer)");
-
-namespace asio {
-class io_context;
-}  // namespace asio
 
 namespace kwire {
 
@@ -303,3 +303,5 @@ class Producer {
 };
 
 }  // namespace kwire
+
+KWIRE_PUBLIC_END
