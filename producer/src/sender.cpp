@@ -479,7 +479,9 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
                   std::to_string(batch->record_count()) + " record(s) (retry " + std::to_string(batch->attempts() + 1) +
                   " of at most " + std::to_string(config_.retries) + ")");
         state_.on_batch_outcome(*batch, outcome);
-        accumulator_.reenqueue(std::move(batch), now_ms);
+        // The cause travels with the batch: if it expires later, its report
+        // names this error instead of a bare timeout (issue 19 item 3).
+        accumulator_.reenqueue(std::move(batch), now_ms, error, detail);
         return;
       }
       log(LogLevel::warning, LogCategory::producer,

@@ -29,6 +29,9 @@
 
 #include "kwire/cluster/client_config.hpp"
 #include "kwire/compression/codec.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::producer {
 
@@ -186,3 +189,5 @@ struct ProducerConfig : cluster::ClientConfig {
 };
 
 }  // namespace kwire::producer
+
+KWIRE_PUBLIC_END

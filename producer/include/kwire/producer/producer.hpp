@@ -29,10 +29,11 @@
 //    by send() itself (see below) run on the calling thread, before send()
 //    returns — as the Java client does.
 //  * The network thread is either an internal thread the producer owns, or
-//    your own asio::io_context (see the constructors). With your own, run it
-//    on exactly one thread; every flush()/close()/wait_for_cluster()/
-//    destructor needs it running (they post work to it and wait), or else
-//    stopped (then close fails what is left at once).
+//    your own asio::io_context (see the constructors; boost::asio::io_context
+//    when kwire is built with -DKWIRE_ASIO=boost, kwire/net/asio_fwd.hpp).
+//    With your own, run it on exactly one thread; every flush()/close()/
+//    wait_for_cluster()/destructor needs it running (they post work to it
+//    and wait), or else stopped (then close fails what is left at once).
 //  * Called ON the network thread (from a delivery callback, or from another
 //    handler on your io_context) nothing can wait for the network: flush()
 //    only reports whether everything is done already, close() fails what is
@@ -110,12 +111,12 @@
 // kwire::errc and the client's kwire::client_errc.
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 static_assert(__cplusplus >= 202002L, "kwire needs C++20 or later: compile with -std=c++20 (or newer)");
-
-namespace asio {
-class io_context;
-}  // namespace asio
 
 namespace kwire {
 
@@ -303,3 +304,5 @@ class Producer {
 };
 
 }  // namespace kwire
+
+KWIRE_PUBLIC_END

@@ -16,6 +16,9 @@
 #include <vector>
 
 #include "kwire/security/sasl_mechanism.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::security {
 
@@ -62,3 +65,5 @@ class ScramMechanism final : public SaslMechanism {
 };
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END
