@@ -52,6 +52,9 @@
 #include "kwire/cluster/log.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/net/transport.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -254,3 +257,5 @@ class BrokerPool {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END
