@@ -11,6 +11,7 @@
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/produce.hpp"
 #include "sender_support.hpp"
+#include "sender_transactions.hpp"
 
 namespace kwire::producer {
 namespace {
@@ -164,6 +165,10 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
       send_produce_requests(id, n, now_ms);
     }
   }
+
+  // Transactions: after draining, so a partition a drain just asked to add
+  // (AddPartitionsToTxn) goes out in this round.
+  if (txn_) run_transactions(now_ms, next);
 
   // 4. Metadata.
   maybe_update_metadata(now_ms, next);
@@ -396,6 +401,7 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
   if (!all_ids) version = std::min<std::int16_t>(version, protocol::ProduceRequest::first_topic_id_version - 1);
 
   protocol::ProduceRequest request;
+  version = produce_version_for(version, request.transactional_id);
   request.acks = static_cast<std::int16_t>(config_.acks);
   request.timeout_ms = config_.request_timeout_ms;
   for (std::size_t i = 0; i < batches.size(); ++i) {

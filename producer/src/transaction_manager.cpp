@@ -309,11 +309,13 @@ void TransactionManager::on_batch_completed(const TopicPartition& tp, std::error
     enter_fatal(error, detail);
     return;
   }
-  // KIP-360 under TV1: the broker lost our sequence or producer id; after
-  // the abort, InitProducerId bumps the epoch (librdkafka #3575: never
-  // before the abort). TV2's EndTxn bumps it anyway.
-  if (!transaction_v2_ && (error == errc::unknown_producer_id || error == errc::out_of_order_sequence_number))
-    epoch_bump_required_ = true;
+  // KIP-360 under TV1: a failed batch may leave a sequence gap (or the
+  // broker lost our sequence or producer id), so after the abort
+  // InitProducerId bumps the epoch and every sequence restarts at 0 (Java's
+  // maybeTransitionToErrorState sets epochBumpRequired for every batch
+  // failure; librdkafka #3575: never before the abort). TV2's EndTxn bumps
+  // it anyway.
+  if (!transaction_v2_ && state_ != State::committing_transaction) epoch_bump_required_ = true;
   enter_abortable(error, detail);
 }
 

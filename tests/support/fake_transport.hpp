@@ -59,6 +59,7 @@ class FakeTransport final : public net::Transport {
     if (!open.count(node)) return std::nullopt;
     if (api == protocol::ApiKey::produce) return produce_version;
     if (api == protocol::ApiKey::metadata) return metadata_version;
+    if (auto it = other_versions.find(api); it != other_versions.end()) return it->second;
     return std::nullopt;
   }
   void send(std::int32_t node, protocol::ApiKey api, std::int16_t version, Bytes body, bool expect_response,
@@ -163,6 +164,8 @@ class FakeTransport final : public net::Transport {
 
   std::int16_t produce_version = 13;
   std::int16_t metadata_version = 12;
+  /// Negotiated versions of the other APIs (none unless listed).
+  std::map<protocol::ApiKey, std::int16_t> other_versions;
   std::vector<Connect> connects;
   std::map<std::int32_t, CloseHandler> open;
   std::deque<Request> requests;
