@@ -266,7 +266,11 @@ TransactionResultPtr TransactionManager::start_end(bool commit, std::int64_t now
 // --- The produce path -------------------------------------------------------------------
 
 void TransactionManager::maybe_add_partition(const TopicPartition& tp) {
-  if (state_ != State::in_transaction) return;
+  // Also while committing: the sender meets a partition when it drains its
+  // first batch, which may be after commit_transaction() was called (Java
+  // registers it in send(); here the network thread does, before EndTxn,
+  // which waits for every batch).
+  if (state_ != State::in_transaction && state_ != State::committing_transaction) return;
   if (transaction_v2_) {
     // Produce v12+ adds it (KIP-890): nothing to ask the coordinator.
     partitions_in_transaction_.insert(tp);
@@ -525,7 +529,7 @@ bool TransactionManager::prepare_end_txn(Pending& pending) {
 
 std::optional<TransactionRequest> TransactionManager::next_request(std::int64_t now_ms, bool incomplete_batches) {
   if (in_flight_ || state_ == State::fatal_error) return std::nullopt;
-  if (state_ == State::in_transaction) enqueue_add_partitions(now_ms);
+  if (state_ == State::in_transaction || state_ == State::committing_transaction) enqueue_add_partitions(now_ms);
   while (!queue_.empty()) {
     auto head = queue_head();
     // Strictly in priority order: a request waiting out its backoff holds

@@ -26,6 +26,9 @@ commands:
       -k separator          split each line at the first separator: key before, value after
       -H name=value         a header on every record (repeatable)
       -z codec              compression.type: none, gzip, snappy, lz4, zstd
+      --transactional-id ID (or -X transactional.id=ID) send in transactions (exactly once)
+      --transaction-size N  commit every N records (default: one transaction for the input)
+      --abort-every K       abort every K-th transaction instead (for testing readers)
   consume -b host:port -t topic [-p partition] [-o offset] [-c count] [-e]
                                        read one partition (kcat -C style), one record per line
       -o offset             beginning (default), end, N, -N (N before the end), s@TIMESTAMP_MS
