@@ -402,3 +402,35 @@ TEST_CASE("NOT_COORDINATOR on InitProducerId: the coordinator is looked up again
   CHECK_FALSE(init->error());
   CHECK(h.sender.describe_transaction_coordinator().find("node 1") != std::string::npos);
 }
+
+TEST_CASE("TV1: commit_transaction() before the first batch was drained: the partition joins, then EndTxn") {
+  Harness h(1);
+  h.setup();
+  REQUIRE(h.init(1)->done());
+  REQUIRE_FALSE(h.manager().begin_transaction());
+  h.append(1, {"t", 0}, "a");
+  // Committed at once: the sender meets the partition only now.
+  TransactionResultPtr commit = h.manager().commit_transaction(h.now);
+  h.run();
+  h.accept_if_asked(1);
+  CHECK(h.net.pending(ApiKey::end_txn).empty());
+  auto& add = h.net.only_pending(ApiKey::add_partitions_to_txn, 2);
+  protocol::AddPartitionsToTxnResponse added;
+  auto& topic = added.results_by_topic_v3_and_below.emplace_back();
+  topic.name = "t";
+  topic.partitions.push_back({0, errc::none, {}});
+  h.net.reply(add, added);
+  h.run();
+  auto& produce = h.net.only_pending(ApiKey::produce, 1);
+  CHECK(h.net.pending(ApiKey::end_txn).empty());  // EndTxn waits for the batch
+  h.net.reply(produce, produce_response(produce.decode<protocol::ProduceRequest>(), produce.version));
+  h.run();
+  auto& end = h.net.only_pending(ApiKey::end_txn, 2);
+  CHECK(end.decode<protocol::EndTxnRequest>().committed);
+  h.net.reply(end, protocol::EndTxnResponse{});
+  h.run();
+  REQUIRE(commit->done());
+  CHECK_FALSE(commit->error());
+  REQUIRE(h.reports[1].size() == 1);
+  CHECK(h.reports[1][0].ok());
+}
