@@ -152,6 +152,15 @@ struct Harness {
   Sender sender;
 };
 
+/// AddPartitionsToTxn's answer: t/0 joined.
+protocol::AddPartitionsToTxnResponse t0_added() {
+  protocol::AddPartitionsToTxnResponse added;
+  auto& topic = added.results_by_topic_v3_and_below.emplace_back();
+  topic.name = "t";
+  topic.partitions.push_back({0, errc::none, {}});
+  return added;
+}
+
 }  // namespace
 
 TEST_CASE("TV1: AddPartitionsToTxn before the first batch, Produce v11 with the transactional id, EndTxn v4 commit") {
@@ -177,10 +186,7 @@ TEST_CASE("TV1: AddPartitionsToTxn before the first batch, Produce v11 with the 
   CHECK(add_request.v3_and_below_producer_epoch == 3);
   REQUIRE(add_request.v3_and_below_topics.size() == 1);
   CHECK(add_request.v3_and_below_topics[0].partitions == std::vector<std::int32_t>{0});
-  protocol::AddPartitionsToTxnResponse added;
-  auto& topic = added.results_by_topic_v3_and_below.emplace_back();
-  topic.name = "t";
-  topic.partitions.push_back({0, errc::none, {}});
+  const protocol::AddPartitionsToTxnResponse added = t0_added();
   h.net.reply(add, added);
   h.run();
 
@@ -282,10 +288,7 @@ TEST_CASE("a failed batch makes the transaction abortable; abort fails queued re
   h.run();
   h.accept_if_asked(1);
   auto& add = h.net.only_pending(ApiKey::add_partitions_to_txn, 2);
-  protocol::AddPartitionsToTxnResponse added;
-  auto& topic = added.results_by_topic_v3_and_below.emplace_back();
-  topic.name = "t";
-  topic.partitions.push_back({0, errc::none, {}});
+  const protocol::AddPartitionsToTxnResponse added = t0_added();
   h.net.reply(add, added);
   h.run();
   auto& produce = h.net.only_pending(ApiKey::produce, 1);
@@ -415,10 +418,7 @@ TEST_CASE("TV1: commit_transaction() before the first batch was drained: the par
   h.accept_if_asked(1);
   CHECK(h.net.pending(ApiKey::end_txn).empty());
   auto& add = h.net.only_pending(ApiKey::add_partitions_to_txn, 2);
-  protocol::AddPartitionsToTxnResponse added;
-  auto& topic = added.results_by_topic_v3_and_below.emplace_back();
-  topic.name = "t";
-  topic.partitions.push_back({0, errc::none, {}});
+  const protocol::AddPartitionsToTxnResponse added = t0_added();
   h.net.reply(add, added);
   h.run();
   auto& produce = h.net.only_pending(ApiKey::produce, 1);
