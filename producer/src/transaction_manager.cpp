@@ -21,7 +21,9 @@ std::int16_t end_txn_max(bool v2) noexcept {
   return v2 ? protocol::EndTxnRequest::max_version : protocol::EndTxnRequest::first_transaction_v2_version - 1;
 }
 std::int16_t txn_offset_commit_max(bool v2) noexcept {
-  return v2 ? protocol::TxnOffsetCommitRequest::max_version
+  // v6 names topics by id only; the manager names them (the response too),
+  // so TV2 stays at v5, which every TV2 broker speaks.
+  return v2 ? protocol::TxnOffsetCommitRequest::first_topic_id_version - 1
             : protocol::TxnOffsetCommitRequest::first_transaction_v2_version - 1;
 }
 
