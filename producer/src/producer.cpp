@@ -527,6 +527,10 @@ ProducerStatistics Producer::Impl::collect_statistics() {
     s.producer_id = id.producer_id;
     s.producer_epoch = id.epoch;
     s.epoch_bumps = idempotent->epoch_bumps();
+  } else if (const auto* transactional = dynamic_cast<const TransactionalProducerState*>(state.get())) {
+    const ProducerIdAndEpoch id = transactional->manager().producer_id_and_epoch();
+    s.producer_id = id.producer_id;
+    s.producer_epoch = id.epoch;
   }
   if (std::error_code fatal = state->fatal_error()) s.fatal_error = fatal.message();
   sender->collect_statistics(s);  // also after close: the final figures

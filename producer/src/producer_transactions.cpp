@@ -53,8 +53,6 @@ TransactionStatus TransactionCalls::precondition(std::string_view name) const {
     return usage(std::make_error_code(std::errc::operation_would_block),
                  std::string(name) + "() waits for the network thread: it cannot be called from a delivery callback "
                                      "or another handler on the producer's io_context");
-  if (sender_.is_shut_down())
-    return usage(make_error_code(client_errc::shutting_down), std::string(name) + "() after close()");
   return {};
 }
 
@@ -95,6 +93,11 @@ TransactionStatus TransactionCalls::run(std::string_view name, const Start& star
     state_.sync();
   };
   if (!loop_.run_on_io_within(kLoopGrace, [&] {
+        if (sender_.is_shut_down()) {  // read on the network thread, which sets it
+          finished = true;
+          immediate = usage(make_error_code(client_errc::shutting_down), std::string(name) + "() after close()");
+          return;
+        }
         result = start(state_.manager(), net::NetworkLoop::now_ms());
         state_.sync();
         collect();
@@ -151,6 +154,10 @@ TransactionStatus TransactionCalls::begin_transaction() {
   if (TransactionStatus s = precondition("begin_transaction"); !s.ok()) return s;
   TransactionStatus status;
   loop_.run_on_io([&] {
+    if (sender_.is_shut_down()) {
+      status = usage(make_error_code(client_errc::shutting_down), "begin_transaction() after close()");
+      return;
+    }
     TransactionManager& m = state_.manager();
     status.error = m.begin_transaction();
     if (status.error) {

@@ -78,6 +78,17 @@ TEST_CASE("transactional producer on the mock: a clean init and commit (TV1: Add
   CHECK(stored(cluster) == 9);
   CHECK(cluster.request_count(ApiKey::add_partitions_to_txn) >= 1);
   CHECK(cluster.request_count(ApiKey::end_txn) == 1);
+  CHECK(producer.statistics().producer_id >= 0);
+  // send() outside a transaction is refused; calls after close() are usage errors.
+  std::error_code refused;
+  const std::string value = "outside";
+  producer.send(kwire::producer::RecordView(kTopic, std::nullopt, kwire::producer::bytes_of(value)),
+                [&](const kwire::producer::DeliveryReport& r) { refused = r.error; });
+  CHECK(refused == kwire::producer::transaction_errc::invalid_state);
+  producer.close(5s);
+  const TransactionStatus after = producer.begin_transaction();
+  CHECK(after.kind == kwire::producer::TransactionErrorKind::usage);
+  CHECK(after.error == kwire::client_errc::shutting_down);
 }
 
 TEST_CASE("transactional producer on the mock: retriable coordinator errors never reach the caller") {
