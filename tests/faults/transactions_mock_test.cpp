@@ -172,3 +172,27 @@ TEST_CASE("transactional producer on the mock: TRANSACTION_ABORTABLE is abortabl
     CHECK(one_transaction(producer, 3).ok());
   }
 }
+
+TEST_CASE("transactional producer on the mock: a timed-out commit goes on and the same call picks up its result") {
+  MockCluster cluster(cluster_config());
+  kwire::Producer producer(properties(cluster), kwire::producer::silent_log_handler());
+  REQUIRE(producer.init_transactions(20s).ok());
+  REQUIRE(producer.begin_transaction().ok());
+  const std::string value = "slow";
+  kwire::producer::RecordView record(kTopic, std::nullopt, kwire::producer::bytes_of(value));
+  record.partition = 1;
+  producer.send(record, [](const kwire::producer::DeliveryReport&) {});
+  cluster.delay(ApiKey::end_txn, 1500ms);
+  const TransactionStatus first = producer.commit_transaction(300ms);
+  CHECK(first.timed_out());
+  CHECK(first.error == kwire::client_errc::timed_out);
+  // Another call meanwhile: refused, the commit stays pending.
+  const TransactionStatus other = producer.abort_transaction(1s);
+  CHECK(other.kind == kwire::producer::TransactionErrorKind::usage);
+  CHECK(other.error == kwire::producer::transaction_errc::operation_pending);
+  // The same call again: the first commit's result, with one EndTxn only.
+  const TransactionStatus again = producer.commit_transaction(10s);
+  REQUIRE_MESSAGE(again.ok(), again.message());
+  CHECK(cluster.request_count(ApiKey::end_txn) == 1);
+  CHECK(one_transaction(producer, 3).ok());
+}
