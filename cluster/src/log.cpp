@@ -121,4 +121,11 @@ LogHandler silent_log_handler() {
   return [](LogLevel, LogCategory, std::string_view) {};
 }
 
+void log_connection_diagnostic(const LogHandler& log, std::string_view line) {
+  const bool security = line.find("SASL") != std::string_view::npos || line.find("TLS") != std::string_view::npos ||
+                        line.find("authenticat") != std::string_view::npos;
+  const bool routine = line.starts_with("re-authenticated");
+  log(routine ? LogLevel::info : LogLevel::warning, security ? LogCategory::security : LogCategory::broker, line);
+}
+
 }  // namespace kwire::cluster

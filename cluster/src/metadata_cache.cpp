@@ -143,23 +143,27 @@ void MetadataCache::rebuild_leader_index() {
 
 MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& response, std::int64_t now_ms) {
   MetadataUpdateResult result;
+  // KIP-1102: the cluster says our view is beyond repair; start over from
+  // bootstrap.servers (the sender falls back to them with no brokers known).
+  // Not an answer that resets the trigger clock. With
+  // metadata.recovery.strategy=none it is a failed attempt, as in Java.
+  if (response.error_code == kwire::errc::rebootstrap_required) {
+    request_in_flight_ = false;
+    last_attempt_ms_ = now_ms;
+    result.brokers_changed = !brokers_.empty();
+    result.rebootstrap = rebootstrap(now_ms);
+    if (!result.rebootstrap) {
+      result.brokers_changed = false;
+      on_request_failed(now_ms);
+    }
+    return result;
+  }
   request_in_flight_ = false;
   failed_attempts_ = 0;
   last_attempt_ms_ = now_ms;
   last_success_ms_ = now_ms;
+  attempt_start_ms_.reset();
   current_backoff_ms_ = backoff_.next_ms(1);
-
-  // KIP-1102: the cluster says our view is beyond repair; start over from
-  // bootstrap.servers (the sender falls back to them with no brokers known).
-  if (response.error_code == kwire::errc::rebootstrap_required) {
-    result.rebootstrap = true;
-    result.brokers_changed = !brokers_.empty();
-    brokers_.clear();
-    update_requested_ = true;
-    last_rebootstrap_ms_ = now_ms;
-    ++rebootstraps_;
-    return result;
-  }
 
   if (!response.brokers.empty()) {
     std::map<std::int32_t, BrokerEndpoint> brokers;
@@ -169,6 +173,7 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
     }
     result.brokers_changed = brokers != brokers_;
     brokers_ = std::move(brokers);
+    controller_id_ = response.controller_id;
   }
 
   for (const auto& t : response.topics) {
@@ -242,6 +247,7 @@ bool MetadataCache::update_leader(const TopicPartition& tp, std::int32_t leader_
 bool MetadataCache::rebootstrap(std::int64_t now_ms) {
   if (!options_.rebootstrap || brokers_.empty()) return false;
   brokers_.clear();
+  controller_id_ = -1;
   led_by_.clear();
   // Leaders name brokers we no longer know: forget them too, until the
   // bootstrap servers tell us again (partition counts stay, for send()).
@@ -250,15 +256,15 @@ bool MetadataCache::rebootstrap(std::int64_t now_ms) {
   for (auto& [name, entry] : topics_) recompute_available(entry.info);
   update_requested_ = true;
   bypass_backoff_ = true;
-  last_rebootstrap_ms_ = now_ms;
+  // The bootstrap servers get a full trigger interval of their own.
+  attempt_start_ms_ = now_ms;
   ++rebootstraps_;
   return true;
 }
 
 bool MetadataCache::rebootstrap_due(std::int64_t now_ms) const noexcept {
-  if (!options_.rebootstrap || brokers_.empty() || !last_success_ms_) return false;
-  const std::int64_t since = std::max(*last_success_ms_, last_rebootstrap_ms_);
-  return now_ms - since >= options_.rebootstrap_trigger_ms;
+  if (!options_.rebootstrap || brokers_.empty() || !attempt_start_ms_) return false;
+  return now_ms - *attempt_start_ms_ >= options_.rebootstrap_trigger_ms;
 }
 
 // --- Refresh bookkeeping ----------------------------------------------------------
@@ -299,9 +305,11 @@ void MetadataCache::on_request_sent(std::int64_t now_ms) noexcept {
   update_requested_ = false;
   bypass_backoff_ = false;
   last_attempt_ms_ = now_ms;
+  if (!attempt_start_ms_) attempt_start_ms_ = now_ms;
 }
 
 void MetadataCache::on_request_failed(std::int64_t now_ms) noexcept {
+  if (!attempt_start_ms_) attempt_start_ms_ = now_ms;
   request_in_flight_ = false;
   ++failed_attempts_;
   last_attempt_ms_ = now_ms;

@@ -15,13 +15,7 @@ namespace {
 constexpr std::int16_t kMaxEpoch = std::numeric_limits<std::int16_t>::max();
 constexpr std::int64_t kSequenceRing = std::int64_t{std::numeric_limits<std::int32_t>::max()} + 1;
 
-std::string describe(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
+std::string describe(std::error_code ec) { return error_name(ec); }
 
 /// How far `to` is ahead of `from` on the sequence ring [0, INT32_MAX].
 std::int64_t sequence_distance(std::int32_t from, std::int32_t to) noexcept {

@@ -43,16 +43,6 @@ std::int64_t wall_now_ms() {
       .count();
 }
 
-/// A connection's diagnostics line (net::ConnectionOptions::diagnostics):
-/// TLS/SASL failures and re-authentications are `security`, the rest
-/// (setup timeouts, framing) `broker`.
-void log_connection_diagnostic(const LogHandler& log, std::string_view line) {
-  const bool security = line.find("SASL") != std::string_view::npos || line.find("TLS") != std::string_view::npos ||
-                        line.find("authenticat") != std::string_view::npos;
-  const bool routine = line.starts_with("re-authenticated");
-  log(routine ? LogLevel::info : LogLevel::warning, security ? LogCategory::security : LogCategory::broker, line);
-}
-
 std::int64_t steady_now_ms() { return net::NetworkLoop::now_ms(); }
 
 MetadataCache::Options metadata_options(const ProducerConfig& config) {
@@ -169,7 +159,7 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   // TLS context and SASL settings, built once for every connection (throws
   // ConfigError for a missing CA file, a bad key password, ...).
   base.security = cluster::make_security_options(config);
-  base.diagnostics = [log = log](std::string_view line) { log_connection_diagnostic(log, line); };
+  base.diagnostics = [log = log](std::string_view line) { cluster::log_connection_diagnostic(log, line); };
   transport = std::make_unique<net::ConnectionPool>(loop.io(), base, loop.alive_flag());
 
   SenderHooks hooks;

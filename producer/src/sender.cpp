@@ -26,13 +26,7 @@ constexpr std::int16_t kFirstZstdProduceVersion = 7;
 /// hold off for throttle_time_ms (KIP-219); before, it delayed the answer.
 constexpr std::int16_t kFirstClientThrottleProduceVersion = 6;
 
-std::string describe(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
+std::string describe(std::error_code ec) { return error_name(ec); }
 
 }  // namespace
 

@@ -25,14 +25,6 @@ using protocol::ApiKey;
 /// broker picks the protocol from the request version.
 constexpr std::int16_t kLastProduceVersionBeforeTransactionV2 = 11;
 
-std::string describe_error(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
-
 ApiKey api_of(const TransactionRequestBody& body) {
   return std::visit(
       [](const auto& b) -> ApiKey {
@@ -128,7 +120,7 @@ void Sender::run_transactions(std::int64_t now_ms, std::int64_t& next) {
     if (failed > 0)
       log(LogLevel::info, LogCategory::idempotence,
           "transactional.id " + manager.transactional_id() + ": failed " + std::to_string(failed) +
-              " queued batch(es) of the aborted transaction with " + describe_error(cause));
+              " queued batch(es) of the aborted transaction with " + error_name(cause));
   }
 
   // The manager's requests, one at a time; lookups go to any broker.
@@ -219,7 +211,7 @@ bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& nex
       } else {
         log(LogLevel::warning, LogCategory::idempotence,
             "transactional.id " + txn_->state.manager().transactional_id() + ": coordinator lookup failed: " +
-                describe_error(result.error) + (result.detail.empty() ? std::string() : " (" + result.detail + ")"));
+                error_name(result.error) + (result.detail.empty() ? std::string() : " (" + result.detail + ")"));
       }
       txn_->state.manager().on_response(id, result.error, std::monostate{}, now);
       txn_->state.sync();

@@ -29,9 +29,7 @@ Api api_of(const TransactionRequestBody& body) noexcept {
 }
 
 std::string describe(std::error_code error, Api api) {
-  const std::string_view kafka_name =
-      error.category() == kafka_category() ? kafka_error_name(static_cast<kwire::errc>(error.value())) : "";
-  return std::string(to_string(api)) + ": " + (kafka_name.empty() ? error.message() : std::string(kafka_name));
+  return std::string(to_string(api)) + ": " + error_name(error);
 }
 
 }  // namespace

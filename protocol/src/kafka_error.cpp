@@ -374,6 +374,14 @@ const std::error_category& error_kind_category() noexcept {
 
 bool is_known_kafka_error(errc e) noexcept { return find(e) != nullptr; }
 
+std::string error_name(std::error_code ec) {
+  if (ec.category() == kafka_category()) {
+    const std::string_view name = kafka_error_name(static_cast<errc>(ec.value()));
+    if (!name.empty()) return std::string(name);
+  }
+  return ec.message();
+}
+
 std::string_view kafka_error_name(errc e) noexcept {
   const Entry* entry = find(e);
   return entry ? entry->name : std::string_view{};

@@ -122,6 +122,7 @@ _KWIRE_ERRORS: dict[str, type[KafkaError]] = {
     "timed_out": KafkaTimeoutError,
     "queue_full": QueueFullError,
     "record_too_large": MessageSizeTooLargeError,
+    "record_exceeds_buffer_memory": MessageSizeTooLargeError,
     "unknown_topic": UnknownTopicOrPartitionError,
     "authentication_failed": AuthenticationFailedError,
     "no_broker_reachable": NoBrokersAvailable,

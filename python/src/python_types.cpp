@@ -61,6 +61,7 @@ std::string name_of(const std::error_code& error) {
       KWIRE_CLIENT_ERRC_NAME(authentication_failed)
       KWIRE_CLIENT_ERRC_NAME(unknown_topic)
       KWIRE_CLIENT_ERRC_NAME(fatal_producer_state)
+      KWIRE_CLIENT_ERRC_NAME(record_exceeds_buffer_memory)
 #undef KWIRE_CLIENT_ERRC_NAME
     }
   }

@@ -27,6 +27,18 @@ def test_record_too_large(cluster, topic):
     assert isinstance(error, errors.KafkaError)
 
 
+def test_record_larger_than_buffer_memory(cluster, topic):
+    # Its own name and both sizes: a record that could never be buffered is
+    # not the max.request.size case.
+    with kwire.Producer(cluster.config(), buffer_memory=65536) as producer:
+        with pytest.raises(errors.MessageSizeTooLargeError) as caught:
+            producer.send(topic, b"x" * 100_000).get(30)
+    error = caught.value
+    assert error.category == "kwire" and error.name == "record_exceeds_buffer_memory"
+    assert "buffer.memory" in error.detail and "65536" in error.detail
+    assert error.retriable is False
+
+
 def test_broker_message_too_large(cluster, topic):
     # The topic accepts 1 KiB batches; kwire's limit is larger, so the broker refuses.
     from conftest import _harness

@@ -21,6 +21,7 @@ using kwire::test::broker_env;
 using kwire::test::broker_script;
 using kwire::test::create_topic;
 using kwire::test::partition_leaders;
+using kwire::test::check_exactly_once;
 using kwire::test::run_stream;
 using kwire::test::StreamRun;
 using kwire::test::StreamVerdict;
@@ -76,15 +77,7 @@ TEST_CASE("idempotent producer: 200,000 records while a partition leader is SIGK
   if (leaders_after_kill.count(0)) MESSAGE("partition 0's leader after the kill: node " << leaders_after_kill.at(0));
   CHECK(leaders_after_kill.count(0) == 1);
   if (leaders_after_kill.count(0)) CHECK(leaders_after_kill.at(0) != victim);
-  CHECK(v.unreported == 0);
-  CHECK(v.failed == 0);
-  CHECK(v.delivered == v.records);
-  CHECK(v.consumed == v.records);
-  CHECK(v.distinct == v.records);
-  CHECK(v.duplicates == 0);
-  CHECK(v.lost == 0);
-  CHECK(v.out_of_order == 0);
-  CHECK(v.wrong_reports == 0);
+  check_exactly_once(v);
 }
 
 }  // TEST_SUITE

@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 using kwire::test::broker_env;
 using kwire::test::broker_script;
 using kwire::test::create_topic;
+using kwire::test::check_exactly_once;
 using kwire::test::run_stream;
 using kwire::test::StreamRun;
 using kwire::test::StreamVerdict;
@@ -84,15 +85,7 @@ TEST_CASE("idempotent producer: 200,000 records through a broker SIGKILL and res
           "order kept") {
   if (!single_managed_node()) return;
   const StreamVerdict v = kill9_run(true);
-  CHECK(v.unreported == 0);
-  CHECK(v.failed == 0);
-  CHECK(v.delivered == v.records);
-  CHECK(v.consumed == v.records);
-  CHECK(v.distinct == v.records);
-  CHECK(v.duplicates == 0);
-  CHECK(v.lost == 0);
-  CHECK(v.out_of_order == 0);
-  CHECK(v.wrong_reports == 0);
+  check_exactly_once(v);
 }
 
 TEST_CASE("without idempotence (acks=all, retries) the same run loses nothing; its duplicates are counted") {

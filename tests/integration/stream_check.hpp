@@ -51,6 +51,12 @@ struct StreamRun {
   std::size_t rate_after_fault = 10000;
   /// Producer log lines at warning and above are printed (prefix).
   std::string log_prefix = "producer";
+  /// bootstrap.servers for the producer and for reading back; empty: the
+  /// broker env's KWIRE_BOOTSTRAP.
+  std::string bootstrap;
+  /// Producer log lines (any level) containing this are counted in
+  /// StreamVerdict::watched_lines (empty: none).
+  std::string watch_log;
 };
 
 struct StreamVerdict {
@@ -66,6 +72,7 @@ struct StreamVerdict {
   std::size_t out_of_order = 0;   ///< a record read after a later one of its partition
   std::size_t wrong_reports = 0;  ///< report's partition/offset not where it was read
   std::size_t warnings = 0;       ///< producer log lines at warning or above
+  std::size_t watched_lines = 0;  ///< producer log lines containing StreamRun::watch_log
   double produce_seconds = 0;     ///< first send to last report
   double fault_seconds = 0;
   double consume_seconds = 0;
@@ -145,16 +152,19 @@ inline StreamVerdict run_stream(const StreamRun& run) {
   v.records = run.records;
   stream_detail::Reports reports(run.records);
   std::atomic<std::size_t> warnings{0};
+  std::atomic<std::size_t> watched{0};
 
+  const std::string bootstrap = run.bootstrap.empty() ? broker_env().bootstrap() : run.bootstrap;
   std::map<std::string, std::string> props = run.properties;
-  props["bootstrap.servers"] = broker_env().bootstrap();
+  props["bootstrap.servers"] = bootstrap;
   const auto started = Clock::now();
   std::thread fault_thread;
   std::string fault_error;
   std::atomic<bool> fault_started{false};
   {
-    kwire::Producer producer(props, [&warnings, prefix = run.log_prefix](kwire::producer::LogLevel level,
-                                                                         std::string_view line) {
+    kwire::Producer producer(props, [&warnings, &watched, prefix = run.log_prefix, watch = run.watch_log](
+                                        kwire::producer::LogLevel level, std::string_view line) {
+      if (!watch.empty() && line.find(watch) != std::string_view::npos) watched.fetch_add(1);
       if (level < kwire::producer::LogLevel::warning) return;
       // Expected while a broker is down; printed so a failure can be read.
       if (warnings.fetch_add(1) < 200)
@@ -202,11 +212,12 @@ inline StreamVerdict run_stream(const StreamRun& run) {
     if (fault_thread.joinable()) fault_thread.join();
   }
   v.warnings = warnings.load();
+  v.watched_lines = watched.load();
   CHECK(reports.twice_ == 0);
   CHECK_MESSAGE(fault_error.empty(), fault_error);
 
   const auto consume_started = Clock::now();
-  const std::vector<ConsumedRecord> consumed = consume_with_kcat(run.topic);
+  const std::vector<ConsumedRecord> consumed = consume_with_kcat(run.topic, std::nullopt, std::nullopt, bootstrap);
   v.consume_seconds = std::chrono::duration<double>(Clock::now() - consume_started).count();
   v.consumed = consumed.size();
 
@@ -253,6 +264,20 @@ inline StreamVerdict run_stream(const StreamRun& run) {
   }
   if (!reports.first_error_.empty()) MESSAGE("first delivery error: " << reports.first_error_);
   return v;
+}
+
+/// The exactly-once verdict of an idempotent run: every record reported
+/// delivered, read back once, in order, where its report said (9 checks).
+inline void check_exactly_once(const StreamVerdict& v) {
+  CHECK(v.unreported == 0);
+  CHECK(v.failed == 0);
+  CHECK(v.delivered == v.records);
+  CHECK(v.consumed == v.records);
+  CHECK(v.distinct == v.records);
+  CHECK(v.duplicates == 0);
+  CHECK(v.lost == 0);
+  CHECK(v.out_of_order == 0);
+  CHECK(v.wrong_reports == 0);
 }
 
 /// Partition leaders of `topic` from kcat's metadata listing (-L), by partition.

@@ -84,10 +84,11 @@ void create_topic(const std::string& name, int partitions, int replication_facto
 }
 
 std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::optional<int> partition,
-                                              std::optional<std::size_t> expected) {
+                                              std::optional<std::size_t> expected, const std::string& bootstrap) {
   // A binary-safe format: a line of fields with the key and value lengths
   // (-1 for null), then exactly that many raw bytes of key and value.
-  std::string command = "kcat -C -q -e -o beginning -b " + shell_quote(broker_env().bootstrap()) + " -t " +
+  const std::string& servers = bootstrap.empty() ? broker_env().bootstrap() : bootstrap;
+  std::string command = "kcat -C -q -e -o beginning -b " + shell_quote(servers) + " -t " +
                         shell_quote(topic) + " -f 'P%p O%o T%T K%K S%S H%h\\n%k%s\\n'";
   if (partition) command += " -p " + std::to_string(*partition);
   if (expected) command += " -c " + std::to_string(*expected);

@@ -57,8 +57,11 @@ struct ConsumedRecord {
 /// Reads every record of `topic` (all partitions, or just `partition`) from
 /// the beginning to the current end with kcat, which exits at the end.
 /// `expected` bounds the wait: kcat is asked to stop after that many.
+/// `bootstrap` (empty: the broker env's KWIRE_BOOTSTRAP) is for clusters
+/// that moved since the env was read (`kafka-broker relocate`).
 std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::optional<int> partition = std::nullopt,
-                                              std::optional<std::size_t> expected = std::nullopt);
+                                              std::optional<std::size_t> expected = std::nullopt,
+                                              const std::string& bootstrap = {});
 
 /// Path of the kwire CLI built with the tests.
 std::string kwire_cli();

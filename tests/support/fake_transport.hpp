@@ -164,7 +164,7 @@ class FakeTransport final : public net::Transport {
 
   std::int16_t produce_version = 13;
   std::int16_t metadata_version = 12;
-  /// Negotiated versions of the other APIs (none unless listed).
+  /// What every open connection negotiated for the other APIs (none by default).
   std::map<protocol::ApiKey, std::int16_t> other_versions;
   std::vector<Connect> connects;
   std::map<std::int32_t, CloseHandler> open;

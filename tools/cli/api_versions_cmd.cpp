@@ -21,7 +21,7 @@ int run_api_versions(int argc, char** argv) {
   auto session = make_client(client_config(options));
   if (auto ec = session.connect()) {
     std::fprintf(stderr, "kwire api-versions: cannot reach a broker in %s: %s\n", options.bootstrap.c_str(),
-                 ec.message().c_str());
+                 connect_failure(session, ec).c_str());
     return 1;
   }
   auto& connection = session.connection();

@@ -45,4 +45,10 @@ net::BlockingClient make_client(const cluster::ClientConfig& config) {
   return net::BlockingClient(std::move(candidates), limit);
 }
 
+std::string connect_failure(const net::BlockingClient& client, std::error_code ec) {
+  std::string text = error_name(ec);
+  if (!client.error_detail().empty()) text += ": " + client.error_detail();
+  return text;
+}
+
 }  // namespace kwire::cli

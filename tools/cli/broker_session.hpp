@@ -21,4 +21,9 @@ producer::ProducerConfig producer_config(const CommonOptions& options);
 /// A blocking client that tries each bootstrap broker in turn.
 net::BlockingClient make_client(const cluster::ClientConfig& config);
 
+/// Why `client.connect()` failed with `ec`: the error's name, then the
+/// connection's own detail when it has one (the OS reason, the TLS or SASL
+/// refusal), e.g. "no broker reachable: 127.0.0.1:1: connection refused".
+std::string connect_failure(const net::BlockingClient& client, std::error_code ec);
+
 }  // namespace kwire::cli

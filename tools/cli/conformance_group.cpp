@@ -133,7 +133,16 @@ void Suite::run_group() {
       return "ConsumerProtocolSubscription: " + error_name(ec);
     protocol::JoinGroupResponse joined;
     std::int16_t used = -1;
-    if (auto ec = client->request(join, joined, used, jv)) return "JoinGroup " + v(jv) + ": " + error_name(ec);
+    // The group's first request meets a coordinator that may still be loading
+    // its __consumer_offsets partition: ask again, as a consumer would.
+    kwire::errc join_error = kwire::errc::none;
+    const std::string join_failed =
+        retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, join_error, [&]() -> std::string {
+          if (auto ec = client->request(join, joined, used, jv)) return "JoinGroup " + v(jv) + ": " + error_name(ec);
+          join_error = joined.error_code;
+          return {};
+        });
+    if (!join_failed.empty()) return join_failed;
     if (used != jv) return wrong_version("JoinGroup", jv, used);
     bool member_id_round_trip = false;
     if (joined.error_code == kwire::errc::member_id_required) {
@@ -338,6 +347,10 @@ void Suite::run_group() {
                  answer.error_message.value_or("");
       add(std::move(k));
       return;
+    }
+    if (coordinator_busy(answer.error_code) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
     }
     if (answer.error_code != kwire::errc::none) {
       why = "ConsumerGroupHeartbeat v" + std::to_string(used) + ": " + errc_text(answer.error_code) + " " +

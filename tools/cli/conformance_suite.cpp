@@ -119,7 +119,7 @@ std::error_code Suite::connect_bootstrap(std::optional<net::BlockingClient>& out
   out.reset();
   auto client = make_client(config_);
   if (auto ec = client.connect()) {
-    why = error_name(ec) + (client.error_detail().empty() ? "" : ": " + client.error_detail());
+    why = connect_failure(client, ec);
     return ec;
   }
   out.emplace(std::move(client));

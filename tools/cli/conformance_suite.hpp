@@ -30,6 +30,18 @@
 
 namespace kwire::cli::conformance {
 
+/// A coordinator answer that means "not now, ask again": one still loading
+/// its partition of __consumer_offsets or __transaction_state (the first
+/// request to a new coordinator often meets COORDINATOR_LOAD_IN_PROGRESS),
+/// one moving, or a transaction still finishing (CONCURRENT_TRANSACTIONS).
+bool coordinator_busy(kwire::errc e);
+
+/// Repeats `attempt` (which returns "" or a reason, and sets `error` to the
+/// Kafka error it was answered with) while coordinator_busy(error), until
+/// `deadline`; returns the last attempt's reason.
+std::string retry_busy(std::chrono::steady_clock::time_point deadline, kwire::errc& error,
+                       const std::function<std::string()>& attempt);
+
 /// A transactional producer as the suite drives it by hand
 /// (conformance_txn_support.cpp).
 struct TxnProducer {

@@ -6,9 +6,8 @@
 #include <thread>
 
 #include <kwire/protocol/add_partitions_to_txn.hpp>
-#include <kwire/protocol/reader.hpp>
-#include <kwire/protocol/writer.hpp>
 #include <kwire/protocol/end_txn.hpp>
+#include <kwire/protocol/find_coordinator.hpp>
 
 #include "broker_session.hpp"
 #include "conformance_suite.hpp"
@@ -17,13 +16,23 @@ namespace kwire::cli::conformance {
 
 using protocol::ApiKey;
 
-namespace {
-
-bool busy(kwire::errc e) {
+bool coordinator_busy(kwire::errc e) {
   return e == kwire::errc::concurrent_transactions || e == kwire::errc::coordinator_load_in_progress ||
          e == kwire::errc::coordinator_not_available || e == kwire::errc::not_coordinator ||
          e == kwire::errc::not_enough_replicas;
 }
+
+std::string retry_busy(std::chrono::steady_clock::time_point deadline, kwire::errc& error,
+                       const std::function<std::string()>& attempt) {
+  while (true) {
+    error = kwire::errc::none;
+    std::string why = attempt();
+    if (!coordinator_busy(error) || std::chrono::steady_clock::now() > deadline) return why;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+namespace {
 
 std::string errc_text(kwire::errc e) { return error_name(make_error_code(e)); }
 
@@ -31,56 +40,50 @@ std::string errc_text(kwire::errc e) { return error_name(make_error_code(e)); }
 
 namespace {
 
-/// FindCoordinator v2 (key, key type), hand-encoded: its codec belongs to
-/// the cluster layer, which kwire does not have yet, so the connection has
-/// no negotiated version for it and the request goes out with send_raw. The
-/// response: throttle_time_ms, error_code, error_message, node_id, host, port.
+/// One key's coordinator, as FindCoordinator answered for it.
 struct Coordinator {
   kwire::errc error = kwire::errc::none;
   std::string host;
   std::int32_t port = -1;
 };
 
+/// FindCoordinator at the best version both sides speak: one key, in the
+/// v0-3 fields or as a one-key batch (v4+, KIP-699).
 std::string find_coordinator(net::BlockingClient& client, const std::string& key, std::int8_t key_type,
                              Coordinator& out) {
-  std::vector<std::uint8_t> body;
-  protocol::Writer w(body);
-  w.write_string(key, false);
-  w.write_int8(key_type);
-  bool done = false;
-  std::error_code result;
-  std::vector<std::uint8_t> answer;
-  client.connection().send_raw(ApiKey::find_coordinator, 2, std::move(body), true,
-                               [&](std::error_code ec, std::span<const std::uint8_t> bytes) {
-                                 result = ec;
-                                 answer.assign(bytes.begin(), bytes.end());
-                                 done = true;
-                               });
-  // BlockingClient runs its io_context only inside request(): a cheap typed
-  // request behind ours does it, and a broker answers one connection's
-  // requests in order, so ours is in by the time that one is.
-  protocol::ApiVersionsRequest flush;
-  protocol::ApiVersionsResponse flushed;
+  using Request = protocol::FindCoordinatorRequest;
+  using Response = protocol::FindCoordinatorResponse;
+  const auto version =
+      net::request_version<Request, Response>(client.connection().negotiated_version(ApiKey::find_coordinator));
+  if (!version) return "FindCoordinator: no version both sides speak";
+  // The codec refuses a field the chosen version cannot carry: the key goes
+  // in exactly one of the two places.
+  Request request;
+  request.key_type = key_type;
+  if (*version < Request::first_batched_version)
+    request.key = key;
+  else
+    request.coordinator_keys = {key};
+  Response response;
   std::int16_t used = -1;
-  if (auto ec = client.request(flush, flushed, used)) return "FindCoordinator v2: " + error_name(ec);
-  if (!done) return "FindCoordinator v2: no answer";
-  if (result) return "FindCoordinator v2: " + error_name(result);
-  protocol::Reader in(answer);
-  (void)in.read_int32();  // throttle_time_ms
-  out.error = static_cast<kwire::errc>(in.read_int16());
-  (void)in.read_nullable_string(false);  // error_message
-  (void)in.read_int32();                 // node_id
-  out.host = in.read_string(false);
-  out.port = in.read_int32();
-  if (!in.ok() || !in.at_end()) return "FindCoordinator v2: the answer does not decode";
-  return {};
+  if (auto ec = client.request(request, response, used, *version)) return "FindCoordinator: " + error_name(ec);
+  if (used < protocol::FindCoordinatorRequest::first_batched_version) {
+    out = {response.error_code, response.host, response.port};
+    return {};
+  }
+  for (const auto& c : response.coordinators)
+    if (c.key == key) {
+      out = {c.error_code, c.host, c.port};
+      return {};
+    }
+  return "FindCoordinator v" + std::to_string(used) + " answered without the key " + key;
 }
 
 }  // namespace
 
 net::BlockingClient* Suite::coordinator(const std::string& key, std::int8_t key_type, std::string& why) {
-  if (!advertises(ApiKey::find_coordinator, 2)) {
-    why = advertised_text(ApiKey::find_coordinator) + " (the suite speaks v2)";
+  if (!advertises(ApiKey::find_coordinator, protocol::FindCoordinatorRequest::first_key_type_version)) {
+    why = advertised_text(ApiKey::find_coordinator) + " (transaction coordinators need v1+)";
     return nullptr;
   }
   // The first lookup of a key type makes the broker create its internal
@@ -90,7 +93,7 @@ net::BlockingClient* Suite::coordinator(const std::string& key, std::int8_t key_
   while (true) {
     if (why = find_coordinator(bootstrap(), key, key_type, found); !why.empty()) return nullptr;
     if (found.error == kwire::errc::none) break;
-    if (!busy(found.error) || std::chrono::steady_clock::now() > deadline) {
+    if (!coordinator_busy(found.error) || std::chrono::steady_clock::now() > deadline) {
       why = "FindCoordinator " + key + ": " + errc_text(found.error);
       return nullptr;
     }
@@ -118,18 +121,6 @@ std::int16_t Suite::transaction_version() const {
 }
 
 namespace {
-
-/// Repeats `attempt` (which returns "" or a reason, and sets `error`) while
-/// the coordinator is busy, until `deadline`.
-std::string retry_busy(std::chrono::steady_clock::time_point deadline, kwire::errc& error,
-                       const std::function<std::string()>& attempt) {
-  while (true) {
-    error = kwire::errc::none;
-    std::string why = attempt();
-    if (!busy(error) || std::chrono::steady_clock::now() > deadline) return why;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
 
 /// A new producer id and epoch: every sequence starts again at 0.
 void adopt(TxnProducer& p, std::int64_t id, std::int16_t epoch) {

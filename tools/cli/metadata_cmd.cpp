@@ -118,7 +118,7 @@ int run_metadata(int argc, char** argv) {
   auto session = make_client(client_config(options));
   if (auto ec = session.connect()) {
     std::fprintf(stderr, "kwire metadata: cannot reach a broker in %s: %s\n", options.bootstrap.c_str(),
-                 ec.message().c_str());
+                 connect_failure(session, ec).c_str());
     return 1;
   }
   protocol::MetadataResponse response;

@@ -37,14 +37,6 @@ bool needs_reopen(kwire::errc e) noexcept {
 
 }  // namespace
 
-std::string error_name(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
-
 std::error_code locate_partition(net::BlockingClient& client, const std::string& topic, std::int32_t partition,
                                  PartitionLocation& out, std::string* why) {
   protocol::MetadataRequest request;
@@ -101,7 +93,7 @@ std::error_code PartitionReader::open(std::string* why) {
       std::string list;
       for (const auto& s : config_.bootstrap_servers) list += (list.empty() ? "" : ",") + s;
       return list;
-    }() + ": " + error_name(ec) + (bootstrap.error_detail().empty() ? "" : " (" + bootstrap.error_detail() + ")"));
+    }() + ": " + connect_failure(bootstrap, ec));
     return ec;
   }
   if (auto ec = locate_partition(bootstrap, topic_, partition_, location_, why)) return ec;
@@ -110,7 +102,7 @@ std::error_code PartitionReader::open(std::string* why) {
   auto leader = make_client(leader_config);
   if (auto ec = leader.connect()) {
     set_why(why, "cannot connect to leader " + std::to_string(location_.leader_id) + " at " +
-                     leader_config.bootstrap_servers.front() + ": " + error_name(ec));
+                     leader_config.bootstrap_servers.front() + ": " + connect_failure(leader, ec));
     return ec;
   }
   leader_.emplace(std::move(leader));

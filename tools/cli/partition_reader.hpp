@@ -128,8 +128,4 @@ class PartitionReader {
   std::vector<std::uint8_t> scratch_;
 };
 
-/// Text for an error code: Kafka's error name (e.g. "OFFSET_OUT_OF_RANGE")
-/// for broker errors, the message otherwise.
-std::string error_name(std::error_code ec);
-
 }  // namespace kwire::cli

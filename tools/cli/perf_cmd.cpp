@@ -92,14 +92,6 @@ std::uint64_t parse_count(const std::string& text, const char* what, std::uint64
   return v;
 }
 
-std::string error_name(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
-
 // --- Payloads ------------------------------------------------------------------------
 
 /// The values to send, cycled through: the lines of a payload file (as
@@ -164,7 +156,7 @@ std::optional<std::int64_t> latest_offset_sum_once(const cluster::ClientConfig& 
   retriable = false;
   net::BlockingClient bootstrap = make_client(config);
   if (auto ec = bootstrap.connect()) {
-    why = "cannot connect: " + ec.message();
+    why = "cannot connect: " + connect_failure(bootstrap, ec);
     return std::nullopt;
   }
   if (!bootstrap.connection().negotiated_version(protocol::ApiKey::list_offsets)) {
@@ -211,7 +203,7 @@ std::optional<std::int64_t> latest_offset_sum_once(const cluster::ClientConfig& 
     at_leader.bootstrap_servers = {broker->host + ":" + std::to_string(broker->port)};
     net::BlockingClient client = make_client(at_leader);
     if (auto ec = client.connect()) {
-      why = "cannot connect to leader " + std::to_string(leader) + ": " + ec.message();
+      why = "cannot connect to leader " + std::to_string(leader) + ": " + connect_failure(client, ec);
       return std::nullopt;
     }
     protocol::ListOffsetsRequest request;

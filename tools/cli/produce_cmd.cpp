@@ -45,14 +45,6 @@ struct Stats {
     // credentials, and the setting to check): the line a user acts on.
     ++errors[report.detail.empty() ? error_name(report.error) : error_name(report.error) + ": " + report.detail];
   }
-
-  static std::string error_name(std::error_code ec) {
-    if (ec.category() == kafka_category()) {
-      std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-      if (!name.empty()) return std::string(name);
-    }
-    return ec.message();
-  }
 };
 
 /// Reads `in` line by line, calling `on_line` with each line (without its

@@ -290,17 +290,108 @@ TEST_CASE("metadata.recovery.strategy=none never rebootstraps") {
   CHECK_FALSE(md.rebootstrap_due(10 + 10'000'000));
 }
 
-TEST_CASE("KIP-1102: rebootstrap is due after metadata.recovery.rebootstrap.trigger.ms without a response") {
+namespace {
+
+/// A Metadata request sent at `sent_ms`, answered 1 ms later with the
+/// top-level REBOOTSTRAP_REQUIRED (Metadata v13+, KIP-1102).
+MetadataUpdateResult answer_rebootstrap_required(MetadataCache& md, std::int64_t sent_ms) {
+  md.on_request_sent(sent_ms);
+  protocol::MetadataResponse response;
+  response.error_code = kwire::errc::rebootstrap_required;
+  return md.update(response, sent_ms + 1);
+}
+
+}  // namespace
+
+TEST_CASE("KIP-1102: rebootstrap is due after metadata.recovery.rebootstrap.trigger.ms of unanswered requests") {
   MetadataCache::Options o = options();
   o.rebootstrap_trigger_ms = 5000;
   MetadataCache md(o, bootstrap());
   CHECK_FALSE(md.rebootstrap_due(100000));  // nothing known yet: bootstrap is all there is
   md.on_request_sent(0);
   md.update(metadata_response(1, "", {}), 1000);
-  CHECK_FALSE(md.rebootstrap_due(5999));
-  CHECK(md.rebootstrap_due(6000));
-  md.on_request_sent(6000);
-  md.update(metadata_response(1, "", {}), 6500);  // an answer resets the clock
-  CHECK_FALSE(md.rebootstrap_due(11000));
-  CHECK(md.rebootstrap_due(11500));
+  // Answered, and nothing asked since: however old the answer, nothing is
+  // overdue (the clock is not the last answer's age).
+  CHECK_FALSE(md.rebootstrap_due(1000 + 10'000'000));
+  md.on_request_sent(20000);  // a refresh goes unanswered,
+  md.on_request_failed(22000);
+  md.on_request_sent(22100);  // and so does its retry
+  CHECK_FALSE(md.rebootstrap_due(24999));
+  CHECK(md.rebootstrap_due(25000));  // since the first unanswered request
+  md.update(metadata_response(1, "", {}), 25500);  // an answer stops the clock
+  CHECK_FALSE(md.rebootstrap_due(40000));
+  md.on_request_failed(41000);  // a request that could not even be sent starts it too
+  CHECK_FALSE(md.rebootstrap_due(45999));
+  CHECK(md.rebootstrap_due(46000));
+}
+
+TEST_CASE("KIP-1102: a metadata.max.age.ms refresh answered in time is never a rebootstrap, however long the run") {
+  MetadataCache::Options o = options();
+  o.max_age_ms = 300000;
+  o.rebootstrap_trigger_ms = 300000;  // both Java's defaults
+  MetadataCache md(o, bootstrap());
+  md.on_request_sent(0);
+  md.update(metadata_response(2, "", {}), 10);
+  std::int64_t now = 10;
+  for (int refresh = 0; refresh < 5; ++refresh) {
+    now += md.time_to_next_update(now);
+    CHECK(md.update_due(now));
+    CHECK_FALSE(md.rebootstrap_due(now));
+    md.on_request_sent(now);
+    md.update(metadata_response(2, "", {}), now + 20);
+    now += 20;
+  }
+  CHECK(md.rebootstraps() == 0);
+}
+
+TEST_CASE("KIP-1102: the trigger clock restarts at a rebootstrap, for the bootstrap servers' turn") {
+  MetadataCache::Options o = options();
+  o.rebootstrap_trigger_ms = 5000;
+  MetadataCache md(o, bootstrap());
+  md.on_request_sent(0);
+  md.update(metadata_response(1, "", {}), 10);
+  md.on_request_sent(100);
+  REQUIRE(md.rebootstrap(5100));
+  md.on_request_sent(5200);
+  md.update(metadata_response(1, "", {}), 5300);  // the bootstrap servers answer
+  md.on_request_sent(9000);
+  CHECK_FALSE(md.rebootstrap_due(13999));
+  CHECK(md.rebootstrap_due(14000));
+}
+
+TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the leaders too and does not count as an answer") {
+  MetadataCache md(options(), bootstrap());
+  md.add_topic("t", 0);
+  md.on_request_sent(0);
+  md.update(metadata_response(2, "t", {PartitionSpec{1, 0}, PartitionSpec{2, 0}}), 10);
+  REQUIRE(md.leader_of("t", 1) == 2);
+  const MetadataUpdateResult result = answer_rebootstrap_required(md, 500);
+  CHECK(result.rebootstrap);
+  CHECK(result.brokers_changed);
+  CHECK(md.rebootstraps() == 1);
+  CHECK_FALSE(md.request_in_flight());
+  CHECK(md.last_success_ms() == 10);
+  CHECK(md.partition_count("t") == 2);
+  CHECK_FALSE(md.leader_of("t", 1).has_value());
+  CHECK(md.partitions_led_by(2).empty());
+  CHECK(md.time_to_next_update(501) == 0);  // straight to a bootstrap server
+}
+
+TEST_CASE("KIP-1102: with metadata.recovery.strategy=none REBOOTSTRAP_REQUIRED is a failed attempt") {
+  MetadataCache::Options o = options();
+  o.rebootstrap = false;
+  MetadataCache md(o, bootstrap());
+  md.add_topic("t", 0);
+  md.on_request_sent(0);
+  md.update(metadata_response(2, "t", {PartitionSpec{1, 0}}), 10);
+  const MetadataUpdateResult result = answer_rebootstrap_required(md, 500);
+  CHECK_FALSE(result.rebootstrap);
+  CHECK_FALSE(result.brokers_changed);
+  CHECK(md.rebootstraps() == 0);
+  CHECK(md.brokers().size() == 2);
+  CHECK(md.leader_of("t", 0) == 1);
+  CHECK_FALSE(md.request_in_flight());
+  CHECK(md.update_requested());
+  CHECK(md.time_to_next_update(501) > 0);  // after the retry backoff
+  CHECK(md.last_success_ms() == 10);
 }

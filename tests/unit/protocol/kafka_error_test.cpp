@@ -88,6 +88,14 @@ TEST_CASE("codes a newer broker invents still convert and print") {
   CHECK(ec != error_kind::fatal);
 }
 
+TEST_CASE("error_name: Kafka's name for Kafka errors, the message for every other code") {
+  CHECK(kwire::error_name(kwire::kafka_error(6)) == "NOT_LEADER_OR_FOLLOWER");
+  CHECK(kwire::error_name(kwire::kafka_error(999)) == "unknown Kafka error 999");
+  CHECK(kwire::error_name(std::make_error_code(std::errc::connection_refused)) ==
+        std::make_error_code(std::errc::connection_refused).message());
+  CHECK(kwire::error_name(std::error_code{}) == std::error_code{}.message());
+}
+
 TEST_CASE("retriable codes are exactly Java's RetriableException subclasses") {
   const std::set<int> expected{2,  3,  5,  6,  7,  9,  13, 14, 15,  16,  19,  20,  41,  51,  56,  70,
                                71, 72, 74, 75, 78, 80, 83, 84, 88, 89, 100, 103, 106, 122, 123, 133};

@@ -121,6 +121,12 @@ LogHandler stderr_log_handler(LogLevel min_level = LogLevel::warning);
 /// A handler that drops everything (to silence the producer).
 LogHandler silent_log_handler();
 
+/// Logs one of a connection's diagnostics lines (net::ConnectionOptions::
+/// diagnostics): TLS/SASL failures and re-authentications as `security`,
+/// the rest (setup timeouts, framing) as `broker`; re-authentications at
+/// info, everything else at warning.
+void log_connection_diagnostic(const LogHandler& log, std::string_view line);
+
 /// What the producer's parts log through: a handler plus the `debug`
 /// categories. Debug lines of a category not in the set are dropped before
 /// anything is formatted (check debug(category) first); other levels always

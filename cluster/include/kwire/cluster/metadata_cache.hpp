@@ -27,8 +27,12 @@
 // the known brokers are forgotten — so the next request goes to
 // bootstrap.servers again — when a response says REBOOTSTRAP_REQUIRED, when
 // the client finds every known broker unreachable (rebootstrap(), called by
-// whoever keeps the connections), and when no response has arrived for
-// metadata.recovery.rebootstrap.trigger.ms (rebootstrap_due()).
+// whoever keeps the connections), and when metadata requests have gone
+// unanswered for metadata.recovery.rebootstrap.trigger.ms (rebootstrap_due()):
+// the clock starts at the first request sent (or failed) after the last
+// answer, as Java's NetworkClient does — not at the last answer, or every
+// metadata.max.age.ms refresh would be a rebootstrap when the two settings
+// are equal (both 300000 ms by default).
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -77,7 +81,9 @@ struct TopicInfo {
 struct MetadataUpdateResult {
   bool brokers_changed = false;
   bool topics_changed = false;  ///< partitions, leaders, errors or ids of a wanted topic
-  /// KIP-1102: the broker said REBOOTSTRAP_REQUIRED; brokers were forgotten.
+  /// KIP-1102: the broker said REBOOTSTRAP_REQUIRED and brokers were
+  /// forgotten (with metadata.recovery.strategy=rebootstrap; with none the
+  /// response counts as a failed attempt).
   bool rebootstrap = false;
 };
 
@@ -107,6 +113,11 @@ class MetadataCache {
   const BrokerEndpoint* endpoint(std::int32_t node_id) const;
   /// True once a Metadata response was applied.
   bool has_cluster() const noexcept { return last_success_ms_.has_value(); }
+  /// The controller's node id from the last response (Metadata v1+; under
+  /// KRaft a broker picked by the cluster, KIP-590); nullopt when unknown.
+  std::optional<std::int32_t> controller() const noexcept {
+    return controller_id_ >= 0 ? std::optional<std::int32_t>(controller_id_) : std::nullopt;
+  }
 
   // --- Topics -----------------------------------------------------------------
 
@@ -184,9 +195,9 @@ class MetadataCache {
   /// and asks for a refresh. Does nothing (returns false) when
   /// metadata.recovery.strategy=none or no broker is known.
   bool rebootstrap(std::int64_t now_ms);
-  /// KIP-1102: brokers are known but no response arrived for
-  /// metadata.recovery.rebootstrap.trigger.ms (since the last response or
-  /// rebootstrap, whichever is later).
+  /// KIP-1102: brokers are known but metadata requests have gone unanswered
+  /// for metadata.recovery.rebootstrap.trigger.ms: since the first request
+  /// sent or failed after the last response, or since the last rebootstrap.
   bool rebootstrap_due(std::int64_t now_ms) const noexcept;
   /// Rebootstraps so far (statistics, tests).
   std::uint64_t rebootstraps() const noexcept { return rebootstraps_; }
@@ -209,6 +220,7 @@ class MetadataCache {
   Options options_;
   std::vector<BrokerEndpoint> bootstrap_;
   std::map<std::int32_t, BrokerEndpoint> brokers_;
+  std::int32_t controller_id_ = -1;
   std::map<std::string, TopicEntry, std::less<>> topics_;
   std::map<std::int32_t, std::vector<TopicPartition>> led_by_;
 
@@ -219,7 +231,9 @@ class MetadataCache {
   std::int64_t last_attempt_ms_ = 0;
   std::optional<std::int64_t> last_success_ms_;
   std::int64_t current_backoff_ms_ = 0;  ///< jittered, drawn when an attempt ends
-  std::int64_t last_rebootstrap_ms_ = 0;
+  /// Start of the current stretch of unanswered metadata attempts (Java's
+  /// NetworkClient metadataAttemptStartMs); empty after a response.
+  std::optional<std::int64_t> attempt_start_ms_;
   std::uint64_t rebootstraps_ = 0;
   ExponentialBackoff backoff_;  ///< retry.backoff.ms / retry.backoff.max.ms
 };

@@ -33,6 +33,7 @@
 //  OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID = epoch bump) belong to
 //  the producer's sender, which starts from these traits.
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -197,6 +198,10 @@ bool is_known_kafka_error(errc e) noexcept;
 /// Kafka's name for the code ("NOT_LEADER_OR_FOLLOWER"); empty for codes this
 /// build does not know (message() still prints their number).
 std::string_view kafka_error_name(errc e) noexcept;
+
+/// The name a log line or an error text gives `ec`: Kafka's name for a
+/// Kafka error ("NOT_LEADER_OR_FOLLOWER"), else ec.message().
+std::string error_name(std::error_code ec);
 
 /// Kafka's description of the code; empty for NONE and unknown codes.
 std::string_view kafka_error_description(errc e) noexcept;
