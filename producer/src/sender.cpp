@@ -10,6 +10,7 @@
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/produce.hpp"
+#include "sender_transactions.hpp"
 
 namespace kwire::producer {
 namespace {
@@ -145,6 +146,10 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
     }
   }
 
+  // Transactions: after draining, so a partition a drain just asked to add
+  // (AddPartitionsToTxn) goes out in this round.
+  if (txn_) run_transactions(now_ms, next);
+
   // 4. Metadata.
   updater_.maybe_update(now_ms, next);
 
@@ -257,6 +262,7 @@ void Sender::send_produce(std::int32_t id, std::int16_t version, std::vector<Bat
   if (!all_ids) version = std::min<std::int16_t>(version, protocol::ProduceRequest::first_topic_id_version - 1);
 
   protocol::ProduceRequest request;
+  version = produce_version_for(version, request.transactional_id);
   request.acks = static_cast<std::int16_t>(config_.acks);
   request.timeout_ms = config_.request_timeout_ms;
   for (std::size_t i = 0; i < batches.size(); ++i) {

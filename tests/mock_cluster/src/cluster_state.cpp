@@ -25,7 +25,8 @@ std::vector<ApiRange> default_api_ranges() {
   };
   constexpr Cap caps[] = {{ApiKey::produce, 12},       {ApiKey::fetch, 17},
                           {ApiKey::metadata, 12},      {ApiKey::find_coordinator, 6},
-                          {ApiKey::api_versions, 4},   {ApiKey::init_producer_id, 5}};
+                          {ApiKey::api_versions, 4},   {ApiKey::init_producer_id, 5},
+                          {ApiKey::add_partitions_to_txn, 3}, {ApiKey::end_txn, 4}};
   std::vector<ApiRange> ranges;
   for (const Cap& cap : caps) {
     const protocol::ApiSupport* s = protocol::find_support(cap.key);
@@ -237,6 +238,8 @@ Outcome ClusterState::handle(std::int32_t broker_id, std::span<const std::uint8_
       case ApiKey::init_producer_id: outcome = handle_init_producer_id(broker_id, header, body); break;
       case ApiKey::find_coordinator: outcome = handle_find_coordinator(header, body); break;
       case ApiKey::produce: outcome = handle_produce(broker_id, header, body); break;
+      case ApiKey::add_partitions_to_txn: outcome = handle_add_partitions_to_txn(broker_id, header, body); break;
+      case ApiKey::end_txn: outcome = handle_end_txn(broker_id, header, body); break;
       default: return closed;
     }
   }

@@ -96,6 +96,9 @@
 
 namespace kwire::producer {
 
+class TransactionalProducerState;
+struct TransactionChannel;
+
 using cluster::MetadataCache;
 using cluster::MetadataUpdateResult;
 using net::BrokerEndpoint;
@@ -136,6 +139,16 @@ class Sender {
   /// even if no event arrives — a linger or backoff running out, a metadata
   /// refresh, a reconnect, an idle connection to close — or kNoDeadline.
   std::int64_t run_once(std::int64_t now_ms);
+
+  /// Makes this the sender of a transactional producer: every round it also
+  /// runs `state`'s coordinator requests (sender_transactions.cpp), fails
+  /// queued batches while the transaction is being aborted, and caps Produce
+  /// at v11 unless the cluster runs transaction version 2 (KIP-890). `state`
+  /// must be the ProducerStateManager given to the constructor. Call once,
+  /// before the first run_once().
+  void enable_transactions(TransactionalProducerState& state);
+  /// "node 2 (host:port)", "not known yet" or "none" (not transactional).
+  std::string describe_transaction_coordinator() const;
 
   /// Starts tracking `topic`'s metadata (a send() is waiting for it).
   void add_topic(std::string_view topic, std::int64_t now_ms);
@@ -239,6 +252,19 @@ class Sender {
   // Metadata (MetadataUpdater's hook).
   void on_metadata(const MetadataCache& metadata, const MetadataUpdateResult& result);
 
+  // Transactions (sender_transactions.cpp).
+  void run_transactions(std::int64_t now_ms, std::int64_t& next);
+  void send_find_coordinator(std::int64_t now_ms, std::int64_t& next);
+  /// The manager's request: a lookup, or a request to a coordinator once
+  /// its connection is ready. Returns false while it has to wait.
+  bool dispatch_transaction_request(std::int64_t now_ms, std::int64_t& next);
+  void on_transaction_response(std::uint64_t request_id, std::int32_t node, std::int16_t version,
+                               std::error_code ec, std::span<const std::uint8_t> body);
+  /// The Produce version to send with `negotiated` for this producer: capped
+  /// at v11 for a TV1 transactional producer; `transactional_id` is set to
+  /// the request's transactional id (null when not transactional).
+  std::int16_t produce_version_for(std::int16_t negotiated, std::optional<std::string>& transactional_id) const;
+
   // Authentication failures.
   /// The producer-wide condition changed (BrokerPool::Hooks::on_authentication).
   void on_authentication_change(std::error_code ec, const std::string& detail);
@@ -281,6 +307,7 @@ class Sender {
   std::map<std::int32_t, std::string> unreachable_;
   std::string cluster_status_;  ///< last value given to hooks_.on_cluster_status
   bool shut_down_ = false;
+  std::unique_ptr<TransactionChannel> txn_;  ///< transactional producers only
   std::size_t auth_failed_batches_ = 0;  ///< failed since the refusal began (log once)
 
   // Built once: std::function objects handed to the accumulator every round.
