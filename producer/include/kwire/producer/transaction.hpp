@@ -14,6 +14,9 @@
 #include <type_traits>
 
 #include "kwire/producer/topic_partition.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::producer {
 
@@ -85,3 +88,5 @@ struct TransactionStatus {
 
 template <>
 struct std::is_error_code_enum<kwire::producer::transaction_errc> : std::true_type {};
+
+KWIRE_PUBLIC_END
