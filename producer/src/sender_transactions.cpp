@@ -98,7 +98,7 @@ void Sender::run_transactions(std::int64_t now_ms, std::int64_t& next) {
   TransactionManager& manager = txn.state.manager();
   // KIP-584: the cluster's transaction.version, read by the manager at init
   // and at every commit or abort (KIP-890).
-  const std::int16_t level = features_.current().level("transaction.version").value_or(0);
+  const std::int16_t level = pool_.features().current().level("transaction.version").value_or(0);
   if (level != txn.transaction_version) {
     txn.transaction_version = level;
     manager.on_finalized_transaction_version(level);

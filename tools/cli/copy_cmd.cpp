@@ -14,7 +14,6 @@
 // -1, so the broker does no generation fencing). Run one copier per group.
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -30,6 +29,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "partition_reader.hpp"
+#include "stop_signal.hpp"
 #include "transaction_options.hpp"
 
 namespace kwire::cli {
@@ -107,8 +107,6 @@ std::string committed_offsets(const cluster::ClientConfig& config, const std::st
   }
 }
 
-volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void on_stop_signal(int) { stop_requested = 1; }
 
 }  // namespace
 
@@ -196,8 +194,7 @@ int run_copy(int argc, char** argv) {
     readers.push_back(std::move(reader));
   }
 
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  install_stop_signals();
   std::int64_t copied = 0;
   std::int64_t transactions = 0;
   std::int64_t in_transaction = 0;
@@ -231,9 +228,9 @@ int run_copy(int argc, char** argv) {
   };
 
   const auto started = std::chrono::steady_clock::now();
-  while (!stop_requested) {
+  while (!stop_requested()) {
     bool at_end = true;
-    for (std::int32_t p = 0; p < partitions && !stop_requested; ++p) {
+    for (std::int32_t p = 0; p < partitions && !stop_requested(); ++p) {
       FetchRound round;
       if (auto fetch = readers[static_cast<std::size_t>(p)]->fetch(position[p], round, &why)) {
         std::fprintf(stderr, "kwire copy: fetch %s/%d: %s (retrying)\n", from.c_str(), p, why.c_str());

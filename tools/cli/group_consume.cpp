@@ -3,7 +3,6 @@
 // and at the end), and leaves the group cleanly on SIGINT/SIGTERM, -c or -e.
 #include "group_consume.hpp"
 
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <set>
@@ -12,13 +11,10 @@
 
 #include "json.hpp"
 #include "record_text.hpp"
+#include "stop_signal.hpp"
 
 namespace kwire::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
 
 std::optional<std::vector<std::uint8_t>> owned(const std::optional<consumer::Bytes>& b) {
   if (!b) return std::nullopt;
@@ -58,15 +54,13 @@ int run_group_consume(const GroupConsumeOptions& o) {
   consumer::Consumer consumer(std::move(config), std::move(callbacks));
   consumer.subscribe(std::set<std::string>(o.topics.begin(), o.topics.end()));
 
-  g_stop.store(false);
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  install_stop_signals();
 
   std::int64_t printed = 0;
   std::int64_t bytes = 0;
   std::string out;
   int status = 0;
-  while (!g_stop.load() && (!o.count || printed < *o.count)) {
+  while (!stop_requested() && (!o.count || printed < *o.count)) {
     const auto records = consumer.poll(std::chrono::milliseconds(200));
     out.clear();
     for (const auto& r : records) {
@@ -115,8 +109,7 @@ int run_group_consume(const GroupConsumeOptions& o) {
   consumer.close();
   std::fprintf(stderr, "%% Consumed %lld records (%lld bytes of keys and values) in group %s\n",
                static_cast<long long>(printed), static_cast<long long>(bytes), o.group.c_str());
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  restore_default_stop_signals();
   return status;
 }
 
