@@ -1,5 +1,4 @@
-# kwire_module(<name> DEPS <public deps...> PRIVATE_DEPS <...>)
-# One static library per layer: sources are every .cpp under <name>/src,
+# One library per layer: sources are every .cpp under <name>/src,
 # public headers under <name>/include/kwire/<name>/. New files are picked up
 # by re-running CMake (CONFIGURE_DEPENDS), so adding a codec touches no list.
 function(kwire_warnings target)
@@ -10,22 +9,43 @@ function(kwire_warnings target)
   endif()
 endfunction()
 
+# kwire_module(<name> DEPS <public deps...> PRIVATE_DEPS <...> INTERNAL_HEADERS <file names...>)
+# INTERNAL_HEADERS stay in the source tree for the library's own sources and
+# unit tests but are not installed (nor is any detail/ folder): what is
+# installed is the public API, and each installed header compiles on its own
+# (tests/install/check-install).
+#
+# Static by default; BUILD_SHARED_LIBS=ON builds shared libraries with the
+# soname libkwire_<name>.so.<major>.<minor> (0.x releases may change the ABI
+# at every minor, as kwireConfigVersion.cmake's SameMinorVersion says) and
+# hidden visibility: only the public headers' declarations are exported
+# (include/kwire/export.hpp).
 function(kwire_module name)
-  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS;INTERNAL_HEADERS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp)
-  add_library(kwire_${name} STATIC ${sources})
+  add_library(kwire_${name} ${sources})
   add_library(kwire::${name} ALIAS kwire_${name})
   set_target_properties(kwire_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME kwire_${name}
-                        POSITION_INDEPENDENT_CODE ON)
+                        POSITION_INDEPENDENT_CODE ON
+                        VERSION ${PROJECT_VERSION}
+                        SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
+  if(BUILD_SHARED_LIBS)
+    set_target_properties(kwire_${name} PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  endif()
   target_include_directories(kwire_${name} PUBLIC
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(kwire_${name} PUBLIC cxx_std_20)
-  target_link_libraries(kwire_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  target_link_libraries(kwire_${name} PUBLIC kwire_export ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   kwire_warnings(kwire_${name})
-  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  set(excluded PATTERN detail EXCLUDE)
+  foreach(header IN LISTS ARG_INTERNAL_HEADERS)
+    list(APPEND excluded PATTERN ${header} EXCLUDE)
+  endforeach()
+  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${excluded})
   install(TARGETS kwire_${name} EXPORT kwireTargets
-          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endfunction()
 
 if(KWIRE_SANITIZE)

@@ -415,9 +415,9 @@ void BrokerPool::send(NodeKey key, protocol::ApiKey api, std::int16_t version, s
   for (const protocol::Splice& s : splices) n.request_bytes_sent += s.bytes.size();
   transport_.send_gathered(
       transport_id(key), api, version, std::move(body), std::move(splices), expect_response,
-      [this, key, generation, sent_us = monotonic_us(), handler = std::move(on_response)](
+      [this, key, generation, expect_response, sent_us = monotonic_us(), handler = std::move(on_response)](
           std::error_code ec, std::span<const std::uint8_t> response) {
-        note_response(key, generation, sent_us, ec, response.size());
+        note_response(key, generation, expect_response ? sent_us : -1, ec, response.size());
         handler(ec, response);
       });
 }
@@ -429,6 +429,8 @@ void BrokerPool::note_response(NodeKey key, std::uint64_t generation, std::int64
     if (n.in_flight > 0) --n.in_flight;
     if (n.state == State::ready) n.last_active_ms = hooks_.clock();
   }
+  // acks=0 (sent_us -1): written is all there is; no response to count.
+  if (sent_us < 0) return;
   if (ec) {
     if (ec != client_errc::shutting_down) ++n.request_errors;  // not our own close
     return;

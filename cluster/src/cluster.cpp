@@ -14,16 +14,8 @@
 namespace kwire::cluster {
 namespace {
 
-std::string error_text(std::error_code ec) {
-  if (ec.category() == kafka_category()) {
-    std::string_view name = kafka_error_name(static_cast<kwire::errc>(ec.value()));
-    if (!name.empty()) return std::string(name);
-  }
-  return ec.message();
-}
-
 std::string describe_top(const TopLevelError& top) {
-  std::string text = error_text(make_error_code(top.code));
+  std::string text = error_name(make_error_code(top.code));
   if (!top.message.empty()) text += " (" + top.message + ")";
   return text;
 }
@@ -224,7 +216,7 @@ std::optional<NodeKey> Cluster::resolve(std::uint64_t id, Pending& p, std::int64
       const TopicInfo* topic = metadata_.topic(p.route.partition.topic);
       p.last_cause = "no known leader for " + p.route.partition.topic + "-" + std::to_string(p.route.partition.partition);
       if (topic && topic->error != kwire::errc::none)
-        p.last_cause += " (topic error " + error_text(make_error_code(topic->error)) + ")";
+        p.last_cause += " (topic error " + error_name(make_error_code(topic->error)) + ")";
       return std::nullopt;
     }
     case Route::Kind::controller:
@@ -248,7 +240,7 @@ std::optional<NodeKey> Cluster::resolve(std::uint64_t id, Pending& p, std::int64
         q.waiting_coordinator = false;
         if (result.error) {
           q.last_error = result.error;
-          q.last_cause = "FindCoordinator for " + q.route.describe() + ": " + error_text(result.error) +
+          q.last_cause = "FindCoordinator for " + q.route.describe() + ": " + error_name(result.error) +
                          (result.detail.empty() ? std::string() : " (" + result.detail + ")");
           finish(id, result.error, q.last_cause);
           return;

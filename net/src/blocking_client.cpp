@@ -1,6 +1,7 @@
 #include "kwire/net/blocking_client.hpp"
 
-#include <asio/io_context.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
 
 namespace kwire::net {
 

@@ -1,7 +1,8 @@
 #include "kwire/net/connection_pool.hpp"
 
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(post.hpp)
 
 #include "kwire/protocol/client_error.hpp"
 

@@ -1,9 +1,10 @@
 #include "kwire/net/network_loop.hpp"
 
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(executor_work_guard.hpp)
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(post.hpp)
+#include KWIRE_ASIO_INCLUDE(steady_timer.hpp)
 
 #include <atomic>
 #include <condition_variable>

@@ -2,13 +2,15 @@
 // "Build cost"): only the Asio headers it needs, not asio.hpp.
 #include "socket_stream.hpp"
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/post.hpp>
-#include <asio/ssl/error.hpp>
-#include <asio/ssl/stream.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/write.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(ip/tcp.hpp)
+#include KWIRE_ASIO_INCLUDE(post.hpp)
+#include KWIRE_ASIO_INCLUDE(ssl/context.hpp)
+#include KWIRE_ASIO_INCLUDE(ssl/error.hpp)
+#include KWIRE_ASIO_INCLUDE(ssl/stream.hpp)
+#include KWIRE_ASIO_INCLUDE(steady_timer.hpp)
+#include KWIRE_ASIO_INCLUDE(write.hpp)
 #include <utility>
 
 #include "kwire/protocol/client_error.hpp"
@@ -108,7 +110,7 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
       // Abandon this address: closing the socket completes the pending
       // async_connect with operation_aborted, which tries the next one.
       op->attempt_timed_out = true;
-      std::error_code ignored;
+      asio_error_code ignored;
       self->socket.close(ignored);
     });
   }
@@ -116,7 +118,7 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
   void try_endpoint(const std::shared_ptr<Opening>& op, std::size_t index) {
     if (index >= op->endpoints.size()) return give_up(op);
     op->attempt_timed_out = false;
-    std::error_code ec;
+    asio_error_code ec;
     socket.close(ec);
     socket.open(op->endpoints[index].protocol(), ec);
     if (ec) {
@@ -137,7 +139,7 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
         ++op->refusals;
         return self->try_endpoint(op, index + 1);
       }
-      std::error_code ignored;
+      asio_error_code ignored;
       // Requests are small and latency matters; Kafka's clients disable Nagle too.
       self->socket.set_option(tcp::no_delay(true), ignored);
       self->finish(op, {}, {});
@@ -168,9 +170,22 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
 
   bool start_tls(const security::TlsContext& ctx, std::string& error, Handler on_done) {
     tls_context = &ctx;
+#if KWIRE_ASIO_BOOST
+    // Boost 1.74's Asio (1.18) cannot adopt an SSL session: the stream makes
+    // its own from the context, and this connection's settings (SNI, the
+    // name to verify) are applied to it.
+    SSL_CTX_up_ref(ctx.native_handle());
+    boost_tls_context.emplace(ctx.native_handle());  // adopts that reference
+    tls = std::make_unique<TlsStream>(socket, *boost_tls_context);
+    if (!ctx.configure_session(tls->native_handle(), host, error)) {
+      tls.reset();
+      return false;
+    }
+#else
     ssl_st* session = ctx.new_session(host, error);
     if (!session) return false;
     tls = std::make_unique<TlsStream>(socket, session);  // the stream owns the session now
+#endif
     tls->async_handshake(asio::ssl::stream_base::client,
                          [self = shared_from_this(), h = std::move(on_done)](std::error_code ec) {
                            if (!self->closed) h(ec);
@@ -219,7 +234,7 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
   void close() {
     if (closed) return;
     closed = true;
-    std::error_code ignored;
+    asio_error_code ignored;
     resolver.cancel();
     timer.cancel();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -234,6 +249,9 @@ struct SocketStream::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer timer;
   unsigned attempt = 0;
   const security::TlsContext* tls_context = nullptr;
+#if KWIRE_ASIO_BOOST
+  std::optional<asio::ssl::context> boost_tls_context;  ///< wraps tls_context's SSL_CTX (declared before `tls`)
+#endif
   std::unique_ptr<TlsStream> tls;  ///< set once the TLS handshake starts
   std::vector<std::uint8_t> read_buffer;
   std::vector<asio::const_buffer> write_buffers;

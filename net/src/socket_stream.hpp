@@ -30,11 +30,8 @@
 #include <system_error>
 #include <vector>
 
+#include "kwire/net/asio_fwd.hpp"
 #include "kwire/security/tls.hpp"
-
-namespace asio {
-class io_context;
-}  // namespace asio
 
 namespace kwire::net {
 

@@ -108,6 +108,18 @@ void set_buffer_kbytes(ProducerConfig& c, std::string_view key, std::string_view
   c.buffer_memory = parse_int(key, value, 1, i64_max / 1024) * 1024;
 }
 
+void set_transactional_id(ProducerConfig& c, std::string_view key, std::string_view value) {
+  // Java treats an empty transactional.id as unset.
+  if (value.empty()) {
+    c.transactional_id.reset();
+    return;
+  }
+  (void)key;
+  c.transactional_id = std::string(value);
+}
+
+std::string get_transactional_id(const ProducerConfig& c) { return c.transactional_id.value_or(""); }
+
 // ---- the tables --------------------------------------------------------------
 
 using PC = ProducerConfig;
@@ -135,6 +147,9 @@ const KeyDef<ProducerConfig> key_defs[] = {
     {"partitioner.availability.timeout.ms", set_int<&PC::partitioner_availability_timeout_ms, 0, i64_max>,
      get_int<&PC::partitioner_availability_timeout_ms>, Kind::checked},
     {"metadata.max.idle.ms", set_int<&PC::metadata_max_idle_ms, 5000, i64_max>, get_int<&PC::metadata_max_idle_ms>,
+     Kind::checked},
+    {"transactional.id", set_transactional_id, get_transactional_id, Kind::text},
+    {"transaction.timeout.ms", set_int<&PC::transaction_timeout_ms, 1, i32_max>, get_int<&PC::transaction_timeout_ms>,
      Kind::checked},
     {"compression.type", set_compression, get_compression, Kind::checked},
     {"compression.level", set_compression_level, get_int<&PC::compression_level>, Kind::text},
@@ -172,8 +187,6 @@ constexpr UnsupportedDef unsupported_defs[] = {
     {"value.serializer", "not supported: kwire sends bytes, serialize values yourself"},
     {"partitioner.class", "not supported: set `partitioner` or ProducerConfig::partitioner_function"},
     {"interceptor.classes", "not supported"},
-    {"transactional.id", "not supported: kwire has no transactions (idempotence only)"},
-    {"transaction.timeout.ms", "not supported: kwire has no transactions (idempotence only)"},
 };
 
 /// A producer key, or else a client key (set on the ClientConfig part).

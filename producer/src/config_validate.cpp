@@ -15,6 +15,14 @@ namespace {
 constexpr std::int32_t max_in_flight_for_idempotence = 5;
 
 void resolve_idempotence(ProducerConfig& c) {
+  // Java (KafkaProducer.configureTransactionState): a transactional producer
+  // is idempotent; asking for both on and off is a configuration error, and
+  // a conflicting key is one too instead of quietly turning it off.
+  if (c.transactional() && c.enable_idempotence == false)
+    throw ConfigError("transactional.id",
+                      "a transactional producer needs idempotence, but enable.idempotence=false (remove it or "
+                      "transactional.id)");
+  if (c.transactional()) c.enable_idempotence = true;
   const bool explicit_on = c.enable_idempotence.value_or(false);
   if (c.enable_idempotence.has_value() && !explicit_on) return;
 
@@ -50,6 +58,26 @@ void resolve_idempotence(ProducerConfig& c) {
     conflict = true;
   }
   c.enable_idempotence = !conflict;
+}
+
+/// With a transactional id a record must not outlive its transaction: the
+/// coordinator aborts it after transaction.timeout.ms, and a batch still
+/// being retried then would be written into the next epoch's gap (librdkafka
+/// enforces the same: message.timeout.ms <= transaction.timeout.ms). An
+/// unset delivery.timeout.ms takes the transaction timeout.
+void resolve_transaction_timeout(ProducerConfig& c) {
+  if (!c.transactional()) return;
+  if (!c.delivery_timeout_ms) {
+    // Never below what resolve_delivery_timeout requires of it.
+    const std::int64_t needed = std::int64_t{c.linger_ms} + std::int64_t{c.request_timeout_ms};
+    c.delivery_timeout_ms = static_cast<std::int32_t>(std::min<std::int64_t>(
+        2147483647, std::max<std::int64_t>(needed, std::min<std::int32_t>(120000, c.transaction_timeout_ms))));
+    return;
+  }
+  if (*c.delivery_timeout_ms > c.transaction_timeout_ms)
+    throw ConfigError(c.key_name("delivery.timeout.ms"),
+                      "must not exceed transaction.timeout.ms (" + std::to_string(c.transaction_timeout_ms) +
+                          ") with a transactional.id, but it is " + std::to_string(*c.delivery_timeout_ms));
 }
 
 void resolve_delivery_timeout(ProducerConfig& c) {
@@ -99,6 +127,7 @@ void ProducerConfig::validate() {
   ClientConfig::validate();
   detail::recheck_fields(*this);
   resolve_idempotence(*this);
+  resolve_transaction_timeout(*this);
   resolve_delivery_timeout(*this);
   check_compression_level(*this);
 }

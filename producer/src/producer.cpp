@@ -26,9 +26,11 @@
 #include "kwire/producer/sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "producer_transactions.hpp"
 #include "send_clock.hpp"
 #include "same_string.hpp"
 #include "topic_registry.hpp"
+#include "transactional_state.hpp"
 
 namespace kwire {
 
@@ -57,6 +59,7 @@ ProducerConfig validated(ProducerConfig config) {
 /// enable.idempotence (on unless it conflicts, as in Java 3.x+): producer
 /// ids and sequences; otherwise acks/retries semantics with producer id -1.
 std::unique_ptr<ProducerStateManager> make_state(const ProducerConfig& config, const LogHandler& log) {
+  if (config.transactional()) return std::make_unique<TransactionalProducerState>(config, log);
   if (!config.idempotence()) return std::make_unique<NonIdempotentState>();
   return std::make_unique<IdempotentProducerState>(IdempotentProducerState::Options::from(config), log);
 }
@@ -130,6 +133,8 @@ struct Producer::Impl {
   std::unique_ptr<ProducerStateManager> state;
   std::unique_ptr<net::ConnectionPool> transport;
   std::unique_ptr<Sender> sender;
+  /// transactional.id set: the calls (producer_transactions.hpp).
+  std::unique_ptr<TransactionCalls> transactions;
   const std::int64_t created_ms = steady_now_ms();
 
   std::atomic<bool> closed{false};
@@ -169,6 +174,12 @@ Producer::Impl::Impl(ProducerConfig c, asio::io_context* user_io, LogHandler log
   hooks.on_cluster_status = [this](const std::string& why) { registry.set_cluster_status(why); };
   hooks.log = log;
   sender = std::make_unique<Sender>(config, accumulator, metadata, *transport, *state, std::move(hooks));
+  if (auto* transactional = dynamic_cast<TransactionalProducerState*>(state.get())) {
+    sender->enable_transactions(*transactional);
+    transactions = std::make_unique<TransactionCalls>(
+        loop, accumulator, *sender, *transactional,
+        [this](std::chrono::milliseconds timeout, std::string* detail) { return wait_for_cluster(timeout, detail); });
+  }
   // An append that compressed/checksummed a batch for the sender wakes it.
   accumulator.set_prepared_hook([this] { wake(); });
   accumulator.set_callback_error_log(&callback_errors);
@@ -223,6 +234,11 @@ TrySendResult Producer::Impl::send(const RecordView& record, DeliveryCallback& c
     return refused(explicit_partition, make_error_code(client_errc::shutting_down));
   if (std::error_code fatal = state->fatal_error())
     return refused(explicit_partition, make_error_code(client_errc::fatal_producer_state));
+  if (transactions) {
+    // Java: records only inside a transaction, none once it must be aborted.
+    std::string why;
+    if (std::error_code ec = transactions->send_allowed(why)) return refused(explicit_partition, ec, std::move(why));
+  }
   if (record.topic.empty())
     return refused(explicit_partition, make_error_code(kwire::errc::invalid_topic_exception));
   if (explicit_partition < RecordView::unassigned_partition)
@@ -483,7 +499,9 @@ std::int64_t Producer::Impl::poll(std::int64_t now) {
     // Also for a known topic: send() waits for a partition it lacks.
     metadata.request_update();
   }
-  return sender->run_once(now);
+  const std::int64_t next = sender->run_once(now);
+  if (transactions) transactions->on_round();
+  return next;
 }
 
 ProducerStatistics Producer::Impl::collect_statistics() {
@@ -499,6 +517,10 @@ ProducerStatistics Producer::Impl::collect_statistics() {
     s.producer_id = id.producer_id;
     s.producer_epoch = id.epoch;
     s.epoch_bumps = idempotent->epoch_bumps();
+  } else if (const auto* transactional = dynamic_cast<const TransactionalProducerState*>(state.get())) {
+    const ProducerIdAndEpoch id = transactional->manager().producer_id_and_epoch();
+    s.producer_id = id.producer_id;
+    s.producer_epoch = id.epoch;
   }
   if (std::error_code fatal = state->fatal_error()) s.fatal_error = fatal.message();
   sender->collect_statistics(s);  // also after close: the final figures
@@ -632,6 +654,79 @@ std::future<RecordMetadata> Producer::send(const ProducerRecord& record, std::ch
 }
 
 bool Producer::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+
+// --- Transactions ---------------------------------------------------------------------
+
+namespace {
+TransactionStatus not_transactional(std::string_view call) {
+  return {make_error_code(transaction_errc::invalid_state), TransactionErrorKind::usage,
+          std::string(call) + "() needs a transactional producer: set transactional.id"};
+}
+}  // namespace
+
+TransactionStatus Producer::init_transactions(std::chrono::milliseconds timeout) {
+  if (!impl_->transactions) return not_transactional("init_transactions");
+  return impl_->transactions->init_transactions(timeout);
+}
+
+TransactionStatus Producer::begin_transaction() {
+  if (!impl_->transactions) return not_transactional("begin_transaction");
+  return impl_->transactions->begin_transaction();
+}
+
+TransactionStatus Producer::send_offsets_to_transaction(const std::vector<OffsetToCommit>& offsets,
+                                                        const ConsumerGroupMetadata& group,
+                                                        std::chrono::milliseconds timeout) {
+  if (!impl_->transactions) return not_transactional("send_offsets_to_transaction");
+  return impl_->transactions->send_offsets_to_transaction(offsets, group, timeout);
+}
+
+TransactionStatus Producer::commit_transaction(std::chrono::milliseconds timeout) {
+  if (!impl_->transactions) return not_transactional("commit_transaction");
+  return impl_->transactions->commit_transaction(timeout);
+}
+
+TransactionStatus Producer::abort_transaction(std::chrono::milliseconds timeout) {
+  if (!impl_->transactions) return not_transactional("abort_transaction");
+  return impl_->transactions->abort_transaction(timeout);
+}
+
+Producer::Transaction Producer::transaction() { return Transaction(*this); }
+
+Producer::Transaction::Transaction(Producer& producer) : begin_(producer.begin_transaction()) {
+  if (begin_.ok()) producer_ = &producer;
+}
+
+Producer::Transaction::Transaction(Transaction&& other) noexcept
+    : producer_(std::exchange(other.producer_, nullptr)), begin_(std::move(other.begin_)) {}
+
+Producer::Transaction::~Transaction() {
+  if (!producer_) return;
+  // Scope left without commit (an exception, an early return): abort, so
+  // none of its records ever becomes visible to read_committed readers.
+  (void)producer_->abort_transaction(std::chrono::milliseconds(producer_->config().transaction_timeout_ms));
+}
+
+TransactionStatus Producer::Transaction::commit(std::chrono::milliseconds timeout) {
+  if (!producer_)
+    return {make_error_code(transaction_errc::invalid_state), TransactionErrorKind::usage,
+            "the transaction guard has no open transaction (begin failed, or it already ended)"};
+  TransactionStatus status = producer_->commit_transaction(timeout);
+  // A timed-out commit is still this guard's: commit() again picks it up.
+  // Any other failure leaves the abort to the destructor (or abort()),
+  // except a fatal one, after which nothing can be done.
+  if (status.ok() || status.fatal()) producer_ = nullptr;
+  return status;
+}
+
+TransactionStatus Producer::Transaction::abort(std::chrono::milliseconds timeout) {
+  if (!producer_)
+    return {make_error_code(transaction_errc::invalid_state), TransactionErrorKind::usage,
+            "the transaction guard has no open transaction (begin failed, or it already ended)"};
+  TransactionStatus status = producer_->abort_transaction(timeout);
+  if (!status.timed_out()) producer_ = nullptr;
+  return status;
+}
 
 bool Producer::close(std::chrono::milliseconds timeout) { return impl_->close(timeout); }
 

@@ -10,12 +10,11 @@
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/produce.hpp"
-#include "sender_support.hpp"
+#include "sender_transactions.hpp"
 
 namespace kwire::producer {
 namespace {
 
-using detail::monotonic_us;
 using cluster::saturating_add;
 using protocol::ApiKey;
 
@@ -29,6 +28,17 @@ std::string describe(std::error_code ec) { return error_name(ec); }
 
 }  // namespace
 
+namespace {
+
+cluster::BrokerPool::Options pool_options(const ProducerConfig& config) {
+  cluster::BrokerPool::Options o = cluster::BrokerPool::Options::from(config);
+  // The "connected to" line names what the producer speaks.
+  o.logged_apis = {ApiKey::produce, ApiKey::metadata, ApiKey::init_producer_id};
+  return o;
+}
+
+}  // namespace
+
 Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, MetadataCache& metadata,
                net::Transport& transport, ProducerStateManager& state, SenderHooks hooks)
     : config_(config),
@@ -38,7 +48,12 @@ Sender::Sender(const ProducerConfig& config, RecordAccumulator& accumulator, Met
       state_(state),
       hooks_(std::move(hooks)),
       logger_(hooks_.log, config.debug_categories()),
-      reconnect_backoff_(config.reconnect_backoff_ms, config.reconnect_backoff_max_ms) {
+      pool_(pool_options(config), transport, metadata, pool_hooks()),
+      updater_(metadata, pool_, config.metadata_recovery_rebootstrap_trigger_ms,
+               cluster::MetadataUpdater::Hooks{
+                   hooks_.clock, hooks_.wake,
+                   [this](const MetadataCache& md, const MetadataUpdateResult& result) { on_metadata(md, result); },
+                   nullptr, logger_}) {
   leader_lookup_ = [this](const TopicPartition& tp) { return metadata_.leader_of(tp); };
   may_drain_ = [this](const ProducerBatch& batch) { return state_.may_drain(batch); };
   const int level = config_.effective_compression_level().value_or(compression::kDefaultLevel);
@@ -73,35 +88,6 @@ void Sender::log(LogLevel level, LogCategory category, const std::string& messag
   logger_(level, category, message);
 }
 
-std::string Sender::describe_node(std::int32_t id) const {
-  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
-  if (id < 0) return "bootstrap server " + (endpoint ? endpoint->address() : std::to_string(id));
-  return "node " + std::to_string(id) + (endpoint ? " (" + endpoint->address() + ")" : std::string());
-}
-
-void Sender::note_request_sent(Node& n, std::size_t body_bytes) {
-  ++n.requests_sent;
-  n.request_bytes_sent += body_bytes;
-}
-
-void Sender::note_response(std::int32_t id, std::int64_t sent_us, std::error_code ec, std::size_t body_bytes) {
-  Node& n = node(id);
-  if (ec) {
-    if (ec != client_errc::shutting_down) ++n.request_errors;  // not our own close
-    return;
-  }
-  ++n.responses_received;
-  n.response_bytes_received += body_bytes;
-  const std::int64_t rtt = std::max<std::int64_t>(0, monotonic_us() - sent_us);
-  const auto sample = static_cast<std::uint32_t>(std::min<std::int64_t>(rtt, UINT32_MAX));
-  // The window's memory is taken once per broker, on its first response.
-  if (n.rtt_window_us.size() < kRttWindow)
-    n.rtt_window_us.push_back(sample);
-  else
-    n.rtt_window_us[n.rtt_samples % kRttWindow] = sample;
-  ++n.rtt_samples;
-}
-
 // --- The round --------------------------------------------------------------------
 
 std::int64_t Sender::run_once(std::int64_t now_ms) {
@@ -114,7 +100,7 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
   state_.on_round_start(now_ms);
   // A broker refused our credentials: what no connection can serve fails
   // now, with that error (and keeps failing while the refusal lasts).
-  if (auth_error_ || refusing_nodes_ > 0) fail_unservable_batches(now_ms);
+  if (pool_.authentication_error() || pool_.refusing_nodes() > 0) fail_unservable_batches(now_ms);
   const bool fatal = static_cast<bool>(state_.fatal_error());
   if (fatal) {
     // Nothing more is sent. Batches in flight end with their answers (a
@@ -143,27 +129,32 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
       metadata_.request_update();
     }
     for (std::int32_t id : ready.ready_nodes) {
-      Node& n = node(id);
-      if (n.state != Node::State::ready) {
-        initiate_connect(id, now_ms);
+      if (!pool_.is_ready(key(id))) {
+        pool_.connect(key(id), now_ms);
         // Still disconnected: backing off (come back then), or waiting for
         // metadata to name the broker (its response wakes us).
-        if (n.state == Node::State::disconnected && n.next_connect_ms > now_ms) next = std::min(next, n.next_connect_ms);
+        const Node* n = pool_.find(key(id));
+        if (n && n->state == NodeState::disconnected && n->next_connect_ms > now_ms)
+          next = std::min(next, n->next_connect_ms);
         continue;
       }
-      if (n.throttle_until_ms > now_ms) {
-        next = std::min(next, n.throttle_until_ms);
+      if (const std::int64_t throttled = pool_.throttled_until(key(id)); throttled > now_ms) {
+        next = std::min(next, throttled);
         continue;
       }
-      send_produce_requests(id, n, now_ms);
+      send_produce_requests(id, now_ms);
     }
   }
 
+  // Transactions: after draining, so a partition a drain just asked to add
+  // (AddPartitionsToTxn) goes out in this round.
+  if (txn_) run_transactions(now_ms, next);
+
   // 4. Metadata.
-  maybe_update_metadata(now_ms, next);
+  updater_.maybe_update(now_ms, next);
 
   // 5. Idle connections.
-  close_idle_connections(now_ms, next);
+  pool_.close_idle(now_ms, next);
   return next;
 }
 
@@ -172,165 +163,47 @@ void Sender::add_topic(std::string_view topic, std::int64_t now_ms) {
     log(LogLevel::debug, LogCategory::metadata, "fetching metadata for new topic " + std::string(topic));
 }
 
-// --- Connections --------------------------------------------------------------------
+// --- Connections (the BrokerPool's) ------------------------------------------------
 
-void Sender::initiate_connect(std::int32_t id, std::int64_t now_ms) {
-  Node& n = node(id);
-  if (n.state != Node::State::disconnected || now_ms < n.next_connect_ms) return;
-  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
-  if (!endpoint) {
-    // A leader whose broker the last response did not list: refresh.
-    metadata_.request_update();
-    return;
-  }
-  n.state = Node::State::connecting;
-  const std::uint64_t generation = ++n.generation;
-  // Java's socket.connection.setup.timeout.ms grows exponentially per
-  // consecutive failure up to socket.connection.setup.timeout.max.ms.
-  const std::int64_t timeout = cluster::exponential_backoff_ms(
-      n.failures + 1, config_.socket_connection_setup_timeout_ms, config_.socket_connection_setup_timeout_max_ms, 1.0);
-  if (debug_enabled(LogCategory::broker))
-    log(LogLevel::debug, LogCategory::broker,
-        "connecting to " + describe_node(id) + " (timeout " + std::to_string(timeout) + " ms" +
-            (n.failures > 0 ? ", attempt " + std::to_string(n.failures + 1) : std::string()) + ")");
-  transport_.connect(
-      id, *endpoint, std::chrono::milliseconds(timeout),
-      [this, id, generation](std::error_code ec) { on_connect_result(id, generation, ec); },
-      [this, id, generation](std::error_code ec) { on_connection_closed(id, generation, ec); });
+cluster::BrokerPool::Hooks Sender::pool_hooks() {
+  cluster::BrokerPool::Hooks h;
+  h.clock = hooks_.clock;
+  h.wake = hooks_.wake;
+  h.on_ready = [this](cluster::NodeKey node) { unreachable_.erase(node.id); };
+  h.on_connect_failed = [this](cluster::NodeKey node, std::error_code ec, const std::string& detail) {
+    on_connect_failed(node.id, ec, detail);
+  };
+  h.on_closed = [this](cluster::NodeKey, std::error_code ec) {
+    // A refused KIP-368 re-authentication: as a refused connection.
+    if (ec == client_errc::authentication_failed) fail_unservable_batches(hooks_.clock());
+  };
+  h.on_authentication = [this](std::error_code ec, const std::string& detail) { on_authentication_change(ec, detail); };
+  h.log = logger_;
+  return h;
 }
 
-void Sender::on_connect_result(std::int32_t id, std::uint64_t generation, std::error_code ec) {
-  Node& n = node(id);
-  if (n.generation != generation || n.state != Node::State::connecting) return;
-  const std::int64_t now_ms = hooks_.clock();
-  if (!ec) {
-    n.state = Node::State::ready;
-    n.failures = 0;
-    n.last_active_ms = now_ms;
-    n.throttle_until_ms = 0;
-    ++n.connects;
-    // Once per connection: where, and what was negotiated (ApiVersions).
-    const auto v = [&](ApiKey api) {
-      const std::optional<std::int16_t> version = transport_.negotiated_version(id, api);
-      return version ? "v" + std::to_string(*version) : std::string("none");
-    };
-    const std::string detail = transport_.connection_detail(id);
-    log(LogLevel::info, LogCategory::broker,
-        std::string(n.connects > 1 ? "reconnected to " : "connected to ") + describe_node(id) + ": Produce " +
-            v(ApiKey::produce) + ", Metadata " + v(ApiKey::metadata) + ", InitProducerId " +
-            v(ApiKey::init_producer_id) + (detail.empty() ? std::string() : ", " + detail));
-    on_authentication_success(id);
-    unreachable_.erase(id);
-    if (const protocol::ApiVersionsResponse* versions = transport_.api_versions(id);
-        versions && features_.update(id, *versions)) {
-      std::string levels;
-      for (const auto& [name, level] : features_.current().max_levels)
-        levels += (levels.empty() ? "" : ", ") + name + "=" + std::to_string(level);
-      log(LogLevel::info, LogCategory::protocol,
-          "finalized features (epoch " + std::to_string(features_.current().epoch) + ", from " + describe_node(id) +
-              "): " + (levels.empty() ? std::string("none") : levels));
-    }
-    wake();
-    return;
-  }
-  n.state = Node::State::disconnected;
-  ++n.failures;
-  ++n.connection_failures;
-  n.next_connect_ms = now_ms + reconnect_backoff_.next_ms(n.failures);
-  const BrokerEndpoint* endpoint = metadata_.endpoint(id);
-  // Warn on the first failure of a series; the retries every backoff only
-  // in debug, so a broker that is down does not flood the log. Bad
-  // credentials or certificates are errors every time: retrying will not fix
-  // them (the connection keeps backing off, up to reconnect.backoff.max.ms).
+void Sender::on_connect_failed(std::int32_t id, std::error_code ec, const std::string& detail) {
   const bool auth = ec == client_errc::authentication_failed;
-  const bool quiet = !auth && (shut_down_ || ec == client_errc::shutting_down || n.failures > 1);
-  // The OS's reason (connection refused, no route to host, host name not
-  // resolved, ...) from the connection; an authentication failure's detail
-  // is logged once by the connection itself.
-  const std::string why = auth ? std::string() : transport_.connection_error_detail(id);
-  log(auth ? LogLevel::error : quiet ? LogLevel::debug : LogLevel::warning,
-      auth ? LogCategory::security : LogCategory::broker,
-      "connection to node " + std::to_string(id) + (endpoint ? " at " + endpoint->address() : std::string()) +
-          " failed: " + ec.message() + (why.empty() ? std::string() : " (" + why + ")") +
-          (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
-  // The leader may have moved (or the broker gone): let metadata say so.
-  if (id >= 0) metadata_.request_update();
-  if (auth) on_authentication_failure(id, ec, now_ms);
-  note_connect_failure(id, ec, auth ? n.auth_detail : std::string());
-  wake();
+  if (auth) fail_unservable_batches(hooks_.clock());
+  note_connect_failure(id, ec, auth ? detail : std::string());
 }
 
-void Sender::on_connection_closed(std::int32_t id, std::uint64_t generation, std::error_code ec) {
-  Node& n = node(id);
-  if (n.generation != generation) return;
-  n.state = Node::State::disconnected;
-  // Response handlers ran before this (Transport contract); be safe anyway.
-  n.produce_in_flight = 0;
-  n.metadata_in_flight = 0;
-  n.init_in_flight = 0;
-  n.throttle_until_ms = 0;
-  if (ec == client_errc::shutting_down) return;  // we closed it
-  const std::int64_t now_ms = hooks_.clock();
-  if (ec == client_errc::authentication_failed) {
-    // A KIP-368 re-authentication the broker refused (or a TLS alert during
-    // setup's last steps): as a refused connection, with its backoff.
-    ++n.failures;
-    n.next_connect_ms = now_ms + reconnect_backoff_.next_ms(n.failures);
-    log(LogLevel::error, LogCategory::security, "connection to " + describe_node(id) + " closed: " + ec.message());
-    on_authentication_failure(id, ec, now_ms);
-    wake();
-    return;
-  }
-  n.next_connect_ms = now_ms + reconnect_backoff_.next_ms(1);
-  ++n.disconnects;
-  log(LogLevel::info, LogCategory::broker,
-      "connection to " + describe_node(id) + " closed: " + ec.message() + "; reconnecting when needed (in " +
-          std::to_string(n.next_connect_ms - now_ms) + " ms at the earliest)");
-  wake();
-}
-
-void Sender::close_idle_connections(std::int64_t now_ms, std::int64_t& next) {
-  std::vector<std::int32_t> to_close;
-  const bool have_brokers = metadata_.has_cluster() && !metadata_.brokers().empty();
-  bool broker_connected = false;
-  for (const auto& [id, n] : nodes_)
-    broker_connected = broker_connected || (id >= 0 && n.state == Node::State::ready && metadata_.endpoint(id));
-  for (const auto& [id, n] : nodes_) {
-    if (n.state != Node::State::ready || n.produce_in_flight > 0 || n.metadata_in_flight > 0 || n.init_in_flight > 0)
-      continue;
-    // Bootstrap connections serve until a real broker's connection is up;
-    // brokers that left the cluster are not needed either.
-    if ((id < 0 && have_brokers && broker_connected) || (id >= 0 && have_brokers && !metadata_.endpoint(id))) {
-      to_close.push_back(id);
-      continue;
-    }
-    if (config_.connections_max_idle_ms < 0) continue;
-    const std::int64_t idle_deadline = saturating_add(n.last_active_ms, config_.connections_max_idle_ms);
-    if (now_ms >= idle_deadline)
-      to_close.push_back(id);
-    else
-      next = std::min(next, idle_deadline);
-  }
-  // Outside the loop: disconnect() runs close handlers synchronously.
-  for (std::int32_t id : to_close) {
-    if (debug_enabled(LogCategory::broker))
-      log(LogLevel::debug, LogCategory::broker, "closing idle connection to " + describe_node(id));
-    Node& n = node(id);
-    n.state = Node::State::disconnected;
-    ++n.generation;  // our own close: ignore its handlers
-    transport_.disconnect(id);
-  }
+std::int32_t Sender::produce_in_flight(std::int32_t id) const {
+  auto it = produce_slots_.find(id);
+  if (it == produce_slots_.end()) return 0;
+  const Node* n = pool_.find(key(id));
+  return n && n->generation == it->second.generation ? it->second.in_flight : 0;
 }
 
 // --- Produce -----------------------------------------------------------------------
 
-void Sender::send_produce_requests(std::int32_t id, Node& n, std::int64_t now_ms) {
+void Sender::send_produce_requests(std::int32_t id, std::int64_t now_ms) {
   const std::span<const TopicPartition> partitions = metadata_.partitions_led_by(id);
   if (partitions.empty()) return;
-  const std::optional<std::int16_t> negotiated = transport_.negotiated_version(id, ApiKey::produce);
+  const std::optional<std::int16_t> negotiated = pool_.negotiated_version(key(id), ApiKey::produce);
   const auto max_request = static_cast<std::size_t>(std::max(0, config_.max_request_size));
   const bool guarantee_order = config_.max_in_flight_requests_per_connection == 1;
-  while (n.state == Node::State::ready && n.produce_in_flight < config_.max_in_flight_requests_per_connection) {
+  while (pool_.is_ready(key(id)) && produce_in_flight(id) < config_.max_in_flight_requests_per_connection) {
     // A fresh vector per request: it moves into the in-flight record.
     std::vector<BatchPtr> batches;
     accumulator_.drain(id, partitions, max_request, now_ms, batches, may_drain_);
@@ -348,12 +221,11 @@ void Sender::send_produce_requests(std::int32_t id, Node& n, std::int64_t now_ms
       for (BatchPtr& b : batches) fail_batch(std::move(b), make_error_code(client_errc::unsupported_version));
       continue;
     }
-    send_produce(id, n, *negotiated, std::move(batches), now_ms);
+    send_produce(id, *negotiated, std::move(batches), now_ms);
   }
 }
 
-void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::vector<BatchPtr> batches,
-                          std::int64_t now_ms) {
+void Sender::send_produce(std::int32_t id, std::int16_t version, std::vector<BatchPtr> batches, std::int64_t now_ms) {
   const compression::Codec codec = config_.compression_type;
   if (codec == compression::Codec::zstd && version < kFirstZstdProduceVersion) {
     log(LogLevel::error, LogCategory::protocol,
@@ -390,6 +262,7 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
   if (!all_ids) version = std::min<std::int16_t>(version, protocol::ProduceRequest::first_topic_id_version - 1);
 
   protocol::ProduceRequest request;
+  version = produce_version_for(version, request.transactional_id);
   request.acks = static_cast<std::int16_t>(config_.acks);
   request.timeout_ms = config_.request_timeout_ms;
   for (std::size_t i = 0; i < batches.size(); ++i) {
@@ -426,25 +299,28 @@ void Sender::send_produce(std::int32_t id, Node& n, std::int16_t version, std::v
   const bool expects_response = config_.acks != Acks::none;
   const std::uint64_t request_id = next_request_id_++;
   InFlight& flight = in_flight_[request_id];
+  const std::uint64_t generation = pool_.find(key(id))->generation;  // ready: the pool knows it
   flight.node = id;
-  flight.generation = n.generation;
+  flight.generation = generation;
   flight.version = version;
   flight.expects_response = expects_response;
   flight.batches = std::move(batches);
   flight.topic_ids = std::move(topic_ids);
-  flight.sent_us = monotonic_us();
-  ++n.produce_in_flight;
-  n.last_active_ms = now_ms;
-  const std::size_t request_bytes = protocol::spliced_size(body, splices);
-  note_request_sent(n, request_bytes);
+  ProduceSlots& slots = produce_slots_[id];
+  if (slots.generation != generation) slots = ProduceSlots{generation, 0};
+  ++slots.in_flight;
   if (debug_enabled(LogCategory::protocol))
     log(LogLevel::debug, LogCategory::protocol,
         "Produce v" + std::to_string(version) + " to " + describe_node(id) + ": " +
-            std::to_string(flight.batches.size()) + " batch(es), " + std::to_string(request_bytes) + " bytes");
-  transport_.send_gathered(id, ApiKey::produce, version, std::move(body), std::move(splices), expects_response,
-                           [this, request_id](std::error_code ec, std::span<const std::uint8_t> response) {
-                             on_produce_response(request_id, ec, response);
-                           });
+            std::to_string(flight.batches.size()) + " batch(es), " +
+            std::to_string(protocol::spliced_size(body, splices)) + " bytes");
+  (void)now_ms;
+  pool_.send(
+      key(id), ApiKey::produce, version, std::move(body), expects_response,
+      [this, request_id](std::error_code ec, std::span<const std::uint8_t> response) {
+        on_produce_response(request_id, ec, response);
+      },
+      std::move(splices));
 }
 
 void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body) {
@@ -452,12 +328,13 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
   if (it == in_flight_.end()) return;
   InFlight flight = std::move(it->second);
   in_flight_.erase(it);
-  Node& n = node(flight.node);
-  const bool same_connection = n.generation == flight.generation;
-  if (same_connection && n.produce_in_flight > 0) --n.produce_in_flight;
+  const Node* n = pool_.find(key(flight.node));
+  const bool same_connection = n && n->generation == flight.generation;
+  if (auto slots = produce_slots_.find(flight.node);
+      same_connection && slots != produce_slots_.end() && slots->second.generation == flight.generation &&
+      slots->second.in_flight > 0)
+    --slots->second.in_flight;
   const std::int64_t now_ms = hooks_.clock();
-  if (same_connection) n.last_active_ms = now_ms;
-  if (flight.expects_response) note_response(flight.node, flight.sent_us, ec, body.size());
 
   if (ec) {
     if (ec != client_errc::shutting_down)
@@ -489,9 +366,7 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
   }
 
   if (response.throttle_time_ms > 0 && flight.version >= kFirstClientThrottleProduceVersion && same_connection) {
-    n.throttle_until_ms = std::max(n.throttle_until_ms, now_ms + response.throttle_time_ms);
-    n.throttle_time_ms_total += response.throttle_time_ms;
-    n.throttle_time_ms_last = response.throttle_time_ms;
+    pool_.throttle(key(flight.node), response.throttle_time_ms, now_ms);
     log(LogLevel::info, LogCategory::protocol,
         describe_node(flight.node) + " throttles us for " + std::to_string(response.throttle_time_ms) +
             " ms (client quota, KIP-219)");
@@ -610,7 +485,9 @@ void Sender::complete_batch(BatchPtr batch, std::error_code error, std::int64_t 
                   std::to_string(batch->record_count()) + " record(s) (retry " + std::to_string(batch->attempts() + 1) +
                   " of at most " + std::to_string(config_.retries) + ")");
         state_.on_batch_outcome(*batch, outcome);
-        accumulator_.reenqueue(std::move(batch), now_ms);
+        // The cause travels with the batch: if it expires later, its report
+        // names this error instead of a bare timeout (issue 19 item 3).
+        accumulator_.reenqueue(std::move(batch), now_ms, error, detail);
         return;
       }
       log(LogLevel::warning, LogCategory::producer,
@@ -656,10 +533,8 @@ std::size_t Sender::shutdown(std::error_code reason) {
   // here and handed back below, when their requests end.
   finish_cluster_checks(reason);
   const std::size_t failed = accumulator_.abort_all(reason);
-  std::vector<std::int32_t> ids;
-  for (const auto& [id, n] : nodes_)
-    if (n.state != Node::State::disconnected) ids.push_back(id);
-  for (std::int32_t id : ids) transport_.disconnect(id);  // pending handlers run now
+  updater_.shutdown();
+  pool_.close_all(reason);  // pending handlers run now
   // A transport that did not call back still must not lose batches.
   for (auto& [request_id, flight] : in_flight_)
     for (BatchPtr& b : flight.batches)

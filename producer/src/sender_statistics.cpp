@@ -19,16 +19,6 @@ std::size_t Sender::in_flight_requests(std::int32_t id) const {
   return count;
 }
 
-bool Sender::is_connected(std::int32_t id) const {
-  auto it = nodes_.find(id);
-  return it != nodes_.end() && it->second.state == Node::State::ready;
-}
-
-std::int64_t Sender::throttled_until(std::int32_t id) const {
-  auto it = nodes_.find(id);
-  return it == nodes_.end() ? 0 : it->second.throttle_until_ms;
-}
-
 // --- Statistics ------------------------------------------------------------------------
 
 namespace {
@@ -71,13 +61,13 @@ std::string_view state_name(std::uint8_t state) {
 }  // namespace
 
 void Sender::collect_statistics(ProducerStatistics& out) const {
-  for (const auto& [id, n] : nodes_) {
+  for (const auto& [node_key, n] : pool_.nodes()) {
     BrokerStatistics b;
-    b.node_id = id;
-    if (const BrokerEndpoint* endpoint = metadata_.endpoint(id)) b.address = endpoint->address();
+    b.node_id = node_key.id;
+    if (const BrokerEndpoint* endpoint = metadata_.endpoint(node_key.id)) b.address = endpoint->address();
     b.state = std::string(state_name(static_cast<std::uint8_t>(n.state)));
     b.rtt = rtt_of(n.rtt_window_us, n.rtt_samples);
-    b.requests_in_flight = n.produce_in_flight + n.metadata_in_flight + n.init_in_flight;
+    b.requests_in_flight = n.in_flight;
     b.requests_sent = n.requests_sent;
     b.responses_received = n.responses_received;
     b.request_bytes_sent = n.request_bytes_sent;

@@ -52,6 +52,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "kwire/producer/transaction.hpp"
+
 namespace kwire::producer {
 
 /// Which request (or the produce path) an error came with: the same code
@@ -97,23 +99,4 @@ TransactionErrorCategory classify_transaction_error(std::error_code error, Trans
 /// abortable inside a transaction, fatal while aborting.
 TransactionErrorCategory retries_exhausted(const TransactionErrorContext& context) noexcept;
 
-// --- Errors the transaction manager raises itself ----------------------------
-
-enum class transaction_errc {
-  ok = 0,
-  invalid_state,      ///< the call is not allowed in the producer's state (begin twice, commit outside a transaction)
-  operation_pending,  ///< another transactional call timed out and is still pending: repeat that call
-  aborted,            ///< a record or offset commit was part of a transaction that is being aborted
-  retries_exhausted,  ///< a retriable coordinator error outlasted the retry time (KAFKA-19176)
-};
-
-const std::error_category& transaction_category() noexcept;
-
-inline std::error_code make_error_code(transaction_errc e) noexcept {
-  return {static_cast<int>(e), transaction_category()};
-}
-
 }  // namespace kwire::producer
-
-template <>
-struct std::is_error_code_enum<kwire::producer::transaction_errc> : std::true_type {};

@@ -21,7 +21,9 @@ std::int16_t end_txn_max(bool v2) noexcept {
   return v2 ? protocol::EndTxnRequest::max_version : protocol::EndTxnRequest::first_transaction_v2_version - 1;
 }
 std::int16_t txn_offset_commit_max(bool v2) noexcept {
-  return v2 ? protocol::TxnOffsetCommitRequest::max_version
+  // v6 names topics by id only; the manager names them (the response too),
+  // so TV2 stays at v5, which every TV2 broker speaks.
+  return v2 ? protocol::TxnOffsetCommitRequest::first_topic_id_version - 1
             : protocol::TxnOffsetCommitRequest::first_transaction_v2_version - 1;
 }
 
@@ -266,7 +268,11 @@ TransactionResultPtr TransactionManager::start_end(bool commit, std::int64_t now
 // --- The produce path -------------------------------------------------------------------
 
 void TransactionManager::maybe_add_partition(const TopicPartition& tp) {
-  if (state_ != State::in_transaction) return;
+  // Also while committing: the sender meets a partition when it drains its
+  // first batch, which may be after commit_transaction() was called (Java
+  // registers it in send(); here the network thread does, before EndTxn,
+  // which waits for every batch).
+  if (state_ != State::in_transaction && state_ != State::committing_transaction) return;
   if (transaction_v2_) {
     // Produce v12+ adds it (KIP-890): nothing to ask the coordinator.
     partitions_in_transaction_.insert(tp);
@@ -309,11 +315,13 @@ void TransactionManager::on_batch_completed(const TopicPartition& tp, std::error
     enter_fatal(error, detail);
     return;
   }
-  // KIP-360 under TV1: the broker lost our sequence or producer id; after
-  // the abort, InitProducerId bumps the epoch (librdkafka #3575: never
-  // before the abort). TV2's EndTxn bumps it anyway.
-  if (!transaction_v2_ && (error == errc::unknown_producer_id || error == errc::out_of_order_sequence_number))
-    epoch_bump_required_ = true;
+  // KIP-360 under TV1: a failed batch may leave a sequence gap (or the
+  // broker lost our sequence or producer id), so after the abort
+  // InitProducerId bumps the epoch and every sequence restarts at 0 (Java's
+  // maybeTransitionToErrorState sets epochBumpRequired for every batch
+  // failure; librdkafka #3575: never before the abort). TV2's EndTxn bumps
+  // it anyway.
+  if (!transaction_v2_ && state_ != State::committing_transaction) epoch_bump_required_ = true;
   enter_abortable(error, detail);
 }
 
@@ -523,7 +531,7 @@ bool TransactionManager::prepare_end_txn(Pending& pending) {
 
 std::optional<TransactionRequest> TransactionManager::next_request(std::int64_t now_ms, bool incomplete_batches) {
   if (in_flight_ || state_ == State::fatal_error) return std::nullopt;
-  if (state_ == State::in_transaction) enqueue_add_partitions(now_ms);
+  if (state_ == State::in_transaction || state_ == State::committing_transaction) enqueue_add_partitions(now_ms);
   while (!queue_.empty()) {
     auto head = queue_head();
     // Strictly in priority order: a request waiting out its backoff holds

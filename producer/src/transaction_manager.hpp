@@ -69,6 +69,7 @@
 #include "kwire/producer/idempotence.hpp"
 #include "kwire/producer/log.hpp"
 #include "kwire/producer/topic_partition.hpp"
+#include "kwire/producer/transaction.hpp"
 #include "kwire/protocol/add_offsets_to_txn.hpp"
 #include "kwire/protocol/add_partitions_to_txn.hpp"
 #include "kwire/protocol/end_txn.hpp"
@@ -120,24 +121,6 @@ class TransactionResult {
   std::string detail_;
 };
 using TransactionResultPtr = std::shared_ptr<TransactionResult>;
-
-/// The consumer's group metadata for send_offsets_to_transaction (KIP-447):
-/// plain data, so the producer does not depend on the consumer. Under
-/// KIP-848 the generation carries the member epoch.
-struct ConsumerGroupMetadata {
-  std::string group_id;
-  std::int32_t generation_id = -1;
-  std::string member_id;
-  std::optional<std::string> group_instance_id;
-};
-
-/// One consumed position to commit with the transaction.
-struct OffsetToCommit {
-  TopicPartition partition;
-  std::int64_t offset = 0;  ///< the next record to consume
-  std::int32_t leader_epoch = -1;
-  std::optional<std::string> metadata = std::string();
-};
 
 /// Where a request goes: the transaction coordinator (key: the
 /// transactional id) or a group coordinator (key: the group id).
@@ -258,6 +241,8 @@ class TransactionManager {
   bool transaction_v2() const noexcept { return transaction_v2_; }
   /// The error that put the manager in abortable_error or fatal_error.
   std::error_code last_error() const noexcept { return last_error_; }
+  const std::string& last_error_detail() const noexcept { return last_error_detail_; }
+  const std::string& transactional_id() const noexcept { return config_.transactional_id; }
   bool has_in_flight_request() const noexcept { return in_flight_.has_value(); }
 
   /// The one place the state changes: refuses (logs, returns false) a move

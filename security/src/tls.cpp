@@ -309,6 +309,15 @@ ssl_st* TlsContext::new_session(const std::string& host, std::string& error) con
     error = "cannot create a TLS session: " + openssl_reason();
     return nullptr;
   }
+  if (!configure_session(ssl, host, error)) {
+    SSL_free(ssl);
+    return nullptr;
+  }
+  return ssl;
+}
+
+bool TlsContext::configure_session(ssl_st* ssl, const std::string& host, std::string& error) const {
+  ERR_clear_error();
   const bool ip = is_ip_literal(host);
   bool ok = true;
   // RFC 6066 3: SNI carries host names only, never literal addresses.
@@ -321,12 +330,8 @@ ssl_st* TlsContext::new_session(const std::string& host, std::string& error) con
     else
       ok = X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1;
   }
-  if (!ok) {
-    error = "cannot set up TLS for host \"" + host + "\": " + openssl_reason();
-    SSL_free(ssl);
-    return nullptr;
-  }
-  return ssl;
+  if (!ok) error = "cannot set up TLS for host \"" + host + "\": " + openssl_reason();
+  return ok;
 }
 
 TlsFailure TlsContext::describe_failure(const ssl_st* session, unsigned long openssl_error,

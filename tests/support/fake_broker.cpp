@@ -6,9 +6,10 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
-#include <asio/write.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(ssl/context.hpp)
+#include KWIRE_ASIO_INCLUDE(ssl/stream.hpp)
+#include KWIRE_ASIO_INCLUDE(write.hpp)
 
 #include "kwire/protocol/message.hpp"
 #include "kwire/protocol/sasl_authenticate.hpp"
@@ -157,7 +158,7 @@ void FakeSession::close_after_writes() {
 }
 
 void FakeSession::close() {
-  std::error_code ignored;
+  kwire::net::asio_error_code ignored;
   lowest().close(ignored);
 }
 
@@ -347,7 +348,7 @@ net::ConnectionOptions FakeBroker::options(const std::string& host) const {
 }
 
 void FakeBroker::stop() {
-  std::error_code ignored;
+  kwire::net::asio_error_code ignored;
   acceptor_.close(ignored);
   for (auto& s : sessions) s->close();
 }

@@ -13,9 +13,10 @@
 #include <openssl/types.h>
 
 #include <array>
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(ip/tcp.hpp)
+#include KWIRE_ASIO_INCLUDE(steady_timer.hpp)
 #include <chrono>
 #include <cstdint>
 #include <deque>

@@ -1,7 +1,8 @@
 #pragma once
 // Bounded waits on an io_context for tests: a bug shows as a failed check,
 // never as a hung test run.
-#include <asio/io_context.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
 #include <chrono>
 #include <functional>
 

@@ -5,6 +5,7 @@ namespace kwire::cli {
 int run_api_versions(int argc, char** argv);
 int run_metadata(int argc, char** argv);
 int run_produce(int argc, char** argv);
+int run_copy(int argc, char** argv);
 int run_consume(int argc, char** argv);
 int run_conformance(int argc, char** argv);
 int run_perf(int argc, char** argv);

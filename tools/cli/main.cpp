@@ -26,6 +26,15 @@ commands:
       -k separator          split each line at the first separator: key before, value after
       -H name=value         a header on every record (repeatable)
       -z codec              compression.type: none, gzip, snappy, lz4, zstd
+      --transactional-id ID (or -X transactional.id=ID) send in transactions (exactly once)
+      --transaction-size N  commit every N records (default: one transaction for the input)
+      --abort-every K       abort every K-th transaction instead (for testing readers)
+  copy -b host:port --from TOPIC --to TOPIC -G GROUP --transactional-id ID [-e] [--transaction-size N]
+                                       exactly-once copy: reads --from read_committed, produces to the
+                                       same partition of --to in transactions of N records (default
+                                       1000) with the input positions committed for GROUP in each
+                                       (send_offsets_to_transaction); resumes from GROUP's offsets;
+                                       -e: exit once the input's end is copied and committed
   consume -b host:port -t topic [-p partition] [-o offset] [-c count] [-e]
                                        read one partition (kcat -C style), one record per line
       -o offset             beginning (default), end, N, -N (N before the end), s@TIMESTAMP_MS
@@ -116,6 +125,7 @@ int main(int argc, char** argv) {
     if (command == "api-versions") return kwire::cli::run_api_versions(argc - 2, argv + 2);
     if (command == "metadata") return kwire::cli::run_metadata(argc - 2, argv + 2);
     if (command == "produce") return kwire::cli::run_produce(argc - 2, argv + 2);
+    if (command == "copy") return kwire::cli::run_copy(argc - 2, argv + 2);
     if (command == "consume") return kwire::cli::run_consume(argc - 2, argv + 2);
     if (command == "conformance") return kwire::cli::run_conformance(argc - 2, argv + 2);
     if (command == "perf") return kwire::cli::run_perf(argc - 2, argv + 2);

@@ -22,6 +22,7 @@
 #include "json.hpp"
 #include "options.hpp"
 #include "stats_print.hpp"
+#include "transaction_options.hpp"
 
 namespace kwire::cli {
 namespace {
@@ -101,8 +102,11 @@ void print_summary(const Stats& stats, const std::string& topic, double seconds,
 }  // namespace
 
 int run_produce(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  const TransactionOptions txn_options = take_transaction_options(args);
   std::map<char, std::vector<std::string>> values;
-  CommonOptions options = parse_options(argc, argv, "tpkHz", values);
+  CommonOptions options = parse_options(static_cast<int>(args.size()), args.data(), "tpkHz", values);
+  if (txn_options.transactional_id) options.properties["transactional.id"] = *txn_options.transactional_id;
 
   auto single = [&](char letter) -> const std::string* {
     auto it = values.find(letter);
@@ -155,6 +159,20 @@ int run_produce(int argc, char** argv) {
                  ec.message().c_str(), detail.empty() ? "" : ": ", detail.c_str());
     return 1;
   }
+  // Transactional: records go in transactions of --transaction-size.
+  std::optional<TransactionLoop> transactions;
+  const auto txn_timeout = std::chrono::milliseconds(std::max<std::int64_t>(config.max_block_ms, 1));
+  if (config.transactional()) {
+    const producer::TransactionStatus init = producer.init_transactions(txn_timeout);
+    if (!init.ok()) {
+      std::fprintf(stderr, "kwire produce: init_transactions failed: %s\n", init.message().c_str());
+      return 1;
+    }
+    transactions.emplace(producer, txn_options, txn_timeout);
+  } else if (txn_options.size > 0 || txn_options.abort_every > 0) {
+    throw UsageError("--transaction-size / --abort-every need --transactional-id (or -X transactional.id=...)");
+  }
+  bool txn_failed = false;
 
   Stats stats;
   // Captures one pointer: fits std::function's small buffer (no allocation per record).
@@ -183,7 +201,10 @@ int run_produce(int argc, char** argv) {
         }
       }
       record.value = producer::bytes_of(line);
+      if (transactions && !txn_failed && !transactions->before_record()) txn_failed = true;
+      if (txn_failed) return;  // the rest is not sent: the transaction failed
       producer.send(record, callback);
+      if (transactions && !transactions->after_record()) txn_failed = true;
     });
     if (!ok) {
       std::fprintf(stderr, "kwire produce: error reading %s: %s\n", file.c_str(), std::strerror(errno));
@@ -192,13 +213,22 @@ int run_produce(int argc, char** argv) {
     if (in != stdin) std::fclose(in);
   }
 
+  if (transactions && !txn_failed && !transactions->finish()) txn_failed = true;
+  if (transactions) {
+    std::fprintf(stderr, "kwire produce: transactions committed %lld (%lld records), aborted %lld (%lld records)\n",
+                 static_cast<long long>(transactions->committed()),
+                 static_cast<long long>(transactions->committed_records()),
+                 static_cast<long long>(transactions->aborted()),
+                 static_cast<long long>(transactions->aborted_records()));
+    if (txn_failed) std::fprintf(stderr, "kwire produce: %s\n", transactions->error().c_str());
+  }
   // close() flushes; whatever it cannot deliver is reported as failed.
   producer.close(std::chrono::milliseconds(config.effective_delivery_timeout_ms()) + std::chrono::seconds(5));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(stats, topic, seconds, options.json);
   if (options.stats) print_statistics(producer.statistics(), options.json);
-  return (stats.failed.load() > 0 || read_error) ? 1 : 0;
+  return (stats.failed.load() > 0 || read_error || txn_failed) ? 1 : 0;
 }
 
 }  // namespace kwire::cli

@@ -198,6 +198,16 @@ class ClusterState {
   Outcome handle_delete_topics(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
   Outcome handle_delete_groups(std::int32_t broker_id, const protocol::RequestHeader& header,
                                std::span<const std::uint8_t> body);
+  // Transactions (handle_transactions.cpp).
+  Outcome handle_add_partitions_to_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                       std::span<const std::uint8_t> body);
+  Outcome handle_end_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                         std::span<const std::uint8_t> body);
+  /// NOT_COORDINATOR off the coordinator, INVALID_PRODUCER_ID_MAPPING for
+  /// another producer id, PRODUCER_FENCED (INVALID_PRODUCER_EPOCH below v2)
+  /// for another epoch; none when the request may proceed.
+  kwire::errc check_transactional(std::int32_t broker_id, const std::string& transactional_id,
+                                  std::int64_t producer_id, std::int16_t epoch, std::int16_t version) const;
 
   struct AppendResult {
     kwire::errc error = kwire::errc::none;

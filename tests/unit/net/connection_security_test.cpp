@@ -8,7 +8,8 @@
 #include <doctest/doctest.h>
 #include <openssl/ssl.h>
 
-#include <asio/io_context.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
 #include <chrono>
 #include <memory>
 #include <optional>

@@ -4,8 +4,9 @@
 // shows as a failed check, not a hang.
 #include <doctest/doctest.h>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(ip/tcp.hpp)
 #include <cerrno>
 #include <chrono>
 #include <functional>

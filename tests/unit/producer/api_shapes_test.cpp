@@ -5,8 +5,9 @@
 // not compile are in tests/compile.
 #include <doctest/doctest.h>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(ip/tcp.hpp)
 #include <chrono>
 #include <string>
 #include <utility>

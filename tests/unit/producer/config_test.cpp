@@ -250,8 +250,6 @@ TEST_CASE("unknown keys are errors naming the key") {
   // Java keys kwire does not take get a reason instead.
   CHECK(contains(error_of([] { ProducerConfig().set("key.serializer", "x"); }),
                  "key.serializer: not supported"));
-  CHECK(contains(error_of([] { ProducerConfig().set("transactional.id", "t"); }),
-                 "no transactions"));
   CHECK(contains(error_of([] { ProducerConfig().set("ssl.truststore.location", "/x.jks"); }),
                  "ssl.ca.location"));
 
@@ -642,4 +640,34 @@ TEST_CASE("validate() checks fields set directly from C++") {
   f.enable_idempotence = true;
   f.acks = Acks::leader;
   CHECK_THROWS_AS(f.validate(), ConfigError);
+}
+
+TEST_CASE("ProducerConfig: transactional.id needs idempotence and bounds delivery.timeout.ms") {
+  ProducerConfig c;
+  c.set("bootstrap.servers", "localhost:9092").set("transactional.id", "orders-tx");
+  c.validate();
+  CHECK(c.transactional());
+  CHECK(c.idempotence());
+  CHECK(c.transaction_timeout_ms == 60000);
+  CHECK(c.effective_delivery_timeout_ms() == 60000);  // defaults to the transaction timeout
+
+  ProducerConfig off;
+  off.set("bootstrap.servers", "localhost:9092").set("transactional.id", "t").set("enable.idempotence", "false");
+  CHECK(contains(error_of([&] { off.validate(); }), "needs idempotence"));
+
+  ProducerConfig longer;
+  longer.set("bootstrap.servers", "localhost:9092")
+      .set("transactional.id", "t")
+      .set("transaction.timeout.ms", "40000")
+      .set("delivery.timeout.ms", "50000");
+  CHECK(contains(error_of([&] { longer.validate(); }), "must not exceed transaction.timeout.ms"));
+
+  ProducerConfig acks1;
+  acks1.set("bootstrap.servers", "localhost:9092").set("transactional.id", "t").set("acks", "1");
+  CHECK(contains(error_of([&] { acks1.validate(); }), "acks=all"));
+
+  ProducerConfig empty;  // Java: an empty transactional.id is none
+  empty.set("bootstrap.servers", "localhost:9092").set("transactional.id", "");
+  empty.validate();
+  CHECK_FALSE(empty.transactional());
 }

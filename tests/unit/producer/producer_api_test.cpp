@@ -3,8 +3,9 @@
 // (callback and future), configuration errors, and both threading modes.
 #include <doctest/doctest.h>
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include "kwire/net/detail/asio.hpp"
+#include KWIRE_ASIO_INCLUDE(io_context.hpp)
+#include KWIRE_ASIO_INCLUDE(ip/tcp.hpp)
 #include <atomic>
 #include <chrono>
 #include <future>

@@ -224,3 +224,27 @@ TEST_CASE("shutdown fails queued and in-flight batches, one report per record") 
   CHECK(h.run() == kNoDeadline);
   CHECK(h.report_count() == 3);
 }
+
+TEST_CASE("a batch retried after NOT_ENOUGH_REPLICAS that then expires names that last cause (issue 19 item 3)") {
+  Harness h(Props{{"request.timeout.ms", "1000"}, {"delivery.timeout.ms", "1500"}, {"retry.backoff.ms", "100"}});
+  h.setup(1, {{1, 0}});
+  h.append(1, {"t", 0}, "v");
+  h.run();
+  h.net.accept(1);
+  h.run();
+  auto [r, req] = h.produce_to(1);
+  h.net.reply(*r, produce_response(req, r->version, errc::not_enough_replicas));
+  REQUIRE(h.reports[1].empty());  // retried, not failed
+  // The retry goes out after the backoff and is never answered: the batch
+  // expires in flight, and its report says why it was being retried.
+  h.now += 200;
+  h.run();
+  REQUIRE(h.net.pending(ApiKey::produce).size() == 1);
+  h.now += 1500;
+  h.run();
+  REQUIRE(h.reports[1].size() == 1);
+  CHECK(h.reports[1][0].error == make_error_code(client_errc::timed_out));
+  const std::string& detail = h.reports[1][0].detail;
+  CHECK(detail.find("Expiring 1 record(s) for t-0") != std::string::npos);
+  CHECK(detail.find("last error: " + make_error_code(errc::not_enough_replicas).message()) != std::string::npos);
+}

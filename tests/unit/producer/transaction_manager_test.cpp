@@ -129,7 +129,7 @@ TEST_CASE("transaction manager: TV2 commit adopts EndTxn v5's epoch and resets s
 
   auto offsets = h.tm.send_offsets_to_transaction({{{"input", 0}, 9}}, kGroup, h.now);
   auto [commit_request, commit] = h.expect<protocol::TxnOffsetCommitRequest>();  // no AddOffsetsToTxn
-  CHECK(commit_request.max_version == protocol::TxnOffsetCommitRequest::max_version);
+  CHECK(commit_request.max_version == protocol::TxnOffsetCommitRequest::first_topic_id_version - 1);  // v5: topics by name
   h.answer(commit_request, offset_commit_answer(commit));
   REQUIRE(offsets->done());
   offsets->acknowledge();
@@ -195,10 +195,20 @@ TEST_CASE("transaction manager: an abortable error, then abort, then the next tr
   h.tm.on_batch_completed(kOrders1, make_error_code(errc::message_too_large));
   CHECK(h.tm.state() == State::aborting_transaction);
   h.answer(r, end_txn_answer());
+  // TV1: a failed batch may have left a sequence gap, so the epoch is bumped
+  // after the abort (Java's epochBumpRequired), with the current id and epoch.
+  CHECK_FALSE(abort->done());
+  const ProducerIdAndEpoch before = h.tm.producer_id_and_epoch();
+  auto [bump, bump_body] = h.expect<protocol::InitProducerIdRequest>();
+  CHECK(bump_body.producer_id == before.producer_id);
+  CHECK(bump_body.producer_epoch == before.epoch);
+  h.answer(bump, protocol::InitProducerIdResponse{0, errc::none, before.producer_id,
+                                                  static_cast<std::int16_t>(before.epoch + 1), -1, -1, {}});
   REQUIRE(abort->done());
   CHECK_FALSE(abort->error());
   abort->acknowledge();
   CHECK(h.tm.state() == State::ready);
+  CHECK(h.tm.producer_id_and_epoch().epoch == before.epoch + 1);
   CHECK_FALSE(h.tm.should_abort_undrained_batches());
 
   REQUIRE_FALSE(h.tm.begin_transaction());

@@ -34,6 +34,9 @@
 
 #include "kwire/admin/types.hpp"
 #include "kwire/cluster/client_config.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::admin {
 
@@ -144,3 +147,5 @@ class Admin {
 };
 
 }  // namespace kwire::admin
+
+KWIRE_PUBLIC_END

@@ -29,6 +29,9 @@
 #include "kwire/protocol/offset_commit.hpp"
 #include "kwire/protocol/offset_fetch.hpp"
 #include "kwire/protocol/write_txn_markers.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::admin::translate {
 
@@ -215,3 +218,5 @@ protocol::WriteTxnMarkersRequest abort_markers_request(const AbortSpec& spec);
 ItemError abort_result(const protocol::WriteTxnMarkersResponse& response, const AbortSpec& spec);
 
 }  // namespace kwire::admin::translate
+
+KWIRE_PUBLIC_END

@@ -15,6 +15,9 @@
 #include "kwire/protocol/describe_configs.hpp"
 #include "kwire/protocol/incremental_alter_configs.hpp"
 #include "kwire/protocol/types.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::admin {
 
@@ -291,3 +294,5 @@ struct ScramAlterationResult {
 };
 
 }  // namespace kwire::admin
+
+KWIRE_PUBLIC_END

@@ -9,6 +9,10 @@
 #include <cstdint>
 #include <limits>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::cluster {
 
 /// "No deadline": the value run_once() returns when nothing is due.
@@ -53,3 +57,5 @@ class ExponentialBackoff {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

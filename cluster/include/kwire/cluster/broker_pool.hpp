@@ -52,6 +52,9 @@
 #include "kwire/cluster/log.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/net/transport.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -228,6 +231,7 @@ class BrokerPool {
   void on_connection_closed(NodeKey key, std::uint64_t generation, std::error_code ec);
   void on_authentication_failure(NodeKey key, std::error_code ec);
   void on_authentication_success(NodeKey key);
+  /// `sent_us` -1: a request without a response (acks=0), nothing to count.
   void note_response(NodeKey key, std::uint64_t generation, std::int64_t sent_us, std::error_code ec,
                      std::size_t body_bytes);
   void finish_waiters(NodeKey key, std::error_code ec, const std::string& detail);
@@ -253,3 +257,5 @@ class BrokerPool {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -24,6 +24,10 @@
 #include <string_view>
 #include <vector>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire {
 
 /// An unknown configuration key, an invalid value, or an inconsistent
@@ -225,3 +229,5 @@ void recheck_client_fields(ClientConfig& config);
 }  // namespace detail
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -75,6 +75,9 @@
 #include "kwire/net/transport.hpp"
 #include "kwire/net/version_negotiation.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -313,3 +316,5 @@ class Cluster {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -26,10 +26,10 @@
 #include "kwire/cluster/cluster.hpp"
 #include "kwire/cluster/log.hpp"
 #include "kwire/protocol/client_error.hpp"
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
 
-namespace asio {
-class io_context;
-}  // namespace asio
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -112,3 +112,5 @@ class ClusterRuntime {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -43,6 +43,9 @@
 #include "kwire/cluster/backoff.hpp"
 #include "kwire/protocol/find_coordinator.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -153,3 +156,5 @@ class CoordinatorCache {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -14,6 +14,9 @@
 #include <string_view>
 
 #include "kwire/protocol/api_versions.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -42,3 +45,5 @@ class ClusterFeatures {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -32,6 +32,10 @@
 #include <string_view>
 #include <utility>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::cluster {
 
 enum class LogLevel : std::uint8_t { debug, info, warning, error };
@@ -152,3 +156,5 @@ class Logger {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -49,6 +49,9 @@
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/types.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -239,3 +242,5 @@ class MetadataCache {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -20,6 +20,9 @@
 #include "kwire/cluster/broker_pool.hpp"
 #include "kwire/cluster/log.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -56,3 +59,5 @@ class MetadataUpdater {
 };
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

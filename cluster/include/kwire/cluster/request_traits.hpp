@@ -12,6 +12,9 @@
 #include <type_traits>
 
 #include "kwire/protocol/kafka_error.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 #define KWIRE_DECLARE_PAIR(name) \
@@ -135,3 +138,5 @@ TopLevelError top_level_error(const Resp& response) {
 }
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

@@ -24,6 +24,9 @@
 //                             process's Kerberos setup (KRB5_CONFIG, KRB5CCNAME)
 #include "kwire/net/connection.hpp"
 #include "kwire/cluster/client_config.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster {
 
@@ -34,3 +37,5 @@ namespace kwire::cluster {
 net::ConnectionSecurity make_security_options(const ClientConfig& config);
 
 }  // namespace kwire::cluster
+
+KWIRE_PUBLIC_END

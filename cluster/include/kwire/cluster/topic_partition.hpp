@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::cluster {
 
 struct TopicPartition {
@@ -31,3 +35,5 @@ struct TopicPartitionHash {
 
 template <>
 struct std::hash<kwire::cluster::TopicPartition> : kwire::cluster::TopicPartitionHash {};
+
+KWIRE_PUBLIC_END

@@ -6,6 +6,10 @@
 #include <optional>
 #include <string_view>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::compression {
 
 enum class Codec : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
@@ -59,3 +63,5 @@ bool is_valid_level(Codec codec, int level) noexcept;
 std::optional<int> parse_level(Codec codec, std::string_view text) noexcept;
 
 }  // namespace kwire::compression
+
+KWIRE_PUBLIC_END

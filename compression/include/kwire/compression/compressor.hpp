@@ -17,6 +17,9 @@
 
 #include "kwire/compression/codec.hpp"
 #include "kwire/compression/error.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::compression {
 
@@ -54,3 +57,5 @@ std::error_code compress(Codec codec, std::span<const std::uint8_t> in, std::vec
                          int level = kDefaultLevel) noexcept;
 
 }  // namespace kwire::compression
+
+KWIRE_PUBLIC_END

@@ -28,6 +28,9 @@
 
 #include "kwire/compression/codec.hpp"
 #include "kwire/compression/error.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::compression {
 
@@ -65,3 +68,5 @@ std::error_code decompress(Codec codec, std::span<const std::uint8_t> in, std::v
                            std::size_t max_output_bytes) noexcept;
 
 }  // namespace kwire::compression
+
+KWIRE_PUBLIC_END

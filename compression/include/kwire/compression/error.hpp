@@ -3,6 +3,10 @@
 // "kwire.compression"), so record batch decoding can pass them up unchanged.
 #include <system_error>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::compression {
 
 enum class errc {
@@ -24,3 +28,5 @@ inline std::error_code make_error_code(errc e) noexcept {
 
 template <>
 struct std::is_error_code_enum<kwire::compression::errc> : std::true_type {};
+
+KWIRE_PUBLIC_END

@@ -32,6 +32,9 @@
 #include <vector>
 
 #include "kwire/protocol/consumer_protocol.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -79,3 +82,5 @@ std::unique_ptr<Assignor> make_assignor(std::string_view name);
 std::int32_t subscription_generation(const protocol::ConsumerProtocolSubscription& subscription) noexcept;
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

@@ -21,6 +21,9 @@
 #include "kwire/cluster/client_config.hpp"
 #include "kwire/consumer/subscription_state.hpp"
 #include "kwire/protocol/list_offsets.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -66,3 +69,5 @@ struct ConsumerConfig : cluster::ClientConfig {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

@@ -40,6 +40,9 @@
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/consumer_core.hpp"
 #include "kwire/consumer/fetcher.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -120,3 +123,5 @@ class Consumer {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

@@ -44,6 +44,9 @@
 #include "kwire/protocol/offset_commit.hpp"
 #include "kwire/protocol/offset_fetch.hpp"
 #include "kwire/protocol/sync_group.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -234,3 +237,5 @@ class ConsumerCore {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

@@ -3,6 +3,10 @@
 // errors kwire::client_errc).
 #include <system_error>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire {
 
 enum class consumer_errc {
@@ -36,3 +40,5 @@ inline std::error_code make_error_code(consumer_errc e) noexcept { return {stati
 
 template <>
 struct std::is_error_code_enum<kwire::consumer_errc> : std::true_type {};
+
+KWIRE_PUBLIC_END

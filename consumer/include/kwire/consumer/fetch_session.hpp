@@ -30,6 +30,9 @@
 
 #include "kwire/consumer/topic_partition.hpp"
 #include "kwire/protocol/fetch.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -92,3 +95,5 @@ class FetchSession {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

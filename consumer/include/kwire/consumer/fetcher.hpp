@@ -57,6 +57,9 @@
 #include "kwire/consumer/topic_partition.hpp"
 #include "kwire/protocol/fetch.hpp"
 #include "kwire/protocol/list_offsets.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -225,3 +228,5 @@ class Fetcher {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

@@ -21,6 +21,9 @@
 
 #include "kwire/protocol/fetch.hpp"
 #include "kwire/protocol/record_batch.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -80,3 +83,5 @@ DeliverableRecords deliverable_records(
     const std::optional<std::vector<protocol::FetchResponse::AbortedTransaction>>& aborted);
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

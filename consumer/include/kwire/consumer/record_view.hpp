@@ -24,6 +24,9 @@
 #include "kwire/compression/codec.hpp"
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/record_batch.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -142,3 +145,5 @@ class RecordCursor {
 std::optional<std::int16_t> control_type_of(const RecordView& first_record) noexcept;
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

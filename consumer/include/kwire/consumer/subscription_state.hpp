@@ -27,6 +27,9 @@
 #include <vector>
 
 #include "kwire/consumer/topic_partition.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::consumer {
 
@@ -119,3 +122,5 @@ class SubscriptionState {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

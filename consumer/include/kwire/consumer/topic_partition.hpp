@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <string>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::consumer {
 
 struct TopicPartition {
@@ -15,3 +19,5 @@ struct TopicPartition {
 };
 
 }  // namespace kwire::consumer
+
+KWIRE_PUBLIC_END

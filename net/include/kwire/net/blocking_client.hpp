@@ -14,6 +14,9 @@
 
 #include "kwire/net/connection.hpp"
 #include "kwire/net/version_negotiation.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::net {
 
@@ -93,3 +96,5 @@ class BlockingClient {
 };
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

@@ -66,10 +66,10 @@
 #include "kwire/security/sasl_settings.hpp"
 #include "kwire/security/tls.hpp"
 #include "kwire/version.hpp"
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
 
-namespace asio {
-class io_context;
-}  // namespace asio
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::net {
 
@@ -282,3 +282,5 @@ void Connection::request(const Req& request, OnResponse on_response, std::int16_
 }
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

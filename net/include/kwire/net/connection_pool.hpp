@@ -12,6 +12,10 @@
 
 #include "kwire/net/connection.hpp"
 #include "kwire/net/transport.hpp"
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::net {
 
@@ -45,3 +49,5 @@ class ConnectionPool final : public Transport {
 };
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

@@ -16,6 +16,10 @@
 #include <system_error>
 #include <vector>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::net {
 
 /// Default largest response frame accepted (Kafka's own socket.request.max.bytes
@@ -71,3 +75,5 @@ class FrameDecoder {
 };
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

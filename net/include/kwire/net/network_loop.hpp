@@ -32,9 +32,10 @@
 #include <memory>
 #include <string_view>
 
-namespace asio {
-class io_context;
-}  // namespace asio
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::net {
 
@@ -96,3 +97,5 @@ class NetworkLoop {
 };
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

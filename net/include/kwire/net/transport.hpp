@@ -25,6 +25,9 @@
 #include "kwire/protocol/api.hpp"
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::net {
 
@@ -111,3 +114,5 @@ class Transport {
 };
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

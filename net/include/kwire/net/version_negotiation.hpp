@@ -21,6 +21,9 @@
 #include "kwire/protocol/api.hpp"
 #include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/message.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::net {
 
@@ -84,3 +87,5 @@ std::optional<std::int16_t> request_version(std::optional<std::int16_t> negotiat
 }
 
 }  // namespace kwire::net
+
+KWIRE_PUBLIC_END

@@ -29,6 +29,9 @@
 
 #include "kwire/cluster/client_config.hpp"
 #include "kwire/compression/codec.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::producer {
 
@@ -111,6 +114,20 @@ struct ProducerConfig : cluster::ClientConfig {
   /// after validate().
   std::optional<bool> enable_idempotence;
 
+  // --- Transactions (KIP-98, KIP-890) -------------------------------------
+  /// `transactional.id`: makes the producer transactional (Producer's
+  /// init_transactions() and the calls after it). Needs idempotence: with it
+  /// set, enable.idempotence=false is a ConfigError and a conflicting acks /
+  /// retries / max.in.flight is one too (Java's rule).
+  std::optional<std::string> transactional_id;
+  /// `transaction.timeout.ms`: how long the coordinator lets a transaction
+  /// stay open before it aborts it (the broker caps it with
+  /// transaction.max.timeout.ms). With a transactional id,
+  /// delivery.timeout.ms must not exceed it; unset, delivery.timeout.ms
+  /// defaults to it (as librdkafka), so no record outlives its transaction.
+  std::int32_t transaction_timeout_ms = 60000;
+  bool transactional() const noexcept { return transactional_id.has_value(); }
+
   // --- Partitioning -----------------------------------------------------
   PartitionerType partitioner = PartitionerType::murmur2_random;
   /// `partitioner.ignore.keys` (KIP-794): sticky partitioning for every
@@ -164,7 +181,9 @@ struct ProducerConfig : cluster::ClientConfig {
   ///    max.in.flight.requests.per.connection <= 5 (KAFKA-5494); unset, it is
   ///    silently disabled by any of those conflicts (Java 3.x+);
   ///  * delivery.timeout.ms >= linger.ms + request.timeout.ms (Java's rule);
-  ///  * compression.level is valid for compression.type.
+  ///  * compression.level is valid for compression.type;
+  ///  * transactional.id needs idempotence and delivery.timeout.ms <=
+  ///    transaction.timeout.ms (see transactional_id).
   /// Idempotent. Throws ConfigError naming the keys involved.
   void validate();
 
@@ -186,3 +205,5 @@ struct ProducerConfig : cluster::ClientConfig {
 };
 
 }  // namespace kwire::producer
+
+KWIRE_PUBLIC_END

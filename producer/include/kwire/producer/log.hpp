@@ -2,6 +2,9 @@
 // The producer's logging types are the cluster layer's (kwire/cluster/log.hpp):
 // one set of levels, categories and handlers for every kwire client.
 #include "kwire/cluster/log.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::producer {
 
@@ -20,3 +23,5 @@ using cluster::to_string;
 using cluster::operator|;
 
 }  // namespace kwire::producer
+
+KWIRE_PUBLIC_END

@@ -19,6 +19,9 @@
 
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/record.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::producer {
 
@@ -218,3 +221,5 @@ class Partitioner {
 };
 
 }  // namespace kwire::producer
+
+KWIRE_PUBLIC_END

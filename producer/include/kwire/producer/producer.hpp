@@ -29,10 +29,11 @@
 //    by send() itself (see below) run on the calling thread, before send()
 //    returns — as the Java client does.
 //  * The network thread is either an internal thread the producer owns, or
-//    your own asio::io_context (see the constructors). With your own, run it
-//    on exactly one thread; every flush()/close()/wait_for_cluster()/
-//    destructor needs it running (they post work to it and wait), or else
-//    stopped (then close fails what is left at once).
+//    your own asio::io_context (see the constructors; boost::asio::io_context
+//    when kwire is built with -DKWIRE_ASIO=boost, kwire/net/asio_fwd.hpp).
+//    With your own, run it on exactly one thread; every flush()/close()/
+//    wait_for_cluster()/destructor needs it running (they post work to it
+//    and wait), or else stopped (then close fails what is left at once).
 //  * Called ON the network thread (from a delivery callback, or from another
 //    handler on your io_context) nothing can wait for the network: flush()
 //    only reports whether everything is done already, close() fails what is
@@ -88,6 +89,27 @@
 // a record twice, and with max.in.flight.requests.per.connection > 1 a
 // retried batch may land after a later one (as in Java); set it to 1 for
 // strict per-partition order.
+//
+// Transactions (transactional.id set; KIP-98, KIP-447; both transaction
+// protocols, KIP-890 TV2 when the cluster's transaction.version >= 2):
+//
+//   kwire::Producer producer({{"bootstrap.servers", "localhost:9092"}, {"transactional.id", "orders-1"}});
+//   if (auto s = producer.init_transactions(30s); !s) throw std::runtime_error(s.message());
+//   {
+//     auto txn = producer.transaction();           // begin_transaction()
+//     producer.send(record, callback);             // only inside a transaction
+//     producer.send_offsets_to_transaction(offsets, group, 30s);   // consume-transform-produce
+//     if (auto s = txn.commit(30s); !s) ...        // flushes, then EndTxn
+//   }                                              // not committed: aborted here
+//
+// Every call returns a TransactionStatus (transaction.hpp) whose kind says
+// what to do: timed_out — call the same method again (the call goes on and
+// is picked up, as Java's); abortable — abort_transaction(), then go on;
+// fatal — fenced by a newer instance (PRODUCER_FENCED) or otherwise unusable:
+// close the producer; usage — wrong call for the state. `detail` names the
+// transactional id, the coordinator and the cause. A record whose delivery
+// failed makes the transaction abortable: it is never committed silently.
+// send() outside a transaction is refused with transaction_errc::invalid_state.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -106,16 +128,17 @@
 #include "kwire/producer/log.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/statistics.hpp"
+#include "kwire/producer/transaction.hpp"
 // Every error a producer user handles, with this one include: the broker's
 // kwire::errc and the client's kwire::client_errc.
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "kwire/net/asio_fwd.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 static_assert(__cplusplus >= 202002L, "kwire needs C++20 or later: compile with -std=c++20 (or newer)");
-
-namespace asio {
-class io_context;
-}  // namespace asio
 
 namespace kwire {
 
@@ -296,6 +319,48 @@ class Producer {
   /// The validated configuration in effect.
   const producer::ProducerConfig& config() const noexcept;
 
+  // --- Transactions (see "Transactions" at the top) ------------------------
+  /// Connects, registers the transactional id with its coordinator
+  /// (InitProducerId: fences older instances and aborts what they left
+  /// open), picks the transaction protocol. Once per producer.
+  producer::TransactionStatus init_transactions(std::chrono::milliseconds timeout);
+  /// Starts a transaction (local: nothing goes on the wire).
+  producer::TransactionStatus begin_transaction();
+  /// Adds the consumer's positions to the transaction (TxnOffsetCommit to
+  /// the group's coordinator; TV1: AddOffsetsToTxn first): they are committed
+  /// with it, atomically.
+  producer::TransactionStatus send_offsets_to_transaction(const std::vector<producer::OffsetToCommit>& offsets,
+                                                          const producer::ConsumerGroupMetadata& group,
+                                                          std::chrono::milliseconds timeout);
+  /// Flushes every record of the transaction, then commits it (EndTxn).
+  producer::TransactionStatus commit_transaction(std::chrono::milliseconds timeout);
+  /// Fails the records not sent yet, awaits those in flight, aborts (EndTxn).
+  producer::TransactionStatus abort_transaction(std::chrono::milliseconds timeout);
+
+  /// begin_transaction() as a scope: the transaction is aborted when the
+  /// guard goes out of scope without commit() (Python's `with
+  /// producer.transaction():`). status() says whether begin succeeded.
+  class Transaction {
+   public:
+    Transaction(Transaction&& other) noexcept;
+    Transaction& operator=(Transaction&&) = delete;
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    /// Aborts (waiting up to transaction.timeout.ms) unless committed or aborted.
+    ~Transaction();
+    /// begin_transaction()'s result.
+    const producer::TransactionStatus& status() const noexcept { return begin_; }
+    producer::TransactionStatus commit(std::chrono::milliseconds timeout);
+    producer::TransactionStatus abort(std::chrono::milliseconds timeout);
+
+   private:
+    friend class Producer;
+    explicit Transaction(Producer& producer);
+    Producer* producer_ = nullptr;  ///< null once ended (or moved from, or begin failed)
+    producer::TransactionStatus begin_;
+  };
+  Transaction transaction();
+
   struct Impl;
 
  private:
@@ -303,3 +368,5 @@ class Producer {
 };
 
 }  // namespace kwire
+
+KWIRE_PUBLIC_END

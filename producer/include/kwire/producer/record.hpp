@@ -20,6 +20,10 @@
 #include <system_error>
 #include <vector>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::producer {
 
 /// Views the characters of `s` as bytes (no copy).
@@ -219,3 +223,5 @@ struct DeliveryReport {
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 
 }  // namespace kwire::producer
+
+KWIRE_PUBLIC_END

@@ -4,9 +4,11 @@
 // producer state from the ProducerStateManager seam), sends Produce
 // requests, and turns each partition's answer into a delivery report, a
 // retry, a split or a failure through ONE classification
-// (classify_produce_error, STYLE lesson 6). It also keeps MetadataCache
-// fresh and one connection per broker. Cut as Kafka's Java
-// producer/internals/Sender (run_once) + the parts of NetworkClient it needs.
+// (classify_produce_error, STYLE lesson 6). The connections are the cluster
+// layer's BrokerPool (connect, reconnect backoff, authentication refusals,
+// idle close, per-broker statistics) and metadata refreshes its
+// MetadataUpdater; the Sender owns one of each over the Transport it is
+// given. Cut as Kafka's Java producer/internals/Sender (run_once).
 //
 // Sans-I/O as far as practical: all network access goes through the
 // Transport interface and time through `now_ms` / an injected clock; there
@@ -78,7 +80,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kwire/cluster/broker_pool.hpp"
 #include "kwire/cluster/features.hpp"
+#include "kwire/cluster/metadata_updater.hpp"
 #include "kwire/compression/compressor.hpp"
 #include "kwire/compression/decompressor.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
@@ -91,6 +95,9 @@
 #include "kwire/net/transport.hpp"
 
 namespace kwire::producer {
+
+class TransactionalProducerState;
+struct TransactionChannel;
 
 using cluster::MetadataCache;
 using cluster::MetadataUpdateResult;
@@ -133,6 +140,16 @@ class Sender {
   /// refresh, a reconnect, an idle connection to close — or kNoDeadline.
   std::int64_t run_once(std::int64_t now_ms);
 
+  /// Makes this the sender of a transactional producer: every round it also
+  /// runs `state`'s coordinator requests (sender_transactions.cpp), fails
+  /// queued batches while the transaction is being aborted, and caps Produce
+  /// at v11 unless the cluster runs transaction version 2 (KIP-890). `state`
+  /// must be the ProducerStateManager given to the constructor. Call once,
+  /// before the first run_once().
+  void enable_transactions(TransactionalProducerState& state);
+  /// "node 2 (host:port)", "not known yet" or "none" (not transactional).
+  std::string describe_transaction_coordinator() const;
+
   /// Starts tracking `topic`'s metadata (a send() is waiting for it).
   void add_topic(std::string_view topic, std::int64_t now_ms);
 
@@ -155,17 +172,18 @@ class Sender {
   // --- Introspection (tests, statistics) ------------------------------------
   std::size_t in_flight_requests() const noexcept { return in_flight_.size(); }
   std::size_t in_flight_requests(std::int32_t node) const;
-  bool is_connected(std::int32_t node) const;
+  bool is_connected(std::int32_t node) const { return pool_.is_ready(cluster::NodeKey{node}); }
   /// Until when `node` throttles us (0 if it does not).
-  std::int64_t throttled_until(std::int32_t node) const;
+  std::int64_t throttled_until(std::int32_t node) const { return pool_.throttled_until(cluster::NodeKey{node}); }
   const MetadataCache& metadata() const noexcept { return metadata_; }
+  /// The connections (data lane only: the producer has no coordinator traffic yet).
+  const cluster::BrokerPool& pool() const noexcept { return pool_; }
   /// KIP-584 finalized features, from every connection's ApiVersions.
-  const cluster::ClusterFeatures& features() const noexcept { return features_; }
+  const cluster::ClusterFeatures& features() const noexcept { return pool_.features(); }
   /// The authentication failure in force (see the top of this file), empty
   /// when none; `detail` then explains it.
   std::error_code authentication_error(std::string* detail = nullptr) const {
-    if (detail) *detail = auth_detail_;
-    return auth_error_;
+    return pool_.authentication_error(detail);
   }
   /// Fills `out.brokers`, `out.partitions` and the totals that come from
   /// them (statistics.hpp); the caller adds the producer-wide fields.
@@ -173,36 +191,15 @@ class Sender {
   void collect_statistics(ProducerStatistics& out) const;
 
  private:
-  struct Node {
-    enum class State : std::uint8_t { disconnected, connecting, ready };
-    State state = State::disconnected;
-    std::uint64_t generation = 0;    ///< bumps on every connect; stale handlers compare it
-    std::int32_t failures = 0;       ///< consecutive failed connection attempts
-    std::int64_t next_connect_ms = 0;
-    std::int64_t throttle_until_ms = 0;
-    std::int64_t last_active_ms = 0;
-    std::int32_t produce_in_flight = 0;
-    std::int32_t metadata_in_flight = 0;
-    std::int32_t init_in_flight = 0;  ///< InitProducerId
-    /// authentication_failed from its last connection (cleared when one
-    /// succeeds) and the connection's explanation.
-    std::error_code auth_error;
-    std::string auth_detail;
-    // Statistics, per request or connection (never per record).
-    std::uint64_t requests_sent = 0;
-    std::uint64_t responses_received = 0;
-    std::uint64_t request_bytes_sent = 0;
-    std::uint64_t response_bytes_received = 0;
-    std::uint64_t request_errors = 0;
-    std::int64_t throttle_time_ms_total = 0;
-    std::int64_t throttle_time_ms_last = 0;
-    std::uint64_t connects = 0;
-    std::uint64_t connection_failures = 0;
-    std::uint64_t disconnects = 0;
-    std::uint64_t rtt_samples = 0;
-    std::vector<std::uint32_t> rtt_window_us;  ///< ring of the last kRttWindow round trips
+  using Node = cluster::BrokerPool::Node;
+  using NodeState = cluster::BrokerPool::State;
+  /// Produce requests in flight on one connection
+  /// (max.in.flight.requests.per.connection), for the connection generation
+  /// they were sent on.
+  struct ProduceSlots {
+    std::uint64_t generation = 0;
+    std::int32_t in_flight = 0;
   };
-  static constexpr std::size_t kRttWindow = 1024;
 
   /// Per-partition statistics the sender counts (per batch attempt).
   struct PartitionStats {
@@ -220,7 +217,6 @@ class Sender {
     bool expects_response = true;
     std::vector<BatchPtr> batches;
     std::vector<protocol::Uuid> topic_ids;  ///< per batch, as sent (v13 answers by id)
-    std::int64_t sent_us = 0;                ///< for the round-trip time
   };
 
   struct ClusterCheck {
@@ -229,17 +225,16 @@ class Sender {
     std::string detail;
   };
 
-  // Connections.
-  Node& node(std::int32_t id) { return nodes_[id]; }
-  void initiate_connect(std::int32_t id, std::int64_t now_ms);
-  void on_connect_result(std::int32_t id, std::uint64_t generation, std::error_code ec);
-  void on_connection_closed(std::int32_t id, std::uint64_t generation, std::error_code ec);
-  void close_idle_connections(std::int64_t now_ms, std::int64_t& next);
+  // Connections (BrokerPool's hooks).
+  static cluster::NodeKey key(std::int32_t id) noexcept { return cluster::NodeKey{id}; }
+  cluster::BrokerPool::Hooks pool_hooks();
+  void on_connect_failed(std::int32_t id, std::error_code ec, const std::string& detail);
+  /// Produce requests in flight on `id`'s current connection.
+  std::int32_t produce_in_flight(std::int32_t id) const;
 
   // Produce.
-  void send_produce_requests(std::int32_t id, Node& n, std::int64_t now_ms);
-  void send_produce(std::int32_t id, Node& n, std::int16_t version, std::vector<BatchPtr> batches,
-                    std::int64_t now_ms);
+  void send_produce_requests(std::int32_t id, std::int64_t now_ms);
+  void send_produce(std::int32_t id, std::int16_t version, std::vector<BatchPtr> batches, std::int64_t now_ms);
   void on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body);
   /// The one place a sent batch's fate is decided (after classification).
   void complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
@@ -251,30 +246,28 @@ class Sender {
 
   // Producer id (idempotence).
   void maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next);
-  void on_init_producer_id_response(std::int32_t id, std::uint64_t generation, std::int16_t version,
-                                    std::error_code ec, std::span<const std::uint8_t> body);
+  void on_init_producer_id_response(std::int32_t id, std::int16_t version, std::error_code ec,
+                                    std::span<const std::uint8_t> body);
 
-  // Metadata.
-  /// No usable connection for a cluster-wide request (Metadata,
-  /// InitProducerId): wait for one being set up, else connect to a known
-  /// broker (rotating) or a bootstrap server.
-  void connect_to_any_broker(std::int64_t now_ms, std::int64_t& next);
-  /// Forgets the known brokers (MetadataCache::rebootstrap) and says why.
-  void rebootstrap(std::int64_t now_ms, const std::string& why);
-  /// metadata.recovery.strategy=none: waits for the known brokers' backoff.
-  void bootstrap_fallback_wait(const std::vector<std::int32_t>& brokers, std::int64_t now_ms, std::int64_t& next);
-  void maybe_update_metadata(std::int64_t now_ms, std::int64_t& next);
-  void send_metadata(std::int32_t id, Node& n, std::int64_t now_ms);
-  void on_metadata_response(std::int32_t id, std::uint64_t generation, std::int16_t version, std::error_code ec,
-                            std::span<const std::uint8_t> body);
-  std::optional<std::int32_t> least_loaded_ready_node() const;
-  bool is_current_node(std::int32_t id) const;
+  // Metadata (MetadataUpdater's hook).
+  void on_metadata(const MetadataCache& metadata, const MetadataUpdateResult& result);
+
+  // Transactions (sender_transactions.cpp).
+  void run_transactions(std::int64_t now_ms, std::int64_t& next);
+  void send_find_coordinator(std::int64_t now_ms, std::int64_t& next);
+  /// The manager's request: a lookup, or a request to a coordinator once
+  /// its connection is ready. Returns false while it has to wait.
+  bool dispatch_transaction_request(std::int64_t now_ms, std::int64_t& next);
+  void on_transaction_response(std::uint64_t request_id, std::int32_t node, std::int16_t version,
+                               std::error_code ec, std::span<const std::uint8_t> body);
+  /// The Produce version to send with `negotiated` for this producer: capped
+  /// at v11 for a TV1 transactional producer; `transactional_id` is set to
+  /// the request's transactional id (null when not transactional).
+  std::int16_t produce_version_for(std::int16_t negotiated, std::optional<std::string>& transactional_id) const;
 
   // Authentication failures.
-  /// Records `id`'s refusal (node and producer-wide) and fails what it blocks.
-  void on_authentication_failure(std::int32_t id, std::error_code ec, std::int64_t now_ms);
-  /// A connection to `id` succeeded: clears its refusal and the producer-wide one.
-  void on_authentication_success(std::int32_t id);
+  /// The producer-wide condition changed (BrokerPool::Hooks::on_authentication).
+  void on_authentication_change(std::error_code ec, const std::string& detail);
   /// Fails the queued batches no connection can serve while refusals last.
   void fail_unservable_batches(std::int64_t now_ms);
 
@@ -290,10 +283,7 @@ class Sender {
   bool debug_enabled(LogCategory category) const noexcept { return logger_.debug(category); }
   bool debug_enabled() const noexcept { return logger_.debug_categories() != 0; }
   /// "node 3 (host:port)" or "bootstrap server host:port".
-  std::string describe_node(std::int32_t id) const;
-  // Statistics (network thread).
-  void note_request_sent(Node& n, std::size_t body_bytes);
-  void note_response(std::int32_t id, std::int64_t sent_us, std::error_code ec, std::size_t body_bytes);
+  std::string describe_node(std::int32_t id) const { return pool_.describe(key(id)); }
   void wake() const {
     if (hooks_.wake) hooks_.wake();
   }
@@ -307,20 +297,18 @@ class Sender {
   Logger logger_;
   std::unordered_map<TopicPartition, PartitionStats, TopicPartitionHash> partition_stats_;
 
-  std::map<std::int32_t, Node> nodes_;
+  cluster::BrokerPool pool_;
+  cluster::MetadataUpdater updater_;
+  std::unordered_map<std::int32_t, ProduceSlots> produce_slots_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::uint64_t next_request_id_ = 1;
-  std::size_t metadata_candidate_ = 0;  ///< rotates the brokers tried for metadata
   std::vector<ClusterCheck> checks_;
   /// The last failed connection per node ("address: reason"), until one succeeds.
   std::map<std::int32_t, std::string> unreachable_;
-  std::string cluster_status_;
-  cluster::ClusterFeatures features_;  ///< last value given to hooks_.on_cluster_status
+  std::string cluster_status_;  ///< last value given to hooks_.on_cluster_status
   bool shut_down_ = false;
-  std::error_code auth_error_;  ///< the latest refusal, until a connection succeeds
-  std::string auth_detail_;
-  std::size_t refusing_nodes_ = 0;       ///< nodes whose auth_error is set
-  std::size_t auth_failed_batches_ = 0;  ///< failed since auth_error_ was set (log once)
+  std::unique_ptr<TransactionChannel> txn_;  ///< transactional producers only
+  std::size_t auth_failed_batches_ = 0;  ///< failed since the refusal began (log once)
 
   // Built once: std::function objects handed to the accumulator every round.
   LeaderLookup leader_lookup_;
@@ -329,8 +317,6 @@ class Sender {
   compression::Decompressor decompressor_;
   protocol::RecordsCompressor compress_fn_;
   protocol::RecordsDecompressor decompress_fn_;
-  /// reconnect.backoff.ms / reconnect.backoff.max.ms (KIP-144), every node.
-  cluster::ExponentialBackoff reconnect_backoff_;
 };
 
 }  // namespace kwire::producer

@@ -16,6 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::producer {
 
 /// Round-trip time percentiles over the most recent requests (up to 1024
@@ -103,3 +107,5 @@ struct ProducerStatistics {
 std::string to_json(const ProducerStatistics& stats);
 
 }  // namespace kwire::producer
+
+KWIRE_PUBLIC_END

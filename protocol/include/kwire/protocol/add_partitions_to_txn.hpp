@@ -39,6 +39,9 @@
 #include "kwire/protocol/topic_partitions.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -106,3 +109,5 @@ struct AddPartitionsToTxnResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -23,6 +23,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -82,3 +85,5 @@ struct AlterUserScramCredentialsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

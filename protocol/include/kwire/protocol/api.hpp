@@ -7,6 +7,10 @@
 #include <span>
 #include <string_view>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::protocol {
 
 enum class ApiKey : std::int16_t {
@@ -86,3 +90,5 @@ std::int16_t response_header_version(ApiKey key, std::int16_t version) noexcept;
 std::optional<std::int16_t> choose_version(ApiKey key, std::int16_t broker_min, std::int16_t broker_max) noexcept;
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

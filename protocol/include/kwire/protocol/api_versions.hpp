@@ -41,6 +41,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -131,3 +134,5 @@ std::error_code decode_api_versions_response(std::span<const std::uint8_t> body,
                                              ApiVersionsResponse& out, std::int16_t* decoded_version = nullptr);
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

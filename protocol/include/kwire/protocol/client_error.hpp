@@ -4,6 +4,10 @@
 // every layer reports failures the same way.
 #include <system_error>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire {
 
 enum class client_errc {
@@ -42,3 +46,5 @@ inline std::error_code make_error_code(client_errc e) noexcept {
 
 template <>
 struct std::is_error_code_enum<kwire::client_errc> : std::true_type {};
+
+KWIRE_PUBLIC_END

@@ -33,6 +33,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -102,3 +105,5 @@ struct ConsumerGroupHeartbeatResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -38,6 +38,9 @@
 
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -102,3 +105,5 @@ std::error_code decode_consumer_protocol(std::span<const std::uint8_t> bytes, M&
 }
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

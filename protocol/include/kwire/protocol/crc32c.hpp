@@ -20,6 +20,10 @@
 #include <cstdint>
 #include <span>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::protocol {
 
 /// CRC-32C of `data`, continuing from `crc` (the result of a previous call,
@@ -88,3 +92,5 @@ Crc32cFunction crc32c_hardware_function() noexcept;
 }  // namespace detail
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -31,6 +31,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -90,3 +93,5 @@ struct CreatePartitionsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

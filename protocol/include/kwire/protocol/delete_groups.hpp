@@ -29,6 +29,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -70,3 +73,5 @@ struct DeleteGroupsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

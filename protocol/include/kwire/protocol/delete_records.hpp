@@ -28,6 +28,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -93,3 +96,5 @@ struct DeleteRecordsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -32,6 +32,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -86,3 +89,5 @@ struct DescribeClusterResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -39,6 +39,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -141,3 +144,5 @@ struct DescribeConfigsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -40,6 +40,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -101,3 +104,5 @@ struct DescribeGroupsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

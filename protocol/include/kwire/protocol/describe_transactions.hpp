@@ -22,6 +22,9 @@
 #include "kwire/protocol/topic_partitions.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -69,3 +72,5 @@ struct DescribeTransactionsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -31,6 +31,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -73,3 +76,5 @@ struct EndTxnResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -67,6 +67,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -232,3 +235,5 @@ struct FetchResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

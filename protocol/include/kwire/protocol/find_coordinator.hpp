@@ -44,6 +44,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -111,3 +114,5 @@ struct FindCoordinatorResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -11,6 +11,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -41,3 +44,5 @@ struct ResponseHeader {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

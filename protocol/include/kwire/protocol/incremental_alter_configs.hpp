@@ -30,6 +30,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -97,3 +100,5 @@ struct IncrementalAlterConfigsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

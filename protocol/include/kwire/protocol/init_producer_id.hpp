@@ -43,6 +43,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -92,3 +95,5 @@ struct InitProducerIdResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

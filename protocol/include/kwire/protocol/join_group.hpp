@@ -50,6 +50,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -123,3 +126,5 @@ struct JoinGroupResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

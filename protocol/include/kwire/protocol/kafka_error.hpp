@@ -37,6 +37,10 @@
 #include <string_view>
 #include <system_error>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire {
 
 /// Every Kafka error code, named as Kafka names it, in snake_case.
@@ -243,3 +247,5 @@ struct std::is_error_code_enum<kwire::errc> : std::true_type {};
 
 template <>
 struct std::is_error_condition_enum<kwire::error_kind> : std::true_type {};
+
+KWIRE_PUBLIC_END

@@ -35,6 +35,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -91,3 +94,5 @@ struct LeaveGroupResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

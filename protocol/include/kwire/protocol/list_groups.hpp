@@ -33,6 +33,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -81,3 +84,5 @@ struct ListGroupsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -45,6 +45,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -132,3 +135,5 @@ struct ListOffsetsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -25,6 +25,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -74,3 +77,5 @@ struct ListTransactionsResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

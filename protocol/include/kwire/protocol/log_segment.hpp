@@ -25,6 +25,9 @@
 #include <system_error>
 
 #include "kwire/protocol/record_batch.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -88,3 +91,5 @@ SegmentSummary walk_log_segment(std::span<const std::uint8_t> segment, const Seg
                                 const RecordsDecompressor& decompress = {});
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

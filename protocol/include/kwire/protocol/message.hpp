@@ -21,6 +21,9 @@
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -61,3 +64,5 @@ std::error_code encode_message(const M& message, std::int16_t version, std::vect
 }
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -52,6 +52,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -139,3 +142,5 @@ struct MetadataResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

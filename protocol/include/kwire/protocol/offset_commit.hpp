@@ -47,6 +47,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -125,3 +128,5 @@ struct OffsetCommitResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

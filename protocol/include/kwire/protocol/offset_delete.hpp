@@ -21,6 +21,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -72,3 +75,5 @@ struct OffsetDeleteResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

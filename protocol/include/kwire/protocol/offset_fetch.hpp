@@ -51,6 +51,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -144,3 +147,5 @@ struct OffsetFetchResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -35,6 +35,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -106,3 +109,5 @@ struct OffsetForLeaderEpochResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

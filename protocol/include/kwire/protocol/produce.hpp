@@ -55,6 +55,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -179,3 +182,5 @@ struct ProduceResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

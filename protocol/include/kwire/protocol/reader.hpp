@@ -17,6 +17,9 @@
 
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/types.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -150,3 +153,5 @@ inline void read_int32_array(Reader& in, bool compact, std::vector<std::int32_t>
 }
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -46,6 +46,9 @@
 
 #include "kwire/compression/codec.hpp"
 #include "kwire/protocol/reader.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -351,3 +354,5 @@ std::error_code decode_record_batches(std::span<const std::uint8_t> input, std::
                                       std::size_t* partial_tail_bytes = nullptr);
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -30,6 +30,9 @@
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -64,3 +67,5 @@ struct SaslHandshakeResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -36,6 +36,9 @@
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -89,3 +92,5 @@ struct SyncGroupResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -11,6 +11,9 @@
 
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/types.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -39,3 +42,5 @@ struct TopicPartitionErrors {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::protocol {
 
 /// Kafka's UUID (topic ids, KIP-516): 16 raw bytes, all zero meaning "none".
@@ -31,3 +35,5 @@ struct RawTaggedField {
 using TaggedFields = std::vector<RawTaggedField>;
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

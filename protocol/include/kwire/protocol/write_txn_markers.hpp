@@ -29,6 +29,9 @@
 #include "kwire/protocol/topic_partitions.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/protocol/writer.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -82,3 +85,5 @@ struct WriteTxnMarkersResponse {
 };
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

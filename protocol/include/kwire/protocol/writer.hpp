@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "kwire/protocol/types.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::protocol {
 
@@ -92,3 +95,5 @@ std::size_t uvarint_size(std::uint64_t v) noexcept;
 std::size_t varint_size(std::int64_t v) noexcept;
 
 }  // namespace kwire::protocol
+
+KWIRE_PUBLIC_END

@@ -19,6 +19,9 @@
 #include <string>
 
 #include "kwire/security/sasl_mechanism.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::security {
 
@@ -73,3 +76,5 @@ class GssapiMechanism final : public SaslMechanism {
 std::string refresh_kerberos_ticket(const GssapiOptions& options);
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

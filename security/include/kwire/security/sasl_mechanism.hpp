@@ -22,6 +22,10 @@
 #include <utility>
 #include <vector>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 namespace kwire::security {
 
 /// What one step() decided.
@@ -87,3 +91,5 @@ class SaslMechanism {
 };
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "kwire/security/sasl_mechanism.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::security {
 
@@ -56,3 +59,5 @@ std::string make_unsecured_jwt(const std::string& principal, std::chrono::second
                                std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

@@ -6,6 +6,9 @@
 #include <string>
 
 #include "kwire/security/sasl_mechanism.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::security {
 
@@ -27,3 +30,5 @@ class PlainMechanism final : public SaslMechanism {
 };
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

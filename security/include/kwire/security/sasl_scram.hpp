@@ -19,6 +19,9 @@
 #include <vector>
 
 #include "kwire/security/sasl_mechanism.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::security {
 
@@ -74,3 +77,5 @@ class ScramMechanism final : public SaslMechanism {
 };
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

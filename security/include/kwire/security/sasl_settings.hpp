@@ -10,6 +10,9 @@
 
 #include "kwire/security/sasl_gssapi.hpp"
 #include "kwire/security/sasl_mechanism.hpp"
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::security {
 
@@ -49,3 +52,5 @@ std::unique_ptr<SaslMechanism> make_sasl_mechanism(const SaslSettings& settings,
                                                    std::string& error);
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

@@ -16,6 +16,10 @@
 #include <string>
 #include <string_view>
 
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
+
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 struct ssl_st;      // OpenSSL's SSL
 
@@ -72,6 +76,10 @@ class TlsContext {
   /// to asio::ssl::stream, which frees it, or SSL_free it). nullptr with
   /// `error` set if OpenSSL refuses.
   ssl_st* new_session(const std::string& host, std::string& error) const;
+  /// The same settings on a session made elsewhere (Boost.Asio's ssl::stream
+  /// creates its own from native_handle()). False with `error` set if OpenSSL
+  /// refuses; the caller still owns `session`.
+  bool configure_session(ssl_st* session, const std::string& host, std::string& error) const;
 
   /// Explains a failed handshake or post-handshake read on `session`:
   /// `openssl_error` is the packed OpenSSL error (ERR_get_error(); Asio's
@@ -91,3 +99,5 @@ class TlsContext {
 };
 
 }  // namespace kwire::security
+
+KWIRE_PUBLIC_END

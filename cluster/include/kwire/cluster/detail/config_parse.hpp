@@ -4,7 +4,9 @@
 // admin client's): one parser, one set of ConfigError messages. Every failure
 // throws kwire::ConfigError naming the key as the user wrote it; values are
 // echoed only through quote_value() (escaped, truncated) and never for
-// secret keys. Not part of the public API.
+// secret keys. Not part of the public API (detail/ is not installed), but
+// exported from a shared libkwire_cluster: kwire_producer's config (and later
+// the consumer's and the admin client's) calls it across that boundary.
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -13,6 +15,10 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+#include "kwire/export.hpp"
+
+KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster::detail {
 
@@ -206,3 +212,5 @@ std::string get_secret(const member_class_t<Member>& c) {
 }
 
 }  // namespace kwire::cluster::detail
+
+KWIRE_PUBLIC_END

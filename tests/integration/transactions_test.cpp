@@ -1,0 +1,260 @@
+// The transactional producer against a real broker (the fixture runs Kafka
+// 4.x with transaction version 2, 4.0.x and 3.9.x with version 1), read back
+// by Kafka's own Java console consumer with --isolation-level
+// read_committed, so kwire never checks itself: exactly the committed
+// records, in order per partition, never an aborted one; a second instance
+// with the same transactional.id fences the first (fatal), and the second
+// commits; `kwire produce --transactional-id --transaction-size
+// --abort-every` leaves exactly its committed records visible.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <kwire/producer/producer.hpp>
+
+#include "support.hpp"
+
+using namespace std::chrono_literals;
+using kwire::test::broker_env;
+using kwire::test::create_topic;
+using kwire::test::run_command;
+using kwire::test::shell_quote;
+using kwire::test::unique_topic;
+
+namespace {
+
+/// One record as the Java console consumer printed it.
+struct JavaRecord {
+  std::int32_t partition = -1;
+  std::string value;
+};
+
+/// Every record of `topic` Kafka's Java console consumer sees with
+/// isolation.level=`isolation`, from the beginning; it exits once nothing
+/// new arrived for a few seconds.
+std::vector<JavaRecord> java_read(const std::string& topic, const std::string& isolation = "read_committed") {
+  const std::string command = shell_quote(KWIRE_BROKER_SCRIPT) +
+                              " run-class org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server " +
+                              shell_quote(broker_env().bootstrap()) + " --topic " + shell_quote(topic) +
+                              " --from-beginning --isolation-level " + isolation +
+                              " --timeout-ms 8000 --property print.partition=true 2>/dev/null";
+  const auto result = run_command(command);
+  static const std::regex line(R"(^Partition:(\d+)\t(.*)$)");
+  std::vector<JavaRecord> out;
+  std::size_t start = 0;
+  while (start < result.output.size()) {
+    std::size_t end = result.output.find('\n', start);
+    if (end == std::string::npos) end = result.output.size();
+    const std::string text = result.output.substr(start, end - start);
+    start = end + 1;
+    std::smatch m;
+    if (std::regex_match(text, m, line)) out.push_back({std::stoi(m[1]), m[2]});
+  }
+  return out;
+}
+
+std::map<std::string, std::string> transactional(const std::string& id) {
+  return {{"bootstrap.servers", broker_env().bootstrap()},
+          {"transactional.id", id},
+          {"client.id", "kwire-txn-test"},
+          {"linger.ms", "5"}};
+}
+
+/// "<transaction>-<n>": values sort by transaction, then by record.
+std::string value_of(int transaction, int n) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "t%03d-r%03d", transaction, n);
+  return buffer;
+}
+
+}  // namespace
+
+TEST_CASE("transactions: committed ones are read by Java's read_committed consumer, aborted ones never") {
+  const std::string a = unique_topic("txn-a");
+  const std::string b = unique_topic("txn-b");
+  const std::string c = unique_topic("txn-c");
+  for (const auto& t : {a, b, c}) create_topic(t, 4, 1);
+  const std::vector<std::string> topics{a, b, c};
+
+  kwire::Producer producer(transactional(unique_topic("txn-id")));
+  const auto init = producer.init_transactions(60s);
+  REQUIRE_MESSAGE(init.ok(), init.message());
+
+  std::map<std::string, std::multiset<std::string>> committed;
+  std::map<std::string, std::set<std::string>> aborted;
+  constexpr int kTransactions = 6;
+  constexpr int kRecords = 24;  // 2 per partition per topic
+  for (int t = 1; t <= kTransactions; ++t) {
+    const bool abort = t % 3 == 0;
+    auto txn = producer.transaction();
+    REQUIRE_MESSAGE(txn.status().ok(), txn.status().message());
+    for (int r = 0; r < kRecords; ++r) {
+      const std::string& topic = topics[static_cast<std::size_t>(r % 3)];
+      const std::string value = value_of(t, r);
+      kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(value));
+      record.partition = (r / 3) % 4;
+      producer.send(record, [](const kwire::producer::DeliveryReport& report) {
+        CHECK_MESSAGE(report.ok(), report.error.message());
+      });
+      if (abort)
+        aborted[topic].insert(value);
+      else
+        committed[topic].insert(value);
+    }
+    if (abort) {
+      REQUIRE(producer.flush(30s));  // written to the log, then aborted
+      const auto status = txn.abort(30s);
+      REQUIRE_MESSAGE(status.ok(), status.message());
+    } else {
+      const auto status = txn.commit(30s);
+      REQUIRE_MESSAGE(status.ok(), status.message());
+    }
+  }
+  // A guard that goes out of scope unended aborts.
+  {
+    auto txn = producer.transaction();
+    REQUIRE(txn.status().ok());
+    const std::string value = "never-committed";
+    kwire::producer::RecordView record(a, std::nullopt, kwire::producer::bytes_of(value));
+    producer.send(record, [](const kwire::producer::DeliveryReport&) {});
+    REQUIRE(producer.flush(30s));
+    aborted[a].insert("never-committed");
+  }
+  // The producer goes on after the guard's abort.
+  {
+    auto txn = producer.transaction();
+    REQUIRE(txn.status().ok());
+    const std::string value = "after-guard";
+    kwire::producer::RecordView record(b, std::nullopt, kwire::producer::bytes_of(value));
+    producer.send(record, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
+    committed[b].insert(value);
+    REQUIRE(txn.commit(30s).ok());
+  }
+  producer.close(10s);
+
+  for (const auto& topic : topics) {
+    const auto seen = java_read(topic);
+    std::multiset<std::string> values;
+    std::map<std::int32_t, std::string> last;
+    for (const auto& r : seen) {
+      values.insert(r.value);
+      CHECK_FALSE(aborted[topic].count(r.value));
+      // In send order per partition (values sort in send order).
+      if (r.value.starts_with("t")) {
+        CHECK(last[r.partition] < r.value);
+        last[r.partition] = r.value;
+      }
+    }
+    CHECK(values == committed[topic]);
+    // read_uncommitted sees the aborted records too: they are in the log.
+    const auto everything = java_read(topic, "read_uncommitted");
+    CHECK(everything.size() == committed[topic].size() + aborted[topic].size());
+  }
+}
+
+TEST_CASE("transactions: a second producer with the same transactional.id fences the first (fatal)") {
+  const std::string topic = unique_topic("txn-fence");
+  create_topic(topic, 2, 1);
+  const std::string id = unique_topic("txn-fence-id");
+
+  kwire::Producer zombie(transactional(id));
+  REQUIRE(zombie.init_transactions(60s).ok());
+  REQUIRE(zombie.begin_transaction().ok());
+  const std::string zombie_value = "zombie";
+  kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(zombie_value));
+  zombie.send(record, [](const kwire::producer::DeliveryReport&) {});
+  REQUIRE(zombie.flush(30s));
+
+  kwire::Producer successor(transactional(id));
+  const auto init = successor.init_transactions(60s);
+  REQUIRE_MESSAGE(init.ok(), init.message());  // fences the zombie, aborts its transaction
+
+  const auto commit = zombie.commit_transaction(30s);
+  CHECK_FALSE(commit.ok());
+  CHECK_MESSAGE(commit.fatal(), commit.message());
+  CHECK(commit.detail.find(id) != std::string::npos);  // names the transactional id
+  // Every later call fails alike; sends are refused.
+  CHECK(zombie.begin_transaction().fatal());
+  std::error_code refused;
+  zombie.send(record, [&](const kwire::producer::DeliveryReport& r) { refused = r.error; });
+  CHECK(refused == kwire::client_errc::fatal_producer_state);
+
+  REQUIRE(successor.begin_transaction().ok());
+  const std::string successor_value = "successor";
+  kwire::producer::RecordView next(topic, std::nullopt, kwire::producer::bytes_of(successor_value));
+  successor.send(next, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
+  const auto committed = successor.commit_transaction(30s);
+  REQUIRE_MESSAGE(committed.ok(), committed.message());
+
+  const auto seen = java_read(topic);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].value == "successor");
+}
+
+TEST_CASE("kwire produce --transactional-id --transaction-size --abort-every: only committed records are visible") {
+  const std::string topic = unique_topic("txn-cli");
+  create_topic(topic, 3, 1);
+  // 20 records in transactions of 4: transactions 2 and 4 aborted.
+  const auto result = run_command("seq 1 20 | " + shell_quote(kwire::test::kwire_cli()) + " produce -b " +
+                                  shell_quote(broker_env().bootstrap()) + " -t " + shell_quote(topic) +
+                                  " --transactional-id " + shell_quote(unique_topic("txn-cli-id")) +
+                                  " --transaction-size 4 --abort-every 2 2>&1");
+  CHECK_MESSAGE(result.exit_code == 0, result.output);
+  CHECK(result.output.find("transactions committed 3 (12 records), aborted 2 (8 records)") != std::string::npos);
+  std::set<int> values;
+  for (const auto& r : java_read(topic)) values.insert(std::stoi(r.value));
+  std::set<int> expected;
+  for (int v : {1, 2, 3, 4, 9, 10, 11, 12, 17, 18, 19, 20}) expected.insert(v);
+  CHECK(values == expected);
+}
+
+TEST_CASE("kwire copy: exactly-once copy of the committed input; a rerun resumes from the group's offsets") {
+  const std::string in = unique_topic("txn-copy-in");
+  const std::string out = unique_topic("txn-copy-out");
+  create_topic(in, 3, 1);
+  create_topic(out, 3, 1);
+  const std::string bootstrap = shell_quote(broker_env().bootstrap());
+  const std::string cli = shell_quote(kwire::test::kwire_cli());
+  const std::string group = unique_topic("txn-copy-group");
+  const std::string copier_id = unique_topic("txn-copier");
+  // 60 input records in transactions of 10, every 3rd aborted: 40 committed.
+  auto produce = [&](int first, int last) {
+    const auto r = run_command("seq " + std::to_string(first) + " " + std::to_string(last) + " | " + cli +
+                               " produce -b " + bootstrap + " -t " + shell_quote(in) + " --transactional-id " +
+                               shell_quote(unique_topic("txn-copy-src")) +
+                               " --transaction-size 10 --abort-every 3 2>&1");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  };
+  auto copy = [&] {
+    const auto r = run_command(cli + " copy -b " + bootstrap + " --from " + shell_quote(in) + " --to " +
+                               shell_quote(out) + " -G " + shell_quote(group) + " --transactional-id " +
+                               shell_quote(copier_id) + " --transaction-size 7 -e 2>&1");
+    CHECK_MESSAGE(r.exit_code == 0, r.output);
+    return r.output;
+  };
+  produce(1, 60);
+  const std::multiset<std::string> input_v1 = [&] {
+    std::multiset<std::string> v;
+    for (const auto& r : java_read(in)) v.insert(r.value);
+    return v;
+  }();
+  CHECK(input_v1.size() == 40);
+  CHECK(copy().find("copied 40 records") != std::string::npos);
+  // Nothing new: the committed offsets say everything was copied.
+  CHECK(copy().find("copied 0 records") != std::string::npos);
+  produce(61, 90);  // 20 more committed
+  CHECK(copy().find("copied 20 records") != std::string::npos);
+
+  std::multiset<std::string> input;
+  for (const auto& r : java_read(in)) input.insert(r.value);
+  std::multiset<std::string> output;
+  for (const auto& r : java_read(out)) output.insert(r.value);
+  CHECK(input.size() == 60);
+  CHECK(output == input);  // every committed input record exactly once
+}

@@ -1,0 +1,68 @@
+// AddPartitionsToTxn (v0-3, the client versions) and EndTxn, as Kafka's
+// TransactionCoordinator answers them, enough for fault injection around a
+// transactional producer: only the transactional id's coordinator serves
+// it (NOT_COORDINATOR elsewhere, see move_coordinator), a stale producer id
+// or epoch is fenced, and fail_next / drop_connection_after / delay apply
+// as to every API. Markers are not written: the mock keeps no transaction
+// state in its partitions (transactional batches are stored as they come).
+#include "cluster_state.hpp"
+#include "kwire/protocol/add_partitions_to_txn.hpp"
+#include "kwire/protocol/end_txn.hpp"
+#include "kwire/protocol/find_coordinator.hpp"
+
+namespace kwire::mock::detail {
+
+kwire::errc ClusterState::check_transactional(std::int32_t broker_id, const std::string& transactional_id,
+                                              std::int64_t producer_id, std::int16_t epoch,
+                                              std::int16_t version) const {
+  if (coordinator_for(static_cast<std::int8_t>(protocol::CoordinatorType::transaction), transactional_id) != broker_id)
+    return kwire::errc::not_coordinator;
+  auto it = transactional_.find(transactional_id);
+  if (it == transactional_.end() || it->second.producer_id != producer_id)
+    return kwire::errc::invalid_producer_id_mapping;
+  if (it->second.epoch != epoch)
+    return version >= 2 ? kwire::errc::producer_fenced : kwire::errc::invalid_producer_epoch;  // KIP-588
+  return kwire::errc::none;
+}
+
+Outcome ClusterState::handle_add_partitions_to_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                                   std::span<const std::uint8_t> body) {
+  const std::int16_t version = header.api_version;
+  Outcome outcome;
+  protocol::AddPartitionsToTxnRequest request;
+  if (version > 3 || protocol::decode_message(body, version, request)) return outcome;  // close
+  kwire::errc error = kwire::errc::none;
+  if (auto rule = take_fail_rule(ApiKey::add_partitions_to_txn, {}))
+    error = rule->error;
+  else
+    error = check_transactional(broker_id, request.v3_and_below_transactional_id, request.v3_and_below_producer_id,
+                                request.v3_and_below_producer_epoch, version);
+  protocol::AddPartitionsToTxnResponse response;
+  for (const auto& topic : request.v3_and_below_topics) {
+    auto& result = response.results_by_topic_v3_and_below.emplace_back();
+    result.name = topic.name;
+    for (std::int32_t p : topic.partitions) result.partitions.push_back({p, error, {}});
+  }
+  outcome.frame = response_frame(header, version, response);
+  outcome.action = outcome.frame.empty() ? Outcome::Action::close : Outcome::Action::respond;
+  return outcome;
+}
+
+Outcome ClusterState::handle_end_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                     std::span<const std::uint8_t> body) {
+  const std::int16_t version = header.api_version;
+  Outcome outcome;
+  protocol::EndTxnRequest request;
+  if (protocol::decode_message(body, version, request)) return outcome;  // close
+  protocol::EndTxnResponse response;
+  if (auto rule = take_fail_rule(ApiKey::end_txn, {}))
+    response.error_code = rule->error;
+  else
+    response.error_code =
+        check_transactional(broker_id, request.transactional_id, request.producer_id, request.producer_epoch, version);
+  outcome.frame = response_frame(header, version, response);
+  outcome.action = outcome.frame.empty() ? Outcome::Action::close : Outcome::Action::respond;
+  return outcome;
+}
+
+}  // namespace kwire::mock::detail
