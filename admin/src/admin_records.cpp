@@ -1,5 +1,8 @@
 // Admin: offsets, record deletion and SCRAM users.
+#include <algorithm>
+
 #include "channel.hpp"
+#include "kwire/security/sasl_scram.hpp"
 #include "kwire/admin/translate.hpp"
 
 namespace kwire::admin {
@@ -54,6 +57,52 @@ std::vector<PartitionOffset> Admin::delete_records(const std::vector<PartitionOf
 std::vector<UserScramCredentials> Admin::describe_user_scram_credentials(const std::vector<std::string>& users) {
   return translate::scram_descriptions(channel_->call(Route::any_broker(), translate::describe_scram_request(users)),
                                       users);
+}
+
+std::vector<ScramAlterationResult> Admin::alter_user_scram_credentials(const std::vector<ScramUpsertion>& upsertions,
+                                                                      const std::vector<ScramDeletion>& deletions) {
+  std::vector<ScramAlterationResult> refused;
+  protocol::AlterUserScramCredentialsRequest request;
+  for (const auto& d : deletions) {
+    const auto mechanism = translate::scram_mechanism(d.mechanism);
+    if (mechanism == protocol::ScramMechanism::unknown) {
+      refused.push_back({d.user, {make_error_code(kwire::errc::unsupported_sasl_mechanism), "unknown SCRAM mechanism '" + d.mechanism + "'"}});
+      continue;
+    }
+    request.deletions.push_back({d.user, mechanism, {}});
+  }
+  for (const auto& u : upsertions) {
+    const auto mechanism = translate::scram_mechanism(u.mechanism);
+    if (mechanism == protocol::ScramMechanism::unknown) {
+      refused.push_back({u.user, {make_error_code(kwire::errc::unsupported_sasl_mechanism), "unknown SCRAM mechanism '" + u.mechanism + "'"}});
+      continue;
+    }
+    const auto algorithm = mechanism == protocol::ScramMechanism::sha_256 ? security::ScramAlgorithm::sha256
+                                                                           : security::ScramAlgorithm::sha512;
+    protocol::AlterUserScramCredentialsRequest::Upsertion upsertion;
+    upsertion.name = u.user;
+    upsertion.mechanism = mechanism;
+    upsertion.iterations = u.iterations;
+    upsertion.salt = security::ScramMechanism::random_salt();
+    // A negative count is the broker's to refuse (it answers per user).
+    upsertion.salted_password = security::ScramMechanism::salted_password(
+        algorithm, u.password, upsertion.salt, static_cast<std::uint32_t>(std::max(u.iterations, 1)));
+    request.upsertions.push_back(std::move(upsertion));
+  }
+  if (request.deletions.empty() && request.upsertions.empty()) return refused;
+  std::vector<ScramAlterationResult> out;
+  try {
+    out = translate::scram_alteration_results(channel_->call(Route::controller(), request));
+  } catch (const AdminError& e) {
+    std::vector<std::string> users;
+    for (const auto& d : request.deletions) users.push_back(d.name);
+    for (const auto& u : request.upsertions) users.push_back(u.name);
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    for (const auto& user : users) out.push_back({user, {e.code(), e.what()}});
+  }
+  out.insert(out.end(), refused.begin(), refused.end());
+  return out;
 }
 
 }  // namespace kwire::admin

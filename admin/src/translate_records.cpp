@@ -1,5 +1,6 @@
 // Records and users: DeleteRecords and DescribeUserScramCredentials.
 #include <algorithm>
+#include <cctype>
 
 #include "kwire/admin/translate.hpp"
 #include "kwire/protocol/client_error.hpp"
@@ -77,6 +78,23 @@ std::vector<UserScramCredentials> scram_descriptions(const protocol::DescribeUse
     for (const auto& c : r.credential_infos) user.credentials.push_back({mechanism_name(c.mechanism), c.iterations});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.user < b.user; });
+  return out;
+}
+
+protocol::ScramMechanism scram_mechanism(std::string_view name) {
+  auto equals = [name](std::string_view want) {
+    return name.size() == want.size() && std::equal(name.begin(), name.end(), want.begin(), [](char a, char b) {
+             return std::toupper(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  if (equals("SCRAM-SHA-256")) return protocol::ScramMechanism::sha_256;
+  if (equals("SCRAM-SHA-512")) return protocol::ScramMechanism::sha_512;
+  return protocol::ScramMechanism::unknown;
+}
+
+std::vector<ScramAlterationResult> scram_alteration_results(const protocol::AlterUserScramCredentialsResponse& response) {
+  std::vector<ScramAlterationResult> out;
+  for (const auto& r : response.results) out.push_back({r.user, item_error(r.error_code, r.error_message)});
   return out;
 }
 

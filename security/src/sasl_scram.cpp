@@ -73,6 +73,13 @@ std::string printable(std::string_view s, std::size_t max = 200) {
 
 }  // namespace
 
+std::vector<std::uint8_t> ScramMechanism::salted_password(ScramAlgorithm algorithm, std::string_view password,
+                                                          std::span<const std::uint8_t> salt, std::uint32_t iterations) {
+  return detail::pbkdf2(digest(algorithm), password, salt, iterations);
+}
+
+std::vector<std::uint8_t> ScramMechanism::random_salt(std::size_t bytes) { return detail::random_bytes(bytes); }
+
 ScramMechanism::ScramMechanism(ScramAlgorithm algorithm, std::string username, std::string password,
                                std::string client_nonce)
     : algorithm_(algorithm),

@@ -14,6 +14,7 @@ int run_topics(int argc, char** argv);
 int run_configs(int argc, char** argv);
 int run_cluster(int argc, char** argv);
 int run_groups(int argc, char** argv);
+int run_users(int argc, char** argv);
 int run_transactions(int argc, char** argv);
 
 }  // namespace kwire::cli

@@ -84,6 +84,8 @@ commands:
       describe [--key NAME ...] [--all]  non-default configs (--all: every one, with its source)
       alter --config k=v | --delete-config k ... [--validate-only]   (IncrementalAlterConfigs)
   cluster describe -b host:port        cluster id, controller and brokers
+  users describe|alter -b host:port [USER ...]   SCRAM credentials (KIP-554)
+      alter USER ... (--password P [--iterations N] | --delete) [--mechanism SCRAM-SHA-256|SCRAM-SHA-512]
   groups list|describe|delete|reset-offsets -b host:port [GROUP ...]
       describe GROUP ...    state, members and assignments; per partition the committed offset, log end
                             offset and lag (--read-committed: end offsets as read_committed consumers see them)
@@ -132,6 +134,7 @@ int main(int argc, char** argv) {
     if (command == "configs") return kwire::cli::run_configs(argc - 2, argv + 2);
     if (command == "cluster") return kwire::cli::run_cluster(argc - 2, argv + 2);
     if (command == "groups") return kwire::cli::run_groups(argc - 2, argv + 2);
+    if (command == "users") return kwire::cli::run_users(argc - 2, argv + 2);
     if (command == "transactions") return kwire::cli::run_transactions(argc - 2, argv + 2);
     std::fprintf(stderr, "kwire: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;

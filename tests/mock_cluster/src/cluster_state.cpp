@@ -26,7 +26,9 @@ std::vector<ApiRange> default_api_ranges() {
   constexpr Cap caps[] = {{ApiKey::produce, 12},       {ApiKey::fetch, 17},
                           {ApiKey::metadata, 12},      {ApiKey::find_coordinator, 6},
                           {ApiKey::api_versions, 4},   {ApiKey::init_producer_id, 5},
-                          {ApiKey::add_partitions_to_txn, 3}, {ApiKey::end_txn, 4}};
+                          {ApiKey::add_partitions_to_txn, 3}, {ApiKey::end_txn, 4},
+                          {ApiKey::create_topics, 7},  {ApiKey::delete_topics, 6},
+                          {ApiKey::delete_groups, 3}};
   std::vector<ApiRange> ranges;
   for (const Cap& cap : caps) {
     const protocol::ApiSupport* s = protocol::find_support(cap.key);
@@ -172,6 +174,10 @@ std::optional<FailRule> ClusterState::take_fail_rule(
   });
 }
 
+std::optional<FailRule> ClusterState::take_item_fail_rule(ApiKey api, const std::string& item) {
+  return take_rule(fail_rules_, api, [&](const FailRule& r) { return r.topic && r.matches(item, 0); });
+}
+
 // --------------------------------------------------------- request handling
 
 Admission ClusterState::admit(std::int32_t broker_id, std::span<const std::uint8_t> frame) {
@@ -238,6 +244,9 @@ Outcome ClusterState::handle(std::int32_t broker_id, std::span<const std::uint8_
       case ApiKey::init_producer_id: outcome = handle_init_producer_id(broker_id, header, body); break;
       case ApiKey::find_coordinator: outcome = handle_find_coordinator(header, body); break;
       case ApiKey::produce: outcome = handle_produce(broker_id, header, body); break;
+      case ApiKey::create_topics: outcome = handle_create_topics(header, body); break;
+      case ApiKey::delete_topics: outcome = handle_delete_topics(header, body); break;
+      case ApiKey::delete_groups: outcome = handle_delete_groups(broker_id, header, body); break;
       case ApiKey::add_partitions_to_txn: outcome = handle_add_partitions_to_txn(broker_id, header, body); break;
       case ApiKey::end_txn: outcome = handle_end_txn(broker_id, header, body); break;
       default: return closed;

@@ -180,6 +180,10 @@ class ClusterState {
                                          const std::vector<std::pair<std::string, std::int32_t>>& targets,
                                          const std::vector<std::size_t>& target_records = {});
 
+  /// The first fail rule for `api` that names `item` as its topic (a rule
+  /// naming nothing is left alone); consumes one count. nullopt if none.
+  std::optional<FailRule> take_item_fail_rule(ApiKey api, const std::string& item);
+
   // Handlers (one file each). `body` follows the request header.
   Outcome handle_api_versions(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
   Outcome handle_metadata(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
@@ -190,6 +194,10 @@ class ClusterState {
   std::int32_t coordinator_for(std::int8_t key_type, const std::string& key) const;
   Outcome handle_produce(std::int32_t broker_id, const protocol::RequestHeader& header,
                          std::span<const std::uint8_t> body);
+  Outcome handle_create_topics(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  Outcome handle_delete_topics(const protocol::RequestHeader& header, std::span<const std::uint8_t> body);
+  Outcome handle_delete_groups(std::int32_t broker_id, const protocol::RequestHeader& header,
+                               std::span<const std::uint8_t> body);
   // Transactions (handle_transactions.cpp).
   Outcome handle_add_partitions_to_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
                                        std::span<const std::uint8_t> body);

@@ -270,3 +270,20 @@ TEST_CASE("SCRAM users: mechanisms and iterations per user; a request-level erro
   CHECK(denied[1].user == "b");
   CHECK(denied[1].error.error == errc::cluster_authorization_failed);
 }
+
+TEST_CASE("SCRAM alterations: mechanism names (any case) and per-user results with the broker's message") {
+  CHECK(translate::scram_mechanism("SCRAM-SHA-256") == protocol::ScramMechanism::sha_256);
+  CHECK(translate::scram_mechanism("scram-sha-512") == protocol::ScramMechanism::sha_512);
+  CHECK(translate::scram_mechanism("SCRAM-MD5") == protocol::ScramMechanism::unknown);
+  CHECK(translate::scram_mechanism("") == protocol::ScramMechanism::unknown);
+
+  protocol::AlterUserScramCredentialsResponse response;
+  response.results.push_back({"alice", errc::none, std::nullopt, {}});
+  response.results.push_back({"bob", errc::resource_not_found, "no SCRAM-SHA-512 credential", {}});
+  const auto results = translate::scram_alteration_results(response);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].user == "alice");
+  CHECK(results[0].error.ok());
+  CHECK(results[1].error.error == errc::resource_not_found);
+  CHECK(results[1].error.message().find("no SCRAM-SHA-512 credential") != std::string::npos);
+}

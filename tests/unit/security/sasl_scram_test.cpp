@@ -170,3 +170,27 @@ TEST_CASE("SCRAM refuses an empty user name at the first step") {
   REQUIRE(r.kind == StepResult::Kind::failed);
   CHECK(r.message.find("sasl.username") != std::string::npos);
 }
+
+TEST_CASE("SCRAM salted_password is Hi() (PBKDF2-HMAC), as AlterUserScramCredentials carries it") {
+  auto bytes = [](std::string_view s) { return std::vector<std::uint8_t>(s.begin(), s.end()); };
+  auto hex = [](const std::vector<std::uint8_t>& v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (auto b : v) {
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+    return out;
+  };
+  // RFC 7914 section 11's PBKDF2-HMAC-SHA256 vector (its first 32 bytes).
+  CHECK(hex(ScramMechanism::salted_password(ScramAlgorithm::sha256, "passwd", bytes("salt"), 1)) ==
+        "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+  // python3 -c "import hashlib; print(hashlib.pbkdf2_hmac('sha512', b'pencil', b'salt', 4096).hex())"
+  CHECK(hex(ScramMechanism::salted_password(ScramAlgorithm::sha512, "pencil", bytes("salt"), 4096)) ==
+        "2cfe3a1c151662b1ea49d13f595674a1c666add70df15d3d02254e9905993878"
+        "261da7407fd11c2fee4b0a30df5154b1a752f86a13380ddd4bdd9a7c958ec769");
+  const auto a = ScramMechanism::random_salt();
+  const auto b = ScramMechanism::random_salt();
+  CHECK(a.size() == 32);
+  CHECK(a != b);
+}

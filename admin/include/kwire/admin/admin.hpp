@@ -83,6 +83,11 @@ class Admin {
   // --------------------------------------------------------------- SCRAM users
   /// Which SCRAM mechanisms each user has (empty: every user).
   std::vector<UserScramCredentials> describe_user_scram_credentials(const std::vector<std::string>& users = {});
+  /// Sets (upsertions) and removes (deletions) SCRAM credentials; one result
+  /// per user named, in the broker's order. An unknown mechanism name fails
+  /// that user's item without sending it.
+  std::vector<ScramAlterationResult> alter_user_scram_credentials(const std::vector<ScramUpsertion>& upsertions,
+                                                                  const std::vector<ScramDeletion>& deletions = {});
 
   // --------------------------------------------------------------- cluster
   /// DescribeCluster (KIP-700) when offered, else Metadata.

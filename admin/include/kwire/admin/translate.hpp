@@ -21,6 +21,7 @@
 #include "kwire/protocol/describe_producers.hpp"
 #include "kwire/protocol/describe_transactions.hpp"
 #include "kwire/protocol/describe_user_scram_credentials.hpp"
+#include "kwire/protocol/alter_user_scram_credentials.hpp"
 #include "kwire/protocol/list_groups.hpp"
 #include "kwire/protocol/list_offsets.hpp"
 #include "kwire/protocol/list_transactions.hpp"
@@ -187,6 +188,11 @@ protocol::DescribeUserScramCredentialsRequest describe_scram_request(const std::
 /// copied into each requested user.
 std::vector<UserScramCredentials> scram_descriptions(const protocol::DescribeUserScramCredentialsResponse& response,
                                                      const std::vector<std::string>& requested);
+
+/// "SCRAM-SHA-256" / "SCRAM-SHA-512" (case-insensitive) to Kafka's id; unknown otherwise.
+protocol::ScramMechanism scram_mechanism(std::string_view name);
+/// Per user; a user named in several alterations appears once.
+std::vector<ScramAlterationResult> scram_alteration_results(const protocol::AlterUserScramCredentialsResponse& response);
 
 // ------------------------------------------------------------------ transactions
 

@@ -272,6 +272,27 @@ struct UserScramCredentials {
   ItemError error;  ///< RESOURCE_NOT_FOUND: the user has none
 };
 
+/// Set a user's password for one SCRAM mechanism (AlterUserScramCredentials,
+/// KIP-554). The client salts and hashes it; only the salted password goes
+/// to the broker.
+struct ScramUpsertion {
+  std::string user;
+  std::string password;
+  std::string mechanism = "SCRAM-SHA-256";  ///< or "SCRAM-SHA-512"
+  std::int32_t iterations = 4096;           ///< Kafka's minimum is 4096
+};
+
+/// Remove a user's credential for one SCRAM mechanism.
+struct ScramDeletion {
+  std::string user;
+  std::string mechanism = "SCRAM-SHA-256";
+};
+
+struct ScramAlterationResult {
+  std::string user;
+  ItemError error;
+};
+
 }  // namespace kwire::admin
 
 KWIRE_PUBLIC_END

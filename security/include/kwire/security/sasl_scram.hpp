@@ -11,7 +11,10 @@
 //
 // The client checks that the server nonce extends its own, and verifies the
 // server signature: a broker that does not know the password cannot pass.
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -47,6 +50,15 @@ class ScramMechanism final : public SaslMechanism {
 
   /// RFC 5802 section 5.1 "saslname": '=' becomes "=3D", ',' becomes "=2C".
   static std::string escape_username(std::string_view username);
+
+  /// SaltedPassword := Hi(password, salt, iterations) (RFC 5802 section 3),
+  /// the password's UTF-8 bytes as is (no SASLprep, as Kafka's ScramFormatter):
+  /// what AlterUserScramCredentials carries (KIP-554) so the broker never
+  /// sees the password. One digest long.
+  static std::vector<std::uint8_t> salted_password(ScramAlgorithm algorithm, std::string_view password,
+                                                   std::span<const std::uint8_t> salt, std::uint32_t iterations);
+  /// `bytes` random bytes from OpenSSL's CSPRNG: a new credential's salt.
+  static std::vector<std::uint8_t> random_salt(std::size_t bytes = 32);
 
  private:
   StepResult client_first();

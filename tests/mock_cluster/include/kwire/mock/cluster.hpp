@@ -5,7 +5,9 @@
 // port is given), each an Asio acceptor on one io_context, and speaks the real
 // wire protocol: request header v1/v2, ApiVersions (KIP-511 fallback
 // included), Metadata, InitProducerId and Produce with record batch v2
-// decoding, CRC-32C checks, leader checks and the broker's idempotence rules.
+// decoding, CRC-32C checks, leader checks and the broker's idempotence rules,
+// and the admin requests CreateTopics, DeleteTopics and DeleteGroups (no
+// group state: every group exists, empty, on its coordinator).
 // Anything else closes the connection, as Kafka does with requests it cannot
 // parse.
 //
@@ -87,7 +89,7 @@ struct ApiRange {
 /// The ranges the mock advertises by default: kwire's ranges
 /// (protocol::supported_apis()) clamped to what the mock implements:
 /// ApiVersions 0-4, Metadata 0-12, FindCoordinator 0-6, InitProducerId 0-5,
-/// Produce 3-12.
+/// Produce 3-12, CreateTopics 0-7, DeleteTopics 0-6, DeleteGroups 0-3.
 /// Two deviations make librdkafka (whose features follow the advertised
 /// ranges, rdkafka_feature.c) behave as with a real broker:
 ///  - Produce is advertised as 0-12, as Kafka 4.x does although it rejects
