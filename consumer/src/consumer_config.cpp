@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kwire/cluster/detail/config_parse.hpp"
+#include "kwire/cluster/detail/extended_config.hpp"
 #include "kwire/consumer/assignor.hpp"
 #include "kwire/consumer/config.hpp"
 
@@ -138,37 +139,22 @@ constexpr UnsupportedDef unsupported_defs[] = {
     {"interceptor.classes", "not supported"},
 };
 
-struct Found {
-  std::string_view canonical;
-  Setter consumer_set = nullptr;
-  KeyDef<cluster::ClientConfig>::Setter client_set = nullptr;
-};
+using Found = cluster::detail::ExtendedKey<ConsumerConfig>;
 
 Found find(std::string_view key) noexcept {
-  if (const Lookup<ConsumerConfig> p = lookup<ConsumerConfig>(key_defs, alias_defs, key); p.def)
-    return {p.def->name, p.set, nullptr};
-  if (const Lookup<cluster::ClientConfig> c =
-          lookup(cluster::detail::client_keys(), cluster::detail::client_aliases(), key);
-      c.def)
-    return {c.def->name, nullptr, c.set};
-  return {};
+  return cluster::detail::find_extended_key<ConsumerConfig>(key_defs, alias_defs, key);
 }
 
 [[noreturn]] void throw_unknown(std::string_view key) {
-  std::vector<std::string_view> names;
-  append_names<ConsumerConfig>(key_defs, alias_defs, names);
-  append_names(cluster::detail::client_keys(), cluster::detail::client_aliases(), names);
-  std::vector<UnsupportedDef> unsupported(std::begin(unsupported_defs), std::end(unsupported_defs));
-  for (const UnsupportedDef& u : cluster::detail::client_unsupported()) unsupported.push_back(u);
-  throw_unknown_key(key, unsupported, names);
+  cluster::detail::throw_unknown_extended_key<ConsumerConfig>(key, key_defs, alias_defs, unsupported_defs);
 }
 
 }  // namespace
 
 ConsumerConfig& ConsumerConfig::set(std::string_view key, std::string_view value) {
   const Found found = find(key);
-  if (found.consumer_set)
-    found.consumer_set(*this, key, value);
+  if (found.own_set)
+    found.own_set(*this, key, value);
   else if (found.client_set)
     found.client_set(*this, key, value);
   else if (!cluster::detail::accept_ignored(*this, ignored_defs, key, value) &&

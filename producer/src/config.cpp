@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "kwire/cluster/detail/config_parse.hpp"
+#include "kwire/cluster/detail/extended_config.hpp"
 #include "producer_config_check.hpp"
 
 namespace kwire::producer {
@@ -189,30 +190,14 @@ constexpr UnsupportedDef unsupported_defs[] = {
     {"interceptor.classes", "not supported"},
 };
 
-/// A producer key, or else a client key (set on the ClientConfig part).
-struct Found {
-  std::string_view canonical;  ///< empty when unknown
-  Setter producer_set = nullptr;
-  KeyDef<cluster::ClientConfig>::Setter client_set = nullptr;
-};
+using Found = cluster::detail::ExtendedKey<ProducerConfig>;
 
 Found find(std::string_view key) noexcept {
-  if (const Lookup<ProducerConfig> p = lookup<ProducerConfig>(key_defs, alias_defs, key); p.def)
-    return {p.def->name, p.set, nullptr};
-  if (const Lookup<cluster::ClientConfig> c =
-          lookup(cluster::detail::client_keys(), cluster::detail::client_aliases(), key);
-      c.def)
-    return {c.def->name, nullptr, c.set};
-  return {};
+  return cluster::detail::find_extended_key<ProducerConfig>(key_defs, alias_defs, key);
 }
 
 [[noreturn]] void throw_unknown(std::string_view key) {
-  std::vector<std::string_view> names;
-  append_names<ProducerConfig>(key_defs, alias_defs, names);
-  append_names(cluster::detail::client_keys(), cluster::detail::client_aliases(), names);
-  std::vector<UnsupportedDef> unsupported(std::begin(unsupported_defs), std::end(unsupported_defs));
-  for (const UnsupportedDef& u : cluster::detail::client_unsupported()) unsupported.push_back(u);
-  throw_unknown_key(key, unsupported, names);
+  cluster::detail::throw_unknown_extended_key<ProducerConfig>(key, key_defs, alias_defs, unsupported_defs);
 }
 
 }  // namespace
@@ -228,8 +213,8 @@ void recheck_fields(ProducerConfig& config) {
 
 ProducerConfig& ProducerConfig::set(std::string_view key, std::string_view value) {
   const Found found = find(key);
-  if (found.producer_set)
-    found.producer_set(*this, key, value);
+  if (found.own_set)
+    found.own_set(*this, key, value);
   else if (found.client_set)
     found.client_set(*this, key, value);
   else if (!cluster::detail::accept_ignored(*this, ignored_defs, key, value) &&
