@@ -1,8 +1,9 @@
 // The transactional producer against a real broker (the fixture runs Kafka
 // 4.x with transaction version 2, 4.0.x and 3.9.x with version 1), read back
 // by Kafka's own Java console consumer with --isolation-level
-// read_committed, so kwire never checks itself: exactly the committed
-// records, in order per partition, never an aborted one; a second instance
+// read_committed and by kcat (librdkafka) at either isolation level, so
+// kwire never checks itself: exactly the committed records, in order per
+// partition, never an aborted one; a second instance
 // with the same transactional.id fences the first (fatal), and the second
 // commits; `kwire produce --transactional-id --transaction-size
 // --abort-every` leaves exactly its committed records visible.
@@ -14,6 +15,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <kwire/producer/producer.hpp>
@@ -35,14 +37,17 @@ struct JavaRecord {
   std::string value;
 };
 
-/// Every record of `topic` Kafka's Java console consumer sees with
-/// isolation.level=`isolation`, from the beginning; it exits once nothing
-/// new arrived for a few seconds.
-std::vector<JavaRecord> java_read(const std::string& topic, const std::string& isolation = "read_committed") {
+/// The first `count` records Kafka's Java console consumer sees in the
+/// topics `topic_regex` matches with isolation.level=read_committed, from
+/// the beginning. It exits after `count` (or when nothing new arrived for a
+/// few seconds, so fewer than `count` fails the caller's check quickly
+/// enough): a JVM that waits for its idle timeout costs seconds per call.
+std::vector<JavaRecord> java_read_committed(const std::string& topic_regex, std::size_t count) {
   const std::string command = shell_quote(KWIRE_BROKER_SCRIPT) +
                               " run-class org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server " +
-                              shell_quote(broker_env().bootstrap()) + " --topic " + shell_quote(topic) +
-                              " --from-beginning --isolation-level " + isolation +
+                              shell_quote(broker_env().bootstrap()) + " --include " + shell_quote(topic_regex) +
+                              " --from-beginning --isolation-level read_committed --max-messages " +
+                              std::to_string(count) +
                               " --timeout-ms 8000 --property print.partition=true 2>/dev/null";
   const auto result = run_command(command);
   static const std::regex line(R"(^Partition:(\d+)\t(.*)$)");
@@ -57,6 +62,14 @@ std::vector<JavaRecord> java_read(const std::string& topic, const std::string& i
     if (std::regex_match(text, m, line)) out.push_back({std::stoi(m[1]), m[2]});
   }
   return out;
+}
+
+/// The values kcat reads from `topic` with isolation.level=`isolation`
+/// (to the last stable offset, or the high watermark for read_uncommitted).
+std::multiset<std::string> kcat_values(const std::string& topic, const std::string& isolation = "read_committed") {
+  std::multiset<std::string> values;
+  for (const auto& r : kwire::test::consume_with_kcat_isolation(topic, isolation)) values.insert(r.value.value_or(""));
+  return values;
 }
 
 std::map<std::string, std::string> transactional(const std::string& id) {
@@ -136,25 +149,53 @@ TEST_CASE("transactions: committed ones are read by Java's read_committed consum
     committed[b].insert(value);
     REQUIRE(txn.commit(30s).ok());
   }
+  // A last committed transaction puts a record after every aborted one in
+  // every partition: a reader that stops after exactly the committed count
+  // can then only have seen the committed set if it skipped every aborted
+  // record (any aborted record it delivered would push a closing one out).
+  {
+    auto txn = producer.transaction();
+    REQUIRE(txn.status().ok());
+    for (std::size_t t = 0; t < topics.size(); ++t)
+      for (int p = 0; p < 4; ++p) {
+        const std::string value = "z-close-" + std::to_string(t) + "-" + std::to_string(p);
+        kwire::producer::RecordView record(topics[t], std::nullopt, kwire::producer::bytes_of(value));
+        record.partition = p;
+        producer.send(record, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
+        committed[topics[t]].insert(value);
+      }
+    REQUIRE(txn.commit(30s).ok());
+  }
   producer.close(10s);
 
-  for (const auto& topic : topics) {
-    const auto seen = java_read(topic);
-    std::multiset<std::string> values;
-    std::map<std::int32_t, std::string> last;
-    for (const auto& r : seen) {
-      values.insert(r.value);
-      CHECK_FALSE(aborted[topic].count(r.value));
-      // In send order per partition (values sort in send order).
-      if (r.value.starts_with("t")) {
-        CHECK(last[r.partition] < r.value);
-        last[r.partition] = r.value;
-      }
+  // Values are unique across the three topics, so one Java run reads them all.
+  std::map<std::string, std::string> topic_of;
+  std::size_t committed_count = 0;
+  for (const auto& [topic, values] : committed) {
+    committed_count += values.size();
+    for (const auto& v : values) topic_of[v] = topic;
+  }
+  std::map<std::string, std::multiset<std::string>> seen;
+  std::map<std::pair<std::string, std::int32_t>, std::string> last;
+  for (const auto& r : java_read_committed(a + "|" + b + "|" + c, committed_count)) {
+    const auto topic = topic_of.find(r.value);
+    REQUIRE_MESSAGE(topic != topic_of.end(), "Java read a record never committed: " << r.value);
+    seen[topic->second].insert(r.value);
+    // In send order per partition (transaction values sort in send order).
+    if (r.value.starts_with("t")) {
+      auto& previous = last[{topic->second, r.partition}];
+      CHECK(previous < r.value);
+      previous = r.value;
     }
-    CHECK(values == committed[topic]);
-    // read_uncommitted sees the aborted records too: they are in the log.
-    const auto everything = java_read(topic, "read_uncommitted");
-    CHECK(everything.size() == committed[topic].size() + aborted[topic].size());
+  }
+  for (const auto& topic : topics) {
+    CHECK(seen[topic] == committed[topic]);
+    // kcat agrees at read_committed, and read_uncommitted shows the aborted
+    // records too: they are in the log, hidden only by the markers.
+    CHECK(kcat_values(topic) == committed[topic]);
+    auto everything = committed[topic];
+    everything.insert(aborted[topic].begin(), aborted[topic].end());
+    CHECK(kcat_values(topic, "read_uncommitted") == everything);
   }
 }
 
@@ -192,9 +233,8 @@ TEST_CASE("transactions: a second producer with the same transactional.id fences
   const auto committed = successor.commit_transaction(30s);
   REQUIRE_MESSAGE(committed.ok(), committed.message());
 
-  const auto seen = java_read(topic);
-  REQUIRE(seen.size() == 1);
-  CHECK(seen[0].value == "successor");
+  CHECK(kcat_values(topic) == std::multiset<std::string>{"successor"});
+  CHECK(kcat_values(topic, "read_uncommitted") == std::multiset<std::string>{"zombie", "successor"});
 }
 
 TEST_CASE("kwire produce --transactional-id --transaction-size --abort-every: only committed records are visible") {
@@ -208,7 +248,7 @@ TEST_CASE("kwire produce --transactional-id --transaction-size --abort-every: on
   CHECK_MESSAGE(result.exit_code == 0, result.output);
   CHECK(result.output.find("transactions committed 3 (12 records), aborted 2 (8 records)") != std::string::npos);
   std::set<int> values;
-  for (const auto& r : java_read(topic)) values.insert(std::stoi(r.value));
+  for (const auto& v : kcat_values(topic)) values.insert(std::stoi(v));
   std::set<int> expected;
   for (int v : {1, 2, 3, 4, 9, 10, 11, 12, 17, 18, 19, 20}) expected.insert(v);
   CHECK(values == expected);
@@ -239,11 +279,7 @@ TEST_CASE("kwire copy: exactly-once copy of the committed input; a rerun resumes
     return r.output;
   };
   produce(1, 60);
-  const std::multiset<std::string> input_v1 = [&] {
-    std::multiset<std::string> v;
-    for (const auto& r : java_read(in)) v.insert(r.value);
-    return v;
-  }();
+  const auto input_v1 = kcat_values(in);
   CHECK(input_v1.size() == 40);
   CHECK(copy().find("copied 40 records") != std::string::npos);
   // Nothing new: the committed offsets say everything was copied.
@@ -251,10 +287,8 @@ TEST_CASE("kwire copy: exactly-once copy of the committed input; a rerun resumes
   produce(61, 90);  // 20 more committed
   CHECK(copy().find("copied 20 records") != std::string::npos);
 
-  std::multiset<std::string> input;
-  for (const auto& r : java_read(in)) input.insert(r.value);
-  std::multiset<std::string> output;
-  for (const auto& r : java_read(out)) output.insert(r.value);
+  const auto input = kcat_values(in);
+  const auto output = kcat_values(out);
   CHECK(input.size() == 60);
   CHECK(output == input);  // every committed input record exactly once
 }
