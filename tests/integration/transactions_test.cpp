@@ -6,7 +6,9 @@
 // partition, never an aborted one; a second instance
 // with the same transactional.id fences the first (fatal), and the second
 // commits; `kwire produce --transactional-id --transaction-size
-// --abort-every` leaves exactly its committed records visible.
+// --abort-every` leaves exactly its committed records visible; an open
+// transaction holds the last stable offset for kcat and kwire::Consumer
+// alike until it commits.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include <kwire/consumer/consumer.hpp>
 #include <kwire/producer/producer.hpp>
 
 #include "support.hpp"
@@ -291,4 +294,65 @@ TEST_CASE("kwire copy: exactly-once copy of the committed input; a rerun resumes
   const auto output = kcat_values(out);
   CHECK(input.size() == 60);
   CHECK(output == input);  // every committed input record exactly once
+}
+
+namespace {
+
+/// What a kwire::Consumer at isolation.level=`isolation` reads from `topic`
+/// (one partition, from the beginning) in `window`: the values, in order.
+std::vector<std::string> kwire_read_for(const std::string& topic, const std::string& isolation,
+                                        std::chrono::milliseconds window, std::size_t stop_at) {
+  kwire::consumer::ConsumerConfig config;
+  config.set("bootstrap.servers", broker_env().bootstrap());
+  config.set("group.id", unique_topic("txn-lso-reader"));
+  config.set("auto.offset.reset", "earliest");
+  config.set("enable.auto.commit", "false");
+  config.set("fetch.max.wait.ms", "100");
+  config.set("isolation.level", isolation);
+  kwire::consumer::Consumer consumer(config);
+  consumer.assign({{topic, 0}});
+  std::vector<std::string> values;
+  const auto deadline = std::chrono::steady_clock::now() + window;
+  while (values.size() < stop_at && std::chrono::steady_clock::now() < deadline)
+    for (const auto& r : consumer.poll(100ms))
+      values.emplace_back(reinterpret_cast<const char*>(r.value->data()), r.value->size());
+  consumer.close();
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("an open transaction holds the last stable offset: read_committed readers see nothing past it until "
+          "it commits") {
+  const std::string topic = unique_topic("txn-lso");
+  create_topic(topic, 1, 1);
+  kwire::Producer transactional_producer(transactional(unique_topic("txn-lso-id")));
+  REQUIRE(transactional_producer.init_transactions(60s).ok());
+  REQUIRE(transactional_producer.begin_transaction().ok());
+  const std::string open_value = "in-open-transaction";
+  kwire::producer::RecordView in_txn(topic, std::nullopt, kwire::producer::bytes_of(open_value));
+  in_txn.partition = 0;
+  transactional_producer.send(in_txn, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
+  REQUIRE(transactional_producer.flush(30s));
+
+  // A plain producer's record lands after the open transaction's: committed
+  // data, but above the LSO while the transaction stays open.
+  {
+    kwire::Producer plain({{"bootstrap.servers", broker_env().bootstrap()}});
+    const std::string value = "after-the-open-one";
+    kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(value));
+    record.partition = 0;
+    plain.send(record, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
+    REQUIRE(plain.flush(30s));
+  }
+
+  // The broker's view (kcat) and kwire's consumer agree: nothing is stable yet.
+  CHECK(kcat_values(topic).empty());
+  CHECK(kwire_read_for(topic, "read_committed", 2s, 1).empty());
+  const std::vector<std::string> both{open_value, "after-the-open-one"};
+  CHECK(kwire_read_for(topic, "read_uncommitted", 30s, 2) == both);
+
+  REQUIRE(transactional_producer.commit_transaction(30s).ok());
+  CHECK(kwire_read_for(topic, "read_committed", 30s, 2) == both);
+  CHECK(kcat_values(topic) == std::multiset<std::string>(both.begin(), both.end()));
 }
