@@ -1,5 +1,5 @@
 // The transactional producer against a real broker (the fixture runs Kafka
-// 4.x with transaction version 2, 4.0.x and 3.9.x with version 1), read back
+// 4.x and 4.0.x with transaction version 2, 3.9.x with version 1), read back
 // by Kafka's own Java console consumer with --isolation-level
 // read_committed and by kcat (librdkafka) at either isolation level, so
 // kwire never checks itself: exactly the committed records, in order per
@@ -14,9 +14,11 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -355,4 +357,114 @@ TEST_CASE("an open transaction holds the last stable offset: read_committed read
   REQUIRE(transactional_producer.commit_transaction(30s).ok());
   CHECK(kwire_read_for(topic, "read_committed", 30s, 2) == both);
   CHECK(kcat_values(topic) == std::multiset<std::string>(both.begin(), both.end()));
+}
+
+TEST_CASE("a transaction open past transaction.timeout.ms is aborted by the coordinator: commit fails, nothing "
+          "is visible, and the transactional.id goes on") {
+  const std::string topic = unique_topic("txn-expiry");
+  create_topic(topic, 1, 1);
+  const std::string id = unique_topic("txn-expiry-id");
+  auto config = transactional(id);
+  config["transaction.timeout.ms"] = "2000";
+  config["delivery.timeout.ms"] = "2000";  // may not exceed the transaction timeout
+  config["request.timeout.ms"] = "1500";
+  kwire::Producer producer(config);
+  REQUIRE(producer.init_transactions(60s).ok());
+  REQUIRE(producer.begin_transaction().ok());
+  const std::string expired_value = "expired";
+  kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(expired_value));
+  producer.send(record, [](const kwire::producer::DeliveryReport&) {});
+  REQUIRE(producer.flush(30s));
+  // The harness's coordinator sweeps every second: past 2 s it aborts the
+  // transaction and bumps the producer's epoch.
+  std::this_thread::sleep_for(5s);
+  const auto commit = producer.commit_transaction(30s);
+  CHECK_FALSE(commit.ok());
+  CHECK_MESSAGE((commit.abortable() || commit.fatal()), commit.message());
+  MESSAGE("commit after the coordinator's timeout abort: " << commit.message());
+  CHECK(kcat_values(topic).empty());
+  CHECK(kcat_values(topic, "read_uncommitted") == std::multiset<std::string>{"expired"});
+
+  // The id is usable again: after an abortable error this producer aborts
+  // and goes on; after a fatal one a new instance takes the id over.
+  std::optional<kwire::Producer> successor;
+  kwire::Producer* next = &producer;
+  if (commit.abortable()) {
+    const auto abort = producer.abort_transaction(30s);
+    REQUIRE_MESSAGE(abort.ok(), abort.message());
+  } else {
+    producer.close(5s);
+    successor.emplace(transactional(id));
+    REQUIRE(successor->init_transactions(60s).ok());
+    next = &*successor;
+  }
+  REQUIRE(next->begin_transaction().ok());
+  const std::string value = "after-expiry";
+  kwire::producer::RecordView later(topic, std::nullopt, kwire::producer::bytes_of(value));
+  next->send(later, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
+  const auto committed = next->commit_transaction(30s);
+  REQUIRE_MESSAGE(committed.ok(), committed.message());
+  CHECK(kcat_values(topic) == std::multiset<std::string>{"after-expiry"});
+}
+
+TEST_CASE("a send after the coordinator aborted an expired transaction fails the transaction abortably (KIP-588); "
+          "under transaction version 2 the same producer aborts and commits the next one") {
+  const std::string topic = unique_topic("txn-expiry-send");
+  create_topic(topic, 1, 1);
+  const std::string id = unique_topic("txn-expiry-send-id");
+  auto config = transactional(id);
+  config["transaction.timeout.ms"] = "2000";
+  config["delivery.timeout.ms"] = "2000";
+  config["request.timeout.ms"] = "1500";
+  kwire::Producer producer(config);
+  REQUIRE(producer.init_transactions(60s).ok());
+  REQUIRE(producer.begin_transaction().ok());
+  auto send = [&](kwire::Producer& p, const std::string& value, std::error_code* outcome) {
+    kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(value));
+    record.partition = 0;
+    p.send(record, [outcome](const kwire::producer::DeliveryReport& r) {
+      if (outcome) *outcome = r.error;
+    });
+    REQUIRE(p.flush(30s));
+  };
+  send(producer, "expired-1", nullptr);
+  std::this_thread::sleep_for(5s);  // the coordinator aborts it and bumps the epoch
+  std::error_code late{};
+  send(producer, "expired-2", &late);
+  CHECK_MESSAGE(late == kwire::errc::invalid_producer_epoch, late.message());
+  const auto commit = producer.commit_transaction(30s);
+  CHECK_FALSE(commit.ok());
+  CHECK_MESSAGE(commit.abortable(), commit.message());
+
+  // Transaction version 1 (Kafka 3.9) requires the client's epoch in
+  // EndTxn to equal the coordinator's, which the timeout abort bumped: the
+  // abort is fenced (fatal, as Java's EndTxnHandler has it) and a new
+  // instance takes the id over. Version 2 (4.0+) accepts it.
+  const std::string version = broker_env().has("KWIRE_KAFKA_VERSION") ? broker_env().get("KWIRE_KAFKA_VERSION") : "";
+  const bool transaction_v1 = version.starts_with("3.");
+  const auto abort = producer.abort_transaction(30s);
+  std::optional<kwire::Producer> successor;
+  kwire::Producer* next = &producer;
+  if (transaction_v1) {
+    CHECK_MESSAGE(abort.fatal(), abort.message());
+    CHECK(abort.error == kwire::errc::producer_fenced);
+    producer.close(5s);
+    successor.emplace(transactional(id));
+    REQUIRE(successor->init_transactions(60s).ok());
+    next = &*successor;
+  } else if (!version.empty()) {
+    REQUIRE_MESSAGE(abort.ok(), abort.message());
+  } else if (!abort.ok()) {  // a broker elsewhere: either is Kafka's behaviour
+    successor.emplace(transactional(id));
+    REQUIRE(successor->init_transactions(60s).ok());
+    next = &*successor;
+  }
+
+  REQUIRE(next->begin_transaction().ok());
+  std::error_code delivered{};
+  send(*next, "next", &delivered);
+  CHECK_FALSE(delivered);
+  const auto committed = next->commit_transaction(30s);
+  REQUIRE_MESSAGE(committed.ok(), committed.message());
+  CHECK(kcat_values(topic) == std::multiset<std::string>{"next"});
 }
