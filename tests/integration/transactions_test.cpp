@@ -8,9 +8,12 @@
 // commits; `kwire produce --transactional-id --transaction-size
 // --abort-every` leaves exactly its committed records visible; an open
 // transaction holds the last stable offset for kcat and kwire::Consumer
-// alike until it commits.
+// alike until it commits; transaction.timeout.ms expiry on both transaction
+// versions; 1,000 back-to-back tiny transactions. (In -tc filters a comma
+// separates patterns: match "1,000" with "1?000".)
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -467,4 +470,35 @@ TEST_CASE("a send after the coordinator aborted an expired transaction fails the
   const auto committed = next->commit_transaction(30s);
   REQUIRE_MESSAGE(committed.ok(), committed.message());
   CHECK(kcat_values(topic) == std::multiset<std::string>{"next"});
+}
+
+TEST_CASE("1,000 back-to-back tiny transactions: every call succeeds (CONCURRENT_TRANSACTIONS stays inside), "
+          "every record committed once") {
+  const std::string topic = unique_topic("txn-tiny");
+  create_topic(topic, 2, 1);
+  auto config = transactional(unique_topic("txn-tiny-id"));
+  config["linger.ms"] = "0";
+  kwire::Producer producer(config);
+  REQUIRE(producer.init_transactions(60s).ok());
+  constexpr int kTransactions = 1000;
+  int failed_calls = 0;
+  std::string first_failure;
+  std::atomic<int> failed_records{0};
+  for (int t = 0; t < kTransactions; ++t) {
+    const auto begin = producer.begin_transaction();
+    const std::string value = "tiny-" + std::to_string(t);
+    kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(value));
+    record.partition = t % 2;
+    producer.send(record, [&failed_records](const kwire::producer::DeliveryReport& r) {
+      if (!r.ok()) ++failed_records;
+    });
+    const auto commit = producer.commit_transaction(30s);
+    for (const auto* status : {&begin, &commit})
+      if (!status->ok() && failed_calls++ == 0) first_failure = status->message();
+  }
+  CHECK_MESSAGE(failed_calls == 0, first_failure);
+  CHECK(failed_records == 0);
+  const auto values = kcat_values(topic);
+  CHECK(values.size() == kTransactions);
+  CHECK(std::set<std::string>(values.begin(), values.end()).size() == kTransactions);
 }
