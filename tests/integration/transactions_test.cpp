@@ -362,16 +362,38 @@ TEST_CASE("an open transaction holds the last stable offset: read_committed read
   CHECK(kcat_values(topic) == std::multiset<std::string>(both.begin(), both.end()));
 }
 
+namespace {
+
+/// A transactional config whose transactions expire after 2 s (records
+/// may not outlive them: delivery and request timeouts below it).
+std::map<std::string, std::string> expiring(const std::string& id) {
+  auto config = transactional(id);
+  config["transaction.timeout.ms"] = "2000";
+  config["delivery.timeout.ms"] = "2000";
+  config["request.timeout.ms"] = "1500";
+  return config;
+}
+
+/// One transaction of one record `value` to partition 0 of `topic`,
+/// committed; then read_committed holds exactly that record.
+void commit_only(kwire::Producer& producer, const std::string& topic, const std::string& value) {
+  REQUIRE(producer.begin_transaction().ok());
+  kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(value));
+  record.partition = 0;
+  producer.send(record, [](const kwire::producer::DeliveryReport& r) { CHECK_MESSAGE(r.ok(), r.error.message()); });
+  const auto committed = producer.commit_transaction(30s);
+  REQUIRE_MESSAGE(committed.ok(), committed.message());
+  CHECK(kcat_values(topic) == std::multiset<std::string>{value});
+}
+
+}  // namespace
+
 TEST_CASE("a transaction open past transaction.timeout.ms is aborted by the coordinator: commit fails, nothing "
           "is visible, and the transactional.id goes on") {
   const std::string topic = unique_topic("txn-expiry");
   create_topic(topic, 1, 1);
   const std::string id = unique_topic("txn-expiry-id");
-  auto config = transactional(id);
-  config["transaction.timeout.ms"] = "2000";
-  config["delivery.timeout.ms"] = "2000";  // may not exceed the transaction timeout
-  config["request.timeout.ms"] = "1500";
-  kwire::Producer producer(config);
+  kwire::Producer producer(expiring(id));
   REQUIRE(producer.init_transactions(60s).ok());
   REQUIRE(producer.begin_transaction().ok());
   const std::string expired_value = "expired";
@@ -401,13 +423,7 @@ TEST_CASE("a transaction open past transaction.timeout.ms is aborted by the coor
     REQUIRE(successor->init_transactions(60s).ok());
     next = &*successor;
   }
-  REQUIRE(next->begin_transaction().ok());
-  const std::string value = "after-expiry";
-  kwire::producer::RecordView later(topic, std::nullopt, kwire::producer::bytes_of(value));
-  next->send(later, [](const kwire::producer::DeliveryReport& r) { CHECK(r.ok()); });
-  const auto committed = next->commit_transaction(30s);
-  REQUIRE_MESSAGE(committed.ok(), committed.message());
-  CHECK(kcat_values(topic) == std::multiset<std::string>{"after-expiry"});
+  commit_only(*next, topic, "after-expiry");
 }
 
 TEST_CASE("a send after the coordinator aborted an expired transaction fails the transaction abortably (KIP-588); "
@@ -415,25 +431,21 @@ TEST_CASE("a send after the coordinator aborted an expired transaction fails the
   const std::string topic = unique_topic("txn-expiry-send");
   create_topic(topic, 1, 1);
   const std::string id = unique_topic("txn-expiry-send-id");
-  auto config = transactional(id);
-  config["transaction.timeout.ms"] = "2000";
-  config["delivery.timeout.ms"] = "2000";
-  config["request.timeout.ms"] = "1500";
-  kwire::Producer producer(config);
+  kwire::Producer producer(expiring(id));
   REQUIRE(producer.init_transactions(60s).ok());
   REQUIRE(producer.begin_transaction().ok());
-  auto send = [&](kwire::Producer& p, const std::string& value, std::error_code* outcome) {
+  auto send = [&](const std::string& value, std::error_code* outcome) {
     kwire::producer::RecordView record(topic, std::nullopt, kwire::producer::bytes_of(value));
     record.partition = 0;
-    p.send(record, [outcome](const kwire::producer::DeliveryReport& r) {
+    producer.send(record, [outcome](const kwire::producer::DeliveryReport& r) {
       if (outcome) *outcome = r.error;
     });
-    REQUIRE(p.flush(30s));
+    REQUIRE(producer.flush(30s));
   };
-  send(producer, "expired-1", nullptr);
+  send("expired-1", nullptr);
   std::this_thread::sleep_for(5s);  // the coordinator aborts it and bumps the epoch
   std::error_code late{};
-  send(producer, "expired-2", &late);
+  send("expired-2", &late);
   CHECK_MESSAGE(late == kwire::errc::invalid_producer_epoch, late.message());
   const auto commit = producer.commit_transaction(30s);
   CHECK_FALSE(commit.ok());
@@ -463,13 +475,7 @@ TEST_CASE("a send after the coordinator aborted an expired transaction fails the
     next = &*successor;
   }
 
-  REQUIRE(next->begin_transaction().ok());
-  std::error_code delivered{};
-  send(*next, "next", &delivered);
-  CHECK_FALSE(delivered);
-  const auto committed = next->commit_transaction(30s);
-  REQUIRE_MESSAGE(committed.ok(), committed.message());
-  CHECK(kcat_values(topic) == std::multiset<std::string>{"next"});
+  commit_only(*next, topic, "next");
 }
 
 TEST_CASE("1,000 back-to-back tiny transactions: every call succeeds (CONCURRENT_TRANSACTIONS stays inside), "
