@@ -2,8 +2,6 @@
 // ownership and generation (never for revoked or lost partitions, see
 // redpanda-data/connect#4477 and KAFKA-14196), and their errors act on the
 // membership the way Java's OffsetCommitResponseHandler does.
-#include <algorithm>
-
 #include "classic_membership.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 
@@ -11,29 +9,9 @@ namespace kwire::consumer::group {
 
 std::optional<protocol::OffsetCommitRequest> ClassicMembership::commit_request(
     const std::vector<OffsetToCommit>& offsets, std::vector<TopicPartition>* refused) const {
-  protocol::OffsetCommitRequest request;
-  request.group_id = config_.group_id;
-  request.generation_id_or_member_epoch = generation_;
-  request.member_id = member_id_;
-  request.group_instance_id = config_.group_instance_id;
-  for (const auto& offset : offsets) {
-    if (!may_commit(offset.partition)) {
-      if (refused != nullptr) refused->push_back(offset.partition);
-      continue;
-    }
-    auto topic = std::find_if(request.topics.begin(), request.topics.end(),
-                              [&](const auto& t) { return t.name == offset.partition.topic; });
-    if (topic == request.topics.end()) topic = request.topics.emplace(request.topics.end());
-    topic->name = offset.partition.topic;
-    protocol::OffsetCommitRequest::Partition p;
-    p.partition_index = offset.partition.partition;
-    p.committed_offset = offset.offset;
-    p.committed_leader_epoch = offset.leader_epoch;
-    p.committed_metadata = offset.metadata;
-    topic->partitions.push_back(std::move(p));
-  }
-  if (request.topics.empty()) return std::nullopt;
-  return request;
+  return build_commit_request(
+      config_.group_id, generation_, member_id_, config_.group_instance_id, offsets,
+      [this](const TopicPartition& tp) { return may_commit(tp); }, refused);
 }
 
 std::error_code ClassicMembership::on_commit_response(const protocol::OffsetCommitRequest& sent,

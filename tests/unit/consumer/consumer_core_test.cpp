@@ -45,6 +45,10 @@ struct Cluster {
       .fetch_version = [](std::int32_t) -> std::int16_t { return 12; },
       .partition_count = [](const std::string& t) -> std::optional<std::int32_t> {
         return t == "a" ? 2 : 0;
+      },
+      .topic_name = [](const protocol::Uuid& id) -> std::optional<std::string> {
+        if (id.bytes[0] == 0xaa) return "a";
+        return std::nullopt;
       }};
 };
 
