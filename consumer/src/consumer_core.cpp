@@ -260,6 +260,10 @@ std::uint64_t ConsumerCore::send(std::vector<OutgoingRequest>& out, CoreRoute ro
 std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const ClusterView& view) {
   last_now_ = std::max(last_now_, now);
   std::vector<OutgoingRequest> out;
+  if (kip848_ && !closing_) {
+    resolve_topic_ids(view, now);
+    maybe_commit_before_revoke();  // a KIP-848 reconciliation need not wait for the next poll()
+  }
   emit_commits(out);
   if (closing_ && membership_ && !leave_requested_ && !commit_in_flight()) {
     membership_->leave(now, "the consumer is being closed");
@@ -280,10 +284,7 @@ void ConsumerCore::emit_group_requests(std::vector<OutgoingRequest>& out, TimePo
   // The cluster layer finds (and re-finds) the coordinator for every
   // request it routes to Route::group_coordinator.
   if (membership_->needs_coordinator()) membership_->on_coordinator_found(now);
-  if (kip848_) {
-    resolve_topic_ids(view, now);
-    maybe_commit_before_revoke();  // a reconciliation need not wait for the next poll()
-  }
+
   if (const auto wanted = membership_->wanted_topics(); !wanted.empty()) {
     std::map<std::string, std::int32_t> counts;
     for (const auto& topic : wanted)
