@@ -239,8 +239,10 @@ std::error_code ConsumerCore::group_error() const noexcept {
 std::string ConsumerCore::group_error_message() const {
   const std::error_code error = group_error();
   if (!error) return {};
-  std::string out = "group " + config_.group_id + ": " + kwire::error_name(error) + ": " + error.message();
-  if (const std::string broker = membership_->fatal_message(); !broker.empty()) out += " (" + broker + ")";
+  // std::system_error adds error.message() after this.
+  std::string out = "group " + config_.group_id;
+  if (const std::string name = kwire::error_name(error); name != error.message()) out += ": " + name;
+  if (const std::string detail = membership_->fatal_message(); !detail.empty()) out += " (" + detail + ")";
   return out;
 }
 

@@ -43,8 +43,8 @@ int broker_heartbeat_max_version() {
   const auto listed = run_command(kwire::test::kwire_cli() + " api-versions -b " +
                                   shell_quote(broker_env().bootstrap()) + " 2>/dev/null");
   REQUIRE(listed.exit_code == 0);
-  // "  68  ConsumerGroupHeartbeat  <kwire min> <kwire max> <broker min> <broker max>  <chosen>"
-  static const std::regex row(R"(\b68\s+ConsumerGroupHeartbeat\s+\d+\s+\d+\s+(-|\d+)\s+(-|\d+))");
+  // "  68  ConsumerGroupHeartbeat  <broker min> <broker max>  <kwire min> <kwire max>  <chosen>"
+  static const std::regex row(R"(\b68\s+ConsumerGroupHeartbeat\s+(-|\d+)\s+(-|\d+))");
   std::smatch m;
   if (!std::regex_search(listed.output, m, row) || m[2] == "-") return -1;
   return std::stoi(m[2]);

@@ -203,7 +203,8 @@ class ConsumerCore {
   /// consumer_errc::group_protocol_unsupported, FENCED_INSTANCE_ID; empty
   /// while it has not.
   std::error_code group_error() const noexcept;
-  /// group_error() in words, with the coordinator's message when it gave one.
+  /// What to put before group_error().message(): the group, the Kafka
+  /// error's name, and the coordinator's message when it gave one.
   std::string group_error_message() const;
 
  private:
