@@ -125,9 +125,8 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetCommitResponse&
   if (membership_) {
     error = membership_->on_commit_response(request, response, now);
   } else {
-    for (const auto& t : response.topics)
-      for (const auto& p : t.partitions)
-        if (p.error_code != kwire::errc::none && !error) error = make_error_code(p.error_code);
+    if (const kwire::errc first = group::first_commit_error(response); first != kwire::errc::none)
+      error = make_error_code(first);
   }
   CommitResult result{.id = sent.commit_id, .error = error, .offsets = {}};
   for (const auto& t : request.topics) {

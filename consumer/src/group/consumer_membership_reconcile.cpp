@@ -137,36 +137,31 @@ std::error_code ConsumerMembership::on_commit_response(const protocol::OffsetCom
                                                        const protocol::OffsetCommitResponse& response,
                                                        TimePoint now) {
   (void)now;
-  for (const auto& topic : response.topics) {
-    for (const auto& partition : topic.partitions) {
-      const kwire::errc error = partition.error_code;
-      switch (error) {
-        case kwire::errc::none:
-          continue;
-        case kwire::errc::stale_member_epoch:
-          // The coordinator moved the member to a newer epoch than the one
-          // the commit carried: heartbeat now to learn it (the owner retries).
-          send_now_ = true;
-          break;
-        case kwire::errc::unknown_member_id:
-        case kwire::errc::fenced_member_epoch:
-          if (sent.generation_id_or_member_epoch == member_epoch_ && sent.member_id == member_id_ && in_group())
-            fence(make_error_code(error));
-          break;
-        case kwire::errc::not_coordinator:
-        case kwire::errc::coordinator_not_available:
-        case kwire::errc::request_timed_out:
-          coordinator_known_ = false;
-          break;
-        default:
-          // COORDINATOR_LOAD_IN_PROGRESS, OFFSET_METADATA_TOO_LARGE,
-          // authorization, ...: this commit fails, the membership is fine.
-          break;
-      }
-      return make_error_code(error);
-    }
+  const kwire::errc error = first_commit_error(response);
+  switch (error) {
+    case kwire::errc::none:
+      return {};
+    case kwire::errc::stale_member_epoch:
+      // The coordinator moved the member to a newer epoch than the one
+      // the commit carried: heartbeat now to learn it (the owner retries).
+      send_now_ = true;
+      break;
+    case kwire::errc::unknown_member_id:
+    case kwire::errc::fenced_member_epoch:
+      if (sent.generation_id_or_member_epoch == member_epoch_ && sent.member_id == member_id_ && in_group())
+        fence(make_error_code(error));
+      break;
+    case kwire::errc::not_coordinator:
+    case kwire::errc::coordinator_not_available:
+    case kwire::errc::request_timed_out:
+      coordinator_known_ = false;
+      break;
+    default:
+      // COORDINATOR_LOAD_IN_PROGRESS, OFFSET_METADATA_TOO_LARGE,
+      // authorization, ...: this commit fails, the membership is fine.
+      break;
   }
-  return {};
+  return make_error_code(error);
 }
 
 }  // namespace kwire::consumer::group

@@ -34,4 +34,11 @@ std::optional<protocol::OffsetCommitRequest> build_commit_request(
   return request;
 }
 
+kwire::errc first_commit_error(const protocol::OffsetCommitResponse& response) noexcept {
+  for (const auto& topic : response.topics)
+    for (const auto& partition : topic.partitions)
+      if (partition.error_code != kwire::errc::none) return partition.error_code;
+  return kwire::errc::none;
+}
+
 }  // namespace kwire::consumer::group

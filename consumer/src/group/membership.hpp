@@ -68,6 +68,10 @@ std::optional<protocol::OffsetCommitRequest> build_commit_request(
     const std::optional<std::string>& group_instance_id, const std::vector<OffsetToCommit>& offsets,
     const std::function<bool(const TopicPartition&)>& may_commit, std::vector<TopicPartition>* refused);
 
+/// The first partition error of an OffsetCommit answer (none if none):
+/// what a member acts on and reports.
+kwire::errc first_commit_error(const protocol::OffsetCommitResponse& response) noexcept;
+
 class GroupMembership {
  public:
   virtual ~GroupMembership() = default;
