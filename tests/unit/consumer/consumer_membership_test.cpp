@@ -441,3 +441,51 @@ TEST_CASE("KIP-848 commits: member id and epoch (OffsetCommit v9), owned partiti
   CHECK(g.m.state() == State::fenced);
   CHECK_FALSE(g.m.commit_request({{{"a", 0}, 43, 3, ""}}).has_value());
 }
+
+TEST_CASE("KIP-848 reconcile: a newer target waits for the callbacks of the current reconciliation") {
+  Member g;
+  g.join(1, Owned{{kA, {0, 1}, {}}});
+  g.advance(2s);
+  g.reply(g.expect(), answer(1, Owned{{kA, {0, 1}, {}}, {kB, {0}, {}}}));
+  auto first = g.m.next_event();
+  REQUIRE(first);
+  CHECK(*first == RebalanceEvent{Kind::assigned, tps({{"b", 0}}), {}});
+  // Before the application ran that callback, the coordinator moves a-1 away.
+  g.advance(2s);
+  const Heartbeat beat = g.expect();
+  CHECK_FALSE(beat.topic_partitions.has_value());  // b-0 is not acknowledged yet
+  g.reply(beat, answer(2, Owned{{kA, {0}, {}}, {kB, {0}, {}}}));
+  CHECK_FALSE(g.m.next_event().has_value());
+  CHECK(g.m.commit_before_revoke().empty());
+  g.m.events_handled();
+  // The first reconciliation is acknowledged, the second starts: a-1 is
+  // committed and revoked next.
+  CHECK(g.m.commit_before_revoke() == tps({{"a", 1}}));
+  const Heartbeat ack = g.expect();
+  REQUIRE(ack.topic_partitions.has_value());
+  CHECK(*ack.topic_partitions == Owned{{kA, {0, 1}, {}}, {kB, {0}, {}}});
+  g.m.revoke_commit_done();
+  const auto events = g.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0] == RebalanceEvent{Kind::revoked, tps({{"a", 1}}), {}});
+}
+
+TEST_CASE("KIP-848: an answer meant for the member before it was fenced is ignored") {
+  Member g;
+  g.join(3, Owned{{kA, {0}, {}}});
+  g.advance(2s);
+  const Heartbeat before = g.expect();
+  // A commit answer fences the member while that heartbeat is out.
+  const auto commit = g.m.commit_request({{{"a", 0}, 1, -1, ""}});
+  REQUIRE(commit);
+  protocol::OffsetCommitResponse fenced;
+  fenced.topics.push_back({"a", {}, {{0, errc::fenced_member_epoch, {}}}, {}});
+  (void)g.m.on_commit_response(*commit, fenced, g.now);
+  REQUIRE(g.m.state() == State::fenced);
+  (void)g.events();
+  // The late answer to the old heartbeat brings back neither epoch nor partitions.
+  g.reply(before, answer(3, Owned{{kA, {0}, {}}}));
+  CHECK(g.m.member_epoch() == 0);
+  CHECK(g.m.owned().empty());
+  CHECK_FALSE(g.m.next_event().has_value());
+}
