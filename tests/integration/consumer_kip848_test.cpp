@@ -50,13 +50,15 @@ int broker_heartbeat_max_version() {
   return std::stoi(m[2]);
 }
 
-ConsumerConfig kip848_config(const std::string& group) {
-  return ConsumerConfig::from_properties({{"bootstrap.servers", broker_env().bootstrap()},
-                                          {"group.id", group},
-                                          {"group.protocol", "consumer"},
-                                          {"auto.offset.reset", "earliest"},
-                                          {"enable.auto.commit", "true"},
-                                          {"auto.commit.interval.ms", "1000"}});
+ConsumerConfig kip848_config(const std::string& group, const std::string& remote_assignor = {}) {
+  std::map<std::string, std::string> properties{{"bootstrap.servers", broker_env().bootstrap()},
+                                                {"group.id", group},
+                                                {"group.protocol", "consumer"},
+                                                {"auto.offset.reset", "earliest"},
+                                                {"enable.auto.commit", "true"},
+                                                {"auto.commit.interval.ms", "1000"}};
+  if (!remote_assignor.empty()) properties["group.remote.assignor"] = remote_assignor;
+  return ConsumerConfig::from_properties(properties);
 }
 
 /// Whether the broker offers KIP-848 (ConsumerGroupHeartbeat v1, Kafka 4.0+).
@@ -109,7 +111,7 @@ struct Member {
   int revocations = 0;
   std::unique_ptr<Consumer> consumer;
 
-  Member(const std::string& group, const std::string& topic) {
+  Member(const std::string& group, const std::string& topic, const std::string& remote_assignor = {}) {
     RebalanceCallbacks callbacks;
     callbacks.on_assigned = [this](Consumer&, const std::vector<TopicPartition>& parts) {
       owned.insert(parts.begin(), parts.end());
@@ -121,7 +123,7 @@ struct Member {
     callbacks.on_lost = [](Consumer&, const std::vector<TopicPartition>& parts, std::error_code why) {
       FAIL_CHECK("lost " << parts.size() << " partitions: " << why.message());
     };
-    consumer = std::make_unique<Consumer>(kip848_config(group), std::move(callbacks));
+    consumer = std::make_unique<Consumer>(kip848_config(group, remote_assignor), std::move(callbacks));
     consumer->subscribe({topic});
   }
 
@@ -168,11 +170,11 @@ TEST_CASE("KIP-848: two kwire members split a topic, one takes all when the othe
   const std::string group = topic + "-g";
   for (int p = 0; p < 4; ++p) produce_into(topic, p, "first", 25);
 
-  Member a(group, topic);
+  Member a(group, topic, "range");  // the server-side range assignor (KIP-848 group.remote.assignor)
   poll_until({&a}, [&] { return a.owned.size() == 4 && a.seen.size() >= 20; }, 60s, "member a owns all 4");
   // b joins: the coordinator takes two partitions from a (a commits what it
   // read from them, then revokes, then acknowledges) and gives them to b.
-  Member b(group, topic);
+  Member b(group, topic, "range");
   poll_until(
       {&a, &b},
       [&] {
@@ -183,6 +185,10 @@ TEST_CASE("KIP-848: two kwire members split a topic, one takes all when the othe
   for (auto p : partitions_of(b.owned)) CHECK(split.insert(p).second);  // disjoint
   CHECK(split == std::set<std::int32_t>{0, 1, 2, 3});
   CHECK(a.revocations >= 1);
+  const auto active = run_command(kwire::test::kwire_cli() + " groups describe -b " +
+                                 shell_quote(broker_env().bootstrap()) + " " + shell_quote(group) + " 2>&1");
+  CHECK_MESSAGE(active.output.find("protocol consumer (KIP-848)  assignor range  members 2") != std::string::npos,
+                active.output);
 
   // b closes: it commits and leaves; a gets b's partitions and goes on from
   // b's commits, so the second batch is read once too.
@@ -290,8 +296,10 @@ TEST_CASE("KIP-848: kwire consume -G group -X group.protocol=consumer reads, com
   kwire::test::create_topic(topic, 3);
   if (!kip848_offered_else_refused_clearly(topic)) return;
   for (int p = 0; p < 3; ++p) produce_into(topic, p, "cli", 5);
+  const std::string group = topic + "-g";
   const std::string command = kwire::test::kwire_cli() + " consume -b " + shell_quote(broker_env().bootstrap()) +
-                              " -G " + shell_quote(topic + "-g") + " -X group.protocol=consumer -o beginning -e " +
+                              " -G " + shell_quote(group) +
+                              " -X group.protocol=consumer -X group.remote.assignor=range -o beginning -e " +
                               shell_quote(topic);
   const auto first = run_command(command + " 2>/dev/null");
   REQUIRE(first.exit_code == 0);
