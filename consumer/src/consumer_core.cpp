@@ -122,7 +122,9 @@ void ConsumerCore::begin_poll(TimePoint now) {
   maybe_auto_commit(now, false);
   if (!membership_) return;
   maybe_commit_before_revoke();
-  if (rejoin_commit_id_ != 0) return;
+  // Classic: the rejoin waits for that commit. KIP-848's on_poll() only
+  // restarts the max.poll.interval.ms clock, which a commit must not stop.
+  if (rejoin_commit_id_ != 0 && classic_) return;
   membership_->on_poll(now);
 }
 

@@ -455,3 +455,43 @@ TEST_CASE("ConsumerCore KIP-848: a broker without ConsumerGroupHeartbeat is a cl
   (void)core.run_once(now, cluster.view);
   CHECK(core.closed());
 }
+
+TEST_CASE("ConsumerCore KIP-848: a commit refused with STALE_MEMBER_EPOCH is sent again after the next heartbeat") {
+  const ConsumerConfig config = kip848_config(/*auto_commit=*/false);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  core.begin_poll(now);
+  auto [join_id, join] = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view));
+  core.on_response(join_id, heartbeat_answer(4, std::vector<std::int32_t>{0}), now);
+  (void)core.run_once(now, cluster.view);
+  while (core.next_event()) {
+  }
+  core.events_handled();
+  auto [ack_id, ack] = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view));
+  core.on_response(ack_id, heartbeat_answer(4, std::nullopt), now);
+
+  const auto id = core.commit({{.partition = {"a", 0}, .offset = 11, .leader_epoch = -1, .metadata = {}}});
+  auto [commit_id, commit] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(commit.generation_id_or_member_epoch == 4);
+  protocol::OffsetCommitResponse stale;
+  stale.topics.emplace_back().name = "a";
+  stale.topics[0].partitions.push_back(
+      {.partition_index = 0, .error_code = errc::stale_member_epoch, .unknown_tags = {}});
+  core.on_response(commit_id, std::move(stale), now);
+  CHECK(core.take_commit_results().empty());  // not failed: retried
+  // First a heartbeat (at once) to learn the current epoch; no commit yet.
+  auto out = core.run_once(now, cluster.view);
+  CHECK(of_type<protocol::OffsetCommitRequest>(out).empty());
+  auto [beat_id, beat] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  core.on_response(beat_id, heartbeat_answer(5, std::nullopt), now);
+  auto [retry_id, retry] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(retry.generation_id_or_member_epoch == 5);
+  CHECK(retry.topics.at(0).partitions.at(0).committed_offset == 11);
+  core.on_response(retry_id, commit_ok(0), now);
+  auto results = core.take_commit_results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == id);
+  CHECK_FALSE(results[0].error);
+}
