@@ -344,6 +344,21 @@ protocol::OffsetCommitResponse commit_ok(std::int32_t partition) {
   return ok;
 }
 
+/// A KIP-848 core subscribed to "a", its join heartbeat out.
+struct Kip848Core {
+  ConsumerConfig config;
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core;
+  Cluster cluster;
+  std::uint64_t join_id = 0;
+
+  explicit Kip848Core(bool auto_commit) : config(kip848_config(auto_commit)), core(config, now) {
+    core.subscribe({"a"});
+    core.begin_poll(now);
+    join_id = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view)).first;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("ConsumerCore KIP-848: join, assignment by topic id, commit before revoke, acknowledgement, leave") {
@@ -438,13 +453,8 @@ TEST_CASE("ConsumerCore KIP-848: join, assignment by topic id, commit before rev
 }
 
 TEST_CASE("ConsumerCore KIP-848: a broker without ConsumerGroupHeartbeat is a clear, fatal group error") {
-  const ConsumerConfig config = kip848_config(/*auto_commit=*/false);
-  TimePoint now = TimePoint{} + 10h;
-  ConsumerCore core(config, now);
-  Cluster cluster;
-  core.subscribe({"a"});
-  core.begin_poll(now);
-  auto [join_id, join] = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view));
+  Kip848Core k(/*auto_commit=*/false);
+  auto& [config, now, core, cluster, join_id] = k;
   CHECK_FALSE(core.group_error());
   core.on_failure(join_id, make_error_code(kwire::client_errc::unsupported_version), now);
   CHECK(core.group_error() == make_error_code(kwire::consumer_errc::group_protocol_unsupported));
@@ -457,13 +467,8 @@ TEST_CASE("ConsumerCore KIP-848: a broker without ConsumerGroupHeartbeat is a cl
 }
 
 TEST_CASE("ConsumerCore KIP-848: a commit refused with STALE_MEMBER_EPOCH is sent again after the next heartbeat") {
-  const ConsumerConfig config = kip848_config(/*auto_commit=*/false);
-  TimePoint now = TimePoint{} + 10h;
-  ConsumerCore core(config, now);
-  Cluster cluster;
-  core.subscribe({"a"});
-  core.begin_poll(now);
-  auto [join_id, join] = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view));
+  Kip848Core k(/*auto_commit=*/false);
+  auto& [config, now, core, cluster, join_id] = k;
   core.on_response(join_id, heartbeat_answer(4, std::vector<std::int32_t>{0}), now);
   (void)core.run_once(now, cluster.view);
   while (core.next_event()) {
