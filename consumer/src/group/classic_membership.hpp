@@ -90,7 +90,6 @@ class ClassicMembership final : public GroupMembership {
   /// The application ran its callbacks for every event taken so far.
   void events_handled() noexcept override { awaiting_callbacks_ = false; }
   /// The next event for the application, if any.
-  std::optional<RebalanceEvent> next_event() override;
   /// close(): revokes what is owned and, unless static, sends LeaveGroup.
   void leave(TimePoint now, std::string reason = "the consumer is being closed") override;
 
@@ -182,7 +181,6 @@ class ClassicMembership final : public GroupMembership {
   /// UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, NOT_COORDINATOR and
   /// COORDINATOR_NOT_AVAILABLE, alike for every response; false for others.
   bool handle_membership_error(kwire::errc error, TimePoint now);
-  void queue(RebalanceEvent::Kind kind, std::vector<TopicPartition> partitions, std::error_code reason = {});
 
   ClassicMembershipConfig config_;
   State state_ = State::unjoined;
@@ -196,12 +194,10 @@ class ClassicMembership final : public GroupMembership {
   std::vector<GroupMember> members_;  ///< leader only, from JoinGroup
   std::map<std::string, std::int32_t> partitions_per_topic_;
   std::set<TopicPartition> owned_;
-  std::deque<RebalanceEvent> events_;
 
   bool coordinator_known_ = false;
   bool rejoin_needed_ = true;
   bool lost_pending_ = false;  ///< owned partitions are to be reported lost
-  bool awaiting_callbacks_ = false;
   bool join_in_flight_ = false;
   bool heartbeat_in_flight_ = false;
   bool leave_pending_ = false;

@@ -15,19 +15,6 @@ using Heartbeat = protocol::ConsumerGroupHeartbeatRequest;
 ConsumerMembership::ConsumerMembership(ConsumerMembershipConfig config, TimePoint now)
     : config_(std::move(config)), member_id_(config_.member_id), last_poll_(now) {}
 
-void ConsumerMembership::queue(RebalanceEvent::Kind kind, std::vector<TopicPartition> partitions,
-                               std::error_code reason) {
-  events_.push_back({kind, std::move(partitions), reason});
-  awaiting_callbacks_ = true;
-}
-
-std::optional<RebalanceEvent> ConsumerMembership::next_event() {
-  if (events_.empty()) return std::nullopt;
-  RebalanceEvent event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
-
 void ConsumerMembership::subscribe(std::set<std::string> topics) {
   if (state_ == State::fatal || state_ == State::left) return;
   if (topics == topics_ && state_ != State::unsubscribed) return;

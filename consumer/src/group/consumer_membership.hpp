@@ -80,7 +80,6 @@ class ConsumerMembership final : public GroupMembership {
   void subscribe(std::set<std::string> topics) override;
   void on_poll(TimePoint now) override;
   void events_handled() noexcept override;
-  std::optional<RebalanceEvent> next_event() override;
   void leave(TimePoint now, std::string reason = "the consumer is being closed") override;
 
   // ---- network side
@@ -147,7 +146,6 @@ class ConsumerMembership final : public GroupMembership {
   /// What the member owns once the queued reconciliation events are handled.
   Assignment owned_after_reconciliation() const;
   std::optional<protocol::Uuid> id_of(const std::string& topic) const;
-  void queue(RebalanceEvent::Kind kind, std::vector<TopicPartition> partitions, std::error_code reason = {});
   std::vector<TopicPartition> names_of(const Assignment& partitions) const;
   void on_heartbeat_error(const protocol::ConsumerGroupHeartbeatResponse& response, TimePoint now);
 
@@ -165,10 +163,8 @@ class ConsumerMembership final : public GroupMembership {
   Assignment revoking_;
   Assignment adding_;
   bool awaiting_revoke_commit_ = false;
-  bool awaiting_callbacks_ = false;
   bool reconcile_events_pending_ = false;  ///< the revoked/assigned events of a reconciliation await the app
   bool send_now_ = false;  ///< heartbeat without waiting for the interval (acknowledgement, new subscription)
-  std::deque<RebalanceEvent> events_;
 
   SentFields sent_;
   std::optional<SentFields> in_flight_fields_;  ///< what the heartbeat in flight carries

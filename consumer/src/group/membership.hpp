@@ -9,6 +9,7 @@
 // events they queue, handled inside its poll().
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -85,7 +86,12 @@ class GroupMembership {
   /// The application ran its callbacks for every event taken so far.
   virtual void events_handled() noexcept = 0;
   /// The next event for the application, if any.
-  virtual std::optional<RebalanceEvent> next_event() = 0;
+  std::optional<RebalanceEvent> next_event() {
+    if (events_.empty()) return std::nullopt;
+    RebalanceEvent event = std::move(events_.front());
+    events_.pop_front();
+    return event;
+  }
   /// close(): gives up what is owned and leaves the group.
   virtual void leave(TimePoint now, std::string reason) = 0;
 
@@ -136,6 +142,18 @@ class GroupMembership {
   virtual std::vector<TopicPartition> commit_before_revoke() const = 0;
   /// That commit was answered (or failed): the rebalance may go on.
   virtual void revoke_commit_done() {}
+
+ protected:
+  /// Queues an event for the application; what waits for its callbacks
+  /// (a join, an acknowledgement) waits until events_handled().
+  void queue(RebalanceEvent::Kind kind, std::vector<TopicPartition> partitions, std::error_code reason = {}) {
+    events_.push_back({kind, std::move(partitions), reason});
+    awaiting_callbacks_ = true;
+  }
+  bool awaiting_callbacks_ = false;
+
+ private:
+  std::deque<RebalanceEvent> events_;
 };
 
 }  // namespace kwire::consumer::group
