@@ -156,9 +156,18 @@ std::set<std::string> expected_values(const std::string& prefix, int partitions,
   return out;
 }
 
-/// Adds `from`'s counts into `into`.
-void merge(std::map<std::string, int>& into, const std::map<std::string, int>& from) {
-  for (const auto& [value, times] : from) into[value] += times;
+/// Every value of `expected` read exactly once, by `first` and `second`
+/// together, and nothing else.
+void check_read_once(const std::map<std::string, int>& first, const std::map<std::string, int>& second,
+                     const std::set<std::string>& expected) {
+  std::map<std::string, int> total = first;
+  for (const auto& [value, times] : second) total[value] += times;
+  std::set<std::string> values;
+  for (const auto& [value, times] : total) {
+    CHECK_MESSAGE(times == 1, value << " read " << times << " times");
+    values.insert(value);
+  }
+  CHECK(values == expected);
 }
 
 }  // namespace
@@ -197,16 +206,9 @@ TEST_CASE("KIP-848: two kwire members split a topic, one takes all when the othe
   poll_until(
       {&a}, [&] { return a.owned.size() == 4 && a.seen.size() + b.seen.size() >= 140; }, 90s,
       "a owns all 4 again and read the 40 second records");
-  std::map<std::string, int> all = a.seen;
-  merge(all, b.seen);
-  std::set<std::string> values;
-  for (const auto& [value, times] : all) {
-    CHECK_MESSAGE(times == 1, value << " read " << times << " times");
-    values.insert(value);
-  }
   std::set<std::string> expected = expected_values("first", 4, 25);
   expected.merge(expected_values("second", 4, 10));
-  CHECK(values == expected);
+  check_read_once(a.seen, b.seen, expected);
   a.consumer->close();
 
   // Kafka's own view of the group: the member epoch commits reached it.
@@ -274,16 +276,9 @@ TEST_CASE("KIP-848: a kwire member and a Java consumer (group.protocol=consumer)
   std::set<std::int32_t> all = kwire_kept;
   for (auto p : java_partitions) CHECK_MESSAGE(all.insert(p).second, "partition " << p << " read by both");
   CHECK(all == std::set<std::int32_t>{0, 1, 2, 3});
-  std::map<std::string, int> total = kwire_member.seen;
-  merge(total, java_seen);
-  std::set<std::string> values;
-  for (const auto& [value, times] : total) {
-    CHECK_MESSAGE(times == 1, value << " read " << times << " times");
-    values.insert(value);
-  }
   std::set<std::string> expected = expected_values("before", 4, 10);
   expected.merge(expected_values("after", 4, 10));
-  CHECK(values == expected);
+  check_read_once(kwire_member.seen, java_seen, expected);
 
   // The Java member exits after --max-messages and leaves: kwire gets all 4 back.
   poll_until({&kwire_member}, [&] { return kwire_member.owned.size() == 4; }, 90s,
