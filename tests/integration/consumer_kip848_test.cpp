@@ -56,7 +56,9 @@ ConsumerConfig kip848_config(const std::string& group, const std::string& remote
                                                 {"group.protocol", "consumer"},
                                                 {"auto.offset.reset", "earliest"},
                                                 {"enable.auto.commit", "true"},
-                                                {"auto.commit.interval.ms", "1000"}};
+                                                // Longer than the tests: only the commits made before a
+                                                // revocation and at close() keep records from being read twice.
+                                                {"auto.commit.interval.ms", "600000"}};
   if (!remote_assignor.empty()) properties["group.remote.assignor"] = remote_assignor;
   return ConsumerConfig::from_properties(properties);
 }
