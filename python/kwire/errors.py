@@ -41,6 +41,7 @@ __all__ = [
     "FatalTransactionError",
     "ProducerFencedError",
     "TransactionStateError",
+    "TransactionAbortedError",
 ]
 
 
@@ -179,6 +180,11 @@ class ProducerFencedError(FatalTransactionError):
     (PRODUCER_FENCED): this one is a zombie; close it."""
 
 
+class TransactionAbortedError(KafkaError):
+    """A record (or offset commit) failed because its transaction was
+    aborted (abort_transaction(), or an abortable error)."""
+
+
 class TransactionStateError(TransactionError, IllegalStateError):
     """Wrong call for the transaction's state (commit outside a transaction,
     begin twice, a producer without transactional.id)."""
@@ -201,6 +207,8 @@ _KWIRE_ERRORS: dict[str, type[KafkaError]] = {
     "illegal_state": IllegalStateError,
     "closed": ConsumerClosedError,
     "no_offset_for_partition": NoOffsetForPartitionError,
+    "invalid_state": IllegalStateError,  # e.g. send() outside a transaction
+    "aborted": TransactionAbortedError,
 }
 
 _KAFKA_ERRORS: dict[str, type[KafkaError]] = {
