@@ -285,12 +285,11 @@ class Consumer(_core.Consumer):
         and stops, within ``timeout`` seconds (default
         default.api.timeout.ms). Idempotent; a poll on another thread
         returns at once."""
-        if not self.closed:
-            self._begin_close()  # a poll on another thread returns now
-            try:
-                self._rewind_all()
-            except Exception:  # closing concurrently: nothing to put back
-                pass
+        self._begin_close()  # a poll on another thread returns now
+        try:
+            self._rewind_all()
+        except Exception:  # already closed, or closing concurrently: nothing to put back
+            pass
         self._close(timeout)
 
     def __enter__(self) -> "Consumer":

@@ -374,9 +374,10 @@ void bind_consumer(nb::module_& m) {
       .def("_subscribe", &Consumer::subscribe, "topics"_a)
       .def("_assign", &Consumer::assign, "partitions"_a)
       .def("_unsubscribe", &Consumer::unsubscribe)
-      .def("assignment", &Consumer::assignment, nb::sig("def assignment(self) -> list[TopicPartition]"),
-           "The partitions assigned to this consumer now.")
+      .def("assignment", &Consumer::assignment, nb::sig("def assignment(self) -> list[tuple[str, int]]"),
+           "The partitions assigned to this consumer now (kwire.TopicPartition tuples).")
       .def("_fetch", &Consumer::fetch, "timeout"_a = nb::none(),
+           nb::sig("def _fetch(self, timeout: float | None = None) -> list[Message]"),
            "One kwire poll: up to max.poll.records messages, waiting at most `timeout` seconds (GIL "
            "released; Ctrl+C works; close() from another thread ends the wait).")
       .def("_commit", &Consumer::commit, "offsets"_a, "timeout"_a = nb::none())
@@ -388,7 +389,7 @@ void bind_consumer(nb::module_& m) {
       .def("_seek_to_end", &Consumer::seek_to_end, "partitions"_a)
       .def("_pause", &Consumer::pause, "partitions"_a)
       .def("_resume", &Consumer::resume, "partitions"_a)
-      .def("paused", &Consumer::paused, nb::sig("def paused(self) -> list[TopicPartition]"))
+      .def("paused", &Consumer::paused, nb::sig("def paused(self) -> list[tuple[str, int]]"))
       .def("_watermarks", &Consumer::watermarks, "topic"_a, "partition"_a)
       .def_prop_ro("member_id", &Consumer::member_id, "The group member id ('' before the first join).")
       .def_prop_ro("generation", &Consumer::generation, "The group generation (-1 before the first join).")

@@ -169,11 +169,13 @@ def test_poll_timeout_returns_none_promptly_with_the_gil_released(cluster, topic
 def test_close_from_another_thread_ends_a_blocking_poll_and_iteration(cluster, topic):
     consumer = kwire.Consumer(cluster.config(), auto_offset_reset="earliest")
     consumer.assign([(topic, 0)])
-    threading.Timer(0.5, consumer.close).start()
+    closer = threading.Timer(0.5, consumer.close)
+    closer.start()
     started = time.monotonic()
     assert list(consumer) == []  # iteration waits for messages until closed
     assert time.monotonic() - started < 5
     assert consumer.closed
+    closer.join()
     with pytest.raises(errors.ConsumerClosedError):
         consumer.poll(0)
 
