@@ -30,6 +30,7 @@ Partitions = Iterable[Tuple[str, int]]
 # iterable of (topic, partition, offset) triples.
 Offsets = Union[Mapping[Tuple[str, int], Union[int, Tuple[int, str]]], Iterable[Tuple[str, int, int]]]
 CommitCallback = Callable[[Optional[Exception], Dict[Any, int]], Any]
+RebalanceCallback = Callable[["Consumer", List[Any]], Any]
 
 # Open consumers, closed at interpreter exit (commit, leave the group).
 _live: "weakref.WeakSet[Consumer]" = weakref.WeakSet()
@@ -91,10 +92,34 @@ class Consumer(_core.Consumer):
 
     # ---- subscription -------------------------------------------------
 
-    def subscribe(self, topics: Union[str, Iterable[str]]) -> None:
+    def subscribe(
+        self,
+        topics: Union[str, Iterable[str]],
+        on_assign: Optional[RebalanceCallback] = None,
+        on_revoke: Optional[RebalanceCallback] = None,
+        on_lost: Optional[RebalanceCallback] = None,
+        *,
+        listener: Any = None,
+    ) -> None:
         """Joins ``group.id`` for ``topics`` (a name or an iterable of names);
-        replaces the previous subscription."""
+        replaces the previous subscription.
+
+        Rebalance callbacks ``fn(consumer, [TopicPartition, ...])`` run inside
+        poll()/consume()/close() on the calling thread: ``on_revoke`` before
+        partitions go (commit what was processed here), ``on_assign`` after
+        new ones arrive (seek here), ``on_lost`` when the member was removed
+        from the group (do not commit; default: ``on_revoke``). They may call
+        this consumer (commit, seek, position, ...) but not poll() or
+        close(). An exception they raise comes out of the poll that ran them.
+        ``listener``: an object with kafka-python's
+        ``on_partitions_revoked(partitions)`` / ``on_partitions_assigned(partitions)``."""
+        if listener is not None:
+            if on_assign or on_revoke:
+                raise ValueError("give listener or on_assign/on_revoke, not both")
+            on_assign = lambda _, partitions: listener.on_partitions_assigned(partitions)  # noqa: E731
+            on_revoke = lambda _, partitions: listener.on_partitions_revoked(partitions)  # noqa: E731
         self._rewind_all()
+        self._set_listener(on_assign, on_revoke, on_lost)
         self._subscribe([topics] if isinstance(topics, str) else list(topics))
 
     def assign(self, partitions: Partitions) -> None:

@@ -124,6 +124,21 @@ nb::dict offsets_dict(const std::vector<consumer::CommitOffset>& offsets) {
   return out;
 }
 
+// Marks the current thread as the one holding `use` while kwire may run
+// rebalance callbacks on it (see the header).
+class OwnerScope {
+ public:
+  explicit OwnerScope(ConsumerState& state) : state_(state) { state_.owner = std::this_thread::get_id(); }
+  ~OwnerScope() { state_.owner = std::thread::id(); }
+  OwnerScope(const OwnerScope&) = delete;
+  OwnerScope& operator=(const OwnerScope&) = delete;
+
+ private:
+  ConsumerState& state_;
+};
+
+bool inside_callback(const ConsumerState& state) { return state.owner.load() == std::this_thread::get_id(); }
+
 // Waits for `use` with the GIL released (see the header's thread rules).
 std::unique_lock<std::mutex> lock_released(std::mutex& use) {
   nb::gil_scoped_release release;
@@ -132,14 +147,59 @@ std::unique_lock<std::mutex> lock_released(std::mutex& use) {
 
 }  // namespace
 
+void forward_rebalance(ConsumerState* state, consumer::RebalanceEvent::Kind kind,
+                       const std::vector<TopicPartition>& partitions) {
+  if (!state->listening.load()) return;
+  nb::gil_scoped_acquire gil;
+  if (Consumer* target = state->listener) target->on_rebalance(kind, partitions);
+}
+
+void Consumer::on_rebalance(consumer::RebalanceEvent::Kind kind, const std::vector<TopicPartition>& partitions) {
+  using Kind = consumer::RebalanceEvent::Kind;
+  nb::object fn = kind == Kind::assigned ? on_assign_ : kind == Kind::revoked ? on_revoke_ : on_lost_;
+  if (kind == Kind::lost && (!fn.is_valid() || fn.is_none())) fn = on_revoke_;  // Java's default
+  if (!fn.is_valid() || fn.is_none()) return;
+  try {
+    fn(nb::find(this), partition_list(partitions));
+  } catch (nb::python_error& e) {
+    if (!callback_error_) callback_error_.emplace(std::move(e));  // raised by the poll/close that ran it
+  }
+}
+
+void Consumer::set_listener(nb::object on_assign, nb::object on_revoke, nb::object on_lost) {
+  on_assign_ = std::move(on_assign);
+  on_revoke_ = std::move(on_revoke);
+  on_lost_ = std::move(on_lost);
+  state_->listener = this;
+  state_->listening = !on_assign_.is_none() || !on_revoke_.is_none() || !on_lost_.is_none();
+}
+
+void Consumer::raise_callback_error() {
+  if (!callback_error_) return;
+  nb::python_error error = std::move(*callback_error_);
+  callback_error_.reset();
+  throw error;
+}
+
 Consumer::Consumer(const std::map<std::string, std::string>& properties) : state_(std::make_shared<ConsumerState>()) {
   try {
     auto config = consumer::ConsumerConfig::from_properties(properties);
     group_id_ = config.group_id;
     group_instance_id_ = config.group_instance_id;
     default_api_timeout_ = milliseconds(config.default_api_timeout_ms);
+    using Kind = consumer::RebalanceEvent::Kind;
+    ConsumerState* state = state_.get();  // outlives the kwire consumer
+    consumer::RebalanceCallbacks callbacks;
+    callbacks.on_assigned = [state](consumer::Consumer&, const std::vector<TopicPartition>& partitions) {
+      forward_rebalance(state, Kind::assigned, partitions);
+    };
+    callbacks.on_revoked = [state](consumer::Consumer&, const std::vector<TopicPartition>& partitions) {
+      forward_rebalance(state, Kind::revoked, partitions);
+    };
+    callbacks.on_lost = [state](consumer::Consumer&, const std::vector<TopicPartition>& partitions,
+                                std::error_code) { forward_rebalance(state, Kind::lost, partitions); };
     nb::gil_scoped_release release;
-    state_->consumer = std::make_unique<consumer::Consumer>(std::move(config));
+    state_->consumer = std::make_unique<consumer::Consumer>(std::move(config), std::move(callbacks));
   } catch (...) {
     raise_translated();
   }
@@ -150,6 +210,8 @@ Consumer::~Consumer() {
   // default.api.timeout.ms), away from this thread.
   if (!state_) return;
   state_->closing = true;
+  state_->listening = false;  // the background close runs no Python
+  state_->listener = nullptr;
   close_in_background([state = std::move(state_)] {
     std::lock_guard lock(state->use);
     state->consumer.reset();
@@ -163,7 +225,9 @@ auto Consumer::locked(F&& f) {
   std::shared_ptr<ConsumerState> state = state_;
   try {
     nb::gil_scoped_release release;
-    std::lock_guard lock(state->use);
+    // Inside a rebalance callback this thread holds `use` already.
+    std::unique_lock lock(state->use, std::defer_lock);
+    if (state->owner.load() != std::this_thread::get_id()) lock.lock();
     if (!state->consumer) throw std::system_error(make_error_code(consumer_errc::closed));
     return f(*state->consumer);
   } catch (...) {
@@ -200,6 +264,8 @@ void Consumer::raise_fetch_errors(std::vector<consumer::FetchError> errors) {
 }
 
 nb::list Consumer::fetch(std::optional<double> timeout) {
+  if (inside_callback(*state_)) raise(make_usage_error("poll() inside a rebalance callback"));
+  raise_callback_error();
   if (!pending_errors_.empty()) raise_fetch_errors(std::exchange(pending_errors_, {}));
   const auto deadline = timeout ? steady::now() + to_millis(timeout) : steady::time_point::max();
   std::shared_ptr<ConsumerState> state = state_;
@@ -216,11 +282,13 @@ nb::list Consumer::fetch(std::optional<double> timeout) {
       std::span<const consumer::ConsumerRecord> records;
       try {
         nb::gil_scoped_release release;
+        OwnerScope owner(*state);  // rebalance callbacks run in here
         records = state->consumer->poll(slice);
       } catch (...) {
         raise_translated();
       }
       append_messages(records, out);  // the views die with the next poll: copy now
+      if (out.size() == 0) raise_callback_error();  // else the next poll raises it
       if (const auto& errors = state->consumer->errors(); !errors.empty()) {
         if (out.size() == 0) raise_fetch_errors(errors);
         pending_errors_ = errors;  // hand out the records first
@@ -325,18 +393,23 @@ std::int32_t Consumer::generation() {
 }
 
 void Consumer::close(std::optional<double> timeout) {
+  if (inside_callback(*state_)) raise(make_usage_error("close() inside a rebalance callback"));
   const milliseconds limit = timeout ? to_millis(timeout) : default_api_timeout_;
   state_->closing = true;  // a poll on another thread returns at its next slice
   std::shared_ptr<ConsumerState> state = state_;
   run_interruptibly([state, limit] {
     std::lock_guard lock(state->use);
     if (state->consumer) {
+      OwnerScope owner(*state);  // the revocation callbacks run in close()
       state->consumer->close(limit);
       state->consumer.reset();
     }
     return true;
   });
+  state_->listening = false;
+  on_assign_ = on_revoke_ = on_lost_ = nb::object();  // no cycle through the callbacks
   run_commit_callbacks();
+  raise_callback_error();
 }
 
 void Consumer::begin_close() noexcept { state_->closing = true; }
@@ -372,6 +445,7 @@ void bind_consumer(nb::module_& m) {
   nb::class_<Consumer>(m, "Consumer")
       .def(nb::init<const std::map<std::string, std::string>&>(), "properties"_a)
       .def("_subscribe", &Consumer::subscribe, "topics"_a)
+      .def("_set_listener", &Consumer::set_listener, "on_assign"_a.none(), "on_revoke"_a.none(), "on_lost"_a.none())
       .def("_assign", &Consumer::assign, "partitions"_a)
       .def("_unsubscribe", &Consumer::unsubscribe)
       .def("assignment", &Consumer::assignment, nb::sig("def assignment(self) -> list[tuple[str, int]]"),

@@ -14,6 +14,13 @@
 // a blocking poll; kwire's own poll() is never left running in the
 // background.
 //
+// Rebalance callbacks (on_assign, on_revoke, on_lost) run inside kwire's
+// poll() and close() on the thread that holds `use`: they take the GIL there
+// and may call this consumer again (commit, seek, position...): a call from
+// the thread that holds `use` (ConsumerState::owner) goes straight to kwire.
+// An exception a callback raises is kept and raised by the poll or close that
+// ran it (kwire's code in between never sees a Python exception).
+//
 // Copies: kwire's records are views into the fetched bytes, valid until the
 // next poll(). A Python object may outlive that, so each key, value and
 // header value is copied once into an immutable `bytes` while the views are
@@ -22,6 +29,7 @@
 // alive for one retained message). Messages of one topic share one `str`.
 #include <atomic>
 #include <cstdint>
+#include <thread>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,11 +59,19 @@ struct Message {
   nanobind::object headers;  ///< tuple of (str, bytes | None)
 };
 
+class Consumer;
+
 /// What outlives the Python object while a background close runs.
 struct ConsumerState {
   std::mutex use;  ///< one kwire call at a time; waited for with the GIL released only
   std::unique_ptr<consumer::Consumer> consumer;  ///< under `use`; null once closed
   std::atomic<bool> closing{false};
+  /// The thread holding `use` while kwire may run rebalance callbacks on it.
+  std::atomic<std::thread::id> owner{};
+  /// Whether rebalance callbacks go anywhere: lets kwire's callback return
+  /// without taking the GIL when none is set or the Python object is gone.
+  std::atomic<bool> listening{false};
+  Consumer* listener = nullptr;  ///< GIL-guarded; null once the Python object is gone
   /// commit_async() results by token (kwire runs their callbacks inside a
   /// later poll/commit/close, GIL released: C++ only here).
   std::mutex finished_mutex;
@@ -64,12 +80,16 @@ struct ConsumerState {
 
 class Consumer {
  public:
+  friend void forward_rebalance(ConsumerState*, consumer::RebalanceEvent::Kind,
+                                const std::vector<consumer::TopicPartition>&);
   explicit Consumer(const std::map<std::string, std::string>& properties);
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
   void subscribe(const std::vector<std::string>& topics);
+  /// Rebalance callbacks fn(consumer, [TopicPartition, ...]) (None: none).
+  void set_listener(nanobind::object on_assign, nanobind::object on_revoke, nanobind::object on_lost);
   void assign(const std::vector<PartitionTuple>& partitions);
   void unsubscribe();
   nanobind::list assignment();
@@ -103,6 +123,8 @@ class Consumer {
  private:
   template <class F>
   auto locked(F&& f);
+  void on_rebalance(consumer::RebalanceEvent::Kind kind, const std::vector<consumer::TopicPartition>& partitions);
+  void raise_callback_error();
   void run_commit_callbacks();
   [[noreturn]] void raise_fetch_errors(std::vector<consumer::FetchError> errors);
 
@@ -114,6 +136,9 @@ class Consumer {
   std::map<std::uint64_t, nanobind::object> commit_callbacks_;
   std::uint64_t next_commit_token_ = 1;
   bool subscribed_ = false;
+  // Rebalance callbacks (GIL-guarded).
+  nanobind::object on_assign_, on_revoke_, on_lost_;
+  std::optional<nanobind::python_error> callback_error_;
   std::vector<consumer::FetchError> pending_errors_;  ///< came with records: raised by the next fetch
 };
 

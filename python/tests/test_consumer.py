@@ -85,7 +85,25 @@ def test_reads_every_record_once_byte_for_byte(cluster, four_partitions):
 def test_two_consumers_of_a_group_split_the_partitions(cluster, four_partitions):
     topic = four_partitions
     config = cluster.config(group_id=group(), auto_offset_reset="earliest", heartbeat_interval_ms=100)
-    with kwire.Consumer(config, topic) as first, kwire.Consumer(config, topic) as second:
+    events = []
+
+    def listener(name):
+        def on_assign(consumer, partitions):
+            events.append((name, "assigned", {tp.partition for tp in partitions}))
+            assert set(partitions) <= set(consumer.assignment())  # the callback may use the consumer
+            for tp in partitions:
+                consumer.position(tp)
+
+        def on_revoke(consumer, partitions):
+            events.append((name, "revoked", {tp.partition for tp in partitions}))
+            consumer.commit(asynchronous=True)
+
+        return dict(on_assign=on_assign, on_revoke=on_revoke)
+
+    first, second = kwire.Consumer(config), kwire.Consumer(config)
+    first.subscribe(topic, **listener("first"))
+    second.subscribe([topic], **listener("second"))
+    with first, second:
         deadline = time.monotonic() + 30
         while True:
             first.poll(0.05)
@@ -101,6 +119,27 @@ def test_two_consumers_of_a_group_split_the_partitions(cluster, four_partitions)
         for consumer, mine in ((first, a), (second, b)):
             for m in consumer.consume(100, timeout=0.5):
                 assert m.topic_partition in mine
+        # Each saw its final assignment through on_assign.
+        assert ("first", "assigned", {tp.partition for tp in a}) in events
+        assert ("second", "assigned", {tp.partition for tp in b}) in events
+        first.close()
+    # close() revoked the first's partitions through on_revoke, last.
+    assert [e for e in events if e[0] == "first"][-1] == ("first", "revoked", {tp.partition for tp in a})
+
+
+def test_an_exception_in_a_rebalance_callback_comes_out_of_poll(cluster, topic):
+    def on_assign(consumer, partitions):
+        raise LookupError(f"refused {len(partitions)}")
+
+    with kwire.Producer(cluster.config()) as producer:
+        producer.send(topic, b"creates the topic").get(30)
+    with kwire.Consumer(cluster.config(group_id=group())) as consumer:
+        consumer.subscribe(topic, on_assign=on_assign)
+        with pytest.raises(LookupError, match="refused 1"):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                consumer.poll(0.2)
+        assert consumer.assignment() == [(topic, 0)]
 
 
 def test_commit_then_a_new_consumer_resumes(cluster, topic):
