@@ -78,7 +78,10 @@ void Producer::abort_transaction(std::optional<double> timeout) {
 }
 
 void bind_producer_transactions(nb::class_<Producer>& cls) {
-  cls.def("init_transactions", &Producer::init_transactions, "timeout"_a = nb::none(),
+  cls.def_prop_ro(
+         "transactional", [](const Producer& p) { return p.config().transactional(); },
+         "Whether transactional.id is set (records may be sent only inside a transaction).")
+      .def("init_transactions", &Producer::init_transactions, "timeout"_a = nb::none(),
           "Registers transactional.id with its coordinator (fencing older producers with the same id and "
           "aborting what they left open). Once per producer, before the first transaction.")
       .def("begin_transaction", &Producer::begin_transaction,

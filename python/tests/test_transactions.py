@@ -148,3 +148,25 @@ def test_misuse_raises_the_state_class(cluster, topic):
     with kwire.Producer(cluster.config()) as plain:
         with pytest.raises(errors.TransactionStateError):
             plain.init_transactions(5)  # no transactional.id
+
+
+def test_async_transactions(cluster, topic):
+    import asyncio
+
+    async def main():
+        config = cluster.config(transactional_id=f"py-aio-txn-{uuid.uuid4().hex[:8]}")
+        async with kwire.AIOProducer(config) as producer:  # start() runs init_transactions()
+            async with producer.transaction():
+                futures = [await producer.send(topic, b"async-%d" % i) for i in range(3)]
+            assert all(f.done() for f in futures)  # committed: every delivery reached the loop
+            with pytest.raises(KeyError):
+                async with producer.transaction():
+                    await producer.send_and_wait(topic, b"aborted")
+                    raise KeyError("abort")
+            await producer.begin_transaction()
+            await producer.send(topic, b"explicit")
+            await producer.commit_transaction()
+        return [f.result().offset for f in futures]
+
+    assert asyncio.run(main()) == [0, 1, 2]
+    assert kcat_read_committed(cluster, topic) == ["async-0", "async-1", "async-2", "explicit"]
