@@ -76,14 +76,17 @@ class Consumer(_core.Consumer):
     ``"auto.offset.reset"``) or kafka-python's snake_case ones, also as
     keyword arguments: ``Consumer(bootstrap_servers="b:9092",
     group_id="billing", auto_offset_reset="earliest")``. ``topics`` given
-    here are subscribed at once.
+    here are subscribed at once; as in kafka-python they may come first:
+    ``Consumer("orders", bootstrap_servers=..., group_id=...)``.
 
     Blocking calls release the GIL; a blocking poll answers Ctrl+C within
     200 ms, and ``close()`` from another thread ends it. One thread at a
     time should poll (as in Java); other calls are serialised.
     """
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None, *topics: str, **kwargs: Any) -> None:
+    def __init__(self, config: Union[Mapping[str, Any], str, None] = None, *topics: str, **kwargs: Any) -> None:
+        if isinstance(config, str):  # kafka-python's KafkaConsumer("orders", bootstrap_servers=...)
+            config, topics = None, (config, *topics)
         super().__init__(kafka_properties(config, kwargs))
         self._buffer: Deque[Message] = collections.deque()
         _live.add(self)

@@ -184,7 +184,7 @@ def test_auto_commit_on_close_counts_only_what_was_handed_out(cluster, topic):
     config = cluster.config(group_id=group(), auto_offset_reset="earliest")  # enable.auto.commit: true
     with kwire.Consumer(config, topic) as consumer:
         assert [consumer.poll(30).offset for _ in range(3)] == [0, 1, 2]
-    with kwire.Consumer(config, topic) as resumed:
+    with kwire.Consumer(topic, **config) as resumed:  # kafka-python's argument order
         assert resumed.poll(30).offset == 3
 
 
