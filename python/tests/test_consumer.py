@@ -101,11 +101,14 @@ def test_two_consumers_of_a_group_split_the_partitions(cluster, four_partitions)
         return dict(on_assign=on_assign, on_revoke=on_revoke)
 
     first, second = kwire.Consumer(config), kwire.Consumer(config)
-    first.subscribe(topic, **listener("first"))
-    second.subscribe([topic], **listener("second"))
     with first, second:
         deadline = time.monotonic() + 30
-        while True:
+        first.subscribe(topic, **listener("first"))
+        while len(first.assignment()) < 4:  # alone in the group: every partition
+            assert time.monotonic() < deadline
+            first.poll(0.05)
+        second.subscribe([topic], **listener("second"))
+        while True:  # the second member joins: the group rebalances
             first.poll(0.05)
             second.poll(0.05)
             a, b = set(first.assignment()), set(second.assignment())
@@ -114,14 +117,22 @@ def test_two_consumers_of_a_group_split_the_partitions(cluster, four_partitions)
             assert time.monotonic() < deadline, (a, b)
         assert {tp.topic for tp in a | b} == {topic}
         assert {tp.partition for tp in a | b} == {0, 1, 2, 3}
-        assert first.member_id != second.member_id and first.generation == second.generation > 0
-        # After the split, each reads only its own partitions.
-        for consumer, mine in ((first, a), (second, b)):
-            for m in consumer.consume(100, timeout=0.5):
-                assert m.topic_partition in mine
-        # Each saw its final assignment through on_assign.
-        assert ("first", "assigned", {tp.partition for tp in a}) in events
+        assert first.member_id != second.member_id and first.generation == second.generation > 1
+        # Each saw the rebalance through its callbacks.
+        assert ("first", "assigned", {0, 1, 2, 3}) in events
+        assert ("first", "assigned", {tp.partition for tp in a}) == [e for e in events if e[0] == "first"][-1]
         assert ("second", "assigned", {tp.partition for tp in b}) in events
+        # New records: each member reads exactly those of its own partitions.
+        marker = uuid.uuid4().hex.encode()
+        with kwire.Producer(cluster.config()) as producer:
+            for p in range(4):
+                producer.send(topic, marker + b"-%d" % p, partition=p)
+        got = {"first": set(), "second": set()}
+        while len(got["first"]) < len(a) or len(got["second"]) < len(b):
+            assert time.monotonic() < deadline, got
+            for name, consumer in (("first", first), ("second", second)):
+                got[name] |= {m.partition for m in consumer.consume(100, timeout=0.05) if m.value.startswith(marker)}
+        assert got == {"first": {tp.partition for tp in a}, "second": {tp.partition for tp in b}}
         first.close()
     # close() revoked the first's partitions through on_revoke, last.
     assert [e for e in events if e[0] == "first"][-1] == ("first", "revoked", {tp.partition for tp in a})
