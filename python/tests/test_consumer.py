@@ -182,6 +182,12 @@ def test_commit_then_a_new_consumer_resumes(cluster, topic):
         assert consumer.poll(30).offset == 8
         consumer.seek_to_beginning()
         assert consumer.poll(30).offset == 0
+        # Paused: its buffered messages wait too, and come back after resume.
+        consumer.pause(tp)
+        assert consumer.paused() == [tp]
+        assert consumer.poll(0.3) is None
+        consumer.resume(tp)
+        assert consumer.poll(30).offset == 1
         log_start, high, stable = consumer.watermarks(tp)
         assert (log_start, high, stable) == (0, 10, 10)
     with kwire.Consumer(config, topic) as resumed:
