@@ -28,8 +28,16 @@ class AIOConsumer:
     message in consumer``; ``await commit()``, ``await seek(...)``. Config
     as for :class:`kwire.Consumer`."""
 
-    def __init__(self, *topics: str, config: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *topics: str,
+        config: Optional[Mapping[str, Any]] = None,
+        key_deserializer: Any = None,
+        value_deserializer: Any = None,
+        **kwargs: Any,
+    ) -> None:
         self._topics = list(topics)
+        self._deserializers = dict(key_deserializer=key_deserializer, value_deserializer=value_deserializer)
         self._config = dict(config or {})
         self._config.update(kwargs)
         self._consumer: Optional[Consumer] = None
@@ -43,7 +51,7 @@ class AIOConsumer:
             return
         self._loop = asyncio.get_running_loop()
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kwire-aioconsumer")
-        consumer = await self._loop.run_in_executor(self._executor, lambda: Consumer(self._config))
+        consumer = await self._loop.run_in_executor(self._executor, lambda: Consumer(self._config, **self._deserializers))
         if self._topics:
             await self._loop.run_in_executor(self._executor, consumer.subscribe, self._topics)
         self._consumer = consumer
@@ -87,9 +95,12 @@ class AIOConsumer:
     async def getone(self) -> Message:
         """The next message (waits as long as it takes)."""
         consumer = self._started()
-        while not consumer._buffer:
-            await asyncio.shield(self._fill(_FETCH_SLICE))
-        return consumer._buffer.popleft()
+        while True:
+            while not consumer._buffer:
+                await asyncio.shield(self._fill(_FETCH_SLICE))
+            taken = consumer._take(1)
+            if taken:
+                return taken[0]
 
     async def getmany(self, timeout_ms: int = 0, max_records: Optional[int] = None) -> Dict[Any, List[Message]]:
         """``{TopicPartition: [messages]}``: what arrived within
@@ -101,11 +112,8 @@ class AIOConsumer:
             if remaining <= 0:
                 break
             await asyncio.shield(self._fill(min(remaining, _FETCH_SLICE)))
-        buffer = consumer._buffer
-        count = len(buffer) if max_records is None else min(max_records, len(buffer))
         out: Dict[Any, List[Message]] = {}
-        for _ in range(count):
-            message = buffer.popleft()
+        for message in consumer._take(len(consumer._buffer) if max_records is None else max_records):
             out.setdefault(message.topic_partition, []).append(message)
         return out
 

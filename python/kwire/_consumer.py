@@ -23,7 +23,7 @@ from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping
 from . import _core
 from ._config import kafka_properties
 from ._core import Message
-from .errors import ConsumerClosedError
+from .errors import ConsumerClosedError, DeserializationError
 
 Partitions = Iterable[Tuple[str, int]]
 # {TopicPartition: offset} or {TopicPartition: (offset, metadata)}, or an
@@ -31,9 +31,19 @@ Partitions = Iterable[Tuple[str, int]]
 Offsets = Union[Mapping[Tuple[str, int], Union[int, Tuple[int, str]]], Iterable[Tuple[str, int, int]]]
 CommitCallback = Callable[[Optional[Exception], Dict[Any, int]], Any]
 RebalanceCallback = Callable[["Consumer", List[Any]], Any]
+# f(bytes) -> object, or an object with deserialize(topic, data, headers).
+Deserializer = Optional[Any]
 
 # Open consumers, closed at interpreter exit (commit, leave the group).
 _live: "weakref.WeakSet[Consumer]" = weakref.WeakSet()
+
+
+def _deserialize(deserializer: Deserializer, message: Message, data: Optional[bytes]) -> Any:
+    if deserializer is None or data is None:  # null stays None (a tombstone, a null key)
+        return data
+    if not callable(deserializer) and hasattr(deserializer, "deserialize"):
+        return deserializer.deserialize(message.topic, data, message.headers)
+    return deserializer(data)
 
 
 class ConsumerGroupMetadata(NamedTuple):
@@ -78,17 +88,30 @@ class Consumer(_core.Consumer):
     group_id="billing", auto_offset_reset="earliest")``. ``topics`` given
     here are subscribed at once; as in kafka-python they may come first:
     ``Consumer("orders", bootstrap_servers=..., group_id=...)``.
+    ``key_deserializer``/``value_deserializer``: ``f(bytes) -> object`` or
+    an object with ``deserialize(topic, data, headers)``, run as messages
+    are handed out (None stays None); one that raises makes the poll raise
+    DeserializationError, with the message left next in line.
 
     Blocking calls release the GIL; a blocking poll answers Ctrl+C within
     200 ms, and ``close()`` from another thread ends it. One thread at a
     time should poll (as in Java); other calls are serialised.
     """
 
-    def __init__(self, config: Union[Mapping[str, Any], str, None] = None, *topics: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        config: Union[Mapping[str, Any], str, None] = None,
+        *topics: str,
+        key_deserializer: Deserializer = None,
+        value_deserializer: Deserializer = None,
+        **kwargs: Any,
+    ) -> None:
         if isinstance(config, str):  # kafka-python's KafkaConsumer("orders", bootstrap_servers=...)
             config, topics = None, (config, *topics)
         super().__init__(kafka_properties(config, kwargs))
         self._buffer: Deque[Message] = collections.deque()
+        self._key_deserializer = key_deserializer
+        self._value_deserializer = value_deserializer
         _live.add(self)
         if topics:
             self.subscribe(topics)
@@ -148,7 +171,8 @@ class Consumer(_core.Consumer):
             self._buffer.extend(self._fetch(timeout))
             if not self._buffer:
                 return None
-        return self._buffer.popleft()
+        taken = self._take(1)
+        return taken[0] if taken else None
 
     def consume(self, max_records: int = 500, timeout: Optional[float] = None) -> List[Message]:
         """Up to ``max_records`` messages: what is there once the first
@@ -158,8 +182,31 @@ class Consumer(_core.Consumer):
             raise ValueError("max_records must be >= 1")
         if not self._buffer:
             self._buffer.extend(self._fetch(timeout))
+        return self._take(max_records)
+
+    def _take(self, count: int) -> List[Message]:
+        """Up to `count` buffered messages, deserialized. A deserializer's
+        error is raised when it concerns the first message (which stays in
+        the buffer, next in line); after others, they are returned first."""
         buffer = self._buffer
-        return [buffer.popleft() for _ in range(min(max_records, len(buffer)))]
+        taken = [buffer.popleft() for _ in range(min(count, len(buffer)))]
+        kd, vd = self._key_deserializer, self._value_deserializer
+        if kd is None and vd is None:
+            return taken
+        out = []
+        for i, m in enumerate(taken):
+            try:
+                out.append(m._with(_deserialize(kd, m, m.key), _deserialize(vd, m, m.value)))
+            except Exception as cause:
+                buffer.extendleft(reversed(taken[i:]))
+                if out:
+                    return out
+                error = DeserializationError(
+                    f"{m.topic}/{m.partition} offset {m.offset}: the deserializer raised {cause!r}",
+                    name="deserialization")
+                error.record = m
+                raise error from cause
+        return out
 
     def __iter__(self) -> Iterator[Message]:
         """Messages as they arrive, until the consumer is closed."""

@@ -34,6 +34,7 @@ __all__ = [
     "IllegalStateError",
     "ConsumerClosedError",
     "NoOffsetForPartitionError",
+    "DeserializationError",
     "TransactionError",
     "RetriableTransactionError",
     "TransactionTimeoutError",
@@ -136,6 +137,13 @@ class IllegalStateError(KafkaError):
 
 class ConsumerClosedError(IllegalStateError):
     """The consumer is closed (or closing)."""
+
+
+class DeserializationError(KafkaError, ValueError):
+    """A key or value deserializer raised; ``record`` is the raw message (it
+    stays next in line: seek() past it to skip it)."""
+
+    record = None
 
 
 class NoOffsetForPartitionError(KafkaError):

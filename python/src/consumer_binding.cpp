@@ -436,6 +436,15 @@ void bind_consumer(nb::module_& m) {
             return make_topic_partition(nb::cast<std::string_view>(msg.topic), msg.partition);
           },
           "kwire.TopicPartition(topic, partition)")
+      .def(
+          "_with",
+          [](const Message& msg, nb::object key, nb::object value) {
+            Message copy = msg;
+            copy.key = std::move(key);
+            copy.value = std::move(value);
+            return copy;
+          },
+          "key"_a.none(), "value"_a.none(), "This message with another key and value (deserialized).")
       .def("__repr__", [](const Message& msg) {
         return "Message(topic=" + std::string(nb::repr(msg.topic).c_str()) +
                ", partition=" + std::to_string(msg.partition) + ", offset=" + std::to_string(msg.offset) +

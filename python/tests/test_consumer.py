@@ -306,3 +306,28 @@ def test_no_offset_for_partition_is_raised_by_poll(cluster, topic):
         assert topic in str(caught.value)
         consumer.seek((topic, 0), 0)
         assert consumer.poll(30).value == b"x"
+
+
+def test_deserializers_and_a_failing_one(cluster, topic):
+    import json
+
+    class Upper:
+        def deserialize(self, topic_name, data, headers):
+            assert topic_name == topic and headers == (("h", b"1"),)
+            return data.decode().upper()
+
+    with kwire.Producer(cluster.config()) as producer:
+        for value in (b'{"n": 1}', None, b"not json", b'{"n": 2}'):
+            producer.send(topic, value, key=b"k", headers=[("h", b"1")])
+    with kwire.Consumer(cluster.config(), topic, group_id=group(), auto_offset_reset="earliest",
+                        key_deserializer=Upper(), value_deserializer=json.loads) as consumer:
+        first = consumer.consume(10, timeout=30)  # stops before the record that fails
+        assert [(m.key, m.value) for m in first] == [("K", {"n": 1}), ("K", None)]  # None is never deserialized
+        with pytest.raises(errors.DeserializationError) as caught:
+            consumer.poll(30)
+        assert caught.value.record.offset == 2 and caught.value.record.value == b"not json"
+        assert "offset 2" in str(caught.value)
+        with pytest.raises(errors.DeserializationError):
+            consumer.poll(30)  # still next in line
+        consumer.seek(caught.value.record.topic_partition, 3)  # skip it
+        assert consumer.poll(30).value == {"n": 2}
