@@ -150,11 +150,14 @@ class AIOProducer:
     async def flush(self, timeout: Optional[float] = None) -> None:
         """Waits for every record sent so far (KafkaTimeoutError after
         ``timeout`` seconds)."""
-        producer = self._started()
+        await self._then_every_future_done(self._started().flush, timeout)
+
+    async def _then_every_future_done(self, call: Any, timeout: Optional[float]) -> None:
+        """Runs the blocking `call(timeout)` off the loop; kwire has then
+        reported every record it concerns: let their futures reach this loop
+        too, so that every future sent before is done after it."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, producer.flush, timeout)
-        # kwire has reported every record; let their futures reach this loop
-        # too, so that every future sent before flush() is done after it.
+        await loop.run_in_executor(None, call, timeout)
         barrier = loop.create_future()
         _core._dispatch_barrier(barrier, self._sink)
         await barrier
@@ -179,20 +182,12 @@ class AIOProducer:
         """Flushes the transaction's records and commits it (see
         Producer.commit_transaction for the error classes); every future of
         the transaction is done when this returns."""
-        producer = self._started()
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, producer.commit_transaction, timeout)
-        barrier = loop.create_future()
-        _core._dispatch_barrier(barrier, self._sink)
-        await barrier
+        await self._then_every_future_done(self._started().commit_transaction, timeout)
 
     async def abort_transaction(self, timeout: Optional[float] = None) -> None:
-        producer = self._started()
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, producer.abort_transaction, timeout)
-        barrier = loop.create_future()
-        _core._dispatch_barrier(barrier, self._sink)
-        await barrier
+        """Aborts the transaction; its records' futures fail (or are done)
+        when this returns."""
+        await self._then_every_future_done(self._started().abort_transaction, timeout)
 
     async def send_offsets_to_transaction(self, offsets: Any, group: Any, timeout: Optional[float] = None) -> None:
         """As Producer.send_offsets_to_transaction: ``{TopicPartition: next
