@@ -137,6 +137,18 @@ class OwnerScope {
   ConsumerState& state_;
 };
 
+// The partition errors of the last poll that still hold: kwire queues a
+// no-offset error per OffsetFetch answer, so one queued just before a
+// seek() would otherwise be raised after the seek fixed the partition.
+std::vector<consumer::FetchError> current_errors(const consumer::Consumer& c) {
+  std::vector<consumer::FetchError> out;
+  for (const auto& e : c.errors()) {
+    if (e.error == consumer_errc::no_offset_for_partition && c.position(e.partition)) continue;
+    out.push_back(e);
+  }
+  return out;
+}
+
 bool inside_callback(const ConsumerState& state) { return state.owner.load() == std::this_thread::get_id(); }
 
 // Waits for `use` with the GIL released (see the header's thread rules).
@@ -289,9 +301,9 @@ nb::list Consumer::fetch(std::optional<double> timeout) {
       }
       append_messages(records, out);  // the views die with the next poll: copy now
       if (out.size() == 0) raise_callback_error();  // else the next poll raises it
-      if (const auto& errors = state->consumer->errors(); !errors.empty()) {
-        if (out.size() == 0) raise_fetch_errors(errors);
-        pending_errors_ = errors;  // hand out the records first
+      if (auto errors = current_errors(*state->consumer); !errors.empty()) {
+        if (out.size() == 0) raise_fetch_errors(std::move(errors));
+        pending_errors_ = std::move(errors);  // hand out the records first
       }
       if (out.size() > 0 || steady::now() >= deadline) break;
       // A signal handler may use this consumer (close() on Ctrl+C): not
