@@ -1,10 +1,16 @@
-"""kwire: a Kafka producer for Python on kwire's C++20 core (no librdkafka).
+"""kwire: a Kafka producer and consumer for Python on kwire's C++20 core
+(no librdkafka).
 
 * :class:`Producer` -- synchronous, kafka-python's shape: ``send()`` returns a
   future (``get(timeout)``, ``add_callback``/``add_errback``), ``flush``,
-  ``close``, ``with``.
+  ``close``, ``with``; transactions (``with producer.transaction():``).
 * :class:`AIOProducer` -- asyncio, aiokafka's shape: ``start``/``stop``,
   ``async with``, ``await send()``, ``send_and_wait``, ``flush``.
+* :class:`Consumer` -- synchronous: ``subscribe``/``assign``, ``poll(timeout)``
+  (one :class:`Message` or None), ``consume(max_records, timeout)``,
+  iteration, ``commit``, ``seek``, ``with``.
+* :class:`AIOConsumer` -- asyncio: ``await getone()``, ``getmany()``,
+  ``async for``.
 * :mod:`kwire.errors` -- the exceptions.
 """
 
@@ -14,13 +20,18 @@ import atexit
 from typing import NamedTuple
 
 from . import _core, errors
-from ._core import DeliveryFuture, RecordMetadata
+from ._consumer import Consumer, ConsumerGroupMetadata, _close_live_consumers
+from ._core import DeliveryFuture, Message, RecordMetadata
 from ._producer import Producer, _close_live_producers
 from .errors import KafkaError, KafkaTimeoutError
 
 __all__ = [
     "Producer",
     "AIOProducer",
+    "Consumer",
+    "AIOConsumer",
+    "Message",
+    "ConsumerGroupMetadata",
     "DeliveryFuture",
     "RecordMetadata",
     "TopicPartition",
@@ -41,8 +52,10 @@ _core._set_hooks(errors._make, TopicPartition)
 
 @atexit.register
 def _at_exit() -> None:
+    _close_live_consumers()
     _close_live_producers()
     _core._shutdown()
 
 
 from ._aio import AIOProducer  # noqa: E402  (needs the hooks above)
+from ._aio_consumer import AIOConsumer  # noqa: E402

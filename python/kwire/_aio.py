@@ -11,11 +11,12 @@ already cancelled).
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Mapping, Optional
+import contextlib
+from typing import Any, AsyncIterator, Mapping, Optional
 
 from . import _core
 from ._producer import Headers, Producer, Serializer
-from .errors import ProducerClosedError
+from .errors import AbortableTransactionError, KafkaError, ProducerClosedError
 
 
 class AIOProducer:
@@ -24,7 +25,9 @@ class AIOProducer:
     ``await send()`` queues the record (waiting, without blocking the loop,
     while buffer.memory is full) and returns an ``asyncio.Future`` for its
     delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
-    ``async with``. Config as for :class:`kwire.Producer`.
+    ``async with``. Config as for :class:`kwire.Producer`. With
+    ``transactional_id`` set, start() also runs init_transactions() and
+    ``async with producer.transaction():`` groups sends atomically.
     """
 
     def __init__(
@@ -55,6 +58,8 @@ class AIOProducer:
         producer = Producer(self._config, self._key_serializer, self._value_serializer)
         try:
             await loop.run_in_executor(None, producer.wait_for_cluster, self._start_timeout)
+            if producer.transactional:  # aiokafka: start() registers the transactional id
+                await loop.run_in_executor(None, producer.init_transactions, self._start_timeout)
         except BaseException:
             await loop.run_in_executor(None, producer.close, 0)
             raise
@@ -145,11 +150,14 @@ class AIOProducer:
     async def flush(self, timeout: Optional[float] = None) -> None:
         """Waits for every record sent so far (KafkaTimeoutError after
         ``timeout`` seconds)."""
-        producer = self._started()
+        await self._then_every_future_done(self._started().flush, timeout)
+
+    async def _then_every_future_done(self, call: Any, timeout: Optional[float]) -> None:
+        """Runs the blocking `call(timeout)` off the loop; kwire has then
+        reported every record it concerns: let their futures reach this loop
+        too, so that every future sent before is done after it."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, producer.flush, timeout)
-        # kwire has reported every record; let their futures reach this loop
-        # too, so that every future sent before flush() is done after it.
+        await loop.run_in_executor(None, call, timeout)
         barrier = loop.create_future()
         _core._dispatch_barrier(barrier, self._sink)
         await barrier
@@ -164,18 +172,44 @@ class AIOProducer:
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.stop()
 
-    # aiokafka's transactional API: kwire has no transactional.id yet.
-    def transaction(self) -> Any:
-        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+    # ---- transactions (transactional.id set; aiokafka's API) ---------------
 
     async def begin_transaction(self) -> None:
-        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+        """Starts a transaction (local: never waits)."""
+        self._started().begin_transaction()
 
-    async def commit_transaction(self) -> None:
-        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+    async def commit_transaction(self, timeout: Optional[float] = None) -> None:
+        """Flushes the transaction's records and commits it (see
+        Producer.commit_transaction for the error classes); every future of
+        the transaction is done when this returns."""
+        await self._then_every_future_done(self._started().commit_transaction, timeout)
 
-    async def abort_transaction(self) -> None:
-        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+    async def abort_transaction(self, timeout: Optional[float] = None) -> None:
+        """Aborts the transaction; its records' futures fail (or are done)
+        when this returns."""
+        await self._then_every_future_done(self._started().abort_transaction, timeout)
 
-    async def send_offsets_to_transaction(self, offsets: Any, group_id: str) -> None:
-        raise NotImplementedError("transactions are not in kwire yet (transactional.id)")
+    async def send_offsets_to_transaction(self, offsets: Any, group: Any, timeout: Optional[float] = None) -> None:
+        """As Producer.send_offsets_to_transaction: ``{TopicPartition: next
+        offset}`` and the consumer's group_metadata() (or its group id)."""
+        producer = self._started()
+        await asyncio.get_running_loop().run_in_executor(
+            None, producer.send_offsets_to_transaction, offsets, group, timeout)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, timeout: Optional[float] = None) -> AsyncIterator["AIOProducer"]:
+        """``async with producer.transaction():`` commits when the block ends
+        normally, aborts (and re-raises) when it raises; an
+        AbortableTransactionError from the commit is aborted and raised."""
+        await self.begin_transaction()
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(KafkaError):  # the block's exception says more
+                await self.abort_transaction(timeout)
+            raise
+        try:
+            await self.commit_transaction(timeout)
+        except AbortableTransactionError:
+            await self.abort_transaction(timeout)
+            raise

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import weakref
-from typing import Any, Callable, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 from . import _core
 from ._config import kafka_properties
+from ._consumer import Consumer, ConsumerGroupMetadata, Offsets, offset_tuples
+from .errors import AbortableTransactionError, KafkaError
 
 Serializer = Optional[Callable[[Any], Any]]
 Headers = Optional[Union[Iterable[Tuple[str, Optional[bytes]]], Mapping[str, Optional[bytes]]]]
@@ -53,6 +56,45 @@ class Producer(_core.Producer):
     ) -> _core.RecordMetadata:
         """``send(...).get(timeout)``: the record's metadata, or raises its error."""
         return self.send(topic, value, key, headers, partition, timestamp_ms).get(timeout)
+
+    # ---- transactions (transactional.id set) -------------------------------
+
+    def send_offsets_to_transaction(
+        self,
+        offsets: Offsets,
+        group: Union[str, ConsumerGroupMetadata, Consumer],
+        timeout: Optional[float] = None,
+    ) -> None:
+        """Commits the consumer's ``offsets`` (``{TopicPartition: next
+        offset}``) with the open transaction, atomically (KIP-447).
+        ``group`` is ``consumer.group_metadata()`` (fences zombies by
+        generation), the consumer itself, or just the group id."""
+        if isinstance(group, Consumer):
+            group = group.group_metadata()
+        elif isinstance(group, str):
+            group = ConsumerGroupMetadata(group)
+        self._send_offsets_to_transaction(offset_tuples(offsets), tuple(group), timeout)
+
+    @contextlib.contextmanager
+    def transaction(self, timeout: Optional[float] = None) -> Iterator["Producer"]:
+        """``with producer.transaction():`` begins a transaction, commits it
+        when the block ends normally and aborts it when the block raises
+        (the block's exception then propagates). A commit that fails with
+        AbortableTransactionError is aborted and the error raised; a fatal
+        error (ProducerFencedError, ...) is raised as is: close the
+        producer."""
+        self.begin_transaction()
+        try:
+            yield self
+        except BaseException:
+            with contextlib.suppress(KafkaError):  # the block's exception says more
+                self.abort_transaction(timeout)
+            raise
+        try:
+            self.commit_transaction(timeout)
+        except AbortableTransactionError:
+            self.abort_transaction(timeout)
+            raise
 
     def statistics(self) -> dict:
         """A snapshot of kwire's statistics (docs/observability.md) as a dict."""

@@ -31,6 +31,18 @@ __all__ = [
     "FatalProducerError",
     "BrokerResponseError",
     "ConfigError",
+    "IllegalStateError",
+    "ConsumerClosedError",
+    "NoOffsetForPartitionError",
+    "DeserializationError",
+    "TransactionError",
+    "RetriableTransactionError",
+    "TransactionTimeoutError",
+    "AbortableTransactionError",
+    "FatalTransactionError",
+    "ProducerFencedError",
+    "TransactionStateError",
+    "TransactionAbortedError",
 ]
 
 
@@ -118,6 +130,74 @@ class ConfigError(KafkaError, ValueError):
     """An unknown configuration key or an invalid value; ``name`` is the key."""
 
 
+class IllegalStateError(KafkaError):
+    """A call the client's state does not allow: subscribe() without
+    group.id, assign() after subscribe(), a consumer used after close()."""
+
+
+class ConsumerClosedError(IllegalStateError):
+    """The consumer is closed (or closing)."""
+
+
+class DeserializationError(KafkaError, ValueError):
+    """A key or value deserializer raised; ``record`` is the raw message (it
+    stays next in line: seek() past it to skip it)."""
+
+    record = None
+
+
+class NoOffsetForPartitionError(KafkaError):
+    """A partition has no committed offset (or it is out of range) and
+    auto.offset.reset is none: seek() first."""
+
+
+# ---- transactions: the class says what to do next (the ``kind`` of kwire's
+# TransactionStatus, KIP-1050's categories as the caller sees them).
+
+
+class TransactionError(KafkaError):
+    """A transactional call failed; ``kind`` is kwire's category
+    (``"timed_out"``, ``"failed"``, ``"usage"``, ``"abortable"``, ``"fatal"``)."""
+
+    kind = ""
+
+
+class RetriableTransactionError(TransactionError):
+    """The call failed and nothing else changed: call the same method again."""
+
+    retriable = True
+
+
+class TransactionTimeoutError(RetriableTransactionError, KafkaTimeoutError):
+    """Not done within the timeout; the call goes on in the background:
+    call the SAME method again to pick up its result."""
+
+
+class AbortableTransactionError(TransactionError):
+    """The transaction cannot commit: abort_transaction(), then go on with
+    the next one."""
+
+
+class FatalTransactionError(TransactionError, FatalProducerError):
+    """The producer cannot go on (every later call fails alike): close it
+    and create a new one."""
+
+
+class ProducerFencedError(FatalTransactionError):
+    """Another producer with the same transactional.id took over
+    (PRODUCER_FENCED): this one is a zombie; close it."""
+
+
+class TransactionAbortedError(KafkaError):
+    """A record (or offset commit) failed because its transaction was
+    aborted (abort_transaction(), or an abortable error)."""
+
+
+class TransactionStateError(TransactionError, IllegalStateError):
+    """Wrong call for the transaction's state (commit outside a transaction,
+    begin twice, a producer without transactional.id)."""
+
+
 _KWIRE_ERRORS: dict[str, type[KafkaError]] = {
     "timed_out": KafkaTimeoutError,
     "queue_full": QueueFullError,
@@ -132,6 +212,11 @@ _KWIRE_ERRORS: dict[str, type[KafkaError]] = {
     "shutting_down": ProducerClosedError,
     "fatal_producer_state": FatalProducerError,
     "invalid_config": ConfigError,
+    "illegal_state": IllegalStateError,
+    "closed": ConsumerClosedError,
+    "no_offset_for_partition": NoOffsetForPartitionError,
+    "invalid_state": IllegalStateError,  # e.g. send() outside a transaction
+    "aborted": TransactionAbortedError,
 }
 
 _KAFKA_ERRORS: dict[str, type[KafkaError]] = {
@@ -146,16 +231,37 @@ _KAFKA_ERRORS: dict[str, type[KafkaError]] = {
     "CLUSTER_AUTHORIZATION_FAILED": AuthorizationError,
     "TRANSACTIONAL_ID_AUTHORIZATION_FAILED": AuthorizationError,
     "GROUP_AUTHORIZATION_FAILED": AuthorizationError,
-    "PRODUCER_FENCED": FatalProducerError,
+    "PRODUCER_FENCED": ProducerFencedError,
     "INVALID_PRODUCER_EPOCH": FatalProducerError,
     "NETWORK_EXCEPTION": KafkaConnectionError,
 }
 
 
-def _make(category: str, code: int, name: str, message: str, detail: str, retriable: bool) -> KafkaError:
-    """Called by kwire._core for every error it raises or reports."""
+_TRANSACTION_ERRORS: dict[str, type[TransactionError]] = {
+    "timed_out": TransactionTimeoutError,
+    "failed": RetriableTransactionError,
+    "usage": TransactionStateError,
+    "abortable": AbortableTransactionError,
+    "fatal": FatalTransactionError,
+}
+
+_FENCED = {"PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "TRANSACTIONAL_ID_NOT_FOUND"}
+
+
+def _make(
+    category: str, code: int, name: str, message: str, detail: str, retriable: bool | None, kind: str = ""
+) -> KafkaError:
+    """Called by kwire._core for every error it raises or reports; ``kind``
+    is set for the result of a transactional call."""
+    if kind:
+        cls: type[KafkaError] = _TRANSACTION_ERRORS.get(kind, TransactionError)
+        if cls is FatalTransactionError and name in _FENCED:
+            cls = ProducerFencedError
+        error = cls(message, code=code, name=name, category=category, detail=detail)
+        error.kind = kind  # type: ignore[attr-defined]
+        return error
     if category == "config":
-        cls: type[KafkaError] = ConfigError
+        cls = ConfigError
     elif category == "kafka":
         cls = _KAFKA_ERRORS.get(name, BrokerResponseError)
     else:

@@ -7,11 +7,14 @@
 // the work itself then finishes in the background, keeping alive what its
 // closure captured.
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -20,6 +23,21 @@
 namespace kwire::python {
 
 inline constexpr std::chrono::milliseconds signal_check_interval{200};
+
+/// A Python timeout in seconds as kwire's milliseconds (rounded up). None:
+/// as good as forever (a year; kwire adds timeouts to now()).
+inline std::chrono::milliseconds to_millis(std::optional<double> seconds) {
+  if (!seconds) return std::chrono::hours(24 * 365);
+  if (!(*seconds >= 0)) throw nanobind::value_error("timeout must be >= 0 seconds");
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*seconds * 1000.0)));
+}
+
+/// "1.5 s", for error messages.
+inline std::string seconds_text(std::chrono::milliseconds ms) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
+  return buffer;
+}
 
 /// Waits until `done()` (evaluated under `mutex`) is true or `timeout`
 /// passes, GIL released, checking for signals every 200 ms. True when done.

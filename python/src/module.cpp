@@ -4,6 +4,8 @@
 #include <nanobind/nanobind.h>
 
 #include "async_sink.hpp"
+#include "background_close.hpp"
+#include "consumer_binding.hpp"
 #include "dispatcher.hpp"
 #include "producer_binding.hpp"
 #include "python_types.hpp"
@@ -11,18 +13,19 @@
 namespace nb = nanobind;
 
 NB_MODULE(_core, m) {
-  m.doc() = "kwire's C++ producer (use the kwire package, not this module)";
+  m.doc() = "kwire's C++ producer and consumer (use the kwire package, not this module)";
   // Futures still referenced at exit are expected (a record's future kept in
   // a global): not worth a warning per object.
   nb::set_leak_warnings(false);
   kwire::python::bind_python_types(m);
   kwire::python::bind_producer(m);
+  kwire::python::bind_consumer(m);
   kwire::python::bind_async_sink(m);
   m.def(
       "_shutdown",
       [] {
-        kwire::python::wait_for_abandoned_producers();
+        kwire::python::wait_for_background_closes();
         kwire::python::stop_dispatcher();
       },
-      "atexit: waits for producers dropped unclosed, then stops the dispatcher thread.");
+      "atexit: waits for clients dropped unclosed, then stops the dispatcher thread.");
 }

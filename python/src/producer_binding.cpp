@@ -14,6 +14,7 @@
 #include <nanobind/stl/string.h>
 
 #include "async_sink.hpp"
+#include "background_close.hpp"
 #include "dispatcher.hpp"
 #include "interruptible.hpp"
 #include "kwire/producer/config.hpp"
@@ -27,19 +28,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
-
-// None: as good as forever (a year; kwire adds timeouts to now()).
-milliseconds to_millis(std::optional<double> seconds) {
-  if (!seconds) return std::chrono::hours(24 * 365);
-  if (!(*seconds >= 0)) throw nb::value_error("timeout must be >= 0 seconds");
-  return milliseconds(static_cast<std::int64_t>(std::ceil(*seconds * 1000.0)));
-}
-
-std::string seconds_text(milliseconds ms) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3g s", static_cast<double>(ms.count()) / 1000.0);
-  return buffer;
-}
 
 // A Python bytes-like value borrowed for the duration of one send(): bytes
 // and str without a copy, anything else through the buffer protocol.
@@ -123,20 +111,6 @@ class BorrowedHeaders {
   std::vector<producer::HeaderView> views_;
   std::int32_t total_size_ = 0;
 };
-
-// Producers dropped without close() finish closing on a thread of their own
-// (a destructor must not block the thread that dropped the last reference);
-// the atexit hook waits for them.
-struct AbandonedProducers {
-  std::mutex mutex;
-  std::condition_variable cv;
-  int closing = 0;
-};
-
-AbandonedProducers& abandoned() {
-  static auto* instance = new AbandonedProducers;
-  return *instance;
-}
 
 bool is_serialize_object(const nb::object& serializer) {
   return !serializer.is_none() && !PyCallable_Check(serializer.ptr()) && nb::hasattr(serializer, "serialize");
@@ -255,19 +229,7 @@ Producer::~Producer() {
   }
   // Not closed: kwire's destructor closes (waiting up to
   // delivery.timeout.ms), so do that away from this thread.
-  auto& registry = abandoned();
-  {
-    std::lock_guard lock(registry.mutex);
-    ++registry.closing;
-  }
-  std::thread([core = std::move(core_), &registry]() mutable {
-    core.reset();
-    {
-      std::lock_guard lock(registry.mutex);
-      --registry.closing;
-    }
-    registry.cv.notify_all();
-  }).detach();
+  close_in_background([core = std::move(core_)]() mutable { core.reset(); });
 }
 
 void dispatch_barrier(nb::object future, nb::object sink) {
@@ -280,13 +242,6 @@ void dispatch_barrier(nb::object future, nb::object sink) {
     barrier->done = true;
   }
   DeliveryFuture(barrier).attach_asyncio(std::move(future), std::move(sink));
-}
-
-void wait_for_abandoned_producers() {
-  auto& registry = abandoned();
-  nb::gil_scoped_release release;
-  std::unique_lock lock(registry.mutex);
-  registry.cv.wait(lock, [&] { return registry.closing == 0; });
 }
 
 nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, nb::handle topic,
@@ -505,7 +460,8 @@ void bind_producer(nb::module_& m) {
            "fn(metadata_or_exception, *args, **kwargs) either way. Returns self.")
       .def("_attach_asyncio", &DeliveryFuture::attach_asyncio, "future"_a, "sink"_a);
 
-  nb::class_<Producer>(m, "Producer")
+  auto producer_class = nb::class_<Producer>(m, "Producer");
+  producer_class
       .def(nb::init<const std::map<std::string, std::string>&, nb::object, nb::object>(), "properties"_a,
            "key_serializer"_a = nb::none(), "value_serializer"_a = nb::none())
       .def("send", &Producer::send,
@@ -541,8 +497,10 @@ void bind_producer(nb::module_& m) {
           "max_block",
           [](const Producer& p) { return static_cast<double>(p.config().max_block_ms) / 1000.0; },
           "max.block.ms in seconds: how long send() may wait for metadata or buffer memory.");
+  bind_producer_transactions(producer_class);
 
-  m.def("_wait_for_abandoned_producers", &wait_for_abandoned_producers);
+  m.def("_wait_for_background_closes", &wait_for_background_closes,
+        "Waits for clients dropped unclosed to finish closing (tests).");
   m.def("_dispatch_barrier", &dispatch_barrier, "future"_a, "sink"_a,
         "Resolves `future` through `sink` (an _AsyncSink) after every record already posted to it "
         "(AIOProducer.flush: after kwire's flush, the asyncio futures too).");

@@ -8,11 +8,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nanobind/nanobind.h>
 
+#include <tuple>
+
 #include "completion.hpp"
 #include "kwire/producer/producer.hpp"
+#include "python_types.hpp"
 
 namespace kwire::python {
 
@@ -77,6 +81,19 @@ class Producer {
   /// delivery.timeout.ms in seconds: close()'s default.
   double delivery_timeout() const noexcept;
 
+  // Transactions (transaction_binding.cpp): each raises the
+  // kwire.errors.TransactionError subclass its TransactionStatus kind names.
+  // A timeout of None is max.block.ms (as Java's).
+  /// (group.id, generation, member id, group.instance.id): the consumer's
+  /// group metadata for send_offsets_to_transaction (KIP-447).
+  using GroupTuple = std::tuple<std::string, std::int32_t, std::string, std::optional<std::string>>;
+  void init_transactions(std::optional<double> timeout);
+  void begin_transaction();
+  void send_offsets_to_transaction(const std::vector<OffsetTuple>& offsets, const GroupTuple& group,
+                                   std::optional<double> timeout);
+  void commit_transaction(std::optional<double> timeout);
+  void abort_transaction(std::optional<double> timeout);
+
  private:
   class Outgoing;
   nanobind::object serialize(const nanobind::object& serializer, bool takes_topic, nanobind::handle topic,
@@ -91,13 +108,11 @@ class Producer {
 };
 
 void bind_producer(nanobind::module_& module);
+/// Adds the transactional calls to kwire._core.Producer.
+void bind_producer_transactions(nanobind::class_<Producer>& producer_class);
 
 /// Resolves the asyncio `future` through `sink` after every record whose
 /// delivery callback already ran (AIOProducer.flush).
 void dispatch_barrier(nanobind::object future, nanobind::object sink);
-
-/// Waits (GIL released) for producers dropped without close() to finish
-/// closing on their background threads; atexit.
-void wait_for_abandoned_producers();
 
 }  // namespace kwire::python

@@ -2,6 +2,8 @@
 
 #include <nanobind/stl/string.h>
 
+#include "kwire/consumer/consumer_error.hpp"
+#include "kwire/producer/transaction.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 
@@ -65,12 +67,44 @@ std::string name_of(const std::error_code& error) {
 #undef KWIRE_CLIENT_ERRC_NAME
     }
   }
+  if (error.category() == consumer_category()) {
+    switch (static_cast<consumer_errc>(error.value())) {
+#define KWIRE_CONSUMER_ERRC_NAME(e) \
+  case consumer_errc::e:            \
+    return #e;
+      KWIRE_CONSUMER_ERRC_NAME(ok)
+      KWIRE_CONSUMER_ERRC_NAME(no_offset_for_partition)
+      KWIRE_CONSUMER_ERRC_NAME(partition_not_assigned)
+      KWIRE_CONSUMER_ERRC_NAME(max_poll_interval_exceeded)
+      KWIRE_CONSUMER_ERRC_NAME(member_lost_partitions)
+      KWIRE_CONSUMER_ERRC_NAME(fatal_group_error)
+      KWIRE_CONSUMER_ERRC_NAME(no_group_id)
+      KWIRE_CONSUMER_ERRC_NAME(closed)
+#undef KWIRE_CONSUMER_ERRC_NAME
+    }
+  }
+  if (error.category() == producer::transaction_category()) {
+    using producer::transaction_errc;
+    switch (static_cast<transaction_errc>(error.value())) {
+#define KWIRE_TRANSACTION_ERRC_NAME(e) \
+  case transaction_errc::e:            \
+    return #e;
+      KWIRE_TRANSACTION_ERRC_NAME(ok)
+      KWIRE_TRANSACTION_ERRC_NAME(invalid_state)
+      KWIRE_TRANSACTION_ERRC_NAME(operation_pending)
+      KWIRE_TRANSACTION_ERRC_NAME(aborted)
+      KWIRE_TRANSACTION_ERRC_NAME(retries_exhausted)
+#undef KWIRE_TRANSACTION_ERRC_NAME
+    }
+  }
   return {};
 }
 
 const char* category_of(const std::error_code& error) {
   if (error.category() == kafka_category()) return "kafka";
-  if (error.category() == client_category()) return "kwire";
+  if (error.category() == client_category() || error.category() == consumer_category() ||
+      error.category() == producer::transaction_category())
+    return "kwire";
   return error.category().name();
 }
 
@@ -80,6 +114,22 @@ nb::object make_error(const std::error_code& error, std::string_view detail) {
   const bool retriable = error == error_kind::retriable;
   return error_factory()(category_of(error), error.value(), name_of(error), error.message(),
                          std::string(detail), retriable);
+}
+
+nb::object make_transaction_error(const producer::TransactionStatus& status) {
+  const std::string_view kind = producer::to_string(status.kind);
+  return error_factory()(category_of(status.error), status.error.value(), name_of(status.error),
+                         status.error.message(), status.detail, nb::none(), "kind"_a = std::string(kind));
+}
+
+nb::object make_usage_error(const std::string& message) {
+  return error_factory()("kwire", -1, "illegal_state", message, "", false);
+}
+
+nb::object make_topic_partition(std::string_view topic, std::int32_t partition) {
+  nb::str name(topic.data(), topic.size());
+  if (!hooks().topic_partition) return nb::make_tuple(name, partition);
+  return nb::handle(hooks().topic_partition)(name, partition);
 }
 
 nb::object make_timeout_error(const std::string& message) {
@@ -126,10 +176,7 @@ void bind_python_types(nb::module_& m) {
               "bytes of header keys and values, -1 without headers")
       .def_prop_ro(
           "topic_partition",
-          [](const RecordMetadata& md) -> nb::object {
-            if (!hooks().topic_partition) return nb::make_tuple(md.topic, md.partition);
-            return nb::handle(hooks().topic_partition)(md.topic, md.partition);
-          },
+          [](const RecordMetadata& md) { return make_topic_partition(md.topic, md.partition); },
           "kwire.TopicPartition(topic, partition)")
       .def("__repr__", [](const RecordMetadata& md) {
         return std::string("RecordMetadata(topic=") + nb::repr(nb::str(md.topic.c_str())).c_str() +

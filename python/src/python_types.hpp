@@ -4,16 +4,26 @@
 // registers, so the hierarchy lives in Python where users read it).
 // Every function here needs the GIL.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
+#include <utility>
 
 #include <nanobind/nanobind.h>
 
 #include "completion.hpp"
 #include "kwire/producer/record.hpp"
+#include "kwire/producer/transaction.hpp"
 
 namespace kwire::python {
+
+/// (topic, partition, offset, metadata): an offset to commit, as the Python
+/// layer passes it (kwire/_consumer.py, kwire/_producer.py).
+using OffsetTuple = std::tuple<std::string, std::int32_t, std::int64_t, std::string>;
+/// (topic, partition), e.g. a kwire.TopicPartition.
+using PartitionTuple = std::pair<std::string, std::int32_t>;
 
 /// kafka-python's RecordMetadata fields.
 struct RecordMetadata {
@@ -31,6 +41,15 @@ void bind_python_types(nanobind::module_& module);
 
 /// The Python exception (a kwire.errors.KafkaError subclass) for `error`.
 nanobind::object make_error(const std::error_code& error, std::string_view detail);
+/// The exception for a failed transactional call: its class follows
+/// `status.kind` (kwire.errors: RetriableTransactionError,
+/// AbortableTransactionError, FatalTransactionError, ...).
+nanobind::object make_transaction_error(const producer::TransactionStatus& status);
+/// An IllegalStateError: a call the client's state does not allow (poll()
+/// after close(), subscribe() without group.id, assign() after subscribe()).
+nanobind::object make_usage_error(const std::string& message);
+/// kwire.TopicPartition(topic, partition).
+nanobind::object make_topic_partition(std::string_view topic, std::int32_t partition);
 /// A KafkaTimeoutError with `message` (a wait that ran out in the binding).
 nanobind::object make_timeout_error(const std::string& message);
 /// A ConfigError for `key`.

@@ -103,13 +103,17 @@ def test_the_event_loop_keeps_running_during_sends_and_flush(cluster, topic):
     assert max(gaps) < 1.0, max(gaps)  # no send or flush held the loop for long
 
 
-def test_not_started_and_transactions(cluster, topic):
+def test_not_started_and_not_transactional(cluster, topic):
     async def main():
         producer = kwire.AIOProducer(cluster.config())
         with pytest.raises(errors.ProducerClosedError, match="not started"):
             await producer.send(topic, b"v")
-        with pytest.raises(NotImplementedError, match="transactional.id"):
+        with pytest.raises(errors.ProducerClosedError, match="not started"):
             await producer.begin_transaction()
+        async with producer:  # no transactional.id: transactions are a usage error
+            with pytest.raises(errors.TransactionStateError):
+                async with producer.transaction():
+                    pass
 
     run(main())
 

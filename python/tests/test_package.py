@@ -14,12 +14,31 @@ def test_type_information_is_installed():
     stub = (package / "_core.pyi").read_text()
     assert "class Producer" in stub and "class DeliveryFuture" in stub
     assert "def get(self, timeout: float | None = None) -> RecordMetadata" in stub
+    assert "class Consumer" in stub and "class Message" in stub
+    assert "def value(self) -> bytes | None" in stub
+    assert "def init_transactions(self, timeout: float | None = None) -> None" in stub
+    compile(stub, "_core.pyi", "exec")  # valid Python
 
 
 def test_public_names():
-    for name in ("Producer", "AIOProducer", "DeliveryFuture", "RecordMetadata", "TopicPartition",
-                 "KafkaError", "KafkaTimeoutError"):
+    for name in ("Producer", "AIOProducer", "Consumer", "AIOConsumer", "Message", "ConsumerGroupMetadata",
+                 "DeliveryFuture", "RecordMetadata", "TopicPartition", "KafkaError", "KafkaTimeoutError"):
         assert hasattr(kwire, name), name
+    assert set(kwire.__all__) <= set(dir(kwire))
     assert issubclass(kwire.errors.QueueFullError, kwire.KafkaTimeoutError)
+    # What a transactional call's failure says to do, by class.
+    e = kwire.errors
+    assert issubclass(e.TransactionTimeoutError, e.RetriableTransactionError)
+    assert issubclass(e.TransactionTimeoutError, e.KafkaTimeoutError)
+    assert issubclass(e.ProducerFencedError, e.FatalTransactionError)
+    assert issubclass(e.FatalTransactionError, e.FatalProducerError)
+    assert issubclass(e.TransactionStateError, e.IllegalStateError)
+    assert not issubclass(e.AbortableTransactionError, e.FatalProducerError)
+    made = e._make("kafka", 90, "PRODUCER_FENCED", "fenced", "transactional.id t", False, kind="fatal")
+    assert type(made) is e.ProducerFencedError and made.kind == "fatal" and made.retriable is False
+    made = e._make("kwire", 7, "timed_out", "timed out", "", True, kind="timed_out")
+    assert type(made) is e.TransactionTimeoutError and made.retriable is True
+    made = e._make("kafka", 48, "INVALID_TXN_STATE", "bad", "", False, kind="abortable")
+    assert type(made) is e.AbortableTransactionError
     assert issubclass(kwire.errors.ConfigError, ValueError)
     assert kwire.__version__ == "0.1.0"
