@@ -5,6 +5,8 @@
 //   kwire perf -b host:port -t topic [-n records] [-s bytes] [--payload-file F]
 //              [-z codec] [-X key=value ...] [--rate R] [--json] [--no-confirm]
 //   kwire perf -b host:port -t topic --offsets [--json]   (only the offset sum)
+//   kwire perf ... -X transactional.id=ID --transaction-size N   (transactions of N records)
+//   kwire perf --consume ...   the consumer benchmark (perf_consume.cpp)
 //
 // Measurement rules (the peers in tools/bench follow the same ones, so their
 // numbers compare):
@@ -61,7 +63,9 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "options.hpp"
+#include "perf_support.hpp"
 #include "stats_print.hpp"
+#include "transaction_options.hpp"
 
 namespace kwire::cli {
 namespace {
@@ -81,16 +85,6 @@ struct PerfOptions {
   bool offsets_only = false;
   bool progress = true;
 };
-
-std::uint64_t parse_count(const std::string& text, const char* what, std::uint64_t min, std::uint64_t max) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || text[0] == '-' || v < min || v > max)
-    throw UsageError(std::string(what) + " expects a number in [" + std::to_string(min) + ", " + std::to_string(max) +
-                     "], got '" + text + "'");
-  return v;
-}
 
 // --- Payloads ------------------------------------------------------------------------
 
@@ -145,116 +139,6 @@ Payloads make_payloads(const PerfOptions& o) {
   return p;
 }
 
-// --- Broker-side count (ListOffsets) ----------------------------------------------------
-
-/// Sum over the topic's partitions of the latest offset (ListOffsets with
-/// timestamp -1), asking each partition's leader. nullopt when the cluster
-/// cannot answer (no ListOffsets, as the blackhole mock; or errors), with
-/// `why` saying so. A topic that does not exist yet sums to 0.
-std::optional<std::int64_t> latest_offset_sum_once(const cluster::ClientConfig& config, const std::string& topic,
-                                                   std::string& why, bool& retriable) {
-  retriable = false;
-  net::BlockingClient bootstrap = make_client(config);
-  if (auto ec = bootstrap.connect()) {
-    why = "cannot connect: " + connect_failure(bootstrap, ec);
-    return std::nullopt;
-  }
-  if (!bootstrap.connection().negotiated_version(protocol::ApiKey::list_offsets)) {
-    why = "the broker does not offer ListOffsets";
-    return std::nullopt;
-  }
-  protocol::MetadataRequest md_request;
-  md_request.topics.emplace();
-  md_request.topics->push_back({.topic_id = {}, .name = topic, .unknown_tags = {}});
-  md_request.allow_auto_topic_creation = false;
-  protocol::MetadataResponse md;
-  std::int16_t version = 0;
-  if (auto ec = bootstrap.request(md_request, md, version)) {
-    why = "Metadata failed: " + ec.message();
-    return std::nullopt;
-  }
-  const protocol::MetadataResponse::Topic* t = nullptr;
-  for (const auto& candidate : md.topics)
-    if (candidate.name && *candidate.name == topic) t = &candidate;
-  if (!t || t->error_code == kwire::errc::unknown_topic_or_partition) return 0;
-  if (t->error_code != kwire::errc::none) {
-    why = "topic error " + std::string(kafka_error_name(t->error_code));
-    return std::nullopt;
-  }
-
-  // Partitions by leader; each leader is asked once.
-  std::map<std::int32_t, std::vector<std::int32_t>> by_leader;
-  for (const auto& p : t->partitions) {
-    if (p.leader_id < 0) {
-      why = "partition " + std::to_string(p.partition_index) + " has no leader";
-      return std::nullopt;
-    }
-    by_leader[p.leader_id].push_back(p.partition_index);
-  }
-  std::int64_t sum = 0;
-  for (const auto& [leader, partitions] : by_leader) {
-    const auto broker = std::find_if(md.brokers.begin(), md.brokers.end(),
-                                     [&, id = leader](const auto& b) { return b.node_id == id; });
-    if (broker == md.brokers.end()) {
-      why = "leader " + std::to_string(leader) + " is not among the brokers";
-      return std::nullopt;
-    }
-    cluster::ClientConfig at_leader = config;
-    at_leader.bootstrap_servers = {broker->host + ":" + std::to_string(broker->port)};
-    net::BlockingClient client = make_client(at_leader);
-    if (auto ec = client.connect()) {
-      why = "cannot connect to leader " + std::to_string(leader) + ": " + connect_failure(client, ec);
-      return std::nullopt;
-    }
-    protocol::ListOffsetsRequest request;
-    auto& rt = request.topics.emplace_back();
-    rt.name = topic;
-    for (std::int32_t p : partitions) {
-      auto& rp = rt.partitions.emplace_back();
-      rp.partition_index = p;
-      rp.timestamp = protocol::list_offsets_timestamp::latest;
-    }
-    protocol::ListOffsetsResponse response;
-    // v1+: one offset per partition (v0 returned a list of offsets).
-    if (auto ec = client.request(request, response, version)) {
-      why = "ListOffsets failed: " + ec.message();
-      return std::nullopt;
-    }
-    std::size_t answered = 0;
-    for (const auto& topic_response : response.topics)
-      for (const auto& p : topic_response.partitions) {
-        if (p.error_code != kwire::errc::none) {
-          why = "ListOffsets partition " + std::to_string(p.partition_index) + ": " +
-                std::string(kafka_error_name(p.error_code));
-          retriable = error_traits(p.error_code).retriable;
-          return std::nullopt;
-        }
-        sum += p.offset;
-        ++answered;
-      }
-    if (answered != partitions.size()) {
-      why = "ListOffsets answered " + std::to_string(answered) + " of " + std::to_string(partitions.size()) +
-            " partitions";
-      return std::nullopt;
-    }
-  }
-  return sum;
-}
-
-/// latest_offset_sum_once, retried for up to 10 s while the answer is a
-/// retriable error: a partition created a moment ago may not be served by
-/// its leader yet (NOT_LEADER_OR_FOLLOWER right after CreateTopics).
-std::optional<std::int64_t> latest_offset_sum(const cluster::ClientConfig& config, const std::string& topic,
-                                              std::string& why) {
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (true) {
-    bool retriable = false;
-    if (auto sum = latest_offset_sum_once(config, topic, why, retriable)) return sum;
-    if (!retriable || Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
 // --- The run ------------------------------------------------------------------------------
 
 /// Shared with the network thread through the delivery callbacks.
@@ -289,19 +173,6 @@ struct RunState {
     ++errors[error_name(report.error)];
   }
 };
-
-struct CpuTimes {
-  double user = 0;
-  double sys = 0;
-  long max_rss_kib = 0;
-};
-
-CpuTimes cpu_now() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
-  return {seconds(ru.ru_utime), seconds(ru.ru_stime), ru.ru_maxrss};
-}
 
 struct Percentiles {
   double p50 = 0, p95 = 0, p99 = 0, max = 0;  // ms
@@ -377,8 +248,14 @@ void print_offsets_only(const std::optional<std::int64_t>& sum, const std::strin
 }  // namespace
 
 int run_perf(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--consume") return run_perf_consume(argc, argv);
   // Long options of this command; the rest goes through the common parser.
   PerfOptions o;
+  std::vector<char*> args(argv, argv + argc);
+  const TransactionOptions txn_options = take_transaction_options(args);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -406,18 +283,14 @@ int run_perf(int argc, char** argv) {
   }
   std::map<char, std::vector<std::string>> values;
   CommonOptions options = parse_options(static_cast<int>(rest.size()), rest.data(), "tnsz", values);
-  auto single = [&](char letter) -> const std::string* {
-    auto it = values.find(letter);
-    if (it == values.end()) return nullptr;
-    if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
-    return &it->second.front();
-  };
+  auto single = [&](char letter) { return single_value(values, letter); };
   if (const std::string* t = single('t')) o.topic = *t;
   if (o.topic.empty()) throw UsageError("perf needs a topic: -t topic");
   if (const std::string* n = single('n')) o.records = parse_count(*n, "-n", 1, UINT32_MAX);
   if (const std::string* s = single('s')) o.record_size = parse_count(*s, "-s", 0, 100u << 20);
   if (const std::string* z = single('z')) options.properties["compression.type"] = *z;
   if (!options.positional.empty()) throw UsageError("unexpected argument '" + options.positional.front() + "'");
+  if (txn_options.transactional_id) options.properties["transactional.id"] = *txn_options.transactional_id;
 
   const producer::ProducerConfig config = attach_periodic_statistics(producer_config(options));
 
@@ -445,6 +318,21 @@ int run_perf(int argc, char** argv) {
     return 1;
   }
 
+  // Transactional (issue 16): init_transactions is set-up, outside the clock;
+  // beginning and committing every --transaction-size records is inside it.
+  std::optional<TransactionLoop> transactions;
+  const auto txn_timeout = std::chrono::milliseconds(std::max<std::int64_t>(config.max_block_ms, 1));
+  if (config.transactional()) {
+    const producer::TransactionStatus init = producer.init_transactions(txn_timeout);
+    if (!init.ok()) {
+      std::fprintf(stderr, "kwire perf: init_transactions failed: %s\n", init.message().c_str());
+      return 1;
+    }
+    transactions.emplace(producer, txn_options, txn_timeout);
+  } else if (txn_options.size > 0 || txn_options.abort_every > 0) {
+    throw UsageError("--transaction-size / --abort-every need -X transactional.id=...");
+  }
+
   ProgressBar progress(o.progress && isatty(STDERR_FILENO) != 0, o.records);
   producer::RecordView record;
   record.topic = o.topic;
@@ -465,11 +353,15 @@ int run_perf(int argc, char** argv) {
       slot = &state.slots[i / state.sample_every];
       *slot = state.micros_since_start();
     }
+    if (transactions && !transactions->before_record()) break;
     // Captures two pointers: fits std::function's small buffer, so no
     // allocation per record.
     producer.send(record, [s = &state, slot](const producer::DeliveryReport& r) { s->on_report(slot, r); });
+    if (transactions && !transactions->after_record()) break;
     if ((i & 0x3fff) == 0) progress.update(i, state, Clock::now());
   }
+  bool txn_failed = transactions && !transactions->error().empty();
+  if (transactions && !txn_failed && !transactions->finish()) txn_failed = true;
   while (!producer.flush(std::chrono::milliseconds(200))) progress.update(o.records, state, Clock::now());
   const auto t_end = Clock::now();
   const CpuTimes cpu_end = cpu_now();
@@ -524,7 +416,10 @@ int run_perf(int argc, char** argv) {
         .key("latency_ms").begin_object();
     if (lat.any)
       out.key("p50").value(lat.p50).key("p95").value(lat.p95).key("p99").value(lat.p99).key("max").value(lat.max);
-    out.end_object().key("confirmed");
+    out.end_object();
+    if (transactions)
+      out.key("transactions").value(transactions->committed()).key("transaction_size").value(txn_options.size);
+    out.key("confirmed");
     confirmed ? out.value(*confirmed) : out.null();
     out.end_object();
     std::printf("%s\n", out.str().c_str());
@@ -540,6 +435,11 @@ int run_perf(int argc, char** argv) {
     if (lat.any)
       std::printf("  latency      p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms\n", lat.p50, lat.p95, lat.p99,
                   lat.max);
+    if (transactions)
+      std::printf("  transactions %lld committed (%lld records), %lld aborted\n",
+                  static_cast<long long>(transactions->committed()),
+                  static_cast<long long>(transactions->committed_records()),
+                  static_cast<long long>(transactions->aborted()));
     if (confirmed)
       std::printf("  confirmed    %" PRId64 " records by the broker (ListOffsets)\n", *confirmed);
     else if (o.confirm)
@@ -549,7 +449,8 @@ int run_perf(int argc, char** argv) {
   if (confirmed && *confirmed != static_cast<std::int64_t>(delivered))
     std::fprintf(stderr, "kwire perf: the broker has %" PRId64 " new records, %" PRIu64 " were reported delivered\n",
                  *confirmed, delivered);
-  return failed > 0 ? 1 : 0;
+  if (txn_failed) std::fprintf(stderr, "kwire perf: %s\n", transactions->error().c_str());
+  return failed > 0 || txn_failed ? 1 : 0;
 }
 
 }  // namespace kwire::cli

@@ -108,12 +108,7 @@ int run_produce(int argc, char** argv) {
   CommonOptions options = parse_options(static_cast<int>(args.size()), args.data(), "tpkHz", values);
   if (txn_options.transactional_id) options.properties["transactional.id"] = *txn_options.transactional_id;
 
-  auto single = [&](char letter) -> const std::string* {
-    auto it = values.find(letter);
-    if (it == values.end()) return nullptr;
-    if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
-    return &it->second.front();
-  };
+  auto single = [&](char letter) { return single_value(values, letter); };
   const std::string* topic_arg = single('t');
   if (!topic_arg || topic_arg->empty()) throw UsageError("produce needs a topic: -t topic");
   const std::string topic = *topic_arg;
