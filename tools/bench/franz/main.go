@@ -157,6 +157,8 @@ func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
 func clientOptions(o *options) []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(o.brokers...)}
+	acks, hasAcks := o.props["acks"]
+	idempotent := o.props["enable.idempotence"] != "false" && (!hasAcks || acks == "all" || acks == "-1")
 	add := func(opt kgo.Opt) { opts = append(opts, opt) }
 	if v, ok := o.props["acks"]; ok {
 		switch v {
@@ -181,7 +183,13 @@ func clientOptions(o *options) []kgo.Opt {
 	}
 	intProp(o, "linger.ms", func(n int64) { add(kgo.ProducerLinger(ms(n))) })
 	intProp(o, "batch.size", func(n int64) { add(kgo.ProducerBatchMaxBytes(int32(n))) })
-	intProp(o, "max.in.flight.requests.per.connection", func(n int64) { add(kgo.MaxProduceRequestsInflightPerBroker(int(n))) })
+	intProp(o, "max.in.flight.requests.per.connection", func(n int64) {
+		// franz-go refuses the option with idempotence and sizes the
+		// in-flight window itself then (see README).
+		if !idempotent {
+			add(kgo.MaxProduceRequestsInflightPerBroker(int(n)))
+		}
+	})
 	intProp(o, "buffer.memory", func(n int64) { add(kgo.MaxBufferedBytes(int(n))) })
 	intProp(o, "max.request.size", func(n int64) { add(kgo.BrokerMaxWriteBytes(int32(n) + 1024)) })
 	intProp(o, "request.timeout.ms", func(n int64) { add(kgo.ProduceRequestTimeout(ms(n))) })
