@@ -321,16 +321,9 @@ int run_perf(int argc, char** argv) {
   // Transactional (issue 16): init_transactions is set-up, outside the clock;
   // beginning and committing every --transaction-size records is inside it.
   std::optional<TransactionLoop> transactions;
-  const auto txn_timeout = std::chrono::milliseconds(std::max<std::int64_t>(config.max_block_ms, 1));
-  if (config.transactional()) {
-    const producer::TransactionStatus init = producer.init_transactions(txn_timeout);
-    if (!init.ok()) {
-      std::fprintf(stderr, "kwire perf: init_transactions failed: %s\n", init.message().c_str());
-      return 1;
-    }
-    transactions.emplace(producer, txn_options, txn_timeout);
-  } else if (txn_options.size > 0 || txn_options.abort_every > 0) {
-    throw UsageError("--transaction-size / --abort-every need -X transactional.id=...");
+  if (std::string failure; !start_transactions(producer, config, txn_options, transactions, failure)) {
+    std::fprintf(stderr, "kwire perf: init_transactions failed: %s\n", failure.c_str());
+    return 1;
   }
 
   ProgressBar progress(o.progress && isatty(STDERR_FILENO) != 0, o.records);
@@ -377,16 +370,11 @@ int run_perf(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(t_end - state.t0).count();
   const std::uint64_t delivered = state.delivered.load();
   const std::uint64_t failed = state.failed.load();
-  const double rps = seconds > 0 ? static_cast<double>(delivered) / seconds : 0;
   const double bytes = static_cast<double>(payloads.total_bytes(o.records));
-  const double mib_per_s = seconds > 0 ? bytes * (static_cast<double>(delivered) / static_cast<double>(o.records)) /
-                                             seconds / (1024.0 * 1024.0)
-                                       : 0;
-  const double cpu_user = cpu_end.user - cpu_start.user;
-  const double cpu_sys = cpu_end.sys - cpu_start.sys;
-  const double cpu = cpu_user + cpu_sys;
-  const double cpu_us_per_record = cpu * 1e6 / static_cast<double>(o.records);
-  const double rss_mib = static_cast<double>(cpu_end.max_rss_kib) / 1024.0;
+  // MiB/s of what was delivered; CPU per record over every record attempted.
+  const RunFigures figures =
+      run_figures(seconds, delivered, bytes * (static_cast<double>(delivered) / static_cast<double>(o.records)),
+                  o.records, cpu_start, cpu_end);
   const Percentiles lat = percentiles(state.slots.get(), samples);
   const std::string codec(compression::codec_name(config.compression_type));
   const double avg_size = bytes / static_cast<double>(o.records);
@@ -403,16 +391,9 @@ int run_perf(int argc, char** argv) {
         .key("failed").value(static_cast<std::int64_t>(failed))
         .key("errors").begin_object();
     for (const auto& [name, count] : state.errors) out.key(name).value(static_cast<std::int64_t>(count));
-    out.end_object()
-        .key("seconds").value(seconds)
-        .key("records_per_second").value(rps)
-        .key("mib_per_second").value(mib_per_s)
-        .key("cpu_seconds").value(cpu)
-        .key("cpu_user_seconds").value(cpu_user)
-        .key("cpu_sys_seconds").value(cpu_sys)
-        .key("cpu_us_per_record").value(cpu_us_per_record)
-        .key("peak_rss_mib").value(rss_mib)
-        .key("latency_sampled_every").value(static_cast<std::int64_t>(state.sample_every))
+    out.end_object();
+    write_figures(out, figures);
+    out.key("latency_sampled_every").value(static_cast<std::int64_t>(state.sample_every))
         .key("latency_ms").begin_object();
     if (lat.any)
       out.key("p50").value(lat.p50).key("p95").value(lat.p95).key("p99").value(lat.p99).key("max").value(lat.max);
@@ -428,10 +409,7 @@ int run_perf(int argc, char** argv) {
                 codec.c_str(), o.topic.c_str(), seconds);
     std::printf("  delivered    %" PRIu64 ", failed %" PRIu64 "\n", delivered, failed);
     for (const auto& [name, count] : state.errors) std::printf("               %" PRIu64 " x %s\n", count, name.c_str());
-    std::printf("  throughput   %.0f records/s, %.2f MiB/s\n", rps, mib_per_s);
-    std::printf("  client cpu   %.3f s (user %.3f, sys %.3f), %.3f us/record\n", cpu, cpu_user, cpu_sys,
-                cpu_us_per_record);
-    std::printf("  peak rss     %.1f MiB\n", rss_mib);
+    print_figures(figures);
     if (lat.any)
       std::printf("  latency      p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms\n", lat.p50, lat.p95, lat.p99,
                   lat.max);
@@ -441,12 +419,15 @@ int run_perf(int argc, char** argv) {
                   static_cast<long long>(transactions->committed_records()),
                   static_cast<long long>(transactions->aborted()));
     if (confirmed)
-      std::printf("  confirmed    %" PRId64 " records by the broker (ListOffsets)\n", *confirmed);
+      std::printf("  confirmed    %" PRId64 " %s by the broker (ListOffsets)\n", *confirmed,
+                  transactions ? "offsets (records + commit markers)" : "records");
     else if (o.confirm)
       std::printf("  confirmed    unknown (%s)\n", (before ? why_after : why_before).c_str());
   }
   if (options.stats) print_statistics(producer.statistics(), options.json);
-  if (confirmed && *confirmed != static_cast<std::int64_t>(delivered))
+  // Each committed transaction also writes a marker (an offset) per partition it touched.
+  if (confirmed && (transactions ? *confirmed < static_cast<std::int64_t>(delivered)
+                                 : *confirmed != static_cast<std::int64_t>(delivered)))
     std::fprintf(stderr, "kwire perf: the broker has %" PRId64 " new records, %" PRIu64 " were reported delivered\n",
                  *confirmed, delivered);
   if (txn_failed) std::fprintf(stderr, "kwire perf: %s\n", transactions->error().c_str());

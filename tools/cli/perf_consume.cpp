@@ -151,13 +151,8 @@ int run_perf_consume(int argc, char** argv) {
   consumer.close();
 
   const double seconds = consumed ? std::chrono::duration<double>(t_end - t0).count() : 0;
-  const double cpu_user = consumed ? cpu_end.user - cpu_start.user : 0;
-  const double cpu_sys = consumed ? cpu_end.sys - cpu_start.sys : 0;
-  const double cpu = cpu_user + cpu_sys;
-  const double rps = seconds > 0 ? static_cast<double>(consumed) / seconds : 0;
-  const double mib_per_s = seconds > 0 ? static_cast<double>(bytes) / seconds / (1024.0 * 1024.0) : 0;
-  const double cpu_us_per_record = consumed ? cpu * 1e6 / static_cast<double>(consumed) : 0;
-  const double rss_mib = static_cast<double>(cpu_end.max_rss_kib) / 1024.0;
+  const RunFigures figures =
+      run_figures(seconds, consumed, static_cast<double>(bytes), consumed, consumed ? cpu_start : cpu_end, cpu_end);
   const std::string mode = o.assign ? "assign" : "group";
 
   if (options.json) {
@@ -171,24 +166,14 @@ int run_perf_consume(int argc, char** argv) {
     out.key("records").value(static_cast<std::int64_t>(wanted))
         .key("consumed").value(static_cast<std::int64_t>(consumed))
         .key("errors").value(static_cast<std::int64_t>(errors))
-        .key("bytes").value(static_cast<std::int64_t>(bytes))
-        .key("seconds").value(seconds)
-        .key("records_per_second").value(rps)
-        .key("mib_per_second").value(mib_per_s)
-        .key("cpu_seconds").value(cpu)
-        .key("cpu_user_seconds").value(cpu_user)
-        .key("cpu_sys_seconds").value(cpu_sys)
-        .key("cpu_us_per_record").value(cpu_us_per_record)
-        .key("peak_rss_mib").value(rss_mib)
-        .end_object();
+        .key("bytes").value(static_cast<std::int64_t>(bytes));
+    write_figures(out, figures);
+    out.end_object();
     std::printf("%s\n", out.str().c_str());
   } else {
     std::printf("kwire perf --consume (%s): %" PRIu64 " of %" PRIu64 " records from %s in %.3f s\n", mode.c_str(),
                 consumed, wanted, o.topic.c_str(), seconds);
-    std::printf("  throughput   %.0f records/s, %.2f MiB/s\n", rps, mib_per_s);
-    std::printf("  client cpu   %.3f s (user %.3f, sys %.3f), %.3f us/record\n", cpu, cpu_user, cpu_sys,
-                cpu_us_per_record);
-    std::printf("  peak rss     %.1f MiB\n", rss_mib);
+    print_figures(figures);
   }
   if (consumed < wanted) {
     std::fprintf(stderr, "kwire perf: only %" PRIu64 " of %" PRIu64 " records arrived (nothing for %.0f s)\n",

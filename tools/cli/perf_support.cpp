@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <kwire/protocol/metadata.hpp>
 
 #include "broker_session.hpp"
+#include "json.hpp"
 #include "options.hpp"
 
 namespace kwire::cli {
@@ -24,6 +26,37 @@ CpuTimes cpu_now() {
   getrusage(RUSAGE_SELF, &ru);
   auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
   return {seconds(ru.ru_utime), seconds(ru.ru_stime), ru.ru_maxrss};
+}
+
+RunFigures run_figures(double seconds, std::uint64_t records, double bytes, std::uint64_t cpu_records,
+                       const CpuTimes& start, const CpuTimes& end) {
+  RunFigures f;
+  f.seconds = seconds;
+  f.records_per_second = seconds > 0 ? static_cast<double>(records) / seconds : 0;
+  f.mib_per_second = seconds > 0 ? bytes / seconds / (1024.0 * 1024.0) : 0;
+  f.cpu_user = end.user - start.user;
+  f.cpu_sys = end.sys - start.sys;
+  f.cpu_us_per_record = cpu_records ? f.cpu() * 1e6 / static_cast<double>(cpu_records) : 0;
+  f.peak_rss_mib = static_cast<double>(end.max_rss_kib) / 1024.0;
+  return f;
+}
+
+void write_figures(JsonWriter& out, const RunFigures& f) {
+  out.key("seconds").value(f.seconds)
+      .key("records_per_second").value(f.records_per_second)
+      .key("mib_per_second").value(f.mib_per_second)
+      .key("cpu_seconds").value(f.cpu())
+      .key("cpu_user_seconds").value(f.cpu_user)
+      .key("cpu_sys_seconds").value(f.cpu_sys)
+      .key("cpu_us_per_record").value(f.cpu_us_per_record)
+      .key("peak_rss_mib").value(f.peak_rss_mib);
+}
+
+void print_figures(const RunFigures& f) {
+  std::printf("  throughput   %.0f records/s, %.2f MiB/s\n", f.records_per_second, f.mib_per_second);
+  std::printf("  client cpu   %.3f s (user %.3f, sys %.3f), %.3f us/record\n", f.cpu(), f.cpu_user, f.cpu_sys,
+              f.cpu_us_per_record);
+  std::printf("  peak rss     %.1f MiB\n", f.peak_rss_mib);
 }
 
 std::uint64_t parse_count(const std::string& text, const char* what, std::uint64_t min, std::uint64_t max) {

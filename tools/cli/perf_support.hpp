@@ -11,6 +11,8 @@
 
 namespace kwire::cli {
 
+class JsonWriter;
+
 /// getrusage(RUSAGE_SELF): every thread of the process.
 struct CpuTimes {
   double user = 0;
@@ -18,6 +20,29 @@ struct CpuTimes {
   long max_rss_kib = 0;
 };
 CpuTimes cpu_now();
+
+/// What both perf modes report for the measured interval.
+struct RunFigures {
+  double seconds = 0;
+  double records_per_second = 0;
+  double mib_per_second = 0;
+  double cpu_user = 0;
+  double cpu_sys = 0;
+  double cpu_us_per_record = 0;
+  double peak_rss_mib = 0;
+  double cpu() const { return cpu_user + cpu_sys; }
+};
+
+/// `records` records (`bytes` bytes) in `seconds`, CPU between `start` and
+/// `end`; CPU per record over `cpu_records` (the records attempted).
+RunFigures run_figures(double seconds, std::uint64_t records, double bytes, std::uint64_t cpu_records,
+                       const CpuTimes& start, const CpuTimes& end);
+
+/// The figures as JSON members (seconds ... peak_rss_mib) of an open object.
+void write_figures(JsonWriter& out, const RunFigures& f);
+
+/// The throughput, client cpu and peak rss lines of the text report.
+void print_figures(const RunFigures& f);
 
 /// `text` as an unsigned number in [min, max]; UsageError naming `what` otherwise.
 std::uint64_t parse_count(const std::string& text, const char* what, std::uint64_t min, std::uint64_t max);
