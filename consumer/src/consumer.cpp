@@ -99,6 +99,10 @@ struct Consumer::Impl {
         return topic->error == kwire::errc::unknown_topic_or_partition ? std::optional<std::int32_t>(0) : std::nullopt;
       return topic->partition_count();
     };
+    v.topic_name = [&cluster](const protocol::Uuid& id) -> std::optional<std::string> {
+      const std::string* name = cluster.metadata().topic_name(id);
+      return name != nullptr ? std::optional<std::string>(*name) : std::nullopt;
+    };
     return v;
   }
 
@@ -267,6 +271,8 @@ std::span<const ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout
     std::unique_lock lock(impl_->mu);
     impl_->core.collect(records_);
     for (auto& e : impl_->core.take_errors()) errors_.push_back(std::move(e));
+    if (const std::error_code fatal = impl_->core.group_error())
+      throw std::system_error(fatal, impl_->core.group_error_message());
     if (!records_.empty() || !errors_.empty() || Clock::now() >= deadline) break;
     impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
   }

@@ -35,6 +35,25 @@ void set_group_instance_id(CC& c, std::string_view, std::string_view value) {
 }
 std::string get_group_instance_id(const CC& c) { return c.group_instance_id.value_or(""); }
 
+void set_remote_assignor(CC& c, std::string_view key, std::string_view value) {
+  const std::string v(trim(value));
+  if (v.empty()) {
+    c.group_remote_assignor.reset();
+    return;
+  }
+  // The broker decides which names it knows (group.consumer.assignors);
+  // a name it lacks is refused at join (UNSUPPORTED_ASSIGNOR).
+  if (v.find_first_of(" ,") != std::string::npos)
+    throw ConfigError(std::string(key), "names one server-side assignor (uniform, range), got " + quote_value(value));
+  c.group_remote_assignor = v;
+}
+std::string get_remote_assignor(const CC& c) { return c.group_remote_assignor.value_or(""); }
+
+/// Keys of the classic protocol that a KIP-848 member does not have: the
+/// broker owns the session, the heartbeat interval and the assignor.
+constexpr std::string_view kClassicOnlyKeys[] = {"session.timeout.ms", "heartbeat.interval.ms",
+                                                 "partition.assignment.strategy"};
+
 void set_group_protocol(CC& c, std::string_view key, std::string_view value) {
   const std::string v = to_lower(trim(value));
   if (v == "classic") c.group_protocol = GroupProtocol::classic;
@@ -96,6 +115,7 @@ const KeyDef<ConsumerConfig> key_defs[] = {
     {"group.id", set_string<&CC::group_id>, get_string<&CC::group_id>, Kind::text},
     {"group.instance.id", set_group_instance_id, get_group_instance_id, Kind::text},
     {"group.protocol", set_group_protocol, get_group_protocol, Kind::checked},
+    {"group.remote.assignor", set_remote_assignor, get_remote_assignor, Kind::checked},
     {"session.timeout.ms", set_int<&CC::session_timeout_ms, 1, i32_max>, get_int<&CC::session_timeout_ms>,
      Kind::checked},
     {"heartbeat.interval.ms", set_int<&CC::heartbeat_interval_ms, 1, i32_max>, get_int<&CC::heartbeat_interval_ms>,
@@ -176,6 +196,15 @@ ConsumerConfig ConsumerConfig::from_properties(const std::map<std::string, std::
     }
     config.set(key, value);
   }
+  if (config.group_protocol == GroupProtocol::consumer) {
+    // Java 4.x (and librdkafka) refuse them rather than ignore them
+    // silently: under KIP-848 the broker's group.consumer.* settings rule.
+    for (const auto classic_key : kClassicOnlyKeys)
+      if (auto it = given.find(classic_key); it != given.end())
+        throw ConfigError(std::string(it->second),
+                          "is not supported with group.protocol=consumer (KIP-848: the broker sets it, see "
+                          "group.consumer.* broker settings; use group.remote.assignor to pick an assignor)");
+  }
   config.validate();
   return config;
 }
@@ -190,6 +219,8 @@ void ConsumerConfig::validate() {
                           std::to_string(session_timeout_ms) + ")");
   if (group_id.empty() && group_instance_id)
     throw ConfigError(key_name("group.instance.id"), "needs group.id");
+  if (group_remote_assignor && group_protocol != GroupProtocol::consumer)
+    throw ConfigError(key_name("group.remote.assignor"), "needs group.protocol=consumer");
 }
 
 std::string ConsumerConfig::describe() const {

@@ -3,9 +3,11 @@
 #include "kwire/consumer/consumer_core.hpp"
 
 #include <algorithm>
+#include <random>
 #include <stdexcept>
 
 #include "group/classic_membership.hpp"
+#include "group/consumer_membership.hpp"
 #include "kwire/consumer/consumer_error.hpp"
 
 namespace kwire::consumer {
@@ -40,6 +42,25 @@ group::ClassicMembershipConfig membership_config(const ConsumerConfig& c) {
   return m;
 }
 
+group::ConsumerMembershipConfig kip848_config(const ConsumerConfig& c) {
+  group::ConsumerMembershipConfig m;
+  m.group_id = c.group_id;
+  // KIP-1082 (ConsumerGroupHeartbeat v1): the member id is the client's, a
+  // random UUID kept for the consumer's life, as Java makes it.
+  protocol::Uuid id;
+  std::random_device random;
+  for (auto& byte : id.bytes) byte = static_cast<std::uint8_t>(random());
+  id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // version 4 (RFC 4122)
+  id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);
+  m.member_id = id.to_base64();
+  m.group_instance_id = c.group_instance_id;
+  m.server_assignor = c.group_remote_assignor;
+  if (!c.client_rack.empty()) m.client_rack = c.client_rack;
+  m.max_poll_interval = group::Milliseconds(c.max_poll_interval_ms);
+  m.retry_backoff = group::Milliseconds(c.retry_backoff_ms);
+  return m;
+}
+
 RebalanceEvent public_event(const group::RebalanceEvent& e) {
   RebalanceEvent out;
   switch (e.kind) {
@@ -68,7 +89,15 @@ void ConsumerCore::subscribe(std::set<std::string> topics) {
   if (!membership_) {
     if (!subscriptions_.assignment().empty())
       throw std::logic_error("subscribe() after assign(): a consumer uses one or the other");
-    membership_ = std::make_unique<group::ClassicMembership>(membership_config(config_), last_now_);
+    if (config_.group_protocol == GroupProtocol::consumer) {
+      auto m = std::make_unique<group::ConsumerMembership>(kip848_config(config_), last_now_);
+      kip848_ = m.get();
+      membership_ = std::move(m);
+    } else {
+      auto m = std::make_unique<group::ClassicMembership>(membership_config(config_), last_now_);
+      classic_ = m.get();
+      membership_ = std::move(m);
+    }
   }
   subscriptions_.subscribe(topics);
   membership_->subscribe(std::move(topics));
@@ -92,13 +121,35 @@ void ConsumerCore::begin_poll(TimePoint now) {
   last_now_ = std::max(last_now_, now);
   maybe_auto_commit(now, false);
   if (!membership_) return;
-  if (config_.enable_auto_commit && membership_->rejoin_pending() && rejoin_commit_id_ == 0) {
-    // Java's onJoinPrepare: commit what was consumed while the generation
-    // still owns it; the rejoin waits for the answer.
-    if (auto changed = changed_positions(); !changed.empty()) rejoin_commit_id_ = commit(std::move(changed));
-  }
-  if (rejoin_commit_id_ != 0) return;
+  maybe_commit_before_revoke();
+  // Classic: the rejoin waits for that commit. KIP-848's on_poll() only
+  // restarts the max.poll.interval.ms clock, which a commit must not stop.
+  if (rejoin_commit_id_ != 0 && classic_) return;
   membership_->on_poll(now);
+}
+
+void ConsumerCore::maybe_commit_before_revoke() {
+  if (rejoin_commit_id_ != 0) return;
+  const std::vector<TopicPartition> revoking = membership_->commit_before_revoke();
+  if (revoking.empty()) return;
+  // Java's onJoinPrepare, KIP-848's reconciliation: commit what was
+  // consumed while the member still owns it; the rebalance waits for the
+  // answer, and nothing more is handed out meanwhile (KAFKA-14196).
+  std::vector<CommitOffset> changed;
+  if (config_.enable_auto_commit) {
+    changed = changed_positions();
+    std::erase_if(changed, [&](const CommitOffset& o) {
+      return std::find(revoking.begin(), revoking.end(), o.partition) == revoking.end();
+    });
+  }
+  if (!changed.empty()) rejoin_commit_id_ = commit(std::move(changed));
+  else membership_->revoke_commit_done();
+}
+
+void ConsumerCore::rebalance_commit_finished(std::uint64_t commit_id) {
+  if (commit_id == 0 || commit_id != rejoin_commit_id_) return;
+  rejoin_commit_id_ = 0;
+  if (membership_) membership_->revoke_commit_done();
 }
 
 std::optional<RebalanceEvent> ConsumerCore::next_event() {
@@ -180,10 +231,21 @@ bool ConsumerCore::closed() const noexcept {
     if (!std::holds_alternative<protocol::FetchRequest>(sent.request) &&
         !std::holds_alternative<protocol::ListOffsetsRequest>(sent.request))
       return false;
-  if (!membership_) return true;
-  const auto state = membership_->state();
-  return state == group::ClassicMembership::State::left || state == group::ClassicMembership::State::fatal ||
-         state == group::ClassicMembership::State::unjoined;
+  return !membership_ || membership_->finished();
+}
+
+std::error_code ConsumerCore::group_error() const noexcept {
+  return membership_ ? membership_->fatal_error() : std::error_code{};
+}
+
+std::string ConsumerCore::group_error_message() const {
+  const std::error_code error = group_error();
+  if (!error) return {};
+  // std::system_error adds error.message() after this.
+  std::string out = "group " + config_.group_id;
+  if (const std::string name = kwire::error_name(error); name != error.message()) out += ": " + name;
+  if (const std::string detail = membership_->fatal_message(); !detail.empty()) out += " (" + detail + ")";
+  return out;
 }
 
 std::string ConsumerCore::member_id() const { return membership_ ? membership_->member_id() : std::string(); }
@@ -202,9 +264,13 @@ std::uint64_t ConsumerCore::send(std::vector<OutgoingRequest>& out, CoreRoute ro
 std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const ClusterView& view) {
   last_now_ = std::max(last_now_, now);
   std::vector<OutgoingRequest> out;
+  if (kip848_ && !closing_) {
+    resolve_topic_ids(view, now);
+    maybe_commit_before_revoke();  // a KIP-848 reconciliation need not wait for the next poll()
+  }
   emit_commits(out);
   if (closing_ && membership_ && !leave_requested_ && !commit_in_flight()) {
-    membership_->leave(now);
+    membership_->leave(now, "the consumer is being closed");
     leave_requested_ = true;
   }
   if (membership_) emit_group_requests(out, now, view);
@@ -222,6 +288,7 @@ void ConsumerCore::emit_group_requests(std::vector<OutgoingRequest>& out, TimePo
   // The cluster layer finds (and re-finds) the coordinator for every
   // request it routes to Route::group_coordinator.
   if (membership_->needs_coordinator()) membership_->on_coordinator_found(now);
+
   if (const auto wanted = membership_->wanted_topics(); !wanted.empty()) {
     std::map<std::string, std::int32_t> counts;
     for (const auto& topic : wanted)
@@ -257,16 +324,34 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::ListOffsetsResponse&&
 }
 
 void ConsumerCore::on_response(std::uint64_t id, protocol::JoinGroupResponse&& response, TimePoint now) {
-  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+  if (sent_.erase(id) && classic_) classic_->on_response(response, now);
 }
 void ConsumerCore::on_response(std::uint64_t id, protocol::SyncGroupResponse&& response, TimePoint now) {
-  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+  if (sent_.erase(id) && classic_) classic_->on_response(response, now);
 }
 void ConsumerCore::on_response(std::uint64_t id, protocol::HeartbeatResponse&& response, TimePoint now) {
-  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+  if (sent_.erase(id) && classic_) classic_->on_response(response, now);
 }
 void ConsumerCore::on_response(std::uint64_t id, protocol::LeaveGroupResponse&& response, TimePoint now) {
-  if (sent_.erase(id) && membership_) membership_->on_response(response, now);
+  if (sent_.erase(id) && classic_) classic_->on_response(response, now);
+}
+void ConsumerCore::on_response(std::uint64_t id, protocol::ConsumerGroupHeartbeatResponse&& response, TimePoint now) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return;
+  const Sent sent = std::move(it->second);
+  sent_.erase(it);
+  if (kip848_) kip848_->on_response(std::get<protocol::ConsumerGroupHeartbeatRequest>(sent.request), response, now);
+}
+
+void ConsumerCore::resolve_topic_ids(const ClusterView& view, TimePoint now) {
+  const auto unresolved = kip848_->unresolved_topic_ids();
+  if (unresolved.empty()) return;
+  group::TopicNames names;
+  for (const auto& id : unresolved)
+    if (auto name = view.topic_name ? view.topic_name(id) : std::nullopt) names.emplace(id, std::move(*name));
+  // Ids metadata does not know yet (a topic just created): refresh it.
+  if (names.size() < unresolved.size()) group_metadata_refresh_ = true;
+  if (!names.empty()) kip848_->on_topic_names(names, now);
 }
 
 void ConsumerCore::on_failure(std::uint64_t id, std::error_code error, TimePoint now) {
@@ -283,11 +368,11 @@ void ConsumerCore::on_failure(std::uint64_t id, std::error_code error, TimePoint
           fetcher_.on_list_offsets_failed(sent.node_id, request, now);
         } else if constexpr (std::is_same_v<R, protocol::OffsetCommitRequest>) {
           commit_results_.push_back({.id = sent.commit_id, .error = error, .offsets = {}});
-          if (sent.commit_id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+          rebalance_commit_finished(sent.commit_id);
         } else if constexpr (std::is_same_v<R, protocol::OffsetFetchRequest>) {
           on_offset_fetch_failed(sent, error, now);
         } else {
-          if (membership_) membership_->on_request_failed(group::GroupRequest(std::move(request)), now);
+          if (membership_) membership_->on_request_failed(group::GroupRequest(std::move(request)), error, now);
         }
       },
       std::move(sent.request));

@@ -2,7 +2,7 @@
 // committed offsets an assignment starts from, and committed() queries.
 #include <algorithm>
 
-#include "group/classic_membership.hpp"
+#include "group/consumer_membership.hpp"
 #include "kwire/consumer/consumer_core.hpp"
 #include "kwire/consumer/consumer_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
@@ -11,7 +11,8 @@ namespace kwire::consumer {
 namespace {
 
 constexpr std::int16_t kOffsetFetchVersion = 7;  // RequireStable (KIP-447); v8+ is the groups form
-constexpr std::int16_t kOffsetCommitVersion = 9;  // v10 names topics by id
+constexpr std::int16_t kOffsetCommitVersion = 9;  // v10 names topics by id; v9 carries a KIP-848 member epoch
+constexpr int kStaleEpochRetries = 3;
 
 std::string describe(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
 
@@ -64,19 +65,21 @@ void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
   for (auto it = pending_commits_.begin(); it != pending_commits_.end();) {
     std::optional<protocol::OffsetCommitRequest> request;
     std::vector<TopicPartition> refused;
+    if (kip848_ && it->after_heartbeat > kip848_->heartbeats_answered() && !kip848_->finished()) {
+      ++it;  // retried once a heartbeat brought the current member epoch
+      continue;
+    }
     if (membership_) {
-      using State = group::ClassicMembership::State;
-      const State state = membership_->state();
-      if (state == State::joining || state == State::syncing || state == State::awaiting_metadata ||
-          state == State::preparing) {
+      if (membership_->rebalancing()) {
         // A rebalance is under way and the member owns nothing until it
         // ends (what it consumed was committed before the rejoin, with
         // enable.auto.commit). Waiting could deadlock a commit_sync() made
         // from a revocation callback, which holds up the JoinGroup.
         commit_results_.push_back(
             {.id = it->id, .error = make_error_code(kwire::errc::rebalance_in_progress), .offsets = it->offsets});
-        if (it->id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+        const std::uint64_t id = it->id;
         it = pending_commits_.erase(it);
+        rebalance_commit_finished(id);
         continue;
       }
       std::vector<group::OffsetToCommit> offsets;
@@ -103,9 +106,10 @@ void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
     if (!request) {
       commit_results_.push_back(
           {.id = it->id, .error = make_error_code(consumer_errc::partition_not_assigned), .offsets = it->offsets});
-      if (it->id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+      rebalance_commit_finished(it->id);
     } else {
-      send(out, coordinator, std::move(*request), kOffsetCommitVersion, {.request = {}, .commit_id = it->id});
+      send(out, coordinator, std::move(*request), kOffsetCommitVersion,
+           {.request = {}, .commit_id = it->id, .attempts = it->attempts});
     }
     it = pending_commits_.erase(it);
   }
@@ -121,9 +125,8 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetCommitResponse&
   if (membership_) {
     error = membership_->on_commit_response(request, response, now);
   } else {
-    for (const auto& t : response.topics)
-      for (const auto& p : t.partitions)
-        if (p.error_code != kwire::errc::none && !error) error = make_error_code(p.error_code);
+    if (const kwire::errc first = group::first_commit_error(response); first != kwire::errc::none)
+      error = make_error_code(first);
   }
   CommitResult result{.id = sent.commit_id, .error = error, .offsets = {}};
   for (const auto& t : request.topics) {
@@ -134,8 +137,19 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetCommitResponse&
       if (!error) last_committed_[tp] = p.committed_offset;
     }
   }
+  if (error == make_error_code(kwire::errc::stale_member_epoch) && kip848_ && !result.offsets.empty()) {
+    // KIP-848: the commit carried an epoch the coordinator has moved past;
+    // send it again once a heartbeat brings the current one (Java retries
+    // the same way), a few times at most.
+    if (sent.attempts < kStaleEpochRetries) {
+      pending_commits_.push_back({.id = sent.commit_id, .offsets = std::move(result.offsets),
+                                  .after_heartbeat = kip848_->heartbeats_answered() + 1,
+                                  .attempts = sent.attempts + 1});
+      return;
+    }
+  }
   commit_results_.push_back(std::move(result));
-  if (sent.commit_id == rejoin_commit_id_) rejoin_commit_id_ = 0;
+  rebalance_commit_finished(sent.commit_id);
 }
 
 std::uint64_t ConsumerCore::fetch_committed(std::vector<TopicPartition> partitions) {
@@ -184,7 +198,7 @@ void ConsumerCore::emit_offset_fetches(std::vector<OutgoingRequest>& out, TimePo
                            .message = describe(tp) + ": no position and auto.offset.reset is none; seek() first"});
     return;
   }
-  if (membership_ && membership_->state() != group::ClassicMembership::State::stable) return;
+  if (membership_ && !membership_->ready_for_offsets()) return;
   send(out, coordinator, offset_fetch_request(awaiting), kOffsetFetchVersion, {});
   assignment_offsets_in_flight_ = true;
 }

@@ -20,6 +20,9 @@ class ConsumerCategory final : public std::error_category {
       case consumer_errc::fatal_group_error: return "fatal group membership error";
       case consumer_errc::no_group_id: return "group.id is not set: no commits, no committed offsets";
       case consumer_errc::closed: return "the consumer is closed";
+      case consumer_errc::group_protocol_unsupported:
+        return "group.protocol=consumer: the broker does not offer the KIP-848 consumer group protocol "
+               "(ConsumerGroupHeartbeat needs Kafka 4.0+ with group.version >= 1); use group.protocol=classic";
     }
     return "unknown consumer error";
   }

@@ -1,4 +1,4 @@
-#include "kwire/producer/buffer_pool.hpp"
+#include "buffer_pool.hpp"
 
 #include <algorithm>
 #include <utility>

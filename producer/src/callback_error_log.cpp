@@ -1,4 +1,4 @@
-#include "kwire/producer/callback_error_log.hpp"
+#include "callback_error_log.hpp"
 
 #include <cxxabi.h>
 

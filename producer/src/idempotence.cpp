@@ -1,11 +1,11 @@
-#include "kwire/producer/idempotence.hpp"
+#include "idempotence.hpp"
 
 #include <algorithm>
 #include <cassert>
 #include <utility>
 
 #include "kwire/producer/config.hpp"
-#include "kwire/producer/record_accumulator.hpp"
+#include "record_accumulator.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 

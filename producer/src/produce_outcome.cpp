@@ -1,4 +1,4 @@
-#include "kwire/producer/produce_outcome.hpp"
+#include "produce_outcome.hpp"
 
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"

@@ -1,4 +1,4 @@
-#include "kwire/producer/producer_batch.hpp"
+#include "producer_batch.hpp"
 
 #include <algorithm>
 #include <cassert>

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "kwire/net/network_loop.hpp"
-#include "kwire/producer/record_accumulator.hpp"
-#include "kwire/producer/sender.hpp"
+#include "record_accumulator.hpp"
+#include "sender.hpp"
 #include "kwire/producer/transaction.hpp"
 #include "transactional_state.hpp"
 

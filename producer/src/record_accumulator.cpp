@@ -1,4 +1,4 @@
-#include "kwire/producer/record_accumulator.hpp"
+#include "record_accumulator.hpp"
 
 #include <algorithm>
 #include <cassert>

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "kwire/protocol/client_error.hpp"
-#include "kwire/producer/record_accumulator.hpp"
+#include "record_accumulator.hpp"
 #include "record_accumulator_queue.hpp"
 
 namespace kwire::producer {

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "kwire/producer/record_accumulator.hpp"
+#include "record_accumulator.hpp"
 
 namespace kwire::producer {
 namespace detail {

@@ -1,4 +1,4 @@
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
 #include "kwire/protocol/kafka_error.hpp"

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 
 namespace kwire::producer {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <variant>
 
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/message.hpp"

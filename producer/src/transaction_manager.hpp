@@ -66,7 +66,7 @@
 #include <variant>
 #include <vector>
 
-#include "kwire/producer/idempotence.hpp"
+#include "idempotence.hpp"
 #include "kwire/producer/log.hpp"
 #include "kwire/producer/topic_partition.hpp"
 #include "kwire/producer/transaction.hpp"

@@ -36,8 +36,8 @@
 #include <string>
 #include <system_error>
 
-#include "kwire/producer/idempotence.hpp"
-#include "kwire/producer/producer_state.hpp"
+#include "idempotence.hpp"
+#include "producer_state.hpp"
 #include "transaction_manager.hpp"
 
 namespace kwire::producer {

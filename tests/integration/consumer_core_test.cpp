@@ -23,6 +23,7 @@
 #include <variant>
 
 #include <kwire/consumer/consumer.hpp>
+#include <kwire/cluster/request_traits.hpp>
 #include <kwire/consumer/consumer_core.hpp>
 #include <kwire/net/blocking_client.hpp>
 #include <kwire/protocol/add_partitions_to_txn.hpp>
@@ -47,26 +48,6 @@ using kwire::test::shell_quote;
 namespace protocol = kwire::protocol;
 
 namespace {
-
-/// The response type of each request the core sends.
-template <class Req>
-struct response_of;
-template <>
-struct response_of<protocol::FetchRequest> { using type = protocol::FetchResponse; };
-template <>
-struct response_of<protocol::ListOffsetsRequest> { using type = protocol::ListOffsetsResponse; };
-template <>
-struct response_of<protocol::JoinGroupRequest> { using type = protocol::JoinGroupResponse; };
-template <>
-struct response_of<protocol::SyncGroupRequest> { using type = protocol::SyncGroupResponse; };
-template <>
-struct response_of<protocol::HeartbeatRequest> { using type = protocol::HeartbeatResponse; };
-template <>
-struct response_of<protocol::LeaveGroupRequest> { using type = protocol::LeaveGroupResponse; };
-template <>
-struct response_of<protocol::OffsetCommitRequest> { using type = protocol::OffsetCommitResponse; };
-template <>
-struct response_of<protocol::OffsetFetchRequest> { using type = protocol::OffsetFetchResponse; };
 
 kwire::net::BlockingClient connect_broker(std::chrono::seconds limit) {
   std::string first = broker_env().bootstrap();
@@ -161,7 +142,8 @@ struct Member {
               auto it = partition_counts.find(topic);
               if (it == partition_counts.end()) return std::nullopt;
               return it->second;
-            }};
+            },
+            .topic_name = {}};
   }
 
   template <class Resp, class Req>
@@ -201,7 +183,7 @@ struct Member {
       std::visit(
           [&](const auto& r) {
             using Req = std::decay_t<decltype(r)>;
-            exchange<typename response_of<Req>::type>(o.id, r, o.max_version);
+            exchange<kwire::cluster::response_t<Req>>(o.id, r, o.max_version);
           },
           o.request);
     }

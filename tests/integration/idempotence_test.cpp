@@ -79,7 +79,10 @@ StreamVerdict kill9_run(bool idempotent) {
 
 }  // namespace
 
-TEST_SUITE("idempotence") {
+// Suite broker_restart: these SIGKILL and restart the broker, so ctest runs
+// them alone (integration.broker_restart, RUN_SERIAL), never beside the
+// other integration tests (tests/integration/CMakeLists.txt).
+TEST_SUITE("broker_restart") {
 
 TEST_CASE("idempotent producer: 200,000 records through a broker SIGKILL and restart: none lost, none duplicated, "
           "order kept") {

@@ -103,15 +103,15 @@ void create_topic(const std::string& name, int partitions, int replication_facto
   throw std::runtime_error("topic " + name + " has no leader for every partition after 30 s");
 }
 
-std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::optional<int> partition,
-                                              std::optional<std::size_t> expected, const std::string& bootstrap) {
-  // A binary-safe format: a line of fields with the key and value lengths
-  // (-1 for null), then exactly that many raw bytes of key and value.
-  const std::string& servers = bootstrap.empty() ? broker_env().bootstrap() : bootstrap;
-  std::string command = "kcat -C -q -e -o beginning -b " + shell_quote(servers) + " -t " +
-                        shell_quote(topic) + " -f 'P%p O%o T%T K%K S%S H%h\\n%k%s\\n'";
-  if (partition) command += " -p " + std::to_string(*partition);
-  if (expected) command += " -c " + std::to_string(*expected);
+namespace {
+
+/// kcat from the beginning to the end of `topic` with `options` added,
+/// parsed. A binary-safe format: a line of fields with the key and value
+/// lengths (-1 for null), then exactly that many raw bytes of key and value.
+std::vector<ConsumedRecord> kcat_read(const std::string& servers, const std::string& topic,
+                                      const std::string& options) {
+  const std::string command = "kcat -C -q -e -o beginning -b " + shell_quote(servers) + " -t " + shell_quote(topic) +
+                              " -f 'P%p O%o T%T K%K S%S H%h\\n%k%s\\n'" + options;
   auto r = run_command(command);
   if (r.exit_code != 0) throw std::runtime_error("kcat failed (exit " + std::to_string(r.exit_code) + ")");
 
@@ -155,6 +155,20 @@ std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::opt
     records.push_back(std::move(rec));
   }
   return records;
+}
+
+}  // namespace
+
+std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::optional<int> partition,
+                                              std::optional<std::size_t> expected, const std::string& bootstrap) {
+  std::string options;
+  if (partition) options += " -p " + std::to_string(*partition);
+  if (expected) options += " -c " + std::to_string(*expected);
+  return kcat_read(bootstrap.empty() ? broker_env().bootstrap() : bootstrap, topic, options);
+}
+
+std::vector<ConsumedRecord> consume_with_kcat_isolation(const std::string& topic, const std::string& isolation_level) {
+  return kcat_read(broker_env().bootstrap(), topic, " -X isolation.level=" + shell_quote(isolation_level));
 }
 
 std::string kwire_cli() { return KWIRE_CLI; }

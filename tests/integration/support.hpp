@@ -62,6 +62,12 @@ std::vector<ConsumedRecord> consume_with_kcat(const std::string& topic, std::opt
                                               std::optional<std::size_t> expected = std::nullopt,
                                               const std::string& bootstrap = {});
 
+/// Every record of `topic` kcat sees with isolation.level=`isolation_level`
+/// ("read_committed": up to the last stable offset, what transactions
+/// committed; "read_uncommitted": up to the high watermark, aborted records
+/// too), from the beginning to where kcat stops.
+std::vector<ConsumedRecord> consume_with_kcat_isolation(const std::string& topic, const std::string& isolation_level);
+
 /// Path of the kwire CLI built with the tests.
 std::string kwire_cli();
 

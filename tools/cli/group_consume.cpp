@@ -1,5 +1,6 @@
 // kwire consume -G group topic...: a group member, as `kcat -G` is. Joins the
-// group through kwire::Consumer, prints records, commits (enable.auto.commit,
+// group through kwire::Consumer (classic, or KIP-848 with
+// -X group.protocol=consumer), prints records, commits (enable.auto.commit,
 // and at the end), and leaves the group cleanly on SIGINT/SIGTERM, -c or -e.
 #include "group_consume.hpp"
 
@@ -50,6 +51,11 @@ int run_group_consume(const GroupConsumeOptions& o) {
   };
   callbacks.on_revoked = [](consumer::Consumer&, const std::vector<consumer::TopicPartition>& parts) {
     for (const auto& tp : parts) std::fprintf(stderr, "%% Revoked %s [%d]\n", tp.topic.c_str(), tp.partition);
+  };
+  // Fenced or timed out of the group (both protocols): not committed.
+  callbacks.on_lost = [](consumer::Consumer&, const std::vector<consumer::TopicPartition>& parts, std::error_code why) {
+    for (const auto& tp : parts)
+      std::fprintf(stderr, "%% Lost %s [%d]: %s\n", tp.topic.c_str(), tp.partition, why.message().c_str());
   };
   consumer::Consumer consumer(std::move(config), std::move(callbacks));
   consumer.subscribe(std::set<std::string>(o.topics.begin(), o.topics.end()));

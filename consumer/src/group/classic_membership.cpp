@@ -49,19 +49,6 @@ const Assignor* ClassicMembership::assignor_named(std::string_view name) const {
   return nullptr;
 }
 
-void ClassicMembership::queue(RebalanceEvent::Kind kind, std::vector<TopicPartition> partitions,
-                              std::error_code reason) {
-  events_.push_back({kind, std::move(partitions), reason});
-  awaiting_callbacks_ = true;
-}
-
-std::optional<RebalanceEvent> ClassicMembership::next_event() {
-  if (events_.empty()) return std::nullopt;
-  RebalanceEvent event = std::move(events_.front());
-  events_.pop_front();
-  return event;
-}
-
 void ClassicMembership::subscribe(std::set<std::string> topics) {
   if (topics == topics_) return;
   topics_ = std::move(topics);

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "kwire/consumer/assignor.hpp"
+#include "membership.hpp"
 #include "kwire/consumer/topic_partition.hpp"
 #include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/join_group.hpp"
@@ -60,10 +61,6 @@
 #include "kwire/protocol/sync_group.hpp"
 
 namespace kwire::consumer::group {
-
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
-using Milliseconds = std::chrono::milliseconds;
 
 struct ClassicMembershipConfig {
   std::string group_id;
@@ -78,28 +75,7 @@ struct ClassicMembershipConfig {
   std::optional<std::string> client_rack;  ///< ConsumerProtocol RackId (v3)
 };
 
-/// What the application is told (its rebalance callbacks).
-struct RebalanceEvent {
-  enum class Kind { assigned, revoked, lost };
-  Kind kind = Kind::assigned;
-  std::vector<TopicPartition> partitions;
-  std::error_code reason;  ///< for lost: why
-  friend bool operator==(const RebalanceEvent&, const RebalanceEvent&) = default;
-};
-
-/// One partition's offset to commit: the position after the last record
-/// handed out, and that record's leader epoch (KIP-320).
-struct OffsetToCommit {
-  TopicPartition partition;
-  std::int64_t offset = 0;
-  std::int32_t leader_epoch = -1;
-  std::string metadata;
-};
-
-using GroupRequest = std::variant<protocol::JoinGroupRequest, protocol::SyncGroupRequest, protocol::HeartbeatRequest,
-                                  protocol::LeaveGroupRequest>;
-
-class ClassicMembership {
+class ClassicMembership final : public GroupMembership {
  public:
   enum class State { unjoined, preparing, joining, awaiting_metadata, syncing, stable, left, fatal };
 
@@ -107,21 +83,20 @@ class ClassicMembership {
 
   // ---- application side
   /// Sets the subscription; a change while in the group asks for a rejoin.
-  void subscribe(std::set<std::string> topics);
+  void subscribe(std::set<std::string> topics) override;
   /// The application called poll(): restarts the max.poll.interval.ms
   /// clock and, when a (re)join is due, prepares it (queues revocations).
-  void on_poll(TimePoint now);
+  void on_poll(TimePoint now) override;
   /// The application ran its callbacks for every event taken so far.
-  void events_handled() noexcept { awaiting_callbacks_ = false; }
+  void events_handled() noexcept override { awaiting_callbacks_ = false; }
   /// The next event for the application, if any.
-  std::optional<RebalanceEvent> next_event();
   /// close(): revokes what is owned and, unless static, sends LeaveGroup.
-  void leave(TimePoint now, std::string reason = "the consumer is being closed");
+  void leave(TimePoint now, std::string reason = "the consumer is being closed") override;
 
   // ---- network side
   /// The next request to send to the coordinator now (call until nullopt).
   /// LeaveGroup comes in its batch form, to be sent at v3 or later.
-  std::optional<GroupRequest> poll_request(TimePoint now);
+  std::optional<GroupRequest> poll_request(TimePoint now) override;
   void on_response(const protocol::JoinGroupResponse& response, TimePoint now);
   void on_response(const protocol::SyncGroupResponse& response, TimePoint now);
   void on_response(const protocol::HeartbeatResponse& response, TimePoint now);
@@ -129,15 +104,19 @@ class ClassicMembership {
   /// A request got no response (disconnected, timed out): the coordinator
   /// is looked up again and the request redone.
   void on_request_failed(const GroupRequest& request, TimePoint now);
-  bool needs_coordinator() const noexcept { return !coordinator_known_; }
-  void on_coordinator_found(TimePoint now);
+  void on_request_failed(const GroupRequest& request, std::error_code error, TimePoint now) override {
+    (void)error;
+    on_request_failed(request, now);
+  }
+  bool needs_coordinator() const noexcept override { return !coordinator_known_; }
+  void on_coordinator_found(TimePoint now) override;
   /// Leader only, after JoinGroup: topics whose partition counts it lacks.
-  std::set<std::string> wanted_topics() const;
+  std::set<std::string> wanted_topics() const override;
   /// Partition counts from metadata (the leader's assignor needs them).
   /// Topics that do not exist are to be given with 0 partitions.
-  void on_metadata(const std::map<std::string, std::int32_t>& partitions_per_topic);
+  void on_metadata(const std::map<std::string, std::int32_t>& partitions_per_topic) override;
   /// When poll_request() may next have something (a timer), if ever.
-  std::optional<TimePoint> next_wakeup() const;
+  std::optional<TimePoint> next_wakeup() const override;
 
   // ---- offset commits (classic_commit.cpp)
   /// An OffsetCommit for `offsets` under the current generation and member
@@ -146,7 +125,7 @@ class ClassicMembership {
   /// partitions left out are added to `refused` when given. nullopt when
   /// nothing is left to commit.
   std::optional<protocol::OffsetCommitRequest> commit_request(const std::vector<OffsetToCommit>& offsets,
-                                                              std::vector<TopicPartition>* refused = nullptr) const;
+                                                              std::vector<TopicPartition>* refused = nullptr) const override;
   /// The answer to `sent` (Java OffsetCommitResponseHandler): returns the
   /// first partition error, after acting on it. REBALANCE_IN_PROGRESS asks for
   /// a rejoin; UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION reset the member (if
@@ -156,21 +135,33 @@ class ClassicMembership {
   /// FENCED_INSTANCE_ID is fatal; OFFSET_METADATA_TOO_LARGE and
   /// INVALID_COMMIT_OFFSET_SIZE fail only this commit.
   std::error_code on_commit_response(const protocol::OffsetCommitRequest& sent,
-                                     const protocol::OffsetCommitResponse& response, TimePoint now);
+                                     const protocol::OffsetCommitResponse& response, TimePoint now) override;
 
   // ---- introspection
   State state() const noexcept { return state_; }
-  const std::string& member_id() const noexcept { return member_id_; }
-  std::int32_t generation() const noexcept { return generation_; }
+  const std::string& member_id() const noexcept override { return member_id_; }
+  std::int32_t generation() const noexcept override { return generation_; }
   bool is_leader() const noexcept { return !leader_id_.empty() && leader_id_ == member_id_; }
   const std::set<TopicPartition>& owned() const noexcept { return owned_; }
   /// Why the member is fatal (state() == fatal).
-  std::error_code fatal_error() const noexcept { return fatal_error_; }
+  std::error_code fatal_error() const noexcept override { return fatal_error_; }
   /// Offsets may be committed for `tp`: owned in a stable generation.
-  bool may_commit(const TopicPartition& tp) const { return state_ == State::stable && owned_.contains(tp); }
+  bool may_commit(const TopicPartition& tp) const override { return state_ == State::stable && owned_.contains(tp); }
   /// Stable, but the next poll will rejoin (and, eager, revoke everything):
   /// the moment to commit what was consumed, as Java's onJoinPrepare does.
   bool rejoin_pending() const noexcept { return rejoin_needed_ && state_ == State::stable && !topics_.empty(); }
+  bool rebalancing() const noexcept override {
+    return state_ == State::joining || state_ == State::syncing || state_ == State::awaiting_metadata ||
+           state_ == State::preparing;
+  }
+  bool ready_for_offsets() const noexcept override { return state_ == State::stable; }
+  bool finished() const noexcept override {
+    return state_ == State::left || state_ == State::fatal || state_ == State::unjoined;
+  }
+  /// Everything owned, when the next poll rejoins (Java onJoinPrepare).
+  std::vector<TopicPartition> commit_before_revoke() const override {
+    return rejoin_pending() ? std::vector<TopicPartition>(owned_.begin(), owned_.end()) : std::vector<TopicPartition>{};
+  }
 
  private:
   bool cooperative() const noexcept;
@@ -190,7 +181,6 @@ class ClassicMembership {
   /// UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, NOT_COORDINATOR and
   /// COORDINATOR_NOT_AVAILABLE, alike for every response; false for others.
   bool handle_membership_error(kwire::errc error, TimePoint now);
-  void queue(RebalanceEvent::Kind kind, std::vector<TopicPartition> partitions, std::error_code reason = {});
 
   ClassicMembershipConfig config_;
   State state_ = State::unjoined;
@@ -204,12 +194,10 @@ class ClassicMembership {
   std::vector<GroupMember> members_;  ///< leader only, from JoinGroup
   std::map<std::string, std::int32_t> partitions_per_topic_;
   std::set<TopicPartition> owned_;
-  std::deque<RebalanceEvent> events_;
 
   bool coordinator_known_ = false;
   bool rejoin_needed_ = true;
   bool lost_pending_ = false;  ///< owned partitions are to be reported lost
-  bool awaiting_callbacks_ = false;
   bool join_in_flight_ = false;
   bool heartbeat_in_flight_ = false;
   bool leave_pending_ = false;

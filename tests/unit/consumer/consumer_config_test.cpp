@@ -51,3 +51,44 @@ TEST_CASE("ConsumerConfig: bad values and conflicts name the key") {
   CHECK(error_of({{"value.deserializer", "x"}}).find("deserialize") != std::string::npos);
   CHECK(error_of({{"group.protocol", "consumer"}}) == "no error");
 }
+
+TEST_CASE("ConsumerConfig: group.protocol=consumer (KIP-848) and its keys") {
+  auto error_of = [](std::map<std::string, std::string> p) {
+    p.emplace("bootstrap.servers", "localhost:9092");
+    p.emplace("group.id", "g");
+    try {
+      (void)ConsumerConfig::from_properties(p);
+    } catch (const kwire::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto c = ConsumerConfig::from_properties({{"bootstrap.servers", "localhost:9092"},
+                                                  {"group.id", "g"},
+                                                  {"group.protocol", "CONSUMER"},
+                                                  {"group.remote.assignor", "range"}});
+  CHECK(c.group_protocol == GroupProtocol::consumer);
+  CHECK(c.group_remote_assignor == std::optional<std::string>("range"));
+  CHECK(c.describe().find("group.remote.assignor = range") != std::string::npos);
+  CHECK(ConsumerConfig::from_properties({{"bootstrap.servers", "h:1"}, {"group.id", "g"}, {"group.protocol", "consumer"}})
+            .group_remote_assignor == std::nullopt);
+
+  // An unknown protocol names the key and the choices.
+  const std::string bad = error_of({{"group.protocol", "streams"}});
+  CHECK(bad.find("group.protocol") != std::string::npos);
+  CHECK(bad.find("classic or consumer") != std::string::npos);
+  // The classic protocol's keys are refused under KIP-848 (Java 4.x does too).
+  for (const char* key : {"session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy"}) {
+    CAPTURE(key);
+    const std::string k(key);
+    const std::string value = k == "partition.assignment.strategy" ? "range" : k == "session.timeout.ms" ? "60000" : "2000";
+    const std::string e = error_of({{"group.protocol", "consumer"}, {key, value}});
+    CHECK(e.find(key) != std::string::npos);
+    CHECK(e.find("group.protocol=consumer") != std::string::npos);
+    CHECK(error_of({{key, value}}) == "no error");  // fine under classic
+  }
+  // group.remote.assignor is KIP-848's only.
+  CHECK(error_of({{"group.remote.assignor", "uniform"}}).find("group.protocol=consumer") != std::string::npos);
+  CHECK(error_of({{"group.protocol", "consumer"}, {"group.remote.assignor", "uniform,range"}})
+            .find("group.remote.assignor") != std::string::npos);
+}

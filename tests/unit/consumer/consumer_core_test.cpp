@@ -45,6 +45,10 @@ struct Cluster {
       .fetch_version = [](std::int32_t) -> std::int16_t { return 12; },
       .partition_count = [](const std::string& t) -> std::optional<std::int32_t> {
         return t == "a" ? 2 : 0;
+      },
+      .topic_name = [](const protocol::Uuid& id) -> std::optional<std::string> {
+        if (id.bytes[0] == 0xaa) return "a";
+        return std::nullopt;
       }};
 };
 
@@ -305,4 +309,194 @@ TEST_CASE("ConsumerCore: a commit during a rebalance fails at once with REBALANC
   REQUIRE(results.size() == 1);
   CHECK(results[0].id == id);
   CHECK(results[0].error == make_error_code(errc::rebalance_in_progress));
+}
+
+namespace {
+
+ConsumerConfig kip848_config(bool auto_commit) {
+  ConsumerConfig c = make_config("g", auto_commit);
+  c.group_protocol = GroupProtocol::consumer;
+  c.group_remote_assignor = "range";
+  c.validate();
+  return c;
+}
+
+protocol::Uuid topic_a_id() {
+  protocol::Uuid id;
+  id.bytes[0] = 0xaa;  // the test Cluster's name for it is "a"
+  return id;
+}
+
+protocol::ConsumerGroupHeartbeatResponse heartbeat_answer(std::int32_t epoch,
+                                                          std::optional<std::vector<std::int32_t>> partitions_of_a) {
+  protocol::ConsumerGroupHeartbeatResponse r;
+  r.member_epoch = epoch;
+  r.heartbeat_interval_ms = 3000;
+  if (partitions_of_a)
+    r.assignment = protocol::ConsumerGroupHeartbeatResponse::Assignment{{{topic_a_id(), *partitions_of_a, {}}}, {}};
+  return r;
+}
+
+protocol::OffsetCommitResponse commit_ok(std::int32_t partition) {
+  protocol::OffsetCommitResponse ok;
+  ok.topics.emplace_back().name = "a";
+  ok.topics[0].partitions.push_back({.partition_index = partition, .error_code = errc::none, .unknown_tags = {}});
+  return ok;
+}
+
+/// A KIP-848 core subscribed to "a", its join heartbeat out.
+struct Kip848Core {
+  ConsumerConfig config;
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core;
+  Cluster cluster;
+  std::uint64_t join_id = 0;
+
+  explicit Kip848Core(bool auto_commit) : config(kip848_config(auto_commit)), core(config, now) {
+    core.subscribe({"a"});
+    core.begin_poll(now);
+    join_id = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view)).first;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("ConsumerCore KIP-848: join, assignment by topic id, commit before revoke, acknowledgement, leave") {
+  const ConsumerConfig config = kip848_config(/*auto_commit=*/true);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  core.begin_poll(now);
+  auto out = core.run_once(now, cluster.view);
+  auto [join_id, join] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  CHECK(out.front().route.kind == CoreRoute::Kind::group_coordinator);
+  CHECK(join.member_epoch == 0);
+  CHECK(join.member_id.size() == 22);  // a random UUID in Kafka's text form (KIP-1082)
+  CHECK(join.server_assignor == std::optional<std::string>("range"));
+  CHECK(of_type<protocol::JoinGroupRequest>(out).empty());
+  const std::string member_id = join.member_id;
+
+  core.on_response(join_id, heartbeat_answer(1, std::vector<std::int32_t>{0, 1}), now);
+  out = core.run_once(now, cluster.view);  // the id resolves to "a" through the view
+  auto event = core.next_event();
+  REQUIRE(event.has_value());
+  CHECK(event->kind == RebalanceEvent::Kind::assigned);
+  CHECK(event->partitions == std::vector<TopicPartition>{{"a", 0}, {"a", 1}});
+  core.events_handled();
+  out = core.run_once(now, cluster.view);
+  auto [ack_id, ack] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  REQUIRE(ack.topic_partitions.has_value());
+  CHECK(ack.topic_partitions->at(0).partitions == std::vector<std::int32_t>{0, 1});
+  auto [offsets_id, offsets] = only<protocol::OffsetFetchRequest>(out);
+  core.on_response(ack_id, heartbeat_answer(1, std::nullopt), now);
+  protocol::OffsetFetchResponse committed;
+  committed.topics.push_back({.name = "a", .topic_id = {},
+                              .partitions = {{.partition_index = 0, .committed_offset = 5, .committed_leader_epoch = 0,
+                                              .metadata = "", .error_code = errc::none, .unknown_tags = {}},
+                                             {.partition_index = 1, .committed_offset = 7,
+                                              .committed_leader_epoch = 0, .metadata = "", .error_code = errc::none,
+                                              .unknown_tags = {}}},
+                              .unknown_tags = {}});
+  core.on_response(offsets_id, std::move(committed), now);
+
+  auto [fetch_id, fetch] = only<protocol::FetchRequest>(core.run_once(now, cluster.view));
+  const auto records = wire_batch(values(5, 2), {.base_offset = 5, .leader_epoch = 3});
+  core.on_response(fetch_id, fetch_answer(records, 0), nullptr, now);
+  std::vector<ConsumerRecord> got;
+  CHECK(core.collect(got) == 2);
+
+  // The coordinator takes a/0 away: its consumed offset is committed (with
+  // the member epoch) before the application hears it is revoked.
+  now += 3s;
+  out = core.run_once(now, cluster.view);
+  auto [beat_id, beat] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  CHECK_FALSE(beat.topic_partitions.has_value());
+  core.on_response(beat_id, heartbeat_answer(1, std::vector<std::int32_t>{1}), now);
+  out = core.run_once(now, cluster.view);
+  auto [commit_id, commit] = only<protocol::OffsetCommitRequest>(out);
+  CHECK(commit.member_id == member_id);
+  CHECK(commit.generation_id_or_member_epoch == 1);
+  REQUIRE(commit.topics.at(0).partitions.size() == 1);
+  CHECK(commit.topics[0].partitions[0].partition_index == 0);
+  CHECK(commit.topics[0].partitions[0].committed_offset == 7);
+  CHECK_FALSE(core.next_event().has_value());
+  got.clear();
+  CHECK(core.collect(got) == 0);  // nothing handed out while that commit is out
+  core.on_response(commit_id, commit_ok(0), now);
+  event = core.next_event();
+  REQUIRE(event.has_value());
+  CHECK(event->kind == RebalanceEvent::Kind::revoked);
+  CHECK(event->partitions == std::vector<TopicPartition>{{"a", 0}});
+  CHECK_FALSE(core.next_event().has_value());
+  core.events_handled();
+  CHECK(core.assignment() == std::vector<TopicPartition>{{"a", 1}});
+  out = core.run_once(now, cluster.view);
+  auto [ack2_id, ack2] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  REQUIRE(ack2.topic_partitions.has_value());
+  CHECK(ack2.topic_partitions->at(0).partitions == std::vector<std::int32_t>{1});
+  core.on_response(ack2_id, heartbeat_answer(2, std::nullopt), now);
+  CHECK(core.generation() == 2);
+
+  // close(): revoked, then a heartbeat with epoch -1; done once answered.
+  core.close(now);
+  out = core.run_once(now, cluster.view);
+  auto [leave_id, leave] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  CHECK(leave.member_epoch == protocol::ConsumerGroupHeartbeatRequest::leave_epoch);
+  event = core.next_event();
+  REQUIRE(event.has_value());
+  CHECK(event->kind == RebalanceEvent::Kind::revoked);
+  core.events_handled();
+  CHECK_FALSE(core.closed());
+  core.on_response(leave_id, heartbeat_answer(-1, std::nullopt), now);
+  CHECK(core.closed());
+}
+
+TEST_CASE("ConsumerCore KIP-848: a broker without ConsumerGroupHeartbeat is a clear, fatal group error") {
+  Kip848Core k(/*auto_commit=*/false);
+  auto& [config, now, core, cluster, join_id] = k;
+  CHECK_FALSE(core.group_error());
+  core.on_failure(join_id, make_error_code(kwire::client_errc::unsupported_version), now);
+  CHECK(core.group_error() == make_error_code(kwire::consumer_errc::group_protocol_unsupported));
+  CHECK(core.group_error().message().find("KIP-848") != std::string::npos);
+  CHECK(core.group_error_message() == "group g (the broker's ApiVersions do not list ConsumerGroupHeartbeat)");
+  CHECK(of_type<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now + 10s, cluster.view)).empty());
+  core.close(now);
+  (void)core.run_once(now, cluster.view);
+  CHECK(core.closed());
+}
+
+TEST_CASE("ConsumerCore KIP-848: a commit refused with STALE_MEMBER_EPOCH is sent again after the next heartbeat") {
+  Kip848Core k(/*auto_commit=*/false);
+  auto& [config, now, core, cluster, join_id] = k;
+  core.on_response(join_id, heartbeat_answer(4, std::vector<std::int32_t>{0}), now);
+  (void)core.run_once(now, cluster.view);
+  while (core.next_event()) {
+  }
+  core.events_handled();
+  auto [ack_id, ack] = only<protocol::ConsumerGroupHeartbeatRequest>(core.run_once(now, cluster.view));
+  core.on_response(ack_id, heartbeat_answer(4, std::nullopt), now);
+
+  const auto id = core.commit({{.partition = {"a", 0}, .offset = 11, .leader_epoch = -1, .metadata = {}}});
+  auto [commit_id, commit] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(commit.generation_id_or_member_epoch == 4);
+  protocol::OffsetCommitResponse stale;
+  stale.topics.emplace_back().name = "a";
+  stale.topics[0].partitions.push_back(
+      {.partition_index = 0, .error_code = errc::stale_member_epoch, .unknown_tags = {}});
+  core.on_response(commit_id, std::move(stale), now);
+  CHECK(core.take_commit_results().empty());  // not failed: retried
+  // First a heartbeat (at once) to learn the current epoch; no commit yet.
+  auto out = core.run_once(now, cluster.view);
+  CHECK(of_type<protocol::OffsetCommitRequest>(out).empty());
+  auto [beat_id, beat] = only<protocol::ConsumerGroupHeartbeatRequest>(out);
+  core.on_response(beat_id, heartbeat_answer(5, std::nullopt), now);
+  auto [retry_id, retry] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(retry.generation_id_or_member_epoch == 5);
+  CHECK(retry.topics.at(0).partitions.at(0).committed_offset == 11);
+  core.on_response(retry_id, commit_ok(0), now);
+  auto results = core.take_commit_results();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == id);
+  CHECK_FALSE(results[0].error);
 }

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "kwire/producer/record_accumulator.hpp"
+#include "record_accumulator.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 

@@ -16,7 +16,7 @@
 #include "support/fake_transport.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/partitioner.hpp"
-#include "kwire/producer/record_accumulator.hpp"
+#include "record_accumulator.hpp"
 // Private headers of the producer (no public API of their own).
 #include "../../../producer/src/same_string.hpp"
 #include "../../../producer/src/send_clock.hpp"

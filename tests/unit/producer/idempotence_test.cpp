@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "kwire/producer/idempotence.hpp"
-#include "kwire/producer/record_accumulator.hpp"
+#include "idempotence.hpp"
+#include "record_accumulator.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/record_batch.hpp"

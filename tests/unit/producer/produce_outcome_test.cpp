@@ -2,7 +2,7 @@
 // refresh, persisted.
 #include <doctest/doctest.h>
 
-#include "kwire/producer/produce_outcome.hpp"
+#include "produce_outcome.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 

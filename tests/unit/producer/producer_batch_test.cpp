@@ -10,7 +10,7 @@
 
 #include "kwire/compression/compressor.hpp"
 #include "kwire/compression/decompressor.hpp"
-#include "kwire/producer/producer_batch.hpp"
+#include "producer_batch.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "support/fake_transport.hpp"
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "../../../producer/src/transactional_state.hpp"
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 #include "kwire/protocol/add_partitions_to_txn.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/end_txn.hpp"

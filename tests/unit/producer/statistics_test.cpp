@@ -12,7 +12,7 @@
 #include "json_check.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
-#include "kwire/producer/sender.hpp"
+#include "sender.hpp"
 #include "kwire/producer/statistics.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 

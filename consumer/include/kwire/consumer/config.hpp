@@ -39,6 +39,14 @@ struct ConsumerConfig : cluster::ClientConfig {
   /// `group.instance.id` (KIP-345 static membership).
   std::optional<std::string> group_instance_id;
   GroupProtocol group_protocol = GroupProtocol::classic;  ///< `group.protocol`
+  /// `group.remote.assignor`: the server-side assignor a KIP-848 group uses
+  /// ("uniform", "range"); unset: the broker's default. Only with
+  /// group.protocol=consumer.
+  std::optional<std::string> group_remote_assignor;
+  /// `session.timeout.ms`, `heartbeat.interval.ms` and
+  /// `partition.assignment.strategy` are the classic protocol's: under
+  /// group.protocol=consumer the broker owns them (group.consumer.*
+  /// settings) and from_properties() refuses them, as Java 4.x does.
   std::int32_t session_timeout_ms = 45000;                ///< `session.timeout.ms`
   std::int32_t heartbeat_interval_ms = 3000;              ///< `heartbeat.interval.ms`
   std::int32_t max_poll_interval_ms = 300000;             ///< `max.poll.interval.ms`
@@ -63,7 +71,8 @@ struct ConsumerConfig : cluster::ClientConfig {
   /// Sets one property by its Kafka (or librdkafka) name; no cross-key checks.
   ConsumerConfig& set(std::string_view key, std::string_view value);
   /// ClientConfig::validate() plus: heartbeat.interval.ms < session.timeout.ms;
-  /// known assignors; group.instance.id and auto-commit need group.id.
+  /// known assignors; group.instance.id needs group.id; group.remote.assignor
+  /// needs group.protocol=consumer.
   void validate();
   std::string describe() const;
 };

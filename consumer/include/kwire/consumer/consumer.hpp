@@ -66,7 +66,8 @@ class Consumer {
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  /// Joins group.id for `topics` (classic protocol).
+  /// Joins group.id for `topics`, under group.protocol (classic, or
+  /// KIP-848's consumer protocol).
   void subscribe(std::set<std::string> topics);
   /// Reads `partitions` without group membership.
   void assign(std::vector<TopicPartition> partitions);
@@ -76,7 +77,11 @@ class Consumer {
   /// Runs due rebalance callbacks first. Problems that concern single
   /// partitions (corrupt data, offset out of range with auto.offset.reset
   /// none, a failed OffsetFetch) are in errors() afterwards. Throws
-  /// std::logic_error after close().
+  /// std::logic_error after close(), and std::system_error once the group
+  /// membership failed for good (its code: e.g.
+  /// consumer_errc::group_protocol_unsupported when group.protocol=consumer
+  /// meets a broker without KIP-848, FENCED_INSTANCE_ID, an authorization
+  /// error), the rebalance callbacks having run (lost partitions) first.
   std::span<const ConsumerRecord> poll(std::chrono::milliseconds timeout);
   /// The partition errors the last poll() collected.
   const std::vector<FetchError>& errors() const noexcept { return errors_; }

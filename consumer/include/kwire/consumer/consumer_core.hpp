@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <set>
@@ -38,6 +39,7 @@
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/fetcher.hpp"
 #include "kwire/consumer/subscription_state.hpp"
+#include "kwire/protocol/consumer_group_heartbeat.hpp"
 #include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/join_group.hpp"
 #include "kwire/protocol/leave_group.hpp"
@@ -51,7 +53,9 @@ KWIRE_PUBLIC_BEGIN
 namespace kwire::consumer {
 
 namespace group {
+class GroupMembership;
 class ClassicMembership;
+class ConsumerMembership;
 }  // namespace group
 
 /// What the application is told in its rebalance callbacks.
@@ -86,7 +90,8 @@ struct CoreRoute {
 using CoreRequest =
     std::variant<protocol::FetchRequest, protocol::ListOffsetsRequest, protocol::JoinGroupRequest,
                  protocol::SyncGroupRequest, protocol::HeartbeatRequest, protocol::LeaveGroupRequest,
-                 protocol::OffsetCommitRequest, protocol::OffsetFetchRequest>;
+                 protocol::OffsetCommitRequest, protocol::OffsetFetchRequest,
+                 protocol::ConsumerGroupHeartbeatRequest>;
 
 struct OutgoingRequest {
   std::uint64_t id = 0;
@@ -103,6 +108,9 @@ struct ClusterView {
   VersionLookup fetch_version;
   /// Partition count of a topic; nullopt while unknown; 0 if it does not exist.
   std::function<std::optional<std::int32_t>(const std::string& topic)> partition_count;
+  /// The name of a topic id (KIP-848 assignments name topics by id);
+  /// nullopt while metadata does not know it.
+  std::function<std::optional<std::string>(const protocol::Uuid& topic_id)> topic_name;
 };
 
 class ConsumerCore {
@@ -175,10 +183,13 @@ class ConsumerCore {
   void on_response(std::uint64_t id, protocol::LeaveGroupResponse&& response, TimePoint now);
   void on_response(std::uint64_t id, protocol::OffsetCommitResponse&& response, TimePoint now);
   void on_response(std::uint64_t id, protocol::OffsetFetchResponse&& response, TimePoint now);
+  void on_response(std::uint64_t id, protocol::ConsumerGroupHeartbeatResponse&& response, TimePoint now);
   /// The request got no usable answer (after the cluster layer's retries).
   void on_failure(std::uint64_t id, std::error_code error, TimePoint now);
   /// Metadata should be refreshed (leader moved, partition without leader).
-  bool take_metadata_refresh() noexcept { return fetcher_.take_metadata_refresh(); }
+  bool take_metadata_refresh() noexcept {
+    return fetcher_.take_metadata_refresh() | std::exchange(group_metadata_refresh_, false);
+  }
   std::vector<LeaderHint> take_leader_hints() { return fetcher_.take_leader_hints(); }
   /// When run_once() should run again even if nothing arrives.
   std::optional<TimePoint> next_wakeup(TimePoint now) const;
@@ -188,6 +199,13 @@ class ConsumerCore {
   std::string member_id() const;
   std::int32_t generation() const;
   bool in_group() const noexcept { return membership_ != nullptr; }
+  /// Why the group membership gave up for good (poll() reports it), e.g.
+  /// consumer_errc::group_protocol_unsupported, FENCED_INSTANCE_ID; empty
+  /// while it has not.
+  std::error_code group_error() const noexcept;
+  /// What to put before group_error().message(): the group, the Kafka
+  /// error's name, and the coordinator's message when it gave one.
+  std::string group_error_message() const;
 
  private:
   struct Sent {
@@ -195,10 +213,15 @@ class ConsumerCore {
     std::int32_t node_id = -1;
     std::uint64_t commit_id = 0;     ///< OffsetCommit: the CommitResult id
     std::uint64_t committed_id = 0;  ///< OffsetFetch for fetch_committed(); 0: the assignment's
+    int attempts = 0;                ///< OffsetCommit: sends before this one (STALE_MEMBER_EPOCH)
   };
   struct PendingCommit {
     std::uint64_t id = 0;
     std::vector<CommitOffset> offsets;
+    /// KIP-848, after STALE_MEMBER_EPOCH: sent once this many heartbeats
+    /// were answered (the member then knows its current epoch).
+    std::uint64_t after_heartbeat = 0;
+    int attempts = 0;
   };
 
   std::uint64_t send(std::vector<OutgoingRequest>& out, CoreRoute route, CoreRequest request,
@@ -212,13 +235,21 @@ class ConsumerCore {
   void on_offset_fetch_failed(const Sent& sent, std::error_code error, TimePoint now);
   protocol::OffsetFetchRequest offset_fetch_request(const std::vector<TopicPartition>& partitions) const;
   void apply_event(const RebalanceEvent& event);
+  /// Commits what was consumed from partitions about to be revoked (Java
+  /// onJoinPrepare; KIP-848 reconciliation) before the rebalance goes on.
+  void maybe_commit_before_revoke();
+  void rebalance_commit_finished(std::uint64_t commit_id);
+  void resolve_topic_ids(const ClusterView& view, TimePoint now);
   bool commit_in_flight() const;
 
   const ConsumerConfig& config_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)
   SubscriptionState subscriptions_;
   Fetcher fetcher_;
-  std::unique_ptr<group::ClassicMembership> membership_;
+  std::unique_ptr<group::GroupMembership> membership_;
+  group::ClassicMembership* classic_ = nullptr;     ///< membership_ under group.protocol=classic
+  group::ConsumerMembership* kip848_ = nullptr;     ///< membership_ under group.protocol=consumer
+  bool group_metadata_refresh_ = false;
   std::map<std::uint64_t, Sent> sent_;
   std::uint64_t next_id_ = 1;
 
@@ -226,7 +257,7 @@ class ConsumerCore {
   std::vector<CommitResult> commit_results_;
   std::map<TopicPartition, std::int64_t> last_committed_;
   TimePoint next_auto_commit_;
-  std::uint64_t rejoin_commit_id_ = 0;  ///< the auto-commit a rejoin waits for
+  std::uint64_t rejoin_commit_id_ = 0;  ///< the auto-commit a rejoin (or a KIP-848 revocation) waits for
   std::vector<std::pair<std::uint64_t, std::vector<TopicPartition>>> pending_committed_queries_;
   std::vector<CommittedResult> committed_results_;
   bool assignment_offsets_in_flight_ = false;

@@ -30,6 +30,10 @@ enum class consumer_errc {
   no_group_id,
   /// The consumer is closed (or closing).
   closed,
+  /// group.protocol=consumer, but the broker does not offer KIP-848's
+  /// consumer group protocol (no ConsumerGroupHeartbeat in its ApiVersions,
+  /// or UNSUPPORTED_VERSION: Kafka 3.9, or 4.x with it disabled).
+  group_protocol_unsupported,
 };
 
 const std::error_category& consumer_category() noexcept;

@@ -26,7 +26,7 @@
 #include <system_error>
 #include <vector>
 
-#include "kwire/producer/producer_batch.hpp"
+#include "producer_batch.hpp"
 
 namespace kwire::producer {
 

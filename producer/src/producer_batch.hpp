@@ -26,7 +26,7 @@
 #include <system_error>
 #include <vector>
 
-#include "kwire/producer/callback_error_log.hpp"
+#include "callback_error_log.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/topic_partition.hpp"
 #include "kwire/protocol/record_batch.hpp"

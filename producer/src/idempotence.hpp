@@ -76,8 +76,8 @@
 #include <unordered_map>
 
 #include "kwire/producer/log.hpp"
-#include "kwire/producer/produce_outcome.hpp"
-#include "kwire/producer/producer_state.hpp"
+#include "produce_outcome.hpp"
+#include "producer_state.hpp"
 #include "kwire/producer/topic_partition.hpp"
 
 namespace kwire::producer {

@@ -88,9 +88,9 @@
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/producer/config.hpp"
 #include "kwire/producer/log.hpp"
-#include "kwire/producer/produce_outcome.hpp"
-#include "kwire/producer/producer_state.hpp"
-#include "kwire/producer/record_accumulator.hpp"
+#include "produce_outcome.hpp"
+#include "producer_state.hpp"
+#include "record_accumulator.hpp"
 #include "kwire/producer/statistics.hpp"
 #include "kwire/net/transport.hpp"
 

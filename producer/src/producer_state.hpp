@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <system_error>
 
-#include "kwire/producer/produce_outcome.hpp"
-#include "kwire/producer/producer_batch.hpp"
+#include "produce_outcome.hpp"
+#include "producer_batch.hpp"
 #include "kwire/protocol/init_producer_id.hpp"
 #include "kwire/protocol/record_batch.hpp"
 

@@ -45,8 +45,8 @@
 #include <vector>
 
 #include "kwire/compression/codec.hpp"
-#include "kwire/producer/buffer_pool.hpp"
-#include "kwire/producer/producer_batch.hpp"
+#include "buffer_pool.hpp"
+#include "producer_batch.hpp"
 #include "kwire/cluster/backoff.hpp"
 #include "kwire/producer/record.hpp"
 #include "kwire/producer/topic_partition.hpp"
