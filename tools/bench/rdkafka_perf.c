@@ -21,6 +21,13 @@
  *
  *   rdkafka_perf -b host:port -t topic [-n records] [-s bytes] [--payload-file F]
  *                [-z codec] [-X key=value ...] [--rate R] [--json] [--no-confirm]
+ *                [--transaction-size N]   (with -X transactional.id=ID)
+ *   rdkafka_perf -C -b host:port -t topic -n records [-G group] [-X key=value ...] [--json]
+ *
+ * -C consumes as `kwire perf --consume` does: one group member (-G, default
+ * a fresh group per run) subscribed to the topic from the earliest offset,
+ * rd_kafka_consumer_poll() per record as an application would; the clock runs
+ * from the first record to the n-th; CPU and peak RSS as above.
  *
  * -X takes librdkafka's property names (compare pins each client's own names).
  */
@@ -171,10 +178,21 @@ static void set(rd_kafka_conf_t *conf, const char *key, const char *value) {
   if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) die("%s=%s: %s", key, value, err);
 }
 
+static int consume_main(int argc, char **argv);
+
+static void check_txn(rd_kafka_error_t *error, const char *what) {
+  if (!error) return;
+  die("%s: %s", what, rd_kafka_error_string(error));
+}
+
 int main(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (!strcmp(argv[i], "-C")) return consume_main(argc, argv);
+    if (!strcmp(argv[i], "--version")) return printf("%s\n", rd_kafka_version_str()) < 0;
+  }
   const char *bootstrap = getenv("KWIRE_BOOTSTRAP");
   const char *topic = NULL, *payload_file = NULL, *codec = NULL;
-  uint64_t records = 1000000;
+  uint64_t records = 1000000, transaction_size = 0, transactions = 0;
   size_t record_size = 100;
   double rate = 0;
   int json = 0, confirm = 1;
@@ -190,6 +208,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "-z")) codec = NEXT();
     else if (!strcmp(a, "--payload-file")) payload_file = NEXT();
     else if (!strcmp(a, "--rate")) rate = strtod(NEXT(), NULL);
+    else if (!strcmp(a, "--transaction-size")) transaction_size = strtoull(NEXT(), NULL, 10);
     else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--no-confirm")) confirm = 0;
     else if (!strcmp(a, "--no-progress")) { /* never draws one */ }
@@ -275,6 +294,10 @@ int main(int argc, char **argv) {
     if (rd_kafka_metadata(rk, 0, NULL, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
   }
 
+  /* Transactional: init is set-up (outside the clock); begin and commit
+   * every transaction_size records are inside it, as in kwire perf. */
+  if (transaction_size) check_txn(rd_kafka_init_transactions(rk, 60000), "init_transactions");
+
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
   pthread_t poller;
   pthread_create(&poller, NULL, poll_thread, rk);
@@ -294,6 +317,7 @@ int main(int argc, char **argv) {
       }
     }
     const size_t k = i % payload_count;
+    if (transaction_size && i % transaction_size == 0) check_txn(rd_kafka_begin_transaction(rk), "begin_transaction");
     uintptr_t slot = NOT_SAMPLED;
     if (i % sample_every == 0) {
       slot = (uintptr_t)(i / sample_every);
@@ -304,6 +328,10 @@ int main(int argc, char **argv) {
       rd_kafka_resp_err_t err = rd_kafka_last_error();
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die("produce: %s", rd_kafka_err2str(err));
       rd_kafka_poll(rk, 1); /* queue.buffering.max.*: wait for room, as a blocking send would */
+    }
+    if (transaction_size && ((i + 1) % transaction_size == 0 || i + 1 == records)) {
+      check_txn(rd_kafka_commit_transaction(rk, -1), "commit_transaction");
+      ++transactions;
     }
   }
   while (rd_kafka_flush(rk, 1000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
@@ -353,7 +381,9 @@ int main(int argc, char **argv) {
            "\"latency_sampled_every\":%" PRIu64 ",\"latency_ms\":{",
            seconds, rps, mib, cpu, cpu_user, cpu_sys, cpu * 1e6 / (double)records, rss_mib, sample_every);
     if (n) printf("\"p50\":%g,\"p95\":%g,\"p99\":%g,\"max\":%g", p50, p95, p99, max);
-    printf("},\"confirmed\":");
+    printf("}");
+    if (transaction_size) printf(",\"transactions\":%" PRIu64 ",\"transaction_size\":%" PRIu64, transactions, transaction_size);
+    printf(",\"confirmed\":");
     if (confirmed >= 0) printf("%" PRId64 "}\n", confirmed);
     else printf("null}\n");
   } else {
@@ -366,6 +396,7 @@ int main(int argc, char **argv) {
            cpu * 1e6 / (double)records);
     printf("  peak rss     %.1f MiB\n", rss_mib);
     if (n) printf("  latency      p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms\n", p50, p95, p99, max);
+    if (transaction_size) printf("  transactions %" PRIu64 " committed\n", transactions);
     if (confirmed >= 0) printf("  confirmed    %" PRId64 " records by the broker (watermarks)\n", confirmed);
     else if (confirm) printf("  confirmed    unknown (%s)\n", before < 0 ? why_before : why_after);
   }
@@ -377,4 +408,114 @@ int main(int argc, char **argv) {
   free(values);
   free(sizes);
   return bad > 0 ? 1 : 0;
+}
+
+/* --- -C: consume ------------------------------------------------------------ */
+
+static int consume_main(int argc, char **argv) {
+  const char *bootstrap = getenv("KWIRE_BOOTSTRAP");
+  const char *topic = NULL, *group = NULL;
+  uint64_t records = 0;
+  int json = 0;
+  double idle_limit = 30; /* seconds without a record before giving up */
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "auto.offset.reset", "earliest");
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-C") || !strcmp(a, "--no-progress")) continue;
+    if (!strcmp(a, "-b")) bootstrap = NEXT();
+    else if (!strcmp(a, "-t")) topic = NEXT();
+    else if (!strcmp(a, "-G")) group = NEXT();
+    else if (!strcmp(a, "-n")) records = strtoull(NEXT(), NULL, 10);
+    else if (!strcmp(a, "--idle-timeout")) idle_limit = strtod(NEXT(), NULL);
+    else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "-X")) {
+      char *kv = NEXT();
+      char *eq = strchr(kv, '=');
+      if (!eq || eq == kv) die("-X expects key=value, got '%s'", kv);
+      *eq = '\0';
+      set(conf, kv, eq + 1);
+    } else die("unknown option %s in consume mode", a);
+  }
+  if (!bootstrap || !*bootstrap) die("no broker given: use -b host:port");
+  if (!topic) die("needs a topic: -t topic");
+  if (records == 0) die("consume mode needs -n records");
+  char group_buf[96];
+  if (!group) {
+    snprintf(group_buf, sizeof group_buf, "rdkafka-perf-%ld-%ld", (long)getpid(), (long)time(NULL));
+    group = group_buf;
+  }
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "group.id", group);
+  rd_kafka_conf_set_log_cb(conf, on_log);
+
+  char errstr[512];
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!rk) die("rd_kafka_new: %s", errstr);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (err) die("subscribe: %s", rd_kafka_err2str(err));
+
+  uint64_t consumed = 0, errors_seen = 0;
+  double bytes = 0;
+  double user0 = 0, sys0 = 0, user1, sys1;
+  long rss;
+  struct timespec idle_since;
+  clock_gettime(CLOCK_MONOTONIC, &idle_since);
+  while (consumed < records) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+    if (!m) {
+      if (seconds_since(&idle_since) > idle_limit) break;
+      continue;
+    }
+    if (m->err) {
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        fprintf(stderr, "rdkafka_perf: consume: %s\n", rd_kafka_message_errstr(m));
+        ++errors_seen;
+      }
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    if (consumed == 0) {
+      cpu_seconds(&user0, &sys0, &rss);
+      clock_gettime(CLOCK_MONOTONIC, &t0);
+    }
+    bytes += (double)m->len + (double)m->key_len;
+    ++consumed;
+    rd_kafka_message_destroy(m);
+    clock_gettime(CLOCK_MONOTONIC, &idle_since);
+  }
+  const double seconds = consumed ? seconds_since(&t0) : 0;
+  cpu_seconds(&user1, &sys1, &rss);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+
+  const double cpu_user = consumed ? user1 - user0 : 0, cpu_sys = consumed ? sys1 - sys0 : 0, cpu = cpu_user + cpu_sys;
+  const double rps = seconds > 0 ? (double)consumed / seconds : 0;
+  const double mib = seconds > 0 ? bytes / seconds / (1024.0 * 1024.0) : 0;
+  const double per_record = consumed ? cpu * 1e6 / (double)consumed : 0;
+  const double rss_mib = (double)rss / 1024.0;
+  if (json) {
+    printf("{\"client\":\"librdkafka\",\"mode\":\"consume\",\"librdkafka_version\":\"%s\",\"topic\":\"%s\",\"group\":\"%s\","
+           "\"records\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"bytes\":%.0f,\"seconds\":%g,"
+           "\"records_per_second\":%g,\"mib_per_second\":%g,\"cpu_seconds\":%g,\"cpu_user_seconds\":%g,"
+           "\"cpu_sys_seconds\":%g,\"cpu_us_per_record\":%g,\"peak_rss_mib\":%g}\n",
+           rd_kafka_version_str(), topic, group, records, consumed, errors_seen, bytes, seconds, rps, mib, cpu, cpu_user,
+           cpu_sys, per_record, rss_mib);
+  } else {
+    printf("rdkafka_perf -C (librdkafka %s): %" PRIu64 " of %" PRIu64 " records from %s in %.3f s\n",
+           rd_kafka_version_str(), consumed, records, topic, seconds);
+    printf("  throughput   %.0f records/s, %.2f MiB/s\n", rps, mib);
+    printf("  client cpu   %.3f s (user %.3f, sys %.3f), %.3f us/record\n", cpu, cpu_user, cpu_sys, per_record);
+    printf("  peak rss     %.1f MiB\n", rss_mib);
+  }
+  if (consumed < records) {
+    fprintf(stderr, "rdkafka_perf: only %" PRIu64 " of %" PRIu64 " records arrived (idle for %.0f s)\n", consumed,
+            records, idle_limit);
+    return 1;
+  }
+  return errors_seen ? 1 : 0;
 }

@@ -116,12 +116,7 @@ int run_consume(int argc, char** argv) {
   std::map<char, std::vector<std::string>> values;
   CommonOptions options = parse_options(static_cast<int>(rest.size()), rest.data(), "tpocfG", values);
 
-  auto single = [&](char letter) -> const std::string* {
-    auto it = values.find(letter);
-    if (it == values.end()) return nullptr;
-    if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
-    return &it->second.front();
-  };
+  auto single = [&](char letter) { return single_value(values, letter); };
   if (const std::string* group = single('G')) {
     // kcat -G style: kwire consume -G group topic... (or -t topic, repeatable).
     GroupConsumeOptions g;

@@ -63,7 +63,14 @@ commands:
       --rate R              at most R records/s (default: as fast as possible)
       --no-confirm          skip the ListOffsets count
       --offsets             only print the sum of the topic's latest offsets
+      --transaction-size N  with -X transactional.id=ID: commit every N records
       --no-progress         no progress bar (it is drawn only when stderr is a terminal)
+  perf --consume -b host:port -t topic consumer benchmark: records/s, MiB/s, client CPU per record,
+                                       peak RSS; reads every partition from the earliest offset
+      -n records            how many (default: the sum of the latest offsets)
+      -G group              as a member of this group (default: a fresh group per run)
+      --assign              assign() every partition (with -G: that group's committed offsets)
+      --idle-timeout S      give up after S seconds without a record (default 30)
   dump-log [--records] FILE ...        decode log segment files (<log.dir>/<topic>-<partition>/*.log)
                                        with kwire's batch decoder, kafka-dump-log style: one line per
                                        batch (offsets, count, codec, producer id/epoch/sequence, CRC);

@@ -48,4 +48,11 @@ CommonOptions parse_options(int argc, char** argv, const std::string& extra,
   return opts;
 }
 
+const std::string* single_value(const std::map<char, std::vector<std::string>>& values, char letter) {
+  auto it = values.find(letter);
+  if (it == values.end()) return nullptr;
+  if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
+  return &it->second.front();
+}
+
 }  // namespace kwire::cli

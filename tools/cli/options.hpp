@@ -28,5 +28,9 @@ struct UsageError : std::runtime_error {
 CommonOptions parse_options(int argc, char** argv, const std::string& extra,
                             std::map<char, std::vector<std::string>>& values);
 
+/// The value of a single-letter option that may be given at most once:
+/// nullptr when absent, UsageError when repeated.
+const std::string* single_value(const std::map<char, std::vector<std::string>>& values, char letter);
+
 
 }  // namespace kwire::cli

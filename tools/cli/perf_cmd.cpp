@@ -5,6 +5,8 @@
 //   kwire perf -b host:port -t topic [-n records] [-s bytes] [--payload-file F]
 //              [-z codec] [-X key=value ...] [--rate R] [--json] [--no-confirm]
 //   kwire perf -b host:port -t topic --offsets [--json]   (only the offset sum)
+//   kwire perf ... -X transactional.id=ID --transaction-size N   (transactions of N records)
+//   kwire perf --consume ...   the consumer benchmark (perf_consume.cpp)
 //
 // Measurement rules (the peers in tools/bench follow the same ones, so their
 // numbers compare):
@@ -61,7 +63,9 @@
 #include "commands.hpp"
 #include "json.hpp"
 #include "options.hpp"
+#include "perf_support.hpp"
 #include "stats_print.hpp"
+#include "transaction_options.hpp"
 
 namespace kwire::cli {
 namespace {
@@ -81,16 +85,6 @@ struct PerfOptions {
   bool offsets_only = false;
   bool progress = true;
 };
-
-std::uint64_t parse_count(const std::string& text, const char* what, std::uint64_t min, std::uint64_t max) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0 || text[0] == '-' || v < min || v > max)
-    throw UsageError(std::string(what) + " expects a number in [" + std::to_string(min) + ", " + std::to_string(max) +
-                     "], got '" + text + "'");
-  return v;
-}
 
 // --- Payloads ------------------------------------------------------------------------
 
@@ -145,116 +139,6 @@ Payloads make_payloads(const PerfOptions& o) {
   return p;
 }
 
-// --- Broker-side count (ListOffsets) ----------------------------------------------------
-
-/// Sum over the topic's partitions of the latest offset (ListOffsets with
-/// timestamp -1), asking each partition's leader. nullopt when the cluster
-/// cannot answer (no ListOffsets, as the blackhole mock; or errors), with
-/// `why` saying so. A topic that does not exist yet sums to 0.
-std::optional<std::int64_t> latest_offset_sum_once(const cluster::ClientConfig& config, const std::string& topic,
-                                                   std::string& why, bool& retriable) {
-  retriable = false;
-  net::BlockingClient bootstrap = make_client(config);
-  if (auto ec = bootstrap.connect()) {
-    why = "cannot connect: " + connect_failure(bootstrap, ec);
-    return std::nullopt;
-  }
-  if (!bootstrap.connection().negotiated_version(protocol::ApiKey::list_offsets)) {
-    why = "the broker does not offer ListOffsets";
-    return std::nullopt;
-  }
-  protocol::MetadataRequest md_request;
-  md_request.topics.emplace();
-  md_request.topics->push_back({.topic_id = {}, .name = topic, .unknown_tags = {}});
-  md_request.allow_auto_topic_creation = false;
-  protocol::MetadataResponse md;
-  std::int16_t version = 0;
-  if (auto ec = bootstrap.request(md_request, md, version)) {
-    why = "Metadata failed: " + ec.message();
-    return std::nullopt;
-  }
-  const protocol::MetadataResponse::Topic* t = nullptr;
-  for (const auto& candidate : md.topics)
-    if (candidate.name && *candidate.name == topic) t = &candidate;
-  if (!t || t->error_code == kwire::errc::unknown_topic_or_partition) return 0;
-  if (t->error_code != kwire::errc::none) {
-    why = "topic error " + std::string(kafka_error_name(t->error_code));
-    return std::nullopt;
-  }
-
-  // Partitions by leader; each leader is asked once.
-  std::map<std::int32_t, std::vector<std::int32_t>> by_leader;
-  for (const auto& p : t->partitions) {
-    if (p.leader_id < 0) {
-      why = "partition " + std::to_string(p.partition_index) + " has no leader";
-      return std::nullopt;
-    }
-    by_leader[p.leader_id].push_back(p.partition_index);
-  }
-  std::int64_t sum = 0;
-  for (const auto& [leader, partitions] : by_leader) {
-    const auto broker = std::find_if(md.brokers.begin(), md.brokers.end(),
-                                     [&, id = leader](const auto& b) { return b.node_id == id; });
-    if (broker == md.brokers.end()) {
-      why = "leader " + std::to_string(leader) + " is not among the brokers";
-      return std::nullopt;
-    }
-    cluster::ClientConfig at_leader = config;
-    at_leader.bootstrap_servers = {broker->host + ":" + std::to_string(broker->port)};
-    net::BlockingClient client = make_client(at_leader);
-    if (auto ec = client.connect()) {
-      why = "cannot connect to leader " + std::to_string(leader) + ": " + connect_failure(client, ec);
-      return std::nullopt;
-    }
-    protocol::ListOffsetsRequest request;
-    auto& rt = request.topics.emplace_back();
-    rt.name = topic;
-    for (std::int32_t p : partitions) {
-      auto& rp = rt.partitions.emplace_back();
-      rp.partition_index = p;
-      rp.timestamp = protocol::list_offsets_timestamp::latest;
-    }
-    protocol::ListOffsetsResponse response;
-    // v1+: one offset per partition (v0 returned a list of offsets).
-    if (auto ec = client.request(request, response, version)) {
-      why = "ListOffsets failed: " + ec.message();
-      return std::nullopt;
-    }
-    std::size_t answered = 0;
-    for (const auto& topic_response : response.topics)
-      for (const auto& p : topic_response.partitions) {
-        if (p.error_code != kwire::errc::none) {
-          why = "ListOffsets partition " + std::to_string(p.partition_index) + ": " +
-                std::string(kafka_error_name(p.error_code));
-          retriable = error_traits(p.error_code).retriable;
-          return std::nullopt;
-        }
-        sum += p.offset;
-        ++answered;
-      }
-    if (answered != partitions.size()) {
-      why = "ListOffsets answered " + std::to_string(answered) + " of " + std::to_string(partitions.size()) +
-            " partitions";
-      return std::nullopt;
-    }
-  }
-  return sum;
-}
-
-/// latest_offset_sum_once, retried for up to 10 s while the answer is a
-/// retriable error: a partition created a moment ago may not be served by
-/// its leader yet (NOT_LEADER_OR_FOLLOWER right after CreateTopics).
-std::optional<std::int64_t> latest_offset_sum(const cluster::ClientConfig& config, const std::string& topic,
-                                              std::string& why) {
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (true) {
-    bool retriable = false;
-    if (auto sum = latest_offset_sum_once(config, topic, why, retriable)) return sum;
-    if (!retriable || Clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
 // --- The run ------------------------------------------------------------------------------
 
 /// Shared with the network thread through the delivery callbacks.
@@ -289,19 +173,6 @@ struct RunState {
     ++errors[error_name(report.error)];
   }
 };
-
-struct CpuTimes {
-  double user = 0;
-  double sys = 0;
-  long max_rss_kib = 0;
-};
-
-CpuTimes cpu_now() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
-  return {seconds(ru.ru_utime), seconds(ru.ru_stime), ru.ru_maxrss};
-}
 
 struct Percentiles {
   double p50 = 0, p95 = 0, p99 = 0, max = 0;  // ms
@@ -377,8 +248,14 @@ void print_offsets_only(const std::optional<std::int64_t>& sum, const std::strin
 }  // namespace
 
 int run_perf(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--consume") return run_perf_consume(argc, argv);
   // Long options of this command; the rest goes through the common parser.
   PerfOptions o;
+  std::vector<char*> args(argv, argv + argc);
+  const TransactionOptions txn_options = take_transaction_options(args);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -406,18 +283,14 @@ int run_perf(int argc, char** argv) {
   }
   std::map<char, std::vector<std::string>> values;
   CommonOptions options = parse_options(static_cast<int>(rest.size()), rest.data(), "tnsz", values);
-  auto single = [&](char letter) -> const std::string* {
-    auto it = values.find(letter);
-    if (it == values.end()) return nullptr;
-    if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
-    return &it->second.front();
-  };
+  auto single = [&](char letter) { return single_value(values, letter); };
   if (const std::string* t = single('t')) o.topic = *t;
   if (o.topic.empty()) throw UsageError("perf needs a topic: -t topic");
   if (const std::string* n = single('n')) o.records = parse_count(*n, "-n", 1, UINT32_MAX);
   if (const std::string* s = single('s')) o.record_size = parse_count(*s, "-s", 0, 100u << 20);
   if (const std::string* z = single('z')) options.properties["compression.type"] = *z;
   if (!options.positional.empty()) throw UsageError("unexpected argument '" + options.positional.front() + "'");
+  if (txn_options.transactional_id) options.properties["transactional.id"] = *txn_options.transactional_id;
 
   const producer::ProducerConfig config = attach_periodic_statistics(producer_config(options));
 
@@ -445,6 +318,14 @@ int run_perf(int argc, char** argv) {
     return 1;
   }
 
+  // Transactional (issue 16): init_transactions is set-up, outside the clock;
+  // beginning and committing every --transaction-size records is inside it.
+  std::optional<TransactionLoop> transactions;
+  if (std::string failure; !start_transactions(producer, config, txn_options, transactions, failure)) {
+    std::fprintf(stderr, "kwire perf: init_transactions failed: %s\n", failure.c_str());
+    return 1;
+  }
+
   ProgressBar progress(o.progress && isatty(STDERR_FILENO) != 0, o.records);
   producer::RecordView record;
   record.topic = o.topic;
@@ -465,11 +346,15 @@ int run_perf(int argc, char** argv) {
       slot = &state.slots[i / state.sample_every];
       *slot = state.micros_since_start();
     }
+    if (transactions && !transactions->before_record()) break;
     // Captures two pointers: fits std::function's small buffer, so no
     // allocation per record.
     producer.send(record, [s = &state, slot](const producer::DeliveryReport& r) { s->on_report(slot, r); });
+    if (transactions && !transactions->after_record()) break;
     if ((i & 0x3fff) == 0) progress.update(i, state, Clock::now());
   }
+  bool txn_failed = transactions && !transactions->error().empty();
+  if (transactions && !txn_failed && !transactions->finish()) txn_failed = true;
   while (!producer.flush(std::chrono::milliseconds(200))) progress.update(o.records, state, Clock::now());
   const auto t_end = Clock::now();
   const CpuTimes cpu_end = cpu_now();
@@ -485,16 +370,11 @@ int run_perf(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(t_end - state.t0).count();
   const std::uint64_t delivered = state.delivered.load();
   const std::uint64_t failed = state.failed.load();
-  const double rps = seconds > 0 ? static_cast<double>(delivered) / seconds : 0;
   const double bytes = static_cast<double>(payloads.total_bytes(o.records));
-  const double mib_per_s = seconds > 0 ? bytes * (static_cast<double>(delivered) / static_cast<double>(o.records)) /
-                                             seconds / (1024.0 * 1024.0)
-                                       : 0;
-  const double cpu_user = cpu_end.user - cpu_start.user;
-  const double cpu_sys = cpu_end.sys - cpu_start.sys;
-  const double cpu = cpu_user + cpu_sys;
-  const double cpu_us_per_record = cpu * 1e6 / static_cast<double>(o.records);
-  const double rss_mib = static_cast<double>(cpu_end.max_rss_kib) / 1024.0;
+  // MiB/s of what was delivered; CPU per record over every record attempted.
+  const RunFigures figures =
+      run_figures(seconds, delivered, bytes * (static_cast<double>(delivered) / static_cast<double>(o.records)),
+                  o.records, cpu_start, cpu_end);
   const Percentiles lat = percentiles(state.slots.get(), samples);
   const std::string codec(compression::codec_name(config.compression_type));
   const double avg_size = bytes / static_cast<double>(o.records);
@@ -511,20 +391,16 @@ int run_perf(int argc, char** argv) {
         .key("failed").value(static_cast<std::int64_t>(failed))
         .key("errors").begin_object();
     for (const auto& [name, count] : state.errors) out.key(name).value(static_cast<std::int64_t>(count));
-    out.end_object()
-        .key("seconds").value(seconds)
-        .key("records_per_second").value(rps)
-        .key("mib_per_second").value(mib_per_s)
-        .key("cpu_seconds").value(cpu)
-        .key("cpu_user_seconds").value(cpu_user)
-        .key("cpu_sys_seconds").value(cpu_sys)
-        .key("cpu_us_per_record").value(cpu_us_per_record)
-        .key("peak_rss_mib").value(rss_mib)
-        .key("latency_sampled_every").value(static_cast<std::int64_t>(state.sample_every))
+    out.end_object();
+    write_figures(out, figures);
+    out.key("latency_sampled_every").value(static_cast<std::int64_t>(state.sample_every))
         .key("latency_ms").begin_object();
     if (lat.any)
       out.key("p50").value(lat.p50).key("p95").value(lat.p95).key("p99").value(lat.p99).key("max").value(lat.max);
-    out.end_object().key("confirmed");
+    out.end_object();
+    if (transactions)
+      out.key("transactions").value(transactions->committed()).key("transaction_size").value(txn_options.size);
+    out.key("confirmed");
     confirmed ? out.value(*confirmed) : out.null();
     out.end_object();
     std::printf("%s\n", out.str().c_str());
@@ -533,23 +409,29 @@ int run_perf(int argc, char** argv) {
                 codec.c_str(), o.topic.c_str(), seconds);
     std::printf("  delivered    %" PRIu64 ", failed %" PRIu64 "\n", delivered, failed);
     for (const auto& [name, count] : state.errors) std::printf("               %" PRIu64 " x %s\n", count, name.c_str());
-    std::printf("  throughput   %.0f records/s, %.2f MiB/s\n", rps, mib_per_s);
-    std::printf("  client cpu   %.3f s (user %.3f, sys %.3f), %.3f us/record\n", cpu, cpu_user, cpu_sys,
-                cpu_us_per_record);
-    std::printf("  peak rss     %.1f MiB\n", rss_mib);
+    print_figures(figures);
     if (lat.any)
       std::printf("  latency      p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, max %.3f ms\n", lat.p50, lat.p95, lat.p99,
                   lat.max);
+    if (transactions)
+      std::printf("  transactions %lld committed (%lld records), %lld aborted\n",
+                  static_cast<long long>(transactions->committed()),
+                  static_cast<long long>(transactions->committed_records()),
+                  static_cast<long long>(transactions->aborted()));
     if (confirmed)
-      std::printf("  confirmed    %" PRId64 " records by the broker (ListOffsets)\n", *confirmed);
+      std::printf("  confirmed    %" PRId64 " %s by the broker (ListOffsets)\n", *confirmed,
+                  transactions ? "offsets (records + commit markers)" : "records");
     else if (o.confirm)
       std::printf("  confirmed    unknown (%s)\n", (before ? why_after : why_before).c_str());
   }
   if (options.stats) print_statistics(producer.statistics(), options.json);
-  if (confirmed && *confirmed != static_cast<std::int64_t>(delivered))
+  // Each committed transaction also writes a marker (an offset) per partition it touched.
+  if (confirmed && (transactions ? *confirmed < static_cast<std::int64_t>(delivered)
+                                 : *confirmed != static_cast<std::int64_t>(delivered)))
     std::fprintf(stderr, "kwire perf: the broker has %" PRId64 " new records, %" PRIu64 " were reported delivered\n",
                  *confirmed, delivered);
-  return failed > 0 ? 1 : 0;
+  if (txn_failed) std::fprintf(stderr, "kwire perf: %s\n", transactions->error().c_str());
+  return failed > 0 || txn_failed ? 1 : 0;
 }
 
 }  // namespace kwire::cli

@@ -108,12 +108,7 @@ int run_produce(int argc, char** argv) {
   CommonOptions options = parse_options(static_cast<int>(args.size()), args.data(), "tpkHz", values);
   if (txn_options.transactional_id) options.properties["transactional.id"] = *txn_options.transactional_id;
 
-  auto single = [&](char letter) -> const std::string* {
-    auto it = values.find(letter);
-    if (it == values.end()) return nullptr;
-    if (it->second.size() > 1) throw UsageError(std::string("-") + letter + " given more than once");
-    return &it->second.front();
-  };
+  auto single = [&](char letter) { return single_value(values, letter); };
   const std::string* topic_arg = single('t');
   if (!topic_arg || topic_arg->empty()) throw UsageError("produce needs a topic: -t topic");
   const std::string topic = *topic_arg;
@@ -161,16 +156,9 @@ int run_produce(int argc, char** argv) {
   }
   // Transactional: records go in transactions of --transaction-size.
   std::optional<TransactionLoop> transactions;
-  const auto txn_timeout = std::chrono::milliseconds(std::max<std::int64_t>(config.max_block_ms, 1));
-  if (config.transactional()) {
-    const producer::TransactionStatus init = producer.init_transactions(txn_timeout);
-    if (!init.ok()) {
-      std::fprintf(stderr, "kwire produce: init_transactions failed: %s\n", init.message().c_str());
-      return 1;
-    }
-    transactions.emplace(producer, txn_options, txn_timeout);
-  } else if (txn_options.size > 0 || txn_options.abort_every > 0) {
-    throw UsageError("--transaction-size / --abort-every need --transactional-id (or -X transactional.id=...)");
+  if (std::string failure; !start_transactions(producer, config, txn_options, transactions, failure)) {
+    std::fprintf(stderr, "kwire produce: init_transactions failed: %s\n", failure.c_str());
+    return 1;
   }
   bool txn_failed = false;
 

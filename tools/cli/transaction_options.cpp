@@ -1,5 +1,6 @@
 #include "transaction_options.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -103,5 +104,22 @@ bool TransactionLoop::end_transaction() {
 }
 
 bool TransactionLoop::finish() { return end_transaction(); }
+
+bool start_transactions(Producer& producer, const producer::ProducerConfig& config, const TransactionOptions& options,
+                        std::optional<TransactionLoop>& loop, std::string& failure) {
+  if (!config.transactional()) {
+    if (options.size > 0 || options.abort_every > 0)
+      throw UsageError("--transaction-size / --abort-every need --transactional-id (or -X transactional.id=...)");
+    return true;
+  }
+  const auto timeout = std::chrono::milliseconds(std::max<std::int64_t>(config.max_block_ms, 1));
+  const producer::TransactionStatus init = producer.init_transactions(timeout);
+  if (!init.ok()) {
+    failure = init.message();
+    return false;
+  }
+  loop.emplace(producer, options, timeout);
+  return true;
+}
 
 }  // namespace kwire::cli

@@ -64,4 +64,12 @@ class TransactionLoop {
   std::string error_;
 };
 
+/// For a transactional producer (config.transactional()): init_transactions
+/// (within max.block.ms) and a loop over `options`; `loop` stays empty for a
+/// producer without a transactional.id (UsageError if `options` asks for
+/// transactions then). False, with the reason in `failure`, when
+/// init_transactions failed.
+bool start_transactions(Producer& producer, const producer::ProducerConfig& config, const TransactionOptions& options,
+                        std::optional<TransactionLoop>& loop, std::string& failure);
+
 }  // namespace kwire::cli
