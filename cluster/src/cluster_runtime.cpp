@@ -108,6 +108,9 @@ void ClusterRuntime::post(std::function<void(Cluster&)> fn, std::function<void()
       return;
     }
     fn(*impl.cluster);
+    // Whatever fn asked of the Cluster (a request, a metadata update for a
+    // new topic) goes out in the next round, not at the next timer tick.
+    impl.loop.wake();
   });
 }
 
@@ -118,6 +121,7 @@ bool ClusterRuntime::call(const std::function<void(Cluster&)>& fn) {
   impl.loop.run_on_io([&] {
     if (impl.cluster->is_shut_down()) return;
     fn(*impl.cluster);
+    impl.loop.wake();  // as in post()
     ran = true;
   });
   return ran;

@@ -600,3 +600,21 @@ TEST_CASE("kwire::Consumer: read_committed never hands out an aborted transactio
   const auto uncommitted = read_all(topic, "read_uncommitted", 6);
   CHECK(uncommitted == std::vector<std::string>{"v0", "v1", "aborted1", "aborted2", "committed1", "v2"});
 }
+
+TEST_CASE("kwire::Consumer without group.id: assign() alone reads a partition from the beginning, promptly") {
+  const std::string topic = kwire::test::unique_topic("consumer-nogroup");
+  kwire::test::create_topic(topic, 1);
+  produce(topic, 0, 3);  // v0 v1 v2
+  kwire::consumer::ConsumerConfig config;
+  config.set("bootstrap.servers", broker_env().bootstrap());
+  config.set("auto.offset.reset", "earliest");
+  config.set("fetch.max.wait.ms", "100");
+  kwire::consumer::Consumer consumer(config);
+  consumer.assign({{topic, 0}});
+  std::vector<std::string> values;
+  // No group: nothing else wakes the network thread, so the metadata and
+  // the first Fetch must go out because assign() asked for them.
+  poll_until(consumer, values, [&] { return values.size() >= 3; }, 10s);
+  CHECK(values == std::vector<std::string>{"v0", "v1", "v2"});
+  consumer.close();
+}
