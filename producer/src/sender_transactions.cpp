@@ -127,7 +127,7 @@ void Sender::run_transactions(std::int64_t now_ms, std::int64_t& next) {
     if (!dispatch_transaction_request(now_ms, next)) break;
   send_find_coordinator(now_ms, next);
 
-  const std::int64_t wakeup = manager.next_wakeup_ms();
+  const std::int64_t wakeup = manager.next_wakeup_ms(now_ms);
   if (wakeup >= 0) next = std::min(next, std::max(wakeup, now_ms));
   const std::int64_t lookup_due = txn.coordinators.next_deadline_ms();
   if (lookup_due != kNoDeadline) next = std::min(next, std::max(lookup_due, now_ms));

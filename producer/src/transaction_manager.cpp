@@ -562,9 +562,10 @@ std::optional<TransactionRequest> TransactionManager::next_request(std::int64_t 
   return std::nullopt;
 }
 
-std::int64_t TransactionManager::next_wakeup_ms() const noexcept {
+std::int64_t TransactionManager::next_wakeup_ms(std::int64_t now_ms) const noexcept {
   if (in_flight_ || queue_.empty()) return -1;
-  return std::min_element(queue_.begin(), queue_.end(), runs_before)->not_before_ms;
+  const std::int64_t not_before = std::min_element(queue_.begin(), queue_.end(), runs_before)->not_before_ms;
+  return not_before > now_ms ? not_before : -1;
 }
 
 }  // namespace kwire::producer

@@ -208,8 +208,12 @@ class TransactionManager {
   /// until they are done (Java's nextRequest), so an abort awaits the
   /// batches in flight and a commit covers every record.
   std::optional<TransactionRequest> next_request(std::int64_t now_ms, bool incomplete_batches);
-  /// When next_request may return something new (backoff), or -1.
-  std::int64_t next_wakeup_ms() const noexcept;
+  /// When a backoff ends and next_request may return something new, or -1
+  /// when nothing waits on a timer. A request that is due but held back
+  /// (EndTxn behind incomplete batches, a coordinator being looked up) is
+  /// released by an event — a response — that runs the driver anyway; a
+  /// past time here would make the driver spin until then.
+  std::int64_t next_wakeup_ms(std::int64_t now_ms) const noexcept;
   /// The answer to request `id`: `error` is a transport failure (disconnected,
   /// timed out) or, for a CoordinatorLookup, the lookup's Kafka error; the
   /// body is the decoded response (std::monostate for a lookup or a failure).

@@ -67,7 +67,7 @@ TEST_CASE("transaction manager: CONCURRENT_TRANSACTIONS is retried and never sur
     CHECK_FALSE(init->done());
     CHECK(h.tm.state() == State::initializing);
     CHECK_FALSE(h.tm.next_request(h.now, false).has_value());  // backing off
-    CHECK(h.tm.next_wakeup_ms() == h.now + 100);
+    CHECK(h.tm.next_wakeup_ms(h.now) == h.now + 100);
     h.now += 100;
   }
   auto [r, request] = h.expect<protocol::InitProducerIdRequest>();
@@ -82,7 +82,7 @@ TEST_CASE("transaction manager: CONCURRENT_TRANSACTIONS is retried and never sur
   auto [add_request, add] = h.expect<protocol::AddPartitionsToTxnRequest>();
   h.answer(add_request, add_partitions_answer(add, errc::concurrent_transactions));
   CHECK(h.tm.state() == State::in_transaction);
-  CHECK(h.tm.next_wakeup_ms() == h.now + 20);
+  CHECK(h.tm.next_wakeup_ms(h.now) == h.now + 20);
   h.now += 20;
   auto [again_request, again] = h.expect<protocol::AddPartitionsToTxnRequest>();
   CHECK(again.v3_and_below_topics == add.v3_and_below_topics);
@@ -300,7 +300,7 @@ TEST_CASE("transaction manager: coordinator lookups back off, and a moved group 
   // __transaction_state is still being created.
   h.answer(*lookup, std::monostate{}, make_error_code(errc::coordinator_not_available));
   CHECK_FALSE(h.tm.next_request(h.now, false).has_value());
-  CHECK(h.tm.next_wakeup_ms() == h.now + 100);
+  CHECK(h.tm.next_wakeup_ms(h.now) == h.now + 100);
   h.now += 100;
   auto [r, request] = h.expect<protocol::InitProducerIdRequest>();
   h.answer(r, protocol::InitProducerIdResponse{0, errc::none, 4242, 0, -1, -1, {}});

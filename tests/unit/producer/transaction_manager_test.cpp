@@ -88,6 +88,9 @@ TEST_CASE("transaction manager: TV1 commit with AddPartitionsToTxn gating and se
   auto result = h.tm.commit_transaction(h.now);
   CHECK(h.tm.state() == State::committing_transaction);
   CHECK_FALSE(h.tm.next_request(h.now, /*incomplete_batches=*/true).has_value());  // EndTxn waits for the batches
+  // ... woken by the batches' responses, not by a timer: a due time in the
+  // past here made the sender's loop spin until the batches were done.
+  CHECK(h.tm.next_wakeup_ms(h.now) == -1);
   auto [end_request, end] = h.expect<protocol::EndTxnRequest>();
   CHECK(end_request.max_version == 4);
   CHECK(end.committed);
