@@ -38,10 +38,13 @@ std::size_t FrameDecoder::put(std::span<const std::uint8_t> input) {
   if (n > 0) {
     std::size_t needed = payload_.size() + n;
     if (needed > payload_.capacity()) {
-      // Grow geometrically for amortised O(1) appends, but never past the
-      // announced size, and never more than one chunk past what arrived.
+      // Grow geometrically for amortised O(1) appends (a 3 MiB Fetch
+      // response read 64 KiB at a time is copied a handful of times, not
+      // ~50), but never past the announced size, and never beyond twice
+      // what arrived (or one chunk, while that is less): the allocation
+      // follows the bytes present, never the untrusted size alone.
       std::size_t grown = std::max(needed, payload_.capacity() * 2);
-      grown = std::min({grown, needed + kGrowChunk, frame_size_});
+      grown = std::min({grown, std::max(needed + kGrowChunk, 2 * needed), frame_size_});
       payload_.reserve(grown);
     }
     auto first = input.begin() + static_cast<std::ptrdiff_t>(used);

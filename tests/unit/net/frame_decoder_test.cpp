@@ -183,3 +183,22 @@ TEST_CASE("the payload buffer grows with the bytes and never past the frame") {
   REQUIRE(decoder.has_frame());
   CHECK(decoder.take_frame() == payload(size, 3));
 }
+
+TEST_CASE("a large frame read in socket-sized pieces is reallocated a few times, not once per chunk") {
+  const std::size_t size = std::size_t{8} << 20;  // an 8 MiB Fetch response
+  const auto frame = frame_of(payload(size, 7));
+  FrameDecoder decoder;
+  std::span<const std::uint8_t> rest(frame);
+  std::size_t reallocations = 0;
+  std::size_t capacity = decoder.payload_capacity();
+  while (!rest.empty()) {
+    rest = rest.subspan(decoder.put(rest.first(std::min<std::size_t>(rest.size(), 65536))));
+    if (decoder.payload_capacity() != capacity) ++reallocations;
+    capacity = decoder.payload_capacity();
+  }
+  REQUIRE(decoder.has_frame());
+  // Doubling from one chunk: log2(8 MiB / 64 KiB) + 1 = 8. Growing by one
+  // chunk at a time would be 128 (each copying everything so far).
+  CHECK(reallocations <= 10);
+  CHECK(decoder.take_frame() == payload(size, 7));
+}

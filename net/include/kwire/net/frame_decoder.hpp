@@ -8,8 +8,9 @@
 // The announced size is untrusted. It is checked against a maximum before
 // anything is allocated, and even a size under the maximum is never
 // allocated up front: the payload buffer grows with the bytes that actually
-// arrived (plus at most one chunk), so a peer announcing 100 MiB and sending
-// 10 bytes costs about one chunk, not 100 MiB.
+// arrived (to at most twice them, or one chunk while that is more), so a
+// peer announcing 100 MiB and sending 10 bytes costs about one chunk, not
+// 100 MiB, and a large frame is still reallocated only a few times.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -29,7 +30,7 @@ inline constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{100} << 20;
 
 class FrameDecoder {
  public:
-  /// The payload buffer grows by at most this much beyond the bytes present.
+  /// The payload buffer holds at most max(this, the bytes present) beyond them.
   static constexpr std::size_t kGrowChunk = 64 * 1024;
 
   explicit FrameDecoder(std::size_t max_frame_bytes = kDefaultMaxFrameBytes) noexcept
