@@ -31,7 +31,7 @@ std::vector<Result> or_fail_each(const std::vector<Item>& items, Name name, Send
 Route route_for(const ConfigResource& resource, Route otherwise = Route::any_broker()) {
   if (resource.type == ConfigResourceType::broker && !resource.name.empty()) {
     try {
-      return Route::node(std::stoi(resource.name));
+      return Route::node(NodeId{std::stoi(resource.name)});
     } catch (const std::exception&) {
       // not a broker id: let the broker say so
     }

@@ -90,7 +90,7 @@ class Admin::Channel {
     const auto metadata = call(Route::any_broker(), brokers_only);
     std::vector<std::pair<std::int32_t, std::future<cluster::Result<Resp>>>> pending;
     for (const auto& broker : metadata.brokers)
-      pending.emplace_back(broker.node_id, submit<Req, Resp>(Route::node(broker.node_id), request));
+      pending.emplace_back(broker.node_id, submit<Req, Resp>(Route::node(NodeId{broker.node_id}), request));
     std::vector<std::pair<std::int32_t, Resp>> answers;
     for (auto& [node, future] : pending) answers.emplace_back(node, wait(future, Req::api_key));
     return answers;

@@ -68,8 +68,8 @@ std::string BrokerPool::describe(NodeKey key) const {
   const BrokerEndpoint* endpoint = metadata_.endpoint(key.id);
   const Node* n = find(key);
   if (!endpoint && n && n->endpoint) endpoint = &*n->endpoint;
-  if (key.id < 0) return "bootstrap server " + (endpoint ? endpoint->address() : std::to_string(key.id));
-  std::string text = "node " + std::to_string(key.id) + (endpoint ? " (" + endpoint->address() + ")" : std::string());
+  if (!key.id.valid()) return "bootstrap server " + (endpoint ? endpoint->address() : to_string(key.id));
+  std::string text = "node " + to_string(key.id) + (endpoint ? " (" + endpoint->address() + ")" : std::string());
   return key.lane == Lane::coordinator ? "coordinator lane of " + text : text;
 }
 
@@ -159,7 +159,7 @@ void BrokerPool::on_connect_result(NodeKey key, std::uint64_t generation, std::e
             (detail.empty() ? std::string() : ", " + detail));
     on_authentication_success(key);
     if (const protocol::ApiVersionsResponse* api_versions = transport_.api_versions(id);
-        api_versions && features_.update(key.id, *api_versions)) {
+        api_versions && features_.update(key.id.value(), *api_versions)) {
       std::string levels;
       for (const auto& [name, level] : features_.current().max_levels)
         levels += (levels.empty() ? "" : ", ") + name + "=" + std::to_string(level);
@@ -190,11 +190,11 @@ void BrokerPool::on_connect_result(NodeKey key, std::uint64_t generation, std::e
   log(auth ? LogLevel::error : quiet ? LogLevel::debug : LogLevel::warning,
       auth ? LogCategory::security : LogCategory::broker,
       "connection to " + std::string(key.lane == Lane::coordinator ? "the coordinator lane of " : "") + "node " +
-          std::to_string(key.id) + (endpoint ? " at " + endpoint->address() : std::string()) +
+          to_string(key.id) + (endpoint ? " at " + endpoint->address() : std::string()) +
           " failed: " + ec.message() + (why.empty() ? std::string() : " (" + why + ")") +
           (n.failures > 1 ? " (attempt " + std::to_string(n.failures) + ")" : ""));
   // The leader may have moved (or the broker gone): let metadata say so.
-  if (key.id >= 0) metadata_.request_update();
+  if (key.id.valid()) metadata_.request_update();
   if (auth) on_authentication_failure(key, ec);
   const std::string detail = auth ? n.auth_detail : why;
   if (hooks_.on_connect_failed) hooks_.on_connect_failed(key, ec, detail);
@@ -245,7 +245,7 @@ void BrokerPool::on_authentication_failure(NodeKey key, std::error_code ec) {
   std::string detail = transport_.connection_error_detail(id);
   if (detail.empty()) {
     const BrokerEndpoint* endpoint = n.endpoint ? &*n.endpoint : metadata_.endpoint(key.id);
-    detail = ec.message() + " on " + (endpoint ? endpoint->address() : "node " + std::to_string(key.id)) +
+    detail = ec.message() + " on " + (endpoint ? endpoint->address() : "node " + to_string(key.id)) +
              "; check security.protocol, sasl.* and ssl.*";
   }
   if (!n.auth_error) ++refusing_nodes_;
@@ -272,13 +272,13 @@ void BrokerPool::on_authentication_success(NodeKey key) {
   if (hooks_.on_authentication) hooks_.on_authentication({}, {});
 }
 
-std::optional<std::int32_t> BrokerPool::least_loaded_ready() const {
-  std::optional<std::int32_t> best;
+std::optional<NodeId> BrokerPool::least_loaded_ready() const {
+  std::optional<NodeId> best;
   std::int32_t best_load = 0;
   for (const auto& [key, n] : nodes_) {
     if (key.lane != Lane::data || n.state != State::ready || !is_current(key)) continue;
     // Prefer real brokers over bootstrap connections at equal load.
-    if (!best || n.in_flight < best_load || (n.in_flight == best_load && *best < 0 && key.id >= 0)) {
+    if (!best || n.in_flight < best_load || (n.in_flight == best_load && !best->valid() && key.id.valid())) {
       best = key.id;
       best_load = n.in_flight;
     }
@@ -306,9 +306,9 @@ void BrokerPool::connect_to_any(std::int64_t now_ms, std::int64_t& next) {
   for (const auto& [key, n] : nodes_)
     if (key.lane == Lane::data && n.state == State::connecting && is_current(key)) return;
 
-  auto try_candidates = [&](const std::vector<std::int32_t>& ids) -> bool {
+  auto try_candidates = [&](const std::vector<NodeId>& ids) -> bool {
     for (std::size_t k = 0; k < ids.size(); ++k) {
-      const std::int32_t id = ids[(any_candidate_ + k) % ids.size()];
+      const NodeId id = ids[(any_candidate_ + k) % ids.size()];
       const Node& n = node(NodeKey{id, Lane::data});
       if (n.state == State::disconnected && now_ms >= n.next_connect_ms) {
         any_candidate_ = (any_candidate_ + k + 1) % ids.size();
@@ -318,16 +318,16 @@ void BrokerPool::connect_to_any(std::int64_t now_ms, std::int64_t& next) {
     }
     return false;
   };
-  std::vector<std::int32_t> brokers;
+  std::vector<NodeId> brokers;
   for (const auto& [id, endpoint] : metadata_.brokers()) brokers.push_back(id);
   if (try_candidates(brokers)) return;
-  auto wait_for = [&](std::int32_t id) {
+  auto wait_for = [&](NodeId id) {
     const Node& n = node(NodeKey{id, Lane::data});
     if (n.state == State::disconnected && n.next_connect_ms > now_ms) next = std::min(next, n.next_connect_ms);
   };
   if (!brokers.empty()) {
     bool all_failed = true;
-    for (std::int32_t id : brokers) {
+    for (NodeId id : brokers) {
       const Node& n = node(NodeKey{id, Lane::data});
       all_failed = all_failed && n.state == State::disconnected && n.failures > 0;
     }
@@ -336,16 +336,16 @@ void BrokerPool::connect_to_any(std::int64_t now_ms, std::int64_t& next) {
       brokers.clear();
     } else if (options_.recovery == MetadataRecoveryStrategy::none) {
       // Only the known brokers are tried, each after its reconnect backoff.
-      for (std::int32_t id : brokers) wait_for(id);
+      for (NodeId id : brokers) wait_for(id);
       return;
     }
   }
-  std::vector<std::int32_t> bootstrap;
-  for (const BrokerEndpoint& b : metadata_.bootstrap()) bootstrap.push_back(b.node_id);
+  std::vector<NodeId> bootstrap;
+  for (const BrokerEndpoint& b : metadata_.bootstrap()) bootstrap.push_back(NodeId{b.node_id});
   if (try_candidates(bootstrap)) return;
   // Everything is backing off: come back when the first backoff ends.
-  for (std::int32_t id : brokers) wait_for(id);
-  for (std::int32_t id : bootstrap) wait_for(id);
+  for (NodeId id : brokers) wait_for(id);
+  for (NodeId id : bootstrap) wait_for(id);
 }
 
 void BrokerPool::close_idle(std::int64_t now_ms, std::int64_t& next) {
@@ -353,7 +353,7 @@ void BrokerPool::close_idle(std::int64_t now_ms, std::int64_t& next) {
   const bool have_brokers = metadata_.has_cluster() && !metadata_.brokers().empty();
   bool broker_connected = false;
   for (const auto& [key, n] : nodes_)
-    broker_connected = broker_connected || (key.id >= 0 && key.lane == Lane::data && n.state == State::ready &&
+    broker_connected = broker_connected || (key.id.valid() && key.lane == Lane::data && n.state == State::ready &&
                                             metadata_.endpoint(key.id));
   for (const auto& [key, n] : nodes_) {
     if (n.state != State::ready || n.in_flight > 0) continue;
@@ -361,7 +361,7 @@ void BrokerPool::close_idle(std::int64_t now_ms, std::int64_t& next) {
     // Bootstrap connections serve until a real broker's connection is up;
     // brokers that left the cluster are not needed either.
     if (key.lane == Lane::data &&
-        ((key.id < 0 && have_brokers && broker_connected) || (key.id >= 0 && have_brokers && !metadata_.endpoint(key.id)))) {
+        ((!key.id.valid() && have_brokers && broker_connected) || (key.id.valid() && have_brokers && !metadata_.endpoint(key.id)))) {
       to_close.push_back(key);
       continue;
     }

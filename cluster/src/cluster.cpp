@@ -30,7 +30,7 @@ CoordinatorKey coordinator_key(const Route& route) {
 std::string Route::describe() const {
   switch (kind) {
     case Kind::any: return "any broker";
-    case Kind::node: return "node " + std::to_string(node_id);
+    case Kind::node: return "node " + to_string(node_id);
     case Kind::leader: return "the leader of " + partition.topic + "-" + std::to_string(partition.partition);
     case Kind::group_coordinator: return "the group coordinator of '" + key + "'";
     case Kind::transaction_coordinator: return "the transaction coordinator of '" + key + "'";
@@ -83,7 +83,7 @@ Cluster::~Cluster() {
 
 void Cluster::submit(Route route, std::int64_t deadline_ms, std::unique_ptr<detail::Call> call) {
   if (shut_down_) {
-    call->finish(make_error_code(client_errc::shutting_down), "the client is closed", -1, -1, 0);
+    call->finish(make_error_code(client_errc::shutting_down), "the client is closed", NodeId{}, -1, 0);
     return;
   }
   Pending p;
@@ -194,7 +194,7 @@ std::optional<NodeKey> Cluster::resolve(std::uint64_t id, Pending& p, std::int64
   }
   switch (p.route.kind) {
     case Route::Kind::any: {
-      if (std::optional<std::int32_t> node = pool_.least_loaded_ready()) return NodeKey{*node, Lane::data};
+      if (std::optional<NodeId> node = pool_.least_loaded_ready()) return NodeKey{*node, Lane::data};
       pool_.connect_to_any(now_ms, next);
       if (p.last_cause.empty()) p.last_cause = "no broker connection ready";
       return std::nullopt;
@@ -202,14 +202,14 @@ std::optional<NodeKey> Cluster::resolve(std::uint64_t id, Pending& p, std::int64
     case Route::Kind::node:
       if (!metadata_.endpoint(p.route.node_id)) {
         metadata_.request_update();
-        p.last_cause = "node " + std::to_string(p.route.node_id) + " is not in the metadata";
+        p.last_cause = "node " + to_string(p.route.node_id) + " is not in the metadata";
         return std::nullopt;
       }
       return NodeKey{p.route.node_id, Lane::data};
     case Route::Kind::leader: {
       if (!metadata_.wants(p.route.partition.topic)) metadata_.add_topic(p.route.partition.topic, now_ms);
       metadata_.touch_topic(p.route.partition.topic, now_ms);
-      if (std::optional<std::int32_t> leader = metadata_.leader_of(p.route.partition)) {
+      if (std::optional<NodeId> leader = metadata_.leader_of(p.route.partition)) {
         if (metadata_.endpoint(*leader)) return NodeKey{*leader, Lane::data};
       }
       metadata_.request_update();
@@ -220,7 +220,7 @@ std::optional<NodeKey> Cluster::resolve(std::uint64_t id, Pending& p, std::int64
       return std::nullopt;
     }
     case Route::Kind::controller:
-      if (std::optional<std::int32_t> controller = metadata_.controller(); controller && metadata_.endpoint(*controller))
+      if (std::optional<NodeId> controller = metadata_.controller(); controller && metadata_.endpoint(*controller))
         return NodeKey{*controller, Lane::data};
       metadata_.request_update();
       p.last_cause = "the controller is not known yet";
@@ -229,7 +229,7 @@ std::optional<NodeKey> Cluster::resolve(std::uint64_t id, Pending& p, std::int64
     case Route::Kind::transaction_coordinator: {
       const CoordinatorKey key = coordinator_key(p.route);
       if (const CoordinatorNode* c = coordinators_.find(key)) {
-        endpoint = BrokerEndpoint{c->node_id, c->host, static_cast<std::uint16_t>(c->port), std::nullopt};
+        endpoint = BrokerEndpoint{c->node_id.value(), c->host, static_cast<std::uint16_t>(c->port), std::nullopt};
         return NodeKey{c->node_id, Lane::coordinator};
       }
       p.waiting_coordinator = true;
@@ -396,7 +396,7 @@ void Cluster::send_coordinator_lookups(std::int64_t now_ms, std::int64_t& next) 
   if (!waiting) return;
   const std::int64_t due = coordinators_.next_deadline_ms();
   if (due != kNoDeadline && due > now_ms) next = std::min(next, due);
-  const std::optional<std::int32_t> node = pool_.least_loaded_ready();
+  const std::optional<NodeId> node = pool_.least_loaded_ready();
   if (!node) {
     pool_.connect_to_any(now_ms, next);
     return;

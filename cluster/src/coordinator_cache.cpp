@@ -115,7 +115,7 @@ void CoordinatorCache::on_response(std::uint64_t id, const FindCoordinatorRespon
   if (lookup.version < FindCoordinatorRequest::first_batched_version) {
     // v0-3: one key, its answer top-level.
     answer_key(keys.front(), response.error_code, response.error_message,
-               {response.node_id, response.host, response.port}, now_ms);
+               {NodeId{response.node_id}, response.host, response.port}, now_ms);
     return;
   }
   for (const auto& key : keys) {
@@ -123,7 +123,7 @@ void CoordinatorCache::on_response(std::uint64_t id, const FindCoordinatorRespon
     for (const auto& c : response.coordinators)
       if (c.key == key.key) found = &c;
     if (found) {
-      answer_key(key, found->error_code, found->error_message, {found->node_id, found->host, found->port}, now_ms);
+      answer_key(key, found->error_code, found->error_message, {NodeId{found->node_id}, found->host, found->port}, now_ms);
     } else {
       retry_later(entries_[key], make_error_code(kwire::errc::coordinator_not_available),
                   "the FindCoordinator response did not name this key", now_ms);
@@ -147,7 +147,7 @@ void CoordinatorCache::answer_key(const CoordinatorKey& key, kwire::errc error,
                                   const std::optional<std::string>& message, CoordinatorNode node,
                                   std::int64_t now_ms) {
   Entry& e = entries_[key];
-  if (error == kwire::errc::none && node.node_id >= 0) {
+  if (error == kwire::errc::none && node.node_id.valid()) {
     resolve(key, {std::move(node), {}, {}});
   } else if (error == kwire::errc::none || retriable(error)) {
     // A node id of -1 without an error is the broker having none yet.
@@ -182,7 +182,7 @@ bool CoordinatorCache::on_coordinator_error(const CoordinatorKey& key, kwire::er
   return true;
 }
 
-void CoordinatorCache::on_disconnect(std::int32_t node_id) {
+void CoordinatorCache::on_disconnect(NodeId node_id) {
   for (auto& [key, e] : entries_)
     if (e.node && e.node->node_id == node_id) e.node.reset();
 }

@@ -22,9 +22,9 @@ MetadataCache::MetadataCache(Options options, std::vector<BrokerAddress> bootstr
 
 // --- Brokers ------------------------------------------------------------------
 
-const BrokerEndpoint* MetadataCache::endpoint(std::int32_t node_id) const {
-  if (node_id < 0) {
-    const auto index = static_cast<std::size_t>(-(static_cast<std::int64_t>(node_id) + 1));
+const BrokerEndpoint* MetadataCache::endpoint(NodeId node_id) const {
+  if (!node_id.valid()) {
+    const auto index = static_cast<std::size_t>(-(static_cast<std::int64_t>(node_id.value()) + 1));
     return index < bootstrap_.size() ? &bootstrap_[index] : nullptr;
   }
   auto it = brokers_.find(node_id);
@@ -81,15 +81,15 @@ const TopicInfo* MetadataCache::topic(std::string_view name) const {
   return it == topics_.end() ? nullptr : &it->second.info;
 }
 
-std::optional<std::int32_t> MetadataCache::leader_of(std::string_view topic_name, std::int32_t partition) const {
+std::optional<NodeId> MetadataCache::leader_of(std::string_view topic_name, std::int32_t partition) const {
   const TopicInfo* info = topic(topic_name);
   if (!info || partition < 0 || partition >= info->partition_count()) return std::nullopt;
-  const std::int32_t leader = info->partitions[static_cast<std::size_t>(partition)].leader;
-  if (leader < 0) return std::nullopt;
+  const NodeId leader = info->partitions[static_cast<std::size_t>(partition)].leader;
+  if (!leader.valid()) return std::nullopt;
   return leader;
 }
 
-std::optional<std::int32_t> MetadataCache::leader_of(const TopicPartition& tp) const {
+std::optional<NodeId> MetadataCache::leader_of(const TopicPartition& tp) const {
   return leader_of(tp.topic, tp.partition);
 }
 
@@ -104,7 +104,7 @@ std::span<const std::int32_t> MetadataCache::available_partitions(std::string_vi
   return info->available;
 }
 
-std::span<const TopicPartition> MetadataCache::partitions_led_by(std::int32_t node_id) const {
+std::span<const TopicPartition> MetadataCache::partitions_led_by(NodeId node_id) const {
   auto it = led_by_.find(node_id);
   if (it == led_by_.end()) return {};
   return it->second;
@@ -125,7 +125,7 @@ const std::string* MetadataCache::topic_name(const protocol::Uuid& id) const {
 void MetadataCache::recompute_available(TopicInfo& info) {
   info.available.clear();
   for (std::size_t p = 0; p < info.partitions.size(); ++p)
-    if (info.partitions[p].leader >= 0) info.available.push_back(static_cast<std::int32_t>(p));
+    if (info.partitions[p].leader.valid()) info.available.push_back(static_cast<std::int32_t>(p));
 }
 
 void MetadataCache::rebuild_leader_index() {
@@ -133,8 +133,8 @@ void MetadataCache::rebuild_leader_index() {
   for (const auto& [name, entry] : topics_) {
     const TopicInfo& info = entry.info;
     for (std::size_t p = 0; p < info.partitions.size(); ++p) {
-      const std::int32_t leader = info.partitions[p].leader;
-      if (leader >= 0) led_by_[leader].push_back(TopicPartition{name, static_cast<std::int32_t>(p)});
+      const NodeId leader = info.partitions[p].leader;
+      if (leader.valid()) led_by_[leader].push_back(TopicPartition{name, static_cast<std::int32_t>(p)});
     }
   }
 }
@@ -166,14 +166,14 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
   current_backoff_ms_ = backoff_.next_ms(1);
 
   if (!response.brokers.empty()) {
-    std::map<std::int32_t, BrokerEndpoint> brokers;
+    std::map<NodeId, BrokerEndpoint> brokers;
     for (const auto& b : response.brokers) {
       if (b.port <= 0 || b.port > 65535) continue;
-      brokers[b.node_id] = BrokerEndpoint{b.node_id, b.host, static_cast<std::uint16_t>(b.port), b.rack};
+      brokers[NodeId{b.node_id}] = BrokerEndpoint{b.node_id, b.host, static_cast<std::uint16_t>(b.port), b.rack};
     }
     result.brokers_changed = brokers != brokers_;
     brokers_ = std::move(brokers);
-    controller_id_ = response.controller_id;
+    controller_id_ = NodeId{response.controller_id};
   }
 
   for (const auto& t : response.topics) {
@@ -194,7 +194,7 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
       for (const auto& p : t.partitions) {
         if (p.partition_index < 0) continue;
         const auto index = static_cast<std::size_t>(p.partition_index);
-        PartitionInfo fresh{p.leader_id, p.leader_epoch, p.error_code};
+        PartitionInfo fresh{NodeId{p.leader_id}, p.leader_epoch, p.error_code};
         if (same_topic && index < info.partitions.size()) {
           const PartitionInfo& old = info.partitions[index];
           // KIP-320: a lagging broker may answer with an older leader epoch;
@@ -218,14 +218,14 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
   return result;
 }
 
-bool MetadataCache::update_leader(const TopicPartition& tp, std::int32_t leader_id, std::int32_t leader_epoch,
+bool MetadataCache::update_leader(const TopicPartition& tp, NodeId leader_id, std::int32_t leader_epoch,
                                     const BrokerEndpoint* endpoint) {
   if (endpoint && endpoint->node_id >= 0) {
-    auto [it, inserted] = brokers_.try_emplace(endpoint->node_id, *endpoint);
+    auto [it, inserted] = brokers_.try_emplace(NodeId{endpoint->node_id}, *endpoint);
     if (!inserted && !(it->second == *endpoint)) it->second = *endpoint;
   }
   auto it = topics_.find(tp.topic);
-  if (it == topics_.end() || leader_id < 0 || tp.partition < 0) return false;
+  if (it == topics_.end() || !leader_id.valid() || tp.partition < 0) return false;
   TopicInfo& info = it->second.info;
   if (tp.partition >= info.partition_count()) return false;
   PartitionInfo& p = info.partitions[static_cast<std::size_t>(tp.partition)];
@@ -247,12 +247,12 @@ bool MetadataCache::update_leader(const TopicPartition& tp, std::int32_t leader_
 bool MetadataCache::rebootstrap(std::int64_t now_ms) {
   if (!options_.rebootstrap || brokers_.empty()) return false;
   brokers_.clear();
-  controller_id_ = -1;
+  controller_id_ = NodeId{};
   led_by_.clear();
   // Leaders name brokers we no longer know: forget them too, until the
   // bootstrap servers tell us again (partition counts stay, for send()).
   for (auto& [name, entry] : topics_)
-    for (PartitionInfo& p : entry.info.partitions) p.leader = -1;
+    for (PartitionInfo& p : entry.info.partitions) p.leader = NodeId{};
   for (auto& [name, entry] : topics_) recompute_available(entry.info);
   update_requested_ = true;
   bypass_backoff_ = true;

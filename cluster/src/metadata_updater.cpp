@@ -33,14 +33,14 @@ void MetadataUpdater::maybe_update(std::int64_t now_ms, std::int64_t& next) {
     if (wait != MetadataCache::kNever) next = std::min(next, saturating_add(now_ms, wait));
     return;
   }
-  if (std::optional<std::int32_t> id = pool_.least_loaded_ready()) {
+  if (std::optional<NodeId> id = pool_.least_loaded_ready()) {
     send(*id, now_ms);
     return;
   }
   pool_.connect_to_any(now_ms, next);
 }
 
-void MetadataUpdater::send(std::int32_t id, std::int64_t now_ms) {
+void MetadataUpdater::send(NodeId id, std::int64_t now_ms) {
   const NodeKey key{id, Lane::data};
   const std::optional<std::int16_t> version = pool_.negotiated_version(key, ApiKey::metadata);
   if (!version) {
@@ -71,7 +71,7 @@ void MetadataUpdater::send(std::int32_t id, std::int64_t now_ms) {
              });
 }
 
-void MetadataUpdater::on_response(std::int32_t id, std::int16_t version, std::error_code ec,
+void MetadataUpdater::on_response(NodeId id, std::int16_t version, std::error_code ec,
                                   std::span<const std::uint8_t> body) {
   const NodeKey key{id, Lane::data};
   const std::int64_t now_ms = hooks_.clock();
@@ -94,7 +94,7 @@ void MetadataUpdater::on_response(std::int32_t id, std::int16_t version, std::er
     // Once per change, not per refresh.
     std::string brokers;
     for (const auto& [broker_id, endpoint] : metadata_.brokers())
-      brokers += (brokers.empty() ? "" : ", ") + std::to_string(broker_id) + "=" + endpoint.address();
+      brokers += (brokers.empty() ? "" : ", ") + to_string(broker_id) + "=" + endpoint.address();
     hooks_.log(LogLevel::info, LogCategory::metadata,
                "metadata from " + pool_.describe(key) + ": " +
                    (result.brokers_changed ? "brokers changed: [" + brokers + "]" : std::string("brokers unchanged")) +

@@ -80,11 +80,11 @@ struct Consumer::Impl {
       const cluster::TopicInfo* topic = cluster.metadata().topic(tp.topic);
       if (topic == nullptr || tp.partition < 0 || tp.partition >= topic->partition_count()) return std::nullopt;
       const auto& p = topic->partitions[static_cast<std::size_t>(tp.partition)];
-      if (p.leader < 0) return std::nullopt;
-      return PartitionLeader{.node_id = p.leader, .leader_epoch = p.leader_epoch, .topic_id = topic->topic_id};
+      if (!p.leader.valid()) return std::nullopt;
+      return PartitionLeader{.node_id = p.leader.value(), .leader_epoch = p.leader_epoch, .topic_id = topic->topic_id};
     };
     v.fetch_version = [&cluster](std::int32_t node) -> std::int16_t {
-      const auto negotiated = cluster.pool().negotiated_version(cluster::NodeKey{node, cluster::Lane::data},
+      const auto negotiated = cluster.pool().negotiated_version(cluster::NodeKey{NodeId{node}, cluster::Lane::data},
                                                                 protocol::ApiKey::fetch);
       // Unknown before the connection is up: v12 names topics by name and
       // has sessions; every broker kwire supports speaks it.
@@ -127,14 +127,14 @@ struct Consumer::Impl {
       out = core.run_once(Clock::now(), view(cluster));
       if (core.take_metadata_refresh()) cluster.metadata().request_update();
       for (const auto& hint : core.take_leader_hints())
-        cluster.metadata().update_leader({hint.partition.topic, hint.partition.partition}, hint.leader_id,
+        cluster.metadata().update_leader({hint.partition.topic, hint.partition.partition}, NodeId{hint.leader_id},
                                          hint.leader_epoch);
     }
     for (auto& o : out) send(cluster, std::move(o));
   }
 
   void send(cluster::Cluster& cluster, OutgoingRequest o) {
-    const cluster::Route route = o.route.kind == CoreRoute::Kind::node ? cluster::Route::node(o.route.node_id)
+    const cluster::Route route = o.route.kind == CoreRoute::Kind::node ? cluster::Route::node(NodeId{o.route.node_id})
                                                                       : cluster::Route::group_coordinator(config.group_id);
     std::visit(
         [&](auto&& request) {

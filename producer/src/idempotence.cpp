@@ -215,11 +215,11 @@ void IdempotentProducerState::on_producer_id_response(std::error_code error,
   std::error_code ec = error ? error : kafka_error(static_cast<std::int16_t>(response.error_code));
   if (!ec && (response.producer_id < 0 || response.producer_epoch < 0)) ec = make_error_code(client_errc::malformed);
   if (!ec) {
-    current_ = {response.producer_id, response.producer_epoch};
+    current_ = {ProducerId{response.producer_id}, ProducerEpoch{response.producer_epoch}};
     initial_epoch_ = current_.epoch;
     init_attempts_ = 0;
-    transition_to(IdempotenceState::assigned, "producer id " + std::to_string(current_.producer_id) + ", epoch " +
-                                                  std::to_string(current_.epoch));
+    transition_to(IdempotenceState::assigned, "producer id " + to_string(current_.producer_id) + ", epoch " +
+                                                  to_string(current_.epoch));
     bool pending = false;
     bool ranges = false;
     for (const auto& [tp, p] : partitions_) {
@@ -303,9 +303,9 @@ void IdempotentProducerState::maybe_bump_epoch() {
     if (++count <= 8) partitions += (partitions.empty() ? "" : ", ") + name(tp);
   }
   if (count > 8) partitions += ", ... (" + std::to_string(count) + " partitions)";
-  if (current_.epoch >= kMaxEpoch) {
+  if (current_.epoch.value() >= kMaxEpoch) {
     // KIP-360: the epoch cannot go further; a new producer id starts at 0.
-    transition_to(IdempotenceState::uninitialized, "epoch of producer id " + std::to_string(current_.producer_id) +
+    transition_to(IdempotenceState::uninitialized, "epoch of producer id " + to_string(current_.producer_id) +
                                                       " exhausted; fetching a new producer id for " + partitions);
     current_ = {};
     next_init_ms_ = 0;
@@ -313,10 +313,10 @@ void IdempotentProducerState::maybe_bump_epoch() {
     return;
   }
   const ProducerIdAndEpoch old = current_;
-  current_.epoch = static_cast<std::int16_t>(current_.epoch + 1);
+  current_.epoch = ProducerEpoch{static_cast<std::int16_t>(current_.epoch.value() + 1)};
   ++epoch_bumps_;
-  transition_to(IdempotenceState::assigned, "producer id " + std::to_string(current_.producer_id) + ": epoch " +
-                                                std::to_string(old.epoch) + " -> " + std::to_string(current_.epoch) +
+  transition_to(IdempotenceState::assigned, "producer id " + to_string(current_.producer_id) + ": epoch " +
+                                                to_string(old.epoch) + " -> " + to_string(current_.epoch) +
                                                 " (local bump, KIP-360); sequences restart at 0 for " + partitions);
   rewrite_requested_partitions();
 }
@@ -335,12 +335,12 @@ void IdempotentProducerState::rewrite_requested_partitions() {
       e.id = current_;
       e.base = sequence;
       e.reset = true;
-      if (e.writable) e.writable->rewrite_producer_state(current_.producer_id, current_.epoch, sequence);
+      if (e.writable) e.writable->rewrite_producer_state(current_.producer_id.value(), current_.epoch.value(), sequence);
       sequence = add_to_sequence(sequence, e.count);
     }
     if (!p.unresolved.empty())
       log(LogLevel::debug, "idempotent producer: " + name(tp) + ": " + std::to_string(p.unresolved.size()) +
-                               " unresolved batch(es) rewritten to epoch " + std::to_string(current_.epoch) +
+                               " unresolved batch(es) rewritten to epoch " + to_string(current_.epoch) +
                                ", sequences 0.." + std::to_string(sequence));
     p.id = current_;
     p.next_sequence = sequence;
@@ -367,7 +367,7 @@ const IdempotentProducerState::Entry* IdempotentProducerState::find_entry(const 
   for (const Entry& e : p.unresolved)
     if (e.batch == &batch) return &e;
   if (!batch.has_sequence()) return nullptr;
-  const ProducerIdAndEpoch carried{batch.producer_id(), batch.producer_epoch()};
+  const ProducerIdAndEpoch carried{ProducerId{batch.producer_id()}, ProducerEpoch{batch.producer_epoch()}};
   for (const Entry& e : p.unresolved)
     if (e.batch == nullptr && e.id == carried && sequence_distance(e.base, batch.base_sequence()) < e.count) return &e;
   return nullptr;
@@ -422,7 +422,7 @@ void IdempotentProducerState::note_acked(Partition& p, const ProducerBatch& batc
   if (!batch.has_sequence()) return;
   // An older epoch's batch (the partition restarted since) says nothing
   // about the current numbering.
-  if (ProducerIdAndEpoch{batch.producer_id(), batch.producer_epoch()} != p.id) return;
+  if (ProducerIdAndEpoch{ProducerId{batch.producer_id()}, ProducerEpoch{batch.producer_epoch()}} != p.id) return;
   const std::int32_t last = last_sequence(batch.base_sequence(), batch.record_count());
   if (p.last_acked < 0 || sequence_after(last, p.last_acked)) p.last_acked = last;
 }
@@ -485,8 +485,8 @@ protocol::BatchSealParams IdempotentProducerState::seal_params(const ProducerBat
   const TopicPartition& tp = batch.topic_partition();
   Partition& p = partitions_[tp];
   auto to_params = [&params](const Entry& e) {
-    params.producer_id = e.id.producer_id;
-    params.producer_epoch = e.id.epoch;
+    params.producer_id = e.id.producer_id.value();
+    params.producer_epoch = e.id.epoch.value();
     params.base_sequence = e.base;
     return params;
   };
@@ -511,7 +511,7 @@ protocol::BatchSealParams IdempotentProducerState::seal_params(const ProducerBat
     p.unresolved.push_back(e);
     if (options_.debug)
       log(LogLevel::debug, "idempotent producer: " + name(tp) + ": sequence " + std::to_string(e.base) + " (" +
-                               std::to_string(e.count) + " records), epoch " + std::to_string(e.id.epoch));
+                               std::to_string(e.count) + " records), epoch " + to_string(e.id.epoch));
     return to_params(e);
   }
 

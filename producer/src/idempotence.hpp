@@ -76,6 +76,7 @@
 #include <unordered_map>
 
 #include "kwire/producer/log.hpp"
+#include "kwire/ids.hpp"
 #include "produce_outcome.hpp"
 #include "producer_state.hpp"
 #include "kwire/producer/topic_partition.hpp"
@@ -94,9 +95,9 @@ constexpr std::int32_t add_to_sequence(std::int32_t sequence, std::int32_t incre
 
 /// A producer id and its epoch (Java's ProducerIdAndEpoch); -1/-1: none.
 struct ProducerIdAndEpoch {
-  std::int64_t producer_id = -1;
-  std::int16_t epoch = -1;
-  bool valid() const noexcept { return producer_id >= 0; }
+  ProducerId producer_id;
+  ProducerEpoch epoch;
+  bool valid() const noexcept { return producer_id.valid(); }
   friend bool operator==(const ProducerIdAndEpoch&, const ProducerIdAndEpoch&) = default;
 };
 
@@ -270,7 +271,7 @@ class IdempotentProducerState final : public ProducerStateManager {
   LogHandler log_;
   IdempotenceState state_ = IdempotenceState::uninitialized;
   ProducerIdAndEpoch current_;
-  std::int16_t initial_epoch_ = -1;  ///< the epoch InitProducerId gave current_'s id
+  ProducerEpoch initial_epoch_;  ///< the epoch InitProducerId gave current_'s id
   std::unordered_map<TopicPartition, Partition, TopicPartitionHash> partitions_;
   std::int32_t init_attempts_ = 0;
   std::int64_t next_init_ms_ = 0;

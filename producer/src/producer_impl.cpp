@@ -241,7 +241,7 @@ std::vector<PartitionMetadata> Producer::Impl::partitions_for(std::string_view t
   out.reserve(snapshot->partitions.size());
   for (std::size_t i = 0; i < snapshot->partitions.size(); ++i) {
     const PartitionInfo& p = snapshot->partitions[i];
-    out.push_back(PartitionMetadata{std::string(topic), static_cast<std::int32_t>(i), p.leader, p.error});
+    out.push_back(PartitionMetadata{std::string(topic), static_cast<std::int32_t>(i), p.leader.value(), p.error});
   }
   return out;
 }
@@ -256,12 +256,12 @@ bool Producer::Impl::flush(std::chrono::milliseconds timeout) {
 std::string Producer::Impl::describe_pending(std::size_t& records) const {
   std::vector<TopicPartition> partitions;
   records = accumulator.incomplete_records(&partitions);
-  std::vector<std::int32_t> leaders;
+  std::vector<NodeId> leaders;
   for (const TopicPartition& tp : partitions) {
     const auto snapshot = registry.find(tp.topic);
     if (!snapshot || tp.partition >= static_cast<std::int32_t>(snapshot->partitions.size())) continue;
-    const std::int32_t leader = snapshot->partitions[static_cast<std::size_t>(tp.partition)].leader;
-    if (leader >= 0 && std::find(leaders.begin(), leaders.end(), leader) == leaders.end()) leaders.push_back(leader);
+    const NodeId leader = snapshot->partitions[static_cast<std::size_t>(tp.partition)].leader;
+    if (leader.valid() && std::find(leaders.begin(), leaders.end(), leader) == leaders.end()) leaders.push_back(leader);
   }
   return std::to_string(records) + " record(s) in " + std::to_string(partitions.size()) + " partition(s) to " +
          std::to_string(leaders.size()) + " broker(s)";
@@ -408,13 +408,13 @@ ProducerStatistics Producer::Impl::collect_statistics() {
   s.buffer_memory_used = s.buffer_memory_total > available ? s.buffer_memory_total - available : 0;
   if (const auto* idempotent = dynamic_cast<const IdempotentProducerState*>(state.get())) {
     const ProducerIdAndEpoch id = idempotent->producer_id_and_epoch();
-    s.producer_id = id.producer_id;
-    s.producer_epoch = id.epoch;
+    s.producer_id = id.producer_id.value();
+    s.producer_epoch = id.epoch.value();
     s.epoch_bumps = idempotent->epoch_bumps();
   } else if (const auto* transactional = dynamic_cast<const TransactionalProducerState*>(state.get())) {
     const ProducerIdAndEpoch id = transactional->manager().producer_id_and_epoch();
-    s.producer_id = id.producer_id;
-    s.producer_epoch = id.epoch;
+    s.producer_id = id.producer_id.value();
+    s.producer_epoch = id.epoch.value();
   }
   if (std::error_code fatal = state->fatal_error()) s.fatal_error = fatal.message();
   sender->collect_statistics(s);  // also after close: the final figures

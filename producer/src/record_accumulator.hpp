@@ -46,6 +46,7 @@
 
 #include "kwire/compression/codec.hpp"
 #include "buffer_pool.hpp"
+#include "kwire/ids.hpp"
 #include "producer_batch.hpp"
 #include "kwire/cluster/backoff.hpp"
 #include "kwire/producer/record.hpp"
@@ -115,7 +116,7 @@ struct AppendResult {
 /// What ready() found.
 struct ReadyCheck {
   /// Leaders with at least one sendable partition (each id once).
-  std::vector<std::int32_t> ready_nodes;
+  std::vector<NodeId> ready_nodes;
   /// How long the sender may sleep before something else becomes ready (a
   /// linger or a retry backoff runs out, or a batch reaches
   /// delivery.timeout.ms); kNoDeadline when nothing is queued.
@@ -125,7 +126,7 @@ struct ReadyCheck {
 };
 
 /// Leader node id of a partition, nullopt if unknown.
-using LeaderLookup = std::function<std::optional<std::int32_t>(const TopicPartition&)>;
+using LeaderLookup = std::function<std::optional<NodeId>(const TopicPartition&)>;
 /// Extra veto for drain(): return false to leave the partition's first
 /// batch queued this time (e.g. idempotence waiting for an unresolved
 /// sequence, Java's shouldStopDrainBatchesForPartition). Called under the
@@ -239,9 +240,9 @@ class RecordAccumulator {
   /// always goes). Each node remembers where to start next time so all its
   /// partitions get their turn (Java's drainIndex). Appends to `out`; the
   /// drained batches are in_flight and owned by the caller.
-  void drain(std::int32_t node_id, std::span<const TopicPartition> partitions, std::size_t max_request_bytes,
+  void drain(NodeId node_id, std::span<const TopicPartition> partitions, std::size_t max_request_bytes,
              std::int64_t now_ms, std::vector<BatchPtr>& out, const DrainFilter& may_drain = {});
-  std::vector<BatchPtr> drain(std::int32_t node_id, std::span<const TopicPartition> partitions,
+  std::vector<BatchPtr> drain(NodeId node_id, std::span<const TopicPartition> partitions,
                               std::size_t max_request_bytes, std::int64_t now_ms,
                               const DrainFilter& may_drain = {});
 
@@ -391,7 +392,7 @@ class RecordAccumulator {
     bool full;
   };
   std::vector<PartitionSnapshot> ready_scratch_;
-  std::unordered_map<std::int32_t, std::size_t> drain_index_;
+  std::unordered_map<NodeId, std::size_t> drain_index_;
   cluster::ExponentialBackoff retry_backoff_;  ///< retry.backoff.ms, network thread
   std::vector<BatchPtr> expired_queued_;
   std::vector<ProducerBatch*> expired_in_flight_;

@@ -41,7 +41,7 @@ ReadyCheck RecordAccumulator::ready(std::int64_t now_ms, const LeaderLookup& lea
   }
 
   for (const PartitionSnapshot& p : ready_scratch_) {
-    std::optional<std::int32_t> leader = leader_of(p.queue->tp);
+    std::optional<NodeId> leader = leader_of(p.queue->tp);
     if (!leader) {
       out.unknown_leader_partitions.push_back(p.queue->tp);
       continue;
@@ -70,7 +70,7 @@ ReadyCheck RecordAccumulator::ready(std::int64_t now_ms, const LeaderLookup& lea
   return out;
 }
 
-void RecordAccumulator::drain(std::int32_t node_id, std::span<const TopicPartition> partitions,
+void RecordAccumulator::drain(NodeId node_id, std::span<const TopicPartition> partitions,
                               std::size_t max_request_bytes, std::int64_t now_ms, std::vector<BatchPtr>& out,
                               const DrainFilter& may_drain) {
   if (partitions.empty()) return;
@@ -114,7 +114,7 @@ void RecordAccumulator::drain(std::int32_t node_id, std::span<const TopicPartiti
   drain_index = next_start;
 }
 
-std::vector<BatchPtr> RecordAccumulator::drain(std::int32_t node_id, std::span<const TopicPartition> partitions,
+std::vector<BatchPtr> RecordAccumulator::drain(NodeId node_id, std::span<const TopicPartition> partitions,
                                                std::size_t max_request_bytes, std::int64_t now_ms,
                                                const DrainFilter& may_drain) {
   std::vector<BatchPtr> out;

@@ -128,7 +128,7 @@ std::int64_t Sender::run_once(std::int64_t now_ms) {
       for (const TopicPartition& tp : ready.unknown_leader_partitions) metadata_.add_topic(tp.topic, now_ms);
       metadata_.request_update();
     }
-    for (std::int32_t id : ready.ready_nodes) {
+    for (NodeId id : ready.ready_nodes) {
       if (!pool_.is_ready(key(id))) {
         pool_.connect(key(id), now_ms);
         // Still disconnected: backing off (come back then), or waiting for
@@ -182,13 +182,13 @@ cluster::BrokerPool::Hooks Sender::pool_hooks() {
   return h;
 }
 
-void Sender::on_connect_failed(std::int32_t id, std::error_code ec, const std::string& detail) {
+void Sender::on_connect_failed(NodeId id, std::error_code ec, const std::string& detail) {
   const bool auth = ec == client_errc::authentication_failed;
   if (auth) fail_unservable_batches(hooks_.clock());
   note_connect_failure(id, ec, auth ? detail : std::string());
 }
 
-std::int32_t Sender::produce_in_flight(std::int32_t id) const {
+std::int32_t Sender::produce_in_flight(NodeId id) const {
   auto it = produce_slots_.find(id);
   if (it == produce_slots_.end()) return 0;
   const Node* n = pool_.find(key(id));
@@ -197,7 +197,7 @@ std::int32_t Sender::produce_in_flight(std::int32_t id) const {
 
 // --- Produce -----------------------------------------------------------------------
 
-void Sender::send_produce_requests(std::int32_t id, std::int64_t now_ms) {
+void Sender::send_produce_requests(NodeId id, std::int64_t now_ms) {
   const std::span<const TopicPartition> partitions = metadata_.partitions_led_by(id);
   if (partitions.empty()) return;
   const std::optional<std::int16_t> negotiated = pool_.negotiated_version(key(id), ApiKey::produce);
@@ -225,7 +225,7 @@ void Sender::send_produce_requests(std::int32_t id, std::int64_t now_ms) {
   }
 }
 
-void Sender::send_produce(std::int32_t id, std::int16_t version, std::vector<BatchPtr> batches, std::int64_t now_ms) {
+void Sender::send_produce(NodeId id, std::int16_t version, std::vector<BatchPtr> batches, std::int64_t now_ms) {
   const compression::Codec codec = config_.compression_type;
   if (codec == compression::Codec::zstd && version < kFirstZstdProduceVersion) {
     log(LogLevel::error, LogCategory::protocol,
@@ -343,7 +343,7 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
               std::to_string(flight.batches.size()) + " batch(es); they are retried if retries and "
               "delivery.timeout.ms allow)");
     const std::string detail =
-        ec == client_errc::authentication_failed ? transport_.connection_error_detail(flight.node) : std::string();
+        ec == client_errc::authentication_failed ? transport_.connection_error_detail(flight.node.value()) : std::string();
     for (BatchPtr& b : flight.batches) complete_batch(std::move(b), ec, -1, -1, now_ms, false, detail);
     wake();
     return;
@@ -404,12 +404,13 @@ void Sender::on_produce_response(std::uint64_t request_id, std::error_code ec, s
       for (const auto& e : response.node_endpoints)
         if (e.node_id == found->current_leader.leader_id && e.port > 0 && e.port <= 65535)
           endpoint = BrokerEndpoint{e.node_id, e.host, static_cast<std::uint16_t>(e.port), e.rack};
-      hint_applied = metadata_.update_leader(tp, found->current_leader.leader_id, found->current_leader.leader_epoch,
+      const NodeId hinted_leader{found->current_leader.leader_id};
+      hint_applied = metadata_.update_leader(tp, hinted_leader, found->current_leader.leader_epoch,
                                              endpoint ? &*endpoint : nullptr) ||
-                     metadata_.leader_of(tp) == found->current_leader.leader_id;
+                     metadata_.leader_of(tp) == hinted_leader;
       if (hint_applied)
         log(LogLevel::info, LogCategory::metadata,
-            tp.topic + "/" + std::to_string(tp.partition) + ": new leader " + describe_node(found->current_leader.leader_id) +
+            tp.topic + "/" + std::to_string(tp.partition) + ": new leader " + describe_node(hinted_leader) +
                 " from the Produce response (KIP-951)");
     }
     if (error && found->error_message && debug_enabled(LogCategory::producer))

@@ -171,10 +171,10 @@ class Sender {
 
   // --- Introspection (tests, statistics) ------------------------------------
   std::size_t in_flight_requests() const noexcept { return in_flight_.size(); }
-  std::size_t in_flight_requests(std::int32_t node) const;
-  bool is_connected(std::int32_t node) const { return pool_.is_ready(cluster::NodeKey{node}); }
+  std::size_t in_flight_requests(NodeId node) const;
+  bool is_connected(NodeId node) const { return pool_.is_ready(cluster::NodeKey{node}); }
   /// Until when `node` throttles us (0 if it does not).
-  std::int64_t throttled_until(std::int32_t node) const { return pool_.throttled_until(cluster::NodeKey{node}); }
+  std::int64_t throttled_until(NodeId node) const { return pool_.throttled_until(cluster::NodeKey{node}); }
   const MetadataCache& metadata() const noexcept { return metadata_; }
   /// The connections (data lane only: the producer has no coordinator traffic yet).
   const cluster::BrokerPool& pool() const noexcept { return pool_; }
@@ -211,7 +211,7 @@ class Sender {
   };
 
   struct InFlight {
-    std::int32_t node = -1;
+    NodeId node;
     std::uint64_t generation = 0;
     std::int16_t version = 0;
     bool expects_response = true;
@@ -221,20 +221,20 @@ class Sender {
 
   struct ClusterCheck {
     ClusterCheckHandler done;
-    std::vector<std::int32_t> failed_nodes;
+    std::vector<NodeId> failed_nodes;
     std::string detail;
   };
 
   // Connections (BrokerPool's hooks).
-  static cluster::NodeKey key(std::int32_t id) noexcept { return cluster::NodeKey{id}; }
+  static cluster::NodeKey key(NodeId id) noexcept { return cluster::NodeKey{id}; }
   cluster::BrokerPool::Hooks pool_hooks();
-  void on_connect_failed(std::int32_t id, std::error_code ec, const std::string& detail);
+  void on_connect_failed(NodeId id, std::error_code ec, const std::string& detail);
   /// Produce requests in flight on `id`'s current connection.
-  std::int32_t produce_in_flight(std::int32_t id) const;
+  std::int32_t produce_in_flight(NodeId id) const;
 
   // Produce.
-  void send_produce_requests(std::int32_t id, std::int64_t now_ms);
-  void send_produce(std::int32_t id, std::int16_t version, std::vector<BatchPtr> batches, std::int64_t now_ms);
+  void send_produce_requests(NodeId id, std::int64_t now_ms);
+  void send_produce(NodeId id, std::int16_t version, std::vector<BatchPtr> batches, std::int64_t now_ms);
   void on_produce_response(std::uint64_t request_id, std::error_code ec, std::span<const std::uint8_t> body);
   /// The one place a sent batch's fate is decided (after classification).
   void complete_batch(BatchPtr batch, std::error_code error, std::int64_t base_offset,
@@ -246,7 +246,7 @@ class Sender {
 
   // Producer id (idempotence).
   void maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next);
-  void on_init_producer_id_response(std::int32_t id, std::int16_t version, std::error_code ec,
+  void on_init_producer_id_response(NodeId id, std::int16_t version, std::error_code ec,
                                     std::span<const std::uint8_t> body);
 
   // Metadata (MetadataUpdater's hook).
@@ -258,7 +258,7 @@ class Sender {
   /// The manager's request: a lookup, or a request to a coordinator once
   /// its connection is ready. Returns false while it has to wait.
   bool dispatch_transaction_request(std::int64_t now_ms, std::int64_t& next);
-  void on_transaction_response(std::uint64_t request_id, std::int32_t node, std::int16_t version,
+  void on_transaction_response(std::uint64_t request_id, NodeId node, std::int16_t version,
                                std::error_code ec, std::span<const std::uint8_t> body);
   /// The Produce version to send with `negotiated` for this producer: capped
   /// at v11 for a TV1 transactional producer; `transactional_id` is set to
@@ -272,7 +272,7 @@ class Sender {
   void fail_unservable_batches(std::int64_t now_ms);
 
   // Cluster checks.
-  void note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail = {});
+  void note_connect_failure(NodeId id, std::error_code ec, const std::string& detail = {});
   void finish_cluster_checks(std::error_code ec);
   /// Tells hooks_.on_cluster_status the current explanation, if it changed.
   void publish_cluster_status(std::string why);
@@ -283,7 +283,7 @@ class Sender {
   bool debug_enabled(LogCategory category) const noexcept { return logger_.debug(category); }
   bool debug_enabled() const noexcept { return logger_.debug_categories() != 0; }
   /// "node 3 (host:port)" or "bootstrap server host:port".
-  std::string describe_node(std::int32_t id) const { return pool_.describe(key(id)); }
+  std::string describe_node(NodeId id) const { return pool_.describe(key(id)); }
   void wake() const {
     if (hooks_.wake) hooks_.wake();
   }
@@ -299,12 +299,12 @@ class Sender {
 
   cluster::BrokerPool pool_;
   cluster::MetadataUpdater updater_;
-  std::unordered_map<std::int32_t, ProduceSlots> produce_slots_;
+  std::unordered_map<NodeId, ProduceSlots> produce_slots_;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;
   std::uint64_t next_request_id_ = 1;
   std::vector<ClusterCheck> checks_;
   /// The last failed connection per node ("address: reason"), until one succeeds.
-  std::map<std::int32_t, std::string> unreachable_;
+  std::map<NodeId, std::string> unreachable_;
   std::string cluster_status_;  ///< last value given to hooks_.on_cluster_status
   bool shut_down_ = false;
   std::unique_ptr<TransactionChannel> txn_;  ///< transactional producers only

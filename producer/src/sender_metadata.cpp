@@ -24,7 +24,7 @@ void Sender::maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next) {
   if (!state_.wants_producer_id(now_ms, next)) return;
   // Any broker can answer InitProducerId without a transactional id (Java
   // sends it to the least loaded node).
-  const std::optional<std::int32_t> id = pool_.least_loaded_ready();
+  const std::optional<NodeId> id = pool_.least_loaded_ready();
   if (!id) {
     pool_.connect_to_any(now_ms, next);
     return;
@@ -54,7 +54,7 @@ void Sender::maybe_init_producer_id(std::int64_t now_ms, std::int64_t& next) {
              });
 }
 
-void Sender::on_init_producer_id_response(std::int32_t id, std::int16_t version, std::error_code ec,
+void Sender::on_init_producer_id_response(NodeId id, std::int16_t version, std::error_code ec,
                                           std::span<const std::uint8_t> body) {
   const std::int64_t now_ms = hooks_.clock();
   protocol::InitProducerIdResponse response;
@@ -91,10 +91,10 @@ void Sender::fail_unservable_batches(std::int64_t now_ms) {
   // Batches whose leader refused us and is backing off. (Bootstrap nodes
   // lead nothing.)
   for (const auto& [node_key, n] : pool_.nodes()) {
-    if (!n.auth_error || node_key.id < 0 || node_key.lane != cluster::Lane::data ||
+    if (!n.auth_error || !node_key.id.valid() || node_key.lane != cluster::Lane::data ||
         n.state != NodeState::disconnected || now_ms >= n.next_connect_ms)
       continue;
-    const std::int32_t leader = node_key.id;
+    const NodeId leader = node_key.id;
     failed += accumulator_.fail_queued(
         [this, leader](const TopicPartition& tp) { return metadata_.leader_of(tp) == leader; }, n.auth_error,
         n.auth_detail, on_failed);
@@ -142,14 +142,14 @@ void Sender::publish_cluster_status(std::string why) {
   if (hooks_.on_cluster_status) hooks_.on_cluster_status(cluster_status_);
 }
 
-void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std::string& detail) {
+void Sender::note_connect_failure(NodeId id, std::error_code ec, const std::string& detail) {
   const BrokerEndpoint* endpoint = metadata_.endpoint(id);
   // The caller's detail (a refused authentication), else the connection's
   // own explanation when it has one (e.g. the setup phase that timed out),
   // else the error's message.
-  const std::string why = detail.empty() ? transport_.connection_error_detail(id) : detail;
+  const std::string why = detail.empty() ? transport_.connection_error_detail(id.value()) : detail;
   const std::string line =
-      why.empty() ? (endpoint ? endpoint->address() : "node " + std::to_string(id)) + ": " + ec.message() : why;
+      why.empty() ? (endpoint ? endpoint->address() : "node " + to_string(id)) + ": " + ec.message() : why;
   unreachable_[id] = line;
   // No connection up: that is why metadata (and a send() waiting for it)
   // does not arrive. Name every address that failed, with its reason.
@@ -174,11 +174,11 @@ void Sender::note_connect_failure(std::int32_t id, std::error_code ec, const std
   }
   // Done when every address we could use has failed since the check began.
   auto all_failed = [&](const ClusterCheck& check) {
-    auto failed = [&](std::int32_t node_id) {
+    auto failed = [&](NodeId node_id) {
       return std::find(check.failed_nodes.begin(), check.failed_nodes.end(), node_id) != check.failed_nodes.end();
     };
     for (const BrokerEndpoint& b : metadata_.bootstrap())
-      if (!failed(b.node_id)) return false;
+      if (!failed(NodeId{b.node_id})) return false;
     for (const auto& [node_id, broker] : metadata_.brokers())
       if (!failed(node_id)) return false;
     return true;

@@ -12,7 +12,7 @@ namespace kwire::producer {
 
 // --- Introspection ------------------------------------------------------------------
 
-std::size_t Sender::in_flight_requests(std::int32_t id) const {
+std::size_t Sender::in_flight_requests(NodeId id) const {
   std::size_t count = 0;
   for (const auto& [request_id, flight] : in_flight_)
     if (flight.node == id) ++count;
@@ -63,7 +63,7 @@ std::string_view state_name(std::uint8_t state) {
 void Sender::collect_statistics(ProducerStatistics& out) const {
   for (const auto& [node_key, n] : pool_.nodes()) {
     BrokerStatistics b;
-    b.node_id = node_key.id;
+    b.node_id = node_key.id.value();
     if (const BrokerEndpoint* endpoint = metadata_.endpoint(node_key.id)) b.address = endpoint->address();
     b.state = std::string(state_name(static_cast<std::uint8_t>(n.state)));
     b.rtt = rtt_of(n.rtt_window_us, n.rtt_samples);
@@ -90,7 +90,7 @@ void Sender::collect_statistics(ProducerStatistics& out) const {
     if (p.partition < 0) {
       p.topic = tp.topic;
       p.partition = tp.partition;
-      p.leader = metadata_.leader_of(tp).value_or(-1);
+      p.leader = metadata_.leader_of(tp).value_or(NodeId{}).value();
     }
     return p;
   };

@@ -137,7 +137,7 @@ void Sender::run_transactions(std::int64_t now_ms, std::int64_t& next) {
 void Sender::send_find_coordinator(std::int64_t now_ms, std::int64_t& next) {
   TransactionChannel& txn = *txn_;
   if (txn.lookups_waiting == 0 || txn.find_in_flight) return;
-  const std::optional<std::int32_t> id = pool_.least_loaded_ready();
+  const std::optional<NodeId> id = pool_.least_loaded_ready();
   if (!id) {
     pool_.connect_to_any(now_ms, next);
     return;
@@ -179,7 +179,7 @@ bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& nex
   if (!txn.waiting) {
     txn.waiting = manager.next_request(now_ms, accumulator_.has_incomplete());
     if (!txn.waiting) return false;
-    txn.waiting_node = -1;
+    txn.waiting_node = NodeId{};
   }
   TransactionRequest& request = *txn.waiting;
 
@@ -224,7 +224,7 @@ bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& nex
     manager.on_response(id, make_error_code(client_errc::disconnected), std::monostate{}, now_ms);
     return true;
   }
-  const std::int32_t id = coordinator->node_id;
+  const NodeId id = coordinator->node_id;
   const Node* n = pool_.find(key(id));
   if (txn.waiting_node != id) {
     txn.waiting_node = id;
@@ -242,7 +242,7 @@ bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& nex
     }
     // FindCoordinator named its address: connect there even before
     // Metadata lists the broker.
-    net::BrokerEndpoint endpoint{id, coordinator->host, static_cast<std::uint16_t>(coordinator->port), std::nullopt};
+    net::BrokerEndpoint endpoint{id.value(), coordinator->host, static_cast<std::uint16_t>(coordinator->port), std::nullopt};
     pool_.connect(key(id), now_ms, &endpoint);
     n = pool_.find(key(id));
     if (n && n->state == NodeState::disconnected && n->next_connect_ms > now_ms) next = std::min(next, n->next_connect_ms);
@@ -281,7 +281,7 @@ bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& nex
     log(LogLevel::debug, LogCategory::idempotence,
         std::string(protocol::api_name(api)) + " v" + std::to_string(version) + " to " + describe_node(id));
   // The request body stays with the channel until its answer is decoded.
-  txn.waiting_node = -1;
+  txn.waiting_node = NodeId{};
   txn.waiting_sent = true;
   pool_.send(key(id), api, version, std::move(body), true,
              [this, request_id, id, version](std::error_code error, std::span<const std::uint8_t> response) {
@@ -290,7 +290,7 @@ bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& nex
   return false;  // one request in flight at a time
 }
 
-void Sender::on_transaction_response(std::uint64_t request_id, std::int32_t node_id, std::int16_t version,
+void Sender::on_transaction_response(std::uint64_t request_id, NodeId node_id, std::int16_t version,
                                      std::error_code ec, std::span<const std::uint8_t> body) {
   if (!txn_ || !txn_->waiting || txn_->waiting->id != request_id) return;
   TransactionChannel& txn = *txn_;

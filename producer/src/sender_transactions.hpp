@@ -30,7 +30,7 @@ struct TransactionChannel {
   /// Connection failures of the coordinator's node when `waiting` started
   /// waiting for it: one more, and the request fails (a fresh lookup).
   std::uint64_t connect_failures_seen = 0;
-  std::int32_t waiting_node = -1;
+  NodeId waiting_node;
   /// The manager's CoordinatorLookups still unanswered.
   std::int32_t lookups_waiting = 0;
   /// A FindCoordinator is in flight on the wire.

@@ -191,8 +191,8 @@ TransactionResultPtr TransactionManager::start_send_offsets(const std::vector<Of
   protocol::TxnOffsetCommitRequest commit;
   commit.transactional_id = config_.transactional_id;
   commit.group_id = group.group_id;
-  commit.producer_id = producer_.producer_id;
-  commit.producer_epoch = producer_.epoch;
+  commit.producer_id = producer_.producer_id.value();
+  commit.producer_epoch = producer_.epoch.value();
   // KIP-447: the coordinator fences a consumer that was rebalanced away.
   commit.generation_id_or_member_epoch = group.generation_id;
   commit.member_id = group.member_id;
@@ -208,7 +208,7 @@ TransactionResultPtr TransactionManager::start_send_offsets(const std::vector<Of
     // TV1: the group's offsets partition joins the transaction first; FIFO
     // among equal priorities keeps the commit behind it.
     enqueue(TransactionPriority::add_partitions_or_offsets,
-            protocol::AddOffsetsToTxnRequest{config_.transactional_id, producer_.producer_id, producer_.epoch,
+            protocol::AddOffsetsToTxnRequest{config_.transactional_id, producer_.producer_id.value(), producer_.epoch.value(),
                                              group.group_id, {}},
             result, now_ms);
   } else {
@@ -260,7 +260,7 @@ TransactionResultPtr TransactionManager::start_end(bool commit, std::int64_t now
   if (commit) enqueue_add_partitions(now_ms);  // partitions still waiting join before EndTxn
   auto result = std::make_shared<TransactionResult>();
   enqueue(TransactionPriority::end_txn,
-          protocol::EndTxnRequest{config_.transactional_id, producer_.producer_id, producer_.epoch, commit, {}},
+          protocol::EndTxnRequest{config_.transactional_id, producer_.producer_id.value(), producer_.epoch.value(), commit, {}},
           result, now_ms);
   return result;
 }
@@ -340,8 +340,8 @@ std::int32_t TransactionManager::next_sequence(const TopicPartition& tp, std::in
 
 void TransactionManager::set_producer(ProducerIdAndEpoch producer) {
   if (producer.valid())
-    log(LogLevel::info, "producer id " + std::to_string(producer.producer_id) + ", epoch " +
-                            std::to_string(producer.epoch) + "; every sequence restarts at 0");
+    log(LogLevel::info, "producer id " + to_string(producer.producer_id) + ", epoch " +
+                            to_string(producer.epoch) + "; every sequence restarts at 0");
   producer_ = producer;
   sequences_.clear();
 }
@@ -416,8 +416,8 @@ protocol::InitProducerIdRequest TransactionManager::init_request(bool bump) cons
   request.transactional_id = config_.transactional_id;
   request.transaction_timeout_ms = config_.transaction_timeout_ms;
   if (bump) {
-    request.producer_id = producer_.producer_id;
-    request.producer_epoch = producer_.epoch;
+    request.producer_id = producer_.producer_id.value();
+    request.producer_epoch = producer_.epoch.value();
   }
   return request;
 }
@@ -462,8 +462,8 @@ void TransactionManager::enqueue_add_partitions(std::int64_t now_ms) {
   if (transaction_v2_ || new_partitions_.empty() || !pending_partitions_.empty()) return;
   protocol::AddPartitionsToTxnRequest request;
   request.v3_and_below_transactional_id = config_.transactional_id;
-  request.v3_and_below_producer_id = producer_.producer_id;
-  request.v3_and_below_producer_epoch = producer_.epoch;
+  request.v3_and_below_producer_id = producer_.producer_id.value();
+  request.v3_and_below_producer_epoch = producer_.epoch.value();
   for (const TopicPartition& tp : new_partitions_) {
     auto topic = std::find_if(request.v3_and_below_topics.begin(), request.v3_and_below_topics.end(),
                               [&](const auto& t) { return t.name == tp.topic; });

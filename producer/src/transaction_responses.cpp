@@ -160,7 +160,7 @@ void TransactionManager::on_init_producer_id(Pending pending, const protocol::In
     handle_error(std::move(pending), make_error_code(response.error_code), Api::init_producer_id, now_ms);
     return;
   }
-  set_producer({response.producer_id, response.producer_epoch});
+  set_producer({ProducerId{response.producer_id}, ProducerEpoch{response.producer_epoch}});
   transition_to(State::ready, "producer id assigned");
   if (pending.result) pending.result->complete();
 }
@@ -235,7 +235,7 @@ void TransactionManager::on_end_txn(Pending pending, const protocol::EndTxnRespo
   // EndTxn v5 (TV2): the id and epoch of the next transaction; a new
   // producer id at epoch 0 once the epoch is exhausted (KAFKA-18660).
   if (response.producer_id >= 0 && response.producer_epoch >= 0)
-    set_producer({response.producer_id, response.producer_epoch});
+    set_producer({ProducerId{response.producer_id}, ProducerEpoch{response.producer_epoch}});
   complete_transaction(pending.result, now_ms);
 }
 

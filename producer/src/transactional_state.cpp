@@ -38,8 +38,8 @@ void TransactionalProducerState::prime_sequences() {
   if (sequences_->wants_producer_id(0, unused)) {
     (void)sequences_->begin_producer_id_request(0);
     protocol::InitProducerIdResponse granted;
-    granted.producer_id = id.producer_id;
-    granted.producer_epoch = id.epoch;
+    granted.producer_id = id.producer_id.value();
+    granted.producer_epoch = id.epoch.value();
     sequences_->on_producer_id_response({}, granted, 0);
   }
 }

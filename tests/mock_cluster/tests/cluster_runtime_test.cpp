@@ -16,6 +16,8 @@
 #include "kwire/protocol/init_producer_id.hpp"
 #include "kwire/protocol/metadata.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::cluster;
 using kwire::client_errc;
 using kwire::errc;
@@ -84,7 +86,7 @@ TEST_CASE("ClusterRuntime: Metadata and FindCoordinator round trips through requ
                            .get();
   REQUIRE_MESSAGE(checked_reply.ok(), checked_reply.detail);
   CHECK(checked == 1);
-  CHECK(checked_reply.node == checked_reply.response->controller_id);
+  CHECK(checked_reply.node == NodeId{checked_reply.response->controller_id});
 
   // The Cluster's metadata is readable on the network thread.
   std::size_t brokers = 0;
@@ -104,7 +106,7 @@ TEST_CASE("ClusterRuntime: a transaction coordinator route follows a moved coord
   auto first = runtime.submit(Route::transaction_coordinator("orders-tx"), init, kTimeout).get();
   REQUIRE_MESSAGE(first.ok(), first.detail);
   const std::int32_t old_node = mock.coordinator(1, "orders-tx");
-  CHECK(first.node == old_node);
+  CHECK(first.node == NodeId{old_node});
   CHECK(first.attempts == 1);
   CHECK(first.response->producer_id >= 0);
   // Its own connection: the data lane to that broker is untouched unless
@@ -116,7 +118,7 @@ TEST_CASE("ClusterRuntime: a transaction coordinator route follows a moved coord
   mock.move_coordinator(1, "orders-tx", new_node);
   auto second = runtime.submit(Route::transaction_coordinator("orders-tx"), init, kTimeout).get();
   REQUIRE_MESSAGE(second.ok(), second.detail);
-  CHECK(second.node == new_node);
+  CHECK(second.node == NodeId{new_node});
   CHECK(second.attempts == 2);  // NOT_COORDINATOR from the old one, then the new one
   CHECK(mock.request_count(ApiKey::init_producer_id, old_node) == 2);
   CHECK(mock.request_count(ApiKey::init_producer_id, new_node) == 1);

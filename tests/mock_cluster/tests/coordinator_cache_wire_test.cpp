@@ -13,6 +13,8 @@
 #include "kwire/protocol/init_producer_id.hpp"
 #include "raw_client.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::mock;
 using namespace kwire::mock::test;
 using kwire::cluster::CoordinatorCache;
@@ -73,8 +75,8 @@ TEST_CASE("CoordinatorCache against the mock: one batched lookup per key type, o
       CAPTURE(k.key);
       const auto* node = cache.find(k);
       REQUIRE(node != nullptr);
-      CHECK(node->node_id == cluster.coordinator(static_cast<std::int8_t>(k.type), k.key));
-      CHECK(node->port == cluster.port(node->node_id));
+      CHECK(node->node_id == NodeId{cluster.coordinator(static_cast<std::int8_t>(k.type), k.key)});
+      CHECK(node->port == cluster.port(node->node_id.value()));
     }
   }
 }
@@ -89,7 +91,7 @@ TEST_CASE("CoordinatorCache against the mock: a moved coordinator is forgotten o
   cache.lookup(key, [](const CoordinatorResult&) {});
   pump(cache, any, 6, 0);
   REQUIRE(cache.find(key));
-  const std::int32_t old_node = cache.find(key)->node_id;
+  const std::int32_t old_node = cache.find(key)->node_id.value();
   const std::int32_t new_node = old_node % 3 + 1;
   cluster.move_coordinator(static_cast<std::int8_t>(key.type), key.key, new_node);
 
@@ -104,7 +106,7 @@ TEST_CASE("CoordinatorCache against the mock: a moved coordinator is forgotten o
   CHECK_FALSE(cache.find(key));
 
   std::int32_t found = -1;
-  cache.lookup(key, [&](const CoordinatorResult& r) { found = r.node ? r.node->node_id : -2; });
+  cache.lookup(key, [&](const CoordinatorResult& r) { found = r.node ? r.node->node_id.value() : -2; });
   pump(cache, any, 6, 10);
   CHECK(found == new_node);
   RawClient new_coordinator(cluster.port(found));
@@ -141,7 +143,7 @@ TEST_CASE("CoordinatorCache against the mock: COORDINATOR_NOT_AVAILABLE is retri
   now = cache.next_deadline_ms();
   CHECK(pump(cache, client, 6, now) == 1);
   REQUIRE(loading_answers.size() == 1);
-  CHECK(loading_answers[0].node->node_id == 1);
+  CHECK(loading_answers[0].node->node_id == NodeId{1});
   CHECK(cluster.request_count(ApiKey::find_coordinator) == 3);  // the authorization error was not retried
 }
 

@@ -12,6 +12,8 @@
 #include "kwire/protocol/metadata.hpp"
 #include "support/fake_transport.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::cluster;
 using kwire::client_errc;
 using kwire::test::FakeTransport;
@@ -63,33 +65,33 @@ struct Waiter {
 
 TEST_CASE("BrokerPool: the coordinator lane of broker n is transport id INT32_MAX - n (Java's convention)") {
   constexpr std::int32_t max = std::numeric_limits<std::int32_t>::max();
-  CHECK(transport_id(NodeKey{3, Lane::data}) == 3);
-  CHECK(transport_id(NodeKey{-1, Lane::data}) == -1);
-  CHECK(transport_id(NodeKey{3, Lane::coordinator}) == max - 3);
-  CHECK(transport_id(NodeKey{0, Lane::coordinator}) == max);
-  for (NodeKey key : {NodeKey{0, Lane::data}, NodeKey{7, Lane::data}, NodeKey{-2, Lane::data},
-                      NodeKey{0, Lane::coordinator}, NodeKey{1234, Lane::coordinator}})
+  CHECK(transport_id(NodeKey{NodeId{3}, Lane::data}) == 3);
+  CHECK(transport_id(NodeKey{NodeId{-1}, Lane::data}) == -1);
+  CHECK(transport_id(NodeKey{NodeId{3}, Lane::coordinator}) == max - 3);
+  CHECK(transport_id(NodeKey{NodeId{0}, Lane::coordinator}) == max);
+  for (NodeKey key : {NodeKey{NodeId{0}, Lane::data}, NodeKey{NodeId{7}, Lane::data}, NodeKey{NodeId{-2}, Lane::data},
+                      NodeKey{NodeId{0}, Lane::coordinator}, NodeKey{NodeId{1234}, Lane::coordinator}})
     CHECK(node_key(transport_id(key)) == key);
 }
 
 TEST_CASE("BrokerPool: waiters queue while a node connects; one attempt serves them all") {
   PoolHarness h;
   Waiter a, b;
-  h.pool.when_ready(NodeKey{2}, h.now, a.callback());
-  h.pool.when_ready(NodeKey{2}, h.now, b.callback());
+  h.pool.when_ready(NodeKey{NodeId{2}}, h.now, a.callback());
+  h.pool.when_ready(NodeKey{NodeId{2}}, h.now, b.callback());
   REQUIRE(h.transport.connects.size() == 1);
   CHECK(h.transport.connects[0].node == 2);
   CHECK(h.transport.connects[0].endpoint.host == "b2");
-  CHECK(h.pool.state(NodeKey{2}) == BrokerPool::State::connecting);
+  CHECK(h.pool.state(NodeKey{NodeId{2}}) == BrokerPool::State::connecting);
   CHECK(a.calls == 0);
   h.transport.accept(2);
   CHECK(a.calls == 1);
   CHECK(b.calls == 1);
   CHECK_FALSE(a.error);
-  CHECK(h.pool.is_ready(NodeKey{2}));
+  CHECK(h.pool.is_ready(NodeKey{NodeId{2}}));
   // Ready: answered at once.
   Waiter c;
-  h.pool.when_ready(NodeKey{2}, h.now, c.callback());
+  h.pool.when_ready(NodeKey{NodeId{2}}, h.now, c.callback());
   CHECK(c.calls == 1);
   CHECK(h.transport.connects.empty());
 }
@@ -97,8 +99,8 @@ TEST_CASE("BrokerPool: waiters queue while a node connects; one attempt serves t
 TEST_CASE("BrokerPool: the data and coordinator lanes of one broker are separate connections") {
   PoolHarness h;
   Waiter data, coordinator;
-  h.pool.when_ready(NodeKey{1, Lane::data}, h.now, data.callback());
-  h.pool.when_ready(NodeKey{1, Lane::coordinator}, h.now, coordinator.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}, Lane::data}, h.now, data.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}, Lane::coordinator}, h.now, coordinator.callback());
   REQUIRE(h.transport.connects.size() == 2);
   CHECK(h.transport.connects[0].node == 1);
   CHECK(h.transport.connects[1].node == std::numeric_limits<std::int32_t>::max() - 1);
@@ -106,24 +108,24 @@ TEST_CASE("BrokerPool: the data and coordinator lanes of one broker are separate
   h.transport.accept(std::numeric_limits<std::int32_t>::max() - 1);
   CHECK(coordinator.calls == 1);
   CHECK(data.calls == 0);  // the data lane still connects
-  CHECK(h.pool.is_ready(NodeKey{1, Lane::coordinator}));
-  CHECK_FALSE(h.pool.is_ready(NodeKey{1, Lane::data}));
+  CHECK(h.pool.is_ready(NodeKey{NodeId{1}, Lane::coordinator}));
+  CHECK_FALSE(h.pool.is_ready(NodeKey{NodeId{1}, Lane::data}));
   // Closing one lane leaves the other alone.
   h.transport.accept(1);
   h.transport.drop(std::numeric_limits<std::int32_t>::max() - 1);
-  CHECK_FALSE(h.pool.is_ready(NodeKey{1, Lane::coordinator}));
-  CHECK(h.pool.is_ready(NodeKey{1, Lane::data}));
-  CHECK(h.pool.describe(NodeKey{1, Lane::coordinator}) == "coordinator lane of node 1 (b1:9001)");
+  CHECK_FALSE(h.pool.is_ready(NodeKey{NodeId{1}, Lane::coordinator}));
+  CHECK(h.pool.is_ready(NodeKey{NodeId{1}, Lane::data}));
+  CHECK(h.pool.describe(NodeKey{NodeId{1}, Lane::coordinator}) == "coordinator lane of node 1 (b1:9001)");
 }
 
 TEST_CASE("BrokerPool: a failed attempt backs off reconnect.backoff.ms, doubling, and tick() retries when due") {
   PoolHarness h;
   Waiter w;
-  h.pool.when_ready(NodeKey{1}, h.now, w.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}}, h.now, w.callback());
   h.transport.refuse(1);
   CHECK(w.calls == 1);
   CHECK(w.error == client_errc::connect_failed);
-  const BrokerPool::Node* n = h.pool.find(NodeKey{1});
+  const BrokerPool::Node* n = h.pool.find(NodeKey{NodeId{1}});
   REQUIRE(n);
   // 100 ms ±20% jitter.
   const std::int64_t first_wait = n->next_connect_ms - h.now;
@@ -131,7 +133,7 @@ TEST_CASE("BrokerPool: a failed attempt backs off reconnect.backoff.ms, doubling
   CHECK(first_wait <= 120);
   // Within the backoff nothing connects; the waiter stays queued.
   Waiter again;
-  h.pool.when_ready(NodeKey{1}, h.now, again.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}}, h.now, again.callback());
   CHECK(h.transport.connects.empty());
   std::int64_t next = kNoDeadline;
   h.pool.tick(h.now, next);
@@ -144,18 +146,18 @@ TEST_CASE("BrokerPool: a failed attempt backs off reconnect.backoff.ms, doubling
   h.transport.refuse(1);
   CHECK(again.calls == 1);
   // Second consecutive failure: 200 ms ±20%.
-  const std::int64_t second_wait = h.pool.find(NodeKey{1})->next_connect_ms - h.now;
+  const std::int64_t second_wait = h.pool.find(NodeKey{NodeId{1}})->next_connect_ms - h.now;
   CHECK(second_wait >= 160);
   CHECK(second_wait <= 240);
-  CHECK(h.pool.find(NodeKey{1})->failures == 2);
-  CHECK(h.pool.find(NodeKey{1})->connection_failures == 2);
+  CHECK(h.pool.find(NodeKey{NodeId{1}})->failures == 2);
+  CHECK(h.pool.find(NodeKey{NodeId{1}})->connection_failures == 2);
 }
 
 TEST_CASE("BrokerPool: an authentication refusal reaches waiters at once with its detail, until a connection succeeds") {
   PoolHarness h;
   h.transport.details[1] = "SASL authentication failed on b1:9001: invalid credentials (sasl.username)";
   Waiter w;
-  h.pool.when_ready(NodeKey{1}, h.now, w.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}}, h.now, w.callback());
   h.transport.refuse(1, make_error_code(client_errc::authentication_failed));
   CHECK(w.calls == 1);
   CHECK(w.error == client_errc::authentication_failed);
@@ -166,11 +168,11 @@ TEST_CASE("BrokerPool: an authentication refusal reaches waiters at once with it
   CHECK(h.pool.refusing_nodes() == 1);
   REQUIRE(h.auth_changes.size() == 1);
   // It still backs off like any failure (no reconnect storm) ...
-  CHECK(h.pool.find(NodeKey{1})->next_connect_ms > h.now);
+  CHECK(h.pool.find(NodeKey{NodeId{1}})->next_connect_ms > h.now);
   // ... and a later success clears it.
   h.now += 1000;
   Waiter later;
-  h.pool.when_ready(NodeKey{1}, h.now, later.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}}, h.now, later.callback());
   h.transport.accept(1);
   CHECK_FALSE(later.error);
   CHECK_FALSE(h.pool.authentication_error());
@@ -182,15 +184,15 @@ TEST_CASE("BrokerPool: an authentication refusal reaches waiters at once with it
 TEST_CASE("BrokerPool: idle connections close after connections.max.idle.ms, never with a request in flight") {
   PoolHarness h;
   Waiter w;
-  h.pool.when_ready(NodeKey{1}, h.now, w.callback());
+  h.pool.when_ready(NodeKey{NodeId{1}}, h.now, w.callback());
   h.transport.accept(1);
-  h.pool.when_ready(NodeKey{2}, h.now, w.callback());
+  h.pool.when_ready(NodeKey{NodeId{2}}, h.now, w.callback());
   h.transport.accept(2);
   // A request on node 2 keeps it busy.
-  h.pool.send(NodeKey{2}, kwire::protocol::ApiKey::metadata, 12, {1, 2, 3}, true,
+  h.pool.send(NodeKey{NodeId{2}}, kwire::protocol::ApiKey::metadata, 12, {1, 2, 3}, true,
               [](std::error_code, std::span<const std::uint8_t>) {});
-  CHECK(h.pool.find(NodeKey{2})->in_flight == 1);
-  CHECK(h.pool.find(NodeKey{2})->requests_sent == 1);
+  CHECK(h.pool.find(NodeKey{NodeId{2}})->in_flight == 1);
+  CHECK(h.pool.find(NodeKey{NodeId{2}})->requests_sent == 1);
   std::int64_t next = kNoDeadline;
   h.pool.close_idle(h.now, next);
   CHECK(next == h.now + 5000);
@@ -200,11 +202,11 @@ TEST_CASE("BrokerPool: idle connections close after connections.max.idle.ms, nev
   h.pool.close_idle(h.now, next);
   CHECK(h.transport.disconnects[1] == 1);
   CHECK(h.transport.disconnects.count(2) == 0);
-  CHECK_FALSE(h.pool.is_ready(NodeKey{1}));
-  CHECK(h.pool.is_ready(NodeKey{2}));
+  CHECK_FALSE(h.pool.is_ready(NodeKey{NodeId{1}}));
+  CHECK(h.pool.is_ready(NodeKey{NodeId{2}}));
   // Our own close is not a failure: no backoff, no disconnect counted.
-  CHECK(h.pool.find(NodeKey{1})->disconnects == 0);
-  CHECK(h.pool.find(NodeKey{1})->next_connect_ms <= h.now);
+  CHECK(h.pool.find(NodeKey{NodeId{1}})->disconnects == 0);
+  CHECK(h.pool.find(NodeKey{NodeId{1}})->next_connect_ms <= h.now);
 }
 
 TEST_CASE("BrokerPool: least_loaded_ready picks the ready data connection with the fewest requests in flight") {
@@ -212,15 +214,15 @@ TEST_CASE("BrokerPool: least_loaded_ready picks the ready data connection with t
   CHECK_FALSE(h.pool.least_loaded_ready());
   Waiter w;
   for (std::int32_t id : {1, 2}) {
-    h.pool.when_ready(NodeKey{id}, h.now, w.callback());
+    h.pool.when_ready(NodeKey{NodeId{id}}, h.now, w.callback());
     h.transport.accept(id);
   }
-  h.pool.when_ready(NodeKey{3, Lane::coordinator}, h.now, w.callback());
+  h.pool.when_ready(NodeKey{NodeId{3}, Lane::coordinator}, h.now, w.callback());
   h.transport.accept(std::numeric_limits<std::int32_t>::max() - 3);
-  h.pool.send(NodeKey{1}, kwire::protocol::ApiKey::metadata, 12, {1}, true,
+  h.pool.send(NodeKey{NodeId{1}}, kwire::protocol::ApiKey::metadata, 12, {1}, true,
               [](std::error_code, std::span<const std::uint8_t>) {});
   REQUIRE(h.pool.least_loaded_ready());
-  CHECK(*h.pool.least_loaded_ready() == 2);  // never the coordinator lane
+  CHECK(*h.pool.least_loaded_ready() == NodeId{2});  // never the coordinator lane
 }
 
 TEST_CASE("BrokerPool: connect_to_any tries known brokers, then bootstrap servers once every known broker failed") {

@@ -21,6 +21,8 @@
 #include "kwire/protocol/metadata.hpp"
 #include "support/fake_transport.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::cluster;
 using kwire::client_errc;
 using kwire::errc;
@@ -180,11 +182,11 @@ TEST_CASE("Cluster: a request to any broker bootstraps, then goes to the least l
   CHECK(got.result->ok());
   REQUIRE(got.result->response);
   CHECK(got.result->response->brokers.size() == 3);
-  CHECK(got.result->node == -1);
+  CHECK(got.result->node == NodeId{-1});
   CHECK(got.result->version == 12);
   CHECK(got.result->attempts == 1);
   CHECK(h.cluster.pending_requests() == 0);
-  CHECK(h.cluster.metadata().controller() == 3);
+  CHECK(h.cluster.metadata().controller() == NodeId{3});
 }
 
 TEST_CASE("Cluster: leader route; a NOT_LEADER_OR_FOLLOWER judged by the caller refreshes metadata and retries on the new leader") {
@@ -211,7 +213,7 @@ TEST_CASE("Cluster: leader route; a NOT_LEADER_OR_FOLLOWER judged by the caller 
   h.transport.reply(h.transport.only_pending(ApiKey::list_offsets, 2), list_offsets_answer(errc::none, 42));
   REQUIRE(got.result);
   CHECK(got.result->ok());
-  CHECK(got.result->node == 2);
+  CHECK(got.result->node == NodeId{2});
   CHECK(got.result->attempts == 2);
   CHECK(got.result->response->topics.at(0).partitions.at(0).offset == 42);
   CHECK(checks == 2);
@@ -260,7 +262,7 @@ TEST_CASE("Cluster: group coordinator route looks up the coordinator, uses its o
   h.transport.reply(h.transport.only_pending(ApiKey::heartbeat, kMax - 3), protocol::HeartbeatResponse{});
   REQUIRE(got.result);
   CHECK(got.result->ok());
-  CHECK(got.result->node == 3);
+  CHECK(got.result->node == NodeId{3});
   CHECK(got.result->attempts == 2);
 }
 
@@ -422,7 +424,7 @@ TEST_CASE("Cluster: no common version fails at once with unsupported_version") {
   h.bootstrap();
   h.transport.other_versions.erase(ApiKey::list_offsets);
   Captured<protocol::ListOffsetsResponse> got;
-  h.cluster.request(Route::node(1), list_offsets_for("t", 0), h.now + 30000, got.handler());
+  h.cluster.request(Route::node(NodeId{1}), list_offsets_for("t", 0), h.now + 30000, got.handler());
   h.advance(20);
   REQUIRE(got.result);
   CHECK(got.result->error == client_errc::unsupported_version);

@@ -9,6 +9,8 @@
 #include "kwire/cluster/coordinator_cache.hpp"
 #include "kwire/protocol/client_error.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::cluster;
 using kwire::errc;
 using kwire::protocol::CoordinatorType;
@@ -86,9 +88,9 @@ TEST_CASE("coordinator cache: v4+ asks for every waiting key of a type in one re
 
   cache.on_response(second->id, batched({found("tx-a", 1), found("tx-b", 2)}), 5);
   REQUIRE(a.got.size() == 1);
-  CHECK(a.got[0].node == CoordinatorNode{1, "broker-1", 9093});
+  CHECK(a.got[0].node == CoordinatorNode{NodeId{1}, "broker-1", 9093});
   REQUIRE(b.got.size() == 1);
-  CHECK(b.got[0].node->node_id == 2);
+  CHECK(b.got[0].node->node_id == NodeId{2});
   CHECK(c.got.empty());  // the group lookup is still out
   auto third = cache.next_request(5, 6);
   REQUIRE(third);
@@ -98,8 +100,8 @@ TEST_CASE("coordinator cache: v4+ asks for every waiting key of a type in one re
   Answers again;
   cache.lookup(txn("tx-a"), again.callback());
   REQUIRE(again.got.size() == 1);
-  CHECK(again.got[0].node->node_id == 1);
-  CHECK(cache.find(txn("tx-b"))->node_id == 2);
+  CHECK(again.got[0].node->node_id == NodeId{1});
+  CHECK(cache.find(txn("tx-b"))->node_id == NodeId{2});
 }
 
 TEST_CASE("coordinator cache: below v4 each key goes in a request of its own, each key once at a time") {
@@ -122,12 +124,12 @@ TEST_CASE("coordinator cache: below v4 each key goes in a request of its own, ea
   cache.on_response(r2->id, single(3), 1);
   CHECK(a.got.empty());
   REQUIRE(b.got.size() == 1);
-  CHECK(b.got[0].node == CoordinatorNode{3, "broker-3", 9095});
+  CHECK(b.got[0].node == CoordinatorNode{NodeId{3}, "broker-3", 9095});
   cache.on_response(r1->id, single(1), 2);
   REQUIRE(a.got.size() == 1);
-  CHECK(a.got[0].node->node_id == 1);
+  CHECK(a.got[0].node->node_id == NodeId{1});
   cache.on_response(r1->id, single(7), 3);  // a duplicate answer changes nothing
-  CHECK(cache.find(txn("tx-a"))->node_id == 1);
+  CHECK(cache.find(txn("tx-a"))->node_id == NodeId{1});
 }
 
 TEST_CASE("coordinator cache: a v0 broker can look up groups only") {
@@ -184,7 +186,7 @@ TEST_CASE("coordinator cache: COORDINATOR_NOT_AVAILABLE is retried after a growi
   REQUIRE(r);
   cache.on_response(r->id, batched({found("g", 2)}), 12000);
   REQUIRE(a.got.size() == 1);
-  CHECK(a.got[0].node->node_id == 2);
+  CHECK(a.got[0].node->node_id == NodeId{2});
   CHECK_FALSE(cache.last_error(group("g")).error);
   CHECK(cache.next_deadline_ms() == kNoDeadline);
 }
@@ -201,7 +203,7 @@ TEST_CASE("coordinator cache: a retried v3 lookup with a top-level error") {
   REQUIRE(r);
   cache.on_response(r->id, single(4), 500);
   REQUIRE(a.got.size() == 1);
-  CHECK(a.got[0].node->node_id == 4);
+  CHECK(a.got[0].node->node_id == NodeId{4});
 }
 
 TEST_CASE("coordinator cache: authorization errors are final, with the broker's detail, and not retried") {
@@ -227,7 +229,7 @@ TEST_CASE("coordinator cache: authorization errors are final, with the broker's 
   CHECK(t.got[0].error == errc::transactional_id_authorization_failed);
   CHECK_FALSE(t.got[0].detail.empty());  // Kafka's description when the broker sent none
   REQUIRE(ok.got.size() == 1);
-  CHECK(ok.got[0].node->node_id == 1);
+  CHECK(ok.got[0].node->node_id == NodeId{1});
   CHECK_FALSE(cache.next_request(1'000'000, 6));  // nothing is retried
 
   // Asking again asks again.
@@ -256,7 +258,7 @@ TEST_CASE("coordinator cache: NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE from a
   REQUIRE(r);
   cache.on_response(r->id, batched({found("g", 2)}), 0);
   REQUIRE(b.got.size() == 1);
-  CHECK(b.got[0].node->node_id == 2);
+  CHECK(b.got[0].node->node_id == NodeId{2});
 
   CHECK(cache.on_coordinator_error(group("g"), errc::coordinator_not_available));
   CHECK_FALSE(cache.find(group("g")));
@@ -275,11 +277,11 @@ TEST_CASE("coordinator cache: a node's disconnect forgets only the keys it coord
   cache.on_response(rg->id, batched({found("g1", 1), found("g2", 2)}), 0);
   cache.on_response(rt->id, batched({found("tx", 1)}), 0);
 
-  cache.on_disconnect(1);
+  cache.on_disconnect(NodeId{1});
   CHECK_FALSE(cache.find(group("g1")));
   CHECK_FALSE(cache.find(txn("tx")));
   REQUIRE(cache.find(group("g2")));
-  CHECK(cache.find(group("g2"))->node_id == 2);
+  CHECK(cache.find(group("g2"))->node_id == NodeId{2});
   CHECK_FALSE(cache.next_request(0, 6));  // nobody waits: nothing to ask yet
 }
 
@@ -287,8 +289,8 @@ TEST_CASE("coordinator cache: a callback may look up again from inside its answe
   auto cache = make_cache();
   std::vector<std::int32_t> seen;
   cache.lookup(group("g"), [&](const CoordinatorResult& r) {
-    seen.push_back(r.node->node_id);
-    cache.lookup(group("g"), [&](const CoordinatorResult& again) { seen.push_back(again.node->node_id + 100); });
+    seen.push_back(r.node->node_id.value());
+    cache.lookup(group("g"), [&](const CoordinatorResult& again) { seen.push_back(again.node->node_id.value() + 100); });
   });
   auto r = cache.next_request(0, 6);
   REQUIRE(r);

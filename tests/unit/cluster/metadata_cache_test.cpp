@@ -6,6 +6,8 @@
 #include "support/fake_transport.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::cluster;
 using kwire::net::BrokerEndpoint;
 namespace protocol = kwire::protocol;
@@ -34,10 +36,10 @@ TEST_CASE("bootstrap servers are nodes -1, -2, ... until a response names the br
   REQUIRE(md.bootstrap().size() == 2);
   CHECK(md.bootstrap()[0].node_id == -1);
   CHECK(md.bootstrap()[1].node_id == -2);
-  CHECK(md.endpoint(-1)->address() == "seed1:9092");
-  CHECK(md.endpoint(-2)->address() == "[::1]:9093");
-  CHECK(md.endpoint(-3) == nullptr);
-  CHECK(md.endpoint(1) == nullptr);
+  CHECK(md.endpoint(NodeId{-1})->address() == "seed1:9092");
+  CHECK(md.endpoint(NodeId{-2})->address() == "[::1]:9093");
+  CHECK(md.endpoint(NodeId{-3}) == nullptr);
+  CHECK(md.endpoint(NodeId{1}) == nullptr);
   CHECK_FALSE(md.has_cluster());
   // The first refresh is due at once.
   CHECK(md.update_due(0));
@@ -53,20 +55,20 @@ TEST_CASE("a response sets brokers, partitions, leaders, availability and topic 
   CHECK(r.topics_changed);
   CHECK(md.has_cluster());
   REQUIRE(md.brokers().size() == 3);
-  CHECK(md.endpoint(2)->address() == "b2:9002");
+  CHECK(md.endpoint(NodeId{2})->address() == "b2:9002");
   CHECK(md.partition_count("t") == 4);
-  CHECK(md.leader_of({"t", 0}) == 1);
-  CHECK(md.leader_of({"t", 1}) == 2);
+  CHECK(md.leader_of({"t", 0}) == NodeId{1});
+  CHECK(md.leader_of({"t", 1}) == NodeId{2});
   CHECK_FALSE(md.leader_of({"t", 2}).has_value());  // leaderless
   CHECK_FALSE(md.leader_of({"t", 4}).has_value());  // no such partition
   CHECK_FALSE(md.leader_of({"other", 0}).has_value());
   auto available = md.available_partitions("t");
   CHECK(std::vector<std::int32_t>(available.begin(), available.end()) == std::vector<std::int32_t>{0, 1, 3});
-  auto led = md.partitions_led_by(1);
+  auto led = md.partitions_led_by(NodeId{1});
   REQUIRE(led.size() == 2);
   CHECK(led[0] == TopicPartition{"t", 0});
   CHECK(led[1] == TopicPartition{"t", 3});
-  CHECK(md.partitions_led_by(3).empty());
+  CHECK(md.partitions_led_by(NodeId{3}).empty());
   CHECK(md.topic_id("t") == uuid_for(7));
   REQUIRE(md.topic_name(uuid_for(7)) != nullptr);
   CHECK(*md.topic_name(uuid_for(7)) == "t");
@@ -103,14 +105,14 @@ TEST_CASE("KIP-320: an older leader epoch from a lagging broker does not replace
   md.update(metadata_response(3, "t", {{2, 8}}), 1);
   md.on_request_sent(2);
   md.update(metadata_response(3, "t", {{1, 7}}), 3);
-  CHECK(md.leader_of({"t", 0}) == 2);
+  CHECK(md.leader_of({"t", 0}) == NodeId{2});
   md.on_request_sent(4);
   md.update(metadata_response(3, "t", {{3, 9}}), 5);
-  CHECK(md.leader_of({"t", 0}) == 3);
+  CHECK(md.leader_of({"t", 0}) == NodeId{3});
   // A recreated topic (new id) starts over.
   md.on_request_sent(6);
   md.update(metadata_response(3, "t", {{1, 0}}, uuid_for(99)), 7);
-  CHECK(md.leader_of({"t", 0}) == 1);
+  CHECK(md.leader_of({"t", 0}) == NodeId{1});
 }
 
 TEST_CASE("KIP-951: a newer leader hint moves the partition at once; an older one is ignored") {
@@ -118,21 +120,21 @@ TEST_CASE("KIP-951: a newer leader hint moves the partition at once; an older on
   md.add_topic("t", 0);
   md.on_request_sent(0);
   md.update(metadata_response(2, "t", {{1, 4}, {2, 4}}), 1);
-  CHECK_FALSE(md.update_leader({"t", 0}, 2, 3));  // older epoch
-  CHECK(md.leader_of({"t", 0}) == 1);
-  CHECK_FALSE(md.update_leader({"t", 0}, 2, 4));  // same epoch
+  CHECK_FALSE(md.update_leader({"t", 0}, NodeId{2}, 3));  // older epoch
+  CHECK(md.leader_of({"t", 0}) == NodeId{1});
+  CHECK_FALSE(md.update_leader({"t", 0}, NodeId{2}, 4));  // same epoch
   // A broker the last response did not list comes with its endpoint.
   BrokerEndpoint endpoint{7, "b7", 9007, std::nullopt};
-  CHECK(md.update_leader({"t", 0}, 7, 5, &endpoint));
-  CHECK(md.leader_of({"t", 0}) == 7);
-  REQUIRE(md.endpoint(7) != nullptr);
-  CHECK(md.endpoint(7)->address() == "b7:9007");
-  auto led = md.partitions_led_by(7);
+  CHECK(md.update_leader({"t", 0}, NodeId{7}, 5, &endpoint));
+  CHECK(md.leader_of({"t", 0}) == NodeId{7});
+  REQUIRE(md.endpoint(NodeId{7}) != nullptr);
+  CHECK(md.endpoint(NodeId{7})->address() == "b7:9007");
+  auto led = md.partitions_led_by(NodeId{7});
   REQUIRE(led.size() == 1);
   CHECK(led[0] == TopicPartition{"t", 0});
-  CHECK(md.partitions_led_by(1).empty());
-  CHECK_FALSE(md.update_leader({"t", 9}, 2, 10));  // no such partition
-  CHECK_FALSE(md.update_leader({"u", 0}, 2, 10));  // not tracked
+  CHECK(md.partitions_led_by(NodeId{1}).empty());
+  CHECK_FALSE(md.update_leader({"t", 9}, NodeId{2}, 10));  // no such partition
+  CHECK_FALSE(md.update_leader({"u", 0}, NodeId{2}, 10));  // not tracked
 }
 
 TEST_CASE("refresh floor: a requested refresh waits for retry.backoff.ms after the previous one") {
@@ -238,7 +240,7 @@ TEST_CASE("metadata.max.idle.ms forgets topics nobody produced to") {
   CHECK_FALSE(md.wants("idle"));
   CHECK(md.expire_idle_topics(1899) == 0);
   CHECK(md.expire_idle_topics(1900) == 1);
-  CHECK(md.partitions_led_by(1).empty());
+  CHECK(md.partitions_led_by(NodeId{1}).empty());
 }
 
 TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the brokers") {
@@ -253,7 +255,7 @@ TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the brokers") {
   CHECK(result.rebootstrap);
   CHECK(md.brokers().empty());
   CHECK(md.update_requested());
-  CHECK(md.endpoint(-1) != nullptr);
+  CHECK(md.endpoint(NodeId{-1}) != nullptr);
 }
 
 // --- Rebootstrap (KIP-899, KIP-1102) ---------------------------------------------------
@@ -264,16 +266,16 @@ TEST_CASE("rebootstrap forgets the brokers and leaders, keeps partition counts, 
   md.on_request_sent(0);
   md.update(metadata_response(2, "t", {PartitionSpec{1, 0}, PartitionSpec{2, 0}}), 10);
   REQUIRE(md.brokers().size() == 2);
-  REQUIRE(md.leader_of("t", 1) == 2);
+  REQUIRE(md.leader_of("t", 1) == NodeId{2});
   CHECK(md.time_to_next_update(20) > 0);
 
   CHECK(md.rebootstrap(20));
   CHECK(md.brokers().empty());
-  CHECK(md.endpoint(1) == nullptr);
-  CHECK(md.endpoint(-1)->address() == "seed1:9092");  // the bootstrap servers remain
+  CHECK(md.endpoint(NodeId{1}) == nullptr);
+  CHECK(md.endpoint(NodeId{-1})->address() == "seed1:9092");  // the bootstrap servers remain
   CHECK(md.partition_count("t") == 2);
   CHECK_FALSE(md.leader_of("t", 0).has_value());
-  CHECK(md.partitions_led_by(1).empty());
+  CHECK(md.partitions_led_by(NodeId{1}).empty());
   CHECK(md.time_to_next_update(20) == 0);  // past the backoff floor: the client is stuck
   CHECK(md.rebootstraps() == 1);
   CHECK_FALSE(md.rebootstrap(21));  // nothing left to forget
@@ -364,7 +366,7 @@ TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the leaders too and does not c
   md.add_topic("t", 0);
   md.on_request_sent(0);
   md.update(metadata_response(2, "t", {PartitionSpec{1, 0}, PartitionSpec{2, 0}}), 10);
-  REQUIRE(md.leader_of("t", 1) == 2);
+  REQUIRE(md.leader_of("t", 1) == NodeId{2});
   const MetadataUpdateResult result = answer_rebootstrap_required(md, 500);
   CHECK(result.rebootstrap);
   CHECK(result.brokers_changed);
@@ -373,7 +375,7 @@ TEST_CASE("KIP-1102: REBOOTSTRAP_REQUIRED forgets the leaders too and does not c
   CHECK(md.last_success_ms() == 10);
   CHECK(md.partition_count("t") == 2);
   CHECK_FALSE(md.leader_of("t", 1).has_value());
-  CHECK(md.partitions_led_by(2).empty());
+  CHECK(md.partitions_led_by(NodeId{2}).empty());
   CHECK(md.time_to_next_update(501) == 0);  // straight to a bootstrap server
 }
 
@@ -389,7 +391,7 @@ TEST_CASE("KIP-1102: with metadata.recovery.strategy=none REBOOTSTRAP_REQUIRED i
   CHECK_FALSE(result.brokers_changed);
   CHECK(md.rebootstraps() == 0);
   CHECK(md.brokers().size() == 2);
-  CHECK(md.leader_of("t", 0) == 1);
+  CHECK(md.leader_of("t", 0) == NodeId{1});
   CHECK_FALSE(md.request_in_flight());
   CHECK(md.update_requested());
   CHECK(md.time_to_next_update(501) > 0);  // after the retry backoff

@@ -11,6 +11,8 @@
 
 #include "accumulator_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::accumulator_testing;
 using kwire::client_errc;
@@ -83,7 +85,7 @@ TEST_CASE("accumulator: flush makes batches ready at once and waits for their co
 
   acc.begin_flush();
   CHECK(acc.flush_in_progress());
-  CHECK(acc.ready(0, kLeaders).ready_nodes == std::vector<std::int32_t>{0});
+  CHECK(acc.ready(0, kLeaders).ready_nodes == std::vector<NodeId>{NodeId{0}});
   CHECK_FALSE(acc.await_flush_completion(20ms));  // nothing sent yet: times out
   CHECK_FALSE(acc.flush_in_progress());
   CHECK(acc.ready(0, kLeaders).ready_nodes.empty());
@@ -126,7 +128,7 @@ TEST_CASE("accumulator: abort_all reports every queued and in-flight record exac
   CHECK(refused.error == client_errc::shutting_down);
   CHECK(cb);
   // Closing makes everything queued ready, linger or not.
-  CHECK(acc.ready(0, kLeaders).ready_nodes == std::vector<std::int32_t>{0});
+  CHECK(acc.ready(0, kLeaders).ready_nodes == std::vector<NodeId>{NodeId{0}});
 
   const std::error_code error = make_error_code(client_errc::shutting_down);
   CHECK(acc.abort_all(error) == 3);
@@ -203,8 +205,8 @@ TEST_CASE("accumulator: concurrent appends while the sender drains report every 
          std::chrono::steady_clock::now() < deadline) {
     now += 5;
     auto check = acc.ready(now, kLeaders);
-    for (std::int32_t node : check.ready_nodes) {
-      for (auto& batch : acc.drain(node, node_parts[node], 1 << 20, now)) {
+    for (NodeId node : check.ready_nodes) {
+      for (auto& batch : acc.drain(node, node_parts[node.value()], 1 << 20, now)) {
         const int p = batch->topic_partition().partition;
         const std::int64_t base = next_offset[p];
         next_offset[p] += batch->record_count();

@@ -8,6 +8,8 @@
 
 #include "accumulator_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::accumulator_testing;
 using kwire::client_errc;
@@ -22,7 +24,7 @@ TEST_CASE("accumulator: drain takes one batch per partition within max.request.s
     for (int i = 0; i < 3; ++i) REQUIRE(add(acc, tp, 600, 0, got, tag++).new_batch_created);  // one per batch
 
   // Plenty of room: one batch from each partition, not more.
-  auto all = acc.drain(0, parts, 1 << 20, 0);
+  auto all = acc.drain(NodeId{0}, parts, 1 << 20, 0);
   REQUIRE(all.size() == 3);
   std::set<std::int32_t> drained;
   for (auto& b : all) drained.insert(b->topic_partition().partition);
@@ -35,7 +37,7 @@ TEST_CASE("accumulator: drain takes one batch per partition within max.request.s
   // before any repeats.
   std::vector<std::int32_t> order;
   for (int i = 0; i < 3; ++i) {
-    auto one = acc.drain(0, parts, 1000, 0);
+    auto one = acc.drain(NodeId{0}, parts, 1000, 0);
     REQUIRE(one.size() == 1);
     order.push_back(one[0]->topic_partition().partition);
     succeed(acc, std::move(one[0]), 0);
@@ -43,7 +45,7 @@ TEST_CASE("accumulator: drain takes one batch per partition within max.request.s
   CHECK(std::set<std::int32_t>(order.begin(), order.end()) == std::set<std::int32_t>{0, 2, 4});
 
   // A batch bigger than the limit still goes, alone.
-  auto alone = acc.drain(0, parts, 10, 0);
+  auto alone = acc.drain(NodeId{0}, parts, 10, 0);
   REQUIRE(alone.size() == 1);
   CHECK(alone[0]->size_in_bytes() > 10);
   succeed(acc, std::move(alone[0]), 0);
@@ -51,7 +53,7 @@ TEST_CASE("accumulator: drain takes one batch per partition within max.request.s
   // Partitions of other nodes and unknown partitions are not touched.
   REQUIRE(add(acc, p1, 10, 0, got, tag++).ok());
   const std::vector<TopicPartition> ghost{TopicPartition{"nope", 9}};
-  CHECK(acc.drain(0, ghost, 1 << 20, 0).empty());
+  CHECK(acc.drain(NodeId{0}, ghost, 1 << 20, 0).empty());
   CHECK(acc.queued_batches(p1) == 1);
 }
 
@@ -89,7 +91,7 @@ TEST_CASE("accumulator: reenqueue puts a retry first, backs off, and keeps parti
     CHECK(drain_one(acc, p0, now + backoff - 1).empty());
 
     now += backoff;
-    CHECK(acc.ready(now, kLeaders).ready_nodes == std::vector<std::int32_t>{0});
+    CHECK(acc.ready(now, kLeaders).ready_nodes == std::vector<NodeId>{NodeId{0}});
     drained = drain_one(acc, p0, now);
     REQUIRE(drained.size() == 1);
     REQUIRE(drained[0].get() == a);  // A again, not B
@@ -207,7 +209,7 @@ TEST_CASE("accumulator: muted partitions are neither ready nor drained") {
   CHECK(acc.ready(100, kLeaders).ready_nodes.empty());
   CHECK(drain_one(acc, p0, 100).empty());
   acc.unmute(p0);
-  CHECK(acc.ready(100, kLeaders).ready_nodes == std::vector<std::int32_t>{0});
+  CHECK(acc.ready(100, kLeaders).ready_nodes == std::vector<NodeId>{NodeId{0}});
   auto drained = drain_one(acc, p0, 100);
   REQUIRE(drained.size() == 1u);
   succeed(acc, std::move(drained[0]), 0);
@@ -218,11 +220,11 @@ TEST_CASE("accumulator: partitions without a known leader are reported for a met
   RecordAccumulator acc(test_config());
   REQUIRE(add(acc, p0, 10, 0, got, 0).ok());
   REQUIRE(add(acc, p1, 10, 0, got, 1).ok());
-  LeaderLookup only_even = [](const TopicPartition& tp) -> std::optional<std::int32_t> {
+  LeaderLookup only_even = [](const TopicPartition& tp) -> std::optional<NodeId> {
     if (tp.partition % 2) return std::nullopt;
-    return 0;
+    return NodeId{0};
   };
   auto check = acc.ready(100, only_even);
-  CHECK(check.ready_nodes == std::vector<std::int32_t>{0});
+  CHECK(check.ready_nodes == std::vector<NodeId>{NodeId{0}});
   CHECK(check.unknown_leader_partitions == std::vector<TopicPartition>{p1});
 }

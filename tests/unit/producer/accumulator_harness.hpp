@@ -33,8 +33,8 @@ inline const TopicPartition p2{"t", 2};
 inline const TopicPartition p4{"t", 4};
 
 /// Even partitions are led by node 0, odd ones by node 1.
-inline const LeaderLookup kLeaders = [](const TopicPartition& tp) -> std::optional<std::int32_t> {
-  return tp.partition % 2;
+inline const LeaderLookup kLeaders = [](const TopicPartition& tp) -> std::optional<kwire::NodeId> {
+  return kwire::NodeId{tp.partition % 2};
 };
 
 inline AccumulatorConfig test_config() {
@@ -63,7 +63,7 @@ inline AppendResult add(RecordAccumulator& acc, const TopicPartition& tp, std::s
 
 inline std::vector<BatchPtr> drain_one(RecordAccumulator& acc, const TopicPartition& tp, std::int64_t now,
                                        std::size_t max_bytes = 1 << 20) {
-  return acc.drain(tp.partition % 2, std::span<const TopicPartition>(&tp, 1), max_bytes, now);
+  return acc.drain(kwire::NodeId{tp.partition % 2}, std::span<const TopicPartition>(&tp, 1), max_bytes, now);
 }
 
 /// The sender's happy path for one batch.

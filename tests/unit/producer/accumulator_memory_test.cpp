@@ -12,6 +12,8 @@
 
 #include "accumulator_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::accumulator_testing;
 using kwire::client_errc;
@@ -73,7 +75,7 @@ TEST_CASE("accumulator: an append allowed no wait (try_send) fails with queue_fu
   CHECK(acc.pool().waiter_count() == 1);
   auto check = acc.ready(0, kLeaders);
   std::sort(check.ready_nodes.begin(), check.ready_nodes.end());
-  CHECK(check.ready_nodes == std::vector<std::int32_t>{0, 1});
+  CHECK(check.ready_nodes == std::vector<NodeId>{NodeId{0}, NodeId{1}});
 
   // Memory comes back: notified once, no longer a waiter, and the retry fits.
   auto batches = drain_one(acc, p0, 0);
@@ -255,7 +257,7 @@ TEST_CASE("accumulator: a blocked append resumes when a batch's memory is releas
   // so the sender frees memory as fast as it can.
   auto check = acc.ready(0, kLeaders);
   std::sort(check.ready_nodes.begin(), check.ready_nodes.end());
-  CHECK(check.ready_nodes == std::vector<std::int32_t>{0, 1});
+  CHECK(check.ready_nodes == std::vector<NodeId>{NodeId{0}, NodeId{1}});
 
   auto batches = drain_one(acc, p0, 0);
   REQUIRE(batches.size() == 1);

@@ -14,6 +14,8 @@
 
 #include "accumulator_harness.hpp"
 
+using kwire::NodeId;
+
 // --- Allocation counting ----------------------------------------------------
 // The unit_producer executable globs every test file, so this replacement of
 // the global operator new serves all of them; it only *counts* on a thread
@@ -58,7 +60,7 @@ TEST_CASE("accumulator: a batch is not ready before linger.ms and ready at it") 
   CHECK(check.ready_nodes.empty());
   CHECK(check.next_ready_check_delay_ms == 1);
   check = acc.ready(1010, kLeaders);
-  CHECK(check.ready_nodes == std::vector<std::int32_t>{0});
+  CHECK(check.ready_nodes == std::vector<NodeId>{NodeId{0}});
 
   // Nothing queued: the sender may sleep until the next delivery deadline.
   auto batches = drain_one(acc, p0, 1010);
@@ -85,7 +87,7 @@ TEST_CASE("accumulator: a full batch is ready before linger.ms") {
   CHECK(r.batch_is_full);
   CHECK(acc.queued_batches(p0) == 2);
   CHECK(tag > 5);  // several records shared the first batch
-  CHECK(acc.ready(0, kLeaders).ready_nodes == std::vector<std::int32_t>{0});
+  CHECK(acc.ready(0, kLeaders).ready_nodes == std::vector<NodeId>{NodeId{0}});
 }
 
 TEST_CASE("accumulator: a record bigger than batch.size gets a batch of its own") {
@@ -165,7 +167,7 @@ TEST_CASE("accumulator: steady-state appends perform no heap allocation") {
     }
     for (const auto& tp : parts)
       while (acc.queued_batches(tp) > 0)
-        acc.drain(tp.partition % 2, std::span<const TopicPartition>(&tp, 1), 1 << 20, now, drained);
+        acc.drain(NodeId{tp.partition % 2}, std::span<const TopicPartition>(&tp, 1), 1 << 20, now, drained);
     for (auto& b : drained) {
       b->seal({});
       b->complete(0, -1);

@@ -22,6 +22,8 @@
 #include "../../../producer/src/send_clock.hpp"
 #include "../../../producer/src/topic_registry.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 
 namespace {
@@ -113,8 +115,8 @@ TEST_CASE("accumulator: two accumulators appended to from one thread keep their 
     REQUIRE(add(b, tp, 10, delivered).ok());
     REQUIRE(add(b, tp, 10, delivered).ok());
   }
-  auto drained_a = a.drain(0, std::span<const TopicPartition>(&tp, 1), 1 << 20, 5000);
-  auto drained_b = b.drain(0, std::span<const TopicPartition>(&tp, 1), 1 << 20, 5000);
+  auto drained_a = a.drain(NodeId{0}, std::span<const TopicPartition>(&tp, 1), 1 << 20, 5000);
+  auto drained_b = b.drain(NodeId{0}, std::span<const TopicPartition>(&tp, 1), 1 << 20, 5000);
   REQUIRE(drained_a.size() == 1);
   REQUIRE(drained_b.size() == 1);
   CHECK(drained_a[0]->record_count() == 5);

@@ -206,7 +206,7 @@ TEST_CASE("nothing is sent before InitProducerId answers; retriable errors back 
     response.producer_epoch = 3;
     h.state.on_producer_id_response({}, response, h.now);
     CHECK(h.state.state() == IdempotenceState::assigned);
-    CHECK(h.state.producer_id_and_epoch() == ProducerIdAndEpoch{4242, 3});
+    CHECK(h.state.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{4242}, kwire::ProducerEpoch{3}});
     CHECK(h.state.ready_to_send(h.now));
     CHECK(h.state.may_drain(*b));
   }
@@ -362,7 +362,7 @@ TEST_CASE("OUT_OF_ORDER_SEQUENCE_NUMBER at the head of the line bumps the epoch 
   // The next round bumps: same producer id, epoch + 1, tp0 restarts at 0.
   h.state.on_round_start(h.now);
   CHECK(h.state.state() == IdempotenceState::assigned);
-  CHECK(h.state.producer_id_and_epoch() == ProducerIdAndEpoch{7000, 5});
+  CHECK(h.state.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{7000}, kwire::ProducerEpoch{5}});
   CHECK(h.state.epoch_bumps() == 1);
   CHECK(h.logged("epoch 4 -> 5 (local bump, KIP-360)"));
   CHECK(a->producer_epoch() == 5);
@@ -404,7 +404,7 @@ TEST_CASE("UNKNOWN_PRODUCER_ID bumps once; the rewritten batches' old incarnatio
   CHECK(h.answer(*a, make_error_code(errc::unknown_producer_id)) == ProduceAction::retry);
   CHECK(h.state.state() == IdempotenceState::bumping_epoch);
   h.state.on_round_start(h.now);
-  CHECK(h.state.producer_id_and_epoch().epoch == 1);
+  CHECK(h.state.producer_id_and_epoch().epoch == kwire::ProducerEpoch{1});
   CHECK(h.answer(*b, make_error_code(errc::unknown_producer_id)) == ProduceAction::retry);
   CHECK(h.state.state() == IdempotenceState::assigned);
   CHECK(h.state.epoch_bumps() == 1);
@@ -507,7 +507,7 @@ TEST_CASE("expired batches: unresolved until the partition drains; resolved by l
     b->fail(make_error_code(client_errc::timed_out));
     h.state.on_batch_expired(*b);
     h.state.on_round_start(h.now);
-    CHECK(h.state.producer_id_and_epoch().epoch == 1);
+    CHECK(h.state.producer_id_and_epoch().epoch == kwire::ProducerEpoch{1});
     CHECK(h.state.may_drain(*fresh));
     h.send(*fresh);
     CHECK(fresh->base_sequence() == 0);
@@ -518,7 +518,7 @@ TEST_CASE("expired batches: unresolved until the partition drains; resolved by l
     h.complete(*b);
     h.state.on_round_start(h.now);
     CHECK_FALSE(h.state.has_unresolved_sequence(tp0));
-    CHECK(h.state.producer_id_and_epoch().epoch == 0);
+    CHECK(h.state.producer_id_and_epoch().epoch == kwire::ProducerEpoch{0});
   }
 }
 

@@ -5,6 +5,8 @@
 
 #include "sender_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::sender_testing;
 
@@ -73,7 +75,7 @@ TEST_CASE("idle connections close after connections.max.idle.ms") {
   h.now += 1000;
   h.run();
   CHECK(h.net.disconnects[1] == 1);
-  CHECK_FALSE(h.sender.is_connected(1));
+  CHECK_FALSE(h.sender.is_connected(NodeId{1}));
 }
 
 TEST_CASE("cluster check: refused credentials end it at once with authentication_failed") {
@@ -225,5 +227,5 @@ TEST_CASE("a refused re-authentication (KIP-368) fails the requests it cut off, 
   CHECK(h.reports[1][0].error == make_error_code(client_errc::authentication_failed));
   CHECK(h.reports[1][0].detail == kRefusal);
   CHECK(h.sender.authentication_error() == make_error_code(client_errc::authentication_failed));
-  CHECK_FALSE(h.sender.is_connected(1));
+  CHECK_FALSE(h.sender.is_connected(NodeId{1}));
 }

@@ -5,6 +5,8 @@
 
 #include "sender_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::sender_testing;
 
@@ -96,7 +98,7 @@ TEST_CASE("every known broker unreachable: the sender rebootstraps from bootstra
   h.run();
   h.net.reply(h.net.only_pending(ApiKey::metadata, seed), metadata_response(2, "t", {{2, 1}, {1, 1}}));
   CHECK(h.metadata.brokers().size() == 2);
-  CHECK(h.metadata.leader_of("t", 0) == 2);
+  CHECK(h.metadata.leader_of("t", 0) == NodeId{2});
 }
 
 TEST_CASE("metadata.recovery.strategy=none keeps to the known brokers") {
@@ -127,13 +129,13 @@ TEST_CASE("KIP-1102: the periodic metadata.max.age.ms refresh is not a rebootstr
   h.run();  // the refresh is due: a request, not a reset
   CHECK(h.metadata.rebootstraps() == 0);
   CHECK(h.metadata.brokers().size() == 2);
-  CHECK(h.metadata.leader_of("t", 0) == 1);
+  CHECK(h.metadata.leader_of("t", 0) == NodeId{1});
   h.net.reply(h.net.only_pending(ApiKey::metadata, -1), metadata_response(2, "t", {{1, 0}, {2, 0}}));
   h.now += h.config.metadata_max_age_ms;  // and the next one
   h.metadata.touch_topic("t", h.now);
   h.run();
   CHECK(h.metadata.rebootstraps() == 0);
-  CHECK(h.metadata.leader_of("t", 1) == 2);
+  CHECK(h.metadata.leader_of("t", 1) == NodeId{2});
 }
 
 TEST_CASE("KIP-1102: a broker that takes Metadata requests and never answers leads to a rebootstrap after the trigger") {

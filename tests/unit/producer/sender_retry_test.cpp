@@ -6,6 +6,8 @@
 
 #include "sender_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::sender_testing;
 
@@ -23,8 +25,8 @@ TEST_CASE("KIP-951: NOT_LEADER_OR_FOLLOWER with a leader hint retries on the new
   response.node_endpoints.push_back({2, "moved", 9102, std::nullopt, {}});
   h.net.reply(*r, response);
   CHECK(h.reports[1].empty());
-  CHECK(h.metadata.leader_of({"t", 0}) == 2);
-  CHECK(h.metadata.endpoint(2)->address() == "moved:9102");
+  CHECK(h.metadata.leader_of({"t", 0}) == NodeId{2});
+  CHECK(h.metadata.endpoint(NodeId{2})->address() == "moved:9102");
 
   h.now += 100;  // the retry backoff
   h.run();
@@ -169,7 +171,7 @@ TEST_CASE("a dropped connection retries its batches after reconnecting") {
   REQUIRE(h.net.pending(ApiKey::produce).size() == 1);
   h.net.drop(1);
   CHECK(h.reports[1].empty());
-  CHECK_FALSE(h.sender.is_connected(1));
+  CHECK_FALSE(h.sender.is_connected(NodeId{1}));
   CHECK(h.metadata.update_requested());  // a disconnect may mean a moved leader
 
   h.now += 100;

@@ -9,6 +9,8 @@
 
 #include "sender_harness.hpp"
 
+using kwire::NodeId;
+
 using namespace kwire::producer;
 using namespace kwire::producer::sender_testing;
 
@@ -143,7 +145,7 @@ TEST_CASE("max.in.flight.requests.per.connection=1 mutes the partition: nothing 
   h.run();
   auto [r, req] = h.produce_to(1);
   // The leader moves while "first" is in flight, and "second" arrives.
-  CHECK(h.metadata.update_leader({"t", 0}, 2, 1));
+  CHECK(h.metadata.update_leader({"t", 0}, NodeId{2}, 1));
   h.append(2, {"t", 0}, "second");
   h.run();
   if (h.net.pending_connect(2)) h.net.accept(2);
@@ -177,7 +179,7 @@ TEST_CASE("with max.in.flight > 1 a partition's batches are pipelined") {
   h.net.accept(1);
   h.run();
   CHECK(h.net.pending(ApiKey::produce).size() == 3);
-  CHECK(h.sender.in_flight_requests(1) == 3);
+  CHECK(h.sender.in_flight_requests(NodeId{1}) == 3);
 }
 
 TEST_CASE("KIP-219: a throttled broker gets nothing new until the throttle ends") {
@@ -191,7 +193,7 @@ TEST_CASE("KIP-219: a throttled broker gets nothing new until the throttle ends"
   auto response = produce_response(req, r->version, errc::none, 0);
   response.throttle_time_ms = 500;
   h.net.reply(*r, response);
-  CHECK(h.sender.throttled_until(1) == h.now + 500);
+  CHECK(h.sender.throttled_until(NodeId{1}) == h.now + 500);
   h.append(2, {"t", 0}, "w");
   const std::int64_t next = h.run();
   CHECK(h.net.pending(ApiKey::produce).empty());

@@ -267,7 +267,7 @@ TEST_CASE("TV2: no AddPartitionsToTxn, Produce v12+, EndTxn v5's new epoch resta
   h.run();
   REQUIRE(commit->done());
   CHECK_FALSE(commit->error());
-  CHECK(h.manager().producer_id_and_epoch().epoch == 6);
+  CHECK(h.manager().producer_id_and_epoch().epoch == kwire::ProducerEpoch{6});
   commit->acknowledge();
 
   REQUIRE_FALSE(h.manager().begin_transaction());

@@ -100,7 +100,7 @@ TEST_CASE("transaction manager: TV1 commit with AddPartitionsToTxn gating and se
   REQUIRE(result->done());
   CHECK_FALSE(result->error());
   CHECK(h.tm.state() == State::ready);
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{4242, 0});  // TV1: the epoch stays
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{4242}, kwire::ProducerEpoch{0}});  // TV1: the epoch stays
 }
 
 TEST_CASE("transaction manager: an empty transaction ends without EndTxn") {
@@ -144,7 +144,7 @@ TEST_CASE("transaction manager: TV2 commit adopts EndTxn v5's epoch and resets s
   h.answer(end_request, end_txn_answer(errc::none, 4242, 4));
   REQUIRE(result->done());
   CHECK_FALSE(result->error());
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{4242, 4});
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{4242}, kwire::ProducerEpoch{4}});
   CHECK(h.tm.next_sequence(kOrders0, 1) == 0);  // every sequence restarts
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("transaction manager: TV2 epoch exhaustion switches to the new produce
   REQUIRE(result->done());
   CHECK_FALSE(result->error());
   result->acknowledge();
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{9001, 0});
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{9001}, kwire::ProducerEpoch{0}});
   CHECK(h.tm.next_sequence(kOrders0, 1) == 0);
   REQUIRE_FALSE(h.tm.begin_transaction());
   h.produce_one();
@@ -168,7 +168,7 @@ TEST_CASE("transaction manager: TV2 epoch exhaustion switches to the new produce
   CHECK(end.producer_epoch == 0);
   h.answer(r, end_txn_answer(errc::none, 9001, 1));
   REQUIRE(next->done());
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{9001, 1});
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{9001}, kwire::ProducerEpoch{1}});
 }
 
 TEST_CASE("transaction manager: an abortable error, then abort, then the next transaction commits") {
@@ -203,15 +203,15 @@ TEST_CASE("transaction manager: an abortable error, then abort, then the next tr
   CHECK_FALSE(abort->done());
   const ProducerIdAndEpoch before = h.tm.producer_id_and_epoch();
   auto [bump, bump_body] = h.expect<protocol::InitProducerIdRequest>();
-  CHECK(bump_body.producer_id == before.producer_id);
-  CHECK(bump_body.producer_epoch == before.epoch);
-  h.answer(bump, protocol::InitProducerIdResponse{0, errc::none, before.producer_id,
-                                                  static_cast<std::int16_t>(before.epoch + 1), -1, -1, {}});
+  CHECK(bump_body.producer_id == before.producer_id.value());
+  CHECK(bump_body.producer_epoch == before.epoch.value());
+  h.answer(bump, protocol::InitProducerIdResponse{0, errc::none, before.producer_id.value(),
+                                                  static_cast<std::int16_t>(before.epoch.value() + 1), -1, -1, {}});
   REQUIRE(abort->done());
   CHECK_FALSE(abort->error());
   abort->acknowledge();
   CHECK(h.tm.state() == State::ready);
-  CHECK(h.tm.producer_id_and_epoch().epoch == before.epoch + 1);
+  CHECK(h.tm.producer_id_and_epoch().epoch.value() == before.epoch.value() + 1);
   CHECK_FALSE(h.tm.should_abort_undrained_batches());
 
   REQUIRE_FALSE(h.tm.begin_transaction());
@@ -274,7 +274,7 @@ TEST_CASE("transaction manager: an upgrade to TV2 is noticed at the transaction'
   CHECK_FALSE(commit->error());
   commit->acknowledge();
   CHECK(h.tm.transaction_v2());
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{4242, 6});
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{4242}, kwire::ProducerEpoch{6}});
   REQUIRE_FALSE(h.tm.begin_transaction());
   h.tm.maybe_add_partition(kOrders0);
   CHECK(h.tm.is_send_to_partition_allowed(kOrders0));  // no AddPartitionsToTxn any more
@@ -287,7 +287,7 @@ TEST_CASE("transaction manager: TV1 sequence errors bump the epoch after the abo
   h.produce_one();
   h.tm.on_batch_completed(kOrders0, make_error_code(errc::out_of_order_sequence_number));
   CHECK(h.tm.state() == State::abortable_error);
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{4242, 2});  // never before the abort (librdkafka #3575)
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{4242}, kwire::ProducerEpoch{2}});  // never before the abort (librdkafka #3575)
   auto abort = h.tm.abort_transaction(h.now);
   auto [r, end] = h.expect<protocol::EndTxnRequest>();
   h.answer(r, end_txn_answer());
@@ -297,5 +297,5 @@ TEST_CASE("transaction manager: TV1 sequence errors bump the epoch after the abo
   REQUIRE(abort->done());
   CHECK_FALSE(abort->error());
   CHECK(h.tm.state() == State::ready);
-  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{4242, 3});
+  CHECK(h.tm.producer_id_and_epoch() == ProducerIdAndEpoch{kwire::ProducerId{4242}, kwire::ProducerEpoch{3}});
 }

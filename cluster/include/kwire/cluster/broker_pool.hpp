@@ -53,6 +53,7 @@
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/net/transport.hpp"
 #include "kwire/export.hpp"
+#include "kwire/ids.hpp"
 
 KWIRE_PUBLIC_BEGIN
 
@@ -64,7 +65,7 @@ enum class Lane : std::uint8_t { data, coordinator };
 std::string_view to_string(Lane lane) noexcept;
 
 struct NodeKey {
-  std::int32_t id = -1;  ///< broker id; bootstrap servers -1, -2, … (data lane only)
+  NodeId id;  ///< broker id; bootstrap servers -1, -2, … (data lane only)
   Lane lane = Lane::data;
   friend auto operator<=>(const NodeKey&, const NodeKey&) = default;
 };
@@ -73,13 +74,13 @@ struct NodeKey {
 /// on the coordinator lane (Java's convention). Coordinator-lane keys need
 /// id >= 0 (coordinators are real brokers).
 constexpr std::int32_t transport_id(NodeKey key) noexcept {
-  return key.lane == Lane::data ? key.id : std::numeric_limits<std::int32_t>::max() - key.id;
+  return key.lane == Lane::data ? key.id.value() : std::numeric_limits<std::int32_t>::max() - key.id.value();
 }
 /// The inverse of transport_id(): ids above INT32_MAX / 2 are coordinator lanes.
 constexpr NodeKey node_key(std::int32_t transport_id) noexcept {
   constexpr std::int32_t max = std::numeric_limits<std::int32_t>::max();
-  if (transport_id > max / 2) return NodeKey{max - transport_id, Lane::coordinator};
-  return NodeKey{transport_id, Lane::data};
+  if (transport_id > max / 2) return NodeKey{NodeId{max - transport_id}, Lane::coordinator};
+  return NodeKey{NodeId{transport_id}, Lane::data};
 }
 
 class BrokerPool {
@@ -196,7 +197,7 @@ class BrokerPool {
   void when_ready(NodeKey key, std::int64_t now_ms, ReadyCallback done, const BrokerEndpoint* endpoint = nullptr);
   /// The least loaded ready data-lane connection to a known broker or
   /// bootstrap server (real brokers preferred at equal load); nullopt if none.
-  std::optional<std::int32_t> least_loaded_ready() const;
+  std::optional<NodeId> least_loaded_ready() const;
   /// No usable connection for a request any broker can serve (Metadata,
   /// FindCoordinator, InitProducerId): waits for one being set up, else
   /// connects a known broker (rotating), else — once every known broker

@@ -85,18 +85,21 @@ namespace kwire::cluster {
 struct Route {
   enum class Kind : std::uint8_t { any, node, leader, group_coordinator, transaction_coordinator, controller };
   Kind kind = Kind::any;
-  std::int32_t node_id = -1;  ///< Kind::node
+  NodeId node_id;             ///< Kind::node
   TopicPartition partition;   ///< Kind::leader
   std::string key;            ///< group id or transactional id
 
   static Route any_broker() { return {}; }
-  static Route node(std::int32_t id) { return {Kind::node, id, {}, {}}; }
-  static Route leader(TopicPartition tp) { return {Kind::leader, -1, std::move(tp), {}}; }
-  static Route group_coordinator(std::string group_id) { return {Kind::group_coordinator, -1, {}, std::move(group_id)}; }
+  static Route node(NodeId id) { return {Kind::node, id, {}, {}}; }
+  /// A bare integer may be a partition, a transport id or an epoch: say
+  /// which broker with NodeId{id} (kwire/ids.hpp).
+  static Route node(std::int32_t) = delete;
+  static Route leader(TopicPartition tp) { return {Kind::leader, {}, std::move(tp), {}}; }
+  static Route group_coordinator(std::string group_id) { return {Kind::group_coordinator, {}, {}, std::move(group_id)}; }
   static Route transaction_coordinator(std::string transactional_id) {
-    return {Kind::transaction_coordinator, -1, {}, std::move(transactional_id)};
+    return {Kind::transaction_coordinator, {}, {}, std::move(transactional_id)};
   }
-  static Route controller() { return {Kind::controller, -1, {}, {}}; }
+  static Route controller() { return {Kind::controller, {}, {}, {}}; }
 
   bool to_coordinator() const noexcept {
     return kind == Kind::group_coordinator || kind == Kind::transaction_coordinator;
@@ -116,7 +119,7 @@ struct Result {
   /// The decoded response: set on success, with a top-level Kafka error,
   /// and at the deadline when the last attempt got one (its per-item errors).
   std::optional<Resp> response;
-  std::int32_t node = -1;    ///< broker that answered (-1: none)
+  NodeId node;               ///< broker that answered (-1: none)
   std::int16_t version = -1; ///< version used for the answer
   std::int32_t attempts = 0;
 
@@ -153,7 +156,7 @@ class Call {
                                  std::vector<std::uint8_t>& body) = 0;
   virtual Decoded decode(std::span<const std::uint8_t> body, std::int16_t version) = 0;
   /// Delivers the result (the last decoded response, if any). Once.
-  virtual void finish(std::error_code error, std::string detail, std::int32_t node, std::int16_t version,
+  virtual void finish(std::error_code error, std::string detail, NodeId node, std::int16_t version,
                       std::int32_t attempts) = 0;
 };
 
@@ -181,7 +184,7 @@ class TypedCall final : public Call {
     if (out.top.code == kwire::errc::none && check_) out.verdict = check_(*last_, request_);
     return out;
   }
-  void finish(std::error_code error, std::string detail, std::int32_t node, std::int16_t version,
+  void finish(std::error_code error, std::string detail, NodeId node, std::int16_t version,
               std::int32_t attempts) override {
     Result<Resp> result;
     result.error = error;
@@ -269,7 +272,7 @@ class Cluster {
     /// Route by metadata no older than this many applied responses
     /// (after NOT_LEADER / NOT_CONTROLLER: wait for the refresh, as Java does).
     std::uint64_t min_metadata_updates = 0;
-    std::int32_t node = -1;  ///< node of the last attempt
+    NodeId node;             ///< node of the last attempt
     std::int16_t version = -1;
     std::error_code last_error;
     std::string last_cause;  ///< why the last attempt did not succeed

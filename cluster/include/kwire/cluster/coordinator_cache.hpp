@@ -44,6 +44,7 @@
 #include "kwire/protocol/find_coordinator.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/export.hpp"
+#include "kwire/ids.hpp"
 
 KWIRE_PUBLIC_BEGIN
 
@@ -58,7 +59,7 @@ struct CoordinatorKey {
 };
 
 struct CoordinatorNode {
-  std::int32_t node_id = -1;
+  NodeId node_id;
   std::string host;
   std::int32_t port = 0;
   friend bool operator==(const CoordinatorNode&, const CoordinatorNode&) = default;
@@ -114,7 +115,7 @@ class CoordinatorCache {
   /// COORDINATOR_NOT_AVAILABLE: the caller should lookup() and resend.
   bool on_coordinator_error(const CoordinatorKey& key, kwire::errc error);
   /// Forgets every coordinator on `node_id` (its connection dropped).
-  void on_disconnect(std::int32_t node_id);
+  void on_disconnect(NodeId node_id);
   /// Forgets `key`'s coordinator.
   void invalidate(const CoordinatorKey& key);
 

@@ -50,6 +50,7 @@
 #include "kwire/protocol/metadata.hpp"
 #include "kwire/protocol/types.hpp"
 #include "kwire/export.hpp"
+#include "kwire/ids.hpp"
 
 KWIRE_PUBLIC_BEGIN
 
@@ -58,7 +59,7 @@ namespace kwire::cluster {
 using net::BrokerEndpoint;
 
 struct PartitionInfo {
-  std::int32_t leader = -1;        ///< -1: no leader (partition unavailable)
+  NodeId leader;                   ///< -1: no leader (partition unavailable)
   std::int32_t leader_epoch = -1;  ///< KIP-320; -1 unknown
   kwire::errc error = kwire::errc::none;
   friend bool operator==(const PartitionInfo&, const PartitionInfo&) = default;
@@ -109,17 +110,17 @@ class MetadataCache {
   // --- Brokers --------------------------------------------------------------
 
   /// Brokers from the last response (empty before the first one).
-  const std::map<std::int32_t, BrokerEndpoint>& brokers() const noexcept { return brokers_; }
+  const std::map<NodeId, BrokerEndpoint>& brokers() const noexcept { return brokers_; }
   /// The bootstrap servers, with ids -1, -2, …
   std::span<const BrokerEndpoint> bootstrap() const noexcept { return bootstrap_; }
   /// A known broker or a bootstrap node; nullptr if neither.
-  const BrokerEndpoint* endpoint(std::int32_t node_id) const;
+  const BrokerEndpoint* endpoint(NodeId node_id) const;
   /// True once a Metadata response was applied.
   bool has_cluster() const noexcept { return last_success_ms_.has_value(); }
   /// The controller's node id from the last response (Metadata v1+; under
   /// KRaft a broker picked by the cluster, KIP-590); nullopt when unknown.
-  std::optional<std::int32_t> controller() const noexcept {
-    return controller_id_ >= 0 ? std::optional<std::int32_t>(controller_id_) : std::nullopt;
+  std::optional<NodeId> controller() const noexcept {
+    return controller_id_.valid() ? std::optional<NodeId>(controller_id_) : std::nullopt;
   }
 
   // --- Topics -----------------------------------------------------------------
@@ -139,15 +140,15 @@ class MetadataCache {
   /// nullptr when `topic` is not tracked.
   const TopicInfo* topic(std::string_view topic) const;
   /// The leader's node id; nullopt when the partition or its leader is unknown.
-  std::optional<std::int32_t> leader_of(const TopicPartition& tp) const;
-  std::optional<std::int32_t> leader_of(std::string_view topic, std::int32_t partition) const;
+  std::optional<NodeId> leader_of(const TopicPartition& tp) const;
+  std::optional<NodeId> leader_of(std::string_view topic, std::int32_t partition) const;
   /// 0 when unknown.
   std::int32_t partition_count(std::string_view topic) const;
   /// Partitions with a leader; empty when unknown.
   std::span<const std::int32_t> available_partitions(std::string_view topic) const;
   /// Every known partition of a tracked topic led by `node_id` (what the
   /// sender drains for that node).
-  std::span<const TopicPartition> partitions_led_by(std::int32_t node_id) const;
+  std::span<const TopicPartition> partitions_led_by(NodeId node_id) const;
   /// Zero when unknown.
   protocol::Uuid topic_id(std::string_view topic) const;
   /// The topic name for a topic id (Produce v13 responses); nullptr if none.
@@ -166,7 +167,7 @@ class MetadataCache {
   /// the new leader of `tp`. Applied only if the epoch is newer than ours.
   /// `endpoint` (from the response's NodeEndpoints) adds or updates the
   /// broker. Returns true if the leader changed.
-  bool update_leader(const TopicPartition& tp, std::int32_t leader_id, std::int32_t leader_epoch,
+  bool update_leader(const TopicPartition& tp, NodeId leader_id, std::int32_t leader_epoch,
                      const BrokerEndpoint* endpoint = nullptr);
 
   // --- Refresh bookkeeping ------------------------------------------------------
@@ -222,10 +223,10 @@ class MetadataCache {
 
   Options options_;
   std::vector<BrokerEndpoint> bootstrap_;
-  std::map<std::int32_t, BrokerEndpoint> brokers_;
-  std::int32_t controller_id_ = -1;
+  std::map<NodeId, BrokerEndpoint> brokers_;
+  NodeId controller_id_;
   std::map<std::string, TopicEntry, std::less<>> topics_;
-  std::map<std::int32_t, std::vector<TopicPartition>> led_by_;
+  std::map<NodeId, std::vector<TopicPartition>> led_by_;
 
   bool update_requested_ = true;  ///< the first refresh happens at once
   bool bypass_backoff_ = true;

@@ -48,8 +48,8 @@ class MetadataUpdater {
   void shutdown() noexcept { shut_down_ = true; }
 
  private:
-  void send(std::int32_t id, std::int64_t now_ms);
-  void on_response(std::int32_t id, std::int16_t version, std::error_code ec, std::span<const std::uint8_t> body);
+  void send(NodeId id, std::int64_t now_ms);
+  void on_response(NodeId id, std::int16_t version, std::error_code ec, std::span<const std::uint8_t> body);
 
   MetadataCache& metadata_;
   BrokerPool& pool_;
