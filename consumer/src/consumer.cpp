@@ -291,17 +291,28 @@ std::error_code Consumer::commit_sync(std::vector<CommitOffset> offsets,
     impl_->drain_results();
   }
   impl_->kick();
-  std::unique_lock lock(impl_->mu);
-  for (;;) {
-    impl_->drain_results();
-    if (auto it = impl_->commit_results.find(id); it != impl_->commit_results.end()) {
-      const std::error_code error = it->second.error;
-      impl_->commit_results.erase(it);
-      return error;
+  std::error_code error;
+  {
+    std::unique_lock lock(impl_->mu);
+    for (;;) {
+      impl_->drain_results();
+      if (auto it = impl_->commit_results.find(id); it != impl_->commit_results.end()) {
+        error = it->second.error;
+        impl_->commit_results.erase(it);
+        break;
+      }
+      if (Clock::now() >= deadline) {
+        error = make_error_code(client_errc::timed_out);
+        break;
+      }
+      impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
     }
-    if (Clock::now() >= deadline) return make_error_code(client_errc::timed_out);
-    impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
   }
+  // Commits complete in order, so every earlier commit_async has its answer
+  // by now: its callback runs here, before commit_sync returns (as Java's
+  // commitSync invokes the completed async commits' callbacks).
+  deliver_commit_results();
+  return error;
 }
 
 void Consumer::commit_async(std::vector<CommitOffset> offsets, std::function<void(const CommitResult&)> done) {

@@ -618,3 +618,31 @@ TEST_CASE("kwire::Consumer without group.id: assign() alone reads a partition fr
   CHECK(values == std::vector<std::string>{"v0", "v1", "v2"});
   consumer.close();
 }
+
+TEST_CASE("kwire::Consumer: commit_sync runs the callbacks of the commit_async calls before it") {
+  const std::string topic = kwire::test::unique_topic("consumer-async-commit");
+  kwire::test::create_topic(topic, 1);
+  produce(topic, 0, 4);
+  kwire::consumer::Consumer consumer(api_config(topic + "-g", false));
+  consumer.subscribe({topic});
+  std::vector<std::string> values;
+  poll_until(consumer, values, [&] { return values.size() >= 4; }, 60s);
+  std::vector<std::int64_t> async_offsets;
+  std::error_code async_error = make_error_code(kwire::client_errc::timed_out);
+  auto commit_at = [&](std::int64_t offset) {
+    kwire::consumer::CommitOffset c;
+    c.partition = {topic, 0};
+    c.offset = offset;
+    return std::vector<kwire::consumer::CommitOffset>{c};
+  };
+  consumer.commit_async(commit_at(2), [&](const kwire::consumer::CommitResult& r) {
+    async_error = r.error;
+    for (const auto& committed : r.offsets) async_offsets.push_back(committed.offset);
+  });
+  CHECK_FALSE(consumer.commit_sync(commit_at(4)));
+  // No poll() in between: commit_sync delivered the earlier callback.
+  CHECK_FALSE(async_error);
+  CHECK(async_offsets == std::vector<std::int64_t>{2});
+  consumer.close();
+  CHECK(total(committed_by_kafka(topic + "-g", topic)) == 4);
+}
