@@ -157,7 +157,7 @@ std::uint64_t ConsumerCore::fetch_committed(std::vector<TopicPartition> partitio
   if (config_.group_id.empty()) {
     committed_results_.push_back({.id = id, .error = make_error_code(consumer_errc::no_group_id), .offsets = {}});
   } else {
-    pending_committed_queries_.emplace_back(id, std::move(partitions));
+    pending_committed_queries_.push_back({.id = id, .partitions = std::move(partitions), .not_before = {}});
   }
   return id;
 }
@@ -182,10 +182,13 @@ protocol::OffsetFetchRequest ConsumerCore::offset_fetch_request(const std::vecto
 
 void ConsumerCore::emit_offset_fetches(std::vector<OutgoingRequest>& out, TimePoint now) {
   const CoreRoute coordinator{CoreRoute::Kind::group_coordinator, -1};
-  for (auto& [id, partitions] : pending_committed_queries_)
-    send(out, coordinator, offset_fetch_request(partitions), kOffsetFetchVersion,
-         {.request = {}, .committed_id = id});
-  pending_committed_queries_.clear();
+  std::erase_if(pending_committed_queries_, [&](CommittedQuery& q) {
+    if (now < q.not_before) return false;
+    send(out, coordinator, offset_fetch_request(q.partitions), kOffsetFetchVersion,
+         {.request = {}, .committed_id = q.id});
+    committed_queries_in_flight_[q.id] = std::move(q.partitions);
+    return true;
+  });
 
   if (assignment_offsets_in_flight_ || now < offsets_backoff_until_) return;
   std::vector<TopicPartition> awaiting = subscriptions_.awaiting_committed_offset();
@@ -209,6 +212,22 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
   const Sent sent = std::move(it->second);
   sent_.erase(it);
   if (sent.committed_id != 0) {
+    auto query = committed_queries_in_flight_.extract(sent.committed_id);
+    // KIP-447: a transaction holding an offset for one of them is still
+    // open; ask again after the backoff (Java's committed() does), until
+    // the caller's timeout gives up.
+    const auto unstable = [](const protocol::OffsetFetchResponse::Topic& t) {
+      return std::ranges::any_of(t.partitions, [](const auto& p) {
+        return p.error_code == kwire::errc::unstable_offset_commit;
+      });
+    };
+    if (!query.empty() && (response.error_code == kwire::errc::unstable_offset_commit ||
+                           std::ranges::any_of(response.topics, unstable))) {
+      pending_committed_queries_.push_back(
+          {.id = sent.committed_id, .partitions = std::move(query.mapped()),
+           .not_before = now + std::chrono::milliseconds(config_.retry_backoff_ms)});
+      return;
+    }
     CommittedResult result{.id = sent.committed_id, .error = {}, .offsets = {}};
     if (response.error_code != kwire::errc::none) result.error = make_error_code(response.error_code);
     for (const auto& t : response.topics) {
@@ -261,6 +280,7 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
 
 void ConsumerCore::on_offset_fetch_failed(const Sent& sent, std::error_code error, TimePoint now) {
   if (sent.committed_id != 0) {
+    committed_queries_in_flight_.erase(sent.committed_id);
     committed_results_.push_back({.id = sent.committed_id, .error = error, .offsets = {}});
     return;
   }

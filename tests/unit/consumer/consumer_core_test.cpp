@@ -500,3 +500,36 @@ TEST_CASE("ConsumerCore KIP-848: a commit refused with STALE_MEMBER_EPOCH is sen
   CHECK(results[0].id == id);
   CHECK_FALSE(results[0].error);
 }
+
+TEST_CASE("ConsumerCore: a committed() query answered UNSTABLE_OFFSET_COMMIT is asked again after the backoff "
+          "(KIP-447), and answered only then") {
+  Cluster cluster;
+  TimePoint now = TimePoint{} + 10h;
+  const ConsumerConfig config = make_config("g");  // the core keeps a reference
+  ConsumerCore core(config, now);
+  const std::uint64_t query = core.fetch_committed({{"a", 0}});
+  auto answer = [](std::int64_t offset, errc error) {
+    protocol::OffsetFetchResponse r;
+    r.topics.push_back({.name = "a", .topic_id = {},
+                        .partitions = {{.partition_index = 0, .committed_offset = offset, .committed_leader_epoch = 0,
+                                        .metadata = "", .error_code = error, .unknown_tags = {}}},
+                        .unknown_tags = {}});
+    return r;
+  };
+  auto [first_id, first] = only<protocol::OffsetFetchRequest>(core.run_once(now, cluster.view));
+  CHECK(first.require_stable);
+  core.on_response(first_id, answer(-1, errc::unstable_offset_commit), now);
+  CHECK(core.take_committed().empty());  // not an answer: a transaction is still open
+  now += 50ms;
+  CHECK(of_type<protocol::OffsetFetchRequest>(core.run_once(now, cluster.view)).empty());  // retry.backoff.ms = 100
+  now += 60ms;
+  auto [second_id, second] = only<protocol::OffsetFetchRequest>(core.run_once(now, cluster.view));
+  CHECK(second.topics == first.topics);
+  core.on_response(second_id, answer(7, errc::none), now);
+  const auto results = core.take_committed();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].id == query);
+  CHECK_FALSE(results[0].error);
+  REQUIRE(results[0].offsets.at({"a", 0}).has_value());
+  CHECK(results[0].offsets.at({"a", 0})->offset == 7);
+}

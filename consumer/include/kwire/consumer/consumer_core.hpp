@@ -258,7 +258,15 @@ class ConsumerCore {
   std::map<TopicPartition, std::int64_t> last_committed_;
   TimePoint next_auto_commit_;
   std::uint64_t rejoin_commit_id_ = 0;  ///< the auto-commit a rejoin (or a KIP-848 revocation) waits for
-  std::vector<std::pair<std::uint64_t, std::vector<TopicPartition>>> pending_committed_queries_;
+  /// A committed() query waiting to go out (again, after not_before: an
+  /// UNSTABLE_OFFSET_COMMIT answer is retried, KIP-447).
+  struct CommittedQuery {
+    std::uint64_t id = 0;
+    std::vector<TopicPartition> partitions;
+    TimePoint not_before{};
+  };
+  std::vector<CommittedQuery> pending_committed_queries_;
+  std::map<std::uint64_t, std::vector<TopicPartition>> committed_queries_in_flight_;
   std::vector<CommittedResult> committed_results_;
   bool assignment_offsets_in_flight_ = false;
   TimePoint offsets_backoff_until_{};
