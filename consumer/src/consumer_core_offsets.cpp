@@ -109,7 +109,7 @@ void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
       rebalance_commit_finished(it->id);
     } else {
       send(out, coordinator, std::move(*request), kOffsetCommitVersion,
-           {.request = {}, .commit_id = it->id, .attempts = it->attempts});
+           {.request = {}, .commit_id = it->id, .attempts = it->attempts, .committed_partitions = {}});
     }
     it = pending_commits_.erase(it);
   }
@@ -184,9 +184,9 @@ void ConsumerCore::emit_offset_fetches(std::vector<OutgoingRequest>& out, TimePo
   const CoreRoute coordinator{CoreRoute::Kind::group_coordinator, -1};
   std::erase_if(pending_committed_queries_, [&](CommittedQuery& q) {
     if (now < q.not_before) return false;
-    send(out, coordinator, offset_fetch_request(q.partitions), kOffsetFetchVersion,
-         {.request = {}, .committed_id = q.id});
-    committed_queries_in_flight_[q.id] = std::move(q.partitions);
+    protocol::OffsetFetchRequest request = offset_fetch_request(q.partitions);  // before the move below
+    send(out, coordinator, std::move(request), kOffsetFetchVersion,
+         {.request = {}, .committed_id = q.id, .committed_partitions = std::move(q.partitions)});
     return true;
   });
 
@@ -212,7 +212,6 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
   const Sent sent = std::move(it->second);
   sent_.erase(it);
   if (sent.committed_id != 0) {
-    auto query = committed_queries_in_flight_.extract(sent.committed_id);
     // KIP-447: a transaction holding an offset for one of them is still
     // open; ask again after the backoff (Java's committed() does), until
     // the caller's timeout gives up.
@@ -221,10 +220,10 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
         return p.error_code == kwire::errc::unstable_offset_commit;
       });
     };
-    if (!query.empty() && (response.error_code == kwire::errc::unstable_offset_commit ||
+    if ((response.error_code == kwire::errc::unstable_offset_commit ||
                            std::ranges::any_of(response.topics, unstable))) {
       pending_committed_queries_.push_back(
-          {.id = sent.committed_id, .partitions = std::move(query.mapped()),
+          {.id = sent.committed_id, .partitions = sent.committed_partitions,
            .not_before = now + std::chrono::milliseconds(config_.retry_backoff_ms)});
       return;
     }
@@ -280,7 +279,6 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
 
 void ConsumerCore::on_offset_fetch_failed(const Sent& sent, std::error_code error, TimePoint now) {
   if (sent.committed_id != 0) {
-    committed_queries_in_flight_.erase(sent.committed_id);
     committed_results_.push_back({.id = sent.committed_id, .error = error, .offsets = {}});
     return;
   }

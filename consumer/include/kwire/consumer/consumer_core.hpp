@@ -214,6 +214,7 @@ class ConsumerCore {
     std::uint64_t commit_id = 0;     ///< OffsetCommit: the CommitResult id
     std::uint64_t committed_id = 0;  ///< OffsetFetch for fetch_committed(); 0: the assignment's
     int attempts = 0;                ///< OffsetCommit: sends before this one (STALE_MEMBER_EPOCH)
+    std::vector<TopicPartition> committed_partitions;  ///< fetch_committed(): what it asked (to ask again)
   };
   struct PendingCommit {
     std::uint64_t id = 0;
@@ -266,7 +267,6 @@ class ConsumerCore {
     TimePoint not_before{};
   };
   std::vector<CommittedQuery> pending_committed_queries_;
-  std::map<std::uint64_t, std::vector<TopicPartition>> committed_queries_in_flight_;
   std::vector<CommittedResult> committed_results_;
   bool assignment_offsets_in_flight_ = false;
   TimePoint offsets_backoff_until_{};
