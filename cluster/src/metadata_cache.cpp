@@ -76,6 +76,18 @@ std::vector<std::string> MetadataCache::wanted_topics() const {
   return out;
 }
 
+void MetadataCache::set_list_all_topics(bool on) noexcept {
+  if (on && !list_all_topics_) {
+    update_requested_ = true;
+    bypass_backoff_ = true;
+  }
+  if (!on && cluster_topics_) {
+    cluster_topics_.reset();
+    ++cluster_topics_generation_;
+  }
+  list_all_topics_ = on;
+}
+
 const TopicInfo* MetadataCache::topic(std::string_view name) const {
   auto it = topics_.find(name);
   return it == topics_.end() ? nullptr : &it->second.info;
@@ -175,6 +187,25 @@ MetadataUpdateResult MetadataCache::update(const protocol::MetadataResponse& res
     brokers_ = std::move(brokers);
     controller_id_ = NodeId{response.controller_id};
   }
+
+  // Only an answer to an all-topics request names every topic; one to a
+  // request sent before the mode was turned on names the tracked ones.
+  if (in_flight_lists_all_ && list_all_topics_) {
+    std::vector<ClusterTopic> names;
+    names.reserve(response.topics.size());
+    for (const auto& t : response.topics)
+      if (t.name && t.error_code == kwire::errc::none) names.push_back({*t.name, t.is_internal});
+    std::sort(names.begin(), names.end(), [](const ClusterTopic& a, const ClusterTopic& b) { return a.name < b.name; });
+    const bool changed = !cluster_topics_ || cluster_topics_->size() != names.size() ||
+                         !std::equal(names.begin(), names.end(), cluster_topics_->begin(),
+                                     [](const ClusterTopic& a, const ClusterTopic& b) { return a.name == b.name; });
+    if (changed) {
+      cluster_topics_ = std::move(names);
+      ++cluster_topics_generation_;
+      result.topics_changed = true;
+    }
+  }
+  in_flight_lists_all_ = false;
 
   for (const auto& t : response.topics) {
     if (!t.name) continue;  // asked by id (v12+); we ask by name
@@ -289,6 +320,12 @@ std::int64_t MetadataCache::time_to_next_update(std::int64_t now_ms) const noexc
 
 protocol::MetadataRequest MetadataCache::build_request() const {
   protocol::MetadataRequest request;
+  if (list_all_topics_) {
+    // Every topic (a null list); the consumer asks without auto-creation, as
+    // Java's consumer does for a pattern subscription.
+    request.allow_auto_topic_creation = false;
+    return request;
+  }
   request.topics.emplace();
   request.topics->reserve(topics_.size());
   for (const auto& [name, entry] : topics_) {
@@ -302,6 +339,7 @@ protocol::MetadataRequest MetadataCache::build_request() const {
 
 void MetadataCache::on_request_sent(std::int64_t now_ms) noexcept {
   request_in_flight_ = true;
+  in_flight_lists_all_ = list_all_topics_;
   update_requested_ = false;
   bypass_backoff_ = false;
   last_attempt_ms_ = now_ms;

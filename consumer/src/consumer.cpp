@@ -103,6 +103,10 @@ struct Consumer::Impl {
       const std::string* name = cluster.metadata().topic_name(id);
       return name != nullptr ? std::optional<std::string>(*name) : std::nullopt;
     };
+    v.cluster_topics = [&cluster]() -> ClusterView::TopicListing {
+      const auto& listing = cluster.metadata().cluster_topics();
+      return {listing ? &*listing : nullptr, cluster.metadata().cluster_topics_generation()};
+    };
     return v;
   }
 
@@ -121,6 +125,7 @@ struct Consumer::Impl {
     {
       std::lock_guard lock(mu);
       const std::int64_t now_ms = ClusterRuntime::now_ms();
+      cluster.metadata().set_list_all_topics(core.subscribed_pattern().has_value());
       for (const auto& topic : core.metadata_topics()) {
         if (!cluster.metadata().add_topic(topic, now_ms)) cluster.metadata().touch_topic(topic, now_ms);
       }
@@ -189,6 +194,14 @@ void Consumer::subscribe(std::set<std::string> topics) {
   {
     std::lock_guard lock(impl_->mu);
     impl_->core.subscribe(std::move(topics));
+  }
+  impl_->kick();
+}
+
+void Consumer::subscribe_pattern(std::string_view pattern) {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->core.subscribe_pattern(pattern);
   }
   impl_->kick();
 }

@@ -136,6 +136,8 @@ const KeyDef<ConsumerConfig> key_defs[] = {
      get_int<&CC::max_partition_fetch_bytes>, Kind::checked},
     {"max.poll.records", set_int<&CC::max_poll_records, 1, i32_max>, get_int<&CC::max_poll_records>, Kind::checked},
     {"check.crcs", set_bool<&CC::check_crcs>, get_bool<&CC::check_crcs>, Kind::checked},
+    {"exclude.internal.topics", set_bool<&CC::exclude_internal_topics>, get_bool<&CC::exclude_internal_topics>,
+     Kind::checked},
     {"client.rack", set_string<&CC::client_rack>, get_string<&CC::client_rack>, Kind::text},
     {"default.api.timeout.ms", set_int<&CC::default_api_timeout_ms, 0, i32_max>,
      get_int<&CC::default_api_timeout_ms>, Kind::checked},

@@ -86,9 +86,45 @@ ConsumerCore::~ConsumerCore() = default;
 
 void ConsumerCore::subscribe(std::set<std::string> topics) {
   if (config_.group_id.empty()) throw std::invalid_argument("subscribe() needs group.id (or use assign())");
+  if (!membership_ && !subscriptions_.assignment().empty())
+    throw std::logic_error("subscribe() after assign(): a consumer uses one or the other");
+  pattern_text_.reset();
+  join_topics(std::move(topics));
+}
+
+void ConsumerCore::subscribe_pattern(std::string_view pattern) {
+  if (config_.group_id.empty()) throw std::invalid_argument("subscribe_pattern() needs group.id (or use assign())");
+  if (!membership_ && !subscriptions_.assignment().empty())
+    throw std::logic_error("subscribe_pattern() after assign(): a consumer uses one or the other");
+  try {
+    pattern_ = std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw std::invalid_argument("subscribe_pattern(\"" + std::string(pattern) +
+                                "\"): not a regular expression (ECMAScript syntax): " + e.what());
+  }
+  pattern_text_ = std::string(pattern);
+  pattern_listing_seen_ = 0;  // match the current listing again at the next run_once()
+}
+
+void ConsumerCore::resolve_pattern(const ClusterView& view) {
+  if (!pattern_text_ || !view.cluster_topics) return;
+  const ClusterView::TopicListing listing = view.cluster_topics();
+  if (listing.topics == nullptr || listing.generation == pattern_listing_seen_) return;
+  pattern_listing_seen_ = listing.generation;
+  std::set<std::string> matched;
+  for (const auto& topic : *listing.topics) {
+    if (topic.is_internal && config_.exclude_internal_topics) continue;
+    if (std::regex_match(topic.name, pattern_)) matched.insert(topic.name);
+  }
+  // Nothing matches yet: stay out of the group until a matching topic is
+  // created (a member with nothing to read would only slow rebalances).
+  if (matched.empty() && !membership_) return;
+  if (membership_ && matched == subscriptions_.subscription()) return;
+  join_topics(std::move(matched));
+}
+
+void ConsumerCore::join_topics(std::set<std::string> topics) {
   if (!membership_) {
-    if (!subscriptions_.assignment().empty())
-      throw std::logic_error("subscribe() after assign(): a consumer uses one or the other");
     if (config_.group_protocol == GroupProtocol::consumer) {
       auto m = std::make_unique<group::ConsumerMembership>(kip848_config(config_), last_now_);
       kip848_ = m.get();
@@ -104,7 +140,8 @@ void ConsumerCore::subscribe(std::set<std::string> topics) {
 }
 
 void ConsumerCore::assign(std::vector<TopicPartition> partitions) {
-  if (membership_) throw std::logic_error("assign() after subscribe(): a consumer uses one or the other");
+  if (membership_ || pattern_text_)
+    throw std::logic_error("assign() after subscribe(): a consumer uses one or the other");
   subscriptions_.assign(partitions);
   fetcher_.drop_unassigned();
 }
@@ -264,6 +301,7 @@ std::uint64_t ConsumerCore::send(std::vector<OutgoingRequest>& out, CoreRoute ro
 std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const ClusterView& view) {
   last_now_ = std::max(last_now_, now);
   std::vector<OutgoingRequest> out;
+  if (!closing_) resolve_pattern(view);
   if (kip848_ && !closing_) {
     resolve_topic_ids(view, now);
     maybe_commit_before_revoke();  // a KIP-848 reconciliation need not wait for the next poll()

@@ -128,9 +128,17 @@ class AIOConsumer:
 
     # ---- the rest, on the worker thread --------------------------------------
 
-    async def subscribe(self, topics: Any) -> None:
+    async def subscribe(self, topics: Any = (), *, pattern: Optional[str] = None) -> None:
+        """Topics by name, or (aiokafka's ``pattern=``) every topic whose whole
+        name matches a regular expression."""
         consumer = self._started()
-        await self._call(consumer._subscribe, [topics] if isinstance(topics, str) else list(topics))
+        names = [topics] if isinstance(topics, str) else list(topics)
+        if (pattern is None) == (not names):
+            raise ValueError("subscribe() takes topics or pattern=, exactly one of them")
+        if pattern is not None:
+            await self._call(consumer._subscribe_pattern, pattern)
+        else:
+            await self._call(consumer._subscribe, names)
 
     async def assignment(self) -> list:
         return await self._call(self._started().assignment)

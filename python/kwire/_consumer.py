@@ -120,15 +120,19 @@ class Consumer(_core.Consumer):
 
     def subscribe(
         self,
-        topics: Union[str, Iterable[str]],
+        topics: Union[str, Iterable[str]] = (),
         on_assign: Optional[RebalanceCallback] = None,
         on_revoke: Optional[RebalanceCallback] = None,
         on_lost: Optional[RebalanceCallback] = None,
         *,
+        pattern: Optional[str] = None,
         listener: Any = None,
     ) -> None:
-        """Joins ``group.id`` for ``topics`` (a name or an iterable of names);
-        replaces the previous subscription.
+        """Joins ``group.id`` for ``topics`` (a name or an iterable of names),
+        or, as kafka-python's ``pattern=``, for every topic whose whole name
+        matches the regular expression ``pattern`` (ECMAScript syntax; topics
+        created later join the subscription at the next metadata refresh,
+        ``metadata.max.age.ms``); replaces the previous subscription.
 
         Rebalance callbacks ``fn(consumer, [TopicPartition, ...])`` run inside
         poll()/consume()/close() on the calling thread: ``on_revoke`` before
@@ -144,9 +148,15 @@ class Consumer(_core.Consumer):
                 raise ValueError("give listener or on_assign/on_revoke, not both")
             on_assign = lambda _, partitions: listener.on_partitions_assigned(partitions)  # noqa: E731
             on_revoke = lambda _, partitions: listener.on_partitions_revoked(partitions)  # noqa: E731
+        names = [topics] if isinstance(topics, str) else list(topics)
+        if (pattern is None) == (not names):
+            raise ValueError("subscribe() takes topics or pattern=, exactly one of them")
         self._rewind_all()
         self._set_listener(on_assign, on_revoke, on_lost)
-        self._subscribe([topics] if isinstance(topics, str) else list(topics))
+        if pattern is not None:
+            self._subscribe_pattern(pattern)
+        else:
+            self._subscribe(names)
 
     def assign(self, partitions: Partitions) -> None:
         """Reads exactly ``partitions`` (TopicPartition or (topic, partition)

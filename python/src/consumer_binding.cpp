@@ -252,6 +252,11 @@ void Consumer::subscribe(const std::vector<std::string>& topics) {
   subscribed_ = true;
 }
 
+void Consumer::subscribe_pattern(const std::string& pattern) {
+  locked([&](consumer::Consumer& c) { c.subscribe_pattern(pattern); });
+  subscribed_ = true;
+}
+
 void Consumer::assign(const std::vector<PartitionTuple>& partitions) {
   locked([&](consumer::Consumer& c) { c.assign(to_partitions(partitions)); });
 }
@@ -466,6 +471,7 @@ void bind_consumer(nb::module_& m) {
   nb::class_<Consumer>(m, "Consumer")
       .def(nb::init<const std::map<std::string, std::string>&>(), "properties"_a)
       .def("_subscribe", &Consumer::subscribe, "topics"_a)
+      .def("_subscribe_pattern", &Consumer::subscribe_pattern, "pattern"_a)
       .def("_set_listener", &Consumer::set_listener, "on_assign"_a.none(), "on_revoke"_a.none(), "on_lost"_a.none())
       .def("_assign", &Consumer::assign, "partitions"_a)
       .def("_unsubscribe", &Consumer::unsubscribe)

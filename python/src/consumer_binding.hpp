@@ -88,6 +88,7 @@ class Consumer {
   Consumer& operator=(const Consumer&) = delete;
 
   void subscribe(const std::vector<std::string>& topics);
+  void subscribe_pattern(const std::string& pattern);
   /// Rebalance callbacks fn(consumer, [TopicPartition, ...]) (None: none).
   void set_listener(nanobind::object on_assign, nanobind::object on_revoke, nanobind::object on_lost);
   void assign(const std::vector<PartitionTuple>& partitions);

@@ -331,3 +331,24 @@ def test_deserializers_and_a_failing_one(cluster, topic):
             consumer.poll(30)  # still next in line
         consumer.seek(caught.value.record.topic_partition, 3)  # skip it
         assert consumer.poll(30).value == {"n": 2}
+
+
+def test_pattern_subscription_follows_topics_created_later(cluster):
+    prefix = f"py-pattern-{uuid.uuid4().hex[:8]}"
+    first = cluster.create_topic(1, prefix=prefix)
+    config = cluster.config(group_id=group(), auto_offset_reset="earliest", metadata_max_age_ms=500)
+    with kwire.Producer(cluster.config()) as producer:
+        producer.send(first, b"one").get(30)
+    with kwire.Consumer(config) as consumer:
+        with pytest.raises(ValueError):
+            consumer.subscribe("a", pattern="b")
+        consumer.subscribe(pattern=prefix + "-.*")
+        got = read(consumer, 1)
+        assert [(m.topic, m.value) for m in got] == [(first, b"one")]
+        # A topic created after subscribe(): the next metadata refresh adds it.
+        second = cluster.create_topic(1, prefix=prefix)
+        with kwire.Producer(cluster.config()) as producer:
+            producer.send(second, b"two").get(30)
+        got = read(consumer, 1)
+        assert [(m.topic, m.value) for m in got] == [(second, b"two")]
+        assert sorted(tp.topic for tp in consumer.assignment()) == sorted([first, second])

@@ -143,7 +143,8 @@ struct Member {
               if (it == partition_counts.end()) return std::nullopt;
               return it->second;
             },
-            .topic_name = {}};
+            .topic_name = {},
+            .cluster_topics = {}};
   }
 
   template <class Resp, class Req>

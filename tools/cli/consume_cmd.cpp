@@ -10,7 +10,8 @@
 //
 // -G: join `group` with kwire::Consumer and read its assignment of the
 //     topics (group_consume.cpp); commits, and leaves the group on
-//     SIGINT/SIGTERM, -c or -e.
+//     SIGINT/SIGTERM, -c or -e. A topic starting with '^' is a regular
+//     expression (as in kcat), matched against whole topic names.
 //
 // -o: beginning | end | N (absolute) | -N (N records before the end) |
 //     s@TIMESTAMP_MS (the first record at or after the time). Default: beginning.

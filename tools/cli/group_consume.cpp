@@ -6,7 +6,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include <kwire/consumer/consumer.hpp>
 
@@ -35,6 +37,30 @@ protocol::Record as_record(const consumer::ConsumerRecord& r) {
   return out;
 }
 
+/// kcat's habit (librdkafka's): a topic starting with '^' is a regular
+/// expression. With one among `topics`, the member subscribes to a pattern
+/// that also matches the plain names (escaped); nullopt when none is one.
+std::optional<std::string> topic_pattern(const std::vector<std::string>& topics) {
+  bool any = false;
+  std::string pattern;
+  for (const auto& t : topics) {
+    if (!pattern.empty()) pattern += '|';
+    pattern += "(?:";
+    if (!t.empty() && t.front() == '^') {
+      any = true;
+      pattern += t;
+    } else {
+      for (char c : t) {
+        if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) pattern += '\\';
+        pattern += c;
+      }
+    }
+    pattern += ')';
+  }
+  if (!any) return std::nullopt;
+  return pattern;
+}
+
 }  // namespace
 
 int run_group_consume(const GroupConsumeOptions& o) {
@@ -58,7 +84,8 @@ int run_group_consume(const GroupConsumeOptions& o) {
       std::fprintf(stderr, "%% Lost %s [%d]: %s\n", tp.topic.c_str(), tp.partition, why.message().c_str());
   };
   consumer::Consumer consumer(std::move(config), std::move(callbacks));
-  consumer.subscribe(std::set<std::string>(o.topics.begin(), o.topics.end()));
+  if (auto pattern = topic_pattern(o.topics)) consumer.subscribe_pattern(*pattern);
+  else consumer.subscribe(std::set<std::string>(o.topics.begin(), o.topics.end()));
 
   install_stop_signals();
 

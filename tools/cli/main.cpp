@@ -44,7 +44,8 @@ commands:
                             (default "%s\n"); --json: one object per record (--base64: exact bytes)
   consume -b host:port -G group topic... [-o beginning|end] [-c count] [-e]
                                        join a consumer group (kcat -G style): read its assignment,
-                                       commit, leave on SIGINT/SIGTERM; -X group.instance.id=...,
+                                       commit, leave on SIGINT/SIGTERM; a topic starting with ^ is a
+                                       regular expression ('^orders-.*'); -X group.instance.id=...,
                                        -X partition.assignment.strategy=..., any consumer property
       -X isolation.level=read_committed, -X fetch.max.bytes=N
   conformance -b host:port [-t topic] [--only GROUP,...] [--skip GROUP,...] [--keep]

@@ -397,3 +397,56 @@ TEST_CASE("KIP-1102: with metadata.recovery.strategy=none REBOOTSTRAP_REQUIRED i
   CHECK(md.time_to_next_update(501) > 0);  // after the retry backoff
   CHECK(md.last_success_ms() == 10);
 }
+
+TEST_CASE("pattern subscriptions: listing every topic asks with a null list and records each answer's names") {
+  MetadataCache md(options(), bootstrap());
+  md.add_topic("orders-1", 0);
+  md.on_request_sent(0);
+  md.update(metadata_response(1, "orders-1", {{1, 0}}), 1);
+  CHECK_FALSE(md.cluster_topics().has_value());
+  CHECK(md.cluster_topics_generation() == 0);
+
+  // A request for the tracked topics is in flight when the mode is turned
+  // on: its answer lists only those and must not be taken for the cluster.
+  md.on_request_sent(2);
+  md.set_list_all_topics(true);
+  auto request = md.build_request();
+  CHECK_FALSE(request.topics.has_value());  // null: every topic
+  CHECK_FALSE(request.allow_auto_topic_creation);
+  md.update(metadata_response(1, "orders-1", {{1, 0}}), 3);
+  CHECK_FALSE(md.cluster_topics().has_value());
+  CHECK(md.update_due(3));  // asked again at once, past the backoff floor
+
+  md.on_request_sent(4);
+  auto all = metadata_response(1, "orders-2", {{1, 0}});
+  all.topics.push_back(metadata_response(1, "orders-1", {{1, 0}}).topics.front());
+  protocol::MetadataResponse::Topic internal;
+  internal.name = "__consumer_offsets";
+  internal.is_internal = true;
+  all.topics.push_back(internal);
+  protocol::MetadataResponse::Topic failed;
+  failed.name = "being-deleted";
+  failed.error_code = kwire::errc::unknown_topic_or_partition;
+  all.topics.push_back(failed);
+  const auto result = md.update(all, 5);
+  CHECK(result.topics_changed);
+  REQUIRE(md.cluster_topics().has_value());
+  REQUIRE(md.cluster_topics()->size() == 3);  // sorted by name; the failed one left out
+  CHECK((*md.cluster_topics())[0].name == "__consumer_offsets");
+  CHECK((*md.cluster_topics())[0].is_internal);
+  CHECK((*md.cluster_topics())[1].name == "orders-1");
+  CHECK((*md.cluster_topics())[2].name == "orders-2");
+  CHECK(md.topic("orders-2") == nullptr);  // details stay for tracked topics only
+  CHECK(md.partition_count("orders-1") == 1);
+  const auto generation = md.cluster_topics_generation();
+  CHECK(generation > 0);
+
+  // The same names again: no new generation.
+  md.on_request_sent(6);
+  md.update(all, 7);
+  CHECK(md.cluster_topics_generation() == generation);
+
+  md.set_list_all_topics(false);
+  CHECK_FALSE(md.cluster_topics().has_value());
+  CHECK(md.build_request().topics.has_value());
+}

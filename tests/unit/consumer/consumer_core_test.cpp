@@ -49,7 +49,8 @@ struct Cluster {
       .topic_name = [](const protocol::Uuid& id) -> std::optional<std::string> {
         if (id.bytes[0] == 0xaa) return "a";
         return std::nullopt;
-      }};
+      },
+      .cluster_topics = {}};
 };
 
 template <class R>

@@ -82,6 +82,12 @@ struct TopicInfo {
 };
 
 /// What one update changed, so the caller can react (republish, wake waiters).
+/// A topic named by an all-topics Metadata answer.
+struct ClusterTopic {
+  std::string name;
+  bool is_internal = false;  ///< __consumer_offsets, __transaction_state (Metadata v1+)
+};
+
 struct MetadataUpdateResult {
   bool brokers_changed = false;
   bool topics_changed = false;  ///< partitions, leaders, errors or ids of a wanted topic
@@ -136,6 +142,18 @@ class MetadataCache {
   bool wants(std::string_view topic) const { return topics_.find(topic) != topics_.end(); }
   /// The tracked topics, in name order.
   std::vector<std::string> wanted_topics() const;
+
+  /// A pattern subscription (the consumer's subscribe(regex), as Java's
+  /// subscribe(Pattern)) matches against every topic in the cluster: while
+  /// on, requests ask for all topics (a null list) and cluster_topics()
+  /// holds the names the last such answer gave. Turning it on asks for a
+  /// refresh at once. Partition details are still kept for tracked topics only.
+  void set_list_all_topics(bool on) noexcept;
+  bool lists_all_topics() const noexcept { return list_all_topics_; }
+  /// nullopt until an all-topics answer arrived.
+  const std::optional<std::vector<ClusterTopic>>& cluster_topics() const noexcept { return cluster_topics_; }
+  /// Changes whenever cluster_topics() does (0 before the first listing).
+  std::uint64_t cluster_topics_generation() const noexcept { return cluster_topics_generation_; }
 
   /// nullptr when `topic` is not tracked.
   const TopicInfo* topic(std::string_view topic) const;
@@ -231,6 +249,10 @@ class MetadataCache {
   bool update_requested_ = true;  ///< the first refresh happens at once
   bool bypass_backoff_ = true;
   bool request_in_flight_ = false;
+  bool list_all_topics_ = false;
+  bool in_flight_lists_all_ = false;  ///< the request in flight asked for all topics
+  std::optional<std::vector<ClusterTopic>> cluster_topics_;
+  std::uint64_t cluster_topics_generation_ = 0;
   std::int32_t failed_attempts_ = 0;
   std::int64_t last_attempt_ms_ = 0;
   std::optional<std::int64_t> last_success_ms_;

@@ -63,6 +63,9 @@ struct ConsumerConfig : cluster::ClientConfig {
   std::int32_t max_partition_fetch_bytes = 1048576;  ///< `max.partition.fetch.bytes`
   std::int32_t max_poll_records = 500;           ///< `max.poll.records`
   bool check_crcs = true;                        ///< `check.crcs`
+  /// `exclude.internal.topics`: a pattern subscription never matches
+  /// __consumer_offsets or __transaction_state.
+  bool exclude_internal_topics = true;
   std::string client_rack;                       ///< `client.rack` (KIP-392)
   /// `default.api.timeout.ms`: the bound of committed(), commit_sync(), ...
   std::int32_t default_api_timeout_ms = 60000;

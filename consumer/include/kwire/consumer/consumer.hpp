@@ -34,6 +34,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -69,6 +70,12 @@ class Consumer {
   /// Joins group.id for `topics`, under group.protocol (classic, or
   /// KIP-848's consumer protocol).
   void subscribe(std::set<std::string> topics);
+  /// Joins group.id for every topic whose whole name matches `pattern`
+  /// (ECMAScript regular expression, e.g. "orders-.*"; Java's
+  /// subscribe(Pattern)), following topics created and deleted as metadata
+  /// refreshes (metadata.max.age.ms). Throws std::invalid_argument for a
+  /// malformed pattern.
+  void subscribe_pattern(std::string_view pattern);
   /// Reads `partitions` without group membership.
   void assign(std::vector<TopicPartition> partitions);
   std::vector<TopicPartition> assignment() const;

@@ -30,12 +30,14 @@
 #include <utility>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <system_error>
 #include <variant>
 #include <vector>
 
+#include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/fetcher.hpp"
 #include "kwire/consumer/subscription_state.hpp"
@@ -111,6 +113,14 @@ struct ClusterView {
   /// The name of a topic id (KIP-848 assignments name topics by id);
   /// nullopt while metadata does not know it.
   std::function<std::optional<std::string>(const protocol::Uuid& topic_id)> topic_name;
+  /// Every topic in the cluster, for a pattern subscription (the metadata
+  /// cache's all-topics listing); null while none arrived. `generation`
+  /// changes whenever the list does.
+  struct TopicListing {
+    const std::vector<cluster::ClusterTopic>* topics = nullptr;
+    std::uint64_t generation = 0;
+  };
+  std::function<TopicListing()> cluster_topics;
 };
 
 class ConsumerCore {
@@ -127,6 +137,17 @@ class ConsumerCore {
   // ---- application side
   /// Group mode (needs group.id). An empty set leaves the group's topics.
   void subscribe(std::set<std::string> topics);
+  /// Group mode, the topics chosen by a regular expression matched against
+  /// whole topic names (ECMAScript syntax; Java's subscribe(Pattern)). The
+  /// subscription follows the cluster as metadata refreshes (at least every
+  /// metadata.max.age.ms) find matching topics created or deleted; internal
+  /// topics only with exclude.internal.topics=false. Replaces an earlier
+  /// subscribe(); subscribe(topics) replaces the pattern. Throws
+  /// std::invalid_argument for a malformed pattern.
+  void subscribe_pattern(std::string_view pattern);
+  /// The pattern of subscribe_pattern() (nullopt: none): the metadata
+  /// cache must list every topic.
+  const std::optional<std::string>& subscribed_pattern() const noexcept { return pattern_text_; }
   /// Manual assignment, no group membership (commits still go to group.id).
   void assign(std::vector<TopicPartition> partitions);
   std::vector<TopicPartition> assignment() const { return subscriptions_.assignment(); }
@@ -242,10 +263,17 @@ class ConsumerCore {
   void rebalance_commit_finished(std::uint64_t commit_id);
   void resolve_topic_ids(const ClusterView& view, TimePoint now);
   bool commit_in_flight() const;
+  /// Group membership for `topics` (subscribe() after its checks).
+  void join_topics(std::set<std::string> topics);
+  /// subscribe_pattern(): the subscription becomes the topics that match.
+  void resolve_pattern(const ClusterView& view);
 
   const ConsumerConfig& config_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)
   SubscriptionState subscriptions_;
+  std::optional<std::string> pattern_text_;
+  std::regex pattern_;
+  std::uint64_t pattern_listing_seen_ = 0;  ///< the TopicListing generation matched last
   Fetcher fetcher_;
   std::unique_ptr<group::GroupMembership> membership_;
   group::ClassicMembership* classic_ = nullptr;     ///< membership_ under group.protocol=classic
