@@ -80,6 +80,7 @@ ConsumerCore::ConsumerCore(const ConsumerConfig& config, TimePoint now)
       last_now_(now),
       subscriptions_(config.auto_offset_reset),
       fetcher_(fetcher_config(config), subscriptions_),
+      validator_(subscriptions_, std::chrono::milliseconds(config.retry_backoff_ms)),
       next_auto_commit_(now + std::chrono::milliseconds(config.auto_commit_interval_ms)) {}
 
 ConsumerCore::~ConsumerCore() = default;
@@ -314,6 +315,10 @@ std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const Cluster
   if (membership_) emit_group_requests(out, now, view);
   if (closing_) return out;
   emit_offset_fetches(out, now);
+  // KIP-320: positions that may sit past a truncation are checked first.
+  for (auto& check : validator_.prepare(view.leader, now))
+    send(out, {CoreRoute::Kind::node, check.node_id}, std::move(check.request),
+         protocol::OffsetForLeaderEpochRequest::max_version, {});
   for (auto& reset : fetcher_.prepare_resets(view.leader, now))
     send(out, {CoreRoute::Kind::node, reset.node_id}, std::move(reset.request), protocol::ListOffsetsRequest::max_version,
          {});
@@ -381,6 +386,10 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::ConsumerGroupHeartbea
   if (kip848_) kip848_->on_response(std::get<protocol::ConsumerGroupHeartbeatRequest>(sent.request), response, now);
 }
 
+void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetForLeaderEpochResponse&& response, TimePoint now) {
+  if (sent_.erase(id)) validator_.on_response(response, now, errors_);
+}
+
 void ConsumerCore::resolve_topic_ids(const ClusterView& view, TimePoint now) {
   const auto unresolved = kip848_->unresolved_topic_ids();
   if (unresolved.empty()) return;
@@ -409,6 +418,8 @@ void ConsumerCore::on_failure(std::uint64_t id, std::error_code error, TimePoint
           rebalance_commit_finished(sent.commit_id);
         } else if constexpr (std::is_same_v<R, protocol::OffsetFetchRequest>) {
           on_offset_fetch_failed(sent, error, now);
+        } else if constexpr (std::is_same_v<R, protocol::OffsetForLeaderEpochRequest>) {
+          validator_.on_failure(request, now);
         } else {
           if (membership_) membership_->on_request_failed(group::GroupRequest(std::move(request)), error, now);
         }
@@ -424,6 +435,7 @@ std::optional<ConsumerCore::TimePoint> ConsumerCore::next_wakeup(TimePoint now) 
   if (membership_) lower(membership_->next_wakeup());
   if (config_.enable_auto_commit && !config_.group_id.empty()) lower(next_auto_commit_);
   if (offsets_backoff_until_ > now) lower(offsets_backoff_until_);
+  lower(validator_.next_wakeup());
   return next;
 }
 

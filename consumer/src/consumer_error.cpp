@@ -23,6 +23,8 @@ class ConsumerCategory final : public std::error_category {
       case consumer_errc::group_protocol_unsupported:
         return "group.protocol=consumer: the broker does not offer the KIP-848 consumer group protocol "
                "(ConsumerGroupHeartbeat needs Kafka 4.0+ with group.version >= 1); use group.protocol=classic";
+      case consumer_errc::log_truncation:
+        return "the log was truncated below the position (KIP-320) and auto.offset.reset is none: seek() first";
     }
     return "unknown consumer error";
   }

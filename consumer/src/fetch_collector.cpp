@@ -27,7 +27,11 @@ std::size_t Fetcher::collect(std::vector<ConsumerRecord>& out, std::size_t max_r
   for (auto it = completed_.begin(); it != completed_.end() && added < max_records;) {
     CompletedFetch& fetch = **it;
     const auto position = subscriptions_.position(fetch.partition);
-    const bool stale = !subscriptions_.is_assigned(fetch.partition) || !position || position->offset != fetch.position;
+    // A position awaiting a leader epoch check (KIP-320) may sit past a
+    // truncation: what was fetched for it goes, as in Java, and is fetched
+    // again once the position is known good.
+    const bool stale = !subscriptions_.is_assigned(fetch.partition) || !position ||
+                       position->offset != fetch.position || subscriptions_.position_unchecked(fetch.partition);
     if (stale || fetch.done) {
       retired_fetches_.push_back(std::move(*it));
       it = completed_.erase(it);

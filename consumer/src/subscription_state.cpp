@@ -55,6 +55,8 @@ std::error_code SubscriptionState::seek(const TopicPartition& tp, FetchPosition 
   if (state == nullptr) return make_error_code(consumer_errc::partition_not_assigned);
   state->position = position;
   state->pending_reset.reset();
+  state->awaiting_validation = false;
+  state->awaiting_seek = false;
   return {};
 }
 
@@ -72,6 +74,9 @@ std::error_code SubscriptionState::apply_committed(const TopicPartition& tp,
   if (state->position || state->pending_reset) return {};  // a seek or reset got there first
   if (committed && committed->offset >= 0) {
     state->position = committed;
+    // KIP-320: the leader may have lost records since the commit.
+    state->awaiting_validation = committed->leader_epoch >= 0;
+    state->validated_leader_epoch = -1;
     return {};
   }
   return request_reset(tp);
@@ -82,6 +87,8 @@ std::error_code SubscriptionState::request_reset(const TopicPartition& tp, std::
   if (state == nullptr) return make_error_code(consumer_errc::partition_not_assigned);
   const OffsetResetPolicy chosen = policy.value_or(policy_);
   state->position.reset();
+  state->awaiting_validation = false;
+  state->awaiting_seek = false;
   if (chosen == OffsetResetPolicy::none) {
     state->pending_reset.reset();
     return make_error_code(consumer_errc::no_offset_for_partition);
@@ -112,7 +119,57 @@ bool SubscriptionState::complete_reset(const TopicPartition& tp, FetchPosition p
   if (state == nullptr || !state->pending_reset) return false;
   state->pending_reset.reset();
   state->position = position;
+  state->validated_leader_epoch = -1;
   return true;
+}
+
+void SubscriptionState::note_leader_epoch(const TopicPartition& tp, std::int32_t current_leader_epoch) {
+  PartitionState* state = find(tp);
+  if (state == nullptr || !state->position || state->awaiting_validation || current_leader_epoch < 0) return;
+  if (state->validated_leader_epoch < 0) {
+    // The first epoch seen since the position was set: it was set under it.
+    state->validated_leader_epoch = current_leader_epoch;
+    return;
+  }
+  if (current_leader_epoch > state->validated_leader_epoch && state->position->leader_epoch >= 0)
+    state->awaiting_validation = true;
+  else if (current_leader_epoch > state->validated_leader_epoch)
+    state->validated_leader_epoch = current_leader_epoch;  // nothing read yet: nothing to check
+}
+
+std::vector<TopicPartition> SubscriptionState::awaiting_validation() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, state] : partitions_)
+    if (state.awaiting_validation && state.position && !state.pending_reset) out.push_back(tp);
+  return out;
+}
+
+bool SubscriptionState::position_unchecked(const TopicPartition& tp) const {
+  auto it = partitions_.find(tp);
+  return it != partitions_.end() && (it->second.awaiting_validation || it->second.awaiting_seek);
+}
+
+std::error_code SubscriptionState::complete_validation(const TopicPartition& tp, FetchPosition asked,
+                                                       std::int32_t current_leader_epoch, std::int64_t end_offset,
+                                                       std::int32_t end_epoch, bool& truncated) {
+  truncated = false;
+  PartitionState* state = find(tp);
+  if (state == nullptr || !state->awaiting_validation || state->position != asked) return {};  // stale
+  state->awaiting_validation = false;
+  state->validated_leader_epoch = current_leader_epoch;
+  // The leader knows nothing of the epoch (Java
+  // SubscriptionState.maybeCompleteValidation: undefined counts as truncation).
+  const bool undefined = end_offset < 0 || end_epoch < 0;
+  if (!undefined && end_offset >= asked.offset) return {};
+  truncated = true;
+  if (policy_ == OffsetResetPolicy::none) {
+    state->awaiting_seek = true;
+    return make_error_code(consumer_errc::log_truncation);
+  }
+  if (undefined) return request_reset(tp);
+  // Go back to the first offset the two logs may disagree on.
+  state->position = FetchPosition{end_offset, end_epoch};
+  return {};
 }
 
 void SubscriptionState::pause(const std::vector<TopicPartition>& partitions) {
@@ -139,7 +196,10 @@ std::vector<TopicPartition> SubscriptionState::paused() const {
 
 bool SubscriptionState::is_fetchable(const TopicPartition& tp) const {
   auto it = partitions_.find(tp);
-  return it != partitions_.end() && it->second.position && !it->second.pending_reset && !it->second.paused;
+  if (it == partitions_.end()) return false;
+  const PartitionState& state = it->second;
+  return state.position && !state.pending_reset && !state.paused && !state.awaiting_validation &&
+         !state.awaiting_seek;
 }
 
 std::vector<TopicPartition> SubscriptionState::fetchable() const {

@@ -87,6 +87,27 @@ std::vector<WireRecord> values(int from, int count) {
   return out;
 }
 
+/// Answers every OffsetForLeaderEpoch in `out` (KIP-320 checks of committed
+/// positions): the leader's log of each epoch reaches offset 1000, so every
+/// position is good. Returns how many partitions were checked.
+std::size_t confirm_positions(ConsumerCore& core, const std::vector<OutgoingRequest>& out, TimePoint now) {
+  std::size_t checked = 0;
+  for (auto& [id, request] : of_type<protocol::OffsetForLeaderEpochRequest>(out)) {
+    protocol::OffsetForLeaderEpochResponse answer;
+    for (const auto& t : request.topics) {
+      answer.topics.push_back({.topic = t.topic, .partitions = {}, .unknown_tags = {}});
+      for (const auto& p : t.partitions) {
+        answer.topics.back().partitions.push_back({.error_code = errc::none, .partition = p.partition,
+                                                   .leader_epoch = p.leader_epoch, .end_offset = 1000,
+                                                   .unknown_tags = {}});
+        ++checked;
+      }
+    }
+    core.on_response(id, std::move(answer), now);
+  }
+  return checked;
+}
+
 /// Joins `core` (subscribed to "a") as the group's only member and leader,
 /// through SyncGroup; returns with the assigned event taken.
 void join_alone(ConsumerCore& core, Cluster& cluster, TimePoint now) {
@@ -187,10 +208,15 @@ TEST_CASE("ConsumerCore: the classic group cycle: join, sync, committed offsets,
   CHECK(core.position({"a", 0})->offset == 5);
   CHECK_FALSE(core.position({"a", 1}).has_value());  // nothing committed: reset (earliest)
 
+  // a/0's committed offset carries a leader epoch: checked before the first
+  // fetch (KIP-320); a/1 is reset meanwhile.
   out = core.run_once(now, cluster.view);
-  auto [fetch_id, fetch] = only<protocol::FetchRequest>(out);
+  CHECK(of_type<protocol::FetchRequest>(out).empty());
   auto [reset_id, reset] = only<protocol::ListOffsetsRequest>(out);
   CHECK(reset.topics[0].partitions[0].partition_index == 1);
+  CHECK(confirm_positions(core, out, now) == 1);
+  out = core.run_once(now, cluster.view);
+  auto [fetch_id, fetch] = only<protocol::FetchRequest>(out);
   CHECK(fetch.topics[0].partitions[0].fetch_offset == 5);
 
   const auto records = wire_batch(values(5, 2), {.base_offset = 5, .leader_epoch = 3});
@@ -400,6 +426,7 @@ TEST_CASE("ConsumerCore KIP-848: join, assignment by topic id, commit before rev
                                               .unknown_tags = {}}},
                               .unknown_tags = {}});
   core.on_response(offsets_id, std::move(committed), now);
+  CHECK(confirm_positions(core, core.run_once(now, cluster.view), now) == 2);  // KIP-320
 
   auto [fetch_id, fetch] = only<protocol::FetchRequest>(core.run_once(now, cluster.view));
   const auto records = wire_batch(values(5, 2), {.base_offset = 5, .leader_epoch = 3});

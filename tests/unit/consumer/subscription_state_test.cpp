@@ -35,6 +35,12 @@ TEST_CASE("a new partition waits for its committed offset, then is fetchable") {
   CHECK(state.fetchable().empty());
   CHECK_FALSE(state.apply_committed(a0, FetchPosition{42, 3}));
   CHECK(state.position(a0) == FetchPosition{42, 3});
+  // It carries a leader epoch: checked (KIP-320) before it is fetched from.
+  CHECK(state.awaiting_validation() == std::vector<TopicPartition>{a0});
+  CHECK_FALSE(state.is_fetchable(a0));
+  bool truncated = true;
+  CHECK_FALSE(state.complete_validation(a0, FetchPosition{42, 3}, 5, 50, 3, truncated));
+  CHECK_FALSE(truncated);
   CHECK(state.is_fetchable(a0));
   // No committed offset: a reset to the earliest offset is pending.
   CHECK_FALSE(state.apply_committed(a1, std::nullopt));

@@ -40,6 +40,7 @@
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/fetcher.hpp"
+#include "kwire/consumer/position_validator.hpp"
 #include "kwire/consumer/subscription_state.hpp"
 #include "kwire/protocol/consumer_group_heartbeat.hpp"
 #include "kwire/protocol/heartbeat.hpp"
@@ -93,7 +94,7 @@ using CoreRequest =
     std::variant<protocol::FetchRequest, protocol::ListOffsetsRequest, protocol::JoinGroupRequest,
                  protocol::SyncGroupRequest, protocol::HeartbeatRequest, protocol::LeaveGroupRequest,
                  protocol::OffsetCommitRequest, protocol::OffsetFetchRequest,
-                 protocol::ConsumerGroupHeartbeatRequest>;
+                 protocol::ConsumerGroupHeartbeatRequest, protocol::OffsetForLeaderEpochRequest>;
 
 struct OutgoingRequest {
   std::uint64_t id = 0;
@@ -205,17 +206,20 @@ class ConsumerCore {
   void on_response(std::uint64_t id, protocol::OffsetCommitResponse&& response, TimePoint now);
   void on_response(std::uint64_t id, protocol::OffsetFetchResponse&& response, TimePoint now);
   void on_response(std::uint64_t id, protocol::ConsumerGroupHeartbeatResponse&& response, TimePoint now);
+  void on_response(std::uint64_t id, protocol::OffsetForLeaderEpochResponse&& response, TimePoint now);
   /// The request got no usable answer (after the cluster layer's retries).
   void on_failure(std::uint64_t id, std::error_code error, TimePoint now);
   /// Metadata should be refreshed (leader moved, partition without leader).
   bool take_metadata_refresh() noexcept {
-    return fetcher_.take_metadata_refresh() | std::exchange(group_metadata_refresh_, false);
+    return fetcher_.take_metadata_refresh() | validator_.take_metadata_refresh() |
+           std::exchange(group_metadata_refresh_, false);
   }
   std::vector<LeaderHint> take_leader_hints() { return fetcher_.take_leader_hints(); }
   /// When run_once() should run again even if nothing arrives.
   std::optional<TimePoint> next_wakeup(TimePoint now) const;
 
   const Fetcher& fetcher() const noexcept { return fetcher_; }
+  const PositionValidator& validator() const noexcept { return validator_; }
   /// Group mode: member id and generation (empty / -1 otherwise).
   std::string member_id() const;
   std::int32_t generation() const;
@@ -275,6 +279,7 @@ class ConsumerCore {
   std::regex pattern_;
   std::uint64_t pattern_listing_seen_ = 0;  ///< the TopicListing generation matched last
   Fetcher fetcher_;
+  PositionValidator validator_;
   std::unique_ptr<group::GroupMembership> membership_;
   group::ClassicMembership* classic_ = nullptr;     ///< membership_ under group.protocol=classic
   group::ConsumerMembership* kip848_ = nullptr;     ///< membership_ under group.protocol=consumer

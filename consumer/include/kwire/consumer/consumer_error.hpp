@@ -34,6 +34,11 @@ enum class consumer_errc {
   /// consumer group protocol (no ConsumerGroupHeartbeat in its ApiVersions,
   /// or UNSUPPORTED_VERSION: Kafka 3.9, or 4.x with it disabled).
   group_protocol_unsupported,
+  /// KIP-320: the partition's log was truncated below the consumer's
+  /// position (an unclean leader election lost records it had read) and
+  /// auto.offset.reset is none: the application must seek() (Java
+  /// LogTruncationException).
+  log_truncation,
 };
 
 const std::error_category& consumer_category() noexcept;

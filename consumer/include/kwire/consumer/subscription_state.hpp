@@ -13,6 +13,13 @@
 //   caller reports consumer_errc::no_offset_for_partition (or the broker's
 //   OFFSET_OUT_OF_RANGE) until the application seeks.
 //
+// Leader epochs (KIP-320): a position that carries the epoch of the record
+// before it is validated before it is fetched from when it came from a
+// committed offset, and again whenever the partition's leader epoch grows
+// (a new leader may have a log that diverged from the old one):
+// note_leader_epoch() starts a validation, complete_validation() ends it.
+// A position the application seeks to is taken as is, as in Java.
+//
 // Pause state belongs to the assignment: a partition that stays assigned
 // across a rebalance (cooperative) stays paused; one that is revoked and
 // assigned again (eager, or moved away and back) starts unpaused, as in
@@ -97,13 +104,33 @@ class SubscriptionState {
   /// The ListOffsets answer; applied only while that reset is still pending.
   bool complete_reset(const TopicPartition& tp, FetchPosition position);
 
+  // ---- leader epoch validation (KIP-320)
+  /// The partition's current leader epoch, from metadata: a position with a
+  /// known epoch that was set under an older leader epoch must be validated.
+  void note_leader_epoch(const TopicPartition& tp, std::int32_t current_leader_epoch);
+  /// Partitions whose position waits for an OffsetForLeaderEpoch answer.
+  std::vector<TopicPartition> awaiting_validation() const;
+  /// The position waits for validation, or for a seek after a truncation:
+  /// records fetched for it must not be handed out.
+  bool position_unchecked(const TopicPartition& tp) const;
+  /// The answer for a validation of `asked` (ignored unless that is still
+  /// the position being validated). `end_offset`/`end_epoch`: where the
+  /// leader's log of the position's epoch ends (-1: undefined). Returns
+  /// consumer_errc::log_truncation when the log ends below the position and
+  /// the policy is none (the partition then waits for a seek); with a
+  /// policy the position moves back to where the logs diverge, or is reset
+  /// when the leader knows nothing of the epoch. `truncated` tells whether
+  /// records were lost.
+  std::error_code complete_validation(const TopicPartition& tp, FetchPosition asked, std::int32_t current_leader_epoch,
+                                      std::int64_t end_offset, std::int32_t end_epoch, bool& truncated);
+
   // ---- pause
   void pause(const std::vector<TopicPartition>& partitions);
   void resume(const std::vector<TopicPartition>& partitions);
   bool is_paused(const TopicPartition& tp) const;
   std::vector<TopicPartition> paused() const;
 
-  /// Assigned, with a position, no reset pending, not paused.
+  /// Assigned, with a validated position, no reset pending, not paused.
   bool is_fetchable(const TopicPartition& tp) const;
   std::vector<TopicPartition> fetchable() const;
 
@@ -112,6 +139,9 @@ class SubscriptionState {
     std::optional<FetchPosition> position;
     std::optional<OffsetResetPolicy> pending_reset;
     bool paused = false;
+    bool awaiting_validation = false;
+    bool awaiting_seek = false;             ///< truncated under policy none
+    std::int32_t validated_leader_epoch = -1;  ///< the leader epoch the position is known good under
   };
 
   PartitionState* find(const TopicPartition& tp);
