@@ -9,7 +9,9 @@
 //    path alike; while aborting it is fatal, and so is an abortable error
 //    (KAFKA-19250: an abort must not end in "abort the transaction");
 //  - a record whose delivery failed is never silently committed: the commit
-//    fails abortable and sends no EndTxn(commit) (librdkafka #3325).
+//    fails abortable and sends no EndTxn(commit) (librdkafka #3325); on the
+//    produce path INVALID_TXN_STATE and TRANSACTION_ABORTABLE are abortable
+//    too (KIP-890 part 1), not fatal as from the coordinator.
 // send_offsets_to_transaction's own faults are in
 // transaction_offsets_mock_test.cpp.
 #include <doctest/doctest.h>
@@ -135,14 +137,21 @@ TEST_CASE("transactional producer on the mock: a record whose delivery failed is
   MockCluster cluster(support::cluster_config());
   kwire::Producer producer(support::properties(cluster), kwire::producer::silent_log_handler());
   REQUIRE(producer.init_transactions(20s).ok());
-  // INVALID_RECORD (a broker-side validation failure) is not retriable: the
-  // batch for partition 1 fails; the other partitions' batches are stored
-  // or, if still queued, fail at once as the transaction is abortable.
-  cluster.fail_next(ApiKey::produce, errc::invalid_record, 1, support::kTopic, 1);
+  // Not retriable, each: the batch for partition 1 fails; the other
+  // partitions' batches are stored or, if still queued, fail at once as the
+  // transaction is abortable.
+  errc error = errc::none;
+  SUBCASE("INVALID_RECORD (the broker's validation refused the batch)") { error = errc::invalid_record; }
+  SUBCASE("INVALID_TXN_STATE (Produce v0-10: the partition is not in the transaction, KIP-890 part 1)") {
+    error = errc::invalid_txn_state;
+  }
+  SUBCASE("TRANSACTION_ABORTABLE (Produce v11+: the same, KIP-890 part 1)") { error = errc::transaction_abortable; }
+  INFO("error " << static_cast<int>(error));
+  cluster.fail_next(ApiKey::produce, error, 1, support::kTopic, 1);
   std::atomic<int> failed_reports{0};
   const TransactionStatus commit = support::one_transaction(producer, 6, &failed_reports);
   CHECK_MESSAGE(commit.abortable(), commit.message());
-  CHECK(commit.error == errc::invalid_record);
+  CHECK(commit.error == error);
   producer.flush(5s);  // every delivery report has been called
   CHECK(failed_reports.load() >= 2);  // the two records of partition 1, at least
   CHECK(static_cast<std::size_t>(failed_reports.load()) + support::stored(cluster) == 6);
@@ -151,7 +160,7 @@ TEST_CASE("transactional producer on the mock: a record whose delivery failed is
   // A second commit of the same transaction is refused the same way.
   const TransactionStatus again = producer.commit_transaction(5s);
   CHECK(again.abortable());
-  CHECK(again.error == errc::invalid_record);
+  CHECK(again.error == error);
   CHECK(cluster.request_count(ApiKey::end_txn) == 0);
   // abort, then the producer goes on: the next transaction is whole. The
   // failed batch left a sequence gap, so after the abort InitProducerId
