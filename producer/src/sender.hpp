@@ -255,6 +255,9 @@ class Sender {
   // Transactions (sender_transactions.cpp).
   void run_transactions(std::int64_t now_ms, std::int64_t& next);
   void send_find_coordinator(std::int64_t now_ms, std::int64_t& next);
+  /// On transaction version 1: re-reads the finalized features now and then
+  /// (transaction_features.hpp), so an upgrade to TV2 is noticed.
+  void refresh_transaction_features(std::int64_t now_ms, std::int64_t& next);
   /// The manager's request: a lookup, or a request to a coordinator once
   /// its connection is ready. Returns false while it has to wait.
   bool dispatch_transaction_request(std::int64_t now_ms, std::int64_t& next);

@@ -9,6 +9,9 @@
 #include <variant>
 
 #include "sender.hpp"
+#include "kwire/net/version_negotiation.hpp"
+#include "kwire/net/connection.hpp"
+#include "kwire/protocol/api_versions.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 #include "kwire/protocol/message.hpp"
@@ -74,7 +77,7 @@ void Sender::enable_transactions(TransactionalProducerState& state) {
   cluster::CoordinatorCache::Options options;
   options.retry_backoff_ms = config_.retry_backoff_ms;
   options.retry_backoff_max_ms = config_.retry_backoff_max_ms;
-  txn_ = std::make_unique<TransactionChannel>(state, options);
+  txn_ = std::make_unique<TransactionChannel>(state, options, config_.metadata_max_age_ms);
 }
 
 std::string Sender::describe_transaction_coordinator() const {
@@ -97,8 +100,10 @@ void Sender::run_transactions(std::int64_t now_ms, std::int64_t& next) {
   TransactionChannel& txn = *txn_;
   TransactionManager& manager = txn.state.manager();
   // KIP-584: the cluster's transaction.version, read by the manager at init
-  // and at every commit or abort (KIP-890).
-  const std::int16_t level = pool_.features().current().level("transaction.version").value_or(0);
+  // and at every commit or abort (KIP-890): the connections' handshakes
+  // read it, and on TV1 a refresh now and then, so an upgrade is noticed.
+  refresh_transaction_features(now_ms, next);
+  const std::int16_t level = txn.features.transaction_version(pool_.features().current());
   if (level != txn.transaction_version) {
     txn.transaction_version = level;
     manager.on_finalized_transaction_version(level);
@@ -170,6 +175,46 @@ void Sender::send_find_coordinator(std::int64_t now_ms, std::int64_t& next) {
                     txn_->state.sync();
                     wake();
                   });
+}
+
+void Sender::refresh_transaction_features(std::int64_t now_ms, std::int64_t& next) {
+  TransactionChannel& txn = *txn_;
+  const bool v2 = txn.state.manager().transaction_v2();
+  if (txn.features.due(now_ms, v2)) {
+    const std::optional<NodeId> id = pool_.least_loaded_ready();
+    const std::int16_t version =
+        id ? pool_.negotiated_version(key(*id), ApiKey::api_versions).value_or(0) : std::int16_t{0};
+    std::vector<std::uint8_t> body;
+    const net::ConnectionOptions defaults;
+    // Below ApiVersions v3 there are no features to read; without a
+    // connection, the next interval.
+    if (!id || version < 3 ||
+        net::encode_api_versions_request(version, defaults.client_software_name, defaults.client_software_version,
+                                         body)) {
+      txn.features.on_failed(now_ms);
+    } else {
+      txn.features.on_sent();
+      if (debug_enabled(LogCategory::idempotence))
+        log(LogLevel::debug, LogCategory::idempotence,
+            "ApiVersions v" + std::to_string(version) + " to " + describe_node(*id) +
+                ": re-reading the finalized features (transaction.version)");
+      pool_.send(key(*id), ApiKey::api_versions, version, std::move(body), true,
+                 [this, version](std::error_code ec, std::span<const std::uint8_t> response) {
+                   if (!txn_) return;
+                   const std::int64_t now = hooks_.clock();
+                   protocol::ApiVersionsResponse decoded;
+                   if (!ec) ec = protocol::decode_api_versions_response(response, version, decoded);
+                   if (!ec && decoded.error_code != errc::none) ec = make_error_code(decoded.error_code);
+                   if (ec)
+                     txn_->features.on_failed(now);
+                   else
+                     txn_->features.on_response(decoded, now);
+                   wake();
+                 });
+    }
+  }
+  const std::int64_t due = txn.features.next_due_ms(v2);
+  if (due >= 0) next = std::min(next, std::max(due, now_ms));
 }
 
 bool Sender::dispatch_transaction_request(std::int64_t now_ms, std::int64_t& next) {

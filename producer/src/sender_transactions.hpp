@@ -12,14 +12,16 @@
 #include <string>
 
 #include "kwire/cluster/coordinator_cache.hpp"
+#include "transaction_features.hpp"
 #include "transaction_manager.hpp"
 #include "transactional_state.hpp"
 
 namespace kwire::producer {
 
 struct TransactionChannel {
-  TransactionChannel(TransactionalProducerState& s, cluster::CoordinatorCache::Options options)
-      : state(s), coordinators(options) {}
+  TransactionChannel(TransactionalProducerState& s, cluster::CoordinatorCache::Options options,
+                     std::int64_t features_refresh_ms)
+      : state(s), coordinators(options), features(features_refresh_ms) {}
 
   TransactionalProducerState& state;
   cluster::CoordinatorCache coordinators;
@@ -37,6 +39,8 @@ struct TransactionChannel {
   bool find_in_flight = false;
   /// The transaction.version last told to the manager.
   std::int16_t transaction_version = -1;
+  /// ApiVersions now and then while on TV1, to notice an upgrade.
+  TransactionFeatureRefresh features;
 };
 
 }  // namespace kwire::producer

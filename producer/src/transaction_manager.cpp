@@ -320,8 +320,11 @@ void TransactionManager::on_batch_completed(const TopicPartition& tp, std::error
   // InitProducerId bumps the epoch and every sequence restarts at 0 (Java's
   // maybeTransitionToErrorState sets epochBumpRequired for every batch
   // failure; librdkafka #3575: never before the abort). TV2's EndTxn bumps
-  // it anyway.
-  if (!transaction_v2_ && state_ != State::committing_transaction) epoch_bump_required_ = true;
+  // it anyway. Also while committing: the sequence state has left the
+  // coordinator's epoch already (TransactionalProducerState::ready_to_send
+  // holds every batch until the manager's epoch changes), so an abort
+  // without the bump would leave the producer unable to send again.
+  if (!transaction_v2_) epoch_bump_required_ = true;
   enter_abortable(error, detail);
 }
 

@@ -28,7 +28,9 @@
 // v5+), and EndTxn v5 answers with the producer id and epoch for the next
 // transaction, which are adopted with every sequence reset to 0 (a new
 // producer id at epoch 0 when the epoch is exhausted, KAFKA-18660). The
-// version is read at init and at every commit or abort; an upgrade seen
+// version is read at init and at every commit or abort (on TV1 the sender
+// re-reads the cluster's features every metadata.max.age.ms,
+// transaction_features.hpp); an upgrade seen
 // at a commit or abort bumps the epoch after it (InitProducerId with the
 // current id and epoch), so the first TV2 transaction starts on a fresh
 // epoch, as Java does.

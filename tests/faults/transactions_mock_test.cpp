@@ -5,7 +5,9 @@
 // that moved: NOT_COORDINATOR, a lost EndTxn response) never reach the
 // caller and the commit succeeds; TRANSACTION_ABORTABLE makes the commit
 // abortable and the next transaction commits after the abort;
-// PRODUCER_FENCED is fatal for good.
+// PRODUCER_FENCED is fatal for good. The KIP-1050 categories of the other
+// errors are in transaction_errors_mock_test.cpp, send_offsets_to_transaction's
+// faults in transaction_offsets_mock_test.cpp.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -16,57 +18,20 @@
 #include "kwire/producer/producer.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+#include "transactions_mock_support.hpp"
 
 using namespace std::chrono_literals;
 using kwire::errc;
 using kwire::mock::ApiKey;
-using kwire::mock::ClusterConfig;
 using kwire::mock::MockCluster;
 using kwire::producer::TransactionStatus;
 
-namespace {
-
-const std::string kTopic = "orders";
-const std::string kId = "orders-tx";
-
-ClusterConfig cluster_config() {
-  ClusterConfig c;
-  c.brokers = 3;
-  c.topics = {{kTopic, 3}};
-  return c;
-}
-
-std::map<std::string, std::string> properties(const MockCluster& cluster) {
-  return {{"bootstrap.servers", cluster.bootstrap_servers()},
-          {"transactional.id", kId},
-          {"linger.ms", "1"},
-          {"retry.backoff.ms", "20"},
-          {"retry.backoff.max.ms", "100"},
-          {"reconnect.backoff.ms", "20"},
-          {"reconnect.backoff.max.ms", "100"},
-          {"request.timeout.ms", "3000"}};
-}
-
-/// One transaction of `records` records to every partition; returns the commit's status.
-TransactionStatus one_transaction(kwire::Producer& producer, int records) {
-  const TransactionStatus begun = producer.begin_transaction();
-  if (!begun.ok()) return begun;
-  for (int i = 0; i < records; ++i) {
-    const std::string value = "v" + std::to_string(i);
-    kwire::producer::RecordView record(kTopic, std::nullopt, kwire::producer::bytes_of(value));
-    record.partition = i % 3;
-    producer.send(record, [](const kwire::producer::DeliveryReport&) {});
-  }
-  return producer.commit_transaction(20s);
-}
-
-std::size_t stored(const MockCluster& cluster) {
-  std::size_t n = 0;
-  for (std::int32_t p = 0; p < 3; ++p) n += cluster.records(kTopic, p).size();
-  return n;
-}
-
-}  // namespace
+using kwire::test::txn_mock::cluster_config;
+using kwire::test::txn_mock::kId;
+using kwire::test::txn_mock::kTopic;
+using kwire::test::txn_mock::one_transaction;
+using kwire::test::txn_mock::properties;
+using kwire::test::txn_mock::stored;
 
 TEST_CASE("transactional producer on the mock: a clean init and commit (TV1: AddPartitionsToTxn, EndTxn)") {
   MockCluster cluster(cluster_config());

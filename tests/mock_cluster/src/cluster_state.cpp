@@ -27,6 +27,7 @@ std::vector<ApiRange> default_api_ranges() {
                           {ApiKey::metadata, 12},      {ApiKey::find_coordinator, 6},
                           {ApiKey::api_versions, 4},   {ApiKey::init_producer_id, 5},
                           {ApiKey::add_partitions_to_txn, 3}, {ApiKey::end_txn, 4},
+                          {ApiKey::add_offsets_to_txn, 4}, {ApiKey::txn_offset_commit, 4},
                           {ApiKey::create_topics, 7},  {ApiKey::delete_topics, 6},
                           {ApiKey::delete_groups, 3}};
   std::vector<ApiRange> ranges;
@@ -249,6 +250,8 @@ Outcome ClusterState::handle(std::int32_t broker_id, std::span<const std::uint8_
       case ApiKey::delete_groups: outcome = handle_delete_groups(broker_id, header, body); break;
       case ApiKey::add_partitions_to_txn: outcome = handle_add_partitions_to_txn(broker_id, header, body); break;
       case ApiKey::end_txn: outcome = handle_end_txn(broker_id, header, body); break;
+      case ApiKey::add_offsets_to_txn: outcome = handle_add_offsets_to_txn(broker_id, header, body); break;
+      case ApiKey::txn_offset_commit: outcome = handle_txn_offset_commit(broker_id, header, body); break;
       default: return closed;
     }
   }

@@ -143,6 +143,7 @@ class ClusterState {
   void move_leader(const std::string& topic, std::int32_t partition, std::int32_t new_broker);
   void move_coordinator(std::int8_t key_type, const std::string& key, std::int32_t new_broker);
   std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> txn_offset_commits(const std::string& group) const;
   void forget_producer(std::int64_t producer_id);
   void set_blackhole(bool on);
   void set_api_versions(std::vector<ApiRange> ranges);
@@ -203,6 +204,14 @@ class ClusterState {
                                        std::span<const std::uint8_t> body);
   Outcome handle_end_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
                          std::span<const std::uint8_t> body);
+  Outcome handle_add_offsets_to_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                    std::span<const std::uint8_t> body);
+  Outcome handle_txn_offset_commit(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                   std::span<const std::uint8_t> body);
+  /// EndTxn and AddOffsetsToTxn: a fail rule's error, else check_transactional's.
+  template <class Request, class Response>
+  Outcome answer_transactional(ApiKey api, std::int32_t broker_id, const protocol::RequestHeader& header,
+                               std::span<const std::uint8_t> body);
   /// NOT_COORDINATOR off the coordinator, INVALID_PRODUCER_ID_MAPPING for
   /// another producer id, PRODUCER_FENCED (INVALID_PRODUCER_EPOCH below v2)
   /// for another epoch; none when the request may proceed.
@@ -241,6 +250,8 @@ class ClusterState {
   std::map<std::string, TransactionalProducer> transactional_;
   /// move_coordinator's choices, by {key type, key}.
   std::map<std::pair<std::int8_t, std::string>, std::int32_t> coordinator_overrides_;
+  /// Offsets accepted by TxnOffsetCommit, by group, then (topic, partition).
+  std::map<std::string, std::map<std::pair<std::string, std::int32_t>, std::int64_t>> txn_offsets_;
   std::unordered_map<std::int64_t, std::int16_t> idempotent_epochs_;  ///< for idempotent_epoch_bump
 
   compression::Decompressor decompressor_;

@@ -1,14 +1,20 @@
-// AddPartitionsToTxn (v0-3, the client versions) and EndTxn, as Kafka's
-// TransactionCoordinator answers them, enough for fault injection around a
-// transactional producer: only the transactional id's coordinator serves
-// it (NOT_COORDINATOR elsewhere, see move_coordinator), a stale producer id
-// or epoch is fenced, and fail_next / drop_connection_after / delay apply
-// as to every API. Markers are not written: the mock keeps no transaction
-// state in its partitions (transactional batches are stored as they come).
+// AddPartitionsToTxn (v0-3, the client versions), AddOffsetsToTxn and
+// EndTxn, as Kafka's TransactionCoordinator answers them, and
+// TxnOffsetCommit, as its GroupCoordinator does, enough for fault injection
+// around a transactional producer: only the transactional id's (the
+// group's) coordinator serves it (NOT_COORDINATOR elsewhere, see
+// move_coordinator), a stale producer id or epoch is fenced, and fail_next
+// / drop_connection_after / delay apply as to every API (a TxnOffsetCommit
+// fail rule naming a topic/partition fails only that partition). Markers
+// are not written: the mock keeps no transaction state in its partitions
+// (transactional batches are stored as they come), and the offsets
+// TxnOffsetCommit accepts are kept as they come (txn_offset_commits()).
 #include "cluster_state.hpp"
+#include "kwire/protocol/add_offsets_to_txn.hpp"
 #include "kwire/protocol/add_partitions_to_txn.hpp"
 #include "kwire/protocol/end_txn.hpp"
 #include "kwire/protocol/find_coordinator.hpp"
+#include "kwire/protocol/txn_offset_commit.hpp"
 
 namespace kwire::mock::detail {
 
@@ -48,14 +54,15 @@ Outcome ClusterState::handle_add_partitions_to_txn(std::int32_t broker_id, const
   return outcome;
 }
 
-Outcome ClusterState::handle_end_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
-                                     std::span<const std::uint8_t> body) {
+template <class Request, class Response>
+Outcome ClusterState::answer_transactional(ApiKey api, std::int32_t broker_id, const protocol::RequestHeader& header,
+                                           std::span<const std::uint8_t> body) {
   const std::int16_t version = header.api_version;
   Outcome outcome;
-  protocol::EndTxnRequest request;
+  Request request;
   if (protocol::decode_message(body, version, request)) return outcome;  // close
-  protocol::EndTxnResponse response;
-  if (auto rule = take_fail_rule(ApiKey::end_txn, {}))
+  Response response;
+  if (auto rule = take_fail_rule(api, {}))
     response.error_code = rule->error;
   else
     response.error_code =
@@ -63,6 +70,57 @@ Outcome ClusterState::handle_end_txn(std::int32_t broker_id, const protocol::Req
   outcome.frame = response_frame(header, version, response);
   outcome.action = outcome.frame.empty() ? Outcome::Action::close : Outcome::Action::respond;
   return outcome;
+}
+
+Outcome ClusterState::handle_end_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                     std::span<const std::uint8_t> body) {
+  return answer_transactional<protocol::EndTxnRequest, protocol::EndTxnResponse>(ApiKey::end_txn, broker_id, header,
+                                                                                 body);
+}
+
+Outcome ClusterState::handle_add_offsets_to_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                                std::span<const std::uint8_t> body) {
+  return answer_transactional<protocol::AddOffsetsToTxnRequest, protocol::AddOffsetsToTxnResponse>(
+      ApiKey::add_offsets_to_txn, broker_id, header, body);
+}
+
+Outcome ClusterState::handle_txn_offset_commit(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                               std::span<const std::uint8_t> body) {
+  const std::int16_t version = header.api_version;
+  Outcome outcome;
+  protocol::TxnOffsetCommitRequest request;
+  if (protocol::decode_message(body, version, request)) return outcome;  // close
+  // The group coordinator answers for the whole request (GroupCoordinator:
+  // NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, ... go to every
+  // partition); a fail rule naming a partition fails that partition only.
+  const kwire::errc request_error =
+      coordinator_for(static_cast<std::int8_t>(protocol::CoordinatorType::group), request.group_id) != broker_id
+          ? kwire::errc::not_coordinator
+          : kwire::errc::none;
+  protocol::TxnOffsetCommitResponse response;
+  for (const auto& topic : request.topics) {
+    auto& result = response.topics.emplace_back();
+    result.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      kwire::errc error = request_error;
+      if (error == kwire::errc::none) {
+        if (auto rule = take_fail_rule(ApiKey::txn_offset_commit, {{topic.name, p.partition_index}}))
+          error = rule->error;
+      }
+      if (error == kwire::errc::none) txn_offsets_[request.group_id][{topic.name, p.partition_index}] = p.committed_offset;
+      result.partitions.push_back({p.partition_index, error, {}});
+    }
+  }
+  outcome.frame = response_frame(header, version, response);
+  outcome.action = outcome.frame.empty() ? Outcome::Action::close : Outcome::Action::respond;
+  return outcome;
+}
+
+std::map<std::pair<std::string, std::int32_t>, std::int64_t> ClusterState::txn_offset_commits(
+    const std::string& group) const {
+  Lock lock(mutex_);
+  auto it = txn_offsets_.find(group);
+  return it == txn_offsets_.end() ? std::map<std::pair<std::string, std::int32_t>, std::int64_t>{} : it->second;
 }
 
 }  // namespace kwire::mock::detail

@@ -392,6 +392,10 @@ void MockCluster::move_coordinator(std::int8_t key_type, const std::string& key,
 std::int32_t MockCluster::coordinator(std::int8_t key_type, const std::string& key) const {
   return impl_->state().coordinator(key_type, key);
 }
+std::map<std::pair<std::string, std::int32_t>, std::int64_t> MockCluster::txn_offset_commits(
+    const std::string& group) const {
+  return impl_->state().txn_offset_commits(group);
+}
 void MockCluster::stop_broker(std::int32_t broker_id) { impl_->stop_broker(broker_id); }
 void MockCluster::start_broker(std::int32_t broker_id) { impl_->start_broker(broker_id); }
 bool MockCluster::broker_running(std::int32_t broker_id) const { return impl_->broker_running(broker_id); }

@@ -134,6 +134,21 @@ struct Harness {
     return result;
   }
 
+  /// The epoch bump after a transaction (KIP-360, or the TV1 -> TV2
+  /// upgrade): InitProducerId with the current id and epoch `from` to the
+  /// coordinator, answered with epoch `to`.
+  void bump_epoch(std::int16_t from, std::int16_t to) {
+    auto& bump = net.only_pending(ApiKey::init_producer_id, 2);
+    const auto request = bump.decode<protocol::InitProducerIdRequest>();
+    CHECK(request.producer_id == kProducerId);
+    CHECK(request.producer_epoch == from);
+    protocol::InitProducerIdResponse bumped;
+    bumped.producer_id = kProducerId;
+    bumped.producer_epoch = to;
+    net.reply(bump, bumped);
+    run();
+  }
+
   /// Connects to `node` if the sender asked to.
   void accept_if_asked(std::int32_t node) {
     if (net.pending_connect(node)) {
@@ -321,15 +336,7 @@ TEST_CASE("a failed batch makes the transaction abortable; abort fails queued re
   CHECK_FALSE(end.decode<protocol::EndTxnRequest>().committed);
   h.net.reply(end, protocol::EndTxnResponse{});
   h.run();
-  auto& bump = h.net.only_pending(ApiKey::init_producer_id, 2);
-  const auto bump_request = bump.decode<protocol::InitProducerIdRequest>();
-  CHECK(bump_request.producer_id == kProducerId);
-  CHECK(bump_request.producer_epoch == 3);
-  protocol::InitProducerIdResponse bumped;
-  bumped.producer_id = kProducerId;
-  bumped.producer_epoch = 4;
-  h.net.reply(bump, bumped);
-  h.run();
+  h.bump_epoch(3, 4);
   REQUIRE(abort->done());
   CHECK_FALSE(abort->error());
   abort->acknowledge();
@@ -433,4 +440,79 @@ TEST_CASE("TV1: commit_transaction() before the first batch was drained: the par
   CHECK_FALSE(commit->error());
   REQUIRE(h.reports[1].size() == 1);
   CHECK(h.reports[1][0].ok());
+}
+
+TEST_CASE("TV1 -> TV2 upgrade while running: features re-read, noticed at the commit, epoch bumped, then TV2") {
+  Harness h(1);
+  // The metadata refreshes that come due as the clock jumps.
+  auto answer_metadata = [&h] {
+    for (auto* m : h.net.pending(ApiKey::metadata)) h.net.reply(*m, metadata_response(2, "t", {{1, 0}, {2, 0}}));
+    h.run();
+  };
+  h.net.other_versions[ApiKey::api_versions] = 4;
+  h.setup();
+  REQUIRE(h.init(3)->done());
+  CHECK_FALSE(h.manager().transaction_v2());
+  // The handshakes have just read the features: no ApiVersions yet.
+  h.run();
+  CHECK(h.net.pending(ApiKey::api_versions).empty());
+  // One metadata.max.age.ms later the sender asks a connected broker again;
+  // the cluster has been upgraded meanwhile (a newer features epoch).
+  h.now += h.config.metadata_max_age_ms;
+  h.run();
+  auto& versions = h.net.only_pending(ApiKey::api_versions);
+  CHECK(versions.version >= 3);  // the first version with finalized features
+  protocol::ApiVersionsResponse upgraded;
+  upgraded.finalized_features_epoch = 4;
+  upgraded.finalized_features.push_back({"transaction.version", 2, 0, {}});
+  h.net.reply(versions, upgraded);
+  h.run();
+  answer_metadata();
+  // Not in the middle of anything: the version changes at a boundary only.
+  CHECK_FALSE(h.manager().transaction_v2());
+
+  // This transaction still runs TV1 (AddPartitionsToTxn, Produce v11, EndTxn v4)...
+  REQUIRE_FALSE(h.manager().begin_transaction());
+  h.append(1, {"t", 0}, "a");
+  h.run();
+  answer_metadata();
+  h.accept_if_asked(1);
+  auto& add = h.net.only_pending(ApiKey::add_partitions_to_txn, 2);
+  const protocol::AddPartitionsToTxnResponse added = t0_added();
+  h.net.reply(add, added);
+  h.run();
+  auto& produce = h.net.only_pending(ApiKey::produce, 1);
+  CHECK(produce.version == 11);
+  const auto request = produce.decode<protocol::ProduceRequest>();
+  h.net.reply(produce, produce_response(request, produce.version, errc::none, 10));
+  TransactionResultPtr commit = h.manager().commit_transaction(h.now);
+  h.run();
+  auto& end = h.net.only_pending(ApiKey::end_txn, 2);
+  CHECK(end.version == 4);
+  h.net.reply(end, protocol::EndTxnResponse{});
+  h.run();
+  // ...and ends with InitProducerId(current id, epoch): the first TV2
+  // transaction starts on a fresh epoch (Java's clientSideEpochBumpRequired).
+  CHECK_FALSE(commit->done());
+  h.bump_epoch(3, 4);
+  REQUIRE(commit->done());
+  CHECK_FALSE(commit->error());
+  commit->acknowledge();
+  CHECK(h.manager().transaction_v2());
+
+  // TV2 now: no AddPartitionsToTxn, Produce v12+ on the new epoch from 0.
+  REQUIRE_FALSE(h.manager().begin_transaction());
+  h.append(2, {"t", 0}, "b");
+  h.run();
+  CHECK(h.net.pending(ApiKey::add_partitions_to_txn).empty());
+  auto& next = h.net.only_pending(ApiKey::produce, 1);
+  CHECK(next.version >= 12);
+  const auto batches = batches_of(next.decode<protocol::ProduceRequest>());
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].producer_epoch == 4);
+  CHECK(batches[0].base_sequence == 0);
+  // And no more feature refreshes on TV2.
+  h.now += 2 * h.config.metadata_max_age_ms;
+  h.run();
+  CHECK(h.net.pending(ApiKey::api_versions).empty());
 }

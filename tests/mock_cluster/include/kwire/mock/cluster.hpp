@@ -27,8 +27,10 @@
 //    test calls move_leader(), and Metadata still lists the stopped broker.
 //  - Auto-created topics are ready at once (real brokers first answer
 //    LEADER_NOT_AVAILABLE; inject it with fail_next if a test needs it).
-//  - Transactions are not implemented beyond FindCoordinator and
-//    InitProducerId (answered by the transactional id's coordinator only).
+//  - Transactions: FindCoordinator, InitProducerId, AddPartitionsToTxn,
+//    AddOffsetsToTxn and EndTxn are answered by the transactional id's
+//    coordinator only, TxnOffsetCommit by the group's; no transaction state
+//    (EndTxn checks the producer id and epoch only, no markers are written).
 //
 // Idempotence follows Kafka's ProducerStateManager / ProducerAppendInfo
 // (Kafka 2.5+, after KIP-360), per (producer id, partition):
@@ -64,6 +66,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kwire/compression/codec.hpp"
@@ -89,7 +92,8 @@ struct ApiRange {
 /// The ranges the mock advertises by default: kwire's ranges
 /// (protocol::supported_apis()) clamped to what the mock implements:
 /// ApiVersions 0-4, Metadata 0-12, FindCoordinator 0-6, InitProducerId 0-5,
-/// Produce 3-12, CreateTopics 0-7, DeleteTopics 0-6, DeleteGroups 0-3.
+/// Produce 3-12, AddPartitionsToTxn 0-3, AddOffsetsToTxn 0-4, EndTxn 0-4,
+/// TxnOffsetCommit 0-4, CreateTopics 0-7, DeleteTopics 0-6, DeleteGroups 0-3.
 /// Two deviations make librdkafka (whose features follow the advertised
 /// ranges, rdkafka_feature.c) behave as with a real broker:
 ///  - Produce is advertised as 0-12, as Kafka 4.x does although it rejects
@@ -257,6 +261,10 @@ class MockCluster {
   /// The broker coordinating {key_type, key}: move_coordinator's choice, else
   /// a stable hash of the key over the brokers.
   std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
+  /// The offsets TxnOffsetCommit accepted for `group`, by (topic, partition):
+  /// the latest per partition, whether or not its transaction commits (the
+  /// mock keeps no transaction state).
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> txn_offset_commits(const std::string& group) const;
   /// Closes the broker's listener and connections; connecting is refused
   /// until start_broker(). Idempotent.
   void stop_broker(std::int32_t broker_id);
