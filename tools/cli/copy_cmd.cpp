@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -28,6 +29,7 @@
 #include <system_error>
 #include <vector>
 
+#include <kwire/admin/admin.hpp>
 #include <kwire/consumer/consumer.hpp>
 #include <kwire/producer/producer.hpp>
 
@@ -48,8 +50,15 @@ using consumer::TopicPartition;
 /// one neither knows is a ConfigError (the side's own message).
 void split_properties(const std::map<std::string, std::string>& properties,
                       std::map<std::string, std::string>& consumer_properties,
-                      std::map<std::string, std::string>& producer_properties) {
+                      std::map<std::string, std::string>& producer_properties,
+                      std::map<std::string, std::string>& client_properties) {
   for (const auto& [key, value] : properties) {
+    try {
+      cluster::ClientConfig().set(key, value);
+      client_properties[key] = value;
+    } catch (const ConfigError&) {
+      // not a connection key
+    }
     std::optional<ConfigError> consumer_error;
     std::optional<ConfigError> producer_error;
     try {
@@ -241,17 +250,50 @@ class Copier {
   std::string fatal_;
 };
 
-/// Every assigned partition read to its last stable offset.
-bool at_end(const consumer::Consumer& consumer) {
-  const auto assigned = consumer.assignment();
-  if (assigned.empty()) return false;
-  for (const auto& tp : assigned) {
-    const auto position = consumer.position(tp);
-    const auto marks = consumer.watermarks(tp);
-    if (!position || !marks || marks->last_stable_offset < 0 || *position < marks->last_stable_offset) return false;
+/// For -e: whether every assigned partition is read to its last stable
+/// offset. The LSO comes from the consumer's last fetch, else from
+/// ListOffsets(latest, read_committed), asked at most once a second: an
+/// incremental fetch session (KIP-227) leaves out partitions without news,
+/// so a partition assigned again after a rebalance may get no watermarks
+/// until new data arrives.
+class EndCheck {
+ public:
+  explicit EndCheck(std::map<std::string, std::string> properties) : properties_(std::move(properties)) {}
+
+  bool at_end(const consumer::Consumer& consumer) {
+    const auto assigned = consumer.assignment();
+    if (assigned.empty()) return false;
+    std::vector<cluster::TopicPartition> unknown;
+    for (const auto& tp : assigned) {
+      const auto position = consumer.position(tp);
+      if (!position) return false;
+      const auto marks = consumer.watermarks(tp);
+      if (marks && marks->last_stable_offset >= 0) {
+        if (*position < marks->last_stable_offset) return false;
+        continue;
+      }
+      auto listed = listed_.find(tp);
+      if (listed == listed_.end() || *position < listed->second) unknown.push_back({tp.topic, tp.partition});
+    }
+    if (unknown.empty()) return true;
+    if (std::chrono::steady_clock::now() - last_listed_ < 1s) return false;
+    last_listed_ = std::chrono::steady_clock::now();
+    try {
+      if (!admin_) admin_ = std::make_unique<admin::Admin>(cluster::ClientConfig::from_properties(properties_));
+      for (const auto& listed : admin_->list_offsets(unknown, protocol::list_offsets_timestamp::latest, true))
+        if (listed.error.ok()) listed_[{listed.partition.topic, listed.partition.partition}] = listed.offset;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "kwire copy: listing the input's end offsets: %s\n", e.what());
+    }
+    return false;  // decided at the next call, with the answers
   }
-  return true;
-}
+
+ private:
+  std::map<std::string, std::string> properties_;  ///< the connection keys
+  std::unique_ptr<admin::Admin> admin_;
+  std::map<TopicPartition, std::int64_t> listed_;
+  std::chrono::steady_clock::time_point last_listed_{};
+};
 
 }  // namespace
 
@@ -287,7 +329,9 @@ int run_copy(int argc, char** argv) {
 
   std::map<std::string, std::string> consumer_properties;
   std::map<std::string, std::string> producer_properties;
-  split_properties(options.properties, consumer_properties, producer_properties);
+  std::map<std::string, std::string> client_properties;
+  split_properties(options.properties, consumer_properties, producer_properties, client_properties);
+  client_properties["bootstrap.servers"] = options.bootstrap;
   consumer_properties["bootstrap.servers"] = options.bootstrap;
   producer_properties["bootstrap.servers"] = options.bootstrap;
   if (consumer_properties.contains("group.id") && consumer_properties["group.id"] != group)
@@ -344,6 +388,7 @@ int run_copy(int argc, char** argv) {
   consumer.subscribe({from});
   install_stop_signals();
 
+  EndCheck end(client_properties);
   int status = 0;
   const auto started = std::chrono::steady_clock::now();
   try {
@@ -354,9 +399,9 @@ int run_copy(int argc, char** argv) {
       if (!copier.copy(consumer, records)) break;
       // Nothing more for now: commit what the open transaction holds.
       if (records.empty() && !copier.end_transaction(consumer)) break;
-      if (exit_at_end && !copier.open() && at_end(consumer)) {
+      if (exit_at_end && !copier.open() && end.at_end(consumer)) {
         if (!copier.commit_positions(consumer)) break;
-        if (!copier.open() && at_end(consumer)) break;
+        if (!copier.open() && end.at_end(consumer)) break;
       }
     }
     if (copier.fatal().empty() && !copier.end_transaction(consumer)) status = 1;
