@@ -152,6 +152,56 @@ void kill_and_restart(int node) {
   broker_script("start-node " + std::to_string(node));
 }
 
+/// Reads `out` with kcat at read_committed: input records 0..count-1
+/// each exactly once, in the partition they were written to, in order.
+void verify_exactly_once(const std::string& out, std::size_t count) {
+  // What read_committed readers see: every input record once.
+  const auto t0 = Clock::now();
+  const auto records = consume_with_kcat_isolation(out, "read_committed");
+  MESSAGE("output read in " << std::chrono::duration<double>(Clock::now() - t0).count() << " s");
+  CHECK(records.size() == count);
+  std::vector<int> seen(count, 0);
+  std::map<int, std::size_t> per_partition;
+  std::map<int, long long> last_in_partition;
+  std::size_t malformed = 0;
+  std::size_t wrong_partition = 0;
+  std::size_t out_of_order = 0;
+  for (const auto& r : records) {
+    unsigned long long n = 0;
+    if (!r.value || std::sscanf(r.value->c_str(), "eos-%llu", &n) != 1 || n >= count ||
+        *r.value != value_of(n)) {
+      ++malformed;
+      continue;
+    }
+    ++seen[n];
+    ++per_partition[r.partition];
+    if (static_cast<int>(n % kPartitions) != r.partition) ++wrong_partition;
+    auto [it, first_seen] = last_in_partition.try_emplace(r.partition, static_cast<long long>(n));
+    if (!first_seen) {
+      if (static_cast<long long>(n) <= it->second) ++out_of_order;
+      it->second = static_cast<long long>(n);
+    }
+  }
+  std::size_t missing = 0;
+  std::size_t duplicated = 0;
+  for (int copies : seen) {
+    if (copies == 0) ++missing;
+    if (copies > 1) duplicated += static_cast<std::size_t>(copies - 1);
+  }
+  MESSAGE("output: " << records.size() << " records, " << missing << " missing, " << duplicated << " duplicated, "
+                     << malformed << " malformed, " << wrong_partition << " in another partition, " << out_of_order
+                     << " out of order");
+  CHECK(missing == 0);
+  CHECK(duplicated == 0);
+  CHECK(malformed == 0);
+  CHECK(wrong_partition == 0);
+  CHECK(out_of_order == 0);
+  for (int p = 0; p < kPartitions; ++p) {
+    const std::size_t expected = count / kPartitions + (static_cast<std::size_t>(p) < count % kPartitions);
+    CHECK(per_partition[p] == expected);
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("eos") {
@@ -225,51 +275,47 @@ TEST_CASE("kwire copy: 1,000,000 records exactly once while the transaction coor
   CHECK(status == 0);
   MESSAGE("copied in " << std::chrono::duration<double>(Clock::now() - t0).count() << " s");
 
-  // What read_committed readers see: every input record once.
-  t0 = Clock::now();
-  const auto records = consume_with_kcat_isolation(out, "read_committed");
-  MESSAGE("output read in " << std::chrono::duration<double>(Clock::now() - t0).count() << " s");
-  CHECK(records.size() == kRecords);
-  std::vector<int> seen(kRecords, 0);
-  std::map<int, std::size_t> per_partition;
-  std::map<int, long long> last_in_partition;
-  std::size_t malformed = 0;
-  std::size_t wrong_partition = 0;
-  std::size_t out_of_order = 0;
-  for (const auto& r : records) {
-    unsigned long long n = 0;
-    if (!r.value || std::sscanf(r.value->c_str(), "eos-%llu", &n) != 1 || n >= kRecords ||
-        *r.value != value_of(n)) {
-      ++malformed;
-      continue;
-    }
-    ++seen[n];
-    ++per_partition[r.partition];
-    if (static_cast<int>(n % kPartitions) != r.partition) ++wrong_partition;
-    auto [it, first_seen] = last_in_partition.try_emplace(r.partition, static_cast<long long>(n));
-    if (!first_seen) {
-      if (static_cast<long long>(n) <= it->second) ++out_of_order;
-      it->second = static_cast<long long>(n);
-    }
+  verify_exactly_once(out, kRecords);
+}
+
+TEST_CASE("kwire copy: copiers of one group share the input through rebalances; a second copier with a running "
+          "one's transactional id fences it (exit 1); every record once") {
+  const auto& env = broker_env();
+  if (!env.managed() || !env.has("KWIRE_BROKER_NODES") || env.get("KWIRE_BROKER_NODES") != "3") {
+    MESSAGE("skipped: needs the managed three-node cluster (kafka-broker start --nodes 3)");
+    return;
   }
-  std::size_t missing = 0;
-  std::size_t duplicated = 0;
-  for (int count : seen) {
-    if (count == 0) ++missing;
-    if (count > 1) duplicated += static_cast<std::size_t>(count - 1);
-  }
-  MESSAGE("output: " << records.size() << " records, " << missing << " missing, " << duplicated << " duplicated, "
-                     << malformed << " malformed, " << wrong_partition << " in another partition, " << out_of_order
-                     << " out of order");
-  CHECK(missing == 0);
-  CHECK(duplicated == 0);
-  CHECK(malformed == 0);
-  CHECK(wrong_partition == 0);
-  CHECK(out_of_order == 0);
-  for (int p = 0; p < kPartitions; ++p) {
-    const std::size_t expected = kRecords / kPartitions + (static_cast<std::size_t>(p) < kRecords % kPartitions);
-    CHECK(per_partition[p] == expected);
-  }
+  REQUIRE_MESSAGE(!kwire_cli().empty(), "built without the kwire CLI");
+  constexpr std::size_t kRecords = 120000;
+  const std::string in = unique_topic("eos-share-in");
+  const std::string out = unique_topic("eos-share-out");
+  const std::string group = unique_topic("eos-share-group");
+  const std::string id_a = unique_topic("eos-share-a");
+  const std::string id_b = unique_topic("eos-share-b");
+  create_topic(in, kPartitions, 3);
+  create_topic(out, kPartitions, 3);
+  produce_input(in, kRecords);
+  auto command = [&](const std::string& transactional_id) {
+    return shell_quote(kwire_cli()) + " copy -b " + shell_quote(env.bootstrap()) + " --from " + shell_quote(in) +
+           " --to " + shell_quote(out) + " -G " + shell_quote(group) + " --transactional-id " +
+           shell_quote(transactional_id) +
+           " --transaction-size 1000 -X session.timeout.ms=6000 -X heartbeat.interval.ms=1000";
+  };
+  kwire::admin::Admin admin(kwire::cluster::ClientConfig::from_properties({{"bootstrap.servers", env.bootstrap()}}));
+
+  // A copies alone, then B joins (a rebalance: A commits before its
+  // partitions are revoked), then A2 starts with A's transactional id: its
+  // InitProducerId fences A's epoch, A's next transactional call fails for
+  // good and A exits 1; A leaves the group, B and A2 share the rest.
+  CopierProcess a(command(id_a));
+  REQUIRE(wait_committed(admin, group, 10000, a, 120s));
+  CopierProcess b(command(id_b) + " -e");
+  REQUIRE(wait_committed(admin, group, committed_records(admin, group) + 10000, a, 120s));
+  CopierProcess a2(command(id_a) + " -e");
+  CHECK(a.wait_for(120s) == 1);  // fenced: a fatal error
+  CHECK(b.wait_for(300s) == 0);
+  CHECK(a2.wait_for(300s) == 0);
+  verify_exactly_once(out, kRecords);
 }
 
 }  // TEST_SUITE
