@@ -98,6 +98,9 @@ class Copier {
 
   /// Copies the records of one poll(); false once the copier must stop (fatal()).
   bool copy(consumer::Consumer& consumer, std::span<const consumer::ConsumerRecord> records) {
+    // A rewind by a rebalance callback happened inside poll(), before these
+    // records were collected: they are already the ones after the seek.
+    skip_.clear();
     for (const auto& r : records) {
       const TopicPartition tp{std::string(r.topic), r.partition};
       if (skip_.contains(tp)) continue;  // rewound after an abort: this poll's rest is stale
