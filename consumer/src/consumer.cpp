@@ -418,6 +418,11 @@ std::int32_t Consumer::generation() const {
   return impl_->core.generation();
 }
 
+ConsumerGroupMetadata Consumer::group_metadata() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->core.group_metadata();
+}
+
 void Consumer::close(std::optional<std::chrono::milliseconds> timeout) {
   if (impl_->closed) return;
   impl_->closed = true;

@@ -289,6 +289,13 @@ std::string ConsumerCore::group_error_message() const {
 std::string ConsumerCore::member_id() const { return membership_ ? membership_->member_id() : std::string(); }
 std::int32_t ConsumerCore::generation() const { return membership_ ? membership_->generation() : -1; }
 
+ConsumerGroupMetadata ConsumerCore::group_metadata() const {
+  return {.group_id = config_.group_id,
+          .generation_id = generation(),
+          .member_id = member_id(),
+          .group_instance_id = config_.group_instance_id};
+}
+
 std::uint64_t ConsumerCore::send(std::vector<OutgoingRequest>& out, CoreRoute route, CoreRequest request,
                                  std::int16_t max_version, Sent sent_state) {
   const std::uint64_t id = next_id_++;

@@ -30,10 +30,11 @@ commands:
       --transaction-size N  commit every N records (default: one transaction for the input)
       --abort-every K       abort every K-th transaction instead (for testing readers)
   copy -b host:port --from TOPIC --to TOPIC -G GROUP --transactional-id ID [-e] [--transaction-size N]
-                                       exactly-once copy: reads --from read_committed, produces to the
-                                       same partition of --to in transactions of N records (default
-                                       1000) with the input positions committed for GROUP in each
-                                       (send_offsets_to_transaction); resumes from GROUP's offsets;
+                                       exactly-once copy: a member of GROUP reads its partitions of
+                                       --from read_committed, produces to the same partition of --to
+                                       in transactions of N records (default 1000) with the input
+                                       positions and group metadata in each (KIP-447); several
+                                       copiers share the input; -X takes consumer and producer keys;
                                        -e: exit once the input's end is copied and committed
   consume -b host:port -t topic [-p partition] [-o offset] [-c count] [-e]
                                        read one partition (kcat -C style), one record per line

@@ -190,6 +190,12 @@ TEST_CASE("ConsumerCore: the classic group cycle: join, sync, committed offsets,
   join_alone(core, cluster, now);
   CHECK(core.generation() == 1);
   CHECK(core.member_id() == "m1");
+  // What a transactional producer sends with its offsets (KIP-447).
+  const ConsumerGroupMetadata metadata = core.group_metadata();
+  CHECK(metadata.group_id == "g");
+  CHECK(metadata.generation_id == 1);
+  CHECK(metadata.member_id == "m1");
+  CHECK_FALSE(metadata.group_instance_id.has_value());
 
   // The assignment starts from the committed offsets (RequireStable, KIP-447).
   auto out = core.run_once(now, cluster.view);
@@ -262,6 +268,20 @@ TEST_CASE("ConsumerCore: the classic group cycle: join, sync, committed offsets,
   CHECK_FALSE(core.closed());
   core.on_response(leave_id, protocol::LeaveGroupResponse{}, now);
   CHECK(core.closed());
+}
+
+TEST_CASE("ConsumerCore: group_metadata() before the first join and with static membership (KIP-345)") {
+  ConsumerConfig config = make_config("billing");
+  config.group_instance_id = "copier-1";
+  config.validate();
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  core.subscribe({"a"});
+  const ConsumerGroupMetadata metadata = core.group_metadata();
+  CHECK(metadata.group_id == "billing");
+  CHECK(metadata.generation_id == -1);
+  CHECK(metadata.member_id.empty());
+  CHECK(metadata.group_instance_id == std::optional<std::string>("copier-1"));
 }
 
 TEST_CASE("ConsumerCore: auto-commit sends moved positions at auto.commit.interval.ms") {
@@ -465,6 +485,8 @@ TEST_CASE("ConsumerCore KIP-848: join, assignment by topic id, commit before rev
   CHECK(ack2.topic_partitions->at(0).partitions == std::vector<std::int32_t>{1});
   core.on_response(ack2_id, heartbeat_answer(2, std::nullopt), now);
   CHECK(core.generation() == 2);
+  CHECK(core.group_metadata().generation_id == 2);  // the member epoch (KIP-848)
+  CHECK(core.group_metadata().member_id == member_id);
 
   // close(): revoked, then a heartbeat with epoch -1; done once answered.
   core.close(now);

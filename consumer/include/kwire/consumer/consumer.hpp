@@ -118,6 +118,12 @@ class Consumer {
 
   std::string member_id() const;
   std::int32_t generation() const;
+  /// group.id, generation (member epoch under KIP-848), member id and
+  /// group.instance.id, read together: pass them to a transactional
+  /// producer's send_offsets_to_transaction() (KIP-447) so the group
+  /// coordinator fences this member once the group moved on. Read it after
+  /// the poll() that returned the records being committed.
+  ConsumerGroupMetadata group_metadata() const;
 
   /// Commits (enable.auto.commit), runs the revocation callbacks, leaves the
   /// group (LeaveGroup unless static) and stops the network side, within

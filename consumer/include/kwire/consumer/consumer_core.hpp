@@ -77,6 +77,18 @@ struct CommitOffset {
   std::string metadata;
 };
 
+/// The member's identity in its group, for a transactional producer's
+/// send_offsets_to_transaction() (KIP-447, Java's ConsumerGroupMetadata):
+/// the group coordinator refuses a TxnOffsetCommit whose generation and
+/// member id are not the current ones, which fences a copier the group has
+/// rebalanced away. Under KIP-848 the generation is the member epoch.
+struct ConsumerGroupMetadata {
+  std::string group_id;
+  std::int32_t generation_id = -1;  ///< -1 outside a group or before the first join
+  std::string member_id;            ///< empty outside a group or before the first join
+  std::optional<std::string> group_instance_id;  ///< KIP-345 static membership
+};
+
 struct CommitResult {
   std::uint64_t id = 0;
   std::error_code error;  ///< first partition error, or why it was not sent
@@ -223,6 +235,8 @@ class ConsumerCore {
   /// Group mode: member id and generation (empty / -1 otherwise).
   std::string member_id() const;
   std::int32_t generation() const;
+  /// group.id, generation, member id and group.instance.id, read together.
+  ConsumerGroupMetadata group_metadata() const;
   bool in_group() const noexcept { return membership_ != nullptr; }
   /// Why the group membership gave up for good (poll() reports it), e.g.
   /// consumer_errc::group_protocol_unsupported, FENCED_INSTANCE_ID; empty
