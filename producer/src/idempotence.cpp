@@ -557,6 +557,14 @@ ProduceErrorClass IdempotentProducerState::classify(const ProducerBatch& batch, 
   return classify_idempotent_error(error, batch.record_count(), context).produce;
 }
 
+bool IdempotentProducerState::out_of_order_waits_for_earlier(const ProducerBatch& batch) const {
+  if (state_ == IdempotenceState::fatal) return false;
+  const Partition* p = find(batch.topic_partition());
+  if (p == nullptr) return false;
+  const SequenceContext context = context_for(*p, find_entry(*p, batch), batch);
+  return !context.partition_unresolved && (context.sequence_reset || !context.is_next);
+}
+
 void IdempotentProducerState::on_batch_outcome(const ProducerBatch& batch, const BatchOutcome& outcome) {
   if (state_ == IdempotenceState::fatal) return;
   const TopicPartition& tp = batch.topic_partition();

@@ -192,6 +192,9 @@ class IdempotentProducerState final : public ProducerStateManager {
   ProduceErrorClass classify(const ProducerBatch& batch, std::error_code error,
                              const ProduceErrorClass& base) const override;
   void on_batch_outcome(const ProducerBatch& batch, const BatchOutcome& outcome) override;
+  /// OUT_OF_ORDER_SEQUENCE_NUMBER for `batch` while an earlier batch of its
+  /// partition is unacknowledged: not a gap, the batch goes again after it.
+  bool out_of_order_waits_for_earlier(const ProducerBatch& batch) const;
   void on_batch_expired(const ProducerBatch& batch) override;
   /// Any thread. The cause (e.g. errc::producer_fenced) once fatal, else empty.
   std::error_code fatal_error() const override;

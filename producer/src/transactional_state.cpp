@@ -102,6 +102,14 @@ void TransactionalProducerState::on_batch_sealed(ProducerBatch& batch) {
 
 ProduceErrorClass TransactionalProducerState::classify(const ProducerBatch& batch, std::error_code error,
                                                        const ProduceErrorClass& base) const {
+  // Java's TransactionManager.canRetry: OUT_OF_ORDER_SEQUENCE_NUMBER for a
+  // batch that is not the next one expected is no gap: an earlier batch of
+  // the partition is still unacknowledged and this one goes again after it.
+  // Under TV2 (KIP-890) a new epoch's first batches to a partition race the
+  // broker's implicit add of the partition to the transaction, so a later
+  // batch can reach the log check before sequence 0 has been written.
+  if (error == errc::out_of_order_sequence_number && sequences_ && sequences_->out_of_order_waits_for_earlier(batch))
+    return ProduceErrorClass{ProduceAction::retry, false, Persisted::no};
   // KIP-1050 on the produce path: these end the transaction (abortable),
   // not the producer, and are never retried under a locally bumped epoch.
   if (error == errc::out_of_order_sequence_number || error == errc::unknown_producer_id ||

@@ -599,3 +599,19 @@ TEST_CASE("an epoch bump waits while split pieces are queued with their sequence
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("OUT_OF_ORDER_SEQUENCE_NUMBER waits for an earlier unacknowledged batch; at the head of the line it is a gap") {
+  // What the transactional producer retries instead of failing the
+  // transaction (Java's TransactionManager.canRetry): under TV2 a new
+  // epoch's later batch can be checked before sequence 0 was written.
+  Harness h;
+  h.assign();
+  BatchPtr a = h.new_batch(tp0, 3);  // 0..2
+  BatchPtr b = h.new_batch(tp0, 2);  // 3..4
+  BatchPtr other = h.new_batch(tp1, 1);
+  CHECK(h.state.out_of_order_waits_for_earlier(*b));
+  CHECK_FALSE(h.state.out_of_order_waits_for_earlier(*a));      // the next one expected
+  CHECK_FALSE(h.state.out_of_order_waits_for_earlier(*other));  // alone on its partition
+  h.complete(*a);
+  CHECK_FALSE(h.state.out_of_order_waits_for_earlier(*b));  // now at the head
+}
