@@ -75,12 +75,12 @@ RebalanceEvent public_event(const group::RebalanceEvent& e) {
 
 }  // namespace
 
-ConsumerCore::ConsumerCore(const ConsumerConfig& config, TimePoint now)
-    : config_(config),
+ConsumerCore::ConsumerCore(ConsumerConfig config, TimePoint now)
+    : config_(std::move(config)),
       last_now_(now),
-      subscriptions_(config.auto_offset_reset),
-      fetcher_(fetcher_config(config), subscriptions_),
-      next_auto_commit_(now + std::chrono::milliseconds(config.auto_commit_interval_ms)) {}
+      subscriptions_(config_.auto_offset_reset),
+      fetcher_(fetcher_config(config_), subscriptions_),
+      next_auto_commit_(now + std::chrono::milliseconds(config_.auto_commit_interval_ms)) {}
 
 ConsumerCore::~ConsumerCore() = default;
 

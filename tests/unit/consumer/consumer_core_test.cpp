@@ -259,6 +259,20 @@ TEST_CASE("ConsumerCore: auto-commit sends moved positions at auto.commit.interv
   CHECK(commit.topics[0].partitions[0].committed_offset == 4);
 }
 
+TEST_CASE("ConsumerCore: keeps its own copy of the configuration (a temporary one does not dangle)") {
+  const TimePoint now = TimePoint{} + 10h;
+  // The config is a temporary, gone once the constructor returns; the core
+  // reads group.id and the assignor list from it later (ASan: use after scope).
+  ConsumerCore core(make_config("g"), now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  core.begin_poll(now);
+  auto [join_id, join] = only<protocol::JoinGroupRequest>(core.run_once(now, cluster.view));
+  CHECK(join.group_id == "g");
+  REQUIRE(join.protocols.size() == 1);
+  CHECK(join.protocols[0].name == "range");
+}
+
 TEST_CASE("ConsumerCore: subscribe() needs group.id; subscribe() and assign() exclude each other") {
   const ConsumerConfig none = make_config("");
   ConsumerCore core(none, TimePoint{});

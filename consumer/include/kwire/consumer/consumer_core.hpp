@@ -118,8 +118,8 @@ class ConsumerCore {
   using Clock = std::chrono::steady_clock;
   using TimePoint = Clock::time_point;
 
-  /// `config` must be validated.
-  ConsumerCore(const ConsumerConfig& config, TimePoint now);
+  /// `config` must be validated; the core keeps its own copy.
+  ConsumerCore(ConsumerConfig config, TimePoint now);
   ~ConsumerCore();
   ConsumerCore(const ConsumerCore&) = delete;
   ConsumerCore& operator=(const ConsumerCore&) = delete;
@@ -243,7 +243,7 @@ class ConsumerCore {
   void resolve_topic_ids(const ClusterView& view, TimePoint now);
   bool commit_in_flight() const;
 
-  const ConsumerConfig& config_;
+  const ConsumerConfig config_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)
   SubscriptionState subscriptions_;
   Fetcher fetcher_;
