@@ -105,8 +105,14 @@ void ConsumerCore::subscribe(std::set<std::string> topics) {
 
 void ConsumerCore::assign(std::vector<TopicPartition> partitions) {
   if (membership_) throw std::logic_error("assign() after subscribe(): a consumer uses one or the other");
+  for (const auto& tp : partitions) drop_errors(tp);
   subscriptions_.assign(partitions);
   fetcher_.drop_unassigned();
+}
+
+void ConsumerCore::drop_errors(const TopicPartition& tp) {
+  std::erase_if(errors_, [&tp](const FetchError& e) { return e.partition == tp; });
+  fetcher_.drop_errors(tp);
 }
 
 std::set<std::string> ConsumerCore::metadata_topics() const {
@@ -191,12 +197,14 @@ std::size_t ConsumerCore::collect(std::vector<ConsumerRecord>& out) {
 
 std::error_code ConsumerCore::seek(const TopicPartition& tp, FetchPosition position) {
   fetcher_.drop_buffered(tp);
+  drop_errors(tp);
   return subscriptions_.seek(tp, position);
 }
 
 std::error_code ConsumerCore::seek_to_beginning(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     fetcher_.drop_buffered(tp);
+    drop_errors(tp);
     if (auto ec = subscriptions_.request_reset(tp, OffsetResetPolicy::earliest)) return ec;
   }
   return {};
@@ -205,6 +213,7 @@ std::error_code ConsumerCore::seek_to_beginning(const std::vector<TopicPartition
 std::error_code ConsumerCore::seek_to_end(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     fetcher_.drop_buffered(tp);
+    drop_errors(tp);
     if (auto ec = subscriptions_.request_reset(tp, OffsetResetPolicy::latest)) return ec;
   }
   return {};

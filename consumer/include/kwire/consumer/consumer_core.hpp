@@ -145,6 +145,9 @@ class ConsumerCore {
   std::vector<FetchError> take_errors();
 
   std::optional<FetchPosition> position(const TopicPartition& tp) const { return subscriptions_.position(tp); }
+  /// seek*() and assign() drop the errors still queued for the partitions
+  /// they name (e.g. "no offset" under auto.offset.reset=none, queued before
+  /// the seek that fixed it): the next poll() does not report them.
   std::error_code seek(const TopicPartition& tp, FetchPosition position);
   std::error_code seek_to_beginning(const std::vector<TopicPartition>& partitions);
   std::error_code seek_to_end(const std::vector<TopicPartition>& partitions);
@@ -242,6 +245,8 @@ class ConsumerCore {
   void rebalance_commit_finished(std::uint64_t commit_id);
   void resolve_topic_ids(const ClusterView& view, TimePoint now);
   bool commit_in_flight() const;
+  /// Forgets the errors queued for `tp`, here and in the fetcher.
+  void drop_errors(const TopicPartition& tp);
 
   const ConsumerConfig config_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)

@@ -183,6 +183,11 @@ class Fetcher {
   void drop_buffered(const TopicPartition& tp);
   /// Forgets buffered data of partitions no longer assigned.
   void drop_unassigned();
+  /// Forgets errors queued for `tp` and the corrupt offset it was stopped at:
+  /// the application placed it anew (seek, assign), so what was wrong at the
+  /// old place is no longer its news (a batch still corrupt is met, and
+  /// reported, again).
+  void drop_errors(const TopicPartition& tp);
 
   // ---- what the owner acts on
   std::vector<FetchError> take_errors();
