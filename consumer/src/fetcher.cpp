@@ -54,12 +54,23 @@ std::map<TopicPartition, Fetcher::BufferedChain> Fetcher::buffered_chains() cons
   return chains;
 }
 
+bool Fetcher::known_at_end(const TopicPartition& tp, std::int64_t fetch_offset) const {
+  auto it = watermarks_.find(tp);
+  if (it == watermarks_.end()) return false;
+  const std::int64_t end = config_.params.isolation_level == protocol::IsolationLevel::read_committed
+                               ? it->second.last_stable_offset
+                               : it->second.high_watermark;
+  return end >= 0 && fetch_offset >= end;
+}
+
 std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, const VersionLookup& versions,
                                                 TimePoint now) {
   const std::map<TopicPartition, BufferedChain> buffered = buffered_chains();
 
   std::map<std::int32_t, FetchTargets> per_node;
   std::map<std::int32_t, bool> node_has_topic_ids;
+  std::set<std::int32_t> held_back;     // nodes leading a partition held back by the read-ahead bound
+  std::set<std::int32_t> may_have_data; // nodes asked for a partition not known to be at its end
   for (const TopicPartition& tp : subscriptions_.fetchable()) {
     const auto position = subscriptions_.position(tp);
     if (!position) continue;
@@ -69,10 +80,11 @@ std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, con
     // fetch.max.wait.ms while the others' next data waits behind it.
     // At most kReadAheadFetches responses are buffered per partition.
     std::int64_t fetch_offset = position->offset;
+    bool held = false;
     if (auto chain = buffered.find(tp); chain != buffered.end()) {
-      if (chain->second.stale || chain->second.count >= kReadAheadFetches || !chain->second.next_fetch_offset)
-        continue;
-      fetch_offset = *chain->second.next_fetch_offset;
+      if (chain->second.stale) continue;
+      held = chain->second.count >= kReadAheadFetches || !chain->second.next_fetch_offset;
+      if (!held) fetch_offset = *chain->second.next_fetch_offset;
     }
     if (auto corrupt = corrupt_at_.find(tp); corrupt != corrupt_at_.end()) {
       if (corrupt->second == position->offset) continue;  // stuck until the application seeks
@@ -90,13 +102,26 @@ std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, con
     }
     NodeState& state = nodes_[node];
     if (state.in_flight || state.backoff_until > now) continue;
+    if (held) {
+      held_back.insert(node);
+      continue;
+    }
     per_node[node][tp] = PartitionFetch{.topic_id = leader->topic_id,
                                         .fetch_offset = fetch_offset,
                                         .current_leader_epoch = leader->leader_epoch,
                                         .partition_max_bytes = config_.max_partition_fetch_bytes};
+    if (!known_at_end(tp, fetch_offset)) may_have_data.insert(node);
     auto [it, inserted] = node_has_topic_ids.try_emplace(node, true);
     if (leader->topic_id.is_zero()) it->second = false;
   }
+  // The same stall one step later: a Fetch of only partitions at their end
+  // would park for fetch.max.wait.ms while a partition held back by the
+  // read-ahead bound is drained and wants its next data. Wait for that
+  // partition instead (the application's next poll() runs prepare_fetches
+  // again); then the Fetch names it too.
+  std::erase_if(per_node, [&](const auto& entry) {
+    return held_back.contains(entry.first) && !may_have_data.contains(entry.first);
+  });
 
   std::vector<NodeFetch> out;
   for (auto& [node, targets] : per_node) {

@@ -231,6 +231,33 @@ TEST_CASE("Fetcher: max.poll.records bounds each collect; buffered partitions ar
   CHECK(find_partition(h.prepare_for(1).request, 0)->fetch_offset == 7);
 }
 
+TEST_CASE("Fetcher: no Fetch of only partitions at their end while a partition waits for its buffered data to drain") {
+  FetcherConfig config;
+  config.max_poll_records = 1;
+  Harness h(config);
+  h.leaders[a1].node_id = 1;  // one broker leads both partitions
+  (void)h.prepare_for(1);
+  auto at_end = partition_with(1, {});
+  at_end.high_watermark = 0;
+  at_end.last_stable_offset = 0;
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"0", "1"}))), at_end}, 99),
+                               nullptr, t0);
+  REQUIRE(find_partition(h.prepare_for(1).request, 0) != nullptr);  // a/0 read ahead from 2
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"2"}), {.base_offset = 2}))}, 99),
+                               nullptr, t0);
+  // a/0 holds two responses, a/1 is at its end: a Fetch of a/1 alone would
+  // park for fetch.max.wait.ms while a/0 drains.
+  CHECK(h.prepare().empty());
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0});
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{1});
+  CHECK(h.prepare().empty());  // the first response is not used up until the walk passes its end
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{2});
+  const auto next = h.prepare_for(1);
+  const auto* ahead = find_partition(next.request, 0);
+  REQUIRE(ahead != nullptr);
+  CHECK(ahead->fetch_offset == 3);
+}
+
 TEST_CASE("Fetcher: data read ahead is dropped with the buffered data it follows; errors there wait for the position") {
   FetcherConfig config;
   config.max_poll_records = 1;

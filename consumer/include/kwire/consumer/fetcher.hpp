@@ -12,7 +12,9 @@
 //    from where that data ends (at most two responses buffered per
 //    partition), so a Fetch never names only partitions drained to their
 //    end — the broker would park it for fetch.max.wait.ms while the others'
-//    next data waits behind it. fetch.min.bytes,
+//    next data waits behind it. For the same reason no Fetch goes out made
+//    only of partitions known to be at their end while another partition of
+//    that broker is held back by the read-ahead bound. fetch.min.bytes,
 //    fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes,
 //    isolation.level and client.rack (KIP-392) go into every request. A
 //    broker that names a preferred read replica (KIP-392) is followed until
@@ -223,6 +225,8 @@ class Fetcher {
     bool stale = false;  ///< the first no longer continues from the position
   };
   std::map<TopicPartition, BufferedChain> buffered_chains() const;
+  /// The last response said the log ends at or before `fetch_offset`.
+  bool known_at_end(const TopicPartition& tp, std::int64_t fetch_offset) const;
   void add_error(const TopicPartition& tp, std::int64_t offset, std::error_code error, std::string message);
   /// Walks `fetch` into `out`; returns the number of records added.
   std::size_t drain(CompletedFetch& fetch, std::vector<ConsumerRecord>& out, std::size_t max_records);
