@@ -74,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FrameDecoder decoder(max_frame);
   std::uint32_t rng = 0x9e3779b9u ^ static_cast<std::uint32_t>(size) ^ (std::uint32_t{data[1]} << 8);
   std::size_t frames_seen = 0;
+  std::size_t retained = 0;  // the buffer an earlier frame left for the next one
   std::size_t at = 0;
   while (at < stream.size() && !decoder.error()) {
     std::size_t n = stream.size() - at;
@@ -100,6 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         KWIRE_FUZZ_CHECK(std::equal(taken.begin(), taken.end(), expected.begin(), expected.end()),
                          "taken frame differs");
         KWIRE_FUZZ_CHECK(!decoder.has_frame() && decoder.buffered() == 0, "take_frame() did not start afresh");
+        retained = decoder.payload_capacity();
+        KWIRE_FUZZ_CHECK(retained <= FrameDecoder::kMaxRetainedBytes, "kept a buffer over the retention cap");
         continue;
       }
       if (decoder.error()) break;
@@ -107,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // An incomplete frame: the buffer holds at most one chunk beyond what arrived.
       const std::size_t buffered = decoder.buffered();
       const std::size_t payload = buffered > 4 ? buffered - 4 : 0;
-      KWIRE_FUZZ_CHECK(decoder.payload_capacity() <= payload + FrameDecoder::kGrowChunk,
+      KWIRE_FUZZ_CHECK(decoder.payload_capacity() <= std::max(retained, payload + FrameDecoder::kGrowChunk),
                        "payload buffer grew more than one chunk past the bytes received");
     }
   }

@@ -22,6 +22,10 @@ struct Fetcher::CompletedFetch {
   /// position that moved elsewhere (seek) makes the data stale.
   std::int64_t position = 0;
   std::int32_t position_epoch = -1;
+  /// Where the data after this fetch starts: one past the last complete
+  /// batch in `remaining` (nullopt: no complete batch, or one that does not
+  /// parse). The fetcher reads ahead from here while this data is drained.
+  std::optional<std::int64_t> next_fetch_offset;
   /// read_committed only.
   std::optional<AbortedTransactionFilter> aborted;
   /// The batch being walked, and its decompressed records (if compressed).

@@ -9,6 +9,7 @@
 
 #include "kwire/cluster/cluster.hpp"
 #include "kwire/cluster/cluster_runtime.hpp"
+#include "kwire/net/transport.hpp"
 #include "kwire/protocol/client_error.hpp"
 
 namespace kwire::consumer {
@@ -20,6 +21,14 @@ using cluster::ClusterRuntime;
 /// How often the network side looks at the core's timers (heartbeats,
 /// auto-commit, backoffs) when nothing else wakes it.
 constexpr std::chrono::milliseconds kTick{50};
+
+/// Where the first partition's records of `response` start (nullptr: none).
+const std::uint8_t* first_records(const protocol::FetchResponse& response) {
+  for (const auto& topic : response.responses)
+    for (const auto& partition : topic.partitions)
+      if (partition.records && !partition.records->empty()) return partition.records->data();
+  return nullptr;
+}
 
 }  // namespace
 
@@ -162,10 +171,15 @@ struct Consumer::Impl {
       // A response with a top-level error still goes to the core (e.g. a
       // fetch session error the fetcher acts on).
       if (result.response) {
-        if constexpr (std::is_same_v<Resp, protocol::FetchResponse>)
-          core.on_response(id, std::move(*result.response), nullptr, now);  // records copied per partition
-        else
+        if constexpr (std::is_same_v<Resp, protocol::FetchResponse>) {
+          // The records stay views into the response's frame, taken over by
+          // move (net::take_response_frame); without it they are copied
+          // once per partition.
+          auto frame = net::take_response_frame(first_records(*result.response));
+          core.on_response(id, std::move(*result.response), std::move(frame), now);
+        } else {
           core.on_response(id, std::move(*result.response), now);
+        }
       } else {
         core.on_failure(id, result.error, now);
       }

@@ -75,13 +75,13 @@ RebalanceEvent public_event(const group::RebalanceEvent& e) {
 
 }  // namespace
 
-ConsumerCore::ConsumerCore(const ConsumerConfig& config, TimePoint now)
-    : config_(config),
+ConsumerCore::ConsumerCore(ConsumerConfig config, TimePoint now)
+    : config_(std::move(config)),
       last_now_(now),
-      subscriptions_(config.auto_offset_reset),
-      fetcher_(fetcher_config(config), subscriptions_),
-      validator_(subscriptions_, std::chrono::milliseconds(config.retry_backoff_ms)),
-      next_auto_commit_(now + std::chrono::milliseconds(config.auto_commit_interval_ms)) {}
+      subscriptions_(config_.auto_offset_reset),
+      fetcher_(fetcher_config(config_), subscriptions_),
+      validator_(subscriptions_, std::chrono::milliseconds(config_.retry_backoff_ms)),
+      next_auto_commit_(now + std::chrono::milliseconds(config_.auto_commit_interval_ms)) {}
 
 ConsumerCore::~ConsumerCore() = default;
 
@@ -143,8 +143,14 @@ void ConsumerCore::join_topics(std::set<std::string> topics) {
 void ConsumerCore::assign(std::vector<TopicPartition> partitions) {
   if (membership_ || pattern_text_)
     throw std::logic_error("assign() after subscribe(): a consumer uses one or the other");
+  for (const auto& tp : partitions) drop_errors(tp);
   subscriptions_.assign(partitions);
   fetcher_.drop_unassigned();
+}
+
+void ConsumerCore::drop_errors(const TopicPartition& tp) {
+  std::erase_if(errors_, [&tp](const FetchError& e) { return e.partition == tp; });
+  fetcher_.drop_errors(tp);
 }
 
 std::set<std::string> ConsumerCore::metadata_topics() const {
@@ -229,12 +235,14 @@ std::size_t ConsumerCore::collect(std::vector<ConsumerRecord>& out) {
 
 std::error_code ConsumerCore::seek(const TopicPartition& tp, FetchPosition position) {
   fetcher_.drop_buffered(tp);
+  drop_errors(tp);
   return subscriptions_.seek(tp, position);
 }
 
 std::error_code ConsumerCore::seek_to_beginning(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     fetcher_.drop_buffered(tp);
+    drop_errors(tp);
     if (auto ec = subscriptions_.request_reset(tp, OffsetResetPolicy::earliest)) return ec;
   }
   return {};
@@ -243,6 +251,7 @@ std::error_code ConsumerCore::seek_to_beginning(const std::vector<TopicPartition
 std::error_code ConsumerCore::seek_to_end(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     fetcher_.drop_buffered(tp);
+    drop_errors(tp);
     if (auto ec = subscriptions_.request_reset(tp, OffsetResetPolicy::latest)) return ec;
   }
   return {};

@@ -167,6 +167,11 @@ void Fetcher::drop_buffered(const TopicPartition& tp) {
   corrupt_at_.erase(tp);
 }
 
+void Fetcher::drop_errors(const TopicPartition& tp) {
+  std::erase_if(errors_, [&tp](const FetchError& e) { return e.partition == tp; });
+  corrupt_at_.erase(tp);
+}
+
 void Fetcher::drop_unassigned() {
   for (auto it = completed_.begin(); it != completed_.end();) {
     if (!subscriptions_.is_assigned((*it)->partition)) {

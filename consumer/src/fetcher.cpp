@@ -14,6 +14,24 @@ namespace {
 
 std::string describe(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
 
+/// Responses buffered per partition: the one being drained and one read ahead.
+constexpr std::size_t kReadAheadFetches = 2;
+
+/// One past the last complete batch of `records` (never below `fetch_offset`),
+/// or nullopt when it holds none (or one that does not parse: drained, it
+/// reports the problem).
+std::optional<std::int64_t> end_of_complete_batches(Bytes records, std::int64_t fetch_offset) {
+  std::optional<std::int64_t> end;
+  BatchHeader batch;
+  while (!records.empty()) {
+    const BatchParseResult parsed = parse_batch_header(records, batch, false);
+    if (parsed.status != BatchParseStatus::ok) break;
+    end = std::max(fetch_offset, batch.last_offset() + 1);
+    records = records.subspan(parsed.consumed);
+  }
+  return end;
+}
+
 }  // namespace
 
 Fetcher::Fetcher(FetcherConfig config, SubscriptionState& subscriptions)
@@ -21,17 +39,53 @@ Fetcher::Fetcher(FetcherConfig config, SubscriptionState& subscriptions)
 
 Fetcher::~Fetcher() = default;
 
+std::map<TopicPartition, Fetcher::BufferedChain> Fetcher::buffered_chains() const {
+  std::map<TopicPartition, BufferedChain> chains;
+  for (const auto& fetch : completed_) {
+    BufferedChain& chain = chains[fetch->partition];
+    if (chain.count++ == 0 && !fetch->done) {
+      // The chain continues from the position only while nothing moved it
+      // elsewhere (a seek the owner has not yet told drop_buffered() about).
+      const auto position = subscriptions_.position(fetch->partition);
+      chain.stale = !position || position->offset != fetch->position;
+    }
+    chain.next_fetch_offset = fetch->next_fetch_offset;
+  }
+  return chains;
+}
+
+bool Fetcher::known_at_end(const TopicPartition& tp, std::int64_t fetch_offset) const {
+  auto it = watermarks_.find(tp);
+  if (it == watermarks_.end()) return false;
+  const std::int64_t end = config_.params.isolation_level == protocol::IsolationLevel::read_committed
+                               ? it->second.last_stable_offset
+                               : it->second.high_watermark;
+  return end >= 0 && fetch_offset >= end;
+}
+
 std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, const VersionLookup& versions,
                                                 TimePoint now) {
-  std::set<TopicPartition> buffered;
-  for (const auto& fetch : completed_) buffered.insert(fetch->partition);
+  const std::map<TopicPartition, BufferedChain> buffered = buffered_chains();
 
   std::map<std::int32_t, FetchTargets> per_node;
   std::map<std::int32_t, bool> node_has_topic_ids;
+  std::set<std::int32_t> held_back;     // nodes leading a partition held back by the read-ahead bound
+  std::set<std::int32_t> may_have_data; // nodes asked for a partition not known to be at its end
   for (const TopicPartition& tp : subscriptions_.fetchable()) {
-    if (buffered.contains(tp)) continue;  // Java: one completed fetch per partition at a time
     const auto position = subscriptions_.position(tp);
     if (!position) continue;
+    // A partition with buffered data is read ahead, from where that data
+    // ends, so every Fetch names every partition of its broker: one that
+    // named only the partitions drained to their end would park for
+    // fetch.max.wait.ms while the others' next data waits behind it.
+    // At most kReadAheadFetches responses are buffered per partition.
+    std::int64_t fetch_offset = position->offset;
+    bool held = false;
+    if (auto chain = buffered.find(tp); chain != buffered.end()) {
+      if (chain->second.stale) continue;
+      held = chain->second.count >= kReadAheadFetches || !chain->second.next_fetch_offset;
+      if (!held) fetch_offset = *chain->second.next_fetch_offset;
+    }
     if (auto corrupt = corrupt_at_.find(tp); corrupt != corrupt_at_.end()) {
       if (corrupt->second == position->offset) continue;  // stuck until the application seeks
       corrupt_at_.erase(corrupt);
@@ -48,13 +102,26 @@ std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, con
     }
     NodeState& state = nodes_[node];
     if (state.in_flight || state.backoff_until > now) continue;
+    if (held) {
+      held_back.insert(node);
+      continue;
+    }
     per_node[node][tp] = PartitionFetch{.topic_id = leader->topic_id,
-                                        .fetch_offset = position->offset,
+                                        .fetch_offset = fetch_offset,
                                         .current_leader_epoch = leader->leader_epoch,
                                         .partition_max_bytes = config_.max_partition_fetch_bytes};
+    if (!known_at_end(tp, fetch_offset)) may_have_data.insert(node);
     auto [it, inserted] = node_has_topic_ids.try_emplace(node, true);
     if (leader->topic_id.is_zero()) it->second = false;
   }
+  // The same stall one step later: a Fetch of only partitions at their end
+  // would park for fetch.max.wait.ms while a partition held back by the
+  // read-ahead bound is drained and wants its next data. Wait for that
+  // partition instead (the application's next poll() runs prepare_fetches
+  // again); then the Fetch names it too.
+  std::erase_if(per_node, [&](const auto& entry) {
+    return held_back.contains(entry.first) && !may_have_data.contains(entry.first);
+  });
 
   std::vector<NodeFetch> out;
   for (auto& [node, targets] : per_node) {
@@ -84,6 +151,7 @@ void Fetcher::on_fetch_response(std::int32_t node_id, const protocol::FetchRespo
     return;
   }
   const bool by_id = sent.version >= protocol::FetchRequest::first_topic_id_version;
+  const std::map<TopicPartition, BufferedChain> buffered = buffered_chains();
   for (const auto& topic : response.responses) {
     for (const auto& partition : topic.partitions) {
       // The answer names topics as the request did: by id from v13.
@@ -92,17 +160,28 @@ void Fetcher::on_fetch_response(std::int32_t node_id, const protocol::FetchRespo
                (by_id ? entry.second.topic_id == topic.topic_id : entry.first.topic == topic.topic);
       });
       if (match == sent.sent.end()) continue;  // not asked for (or from an older session state)
-      handle_partition(node_id, match->first, match->second, partition, keepalive, now);
+      std::optional<std::int64_t> expected;  // the offset this partition's data must start at
+      if (auto chain = buffered.find(match->first); chain == buffered.end()) {
+        if (const auto position = subscriptions_.position(match->first)) expected = position->offset;
+      } else if (!chain->second.stale) {
+        expected = chain->second.next_fetch_offset;
+      }
+      handle_partition(node_id, match->first, match->second, partition, expected, keepalive, now);
     }
   }
 }
 
 void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, const PartitionFetch& sent,
                                const protocol::FetchResponse::Partition& partition,
+                               std::optional<std::int64_t> expected_offset,
                                const std::shared_ptr<const void>& keepalive, TimePoint now) {
   const auto position = subscriptions_.position(tp);
-  // Seeked, revoked or reset while the request was out: the answer is stale.
-  if (!subscriptions_.is_assigned(tp) || !position || position->offset != sent.fetch_offset) return;
+  // Seeked, revoked or reset while the request was out, or the buffered data
+  // it was to follow was dropped: the answer is stale.
+  if (!subscriptions_.is_assigned(tp) || !position || expected_offset != sent.fetch_offset) return;
+  // Read ahead of buffered data: an error there is met again, and reported,
+  // once the position gets there.
+  const bool ahead = position->offset != sent.fetch_offset;
 
   using kwire::errc;
   const errc code = partition.error_code;
@@ -125,8 +204,9 @@ void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, c
       fetch->owned.assign(partition.records->begin(), partition.records->end());
       fetch->remaining = fetch->owned;
     }
-    fetch->position = position->offset;
+    fetch->position = sent.fetch_offset;
     fetch->position_epoch = position->leader_epoch;
+    fetch->next_fetch_offset = end_of_complete_batches(fetch->remaining, sent.fetch_offset);
     if (config_.params.isolation_level == protocol::IsolationLevel::read_committed)
       fetch->aborted.emplace(partition.aborted_transactions.value_or(
           std::vector<protocol::FetchResponse::AbortedTransaction>{}));
@@ -136,6 +216,7 @@ void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, c
 
   preferred_.erase(tp);  // whatever went wrong, go back to the leader
   if (code == errc::offset_out_of_range) {
+    if (ahead) return;
     if (auto ec = subscriptions_.on_offset_out_of_range(tp, sent.fetch_offset))
       add_error(tp, sent.fetch_offset, ec,
                 describe(tp) + ": offset " + std::to_string(sent.fetch_offset) +
@@ -151,7 +232,7 @@ void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, c
     metadata_refresh_ = true;  // the position is kept; the next leader is asked
     return;
   }
-  if (traits.retriable) return;  // e.g. a transient broker condition: fetch again
+  if (traits.retriable || ahead) return;  // e.g. a transient broker condition: fetch again
   add_error(tp, sent.fetch_offset, make_error_code(code),
             describe(tp) + " at offset " + std::to_string(sent.fetch_offset) + ": " +
                 kwire::error_name(make_error_code(code)));

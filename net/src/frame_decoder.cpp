@@ -55,9 +55,11 @@ std::size_t FrameDecoder::put(std::span<const std::uint8_t> input) {
   return used;
 }
 
-std::vector<std::uint8_t> FrameDecoder::take_frame() noexcept {
-  std::vector<std::uint8_t> out = std::move(payload_);
-  payload_ = {};
+std::vector<std::uint8_t> FrameDecoder::take_frame() {
+  std::vector<std::uint8_t> out(payload_.begin(), payload_.end());
+  payload_.clear();
+  // (`payload_ = {}` would assign an empty list and keep the capacity.)
+  if (payload_.capacity() > kMaxRetainedBytes) std::vector<std::uint8_t>().swap(payload_);
   header_filled_ = 0;
   frame_size_ = 0;
   complete_ = false;
@@ -65,7 +67,7 @@ std::vector<std::uint8_t> FrameDecoder::take_frame() noexcept {
 }
 
 void FrameDecoder::reset() noexcept {
-  payload_ = {};
+  std::vector<std::uint8_t>().swap(payload_);
   header_filled_ = 0;
   frame_size_ = 0;
   complete_ = false;

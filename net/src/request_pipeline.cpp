@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "kwire/net/transport.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/reader.hpp"
 
@@ -141,6 +142,7 @@ std::error_code RequestPipeline::on_bytes(std::span<const std::uint8_t> data) {
     if (decoder_.error()) return decoder_.error();
     if (!decoder_.has_frame()) return {};  // all of `data` consumed; wait for more
     std::vector<std::uint8_t> frame = decoder_.take_frame();
+    const detail::ResponseFrameScope current(frame);  // a handler may take it (take_response_frame)
     if (std::error_code ec = on_frame(frame)) return ec;
   }
   return {};

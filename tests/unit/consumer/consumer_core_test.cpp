@@ -306,6 +306,48 @@ TEST_CASE("ConsumerCore: auto-commit sends moved positions at auto.commit.interv
   CHECK(commit.topics[0].partitions[0].committed_offset == 4);
 }
 
+TEST_CASE("ConsumerCore: keeps its own copy of the configuration (a temporary one does not dangle)") {
+  const TimePoint now = TimePoint{} + 10h;
+  // The config is a temporary, gone once the constructor returns; the core
+  // reads group.id and the assignor list from it later (ASan: use after scope).
+  ConsumerCore core(make_config("g"), now);
+  Cluster cluster;
+  core.subscribe({"a"});
+  core.begin_poll(now);
+  auto [join_id, join] = only<protocol::JoinGroupRequest>(core.run_once(now, cluster.view));
+  CHECK(join.group_id == "g");
+  REQUIRE(join.protocols.size() == 1);
+  CHECK(join.protocols[0].name == "range");
+}
+
+TEST_CASE("ConsumerCore: seek() and assign() drop the errors queued for the partitions they name") {
+  ConsumerConfig config = make_config("");
+  config.auto_offset_reset = OffsetResetPolicy::none;
+  const TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  const TopicPartition a0{"a", 0};
+  const TopicPartition a1{"a", 1};
+  core.assign({a0, a1});
+  // No group, nothing committed, auto.offset.reset=none: "no offset" for both, not yet taken.
+  (void)core.run_once(now, cluster.view);
+  std::vector<TopicPartition> still_failing{a1};
+  SUBCASE("seek") { REQUIRE_FALSE(core.seek(a0, {.offset = 5, .leader_epoch = -1})); }
+  SUBCASE("seek_to_beginning") { REQUIRE_FALSE(core.seek_to_beginning({a0})); }
+  SUBCASE("seek_to_end") { REQUIRE_FALSE(core.seek_to_end({a0})); }
+  SUBCASE("assign() of both") {
+    core.assign({a0, a1});
+    still_failing.clear();
+  }
+  // What was queued for a partition before it was placed anew is gone; the others' is not.
+  std::vector<TopicPartition> failing;
+  for (const auto& e : core.take_errors()) {
+    failing.push_back(e.partition);
+    CHECK(e.error == kwire::make_error_code(kwire::consumer_errc::no_offset_for_partition));
+  }
+  CHECK(failing == still_failing);
+}
+
 TEST_CASE("ConsumerCore: subscribe() needs group.id; subscribe() and assign() exclude each other") {
   const ConsumerConfig none = make_config("");
   ConsumerCore core(none, TimePoint{});

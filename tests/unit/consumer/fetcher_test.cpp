@@ -181,20 +181,109 @@ TEST_CASE("Fetcher: one Fetch per leader with the configured limits, records as 
   CHECK(next.request.topics[0].partitions[0].fetch_offset == 2);
 }
 
-TEST_CASE("Fetcher: max.poll.records bounds each collect; buffered partitions are not fetched again") {
+const FetchRequest::Partition* find_partition(const FetchRequest& request, std::int32_t index) {
+  for (const auto& topic : request.topics)
+    for (const auto& p : topic.partitions)
+      if (p.partition == index) return &p;
+  return nullptr;
+}
+
+TEST_CASE("Fetcher: max.poll.records bounds each collect; buffered partitions are read ahead, two responses deep") {
   FetcherConfig config;
   config.max_poll_records = 2;
   Harness h(config);
-  (void)h.prepare();
+  h.leaders[a1].node_id = 1;  // one broker leads both partitions
+  auto first = h.prepare_for(1);
+  REQUIRE(first.request.topics.size() == 1);
+  CHECK(first.request.topics[0].partitions.size() == 2);
+  // a/0 has five records, a/1 is at its end.
   const auto bytes = wire_batch(values({"0", "1", "2", "3", "4"}));
-  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0);  // copied
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes), partition_with(1, {})}, 99), nullptr,
+                               t0);  // copied
   CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0, 1});
   CHECK(h.subs.position(a0)->offset == 2);
-  // a/0 still has buffered data: node 1 gets no request (node 2 is in flight).
-  CHECK(h.prepare().empty());
+
+  // The next Fetch still covers a/0, from where its buffered data ends: one
+  // that named only a/1 (at its end) would park for fetch.max.wait.ms.
+  auto second = h.prepare_for(1);
+  CHECK(second.request.session_epoch == 1);
+  const auto* ahead = find_partition(second.request, 0);
+  REQUIRE(ahead != nullptr);
+  CHECK(ahead->fetch_offset == 5);
+  CHECK(find_partition(second.request, 1) == nullptr);  // unchanged: stays in the session unlisted
+  CHECK(second.request.forgotten_topics_data.empty());
+  CHECK(h.prepare().empty());  // in flight
+
+  const auto later = wire_batch(values({"5", "6"}), {.base_offset = 5});
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, later)}, 99), nullptr, t0);
+  // Two responses buffered for a/0: it leaves the session until one is used up; a/1 is still fetched.
+  auto third = h.prepare_for(1);
+  CHECK(find_partition(third.request, 0) == nullptr);
+  REQUIRE(third.request.forgotten_topics_data.size() == 1);
+  CHECK(third.request.forgotten_topics_data[0].partitions == std::vector<std::int32_t>{0});
+  h.fetcher->on_fetch_response(1, response_with({partition_with(1, {})}, 99), nullptr, t0);
+
+  // The records come out in order across the two responses.
   CHECK(offsets(h.collect()) == std::vector<std::int64_t>{2, 3});
-  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{4});
-  CHECK(h.prepare_for(1).request.topics[0].partitions[0].fetch_offset == 5);
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{4, 5});
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{6});
+  CHECK(h.subs.position(a0)->offset == 7);
+  CHECK(find_partition(h.prepare_for(1).request, 0)->fetch_offset == 7);
+}
+
+TEST_CASE("Fetcher: no Fetch of only partitions at their end while a partition waits for its buffered data to drain") {
+  FetcherConfig config;
+  config.max_poll_records = 1;
+  Harness h(config);
+  h.leaders[a1].node_id = 1;  // one broker leads both partitions
+  (void)h.prepare_for(1);
+  auto at_end = partition_with(1, {});
+  at_end.high_watermark = 0;
+  at_end.last_stable_offset = 0;
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"0", "1"}))), at_end}, 99),
+                               nullptr, t0);
+  REQUIRE(find_partition(h.prepare_for(1).request, 0) != nullptr);  // a/0 read ahead from 2
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"2"}), {.base_offset = 2}))}, 99),
+                               nullptr, t0);
+  // a/0 holds two responses, a/1 is at its end: a Fetch of a/1 alone would
+  // park for fetch.max.wait.ms while a/0 drains.
+  CHECK(h.prepare().empty());
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0});
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{1});
+  CHECK(h.prepare().empty());  // the first response is not used up until the walk passes its end
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{2});
+  const auto next = h.prepare_for(1);
+  const auto* ahead = find_partition(next.request, 0);
+  REQUIRE(ahead != nullptr);
+  CHECK(ahead->fetch_offset == 3);
+}
+
+TEST_CASE("Fetcher: data read ahead is dropped with the buffered data it follows; errors there wait for the position") {
+  FetcherConfig config;
+  config.max_poll_records = 1;
+  Harness h(config);
+  (void)h.prepare();
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"0", "1", "2"})))}), nullptr,
+                               t0);
+  CHECK(offsets(h.collect()) == std::vector<std::int64_t>{0});
+  REQUIRE(find_partition(h.prepare_for(1).request, 0)->fetch_offset == 3);
+
+  SUBCASE("a seek drops the buffered data: the answer read ahead of it is stale") {
+    (void)h.subs.seek(a0, {.offset = 1, .leader_epoch = -1});
+    h.fetcher->drop_buffered(a0);
+    h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"3"}), {.base_offset = 3}))}),
+                                 nullptr, t0);
+    CHECK(h.collect().empty());
+    CHECK(h.subs.position(a0)->offset == 1);
+    CHECK(find_partition(h.prepare_for(1).request, 0)->fetch_offset == 1);
+  }
+  SUBCASE("OFFSET_OUT_OF_RANGE ahead of the position is not the application's error (yet)") {
+    h.fetcher->on_fetch_response(1, response_with({partition_with(0, {}, errc::offset_out_of_range)}), nullptr, t0);
+    CHECK(h.fetcher->take_errors().empty());
+    CHECK(offsets(h.collect()) == std::vector<std::int64_t>{1});
+    CHECK(h.subs.position(a0)->offset == 2);
+    CHECK(h.subs.pending_resets().empty());
+  }
 }
 
 TEST_CASE("Fetcher: records before the position in a compressed batch are skipped") {

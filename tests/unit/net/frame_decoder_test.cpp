@@ -202,3 +202,33 @@ TEST_CASE("a large frame read in socket-sized pieces is reallocated a few times,
   CHECK(reallocations <= 10);
   CHECK(decoder.take_frame() == payload(size, 7));
 }
+
+TEST_CASE("the payload buffer is kept for the next frame: a second large frame is not reallocated") {
+  const std::size_t size = std::size_t{3} << 20;  // a 3 MiB Fetch response
+  FrameDecoder decoder;
+  const auto feed = [&decoder](const std::vector<std::uint8_t>& frame) {
+    std::size_t reallocations = 0;
+    std::size_t capacity = decoder.payload_capacity();
+    std::span<const std::uint8_t> rest(frame);
+    while (!rest.empty()) {
+      rest = rest.subspan(decoder.put(rest.first(std::min<std::size_t>(rest.size(), 65536))));
+      if (decoder.payload_capacity() != capacity) ++reallocations;
+      capacity = decoder.payload_capacity();
+    }
+    REQUIRE(decoder.has_frame());
+    return reallocations;
+  };
+  CHECK(feed(frame_of(payload(size, 1))) > 0);
+  CHECK(decoder.take_frame() == payload(size, 1));  // an exact copy leaves
+  CHECK(decoder.payload_capacity() >= size);
+  CHECK(feed(frame_of(payload(size - 100, 2))) == 0);
+  CHECK(decoder.take_frame() == payload(size - 100, 2));
+  CHECK(feed(frame_of(payload(5, 3))) == 0);
+  CHECK(decoder.take_frame() == payload(5, 3));
+
+  // Past the retention cap the buffer goes with the frame.
+  const std::size_t huge = FrameDecoder::kMaxRetainedBytes + 1;
+  (void)feed(frame_of(payload(huge, 4)));
+  CHECK(decoder.take_frame().size() == huge);
+  CHECK(decoder.payload_capacity() == 0);
+}

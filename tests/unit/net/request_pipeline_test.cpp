@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "kwire/net/transport.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/header.hpp"
 #include "kwire/protocol/reader.hpp"
@@ -359,4 +361,34 @@ TEST_CASE("in-flight count and write batches") {
   for (std::size_t i = 0; i < n; ++i) CHECK(answered[i] == i);
   REQUIRE_FALSE(p.on_bytes(response_frame(ApiKey::sasl_handshake, 1, static_cast<std::int32_t>(n), {})));
   CHECK(internal.completed == 1);
+}
+
+TEST_CASE("a response handler may take the frame its body points into, by move, once") {
+  RequestPipeline p("kwire", 30s, 1 << 20);
+  CHECK(kwire::net::take_response_frame(nullptr) == nullptr);  // no handler running
+  std::shared_ptr<const std::vector<std::uint8_t>> taken;
+  std::shared_ptr<const std::vector<std::uint8_t>> again;
+  std::shared_ptr<const std::vector<std::uint8_t>> elsewhere;
+  Bytes seen;
+  const Bytes outside(8, 1);
+  const auto handler = [&](std::error_code ec, std::span<const std::uint8_t> body) {
+    REQUIRE_FALSE(ec);
+    elsewhere = kwire::net::take_response_frame(outside.data());  // not this frame's bytes
+    taken = kwire::net::take_response_frame(body.data());
+    again = kwire::net::take_response_frame(body.data());
+    seen.assign(body.begin(), body.end());  // still readable after the take
+  };
+  submit(p, request(ApiKey::metadata, 12, {}, handler));
+  (void)written_bytes(p);
+  (void)p.complete_write();
+  const Bytes body = int32_body(4242);
+  REQUIRE_FALSE(p.on_bytes(response_frame(ApiKey::metadata, 12, 0, body)));
+  CHECK(elsewhere == nullptr);
+  CHECK(again == nullptr);
+  CHECK(seen == body);
+  REQUIRE(taken != nullptr);
+  // The whole frame (response header, then the body), the body at its end.
+  REQUIRE(taken->size() >= body.size());
+  CHECK(Bytes(taken->end() - static_cast<std::ptrdiff_t>(body.size()), taken->end()) == body);
+  CHECK(kwire::net::take_response_frame(taken->data()) == nullptr);  // after the handler: none current
 }

@@ -141,8 +141,8 @@ class ConsumerCore {
   using Clock = std::chrono::steady_clock;
   using TimePoint = Clock::time_point;
 
-  /// `config` must be validated.
-  ConsumerCore(const ConsumerConfig& config, TimePoint now);
+  /// `config` must be validated; the core keeps its own copy.
+  ConsumerCore(ConsumerConfig config, TimePoint now);
   ~ConsumerCore();
   ConsumerCore(const ConsumerCore&) = delete;
   ConsumerCore& operator=(const ConsumerCore&) = delete;
@@ -179,6 +179,9 @@ class ConsumerCore {
   std::vector<FetchError> take_errors();
 
   std::optional<FetchPosition> position(const TopicPartition& tp) const { return subscriptions_.position(tp); }
+  /// seek*() and assign() drop the errors still queued for the partitions
+  /// they name (e.g. "no offset" under auto.offset.reset=none, queued before
+  /// the seek that fixed it): the next poll() does not report them.
   std::error_code seek(const TopicPartition& tp, FetchPosition position);
   std::error_code seek_to_beginning(const std::vector<TopicPartition>& partitions);
   std::error_code seek_to_end(const std::vector<TopicPartition>& partitions);
@@ -285,8 +288,10 @@ class ConsumerCore {
   void join_topics(std::set<std::string> topics);
   /// subscribe_pattern(): the subscription becomes the topics that match.
   void resolve_pattern(const ClusterView& view);
+  /// Forgets the errors queued for `tp`, here and in the fetcher.
+  void drop_errors(const TopicPartition& tp);
 
-  const ConsumerConfig& config_;
+  const ConsumerConfig config_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)
   SubscriptionState subscriptions_;
   std::optional<std::string> pattern_text_;

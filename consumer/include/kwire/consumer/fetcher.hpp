@@ -6,9 +6,15 @@
 // consumer's network side) sends the requests through the cluster layer and
 // routes each answer back; nothing here touches a socket or a clock.
 //
-//  * One Fetch per leader broker covering every fetchable partition it leads
-//    that has no buffered data, one at a time per broker, each through that
-//    broker's KIP-227 fetch session (FetchSession). fetch.min.bytes,
+//  * One Fetch per leader broker covering every fetchable partition it leads,
+//    one at a time per broker, each through that broker's KIP-227 fetch
+//    session (FetchSession). A partition with buffered data is read ahead
+//    from where that data ends (at most two responses buffered per
+//    partition), so a Fetch never names only partitions drained to their
+//    end — the broker would park it for fetch.max.wait.ms while the others'
+//    next data waits behind it. For the same reason no Fetch goes out made
+//    only of partitions known to be at their end while another partition of
+//    that broker is held back by the read-ahead bound. fetch.min.bytes,
 //    fetch.max.wait.ms, fetch.max.bytes, max.partition.fetch.bytes,
 //    isolation.level and client.rack (KIP-392) go into every request. A
 //    broker that names a preferred read replica (KIP-392) is followed until
@@ -148,7 +154,8 @@ class Fetcher {
 
   // ---- Fetch
   /// The Fetch requests to send now, one per broker that leads fetchable
-  /// partitions without buffered data and has no Fetch in flight.
+  /// partitions (with fewer than two buffered responses) and has no Fetch
+  /// in flight.
   std::vector<NodeFetch> prepare_fetches(const LeaderLookup& leaders, const VersionLookup& versions, TimePoint now);
   /// The answer to the Fetch sent to `node_id`. `keepalive` owns the bytes
   /// the response's records views point into; without it the records are
@@ -178,6 +185,11 @@ class Fetcher {
   void drop_buffered(const TopicPartition& tp);
   /// Forgets buffered data of partitions no longer assigned.
   void drop_unassigned();
+  /// Forgets errors queued for `tp` and the corrupt offset it was stopped at:
+  /// the application placed it anew (seek, assign), so what was wrong at the
+  /// old place is no longer its news (a batch still corrupt is met, and
+  /// reported, again).
+  void drop_errors(const TopicPartition& tp);
 
   // ---- what the owner acts on
   std::vector<FetchError> take_errors();
@@ -204,8 +216,17 @@ class Fetcher {
   };
 
   void handle_partition(std::int32_t node_id, const TopicPartition& tp, const PartitionFetch& sent,
-                        const protocol::FetchResponse::Partition& partition, const std::shared_ptr<const void>& keepalive,
-                        TimePoint now);
+                        const protocol::FetchResponse::Partition& partition, std::optional<std::int64_t> expected_offset,
+                        const std::shared_ptr<const void>& keepalive, TimePoint now);
+  /// A partition's buffered responses (completed_, in order).
+  struct BufferedChain {
+    std::size_t count = 0;
+    std::optional<std::int64_t> next_fetch_offset;  ///< where the last one ends
+    bool stale = false;  ///< the first no longer continues from the position
+  };
+  std::map<TopicPartition, BufferedChain> buffered_chains() const;
+  /// The last response said the log ends at or before `fetch_offset`.
+  bool known_at_end(const TopicPartition& tp, std::int64_t fetch_offset) const;
   void add_error(const TopicPartition& tp, std::int64_t offset, std::error_code error, std::string message);
   /// Walks `fetch` into `out`; returns the number of records added.
   std::size_t drain(CompletedFetch& fetch, std::vector<ConsumerRecord>& out, std::size_t max_records);

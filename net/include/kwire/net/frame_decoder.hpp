@@ -11,6 +11,13 @@
 // arrived (to at most twice them, or one chunk while that is more), so a
 // peer announcing 100 MiB and sending 10 bytes costs about one chunk, not
 // 100 MiB, and a large frame is still reallocated only a few times.
+//
+// The buffer is kept from frame to frame (up to kMaxRetainedBytes): a frame
+// leaves as an exact-size copy (take_frame), so a connection that receives
+// large responses — a consumer's Fetch answers — assembles them in memory
+// that is already mapped instead of faulting in fresh pages for every
+// growth step of every frame (the copy costs less than the page faults it
+// saves).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -30,8 +37,11 @@ inline constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{100} << 20;
 
 class FrameDecoder {
  public:
-  /// The payload buffer holds at most max(this, the bytes present) beyond them.
+  /// The payload buffer holds at most max(this, the bytes present) beyond
+  /// them, or what an earlier frame needed (kept up to kMaxRetainedBytes).
   static constexpr std::size_t kGrowChunk = 64 * 1024;
+  /// Largest payload buffer kept for the next frame after take_frame().
+  static constexpr std::size_t kMaxRetainedBytes = std::size_t{16} << 20;
 
   explicit FrameDecoder(std::size_t max_frame_bytes = kDefaultMaxFrameBytes) noexcept
       : max_frame_bytes_(max_frame_bytes) {}
@@ -51,14 +61,16 @@ class FrameDecoder {
   /// The payload of the ready frame (without its size prefix). Only valid
   /// while has_frame().
   std::span<const std::uint8_t> frame() const noexcept { return payload_; }
-  /// Moves the ready frame's payload out and starts the next frame.
-  std::vector<std::uint8_t> take_frame() noexcept;
+  /// The ready frame's payload (an exact-size copy; the buffer stays for
+  /// the next frame) and starts the next frame.
+  std::vector<std::uint8_t> take_frame();
 
   /// The first error met, if any; once set, put() consumes nothing.
   std::error_code error() const noexcept { return error_; }
   /// Bytes of the current, incomplete frame received so far (prefix included).
   std::size_t buffered() const noexcept { return header_filled_ + payload_.size(); }
   /// Capacity currently held for the payload (for tests of the no-preallocation rule).
+  /// After a frame was taken: what it needed, if at most kMaxRetainedBytes.
   std::size_t payload_capacity() const noexcept { return payload_.capacity(); }
   std::size_t max_frame_bytes() const noexcept { return max_frame_bytes_; }
 

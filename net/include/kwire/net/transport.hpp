@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +43,31 @@ struct BrokerEndpoint {
   std::string address() const;  ///< "host:port" ("[::1]:9092" for IPv6)
   friend bool operator==(const BrokerEndpoint&, const BrokerEndpoint&) = default;
 };
+
+/// While a Transport::ResponseHandler runs, the buffer of the frame its
+/// `body` points into, handed over by move: a handler that keeps views into
+/// the body after it returns (the consumer's Fetch records, walked in place
+/// later) takes it instead of copying them out. `points_into` must lie in
+/// the frame (it guards against a caller that is not inside the handler of
+/// the frame it thinks); nullptr when it does not, when there is no current
+/// frame (outside a handler, scripted transports in tests) or once taken.
+/// Network thread only (thread-local).
+std::shared_ptr<const std::vector<std::uint8_t>> take_response_frame(const std::uint8_t* points_into);
+
+namespace detail {
+/// Makes `frame` the current response frame (take_response_frame) for the
+/// scope's lifetime; the pipeline wraps each response handler's call in one.
+class ResponseFrameScope {
+ public:
+  explicit ResponseFrameScope(std::vector<std::uint8_t>& frame) noexcept;
+  ~ResponseFrameScope();
+  ResponseFrameScope(const ResponseFrameScope&) = delete;
+  ResponseFrameScope& operator=(const ResponseFrameScope&) = delete;
+
+ private:
+  std::vector<std::uint8_t>* previous_;
+};
+}  // namespace detail
 
 class Transport {
  public:
