@@ -85,18 +85,20 @@ ConsumerCore::ConsumerCore(ConsumerConfig config, TimePoint now)
 
 ConsumerCore::~ConsumerCore() = default;
 
-void ConsumerCore::subscribe(std::set<std::string> topics) {
-  if (config_.group_id.empty()) throw std::invalid_argument("subscribe() needs group.id (or use assign())");
+void ConsumerCore::check_may_subscribe(std::string_view call) const {
+  if (config_.group_id.empty()) throw std::invalid_argument(std::string(call) + " needs group.id (or use assign())");
   if (!membership_ && !subscriptions_.assignment().empty())
-    throw std::logic_error("subscribe() after assign(): a consumer uses one or the other");
+    throw std::logic_error(std::string(call) + " after assign(): a consumer uses one or the other");
+}
+
+void ConsumerCore::subscribe(std::set<std::string> topics) {
+  check_may_subscribe("subscribe()");
   pattern_text_.reset();
   join_topics(std::move(topics));
 }
 
 void ConsumerCore::subscribe_pattern(std::string_view pattern) {
-  if (config_.group_id.empty()) throw std::invalid_argument("subscribe_pattern() needs group.id (or use assign())");
-  if (!membership_ && !subscriptions_.assignment().empty())
-    throw std::logic_error("subscribe_pattern() after assign(): a consumer uses one or the other");
+  check_may_subscribe("subscribe_pattern()");
   try {
     pattern_ = std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript);
   } catch (const std::regex_error& e) {

@@ -10,8 +10,10 @@ namespace kwire::consumer {
 
 std::vector<PositionValidator::NodeValidation> PositionValidator::prepare(const LeaderLookup& leaders,
                                                                           TimePoint now) {
-  for (const auto& tp : subscriptions_.assignment())
-    if (auto leader = leaders(tp)) subscriptions_.note_leader_epoch(tp, leader->leader_epoch);
+  subscriptions_.note_leader_epochs([&leaders](const TopicPartition& tp) {
+    const auto leader = leaders(tp);
+    return leader ? leader->leader_epoch : -1;
+  });
 
   const std::vector<TopicPartition> awaiting = subscriptions_.awaiting_validation();
   // A backoff outlives no validation (a seek or a revocation ended it).

@@ -124,17 +124,23 @@ bool SubscriptionState::complete_reset(const TopicPartition& tp, FetchPosition p
 }
 
 void SubscriptionState::note_leader_epoch(const TopicPartition& tp, std::int32_t current_leader_epoch) {
-  PartitionState* state = find(tp);
-  if (state == nullptr || !state->position || state->awaiting_validation || current_leader_epoch < 0) return;
-  if (state->validated_leader_epoch < 0) {
-    // The first epoch seen since the position was set: it was set under it.
-    state->validated_leader_epoch = current_leader_epoch;
-    return;
-  }
-  if (current_leader_epoch > state->validated_leader_epoch && state->position->leader_epoch >= 0)
-    state->awaiting_validation = true;
-  else if (current_leader_epoch > state->validated_leader_epoch)
-    state->validated_leader_epoch = current_leader_epoch;  // nothing read yet: nothing to check
+  if (PartitionState* state = find(tp)) note_leader_epoch(*state, current_leader_epoch);
+}
+
+void SubscriptionState::note_leader_epochs(
+    const std::function<std::int32_t(const TopicPartition&)>& current_leader_epoch) {
+  for (auto& [tp, state] : partitions_)
+    if (state.position && !state.awaiting_validation) note_leader_epoch(state, current_leader_epoch(tp));
+}
+
+void SubscriptionState::note_leader_epoch(PartitionState& state, std::int32_t current_leader_epoch) {
+  if (!state.position || state.awaiting_validation) return;
+  if (current_leader_epoch <= state.validated_leader_epoch) return;
+  // A grown epoch puts a position read under an older leader in doubt. The
+  // first epoch seen since the position was set is the one it was set
+  // under, and a position without an epoch has nothing to check.
+  if (state.validated_leader_epoch >= 0 && state.position->leader_epoch >= 0) state.awaiting_validation = true;
+  else state.validated_leader_epoch = current_leader_epoch;
 }
 
 std::vector<TopicPartition> SubscriptionState::awaiting_validation() const {

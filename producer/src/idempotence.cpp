@@ -108,14 +108,23 @@ std::string_view to_string(SequenceAction action) noexcept {
   return "?";
 }
 
+namespace {
+
+/// OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is not the next one
+/// expected: an earlier batch is missing and goes first (no gap).
+bool earlier_batch_pending(const SequenceContext& context) noexcept {
+  return !context.partition_unresolved && (context.sequence_reset || !context.is_next);
+}
+
+}  // namespace
+
 IdempotentErrorClass classify_idempotent_error(std::error_code error, std::int32_t record_count,
                                                const SequenceContext& context) noexcept {
   using A = ProduceAction;
   if (error == kwire::errc::out_of_order_sequence_number) {
     // Java's TransactionManager.canRetry for the idempotent producer.
     const ProduceErrorClass retry{A::retry, false, Persisted::no};
-    if (!context.partition_unresolved && (context.sequence_reset || !context.is_next))
-      return {retry, SequenceAction::wait};  // an earlier batch is missing: it goes first
+    if (earlier_batch_pending(context)) return {retry, SequenceAction::wait};
     if (!context.partition_unresolved || context.follows_unresolved)
       return {retry, SequenceAction::bump_epoch};  // a real gap at the head of the line
     return {retry, SequenceAction::wait};  // wait for the expired batch's fate
@@ -561,8 +570,7 @@ bool IdempotentProducerState::out_of_order_waits_for_earlier(const ProducerBatch
   if (state_ == IdempotenceState::fatal) return false;
   const Partition* p = find(batch.topic_partition());
   if (p == nullptr) return false;
-  const SequenceContext context = context_for(*p, find_entry(*p, batch), batch);
-  return !context.partition_unresolved && (context.sequence_reset || !context.is_next);
+  return earlier_batch_pending(context_for(*p, find_entry(*p, batch), batch));
 }
 
 void IdempotentProducerState::on_batch_outcome(const ProducerBatch& batch, const BatchOutcome& outcome) {

@@ -11,6 +11,7 @@
 #include "kwire/consumer/consumer_core.hpp"
 #include "kwire/consumer/consumer_error.hpp"
 #include "kwire/protocol/consumer_protocol.hpp"
+#include "sole_leader.hpp"
 #include "wire_batches.hpp"
 
 using namespace kwire::consumer;
@@ -116,18 +117,7 @@ void join_alone(ConsumerCore& core, Cluster& cluster, TimePoint now) {
   auto [join_id, join] = only<protocol::JoinGroupRequest>(out);
   CHECK(out.front().route.kind == CoreRoute::Kind::group_coordinator);
   CHECK(join.group_id == "g");
-  protocol::JoinGroupResponse joined;
-  joined.generation_id = 1;
-  joined.member_id = "m1";
-  joined.leader = "m1";
-  joined.protocol_name = "range";
-  protocol::ConsumerProtocolSubscription subscription;
-  subscription.topics = {"a"};
-  protocol::JoinGroupResponse::Member self;
-  self.member_id = "m1";
-  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, self.metadata));
-  joined.members.push_back(self);
-  core.on_response(join_id, std::move(joined), now);
+  core.on_response(join_id, kwire::test::sole_leader_join({"a"}), now);
   auto [sync_id, sync] = only<protocol::SyncGroupRequest>(core.run_once(now, cluster.view));
   protocol::SyncGroupResponse synced;
   synced.protocol_name = "range";

@@ -10,6 +10,7 @@
 
 #include "kwire/consumer/consumer_core.hpp"
 #include "kwire/protocol/consumer_protocol.hpp"
+#include "sole_leader.hpp"
 
 using namespace kwire::consumer;
 using namespace std::chrono_literals;
@@ -95,18 +96,7 @@ std::optional<Join> next_join(ConsumerCore& core, Listing& listing, TimePoint& n
 /// Answers `join` making the member the group's only member and leader,
 /// then its SyncGroup with the assignment it computed.
 void complete_join(ConsumerCore& core, Listing& listing, const Join& join, TimePoint now) {
-  protocol::JoinGroupResponse joined;
-  joined.generation_id = 1;
-  joined.member_id = "m1";
-  joined.leader = "m1";
-  joined.protocol_name = "range";
-  protocol::ConsumerProtocolSubscription subscription;
-  subscription.topics = join.topics;
-  protocol::JoinGroupResponse::Member self;
-  self.member_id = "m1";
-  REQUIRE_FALSE(protocol::encode_consumer_protocol(subscription, 3, self.metadata));
-  joined.members.push_back(self);
-  core.on_response(join.id, std::move(joined), now);
+  core.on_response(join.id, kwire::test::sole_leader_join(join.topics), now);
   for (const auto& o : core.run_once(now, listing.view())) {
     if (!std::holds_alternative<protocol::SyncGroupRequest>(o.request)) continue;
     protocol::SyncGroupResponse synced;

@@ -33,6 +33,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <variant>
 #include <vector>
@@ -284,6 +285,9 @@ class ConsumerCore {
   void rebalance_commit_finished(std::uint64_t commit_id);
   void resolve_topic_ids(const ClusterView& view, TimePoint now);
   bool commit_in_flight() const;
+  /// Throws what subscribe() and subscribe_pattern() refuse (no group.id,
+  /// after assign()), naming `call`.
+  void check_may_subscribe(std::string_view call) const;
   /// Group membership for `topics` (subscribe() after its checks).
   void join_topics(std::set<std::string> topics);
   /// subscribe_pattern(): the subscription becomes the topics that match.

@@ -25,6 +25,7 @@
 // assigned again (eager, or moved away and back) starts unpaused, as in
 // Java. Thread: the consumer's own (not thread-safe).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -108,6 +109,9 @@ class SubscriptionState {
   /// The partition's current leader epoch, from metadata: a position with a
   /// known epoch that was set under an older leader epoch must be validated.
   void note_leader_epoch(const TopicPartition& tp, std::int32_t current_leader_epoch);
+  /// note_leader_epoch() for every assigned partition with a position;
+  /// `current_leader_epoch` answers -1 when unknown.
+  void note_leader_epochs(const std::function<std::int32_t(const TopicPartition&)>& current_leader_epoch);
   /// Partitions whose position waits for an OffsetForLeaderEpoch answer.
   std::vector<TopicPartition> awaiting_validation() const;
   /// The position waits for validation, or for a seek after a truncation:
@@ -145,6 +149,7 @@ class SubscriptionState {
   };
 
   PartitionState* find(const TopicPartition& tp);
+  static void note_leader_epoch(PartitionState& state, std::int32_t current_leader_epoch);
 
   OffsetResetPolicy policy_;
   std::set<std::string> topics_;
