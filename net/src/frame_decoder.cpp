@@ -56,10 +56,25 @@ std::size_t FrameDecoder::put(std::span<const std::uint8_t> input) {
 }
 
 std::vector<std::uint8_t> FrameDecoder::take_frame() {
-  std::vector<std::uint8_t> out(payload_.begin(), payload_.end());
-  payload_.clear();
-  // (`payload_ = {}` would assign an empty list and keep the capacity.)
-  if (payload_.capacity() > kMaxRetainedBytes) std::vector<std::uint8_t>().swap(payload_);
+  const std::size_t size = payload_.size();
+  const std::size_t capacity = payload_.capacity();
+  std::vector<std::uint8_t> out;
+  if (capacity - size <= size / 4) {
+    // The buffer fits the frame (within a quarter): it leaves as the frame,
+    // uncopied, and the next frame starts in a new buffer as large as this
+    // one needed (what arrived justified it, never the next frame's
+    // untrusted size), so it is not regrown step by step either.
+    out = std::move(payload_);
+    payload_ = std::vector<std::uint8_t>();
+    if (capacity <= kMaxRetainedBytes) payload_.reserve(capacity);
+  } else {
+    // A small frame in a buffer a larger one grew: copy it out exactly and
+    // keep the buffer (up to kMaxRetainedBytes).
+    out.assign(payload_.begin(), payload_.end());
+    payload_.clear();
+    // (`payload_ = {}` would assign an empty list and keep the capacity.)
+    if (capacity > kMaxRetainedBytes) std::vector<std::uint8_t>().swap(payload_);
+  }
   header_filled_ = 0;
   frame_size_ = 0;
   complete_ = false;

@@ -219,7 +219,7 @@ TEST_CASE("the payload buffer is kept for the next frame: a second large frame i
     return reallocations;
   };
   CHECK(feed(frame_of(payload(size, 1))) > 0);
-  CHECK(decoder.take_frame() == payload(size, 1));  // an exact copy leaves
+  CHECK(decoder.take_frame() == payload(size, 1));
   CHECK(decoder.payload_capacity() >= size);
   CHECK(feed(frame_of(payload(size - 100, 2))) == 0);
   CHECK(decoder.take_frame() == payload(size - 100, 2));
@@ -231,4 +231,27 @@ TEST_CASE("the payload buffer is kept for the next frame: a second large frame i
   (void)feed(frame_of(payload(huge, 4)));
   CHECK(decoder.take_frame().size() == huge);
   CHECK(decoder.payload_capacity() == 0);
+}
+
+TEST_CASE("a frame that fills its buffer leaves in it, uncopied; a small frame after a large one is copied out") {
+  const std::size_t size = std::size_t{1} << 20;
+  FrameDecoder decoder;
+  const auto whole = frame_of(payload(size, 1));
+  std::span<const std::uint8_t> rest(whole);
+  while (!rest.empty()) rest = rest.subspan(decoder.put(rest.first(std::min<std::size_t>(rest.size(), 65536))));
+  REQUIRE(decoder.has_frame());
+  const std::uint8_t* assembled = decoder.frame().data();
+  const auto large = decoder.take_frame();
+  CHECK(large.data() == assembled);  // the buffer itself, no copy
+  CHECK(large == payload(size, 1));
+  CHECK(decoder.payload_capacity() >= size);  // the next one starts as large
+
+  const auto small = frame_of(payload(5, 2));
+  REQUIRE(decoder.put(small) == small.size());
+  const std::uint8_t* kept = decoder.frame().data();
+  const auto copied = decoder.take_frame();
+  CHECK(copied == payload(5, 2));
+  CHECK(copied.data() != kept);
+  CHECK(copied.capacity() < 64);  // an exact copy, not the 1 MiB buffer
+  CHECK(decoder.payload_capacity() >= size);  // kept for the next large one
 }

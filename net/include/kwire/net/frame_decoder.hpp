@@ -12,12 +12,13 @@
 // peer announcing 100 MiB and sending 10 bytes costs about one chunk, not
 // 100 MiB, and a large frame is still reallocated only a few times.
 //
-// The buffer is kept from frame to frame (up to kMaxRetainedBytes): a frame
-// leaves as an exact-size copy (take_frame), so a connection that receives
-// large responses — a consumer's Fetch answers — assembles them in memory
-// that is already mapped instead of faulting in fresh pages for every
-// growth step of every frame (the copy costs less than the page faults it
-// saves).
+// A frame that fills its buffer (within a quarter) leaves in that buffer,
+// uncopied, and the next frame starts in a new one of the same capacity,
+// allocated once: a connection that receives large responses — a
+// consumer's Fetch answers — neither copies each one nor regrows (and
+// faults in) a buffer step by step for every frame. A small frame in a
+// buffer a larger one grew leaves as an exact-size copy and the buffer
+// stays (up to kMaxRetainedBytes).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -61,8 +62,8 @@ class FrameDecoder {
   /// The payload of the ready frame (without its size prefix). Only valid
   /// while has_frame().
   std::span<const std::uint8_t> frame() const noexcept { return payload_; }
-  /// The ready frame's payload (an exact-size copy; the buffer stays for
-  /// the next frame) and starts the next frame.
+  /// The ready frame's payload (its buffer when that fits it, else an
+  /// exact-size copy) and starts the next frame.
   std::vector<std::uint8_t> take_frame();
 
   /// The first error met, if any; once set, put() consumes nothing.
