@@ -135,6 +135,7 @@ ClusterState::AppendResult ClusterState::append(PartitionState& partition,
   }
   partition.next_offset = base + batch.records_count;
   ++partition.batches;
+  store_batch(partition, *records, base);  // for Fetch
 
   if (idempotent) {
     if (entry == nullptr) entry = &partition.producers[batch.producer_id];
