@@ -55,7 +55,7 @@ Outcome ClusterState::handle_list_offsets(std::int32_t broker_id, const protocol
       else
         pr.error_code = partition_error(partition, broker_id, p.current_leader_epoch);
       if (pr.error_code != kwire::errc::none) continue;
-      pr.leader_epoch = partition->leader_epoch;
+      if (header.api_version >= 4) pr.leader_epoch = partition->leader_epoch;
       if (p.timestamp == special::latest) {
         pr.offset = read_committed ? partition->last_stable_offset() : partition->next_offset;
       } else if (p.timestamp == special::earliest || p.timestamp == special::earliest_local) {

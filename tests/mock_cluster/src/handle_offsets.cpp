@@ -87,7 +87,7 @@ Outcome ClusterState::handle_offset_fetch(std::int32_t broker_id, const protocol
       auto it = group.offsets.find({topic, partition});
       if (it != group.offsets.end()) {
         p.committed_offset = it->second;
-        p.committed_leader_epoch = group.offset_epochs.at({topic, partition});
+        if (header.api_version >= 5) p.committed_leader_epoch = group.offset_epochs.at({topic, partition});
       }
       return p;
     };
@@ -106,7 +106,17 @@ Outcome ClusterState::handle_offset_fetch(std::int32_t broker_id, const protocol
   }
   if (!batched) {
     response.topics = std::move(response.groups.front().topics);
-    response.error_code = response.groups.front().error_code;
+    if (header.api_version >= 2) {
+      response.error_code = response.groups.front().error_code;
+    } else if (response.groups.front().error_code != kwire::errc::none) {
+      // v0-1 have no top-level error: each asked partition carries it.
+      for (const auto& t : request.groups.front().topics.value_or(std::vector<OffsetFetchRequest::Topic>{})) {
+        auto& tr = response.topics.emplace_back();
+        tr.name = t.name;
+        for (std::int32_t p : t.partition_indexes)
+          tr.partitions.push_back({p, -1, -1, std::string(), response.groups.front().error_code, {}});
+      }
+    }
     response.groups.clear();
   }
   return respond(header, response);
