@@ -201,3 +201,77 @@ TEST_CASE("FENCED_MEMBER_EPOCH on ConsumerGroupHeartbeat (KIP-848): partitions l
   CHECK_FALSE(group.consumer.commit_sync());
   CHECK(mock.committed_offsets("g").at({"t", 0}) == 3);
 }
+
+TEST_CASE("two members: the second join splits the partitions, a leave gives them back") {
+  ClusterConfig config;
+  config.topics = {{"t", 2}};
+  MockCluster mock(config);
+  mock.append_raw_batch("t", 0, batch_of({"a0"}));
+  mock.append_raw_batch("t", 1, batch_of({"a1"}));
+  CallbackLog first_log;
+  CallbackLog second_log;
+  Consumer first(ConsumerConfig::from_properties(consumer_properties(mock)), first_log.callbacks());
+  first.subscribe({"t"});
+  CHECK(poll_until(first, count_reached(2)).size() == 2);
+  CHECK(first.assignment().size() == 2);
+  REQUIRE_FALSE(first.commit_sync());
+
+  Consumer second(ConsumerConfig::from_properties(consumer_properties(mock)), second_log.callbacks());
+  second.subscribe({"t"});
+  // Both poll until each owns one partition (the first learns of the
+  // rebalance from its heartbeat and rejoins the same generation).
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while ((first.assignment().size() != 1 || second.assignment().size() != 1) && std::chrono::steady_clock::now() < until) {
+    first.poll(20ms);
+    second.poll(20ms);
+  }
+  REQUIRE(first.assignment().size() == 1);
+  REQUIRE(second.assignment().size() == 1);
+  CHECK(first.assignment() != second.assignment());
+  CHECK(first.generation() == second.generation());
+  CHECK(first.generation() == mock.group_generation("g"));
+  CHECK(first_log.count("revoked") == 1);  // eager: everything, before the rejoin
+  CHECK(first_log.count("lost") == 0);
+  // A commit for the partition the first member gave away is refused.
+  const TopicPartition moved = second.assignment().front();
+  CHECK(first.commit_sync({{moved, 1, -1, ""}}) == kwire::consumer_errc::partition_not_assigned);
+
+  second.close();
+  const auto until_back = std::chrono::steady_clock::now() + 10s;
+  while (first.assignment().size() != 2 && std::chrono::steady_clock::now() < until_back) first.poll(20ms);
+  CHECK(first.assignment().size() == 2);
+  CHECK(mock.committed_offsets("g") ==
+        std::map<std::pair<std::string, std::int32_t>, std::int64_t>{{{"t", 0}, 1}, {{"t", 1}, 1}});
+}
+
+TEST_CASE("REBALANCE_IN_PROGRESS on Heartbeat: revoke, rejoin, reassigned") {
+  MockCluster mock(one_topic());
+  ConsumingGroup group(mock);
+  mock.fail_next(ApiKey::heartbeat, errc::rebalance_in_progress, 1, "g");
+  poll_until(group.consumer, [&](const auto&, const auto&) { return group.log.count("assigned") == 2; });
+  REQUIRE(group.log.count("assigned") == 2);
+  CHECK(group.log.calls[1].kind == "revoked");
+  CHECK(group.log.count("lost") == 0);
+  CHECK(group.consumer.generation() == 2);
+}
+
+TEST_CASE("COORDINATOR_LOAD_IN_PROGRESS on OffsetCommit is retried after a backoff") {
+  MockCluster mock(one_topic());
+  ConsumingGroup group(mock);
+  mock.fail_next(ApiKey::offset_commit, errc::coordinator_load_in_progress, 2);
+  CHECK_FALSE(group.consumer.commit_sync());
+  CHECK(mock.request_count(ApiKey::offset_commit) == 3);
+  CHECK(mock.committed_offsets("g").at({"t", 0}) == 3);
+}
+
+TEST_CASE("UNKNOWN_MEMBER_ID on ConsumerGroupHeartbeat (KIP-848): partitions lost, rejoin at epoch 0") {
+  MockCluster mock(one_topic());
+  ConsumingGroup group(mock, {{"group.protocol", "consumer"}});
+  const std::int32_t epoch = group.consumer.generation();
+  mock.fail_next(ApiKey::consumer_group_heartbeat, errc::unknown_member_id, 1, "g");
+  poll_until(group.consumer, [&](const auto&, const auto&) { return group.log.count("assigned") == 2; });
+  REQUIRE(group.log.count("lost") == 1);
+  REQUIRE(group.log.count("assigned") == 2);
+  CHECK(group.consumer.generation() > epoch);
+  CHECK(group.consumer.generation() == mock.group_generation("g"));
+}
