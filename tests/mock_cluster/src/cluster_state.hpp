@@ -147,6 +147,11 @@ struct GroupState {
 
   ClassicMember* classic_member(const std::string& id);
   ConsumerGroupMember* consumer_member(const std::string& id);
+  /// What a classic member's request at `generation` gets: UNKNOWN_MEMBER_ID
+  /// for a member not in the group, REBALANCE_IN_PROGRESS for one still to
+  /// rejoin (at its last generation), ILLEGAL_GENERATION for any other
+  /// generation but the current one; none at the current one.
+  kwire::errc generation_error(const std::string& member_id, std::int32_t generation);
 };
 
 struct CountRule {
@@ -311,9 +316,27 @@ class ClusterState {
                              std::span<const std::uint8_t> body);
   Outcome handle_consumer_group_heartbeat(std::int32_t broker_id, const protocol::RequestHeader& header,
                                           std::span<const std::uint8_t> body);
-  /// NOT_COORDINATOR unless `broker_id` coordinates `group`, else a fail
-  /// rule's error for `api` naming the group (or nothing), else none.
-  kwire::errc check_group(ApiKey api, std::int32_t broker_id, const std::string& group);
+  /// The group a request of `api` from `member_id` names, and in `error`
+  /// what it gets before any group logic: a fail rule's error for `api`
+  /// naming the group (or nothing), else NOT_COORDINATOR unless `broker_id`
+  /// coordinates it, else none. An UNKNOWN_MEMBER_ID fault forgets the
+  /// member (the broker would have expired it). With a `generation`, a
+  /// classic member's request is checked against it (generation_error).
+  /// handle_group.cpp.
+  GroupState& group_for(ApiKey api, std::int32_t broker_id, const std::string& group_id,
+                        const std::string& member_id, kwire::errc& error,
+                        std::optional<std::int32_t> generation = std::nullopt);
+  /// Why `broker_id` cannot serve `partition` of `topic` as its leader: no
+  /// such topic (UNKNOWN_TOPIC_ID when asked by id) or partition, another
+  /// leader, or a current leader epoch (-1: not checked) below the
+  /// partition's (FENCED_LEADER_EPOCH) or above it (UNKNOWN_LEADER_EPOCH,
+  /// KIP-320); none if it can. partition_log.cpp.
+  static kwire::errc leader_error(const TopicState* topic, const PartitionState* partition, bool by_id,
+                                  std::int32_t broker_id, std::int32_t current_leader_epoch = -1);
+  /// A fail rule's error for `api` naming (topic, partition), else
+  /// leader_error's (by name). partition_log.cpp.
+  kwire::errc partition_request_error(ApiKey api, const std::string& topic, std::int32_t partition,
+                                      std::int32_t broker_id, std::int32_t current_leader_epoch);
   /// Keeps a batch for Fetch (partition_log.cpp): its wire bytes with the
   /// base offset and leader epoch the log assigns; tracks transactions.
   void store_batch(PartitionState& partition, std::span<const std::uint8_t> batch, std::int64_t base_offset);

@@ -29,10 +29,8 @@ Outcome ClusterState::handle_consumer_group_heartbeat(std::int32_t broker_id, co
   if (protocol::decode_message(body, header.api_version, request)) return {};  // close
   protocol::ConsumerGroupHeartbeatResponse response;
   response.heartbeat_interval_ms = kHeartbeatIntervalMs;
-  GroupState& group = groups_[request.group_id];
-  response.error_code = check_group(ApiKey::consumer_group_heartbeat, broker_id, request.group_id);
-  if (response.error_code == errc::unknown_member_id)
-    std::erase_if(group.consumer_members, [&](const auto& m) { return m.member_id == request.member_id; });
+  GroupState& group =
+      group_for(ApiKey::consumer_group_heartbeat, broker_id, request.group_id, request.member_id, response.error_code);
   auto fail = [&](errc error) {
     response.error_code = error;
     response.error_message = std::string(kwire::kafka_error_description(error));

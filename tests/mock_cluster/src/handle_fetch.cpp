@@ -69,19 +69,13 @@ Outcome ClusterState::handle_fetch(std::int32_t broker_id, const protocol::Reque
       PartitionState* partition = topic != nullptr ? find_partition(topic->name, p.partition) : nullptr;
       if (injected && injected->matches(name, p.partition)) {
         pr.error_code = injected->error;
-      } else if (topic == nullptr) {
-        pr.error_code = by_id ? errc::unknown_topic_id : errc::unknown_topic_or_partition;
-      } else if (partition == nullptr) {
-        pr.error_code = errc::unknown_topic_or_partition;
-      } else if (partition->leader != broker_id) {
-        pr.error_code = errc::not_leader_or_follower;
-        if (version >= 12) pr.current_leader = {partition->leader, partition->leader_epoch, {}};
-      } else if (p.current_leader_epoch >= 0 && p.current_leader_epoch < partition->leader_epoch) {
-        pr.error_code = errc::fenced_leader_epoch;
-      } else if (p.current_leader_epoch > partition->leader_epoch) {
-        pr.error_code = errc::unknown_leader_epoch;
-      } else if (p.fetch_offset < partition->log_start_offset || p.fetch_offset > partition->next_offset) {
-        pr.error_code = errc::offset_out_of_range;
+      } else {
+        pr.error_code = leader_error(topic, partition, by_id, broker_id, p.current_leader_epoch);
+        if (pr.error_code == errc::not_leader_or_follower && version >= 12)
+          pr.current_leader = {partition->leader, partition->leader_epoch, {}};
+        if (pr.error_code == errc::none &&
+            (p.fetch_offset < partition->log_start_offset || p.fetch_offset > partition->next_offset))
+          pr.error_code = errc::offset_out_of_range;
       }
       if (pr.error_code != errc::none) {  // FetchResponse.partitionResponse(error): no offsets
         pr.high_watermark = -1;

@@ -39,28 +39,21 @@ ClassicMember* GroupState::classic_member(const std::string& id) {
   return it == members.end() ? nullptr : &*it;
 }
 
+kwire::errc GroupState::generation_error(const std::string& member_id, std::int32_t generation_id) {
+  const ClassicMember* member = classic_member(member_id);
+  if (member == nullptr) return kwire::errc::unknown_member_id;
+  if (generation_id == generation) return kwire::errc::none;
+  return generation_id == member->joined_generation ? kwire::errc::rebalance_in_progress
+                                                    : kwire::errc::illegal_generation;
+}
+
 ConsumerGroupMember* GroupState::consumer_member(const std::string& id) {
   auto it = std::find_if(consumer_members.begin(), consumer_members.end(),
                          [&](const ConsumerGroupMember& m) { return m.member_id == id; });
   return it == consumer_members.end() ? nullptr : &*it;
 }
 
-kwire::errc ClusterState::check_group(ApiKey api, std::int32_t broker_id, const std::string& group) {
-  if (auto rule = take_fail_rule(api, {{group, 0}})) return rule->error;
-  if (coordinator_for(static_cast<std::int8_t>(protocol::CoordinatorType::group), group) != broker_id)
-    return kwire::errc::not_coordinator;
-  return kwire::errc::none;
-}
-
 namespace {
-
-/// Forgets `member_id` when a request of it was answered UNKNOWN_MEMBER_ID
-/// (by a fault): the broker would have removed it from the group.
-void forget_if_unknown(GroupState& group, kwire::errc error, const std::string& member_id) {
-  if (error != kwire::errc::unknown_member_id) return;
-  std::erase_if(group.members, [&](const ClassicMember& m) { return m.member_id == member_id; });
-  std::erase_if(group.consumer_members, [&](const ConsumerGroupMember& m) { return m.member_id == member_id; });
-}
 
 const std::vector<std::uint8_t>* metadata_for(const ClassicMember& member, const std::string& protocol) {
   for (const auto& [name, metadata] : member.protocols)
@@ -69,6 +62,24 @@ const std::vector<std::uint8_t>* metadata_for(const ClassicMember& member, const
 }
 
 }  // namespace
+
+GroupState& ClusterState::group_for(ApiKey api, std::int32_t broker_id, const std::string& group_id,
+                                    const std::string& member_id, kwire::errc& error,
+                                    std::optional<std::int32_t> generation) {
+  GroupState& group = groups_[group_id];
+  if (auto rule = take_fail_rule(api, {{group_id, 0}})) {
+    error = rule->error;
+  } else {
+    const auto type = static_cast<std::int8_t>(protocol::CoordinatorType::group);
+    error = coordinator_for(type, group_id) == broker_id ? kwire::errc::none : kwire::errc::not_coordinator;
+  }
+  if (error == kwire::errc::unknown_member_id) {
+    std::erase_if(group.members, [&](const ClassicMember& m) { return m.member_id == member_id; });
+    std::erase_if(group.consumer_members, [&](const ConsumerGroupMember& m) { return m.member_id == member_id; });
+  }
+  if (error == kwire::errc::none && generation) error = group.generation_error(member_id, *generation);
+  return group;
+}
 
 Outcome ClusterState::handle_join_group(std::int32_t broker_id, const protocol::RequestHeader& header,
                                         std::span<const std::uint8_t> body) {
@@ -79,9 +90,7 @@ Outcome ClusterState::handle_join_group(std::int32_t broker_id, const protocol::
   protocol::JoinGroupResponse response;
   response.member_id = request.member_id;
   if (version >= 7) response.protocol_type = request.protocol_type;
-  GroupState& group = groups_[request.group_id];
-  response.error_code = check_group(ApiKey::join_group, broker_id, request.group_id);
-  forget_if_unknown(group, response.error_code, request.member_id);
+  GroupState& group = group_for(ApiKey::join_group, broker_id, request.group_id, request.member_id, response.error_code);
   if (response.error_code == errc::none && request.protocols.empty()) response.error_code = errc::inconsistent_group_protocol;
   if (response.error_code != errc::none) return respond(header, response);
 
@@ -141,16 +150,9 @@ Outcome ClusterState::handle_sync_group(std::int32_t broker_id, const protocol::
   protocol::SyncGroupRequest request;
   if (protocol::decode_message(body, header.api_version, request)) return {};  // close
   protocol::SyncGroupResponse response;
-  GroupState& group = groups_[request.group_id];
-  response.error_code = check_group(ApiKey::sync_group, broker_id, request.group_id);
-  forget_if_unknown(group, response.error_code, request.member_id);
+  GroupState& group = group_for(ApiKey::sync_group, broker_id, request.group_id, request.member_id,
+                                response.error_code, request.generation_id);
   ClassicMember* member = group.classic_member(request.member_id);
-  if (response.error_code == errc::none) {
-    if (member == nullptr)
-      response.error_code = errc::unknown_member_id;
-    else if (request.generation_id != group.generation)
-      response.error_code = errc::illegal_generation;
-  }
   if (response.error_code == errc::none && group.awaiting_sync) {
     if (member->member_id != group.leader) {
       response.error_code = errc::rebalance_in_progress;  // Kafka would wait for the leader
@@ -172,22 +174,11 @@ Outcome ClusterState::handle_sync_group(std::int32_t broker_id, const protocol::
 
 Outcome ClusterState::handle_heartbeat(std::int32_t broker_id, const protocol::RequestHeader& header,
                                        std::span<const std::uint8_t> body) {
-  using kwire::errc;
   protocol::HeartbeatRequest request;
   if (protocol::decode_message(body, header.api_version, request)) return {};  // close
   protocol::HeartbeatResponse response;
-  GroupState& group = groups_[request.group_id];
-  response.error_code = check_group(ApiKey::heartbeat, broker_id, request.group_id);
-  forget_if_unknown(group, response.error_code, request.member_id);
-  if (response.error_code != errc::none) return respond(header, response);
-  const ClassicMember* member = group.classic_member(request.member_id);
-  if (member == nullptr)
-    response.error_code = errc::unknown_member_id;
-  else if (request.generation_id != group.generation)
-    // A member still to rejoin is told of the rebalance; a generation that
-    // is neither its last nor the current one is illegal.
-    response.error_code = request.generation_id == member->joined_generation ? errc::rebalance_in_progress
-                                                                              : errc::illegal_generation;
+  (void)group_for(ApiKey::heartbeat, broker_id, request.group_id, request.member_id, response.error_code,
+                  request.generation_id);
   return respond(header, response);
 }
 
@@ -196,8 +187,7 @@ Outcome ClusterState::handle_leave_group(std::int32_t broker_id, const protocol:
   protocol::LeaveGroupRequest request;
   if (protocol::decode_message(body, header.api_version, request)) return {};  // close
   protocol::LeaveGroupResponse response;
-  GroupState& group = groups_[request.group_id];
-  response.error_code = check_group(ApiKey::leave_group, broker_id, request.group_id);
+  GroupState& group = group_for(ApiKey::leave_group, broker_id, request.group_id, {}, response.error_code);
   if (response.error_code != kwire::errc::none) return respond(header, response);
   std::vector<std::string> leaving;
   if (header.api_version < 3) leaving.push_back(request.member_id);

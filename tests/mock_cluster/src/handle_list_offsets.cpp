@@ -25,18 +25,6 @@ std::int32_t batch_leader_epoch(const LogBatch& batch) {
 
 }  // namespace
 
-/// The error a partition request gets before any lookup (shared by
-/// ListOffsets and OffsetForLeaderEpoch), none if it may proceed.
-static kwire::errc partition_error(const PartitionState* partition, std::int32_t broker_id,
-                                   std::int32_t current_leader_epoch) {
-  if (partition == nullptr) return kwire::errc::unknown_topic_or_partition;
-  if (partition->leader != broker_id) return kwire::errc::not_leader_or_follower;
-  if (current_leader_epoch >= 0 && current_leader_epoch < partition->leader_epoch)
-    return kwire::errc::fenced_leader_epoch;
-  if (current_leader_epoch > partition->leader_epoch) return kwire::errc::unknown_leader_epoch;
-  return kwire::errc::none;
-}
-
 Outcome ClusterState::handle_list_offsets(std::int32_t broker_id, const protocol::RequestHeader& header,
                                           std::span<const std::uint8_t> body) {
   protocol::ListOffsetsRequest request;
@@ -49,12 +37,10 @@ Outcome ClusterState::handle_list_offsets(std::int32_t broker_id, const protocol
     for (const auto& p : t.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = p.partition_index;
-      const PartitionState* partition = find_partition(t.name, p.partition_index);
-      if (auto rule = take_fail_rule(ApiKey::list_offsets, {{t.name, p.partition_index}}))
-        pr.error_code = rule->error;
-      else
-        pr.error_code = partition_error(partition, broker_id, p.current_leader_epoch);
+      pr.error_code =
+          partition_request_error(ApiKey::list_offsets, t.name, p.partition_index, broker_id, p.current_leader_epoch);
       if (pr.error_code != kwire::errc::none) continue;
+      const PartitionState* partition = find_partition(t.name, p.partition_index);
       if (header.api_version >= 4) pr.leader_epoch = partition->leader_epoch;
       if (p.timestamp == special::latest) {
         pr.offset = read_committed ? partition->last_stable_offset() : partition->next_offset;
@@ -95,12 +81,11 @@ Outcome ClusterState::handle_offset_for_leader_epoch(std::int32_t broker_id, con
     for (const auto& p : t.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition = p.partition;
+      pr.error_code = partition_request_error(ApiKey::offset_for_leader_epoch, t.topic, p.partition, broker_id,
+                                              p.current_leader_epoch);
+      if (pr.error_code != kwire::errc::none) continue;
       const PartitionState* partition = find_partition(t.topic, p.partition);
-      if (auto rule = take_fail_rule(ApiKey::offset_for_leader_epoch, {{t.topic, p.partition}}))
-        pr.error_code = rule->error;
-      else
-        pr.error_code = partition_error(partition, broker_id, p.current_leader_epoch);
-      if (pr.error_code != kwire::errc::none || p.leader_epoch > partition->leader_epoch) continue;  // undefined
+      if (p.leader_epoch > partition->leader_epoch) continue;  // undefined
       // The largest epoch <= the asked one, ending where a later epoch's
       // first batch starts (the log end for the current epoch).
       pr.leader_epoch = p.leader_epoch;

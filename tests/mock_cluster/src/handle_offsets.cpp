@@ -3,8 +3,8 @@
 // the group's coordinator answers (NOT_COORDINATOR elsewhere); a commit with
 // generation -1 and no member id is a simple (manual assignment) commit;
 // otherwise the member must be in the group — a classic member at the
-// current generation (ILLEGAL_GENERATION; REBALANCE_IN_PROGRESS until the
-// leader's SyncGroup), a KIP-848 member at its member epoch
+// current generation (ILLEGAL_GENERATION; REBALANCE_IN_PROGRESS while it
+// has to rejoin or until the leader's SyncGroup), a KIP-848 member at its member epoch
 // (STALE_MEMBER_EPOCH) — else UNKNOWN_MEMBER_ID.
 // Faults: fail_next(ApiKey::offset_commit, error, count, topic, partition)
 // fails the named partitions (no topic: the whole request);
@@ -23,10 +23,9 @@ kwire::errc commit_fence(GroupState& group, std::int32_t generation, const std::
   if (generation < 0 && member_id.empty()) return kwire::errc::none;  // simple commit
   if (const ConsumerGroupMember* m = group.consumer_member(member_id))
     return generation == m->member_epoch ? kwire::errc::none : kwire::errc::stale_member_epoch;
-  if (group.classic_member(member_id) == nullptr) return kwire::errc::unknown_member_id;
-  if (generation != group.generation) return kwire::errc::illegal_generation;
-  if (group.awaiting_sync) return kwire::errc::rebalance_in_progress;
-  return kwire::errc::none;
+  const kwire::errc error = group.generation_error(member_id, generation);
+  if (error == kwire::errc::none && group.awaiting_sync) return kwire::errc::rebalance_in_progress;
+  return error;
 }
 
 }  // namespace
@@ -77,9 +76,8 @@ Outcome ClusterState::handle_offset_fetch(std::int32_t broker_id, const protocol
   for (const OffsetFetchRequest::Group& g : request.groups) {
     OffsetFetchResponse::Group& gr = response.groups.emplace_back();
     gr.group_id = g.group_id;
-    gr.error_code = check_group(ApiKey::offset_fetch, broker_id, g.group_id);
+    const GroupState& group = group_for(ApiKey::offset_fetch, broker_id, g.group_id, {}, gr.error_code);
     if (gr.error_code != kwire::errc::none) continue;
-    const GroupState& group = groups_[g.group_id];
     auto answer = [&](const std::string& topic, std::int32_t partition) {
       OffsetFetchResponse::Partition p;
       p.partition_index = partition;

@@ -42,6 +42,23 @@ int marker_type(std::span<const std::uint8_t> batch) {
 
 }  // namespace
 
+kwire::errc ClusterState::leader_error(const TopicState* topic, const PartitionState* partition, bool by_id,
+                                       std::int32_t broker_id, std::int32_t current_leader_epoch) {
+  using kwire::errc;
+  if (topic == nullptr) return by_id ? errc::unknown_topic_id : errc::unknown_topic_or_partition;
+  if (partition == nullptr) return errc::unknown_topic_or_partition;
+  if (partition->leader != broker_id) return errc::not_leader_or_follower;
+  if (current_leader_epoch >= 0 && current_leader_epoch < partition->leader_epoch) return errc::fenced_leader_epoch;
+  if (current_leader_epoch > partition->leader_epoch) return errc::unknown_leader_epoch;
+  return errc::none;
+}
+
+kwire::errc ClusterState::partition_request_error(ApiKey api, const std::string& topic, std::int32_t partition,
+                                                  std::int32_t broker_id, std::int32_t current_leader_epoch) {
+  if (auto rule = take_fail_rule(api, {{topic, partition}})) return rule->error;
+  return leader_error(find_topic(topic), find_partition(topic, partition), false, broker_id, current_leader_epoch);
+}
+
 void ClusterState::store_batch(PartitionState& partition, std::span<const std::uint8_t> batch,
                                std::int64_t base_offset) {
   LogBatch& stored = partition.wire_log.emplace_back();

@@ -9,28 +9,18 @@
 #include "kwire/consumer/consumer_error.hpp"
 
 using namespace kwire::mock::test;
-using kwire::errc;
-using kwire::consumer::ConsumerConfig;
-using kwire::mock::ApiKey;
-using kwire::mock::ClusterConfig;
-using kwire::mock::MockCluster;
 
 namespace {
 
-ClusterConfig one_topic(int brokers = 1) {
-  ClusterConfig config;
-  config.brokers = brokers;
-  config.topics = {{"t", 1}};
-  return config;
-}
-
-const TopicPartition t0{"t", 0};
-
-Consumer make_consumer(const MockCluster& mock, std::map<std::string, std::string> extra = {}) {
-  auto properties = consumer_properties(mock);
-  for (auto& [k, v] : extra) properties[k] = v;
-  return Consumer(ConsumerConfig::from_properties(properties));
-}
+/// A consumer assigned t-0 (no group membership), at `offset`.
+struct T0Reader {
+  Consumer consumer;
+  T0Reader(const MockCluster& mock, std::int64_t offset, const std::map<std::string, std::string>& extra = {})
+      : consumer(consumer_config(mock, extra)) {
+    consumer.assign({t0});
+    consumer.seek(t0, offset);
+  }
+};
 
 /// Offsets 0-4 (a..e) in two batches, the first (0-2) deleted by retention.
 void truncated_log(MockCluster& mock) {
@@ -46,9 +36,8 @@ auto has_error = [](const auto&, const std::vector<kwire::consumer::FetchError>&
 TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=earliest: reading resumes at the log start") {
   MockCluster mock(one_topic());
   truncated_log(mock);
-  Consumer consumer = make_consumer(mock, {{"auto.offset.reset", "earliest"}});
-  consumer.assign({t0});
-  consumer.seek(t0, 1);
+  T0Reader consumer_reader(mock, 1, {{"auto.offset.reset", "earliest"}});
+  Consumer& consumer = consumer_reader.consumer;
   std::vector<kwire::consumer::FetchError> errors;
   const auto records = poll_until(consumer, count_reached(2), &errors);
   CHECK(records == std::vector<Polled>{{3, "d"}, {4, "e"}});
@@ -60,9 +49,8 @@ TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=earliest: reading resumes 
 TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=latest: reading resumes at the log end") {
   MockCluster mock(one_topic());
   truncated_log(mock);
-  Consumer consumer = make_consumer(mock, {{"auto.offset.reset", "latest"}});
-  consumer.assign({t0});
-  consumer.seek(t0, 1);
+  T0Reader consumer_reader(mock, 1, {{"auto.offset.reset", "latest"}});
+  Consumer& consumer = consumer_reader.consumer;
   poll_until(consumer, [&](const auto&, const auto&) { return consumer.position(t0) == 5; }, nullptr, 5s);
   CHECK(consumer.position(t0) == 5);
   mock.append_raw_batch("t", 0, batch_of({"f"}));
@@ -72,9 +60,8 @@ TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=latest: reading resumes at
 TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=none: a clear error, no records, no reset") {
   MockCluster mock(one_topic());
   truncated_log(mock);
-  Consumer consumer = make_consumer(mock, {{"auto.offset.reset", "none"}});
-  consumer.assign({t0});
-  consumer.seek(t0, 1);
+  T0Reader consumer_reader(mock, 1, {{"auto.offset.reset", "none"}});
+  Consumer& consumer = consumer_reader.consumer;
   std::vector<kwire::consumer::FetchError> errors;
   const auto records = poll_until(consumer, has_error, &errors, 5s);
   CHECK(records.empty());
@@ -95,9 +82,8 @@ TEST_CASE("read_committed over only aborted data: no records, the position passe
   const std::int64_t producer_id = 7;
   mock.append_raw_batch("t", 0, batch_of({"x", "y"}, {.producer_id = producer_id, .transactional = true}));
   mock.append_raw_batch("t", 0, kwire::test::wire_marker(0, producer_id, 0));  // ABORT at offset 2
-  Consumer consumer = make_consumer(mock, {{"isolation.level", "read_committed"}});
-  consumer.assign({t0});
-  consumer.seek(t0, 0);
+  T0Reader consumer_reader(mock, 0, {{"isolation.level", "read_committed"}});
+  Consumer& consumer = consumer_reader.consumer;
   std::vector<Polled> records;
   auto slowest = std::chrono::milliseconds(0);
   const auto until = std::chrono::steady_clock::now() + 5s;
@@ -117,9 +103,8 @@ TEST_CASE("read_committed over only aborted data: no records, the position passe
   CHECK(poll_until(consumer, count_reached(2)) == std::vector<Polled>{{3, "z"}, {5, "w"}});
 
   // read_uncommitted sees the aborted records too.
-  Consumer uncommitted = make_consumer(mock);
-  uncommitted.assign({t0});
-  uncommitted.seek(t0, 0);
+  T0Reader uncommitted_reader(mock, 0);
+  Consumer& uncommitted = uncommitted_reader.consumer;
   CHECK(poll_until(uncommitted, count_reached(4)) == std::vector<Polled>{{0, "x"}, {1, "y"}, {3, "z"}, {5, "w"}});
 }
 
@@ -128,9 +113,8 @@ TEST_CASE("read_committed stops at an open transaction (the last stable offset)"
   mock.append_raw_batch("t", 0, batch_of({"a"}));
   mock.append_raw_batch("t", 0, batch_of({"open"}, {.producer_id = 9, .transactional = true}));
   mock.append_raw_batch("t", 0, batch_of({"b"}));
-  Consumer consumer = make_consumer(mock, {{"isolation.level", "read_committed"}});
-  consumer.assign({t0});
-  consumer.seek(t0, 0);
+  T0Reader consumer_reader(mock, 0, {{"isolation.level", "read_committed"}});
+  Consumer& consumer = consumer_reader.consumer;
   CHECK(poll_until(consumer, count_reached(1)) == std::vector<Polled>{{0, "a"}});
   CHECK(poll_until(consumer, count_reached(1), nullptr, 500ms).empty());
   CHECK(consumer.position(t0) == 1);
@@ -146,9 +130,8 @@ TEST_CASE("a batch with a bad CRC: an error naming topic, partition and offset; 
   mock.append_raw_batch("t", 0, corrupt);
   mock.append_raw_batch("t", 0, batch_of({"e"}));
 
-  Consumer consumer = make_consumer(mock);
-  consumer.assign({t0});
-  consumer.seek(t0, 0);
+  T0Reader consumer_reader(mock, 0);
+  Consumer& consumer = consumer_reader.consumer;
   std::vector<kwire::consumer::FetchError> errors;
   const auto records = poll_until(consumer, has_error, &errors, 5s);
   CHECK(records == std::vector<Polled>{{0, "a"}, {1, "b"}});
@@ -169,9 +152,8 @@ TEST_CASE("a batch with a bad CRC: an error naming topic, partition and offset; 
   CHECK(poll_until(consumer, count_reached(1)) == std::vector<Polled>{{4, "e"}});
 
   // check.crcs=false reads the batch as it is.
-  Consumer unchecked = make_consumer(mock, {{"check.crcs", "false"}});
-  unchecked.assign({t0});
-  unchecked.seek(t0, 0);
+  T0Reader unchecked_reader(mock, 0, {{"check.crcs", "false"}});
+  Consumer& unchecked = unchecked_reader.consumer;
   CHECK(poll_until(unchecked, count_reached(5)) ==
         std::vector<Polled>{{0, "a"}, {1, "b"}, {2, "c"}, {3, "d"}, {4, "e"}});
 }
@@ -179,9 +161,8 @@ TEST_CASE("a batch with a bad CRC: an error naming topic, partition and offset; 
 TEST_CASE("Fetch faults: NOT_LEADER_OR_FOLLOWER and a moved leader are followed") {
   MockCluster mock(one_topic(2));
   mock.append_raw_batch("t", 0, batch_of({"a"}));
-  Consumer consumer = make_consumer(mock);
-  consumer.assign({t0});
-  consumer.seek(t0, 0);
+  T0Reader consumer_reader(mock, 0);
+  Consumer& consumer = consumer_reader.consumer;
   mock.fail_next(ApiKey::fetch, errc::not_leader_or_follower, 1, "t", 0);
   CHECK(poll_until(consumer, count_reached(1)) == std::vector<Polled>{{0, "a"}});
   const std::int32_t old_leader = mock.leader("t", 0);
@@ -207,8 +188,7 @@ TEST_CASE("Fetch serves what Produce stored; blackhole mode stores nothing") {
   const auto last = make_batch(1);  // v0 at offset 5
   REQUIRE(client.call<kwire::protocol::ProduceResponse>(produce_request("t", 0, last), 9));
 
-  Consumer consumer = make_consumer(mock);
-  consumer.assign({t0});
-  consumer.seek(t0, 0);
+  T0Reader consumer_reader(mock, 0);
+  Consumer& consumer = consumer_reader.consumer;
   CHECK(poll_until(consumer, count_reached(3)) == std::vector<Polled>{{0, "v0"}, {1, "v1"}, {5, "v0"}});
 }

@@ -9,22 +9,8 @@
 #include "kwire/consumer/consumer_error.hpp"
 
 using namespace kwire::mock::test;
-using kwire::errc;
-using kwire::consumer::ConsumerConfig;
-using kwire::mock::ApiKey;
-using kwire::mock::ClusterConfig;
-using kwire::mock::MockCluster;
 
 namespace {
-
-ClusterConfig one_topic(int brokers = 1) {
-  ClusterConfig config;
-  config.brokers = brokers;
-  config.topics = {{"t", 1}};
-  return config;
-}
-
-const TopicPartition t0{"t", 0};
 
 /// A subscribed consumer that has read the three records of t-0.
 struct ConsumingGroup {
@@ -33,22 +19,12 @@ struct ConsumingGroup {
   Consumer consumer;
 
   explicit ConsumingGroup(MockCluster& m, std::map<std::string, std::string> extra = {})
-      : mock(m), consumer(config(m, std::move(extra)), log.callbacks()) {
+      : mock(m), consumer(consumer_config(m, extra), log.callbacks()) {
     mock.append_raw_batch("t", 0, batch_of({"a", "b", "c"}));
     consumer.subscribe({"t"});
     const auto records = poll_until(consumer, count_reached(3));
     REQUIRE(records == std::vector<Polled>{{0, "a"}, {1, "b"}, {2, "c"}});
     REQUIRE(log.count("assigned") == 1);
-  }
-
-  static ConsumerConfig config(MockCluster& m, std::map<std::string, std::string> extra) {
-    auto properties = consumer_properties(m);
-    for (auto& [k, v] : extra) properties[k] = v;
-    if (properties.contains("group.protocol") && properties.at("group.protocol") == "consumer") {  // KIP-848: the broker sets these
-      properties.erase("session.timeout.ms");
-      properties.erase("heartbeat.interval.ms");
-    }
-    return ConsumerConfig::from_properties(properties);
   }
 };
 
@@ -69,7 +45,7 @@ TEST_CASE("consumer against the mock: subscribe, read, commit, committed") {
   group.consumer.close();
   CHECK(group.log.count("revoked") == 1);
   mock.append_raw_batch("t", 0, batch_of({"d"}));
-  Consumer second(ConsumerConfig::from_properties(consumer_properties(mock)));
+  Consumer second(consumer_config(mock, {}));
   second.subscribe({"t"});
   CHECK(poll_until(second, count_reached(1)) == std::vector<Polled>{{3, "d"}});
 }
@@ -210,13 +186,13 @@ TEST_CASE("two members: the second join splits the partitions, a leave gives the
   mock.append_raw_batch("t", 1, batch_of({"a1"}));
   CallbackLog first_log;
   CallbackLog second_log;
-  Consumer first(ConsumerConfig::from_properties(consumer_properties(mock)), first_log.callbacks());
+  Consumer first(consumer_config(mock, {}), first_log.callbacks());
   first.subscribe({"t"});
   CHECK(poll_until(first, count_reached(2)).size() == 2);
   CHECK(first.assignment().size() == 2);
   REQUIRE_FALSE(first.commit_sync());
 
-  Consumer second(ConsumerConfig::from_properties(consumer_properties(mock)), second_log.callbacks());
+  Consumer second(consumer_config(mock, {}), second_log.callbacks());
   second.subscribe({"t"});
   // Both poll until each owns one partition (the first learns of the
   // rebalance from its heartbeat and rejoins the same generation).

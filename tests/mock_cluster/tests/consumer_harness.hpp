@@ -17,7 +17,22 @@ namespace kwire::mock::test {
 
 using namespace std::chrono_literals;
 using consumer::Consumer;
+using consumer::ConsumerConfig;
 using consumer::TopicPartition;
+using kwire::errc;
+using kwire::mock::ApiKey;
+using kwire::mock::ClusterConfig;
+using kwire::mock::MockCluster;
+
+/// `brokers` brokers and topic "t" with one partition.
+inline ClusterConfig one_topic(int brokers = 1) {
+  ClusterConfig config;
+  config.brokers = brokers;
+  config.topics = {{"t", 1}};
+  return config;
+}
+
+inline const TopicPartition t0{"t", 0};
 
 /// Short timers so that every test ends within seconds: fetches wait 50 ms,
 /// heartbeats every 100 ms, retries back off 20-100 ms.
@@ -34,6 +49,20 @@ inline std::map<std::string, std::string> consumer_properties(const MockCluster&
           {"retry.backoff.max.ms", "100"},
           {"request.timeout.ms", "5000"},
           {"default.api.timeout.ms", "5000"}};
+}
+
+/// consumer_properties() with `extra` on top; under group.protocol=consumer
+/// without the timers KIP-848 leaves to the broker.
+inline ConsumerConfig consumer_config(const MockCluster& mock, const std::map<std::string, std::string>& extra) {
+  auto properties = consumer_properties(mock);
+  for (const auto& [k, v] : extra) properties[k] = v;
+  if (properties["group.protocol"] == "consumer") {
+    properties.erase("session.timeout.ms");
+    properties.erase("heartbeat.interval.ms");
+  } else if (properties["group.protocol"].empty()) {
+    properties.erase("group.protocol");
+  }
+  return ConsumerConfig::from_properties(properties);
 }
 
 /// What the rebalance callbacks were told, in order.
