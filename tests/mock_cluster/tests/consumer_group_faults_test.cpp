@@ -251,3 +251,22 @@ TEST_CASE("UNKNOWN_MEMBER_ID on ConsumerGroupHeartbeat (KIP-848): partitions los
   CHECK(group.consumer.generation() > epoch);
   CHECK(group.consumer.generation() == mock.group_generation("g"));
 }
+
+TEST_CASE("NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS on OffsetFetch: retried, the member starts at the committed offset") {
+  MockCluster mock(one_topic());
+  mock.append_raw_batch("t", 0, batch_of({"a", "b", "c"}));
+  {
+    Consumer committer(consumer_config(mock, {}));
+    committer.assign({t0});
+    REQUIRE_FALSE(committer.commit_sync({{t0, 2, -1, ""}}));  // a simple commit, outside any generation
+  }
+  const std::size_t fetches = mock.request_count(ApiKey::offset_fetch);
+  mock.fail_next(ApiKey::offset_fetch, errc::not_coordinator, 1, "g");
+  mock.fail_next(ApiKey::offset_fetch, errc::coordinator_load_in_progress, 1, "g");
+  CallbackLog log;
+  Consumer consumer(consumer_config(mock, {}), log.callbacks());
+  consumer.subscribe({"t"});
+  CHECK(poll_until(consumer, count_reached(1)) == std::vector<Polled>{{2, "c"}});
+  CHECK(mock.request_count(ApiKey::offset_fetch) >= fetches + 3);
+  CHECK(consumer.errors().empty());
+}

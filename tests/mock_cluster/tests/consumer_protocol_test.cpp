@@ -6,9 +6,11 @@
 #include <string>
 
 #include "kwire/mock/cluster.hpp"
+#include "kwire/protocol/delete_groups.hpp"
 #include "kwire/protocol/fetch.hpp"
 #include "kwire/protocol/heartbeat.hpp"
 #include "kwire/protocol/join_group.hpp"
+#include "kwire/protocol/leave_group.hpp"
 #include "kwire/protocol/list_offsets.hpp"
 #include "kwire/protocol/offset_commit.hpp"
 #include "kwire/protocol/offset_fetch.hpp"
@@ -185,4 +187,34 @@ TEST_CASE("Group APIs off the coordinator answer NOT_COORDINATOR; OffsetFetch of
   REQUIRE(single->topics.size() == 1);
   CHECK(single->topics[0].partitions.at(0).committed_offset == 5);
   CHECK(single->topics[0].partitions.at(1).committed_offset == -1);
+}
+
+TEST_CASE("DeleteGroups: NON_EMPTY_GROUP while a member is in; after LeaveGroup the group and its offsets go") {
+  MockCluster mock(one_topic());
+  RawClient client(mock.port(mock.coordinator(0, "g")));
+  auto joined = client.call<JoinGroupResponse>(join(""), 3);
+  REQUIRE(joined);
+  REQUIRE(joined->error_code == errc::none);
+  OffsetCommitRequest commit;
+  commit.group_id = "g";
+  commit.topics.push_back({"t", {}, {{0, 1, -1, -1, "", {}}}, {}});
+  REQUIRE(client.call<OffsetCommitResponse>(commit, 8));
+  REQUIRE(mock.committed_offsets("g").size() == 1);
+
+  DeleteGroupsRequest del;
+  del.groups_names = {"g"};
+  auto refused = client.call<DeleteGroupsResponse>(del, 2);
+  REQUIRE(refused);
+  CHECK(refused->results.at(0).error_code == errc::non_empty_group);
+  LeaveGroupRequest leave;
+  leave.group_id = "g";
+  leave.members.push_back({joined->member_id, std::nullopt, std::nullopt, {}});
+  auto left = client.call<LeaveGroupResponse>(leave, 4);
+  REQUIRE(left);
+  CHECK(left->members.at(0).error_code == errc::none);
+  auto deleted = client.call<DeleteGroupsResponse>(del, 2);
+  REQUIRE(deleted);
+  CHECK(deleted->results.at(0).error_code == errc::none);
+  CHECK(mock.committed_offsets("g").empty());
+  CHECK(mock.group_generation("g") == 0);
 }
