@@ -285,9 +285,10 @@ class ClusterState {
   Outcome handle_txn_offset_commit(std::int32_t broker_id, const protocol::RequestHeader& header,
                                    std::span<const std::uint8_t> body);
   /// EndTxn and AddOffsetsToTxn: a fail rule's error, else check_transactional's.
-  template <class Request, class Response>
+  /// `on_success(request)` runs when the request is answered NONE.
+  template <class Request, class Response, class OnSuccess>
   Outcome answer_transactional(ApiKey api, std::int32_t broker_id, const protocol::RequestHeader& header,
-                               std::span<const std::uint8_t> body);
+                               std::span<const std::uint8_t> body, OnSuccess&& on_success);
   /// NOT_COORDINATOR off the coordinator, INVALID_PRODUCER_ID_MAPPING for
   /// another producer id, PRODUCER_FENCED (INVALID_PRODUCER_EPOCH below v2)
   /// for another epoch; none when the request may proceed.
@@ -340,6 +341,10 @@ class ClusterState {
   /// Keeps a batch for Fetch (partition_log.cpp): its wire bytes with the
   /// base offset and leader epoch the log assigns; tracks transactions.
   void store_batch(PartitionState& partition, std::span<const std::uint8_t> batch, std::int64_t base_offset);
+  /// Ends `producer_id`'s open transaction in every partition with a COMMIT
+  /// or ABORT marker at the log end, as the transaction coordinator has the
+  /// leaders write them (partition_log.cpp).
+  void write_markers(std::int64_t producer_id, std::int16_t epoch, bool commit);
 
   struct AppendResult {
     kwire::errc error = kwire::errc::none;
@@ -375,6 +380,10 @@ class ClusterState {
   std::map<std::pair<std::int8_t, std::string>, std::int32_t> coordinator_overrides_;
   /// Offsets accepted by TxnOffsetCommit, by group, then (topic, partition).
   std::map<std::string, std::map<std::pair<std::string, std::int32_t>, std::int64_t>> txn_offsets_;
+  /// TxnOffsetCommit's offsets by producer id, then group, until EndTxn
+  /// commits them into the group's offsets or aborts them.
+  std::map<std::int64_t, std::map<std::string, std::map<std::pair<std::string, std::int32_t>, std::int64_t>>>
+      pending_txn_offsets_;
   std::unordered_map<std::int64_t, std::int16_t> idempotent_epochs_;
   std::map<std::string, GroupState> groups_;  ///< for idempotent_epoch_bump
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cluster_state.hpp"
+#include "kwire/protocol/crc32c.hpp"
 #include "kwire/protocol/reader.hpp"
 #include "kwire/protocol/record_batch.hpp"
 
@@ -81,6 +82,34 @@ void ClusterState::store_batch(PartitionState& partition, std::span<const std::u
   if (open == partition.open_txns.end()) return;
   if (marker_type(batch) == 0) partition.aborted_txns.push_back({producer_id, open->second, base_offset});
   partition.open_txns.erase(open);
+}
+
+void ClusterState::write_markers(std::int64_t producer_id, std::int16_t epoch, bool commit) {
+  // One control record: key (version 0, type 0 abort / 1 commit), value
+  // (version 0, coordinator epoch 0), as Kafka's EndTransactionMarker.
+  const std::uint8_t key[] = {0, 0, 0, static_cast<std::uint8_t>(commit ? 1 : 0)};
+  const std::uint8_t value[] = {0, 0, 0, 0, 0, 0};
+  for (auto& [name, topic] : topics_) {
+    for (PartitionState& partition : topic.partitions) {
+      if (!partition.open_txns.contains(producer_id)) continue;
+      protocol::RecordBatchBuilder builder(0);
+      builder.append(0, std::span<const std::uint8_t>(key), std::span<const std::uint8_t>(value));
+      protocol::BatchSealParams params;
+      params.producer_id = producer_id;
+      params.producer_epoch = epoch;
+      params.is_transactional = true;
+      const auto sealed = builder.seal(params);
+      std::vector<std::uint8_t> marker(sealed.begin(), sealed.end());
+      const auto attributes = static_cast<std::uint16_t>(get_be(marker, off::attributes, 2)) |
+                              static_cast<std::uint16_t>(protocol::batch_attributes::control);
+      put_be(marker, off::attributes, attributes, 2);
+      put_be(marker, off::crc, protocol::crc32c(std::span<const std::uint8_t>(marker).subspan(off::attributes)), 4);
+      store_batch(partition, marker, partition.next_offset);
+      ++partition.next_offset;
+      ++partition.batches;
+    }
+  }
+  changed_.notify_all();
 }
 
 std::int64_t ClusterState::append_raw_batch(const std::string& topic, std::int32_t partition,

@@ -34,9 +34,12 @@
 //    LEADER_NOT_AVAILABLE; inject it with fail_next if a test needs it).
 //  - Transactions: FindCoordinator, InitProducerId, AddPartitionsToTxn,
 //    AddOffsetsToTxn and EndTxn are answered by the transactional id's
-//    coordinator only, TxnOffsetCommit by the group's; no transaction state
-//    (EndTxn checks the producer id and epoch only, no markers are written:
-//    append_raw_batch() writes markers when a test needs them).
+//    coordinator only, TxnOffsetCommit by the group's. Transactions live in
+//    the partitions: a transactional batch opens its producer's transaction
+//    where it lands (holding the last stable offset), EndTxn (and a new
+//    epoch from InitProducerId, as an abort) writes COMMIT/ABORT markers
+//    wherever it has one open, and committed TxnOffsetCommit offsets join
+//    the group's. AddPartitionsToTxn is checked, not required.
 //  - Logs: Produce keeps every batch it appends in wire form for Fetch
 //    (blackhole mode keeps nothing, so consumers read nothing from it).
 //    An empty Fetch answer is held for the request's max_wait_ms.
@@ -275,8 +278,8 @@ class MockCluster {
   /// a stable hash of the key over the brokers.
   std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
   /// The offsets TxnOffsetCommit accepted for `group`, by (topic, partition):
-  /// the latest per partition, whether or not its transaction commits (the
-  /// mock keeps no transaction state).
+  /// the latest per partition, whether or not its transaction commits
+  /// (committed_offsets() has those of committed transactions).
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> txn_offset_commits(const std::string& group) const;
   /// Appends one record batch in wire form as it is (tests build corrupt
   /// batches, transactional batches and control markers with it): the
