@@ -85,7 +85,8 @@ Outcome ClusterState::handle_offset_fetch(std::int32_t broker_id, const protocol
       auto it = group.offsets.find({topic, partition});
       if (it != group.offsets.end()) {
         p.committed_offset = it->second;
-        if (header.api_version >= 5) p.committed_leader_epoch = group.offset_epochs.at({topic, partition});
+        auto epoch = group.offset_epochs.find({topic, partition});
+        if (header.api_version >= 5 && epoch != group.offset_epochs.end()) p.committed_leader_epoch = epoch->second;
       }
       return p;
     };
