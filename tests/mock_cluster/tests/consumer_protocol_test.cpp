@@ -5,7 +5,9 @@
 
 #include <string>
 
+#include "../../unit/consumer/wire_batches.hpp"
 #include "kwire/mock/cluster.hpp"
+#include "kwire/protocol/consumer_group_heartbeat.hpp"
 #include "kwire/protocol/delete_groups.hpp"
 #include "kwire/protocol/fetch.hpp"
 #include "kwire/protocol/heartbeat.hpp"
@@ -217,4 +219,81 @@ TEST_CASE("DeleteGroups: NON_EMPTY_GROUP while a member is in; after LeaveGroup 
   CHECK(deleted->results.at(0).error_code == errc::none);
   CHECK(mock.committed_offsets("g").empty());
   CHECK(mock.group_generation("g") == 0);
+}
+
+TEST_CASE("Fetch under read_committed: the last stable offset and the aborted transactions of the range") {
+  MockCluster mock(one_topic());
+  mock.append_raw_batch("t", 0, kwire::test::wire_batch({{std::nullopt, "x", {}}, {std::nullopt, "y", {}}},
+                                                        {.producer_id = 7, .transactional = true}));
+  mock.append_raw_batch("t", 0, kwire::test::wire_marker(0, 7, 0));  // ABORT at 2
+  mock.append_raw_batch("t", 0, kwire::test::wire_batch({{std::nullopt, "open", {}}},
+                                                        {.producer_id = 8, .transactional = true}));  // at 3
+  RawClient client(mock.port(mock.leader("t", 0)));
+  FetchRequest request;
+  request.isolation_level = IsolationLevel::read_committed;
+  request.topics.push_back({"t", {}, {{0, -1, 0, -1, -1, 1 << 20, {}, {}}}, {}});
+  auto response = client.call<FetchResponse>(request, 11);  // records not looked at: they point into a freed frame
+  REQUIRE(response);
+  const auto& p = response->responses.at(0).partitions.at(0);
+  CHECK(p.error_code == errc::none);
+  CHECK(p.high_watermark == 4);
+  CHECK(p.last_stable_offset == 3);  // producer 8's transaction is open
+  REQUIRE(p.aborted_transactions);
+  REQUIRE(p.aborted_transactions->size() == 1);
+  CHECK(p.aborted_transactions->at(0).producer_id == 7);
+  CHECK(p.aborted_transactions->at(0).first_offset == 0);
+  // read_uncommitted: no list, and an offset past the end is out of range.
+  request.isolation_level = IsolationLevel::read_uncommitted;
+  request.topics[0].partitions[0].fetch_offset = 5;
+  auto beyond = client.call<FetchResponse>(request, 11);
+  REQUIRE(beyond);
+  CHECK(beyond->responses.at(0).partitions.at(0).error_code == errc::offset_out_of_range);
+  request.topics[0].partitions[0].fetch_offset = 4;
+  auto at_end = client.call<FetchResponse>(request, 11);
+  REQUIRE(at_end);
+  CHECK(at_end->responses.at(0).partitions.at(0).error_code == errc::none);
+  CHECK_FALSE(at_end->responses.at(0).partitions.at(0).aborted_transactions);
+}
+
+TEST_CASE("ConsumerGroupHeartbeat: join at epoch 0, all partitions to the first member, fencing, leave") {
+  MockCluster mock(one_topic());
+  RawClient client(mock.port(mock.coordinator(0, "g")));
+  ConsumerGroupHeartbeatRequest join_request;
+  join_request.group_id = "g";
+  join_request.member_epoch = 0;
+  join_request.rebalance_timeout_ms = 10000;
+  join_request.subscribed_topic_names = std::vector<std::string>{"t"};
+  join_request.topic_partitions = std::vector<ConsumerGroupTopicPartitions>{};
+  auto joined = client.call<ConsumerGroupHeartbeatResponse>(join_request, 0);
+  REQUIRE(joined);
+  CHECK(joined->error_code == errc::none);
+  REQUIRE(joined->member_id);  // v0: the broker names the member
+  CHECK(joined->member_epoch == 1);
+  REQUIRE(joined->assignment);
+  REQUIRE(joined->assignment->topic_partitions.size() == 1);
+  CHECK(joined->assignment->topic_partitions[0].partitions == std::vector<std::int32_t>{0});
+
+  ConsumerGroupHeartbeatRequest beat;
+  beat.group_id = "g";
+  beat.member_id = *joined->member_id;
+  beat.member_epoch = 1;
+  auto steady = client.call<ConsumerGroupHeartbeatResponse>(beat, 0);
+  REQUIRE(steady);
+  CHECK(steady->error_code == errc::none);
+  CHECK_FALSE(steady->assignment);  // unchanged
+  beat.member_epoch = 5;
+  auto fenced = client.call<ConsumerGroupHeartbeatResponse>(beat, 0);
+  REQUIRE(fenced);
+  CHECK(fenced->error_code == errc::fenced_member_epoch);
+  // A second member (v1: its own id) gets nothing while the first holds all.
+  join_request.member_id = "second";
+  auto second = client.call<ConsumerGroupHeartbeatResponse>(join_request, 1);
+  REQUIRE(second);
+  CHECK(second->member_id == "second");
+  CHECK(second->assignment->topic_partitions.empty());
+  beat.member_epoch = -1;  // leave
+  auto left = client.call<ConsumerGroupHeartbeatResponse>(beat, 0);
+  REQUIRE(left);
+  CHECK(left->error_code == errc::none);
+  CHECK(left->member_epoch == -1);
 }
