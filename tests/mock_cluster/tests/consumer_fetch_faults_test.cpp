@@ -22,22 +22,31 @@ struct T0Reader {
   }
 };
 
-/// Offsets 0-4 (a..e) in two batches, the first (0-2) deleted by retention.
-void truncated_log(MockCluster& mock) {
-  mock.append_raw_batch("t", 0, batch_of({"a", "b", "c"}));
-  mock.append_raw_batch("t", 0, batch_of({"d", "e"}));
-  mock.set_log_start_offset("t", 0, 3);
-}
+/// Offsets 0-4 (a..e) in two batches, the first (0-2) deleted by
+/// retention, and a consumer seeking to 1 under `reset`.
+struct TruncatedLog {
+  MockCluster mock{one_topic()};
+  bool truncated = truncate(mock);  // before the consumer exists (members start in this order)
+  T0Reader reader;
+  Consumer& consumer = reader.consumer;
+
+  explicit TruncatedLog(const std::string& reset) : reader(mock, 1, {{"auto.offset.reset", reset}}) {}
+  static bool truncate(MockCluster& m) {
+    m.append_raw_batch("t", 0, batch_of({"a", "b", "c"}));
+    m.append_raw_batch("t", 0, batch_of({"d", "e"}));
+    m.set_log_start_offset("t", 0, 3);
+    return true;
+  }
+};
 
 auto has_error = [](const auto&, const std::vector<kwire::consumer::FetchError>& errors) { return !errors.empty(); };
 
 }  // namespace
 
 TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=earliest: reading resumes at the log start") {
-  MockCluster mock(one_topic());
-  truncated_log(mock);
-  T0Reader consumer_reader(mock, 1, {{"auto.offset.reset", "earliest"}});
-  Consumer& consumer = consumer_reader.consumer;
+  TruncatedLog log("earliest");
+  MockCluster& mock = log.mock;
+  Consumer& consumer = log.consumer;
   std::vector<kwire::consumer::FetchError> errors;
   const auto records = poll_until(consumer, count_reached(2), &errors);
   CHECK(records == std::vector<Polled>{{3, "d"}, {4, "e"}});
@@ -47,10 +56,9 @@ TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=earliest: reading resumes 
 }
 
 TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=latest: reading resumes at the log end") {
-  MockCluster mock(one_topic());
-  truncated_log(mock);
-  T0Reader consumer_reader(mock, 1, {{"auto.offset.reset", "latest"}});
-  Consumer& consumer = consumer_reader.consumer;
+  TruncatedLog log("latest");
+  MockCluster& mock = log.mock;
+  Consumer& consumer = log.consumer;
   poll_until(consumer, [&](const auto&, const auto&) { return consumer.position(t0) == 5; }, nullptr, 5s);
   CHECK(consumer.position(t0) == 5);
   mock.append_raw_batch("t", 0, batch_of({"f"}));
@@ -58,10 +66,8 @@ TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=latest: reading resumes at
 }
 
 TEST_CASE("OFFSET_OUT_OF_RANGE with auto.offset.reset=none: a clear error, no records, no reset") {
-  MockCluster mock(one_topic());
-  truncated_log(mock);
-  T0Reader consumer_reader(mock, 1, {{"auto.offset.reset", "none"}});
-  Consumer& consumer = consumer_reader.consumer;
+  TruncatedLog log("none");
+  Consumer& consumer = log.consumer;
   std::vector<kwire::consumer::FetchError> errors;
   const auto records = poll_until(consumer, has_error, &errors, 5s);
   CHECK(records.empty());
