@@ -145,6 +145,8 @@ struct GroupState {
   std::map<std::pair<std::string, std::int32_t>, std::int32_t> offset_epochs;
   std::uint64_t next_member = 1;
 
+  /// Removes a member (classic or KIP-848), as session expiry does.
+  void forget(const std::string& member_id);
   ClassicMember* classic_member(const std::string& id);
   ConsumerGroupMember* consumer_member(const std::string& id);
   /// What a classic member's request at `generation` gets: UNKNOWN_MEMBER_ID

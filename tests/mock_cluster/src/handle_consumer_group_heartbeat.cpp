@@ -39,7 +39,7 @@ Outcome ClusterState::handle_consumer_group_heartbeat(std::int32_t broker_id, co
   if (response.error_code != errc::none) return fail(response.error_code);
 
   if (request.member_epoch < 0) {  // leaving
-    std::erase_if(group.consumer_members, [&](const auto& m) { return m.member_id == request.member_id; });
+    group.forget(request.member_id);
     ++group.group_epoch;
     response.member_id = request.member_id;
     response.member_epoch = request.member_epoch;

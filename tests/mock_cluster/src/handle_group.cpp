@@ -47,6 +47,11 @@ kwire::errc GroupState::generation_error(const std::string& member_id, std::int3
                                                     : kwire::errc::illegal_generation;
 }
 
+void GroupState::forget(const std::string& member_id) {
+  std::erase_if(members, [&](const ClassicMember& m) { return m.member_id == member_id; });
+  std::erase_if(consumer_members, [&](const ConsumerGroupMember& m) { return m.member_id == member_id; });
+}
+
 ConsumerGroupMember* GroupState::consumer_member(const std::string& id) {
   auto it = std::find_if(consumer_members.begin(), consumer_members.end(),
                          [&](const ConsumerGroupMember& m) { return m.member_id == id; });
@@ -73,10 +78,7 @@ GroupState& ClusterState::group_for(ApiKey api, std::int32_t broker_id, const st
     const auto type = static_cast<std::int8_t>(protocol::CoordinatorType::group);
     error = coordinator_for(type, group_id) == broker_id ? kwire::errc::none : kwire::errc::not_coordinator;
   }
-  if (error == kwire::errc::unknown_member_id) {
-    std::erase_if(group.members, [&](const ClassicMember& m) { return m.member_id == member_id; });
-    std::erase_if(group.consumer_members, [&](const ConsumerGroupMember& m) { return m.member_id == member_id; });
-  }
+  if (error == kwire::errc::unknown_member_id) group.forget(member_id);
   if (error == kwire::errc::none && generation) error = group.generation_error(member_id, *generation);
   return group;
 }
@@ -194,7 +196,7 @@ Outcome ClusterState::handle_leave_group(std::int32_t broker_id, const protocol:
   for (const auto& m : request.members) leaving.push_back(m.member_id);
   for (const std::string& id : leaving) {
     const bool known = group.classic_member(id) != nullptr;
-    std::erase_if(group.members, [&](const ClassicMember& m) { return m.member_id == id; });
+    group.forget(id);
     if (header.api_version < 3 && !known) response.error_code = kwire::errc::unknown_member_id;
     if (header.api_version >= 3)
       response.members.push_back({id, std::nullopt, known ? kwire::errc::none : kwire::errc::unknown_member_id, {}});

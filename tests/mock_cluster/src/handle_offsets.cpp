@@ -39,6 +39,7 @@ Outcome ClusterState::handle_offset_commit(std::int32_t broker_id, const protoco
   for (const auto& t : request.topics)
     for (const auto& p : t.partitions) targets.emplace_back(t.name, p.partition_index);
   const auto injected = take_fail_rule(ApiKey::offset_commit, targets);
+  if (injected && injected->error == kwire::errc::unknown_member_id) group.forget(request.member_id);  // as expired
 
   kwire::errc request_error = kwire::errc::none;
   if (coordinator_for(static_cast<std::int8_t>(protocol::CoordinatorType::group), request.group_id) != broker_id)

@@ -270,3 +270,18 @@ TEST_CASE("NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS on OffsetFetch: retr
   CHECK(mock.request_count(ApiKey::offset_fetch) >= fetches + 3);
   CHECK(consumer.errors().empty());
 }
+
+TEST_CASE("ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID on OffsetCommit: the commit fails (Java's CommitFailedException), the member rejoins") {
+  for (const errc error : {errc::illegal_generation, errc::unknown_member_id}) {
+    CAPTURE(error);
+    MockCluster mock(one_topic());
+    ConsumingGroup group(mock);
+    mock.fail_next(ApiKey::offset_commit, error);
+    CHECK(group.consumer.commit_sync() == error);
+    CHECK(mock.committed_offsets("g").empty());
+    poll_until(group.consumer, [&](const auto&, const auto&) { return group.log.count("assigned") == 2; });
+    REQUIRE(group.log.count("assigned") == 2);
+    CHECK(group.log.calls[1].kind == "lost");  // not revoked: no commit for them
+    CHECK(group.consumer.generation() == 2);
+  }
+}

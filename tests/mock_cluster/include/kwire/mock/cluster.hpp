@@ -247,7 +247,9 @@ class MockCluster {
   /// leader -1), InitProducerId and ApiVersions get it as their error code.
   /// Fetch, ListOffsets, OffsetForLeaderEpoch and OffsetCommit partitions
   /// get it like Produce's; for JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
-  /// OffsetFetch and ConsumerGroupHeartbeat `topic` names the group id.
+  /// OffsetFetch and ConsumerGroupHeartbeat `topic` names the group id. An
+  /// injected UNKNOWN_MEMBER_ID (group APIs, OffsetCommit) also removes the
+  /// member from its group, as the broker that expired it would have.
   /// With `min_records` (Produce), only partitions whose batches hold at
   /// least that many records count (e.g. MESSAGE_TOO_LARGE only for batches
   /// a producer can split).
