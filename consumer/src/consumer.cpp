@@ -11,6 +11,7 @@
 #include "kwire/cluster/cluster_runtime.hpp"
 #include "kwire/net/transport.hpp"
 #include "kwire/protocol/client_error.hpp"
+#include "group/membership.hpp"
 
 namespace kwire::consumer {
 namespace {
@@ -28,6 +29,33 @@ const std::uint8_t* first_records(const protocol::FetchResponse& response) {
     for (const auto& partition : topic.partitions)
       if (partition.records && !partition.records->empty()) return partition.records->data();
   return nullptr;
+}
+
+/// A group coordinator that moved (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE:
+/// find it again) or is loading is retried within the request's deadline,
+/// as Java's commitSync and OffsetFetch do. OffsetCommit and OffsetFetch v8+
+/// carry these errors per partition / per group, where the cluster layer's
+/// top-level classification does not look.
+cluster::Retry coordinator_retry(kwire::errc error) {
+  switch (error) {
+    case kwire::errc::not_coordinator:
+    case kwire::errc::coordinator_not_available: return cluster::Retry::after_refresh;
+    case kwire::errc::coordinator_load_in_progress: return cluster::Retry::after_backoff;
+    default: return cluster::Retry::no;
+  }
+}
+
+template <class Req, class Resp>
+cluster::ResponseCheck<Req, Resp> coordinator_check() {
+  if constexpr (std::is_same_v<Req, protocol::OffsetCommitRequest>) {
+    return [](const Resp& response, Req&) { return coordinator_retry(group::first_commit_error(response)); };
+  } else if constexpr (std::is_same_v<Req, protocol::OffsetFetchRequest>) {
+    return [](const Resp& response, Req&) {
+      return coordinator_retry(response.groups.empty() ? response.error_code : response.groups.front().error_code);
+    };
+  } else {
+    return {};
+  }
 }
 
 }  // namespace
@@ -179,7 +207,7 @@ struct Consumer::Impl {
           cluster.request<Req, Resp>(
               route, std::move(request), deadline,
               [this, id = o.id, &cluster](cluster::Result<Resp> result) { on_result(cluster, id, std::move(result)); },
-              {}, o.max_version);
+              coordinator_check<Req, Resp>(), o.max_version);
         },
         std::move(o.request));
   }

@@ -2,7 +2,11 @@
 // benchmarks outside the test binaries.
 //
 //   kwire-mock-cluster [--brokers N] [--partitions P] [--blackhole] [--port BASE]
-//                      [--topic NAME[:PARTITIONS]]... [--no-auto-create]
+//                      [--topic NAME[:PARTITIONS]]... [--no-auto-create] [--drop-fetch]
+//
+// --drop-fetch makes it a deliberately broken endpoint (for `kwire
+// conformance`'s own test): Fetch stays advertised, but every Fetch request
+// closes its connection unanswered.
 //
 // Prints `bootstrap=127.0.0.1:PORT[,...]` as its first stdout line (flushed),
 // then serves until SIGINT or SIGTERM, and on exit prints to stdout one line
@@ -12,6 +16,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -24,7 +29,7 @@ namespace {
 [[noreturn]] void usage(const char* why) {
   std::cerr << "kwire-mock-cluster: " << why << "\n"
             << "usage: kwire-mock-cluster [--brokers N] [--partitions P] [--blackhole] [--port BASE]\n"
-            << "                          [--topic NAME[:PARTITIONS]]... [--no-auto-create]\n";
+            << "                          [--topic NAME[:PARTITIONS]]... [--no-auto-create] [--drop-fetch]\n";
   std::exit(2);
 }
 
@@ -39,6 +44,7 @@ int parse_int(const char* text, int min, int max, const char* what) {
 
 int main(int argc, char** argv) {
   kwire::mock::ClusterConfig config;
+  bool drop_fetch = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     auto value = [&]() -> const char* {
@@ -63,6 +69,8 @@ int main(int argc, char** argv) {
         topic.partitions = parse_int(spec.c_str() + colon + 1, 1, 100000, "--topic partitions");
       }
       config.topics.push_back(topic);
+    } else if (arg == "--drop-fetch") {
+      drop_fetch = true;
     } else if (arg == "--help" || arg == "-h") {
       usage("help");
     } else {
@@ -81,6 +89,7 @@ int main(int argc, char** argv) {
 
   try {
     kwire::mock::MockCluster cluster(config);
+    if (drop_fetch) cluster.drop_connection_before(kwire::mock::ApiKey::fetch, std::numeric_limits<int>::max());
     std::cout << "bootstrap=" << cluster.bootstrap_servers() << std::endl;  // endl: flush for the reader
     int signal = 0;
     sigwait(&stop_signals, &signal);

@@ -10,15 +10,14 @@
 namespace kwire::mock {
 
 std::vector<ApiRange> default_api_ranges() {
-  // kwire's own ranges, clamped to what the mock implements. Fetch is
-  // advertised but not implemented (requests for it close the connection):
-  // librdkafka derives its features from the
-  // advertised ranges and, without Fetch 4+, falls back to the pre-0.11
-  // message format (MsgVer2 needs Produce 3 and Fetch 4; zstd needs
-  // Produce 7 and Fetch 10; lz4 needs FindCoordinator; rdkafka_feature.c).
-  // Likewise Produce is advertised from v0, as Kafka 4.x does although it
-  // rejects v0-2 (KAFKA-18659): librdkafka only compresses with gzip or
-  // snappy when the broker lists Produce v2 (its MsgVer1 feature).
+  // kwire's own ranges, clamped to what the mock implements. librdkafka
+  // derives its features from the advertised ranges: without Fetch 4+ it
+  // falls back to the pre-0.11 message format (MsgVer2 needs Produce 3 and
+  // Fetch 4; zstd needs Produce 7 and Fetch 10; lz4 needs FindCoordinator;
+  // rdkafka_feature.c). Produce is advertised from v0, as Kafka 4.x does
+  // although it rejects v0-2 (KAFKA-18659): librdkafka only compresses with
+  // gzip or snappy when the broker lists Produce v2 (its MsgVer1 feature).
+  // OffsetCommit/OffsetFetch stop at v9 (v10 names topics by id).
   struct Cap {
     ApiKey key;
     std::int16_t max;
@@ -29,7 +28,11 @@ std::vector<ApiRange> default_api_ranges() {
                           {ApiKey::add_partitions_to_txn, 3}, {ApiKey::end_txn, 4},
                           {ApiKey::add_offsets_to_txn, 4}, {ApiKey::txn_offset_commit, 4},
                           {ApiKey::create_topics, 7},  {ApiKey::delete_topics, 6},
-                          {ApiKey::delete_groups, 3}};
+                          {ApiKey::delete_groups, 3},  {ApiKey::list_offsets, 11},
+                          {ApiKey::offset_for_leader_epoch, 4}, {ApiKey::offset_commit, 9},
+                          {ApiKey::offset_fetch, 9},   {ApiKey::join_group, 9},
+                          {ApiKey::sync_group, 5},     {ApiKey::heartbeat, 4},
+                          {ApiKey::leave_group, 5},    {ApiKey::consumer_group_heartbeat, 1}};
   std::vector<ApiRange> ranges;
   for (const Cap& cap : caps) {
     const protocol::ApiSupport* s = protocol::find_support(cap.key);
@@ -252,6 +255,16 @@ Outcome ClusterState::handle(std::int32_t broker_id, std::span<const std::uint8_
       case ApiKey::end_txn: outcome = handle_end_txn(broker_id, header, body); break;
       case ApiKey::add_offsets_to_txn: outcome = handle_add_offsets_to_txn(broker_id, header, body); break;
       case ApiKey::txn_offset_commit: outcome = handle_txn_offset_commit(broker_id, header, body); break;
+      case ApiKey::fetch: outcome = handle_fetch(broker_id, header, body); break;
+      case ApiKey::list_offsets: outcome = handle_list_offsets(broker_id, header, body); break;
+      case ApiKey::offset_for_leader_epoch: outcome = handle_offset_for_leader_epoch(broker_id, header, body); break;
+      case ApiKey::offset_commit: outcome = handle_offset_commit(broker_id, header, body); break;
+      case ApiKey::offset_fetch: outcome = handle_offset_fetch(broker_id, header, body); break;
+      case ApiKey::join_group: outcome = handle_join_group(broker_id, header, body); break;
+      case ApiKey::sync_group: outcome = handle_sync_group(broker_id, header, body); break;
+      case ApiKey::heartbeat: outcome = handle_heartbeat(broker_id, header, body); break;
+      case ApiKey::leave_group: outcome = handle_leave_group(broker_id, header, body); break;
+      case ApiKey::consumer_group_heartbeat: outcome = handle_consumer_group_heartbeat(broker_id, header, body); break;
       default: return closed;
     }
   }

@@ -6,6 +6,7 @@
 //
 // Thread-safety: every public member takes mutex_, so the test thread may
 // inject faults and read logs while the network thread handles requests.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -45,6 +46,22 @@ struct ProducerEntry {
   std::deque<BatchMeta> batches;  ///< oldest first, at most kRetainedBatches
 };
 
+/// One record batch as the log holds it, in wire form (base offset and
+/// partition leader epoch set by the broker), for Fetch.
+struct LogBatch {
+  std::int64_t base_offset = 0;
+  std::int64_t last_offset = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
+/// An aborted transaction, as Fetch lists it for read_committed consumers
+/// (Kafka's AbortedTxn index: producer id, first offset, marker offset).
+struct AbortedTxn {
+  std::int64_t producer_id = -1;
+  std::int64_t first_offset = 0;
+  std::int64_t last_offset = 0;  ///< the ABORT marker's offset
+};
+
 struct PartitionState {
   std::int32_t leader = -1;
   std::int32_t leader_epoch = 0;
@@ -53,6 +70,21 @@ struct PartitionState {
   std::int64_t next_offset = 0;
   std::size_t batches = 0;
   std::unordered_map<std::int64_t, ProducerEntry> producers;
+  /// What Fetch serves (empty in blackhole mode: nothing is stored then).
+  std::vector<LogBatch> wire_log;
+  std::int64_t log_start_offset = 0;
+  /// First offset of each producer's open transaction (transactional
+  /// batches seen since its last marker).
+  std::unordered_map<std::int64_t, std::int64_t> open_txns;
+  std::vector<AbortedTxn> aborted_txns;
+
+  /// Kafka's last stable offset: the first offset of the oldest open
+  /// transaction, else the log end.
+  std::int64_t last_stable_offset() const {
+    std::int64_t lso = next_offset;
+    for (const auto& [producer, first] : open_txns) lso = std::min(lso, first);
+    return lso;
+  }
 };
 
 struct TopicState {
@@ -80,6 +112,48 @@ struct FailRule {
   bool matches(const std::string& t, std::int32_t p, std::size_t records = 0) const {
     return (!topic || *topic == t) && (!partition || *partition == p) && records >= min_records;
   }
+};
+
+/// A classic group member (JoinGroup).
+struct ClassicMember {
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::vector<std::uint8_t> metadata;  ///< of the protocol the group chose
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> protocols;
+  std::int32_t joined_generation = -1;  ///< the last generation it joined
+  std::vector<std::uint8_t> assignment;  ///< from the leader's SyncGroup
+};
+
+/// A KIP-848 member (ConsumerGroupHeartbeat).
+struct ConsumerGroupMember {
+  std::string member_id;
+  std::int32_t member_epoch = 0;
+  std::vector<std::string> subscribed_topics;
+};
+
+/// One group on its coordinator: the classic protocol's generation and
+/// members, or KIP-848's group epoch and members, and committed offsets.
+struct GroupState {
+  std::int32_t generation = 0;
+  std::string protocol_name;
+  std::string leader;
+  std::vector<ClassicMember> members;  ///< in join order
+  bool awaiting_sync = false;          ///< the leader's SyncGroup has not come yet
+  std::int32_t group_epoch = 0;
+  std::vector<ConsumerGroupMember> consumer_members;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> offsets;
+  std::map<std::pair<std::string, std::int32_t>, std::int32_t> offset_epochs;
+  std::uint64_t next_member = 1;
+
+  /// Removes a member (classic or KIP-848), as session expiry does.
+  void forget(const std::string& member_id);
+  ClassicMember* classic_member(const std::string& id);
+  ConsumerGroupMember* consumer_member(const std::string& id);
+  /// What a classic member's request at `generation` gets: UNKNOWN_MEMBER_ID
+  /// for a member not in the group, REBALANCE_IN_PROGRESS for one still to
+  /// rejoin (at its last generation), ILLEGAL_GENERATION for any other
+  /// generation but the current one; none at the current one.
+  kwire::errc generation_error(const std::string& member_id, std::int32_t generation);
 };
 
 struct CountRule {
@@ -144,6 +218,10 @@ class ClusterState {
   void move_coordinator(std::int8_t key_type, const std::string& key, std::int32_t new_broker);
   std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> txn_offset_commits(const std::string& group) const;
+  std::int64_t append_raw_batch(const std::string& topic, std::int32_t partition, std::vector<std::uint8_t> batch);
+  void set_log_start_offset(const std::string& topic, std::int32_t partition, std::int64_t offset);
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_offsets(const std::string& group) const;
+  std::int32_t group_generation(const std::string& group) const;
   void forget_producer(std::int64_t producer_id);
   void set_blackhole(bool on);
   void set_api_versions(std::vector<ApiRange> ranges);
@@ -209,14 +287,66 @@ class ClusterState {
   Outcome handle_txn_offset_commit(std::int32_t broker_id, const protocol::RequestHeader& header,
                                    std::span<const std::uint8_t> body);
   /// EndTxn and AddOffsetsToTxn: a fail rule's error, else check_transactional's.
-  template <class Request, class Response>
+  /// `on_success(request)` runs when the request is answered NONE.
+  template <class Request, class Response, class OnSuccess>
   Outcome answer_transactional(ApiKey api, std::int32_t broker_id, const protocol::RequestHeader& header,
-                               std::span<const std::uint8_t> body);
+                               std::span<const std::uint8_t> body, OnSuccess&& on_success);
   /// NOT_COORDINATOR off the coordinator, INVALID_PRODUCER_ID_MAPPING for
   /// another producer id, PRODUCER_FENCED (INVALID_PRODUCER_EPOCH below v2)
   /// for another epoch; none when the request may proceed.
   kwire::errc check_transactional(std::int32_t broker_id, const std::string& transactional_id,
                                   std::int64_t producer_id, std::int16_t epoch, std::int16_t version) const;
+
+  // Consumer APIs (handle_fetch.cpp, handle_list_offsets.cpp,
+  // handle_offsets.cpp, handle_group.cpp, handle_consumer_group_heartbeat.cpp).
+  Outcome handle_fetch(std::int32_t broker_id, const protocol::RequestHeader& header,
+                       std::span<const std::uint8_t> body);
+  Outcome handle_list_offsets(std::int32_t broker_id, const protocol::RequestHeader& header,
+                              std::span<const std::uint8_t> body);
+  Outcome handle_offset_for_leader_epoch(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                         std::span<const std::uint8_t> body);
+  Outcome handle_offset_commit(std::int32_t broker_id, const protocol::RequestHeader& header,
+                               std::span<const std::uint8_t> body);
+  Outcome handle_offset_fetch(std::int32_t broker_id, const protocol::RequestHeader& header,
+                              std::span<const std::uint8_t> body);
+  Outcome handle_join_group(std::int32_t broker_id, const protocol::RequestHeader& header,
+                            std::span<const std::uint8_t> body);
+  Outcome handle_sync_group(std::int32_t broker_id, const protocol::RequestHeader& header,
+                            std::span<const std::uint8_t> body);
+  Outcome handle_heartbeat(std::int32_t broker_id, const protocol::RequestHeader& header,
+                           std::span<const std::uint8_t> body);
+  Outcome handle_leave_group(std::int32_t broker_id, const protocol::RequestHeader& header,
+                             std::span<const std::uint8_t> body);
+  Outcome handle_consumer_group_heartbeat(std::int32_t broker_id, const protocol::RequestHeader& header,
+                                          std::span<const std::uint8_t> body);
+  /// The group a request of `api` from `member_id` names, and in `error`
+  /// what it gets before any group logic: a fail rule's error for `api`
+  /// naming the group (or nothing), else NOT_COORDINATOR unless `broker_id`
+  /// coordinates it, else none. An UNKNOWN_MEMBER_ID fault forgets the
+  /// member (the broker would have expired it). With a `generation`, a
+  /// classic member's request is checked against it (generation_error).
+  /// handle_group.cpp.
+  GroupState& group_for(ApiKey api, std::int32_t broker_id, const std::string& group_id,
+                        const std::string& member_id, kwire::errc& error,
+                        std::optional<std::int32_t> generation = std::nullopt);
+  /// Why `broker_id` cannot serve `partition` of `topic` as its leader: no
+  /// such topic (UNKNOWN_TOPIC_ID when asked by id) or partition, another
+  /// leader, or a current leader epoch (-1: not checked) below the
+  /// partition's (FENCED_LEADER_EPOCH) or above it (UNKNOWN_LEADER_EPOCH,
+  /// KIP-320); none if it can. partition_log.cpp.
+  static kwire::errc leader_error(const TopicState* topic, const PartitionState* partition, bool by_id,
+                                  std::int32_t broker_id, std::int32_t current_leader_epoch = -1);
+  /// A fail rule's error for `api` naming (topic, partition), else
+  /// leader_error's (by name). partition_log.cpp.
+  kwire::errc partition_request_error(ApiKey api, const std::string& topic, std::int32_t partition,
+                                      std::int32_t broker_id, std::int32_t current_leader_epoch);
+  /// Keeps a batch for Fetch (partition_log.cpp): its wire bytes with the
+  /// base offset and leader epoch the log assigns; tracks transactions.
+  void store_batch(PartitionState& partition, std::span<const std::uint8_t> batch, std::int64_t base_offset);
+  /// Ends `producer_id`'s open transaction in every partition with a COMMIT
+  /// or ABORT marker at the log end, as the transaction coordinator has the
+  /// leaders write them (partition_log.cpp).
+  void write_markers(std::int64_t producer_id, std::int16_t epoch, bool commit);
 
   struct AppendResult {
     kwire::errc error = kwire::errc::none;
@@ -252,7 +382,12 @@ class ClusterState {
   std::map<std::pair<std::int8_t, std::string>, std::int32_t> coordinator_overrides_;
   /// Offsets accepted by TxnOffsetCommit, by group, then (topic, partition).
   std::map<std::string, std::map<std::pair<std::string, std::int32_t>, std::int64_t>> txn_offsets_;
-  std::unordered_map<std::int64_t, std::int16_t> idempotent_epochs_;  ///< for idempotent_epoch_bump
+  /// TxnOffsetCommit's offsets by producer id, then group, until EndTxn
+  /// commits them into the group's offsets or aborts them.
+  std::map<std::int64_t, std::map<std::string, std::map<std::pair<std::string, std::int32_t>, std::int64_t>>>
+      pending_txn_offsets_;
+  std::unordered_map<std::int64_t, std::int16_t> idempotent_epochs_;
+  std::map<std::string, GroupState> groups_;  ///< for idempotent_epoch_bump
 
   compression::Decompressor decompressor_;
 
@@ -279,6 +414,16 @@ std::vector<std::uint8_t> response_frame(const protocol::RequestHeader& request,
   if (protocol::encode_message(body, body_version, out)) return {};
   writer.patch_int32(size_at, static_cast<std::int32_t>(out.size() - 4));
   return out;
+}
+
+/// The outcome answering `request` with `body` at the request's version
+/// (close when the body cannot be encoded at it).
+template <protocol::KafkaMessage M>
+Outcome respond(const protocol::RequestHeader& request, const M& body) {
+  Outcome outcome;
+  outcome.frame = response_frame(request, request.api_version, body);
+  outcome.action = outcome.frame.empty() ? Outcome::Action::close : Outcome::Action::respond;
+  return outcome;
 }
 
 }  // namespace kwire::mock::detail

@@ -1,6 +1,7 @@
 // CreateTopics: creates each topic that does not exist yet (leaders placed
 // as for ClusterConfig::topics); an existing name gets TOPIC_ALREADY_EXISTS,
-// a bad partition count INVALID_PARTITIONS, validate_only creates nothing.
+// a bad partition count INVALID_PARTITIONS, validate_only creates nothing;
+// the requested configs are echoed (v5+) but not applied.
 // Every broker accepts it (KRaft brokers forward it to the controller,
 // KIP-590). Faults: fail_next(ApiKey::create_topics, error, count, topic)
 // answers that topic (or, without a topic, every topic of one request) with
@@ -40,6 +41,9 @@ Outcome ClusterState::handle_create_topics(const protocol::RequestHeader& header
       answer.replication_factor =
           static_cast<std::int16_t>(std::min<std::size_t>(brokers_.size(), static_cast<std::size_t>(config_.replication_factor)));
       if (!request.validate_only) answer.topic_id = add_topic(t.name, partitions).id;
+      // v5+ lists the topic's configs; the mock knows only those asked for
+      // (source 1: DYNAMIC_TOPIC_CONFIG), which it accepts without using.
+      for (const auto& c : t.configs) answer.configs->push_back({c.name, c.value, false, 1, false, {}});
     }
     if (answer.error_code != kwire::errc::none) {
       answer.error_message = std::string(kwire::kafka_error_description(answer.error_code));

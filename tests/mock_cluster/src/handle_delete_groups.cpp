@@ -1,12 +1,12 @@
-// DeleteGroups: the mock keeps no group state, so every group is taken as
-// existing and empty and its deletion succeeds — on the group's coordinator
-// (handle_find_coordinator.cpp) only; another broker answers
-// NOT_COORDINATOR, as Kafka's GroupCoordinator does for a group it does not
-// own. Faults: fail_next(ApiKey::delete_groups, error, count, group) answers
+// DeleteGroups, on the group's coordinator (handle_find_coordinator.cpp)
+// only; another broker answers NOT_COORDINATOR, as Kafka's GroupCoordinator
+// does for a group it does not own. A group with members (classic or
+// KIP-848) is NON_EMPTY_GROUP; any other group — also one the mock never
+// saw, taken as existing and empty — is deleted with its committed offsets.
+// Faults: fail_next(ApiKey::delete_groups, error, count, group) answers
 // that group id (passed as the rule's topic) with `error`.
 #include "cluster_state.hpp"
 #include "kwire/protocol/delete_groups.hpp"
-#include "kwire/protocol/find_coordinator.hpp"
 
 namespace kwire::mock::detail {
 
@@ -23,11 +23,10 @@ Outcome ClusterState::handle_delete_groups(std::int32_t broker_id, const protoco
   for (const auto& group : request.groups_names) {
     DeleteGroupsResponse::Result answer;
     answer.group_id = group;
-    if (auto rule = take_fail_rule(ApiKey::delete_groups, {{group, 0}})) {
-      answer.error_code = rule->error;
-    } else if (coordinator_for(static_cast<std::int8_t>(protocol::CoordinatorType::group), group) != broker_id) {
-      answer.error_code = kwire::errc::not_coordinator;
-    }
+    const GroupState& state = group_for(ApiKey::delete_groups, broker_id, group, {}, answer.error_code);
+    if (answer.error_code == kwire::errc::none && (!state.members.empty() || !state.consumer_members.empty()))
+      answer.error_code = kwire::errc::non_empty_group;
+    if (answer.error_code == kwire::errc::none) groups_.erase(group);
     if (answer.error_code != kwire::errc::none && version >= 3)
       answer.error_message = std::string(kwire::kafka_error_description(answer.error_code));
     response.results.push_back(std::move(answer));

@@ -81,6 +81,12 @@ Outcome ClusterState::handle_init_producer_id(std::int32_t broker_id, const prot
     // expected id/epoch must be the current ones, unless just created).
     const bool valid_current = !has_current || tp.epoch == -1 ||
                                (request.producer_id == tp.producer_id && request.producer_epoch == tp.epoch);
+    if (valid_current && !created) {
+      // The previous epoch's open transaction is aborted (Kafka's
+      // TransactionCoordinator does so before bumping the epoch).
+      write_markers(tp.producer_id, tp.epoch, false);
+      pending_txn_offsets_.erase(tp.producer_id);
+    }
     if (!valid_current) {
       fail(fenced);
     } else if (epoch_exhausted(tp.epoch)) {

@@ -135,6 +135,7 @@ ClusterState::AppendResult ClusterState::append(PartitionState& partition,
   }
   partition.next_offset = base + batch.records_count;
   ++partition.batches;
+  store_batch(partition, *records, base);  // for Fetch
 
   if (idempotent) {
     if (entry == nullptr) entry = &partition.producers[batch.producer_id];
@@ -200,13 +201,8 @@ Outcome ClusterState::handle_produce(std::int32_t broker_id, const protocol::Req
         pr.error_code = injected->error;
       } else if (!valid_acks) {
         pr.error_code = errc::invalid_required_acks;
-      } else if (topic == nullptr) {
-        pr.error_code = by_id ? errc::unknown_topic_id : errc::unknown_topic_or_partition;
-      } else if (partition == nullptr) {
-        pr.error_code = errc::unknown_topic_or_partition;
-      } else if (partition->leader != broker_id) {
-        pr.error_code = errc::not_leader_or_follower;
-        if (version >= 10) {
+      } else if ((pr.error_code = leader_error(topic, partition, by_id, broker_id)) != errc::none) {
+        if (pr.error_code == errc::not_leader_or_follower && version >= 10) {
           // KIP-951: name the new leader and its endpoint.
           pr.current_leader.leader_id = partition->leader;
           pr.current_leader.leader_epoch = partition->leader_epoch;

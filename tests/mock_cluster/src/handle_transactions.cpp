@@ -5,10 +5,14 @@
 // group's) coordinator serves it (NOT_COORDINATOR elsewhere, see
 // move_coordinator), a stale producer id or epoch is fenced, and fail_next
 // / drop_connection_after / delay apply as to every API (a TxnOffsetCommit
-// fail rule naming a topic/partition fails only that partition). Markers
-// are not written: the mock keeps no transaction state in its partitions
-// (transactional batches are stored as they come), and the offsets
-// TxnOffsetCommit accepts are kept as they come (txn_offset_commits()).
+// fail rule naming a topic/partition fails only that partition).
+// Transactions are tracked in the partitions, not in the coordinator: a
+// transactional batch opens its producer's transaction where it lands
+// (AddPartitionsToTxn is checked, not needed), and EndTxn writes a COMMIT or
+// ABORT marker wherever that producer has one open (partition_log.cpp), so
+// read_committed consumers see what Kafka would show them. The offsets
+// TxnOffsetCommit accepts are listed as they come (txn_offset_commits())
+// and reach the group's committed offsets when EndTxn commits.
 #include "cluster_state.hpp"
 #include "kwire/protocol/add_offsets_to_txn.hpp"
 #include "kwire/protocol/add_partitions_to_txn.hpp"
@@ -54,9 +58,9 @@ Outcome ClusterState::handle_add_partitions_to_txn(std::int32_t broker_id, const
   return outcome;
 }
 
-template <class Request, class Response>
+template <class Request, class Response, class OnSuccess>
 Outcome ClusterState::answer_transactional(ApiKey api, std::int32_t broker_id, const protocol::RequestHeader& header,
-                                           std::span<const std::uint8_t> body) {
+                                           std::span<const std::uint8_t> body, OnSuccess&& on_success) {
   const std::int16_t version = header.api_version;
   Outcome outcome;
   Request request;
@@ -67,6 +71,7 @@ Outcome ClusterState::answer_transactional(ApiKey api, std::int32_t broker_id, c
   else
     response.error_code =
         check_transactional(broker_id, request.transactional_id, request.producer_id, request.producer_epoch, version);
+  if (response.error_code == kwire::errc::none) on_success(request);
   outcome.frame = response_frame(header, version, response);
   outcome.action = outcome.frame.empty() ? Outcome::Action::close : Outcome::Action::respond;
   return outcome;
@@ -74,14 +79,22 @@ Outcome ClusterState::answer_transactional(ApiKey api, std::int32_t broker_id, c
 
 Outcome ClusterState::handle_end_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
                                      std::span<const std::uint8_t> body) {
-  return answer_transactional<protocol::EndTxnRequest, protocol::EndTxnResponse>(ApiKey::end_txn, broker_id, header,
-                                                                                 body);
+  return answer_transactional<protocol::EndTxnRequest, protocol::EndTxnResponse>(
+      ApiKey::end_txn, broker_id, header, body, [this](const protocol::EndTxnRequest& request) {
+        write_markers(request.producer_id, request.producer_epoch, request.committed);
+        auto pending = pending_txn_offsets_.find(request.producer_id);
+        if (pending == pending_txn_offsets_.end()) return;
+        if (request.committed)
+          for (const auto& [group, offsets] : pending->second)
+            for (const auto& [tp, offset] : offsets) groups_[group].offsets[tp] = offset;
+        pending_txn_offsets_.erase(pending);
+      });
 }
 
 Outcome ClusterState::handle_add_offsets_to_txn(std::int32_t broker_id, const protocol::RequestHeader& header,
                                                 std::span<const std::uint8_t> body) {
   return answer_transactional<protocol::AddOffsetsToTxnRequest, protocol::AddOffsetsToTxnResponse>(
-      ApiKey::add_offsets_to_txn, broker_id, header, body);
+      ApiKey::add_offsets_to_txn, broker_id, header, body, [](const auto&) {});
 }
 
 Outcome ClusterState::handle_txn_offset_commit(std::int32_t broker_id, const protocol::RequestHeader& header,
@@ -107,7 +120,11 @@ Outcome ClusterState::handle_txn_offset_commit(std::int32_t broker_id, const pro
         if (auto rule = take_fail_rule(ApiKey::txn_offset_commit, {{topic.name, p.partition_index}}))
           error = rule->error;
       }
-      if (error == kwire::errc::none) txn_offsets_[request.group_id][{topic.name, p.partition_index}] = p.committed_offset;
+      if (error == kwire::errc::none) {
+        txn_offsets_[request.group_id][{topic.name, p.partition_index}] = p.committed_offset;
+        pending_txn_offsets_[request.producer_id][request.group_id][{topic.name, p.partition_index}] =
+            p.committed_offset;
+      }
       result.partitions.push_back({p.partition_index, error, {}});
     }
   }

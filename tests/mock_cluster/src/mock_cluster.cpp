@@ -396,6 +396,20 @@ std::map<std::pair<std::string, std::int32_t>, std::int64_t> MockCluster::txn_of
     const std::string& group) const {
   return impl_->state().txn_offset_commits(group);
 }
+std::int64_t MockCluster::append_raw_batch(const std::string& topic, std::int32_t partition,
+                                          std::vector<std::uint8_t> batch) {
+  return impl_->state().append_raw_batch(topic, partition, std::move(batch));
+}
+void MockCluster::set_log_start_offset(const std::string& topic, std::int32_t partition, std::int64_t offset) {
+  impl_->state().set_log_start_offset(topic, partition, offset);
+}
+std::map<std::pair<std::string, std::int32_t>, std::int64_t> MockCluster::committed_offsets(
+    const std::string& group) const {
+  return impl_->state().committed_offsets(group);
+}
+std::int32_t MockCluster::group_generation(const std::string& group) const {
+  return impl_->state().group_generation(group);
+}
 void MockCluster::stop_broker(std::int32_t broker_id) { impl_->stop_broker(broker_id); }
 void MockCluster::start_broker(std::int32_t broker_id) { impl_->start_broker(broker_id); }
 bool MockCluster::broker_running(std::int32_t broker_id) const { return impl_->broker_running(broker_id); }

@@ -1,6 +1,7 @@
 // Proof that the mock speaks real Kafka: librdkafka (through kcat) produces
 // to it, idempotently or not, compressed or not, keyed over several
-// partitions, and through injected faults. Skipped when kcat is missing.
+// partitions, and through injected faults, and consumes (alone and in a
+// classic group). Skipped when kcat is missing.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -79,6 +81,23 @@ int kcat_produce(const MockCluster& cluster, const std::string& args, const std:
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   if (code != 0) MESSAGE(command << "\nexit " << code << ", stderr:\n" << errors.read());
   return code;
+}
+
+/// Runs kcat as a consumer (`args` choose -C or -G, with -e to exit at the
+/// end of the partitions) printing `offset:value` lines; returns its stdout,
+/// nullopt if it failed.
+std::optional<std::string> kcat_consume(const MockCluster& cluster, const std::string& args) {
+  TempFile output;
+  TempFile errors;
+  const std::string command = "timeout 30 " + kKcat + " -b " + cluster.bootstrap_servers() + " " + args +
+                              " -e -f '%o:%s\\n' > " + output.path + " 2> " + errors.path;
+  const int status = std::system(command.c_str());
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  if (code != 0) {
+    MESSAGE(command << "\nexit " << code << ", stderr:\n" << errors.read());
+    return std::nullopt;
+  }
+  return output.read();
 }
 
 std::vector<std::string> values(const std::vector<StoredRecord>& records) {
@@ -209,6 +228,24 @@ TEST_CASE("kcat retries through a lost Produce response without duplicating reco
   // the same sequence and the mock answered it as a duplicate.
   CHECK(values(cluster.records("test", 0)) == lines);
   CHECK(cluster.request_count(ApiKey::produce) >= 2);
+}
+
+TEST_CASE("kcat consumes what it produced: by partition, read_committed, and in a classic group that commits") {
+  if (!have_kcat()) return;
+  ClusterConfig config;
+  config.topics = {{"test", 1}};
+  MockCluster cluster(config);
+  REQUIRE(kcat_produce(cluster, "-t test -p 0", {"one", "two", "three"}) == 0);
+  REQUIRE(cluster.wait_for_records("test", 0, 3, std::chrono::seconds(5)));
+  CHECK(kcat_consume(cluster, "-C -t test -p 0 -o beginning") == "0:one\n1:two\n2:three\n");
+  CHECK(kcat_consume(cluster, "-C -t test -p 0 -o 1 -X isolation.level=read_committed") == "1:two\n2:three\n");
+  // librdkafka's group consumer: JoinGroup, SyncGroup, OffsetFetch, Fetch,
+  // OffsetCommit, LeaveGroup — and a second run resumes where it committed.
+  CHECK(kcat_consume(cluster, "-G grp test -X auto.offset.reset=earliest") == "0:one\n1:two\n2:three\n");
+  CHECK(cluster.committed_offsets("grp").at({"test", 0}) == 3);
+  CHECK(cluster.request_count(ApiKey::sync_group) >= 1);
+  REQUIRE(kcat_produce(cluster, "-t test -p 0", {"four"}) == 0);
+  CHECK(kcat_consume(cluster, "-G grp test -X auto.offset.reset=earliest") == "3:four\n");
 }
 
 TEST_CASE("kwire-mock-cluster runs as a process and reports what it stored") {

@@ -49,10 +49,14 @@ TEST_CASE("ApiVersions advertises the configured ranges at every version, with r
     const auto* init = response.find(ApiKey::init_producer_id);
     REQUIRE(init != nullptr);
     CHECK(init->max_version == 5);
-    // Advertised for librdkafka's feature detection, not implemented.
     REQUIRE(response.find(ApiKey::fetch) != nullptr);
     CHECK(response.find(ApiKey::fetch)->min_version == 4);
-    CHECK(response.find(ApiKey::list_offsets) == nullptr);
+    CHECK(response.find(ApiKey::fetch)->max_version == 17);
+    // The consumer's APIs (offsets by name: up to v9).
+    REQUIRE(response.find(ApiKey::offset_commit) != nullptr);
+    CHECK(response.find(ApiKey::offset_commit)->max_version == 9);
+    CHECK(response.find(ApiKey::consumer_group_heartbeat) != nullptr);
+    CHECK(response.find(ApiKey::alter_configs) == nullptr);
   }
 }
 

@@ -6,8 +6,13 @@
 // wire protocol: request header v1/v2, ApiVersions (KIP-511 fallback
 // included), Metadata, InitProducerId and Produce with record batch v2
 // decoding, CRC-32C checks, leader checks and the broker's idempotence rules,
-// and the admin requests CreateTopics, DeleteTopics and DeleteGroups (no
-// group state: every group exists, empty, on its coordinator).
+// the admin requests CreateTopics, DeleteTopics and DeleteGroups, and what
+// a consumer needs: Fetch (full fetches only: every answer has fetch session
+// id 0), ListOffsets, OffsetForLeaderEpoch, OffsetCommit/OffsetFetch, a
+// classic group coordinator (JoinGroup, SyncGroup, Heartbeat, LeaveGroup;
+// generations, KIP-394 member ids) and KIP-848's ConsumerGroupHeartbeat
+// (the first member gets every partition of its topics). The simplifications
+// are listed at the top of each src/handle_*.cpp.
 // Anything else closes the connection, as Kafka does with requests it cannot
 // parse.
 //
@@ -29,8 +34,15 @@
 //    LEADER_NOT_AVAILABLE; inject it with fail_next if a test needs it).
 //  - Transactions: FindCoordinator, InitProducerId, AddPartitionsToTxn,
 //    AddOffsetsToTxn and EndTxn are answered by the transactional id's
-//    coordinator only, TxnOffsetCommit by the group's; no transaction state
-//    (EndTxn checks the producer id and epoch only, no markers are written).
+//    coordinator only, TxnOffsetCommit by the group's. Transactions live in
+//    the partitions: a transactional batch opens its producer's transaction
+//    where it lands (holding the last stable offset), EndTxn (and a new
+//    epoch from InitProducerId, as an abort) writes COMMIT/ABORT markers
+//    wherever it has one open, and committed TxnOffsetCommit offsets join
+//    the group's. AddPartitionsToTxn is checked, not required.
+//  - Logs: Produce keeps every batch it appends in wire form for Fetch
+//    (blackhole mode keeps nothing, so consumers read nothing from it).
+//    An empty Fetch answer is held for the request's max_wait_ms.
 //
 // Idempotence follows Kafka's ProducerStateManager / ProducerAppendInfo
 // (Kafka 2.5+, after KIP-360), per (producer id, partition):
@@ -93,16 +105,17 @@ struct ApiRange {
 /// (protocol::supported_apis()) clamped to what the mock implements:
 /// ApiVersions 0-4, Metadata 0-12, FindCoordinator 0-6, InitProducerId 0-5,
 /// Produce 3-12, AddPartitionsToTxn 0-3, AddOffsetsToTxn 0-4, EndTxn 0-4,
-/// TxnOffsetCommit 0-4, CreateTopics 0-7, DeleteTopics 0-6, DeleteGroups 0-3.
-/// Two deviations make librdkafka (whose features follow the advertised
+/// TxnOffsetCommit 0-4, CreateTopics 0-7, DeleteTopics 0-6, DeleteGroups 0-3,
+/// Fetch 4-17, ListOffsets 1-11, OffsetForLeaderEpoch 0-4, OffsetCommit 0-9,
+/// OffsetFetch 0-9, JoinGroup 0-9, SyncGroup 0-5, Heartbeat 0-4,
+/// LeaveGroup 0-5, ConsumerGroupHeartbeat 0-1.
+/// One deviation makes librdkafka (whose features follow the advertised
 /// ranges, rdkafka_feature.c) behave as with a real broker:
 ///  - Produce is advertised as 0-12, as Kafka 4.x does although it rejects
 ///    v0-2 (KAFKA-18659); v0-2 requests close the connection. Without v2
 ///    listed, librdkafka refuses to compress with gzip or snappy.
-///  - Fetch 4-17 is advertised but not implemented (requests close the
-///    connection): without Fetch 4+ librdkafka sends pre-0.11 message sets
-///    (which Produce v3+ rejects), without Fetch 10+ no zstd. (It also wants
-///    FindCoordinator listed for lz4; that one is implemented.)
+///  (Fetch 4+ matters to librdkafka too: without it, it sends pre-0.11
+///  message sets, which Produce v3+ rejects; without Fetch 10+ no zstd.)
 std::vector<ApiRange> default_api_ranges();
 
 struct TopicSpec {
@@ -232,6 +245,11 @@ class MockCluster {
   /// other partitions of the request proceed), Metadata topics get it (with
   /// no partitions) or, with a partition given, that partition gets it (with
   /// leader -1), InitProducerId and ApiVersions get it as their error code.
+  /// Fetch, ListOffsets, OffsetForLeaderEpoch and OffsetCommit partitions
+  /// get it like Produce's; for JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+  /// OffsetFetch and ConsumerGroupHeartbeat `topic` names the group id. An
+  /// injected UNKNOWN_MEMBER_ID (group APIs, OffsetCommit) also removes the
+  /// member from its group, as the broker that expired it would have.
   /// With `min_records` (Produce), only partitions whose batches hold at
   /// least that many records count (e.g. MESSAGE_TOO_LARGE only for batches
   /// a producer can split).
@@ -262,9 +280,28 @@ class MockCluster {
   /// a stable hash of the key over the brokers.
   std::int32_t coordinator(std::int8_t key_type, const std::string& key) const;
   /// The offsets TxnOffsetCommit accepted for `group`, by (topic, partition):
-  /// the latest per partition, whether or not its transaction commits (the
-  /// mock keeps no transaction state).
+  /// the latest per partition, whether or not its transaction commits
+  /// (committed_offsets() has those of committed transactions).
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> txn_offset_commits(const std::string& group) const;
+  /// Appends one record batch in wire form as it is (tests build corrupt
+  /// batches, transactional batches and control markers with it): the
+  /// base offset becomes the log end and the partition leader epoch the
+  /// current one (neither is under the CRC); nothing is checked, so a bad
+  /// CRC reaches consumers. A transactional batch opens its producer's
+  /// transaction (holding the last stable offset back), an ABORT marker
+  /// closes it and lists it in read_committed fetches, a COMMIT marker
+  /// closes it. Not listed by records(). Returns the base offset. Throws
+  /// std::invalid_argument for an unknown partition or a batch shorter than
+  /// its header.
+  std::int64_t append_raw_batch(const std::string& topic, std::int32_t partition, std::vector<std::uint8_t> batch);
+  /// Moves the partition's log start offset (as retention does): fetches
+  /// below it get OFFSET_OUT_OF_RANGE, ListOffsets earliest answers it.
+  /// Throws std::invalid_argument beyond the log end.
+  void set_log_start_offset(const std::string& topic, std::int32_t partition, std::int64_t offset);
+  /// The offsets OffsetCommit accepted for `group`, by (topic, partition).
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_offsets(const std::string& group) const;
+  /// The group's classic generation, or its KIP-848 group epoch (0: none).
+  std::int32_t group_generation(const std::string& group) const;
   /// Closes the broker's listener and connections; connecting is refused
   /// until start_broker(). Idempotent.
   void stop_broker(std::int32_t broker_id);
