@@ -113,6 +113,8 @@ class Consumer {
   nanobind::object watermarks(const std::string& topic, std::int32_t partition);
 
   std::string member_id();
+  /// Consumer::statistics_json() (docs/observability.md).
+  std::string statistics_json();
   std::int32_t generation();
   const std::string& group_id() const noexcept { return group_id_; }
   const std::optional<std::string>& group_instance_id() const noexcept { return group_instance_id_; }
