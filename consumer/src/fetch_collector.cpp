@@ -185,6 +185,14 @@ void Fetcher::drop_unassigned() {
   }
   std::erase_if(corrupt_at_, [this](const auto& entry) { return !subscriptions_.is_assigned(entry.first); });
   std::erase_if(watermarks_, [this](const auto& entry) { return !subscriptions_.is_assigned(entry.first); });
+  // A session still holding a dropped partition starts over with a full
+  // request: should the partition come back before the session forgot it,
+  // only a full response reports its watermarks again (FetchSession::request_full).
+  for (auto& [node, state] : nodes_) {
+    const auto& held = state.session.session_partitions();
+    if (std::any_of(held.begin(), held.end(), [this](const auto& entry) { return !subscriptions_.is_assigned(entry.first); }))
+      state.session.request_full();
+  }
 }
 
 }  // namespace kwire::consumer

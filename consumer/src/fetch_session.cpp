@@ -55,6 +55,8 @@ FetchRequest FetchSession::build_request(const FetchTargets& targets, std::int16
     last_was_full_ = true;
     return request;
   }
+  if (full_requested_) next_epoch_ = initial_epoch;
+  full_requested_ = false;
   request.session_id = session_id_;
   request.session_epoch = next_epoch_;
   last_was_full_ = next_epoch_ == initial_epoch;

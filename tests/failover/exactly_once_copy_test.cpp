@@ -16,14 +16,9 @@
 // by hand against `kafka-broker start --nodes 3`. Skips on other clusters.
 #include <doctest/doctest.h>
 
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -34,12 +29,14 @@
 #include <kwire/admin/admin.hpp>
 #include <kwire/producer/producer.hpp>
 
+#include "child_process.hpp"
 #include "stream_check.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
 using kwire::test::broker_env;
 using kwire::test::broker_script;
+using kwire::test::ChildProcess;
 using kwire::test::consume_with_kcat_isolation;
 using kwire::test::create_topic;
 using kwire::test::kwire_cli;
@@ -80,48 +77,6 @@ void produce_input(const std::string& topic, std::size_t records) {
   REQUIRE(failed.load() == 0);
 }
 
-/// A `kwire copy` child process (its stderr is the test's).
-class CopierProcess {
- public:
-  explicit CopierProcess(const std::string& command) {
-    const std::string line = "exec " + command;  // built before fork(): the child only execs
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~CopierProcess() {
-    if (pid_ > 0 && !exited()) kill9();
-  }
-  CopierProcess(const CopierProcess&) = delete;
-  CopierProcess& operator=(const CopierProcess&) = delete;
-
-  /// True once the child ended (its status kept).
-  bool exited() {
-    if (status_) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) status_ = status;
-    return status_.has_value();
-  }
-  void kill9() {
-    ::kill(pid_, SIGKILL);
-    wait_for(30s);
-  }
-  /// The exit status (-1: still running after `limit`; 128+N: signal N).
-  int wait_for(std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (!exited() && Clock::now() < deadline) std::this_thread::sleep_for(100ms);
-    if (!status_) return -1;
-    return WIFEXITED(*status_) ? WEXITSTATUS(*status_) : 128 + WTERMSIG(*status_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
-
 /// The records the group has committed (the sum of its offsets on `topic`).
 std::int64_t committed_records(kwire::admin::Admin& admin, const std::string& group) {
   std::int64_t sum = 0;
@@ -136,7 +91,7 @@ std::int64_t committed_records(kwire::admin::Admin& admin, const std::string& gr
 
 /// Waits until the group committed `records` or the copier ended; false on timeout.
 bool wait_committed(kwire::admin::Admin& admin, const std::string& group, std::int64_t records,
-                    CopierProcess& copier, std::chrono::seconds limit) {
+                    ChildProcess& copier, std::chrono::seconds limit) {
   const auto deadline = Clock::now() + limit;
   while (Clock::now() < deadline && !copier.exited()) {
     if (committed_records(admin, group) >= records) return true;
@@ -247,7 +202,7 @@ TEST_CASE("kwire copy: 1,000,000 records exactly once while the transaction coor
     return std::min<std::int64_t>(committed_records(admin, group) + records, static_cast<std::int64_t>(kRecords));
   };
   t0 = Clock::now();
-  std::optional<CopierProcess> first(std::in_place, command);
+  std::optional<ChildProcess> first(std::in_place, command);
 
   // 1. The transaction coordinator (transaction.state.log.num.partitions is 1).
   REQUIRE(wait_committed(admin, group, 50000, *first, 120s));
@@ -277,7 +232,7 @@ TEST_CASE("kwire copy: 1,000,000 records exactly once while the transaction coor
   CHECK(at_kill < static_cast<std::int64_t>(kRecords));
   first->kill9();
   first.reset();
-  CopierProcess second(command + " -e");
+  ChildProcess second(command + " -e");
   const int status = second.wait_for(600s);
   CHECK(status == 0);
   MESSAGE("copied in " << std::chrono::duration<double>(Clock::now() - t0).count() << " s");
@@ -314,11 +269,11 @@ TEST_CASE("kwire copy: copiers of one group share the input through rebalances; 
   // partitions are revoked), then A2 starts with A's transactional id: its
   // InitProducerId fences A's epoch, A's next transactional call fails for
   // good and A exits 1; A leaves the group, B and A2 share the rest.
-  CopierProcess a(command(id_a));
+  ChildProcess a(command(id_a));
   REQUIRE(wait_committed(admin, group, 10000, a, 120s));
-  CopierProcess b(command(id_b) + " -e");
+  ChildProcess b(command(id_b) + " -e");
   REQUIRE(wait_committed(admin, group, committed_records(admin, group) + 10000, a, 120s));
-  CopierProcess a2(command(id_a) + " -e");
+  ChildProcess a2(command(id_a) + " -e");
   CHECK(a.wait_for(120s) == 1);  // fenced: a fatal error
   CHECK(b.wait_for(300s) == 0);
   CHECK(a2.wait_for(300s) == 0);

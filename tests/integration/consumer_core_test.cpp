@@ -45,6 +45,7 @@ using kwire::consumer::TopicPartition;
 using kwire::test::broker_env;
 using kwire::test::run_command;
 using kwire::test::shell_quote;
+using kwire::test::committed_by_kafka;
 namespace protocol = kwire::protocol;
 
 namespace {
@@ -220,24 +221,6 @@ struct Member {
     CHECK(core.closed());
   }
 };
-
-/// partition -> CURRENT-OFFSET as Kafka's kafka-consumer-groups reports it.
-std::map<int, std::int64_t> committed_by_kafka(const std::string& group, const std::string& topic) {
-  auto result = run_command(shell_quote(KWIRE_BROKER_SCRIPT) +
-                            " run-class org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server " +
-                            shell_quote(broker_env().bootstrap()) + " --describe --group " + shell_quote(group) +
-                            " 2>/dev/null");
-  std::map<int, std::int64_t> out;
-  std::istringstream in(result.output);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream fields(line);
-    std::string g, t, partition, current;
-    if (!(fields >> g >> t >> partition >> current) || g != group || t != topic) continue;
-    if (current == "-") continue;
-    out[std::stoi(partition)] = std::stoll(current);
-  }
-  return out;
-}
 
 std::int64_t total(const std::map<int, std::int64_t>& offsets) {
   std::int64_t sum = 0;

@@ -173,4 +173,21 @@ std::vector<ConsumedRecord> consume_with_kcat_isolation(const std::string& topic
 
 std::string kwire_cli() { return KWIRE_CLI; }
 
+std::map<int, std::int64_t> committed_by_kafka(const std::string& group, const std::string& topic) {
+  auto result = run_command(shell_quote(KWIRE_BROKER_SCRIPT) +
+                            " run-class org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server " +
+                            shell_quote(broker_env().bootstrap()) + " --describe --group " + shell_quote(group) +
+                            " 2>/dev/null");
+  std::map<int, std::int64_t> out;
+  std::istringstream in(result.output);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string g, t, partition, current;
+    if (!(fields >> g >> t >> partition >> current) || g != group || t != topic) continue;
+    if (current == "-") continue;
+    out[std::stoi(partition)] = std::stoll(current);
+  }
+  return out;
+}
+
 }  // namespace kwire::test

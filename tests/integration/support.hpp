@@ -71,4 +71,9 @@ std::vector<ConsumedRecord> consume_with_kcat_isolation(const std::string& topic
 /// Path of the kwire CLI built with the tests.
 std::string kwire_cli();
 
+/// partition -> CURRENT-OFFSET of `group` on `topic` as Kafka's own
+/// kafka-consumer-groups (ConsumerGroupCommand) reports it: an independent
+/// reader of what a kwire member committed.
+std::map<int, std::int64_t> committed_by_kafka(const std::string& group, const std::string& topic);
+
 }  // namespace kwire::test

@@ -165,6 +165,20 @@ TEST_CASE("session errors fall back to a full request") {
   }
 }
 
+TEST_CASE("request_full(): the next request is full under the same id, even with a response still in flight") {
+  FetchSession session;
+  FetchTargets targets{{{"a", 0}, at(1)}};
+  (void)session.build_request(targets, 12, params);
+  REQUIRE_FALSE(session.handle_response(ok(9)));
+  (void)session.build_request(targets, 12, params);  // epoch 1, in flight
+  session.request_full();
+  REQUIRE_FALSE(session.handle_response(ok(9)));  // its answer would make the next epoch 2
+  auto full = session.build_request(targets, 12, params);
+  check_full(full, 9, 1);
+  REQUIRE_FALSE(session.handle_response(ok(9)));
+  CHECK(session.build_request(targets, 12, params).session_epoch == 1);  // asked once, not forever
+}
+
 TEST_CASE("v13+: a topic whose id changed is forgotten under the old id and added under the new") {
   FetchSession session;
   FetchTargets targets{{{"t", 0}, at(50, id(1))}};

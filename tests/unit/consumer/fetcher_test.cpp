@@ -286,6 +286,32 @@ TEST_CASE("Fetcher: data read ahead is dropped with the buffered data it follows
   }
 }
 
+TEST_CASE("Fetcher: a partition revoked and assigned again before the session forgot it is fetched in full") {
+  Harness h;
+  h.leaders[a1].node_id = 1;  // one broker, one session for both partitions
+  (void)h.prepare_for(1);
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, {}), partition_with(1, {})}, 99), nullptr, t0);
+  REQUIRE(h.fetcher->watermarks().contains(a0));
+  REQUIRE(h.prepare_for(1).request.session_epoch == 1);  // incremental from now on
+  h.fetcher->on_fetch_response(1, response_with({}, 99), nullptr, t0);
+
+  // A rebalance takes a/0 away and gives it back between two requests: the
+  // broker's session never forgot it, and an incremental answer would not
+  // report its high watermark again (kwire consume -e waited for it forever).
+  h.subs.assign({a1});
+  h.fetcher->drop_unassigned();
+  CHECK_FALSE(h.fetcher->watermarks().contains(a0));
+  h.subs.assign({a0, a1});
+  (void)h.subs.seek(a0, {.offset = 0, .leader_epoch = -1});
+  auto again = h.prepare_for(1);
+  CHECK(again.request.session_id == 99);
+  CHECK(again.request.session_epoch == 0);
+  CHECK(find_partition(again.request, 0) != nullptr);
+  CHECK(find_partition(again.request, 1) != nullptr);
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, {}), partition_with(1, {})}, 99), nullptr, t0);
+  CHECK(h.fetcher->watermarks().contains(a0));
+}
+
 TEST_CASE("Fetcher: records before the position in a compressed batch are skipped") {
   Harness h;
   (void)h.subs.seek(a0, {.offset = 12, .leader_epoch = -1});

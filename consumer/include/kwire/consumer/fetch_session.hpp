@@ -76,6 +76,15 @@ class FetchSession {
   /// The last request built got no response (disconnected, timed out).
   void handle_failure() noexcept { next_epoch_ = initial_epoch; }
 
+  /// The next request built is a full one (under the same id, so the broker
+  /// replaces the session), whatever a response still in flight says. The
+  /// fetcher asks for it when the assignment dropped partitions: one revoked
+  /// and assigned again before the next request never left the broker's
+  /// session, and an incremental response only reports a partition whose
+  /// data or watermarks changed, so its high watermark (dropped with the
+  /// revocation) would never come back.
+  void request_full() noexcept { full_requested_ = true; }
+
   /// A request that closes the session on the broker (epoch -1, no
   /// partitions), or nullopt when there is none to close. Forgets the
   /// session either way.
@@ -91,6 +100,7 @@ class FetchSession {
   std::int32_t session_id_ = 0;
   std::int32_t next_epoch_ = initial_epoch;
   bool last_was_full_ = true;
+  bool full_requested_ = false;
   FetchTargets session_partitions_;
 };
 
