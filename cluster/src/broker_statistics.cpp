@@ -90,14 +90,14 @@ namespace detail {
 
 void JsonWriter::key(std::string_view k) {
   comma();
-  string(k);
+  append_json_string(out_, k);
   out_ += ':';
   after_key_ = true;
 }
 
 void JsonWriter::value(std::string_view v) {
   comma();
-  string(v);
+  append_json_string(out_, v);
 }
 
 void JsonWriter::value(std::uint64_t v) {
@@ -132,27 +132,27 @@ void JsonWriter::comma() {
   first_ = false;
 }
 
-void JsonWriter::string(std::string_view s) {
-  out_ += '"';
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (c < 0x20) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out_ += buf;
+          out += buf;
         } else {
-          out_ += ch;  // UTF-8 passes through
+          out += ch;  // UTF-8 passes through
         }
     }
   }
-  out_ += '"';
+  out += '"';
 }
 
 void write_round_trips(JsonWriter& w, std::string_view key, const RttStatistics& r) {

@@ -105,6 +105,16 @@ TEST_CASE("kwire::Consumer statistics: totals equal the records produced, lag 0,
 
   const auto json = kwire::test::parse_json(consumer.statistics_json());
   CHECK(json.u64("records_consumed") == kRecords);
+  // statistics.interval.ms=200: a snapshot arrives while the consumer runs.
+  const auto callback_deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    {
+      std::lock_guard lock(mu);
+      if (!json_snapshots.empty()) break;
+    }
+    REQUIRE(std::chrono::steady_clock::now() < callback_deadline);
+    (void)consumer.poll(50ms);
+  }
   consumer.close();
   // After close: the final figures, without brokers.
   CHECK(consumer.statistics().records_consumed == kRecords);

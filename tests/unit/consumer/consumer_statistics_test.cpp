@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kwire/consumer/consumer_core.hpp"
+#include "core_requests.hpp"
 #include "sole_leader.hpp"
 #include "unit/producer/json_check.hpp"
 #include "wire_batches.hpp"
@@ -22,6 +23,7 @@ namespace protocol = kwire::protocol;
 using kwire::cluster::LogCategory;
 using kwire::cluster::LogLevel;
 using kwire::test::Json;
+using kwire::test::of_type;
 using kwire::test::parse_json;
 using kwire::test::wire_batch;
 using kwire::test::WireRecord;
@@ -53,14 +55,6 @@ ClusterView one_broker() {
           .cluster_topics = {}};
 }
 
-template <class R>
-std::vector<std::pair<std::uint64_t, R>> requests_of(const std::vector<OutgoingRequest>& out) {
-  std::vector<std::pair<std::uint64_t, R>> found;
-  for (const auto& o : out)
-    if (std::holds_alternative<R>(o.request)) found.emplace_back(o.id, std::get<R>(o.request));
-  return found;
-}
-
 /// Lines logged, as "<category> <text>".
 struct CapturedLog {
   std::vector<std::string> lines;
@@ -88,7 +82,7 @@ TEST_CASE("consumer statistics: position, watermarks, lag and totals after a scr
   CHECK(log.has("consumer", "assign: 1 partition"));
 
   auto out = core.run_once(now, view);
-  auto lists = requests_of<protocol::ListOffsetsRequest>(out);
+  auto lists = of_type<protocol::ListOffsetsRequest>(out);
   REQUIRE(lists.size() == 1);
   protocol::ListOffsetsResponse reset;
   reset.topics.push_back({.name = "a", .partitions = {{.partition_index = 0, .error_code = errc::none, .timestamp = -1,
@@ -97,7 +91,7 @@ TEST_CASE("consumer statistics: position, watermarks, lag and totals after a scr
   core.on_response(lists[0].first, std::move(reset), now);
   CHECK(log.has("fetch", "a/0: position reset to offset 10"));
 
-  auto fetches = requests_of<protocol::FetchRequest>(core.run_once(now, view));
+  auto fetches = of_type<protocol::FetchRequest>(core.run_once(now, view));
   REQUIRE(fetches.size() == 1);
   std::vector<WireRecord> records;
   for (int i = 0; i < 4; ++i) records.push_back({.key = std::nullopt, .value = "vvvv", .headers = {}});
@@ -188,10 +182,10 @@ TEST_CASE("consumer statistics and logs of the group: join, assignment, committe
   CHECK(log.has("consumer", "subscribe: group g, topics [a]"));
 
   core.begin_poll(now);
-  auto joins = requests_of<protocol::JoinGroupRequest>(core.run_once(now, view));
+  auto joins = of_type<protocol::JoinGroupRequest>(core.run_once(now, view));
   REQUIRE(joins.size() == 1);
   core.on_response(joins[0].first, kwire::test::sole_leader_join({"a"}), now);
-  auto syncs = requests_of<protocol::SyncGroupRequest>(core.run_once(now, view));
+  auto syncs = of_type<protocol::SyncGroupRequest>(core.run_once(now, view));
   REQUIRE(syncs.size() == 1);
   CHECK(log.has("group", "joined, generation 1, member id m1"));
   protocol::SyncGroupResponse synced;
@@ -203,7 +197,7 @@ TEST_CASE("consumer statistics and logs of the group: join, assignment, committe
   CHECK(log.has("group", "group g: assigned 2 partition(s) [a/0, a/1]"));
 
   // The committed offsets the assignment starts from are the last known ones.
-  auto offset_fetches = requests_of<protocol::OffsetFetchRequest>(core.run_once(now, view));
+  auto offset_fetches = of_type<protocol::OffsetFetchRequest>(core.run_once(now, view));
   REQUIRE(offset_fetches.size() == 1);
   protocol::OffsetFetchResponse committed;
   committed.topics.push_back({.name = "a", .topic_id = {},

@@ -15,6 +15,10 @@ KWIRE_PUBLIC_BEGIN
 
 namespace kwire::cluster::detail {
 
+/// Appends `s` as a JSON string (quoted; quotes, backslashes and control
+/// characters escaped; UTF-8 passed through).
+void append_json_string(std::string& out, std::string_view s);
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
@@ -52,7 +56,6 @@ class JsonWriter {
     first_ = false;
   }
   void comma();
-  void string(std::string_view s);
 
   std::string& out_;
   bool first_ = true;
