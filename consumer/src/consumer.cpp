@@ -48,7 +48,8 @@ struct Consumer::Impl {
   Impl(ConsumerConfig c, cluster::LogHandler handler)
       : config(std::move(c)),
         log(log_handler(std::move(handler), config)),
-        runtime(static_cast<const cluster::ClientConfig&>(config), ClusterRuntime::Options{.log = log, .io = nullptr, .on_metadata = {}}),
+        runtime(static_cast<const cluster::ClientConfig&>(config),
+                ClusterRuntime::Options{.log = log, .io = nullptr, .on_metadata = {}}),
         core(config, Clock::now(), cluster::Logger(log, config.debug_categories())) {}
 
   ConsumerConfig config;

@@ -80,9 +80,9 @@ void ConsumerCore::log_group_changes() {
                 membership_->member_id());
   }
   if (state != logged_group_state_ && logger_.debug(cluster::LogCategory::group)) {
+    const std::string_view from = logged_group_state_.empty() ? std::string_view("start") : logged_group_state_;
     logger_(cluster::LogLevel::debug, cluster::LogCategory::group,
-            "group " + config_.group_id + ": " + std::string(logged_group_state_.empty() ? "start" : logged_group_state_) +
-                " -> " + std::string(state));
+            "group " + config_.group_id + ": " + std::string(from) + " -> " + std::string(state));
   }
   logged_generation_ = generation;
   logged_group_state_ = state;

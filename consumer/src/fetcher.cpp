@@ -76,7 +76,8 @@ std::map<TopicPartition, BufferedData> Fetcher::buffered() const {
     BufferedData& data = out[fetch->partition];
     data.bytes += fetch->bytes;
     ++data.responses;
-    if (!fetch->done && fetch->next_fetch_offset) data.offsets += std::max<std::int64_t>(0, *fetch->next_fetch_offset - fetch->position);
+    if (!fetch->done && fetch->next_fetch_offset)
+      data.offsets += std::max<std::int64_t>(0, *fetch->next_fetch_offset - fetch->position);
   }
   return out;
 }
@@ -103,7 +104,8 @@ std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, con
   }
   FetchParams params = config_.params;
   const std::size_t room = config_.max_buffered_bytes - buffered_total;
-  if (room < static_cast<std::size_t>(std::max(0, params.max_bytes))) params.max_bytes = static_cast<std::int32_t>(room);
+  if (room < static_cast<std::size_t>(std::max(0, params.max_bytes)))
+    params.max_bytes = static_cast<std::int32_t>(room);
 
   const std::map<TopicPartition, BufferedChain> buffered = buffered_chains();
 

@@ -151,10 +151,11 @@ TEST_CASE("consumer statistics: position, watermarks, lag and totals after a scr
   s.client_id = "c\"1";  // escaped in the JSON
   const Json j = parse_json(to_json(s));
   CHECK(j.at("client_id").string == "c\"1");
-  for (const char* field : {"group_id", "timestamp_ms", "age_ms", "records_consumed", "bytes_consumed", "fetch_requests",
-                            "fetch_responses", "fetch_failures", "fetch_session_resets", "bytes_fetched",
-                            "offset_resets", "buffer_full_rounds", "buffered_bytes", "buffered_bytes_max",
-                            "group_state", "generation", "member_id", "rebalances", "assignment_size", "brokers"})
+  for (const char* field : {"group_id", "timestamp_ms", "age_ms", "records_consumed", "bytes_consumed",
+                            "fetch_requests", "fetch_responses", "fetch_failures", "fetch_session_resets",
+                            "bytes_fetched", "offset_resets", "buffer_full_rounds", "buffered_bytes",
+                            "buffered_bytes_max", "group_state", "generation", "member_id", "rebalances",
+                            "assignment_size", "brokers"})
     CHECK_MESSAGE(j.find(field) != nullptr, field);
   CHECK(j.u64("records_consumed") == 4);
   CHECK(j.at("fetch_latency").u64("max_us") == 25000);

@@ -594,10 +594,9 @@ TEST_CASE("Fetcher: queued.max.messages.kbytes across partitions: no Fetch while
 
   // Data of paused partitions does not hold the others back: it cannot
   // drain until resume().
-  h.fetcher->on_fetch_response(1, response_with({partition_with(0, wire_batch(values({"x", "y"}), {.base_offset = 2})),
-                                                 partition_with(2, wire_batch(values({"x", "y"}), {.base_offset = 2})),
-                                                 partition_with(4, wire_batch(values({"x", "y"}), {.base_offset = 2}))}),
-                               nullptr, t0);
+  const auto next = wire_batch(values({"x", "y"}), {.base_offset = 2});
+  h.fetcher->on_fetch_response(
+      1, response_with({partition_with(0, next), partition_with(2, next), partition_with(4, next)}), nullptr, t0);
   h.fetcher->on_fetch_response(2, response_with({}), nullptr, t0);
   CHECK(h.prepare().empty());  // three responses buffered: full
   h.subs.pause({{"a", 0}, {"a", 2}});
@@ -607,7 +606,8 @@ TEST_CASE("Fetcher: queued.max.messages.kbytes across partitions: no Fetch while
 
 TEST_CASE("Fetcher: counters for statistics: requests, responses, latency, bytes fetched and handed out") {
   Harness h;
-  const auto bytes = wire_batch({{.key = "k", .value = "value", .headers = {}}, {.key = std::nullopt, .value = "v2", .headers = {}}});
+  const auto bytes = wire_batch(
+      {{.key = "k", .value = "value", .headers = {}}, {.key = std::nullopt, .value = "v2", .headers = {}}});
   REQUIRE(h.prepare().size() == 2);
   h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0 + 30ms);
   h.fetcher->on_fetch_failed(2, make_error_code(errc::network_exception), t0 + 40ms);

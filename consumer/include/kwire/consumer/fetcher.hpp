@@ -165,7 +165,8 @@ struct FetchCounters {
   std::uint64_t records_consumed = 0; ///< records collect() handed out
   std::uint64_t bytes_consumed = 0;   ///< their keys and values
   std::uint64_t offset_resets = 0;    ///< positions set by auto.offset.reset / seek_to_* (ListOffsets answers)
-  std::uint64_t buffer_full_rounds = 0;  ///< prepare_fetches() calls that sent nothing: queued.max.messages.kbytes reached
+  /// prepare_fetches() calls that sent nothing: queued.max.messages.kbytes reached.
+  std::uint64_t buffer_full_rounds = 0;
   std::uint64_t latency_samples = 0;  ///< Fetch round trips measured (send to answer)
   std::vector<std::uint32_t> latency_window_us;  ///< the latest of them (cluster::kRoundTripWindow)
 };

@@ -31,7 +31,8 @@ struct ConsumerPartitionStatistics {
   std::int32_t partition = -1;
   std::int32_t leader = -1;              ///< -1: unknown
   std::int64_t position = -1;            ///< the next offset poll() hands out
-  std::int64_t committed_offset = -1;    ///< the last offset known committed (by this consumer or fetched for the assignment)
+  /// The last offset known committed (by this consumer, or fetched for the assignment).
+  std::int64_t committed_offset = -1;
   std::int64_t high_watermark = -1;      ///< of the last Fetch answer
   std::int64_t last_stable_offset = -1;  ///< of the last Fetch answer
   std::int64_t log_start_offset = -1;
@@ -53,7 +54,8 @@ struct ConsumerStatistics {
   std::uint64_t fetch_requests = 0;
   std::uint64_t fetch_responses = 0;
   std::uint64_t fetch_failures = 0;     ///< Fetches without an answer (disconnect, timeout)
-  std::uint64_t fetch_session_resets = 0;  ///< KIP-227 sessions lost (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH)
+  /// KIP-227 sessions lost (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH).
+  std::uint64_t fetch_session_resets = 0;
   std::uint64_t bytes_fetched = 0;      ///< record bytes in Fetch answers (compressed as sent)
   RttStatistics fetch_latency;          ///< Fetch send to answer, fetch.max.wait.ms included
   std::uint64_t offset_resets = 0;      ///< auto.offset.reset / seek_to_beginning / seek_to_end applied
@@ -65,7 +67,8 @@ struct ConsumerStatistics {
   std::string group_state;              ///< the membership's state ("stable", "joining", ...); "" without a group
   std::int32_t generation = -1;         ///< classic generation, KIP-848 member epoch
   std::string member_id;
-  std::uint64_t rebalances = 0;         ///< assignments received (each rebalance that gave this member partitions, or none)
+  /// Assignments received (each rebalance that gave this member its partitions).
+  std::uint64_t rebalances = 0;
   std::uint64_t assignment_size = 0;    ///< partitions assigned now
   std::vector<BrokerStatistics> brokers;
   std::vector<ConsumerPartitionStatistics> partitions;  ///< the assigned ones, sorted by topic and partition
