@@ -61,6 +61,7 @@ struct Consumer::Impl {
   ConsumerCore core;                ///< guarded by mu
   std::map<std::uint64_t, CommitResult> commit_results;                   ///< guarded by mu
   std::map<std::uint64_t, ConsumerCore::CommittedResult> committed_results;  ///< guarded by mu
+  std::map<std::uint64_t, OffsetLookupResult> lookup_results;                ///< guarded by mu
   std::map<std::uint64_t, std::function<void(const CommitResult&)>> commit_callbacks;  ///< app thread only
   std::thread ticker;
   std::mutex ticker_mu;
@@ -140,6 +141,25 @@ struct Consumer::Impl {
   void drain_results() {
     for (auto& r : core.take_commit_results()) commit_results[r.id] = std::move(r);
     for (auto& r : core.take_committed()) committed_results[r.id] = std::move(r);
+    for (auto& r : core.take_offset_lookups()) lookup_results[r.id] = std::move(r);
+  }
+
+  /// Waits (application thread) for result `id` to land in `results`. At
+  /// `deadline` it is `at_deadline()`'s (called under mu; nullopt: none).
+  template <class Result, class AtDeadline>
+  std::optional<Result> await(std::map<std::uint64_t, Result>& results, std::uint64_t id, Clock::time_point deadline,
+                              AtDeadline at_deadline) {
+    std::unique_lock lock(mu);
+    for (;;) {
+      drain_results();
+      if (auto it = results.find(id); it != results.end()) {
+        Result result = std::move(it->second);
+        results.erase(it);
+        return result;
+      }
+      if (Clock::now() >= deadline) return at_deadline();
+      changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
+    }
   }
 
   ClusterView view(cluster::Cluster& cluster) {
@@ -431,18 +451,73 @@ std::map<TopicPartition, std::optional<CommitOffset>> Consumer::committed(
     id = impl_->core.fetch_committed(std::move(partitions));
   }
   impl_->kick();
-  std::unique_lock lock(impl_->mu);
-  for (;;) {
-    impl_->drain_results();
-    if (auto it = impl_->committed_results.find(id); it != impl_->committed_results.end()) {
-      auto result = std::move(it->second);
-      impl_->committed_results.erase(it);
-      if (result.error) throw std::system_error(result.error, "committed()");
-      return std::move(result.offsets);
-    }
-    if (Clock::now() >= deadline) throw std::system_error(make_error_code(client_errc::timed_out), "committed()");
-    impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
+  auto result = impl_->await(impl_->committed_results, id, deadline,
+                             [] { return std::optional<ConsumerCore::CommittedResult>(); });
+  if (!result) throw std::system_error(make_error_code(client_errc::timed_out), "committed()");
+  if (result->error) throw std::system_error(result->error, "committed()");
+  return std::move(result->offsets);
+}
+
+std::map<TopicPartition, std::optional<OffsetAndTimestamp>> Consumer::lookup_offsets(
+    std::map<TopicPartition, std::int64_t> timestamps, std::optional<std::chrono::milliseconds> timeout,
+    const char* call) {
+  if (impl_->closed) throw std::logic_error(std::string(call) + " after close()");
+  const auto deadline =
+      Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    id = impl_->core.lookup_offsets(std::move(timestamps), deadline);
   }
+  impl_->kick();
+  // At the deadline the core ends the lookup itself, naming what it still
+  // waited for (it also does so on its own at its next round).
+  auto result = impl_->await(impl_->lookup_results, id, deadline, [&] { return impl_->core.expire_offset_lookup(id); });
+  if (!result) throw std::system_error(make_error_code(client_errc::timed_out), call);
+  if (result->error) throw std::system_error(result->error, std::string(call) + ": " + result->message);
+  return std::move(result->offsets);
+}
+
+std::map<TopicPartition, std::optional<OffsetAndTimestamp>> Consumer::offsets_for_times(
+    const std::map<TopicPartition, std::int64_t>& timestamps, std::optional<std::chrono::milliseconds> timeout) {
+  // Negative "timestamps" are ListOffsets' special lookups (earliest,
+  // latest...), not times: refused as Java's offsetsForTimes does.
+  for (const auto& [tp, timestamp] : timestamps)
+    if (timestamp < 0)
+      throw std::invalid_argument("offsets_for_times(): the target time for " + to_string(tp) + " is " +
+                                  std::to_string(timestamp) + "; it cannot be negative");
+  return lookup_offsets(timestamps, timeout, "offsets_for_times()");
+}
+
+namespace {
+
+/// Every partition at the special ListOffsets timestamp `which`.
+std::map<TopicPartition, std::int64_t> at(const std::vector<TopicPartition>& partitions, std::int64_t which) {
+  std::map<TopicPartition, std::int64_t> out;
+  for (const auto& tp : partitions) out[tp] = which;
+  return out;
+}
+
+/// The offsets of a log start / end lookup (always answered with an offset).
+std::map<TopicPartition, std::int64_t> plain_offsets(
+    const std::map<TopicPartition, std::optional<OffsetAndTimestamp>>& found) {
+  std::map<TopicPartition, std::int64_t> out;
+  for (const auto& [tp, answer] : found) out[tp] = answer ? answer->offset : -1;
+  return out;
+}
+
+}  // namespace
+
+std::map<TopicPartition, std::int64_t> Consumer::beginning_offsets(const std::vector<TopicPartition>& partitions,
+                                                                   std::optional<std::chrono::milliseconds> timeout) {
+  return plain_offsets(
+      lookup_offsets(at(partitions, protocol::list_offsets_timestamp::earliest), timeout, "beginning_offsets()"));
+}
+
+std::map<TopicPartition, std::int64_t> Consumer::end_offsets(const std::vector<TopicPartition>& partitions,
+                                                             std::optional<std::chrono::milliseconds> timeout) {
+  return plain_offsets(
+      lookup_offsets(at(partitions, protocol::list_offsets_timestamp::latest), timeout, "end_offsets()"));
 }
 
 std::optional<std::int64_t> Consumer::position(const TopicPartition& tp) const {

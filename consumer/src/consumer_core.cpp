@@ -83,6 +83,8 @@ ConsumerCore::ConsumerCore(ConsumerConfig config, TimePoint now, cluster::Logger
       subscriptions_(config_.auto_offset_reset),
       fetcher_(fetcher_config(config_), subscriptions_, logger_),
       validator_(subscriptions_, std::chrono::milliseconds(config_.retry_backoff_ms)),
+      lookups_(config_.isolation_level, std::chrono::milliseconds(config_.retry_backoff_ms),
+               config_.request_timeout_ms),
       next_auto_commit_(now + std::chrono::milliseconds(config_.auto_commit_interval_ms)) {}
 
 ConsumerCore::~ConsumerCore() = default;
@@ -172,6 +174,7 @@ std::set<std::string> ConsumerCore::metadata_topics() const {
   for (const auto& tp : subscriptions_.assignment()) topics.insert(tp.topic);
   if (membership_)
     for (const auto& t : membership_->wanted_topics()) topics.insert(t);
+  topics.merge(lookups_.topics());
   return topics;
 }
 
@@ -356,6 +359,10 @@ std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const Cluster
   for (auto& check : validator_.prepare(view.leader, now))
     send(out, {CoreRoute::Kind::node, check.node_id}, std::move(check.request),
          protocol::OffsetForLeaderEpochRequest::max_version, {});
+  for (auto& lookup : lookups_.prepare(view.leader, now))
+    send(out, {CoreRoute::Kind::node, lookup.node_id}, std::move(lookup.request),
+         protocol::ListOffsetsRequest::max_version,
+         {.request = {}, .committed_partitions = {}, .lookup_id = lookup.lookup_id});
   for (auto& reset : fetcher_.prepare_resets(view.leader, now))
     send(out, {CoreRoute::Kind::node, reset.node_id}, std::move(reset.request), protocol::ListOffsetsRequest::max_version,
          {});
@@ -400,7 +407,9 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::ListOffsetsResponse&&
   if (it == sent_.end()) return;
   const Sent sent = std::move(it->second);
   sent_.erase(it);
-  fetcher_.on_list_offsets_response(sent.node_id, std::get<protocol::ListOffsetsRequest>(sent.request), response, now);
+  const auto& request = std::get<protocol::ListOffsetsRequest>(sent.request);
+  if (sent.lookup_id != 0) lookups_.on_response(sent.lookup_id, request, response, now);
+  else fetcher_.on_list_offsets_response(sent.node_id, request, response, now);
 }
 
 void ConsumerCore::on_response(std::uint64_t id, protocol::JoinGroupResponse&& response, TimePoint now) {
@@ -438,7 +447,7 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetForLeaderEpochR
     const auto after = subscriptions_.position(tp);
     if (after && after->offset < offset)
       logger_(cluster::LogLevel::warning, cluster::LogCategory::fetch,
-              tp.topic + "/" + std::to_string(tp.partition) + ": log truncated below offset " + std::to_string(offset) +
+              to_string(tp) + ": log truncated below offset " + std::to_string(offset) +
                   " (KIP-320): reading again from offset " + std::to_string(after->offset));
   }
 }
@@ -465,7 +474,8 @@ void ConsumerCore::on_failure(std::uint64_t id, std::error_code error, TimePoint
         if constexpr (std::is_same_v<R, protocol::FetchRequest>) {
           fetcher_.on_fetch_failed(sent.node_id, error, now);
         } else if constexpr (std::is_same_v<R, protocol::ListOffsetsRequest>) {
-          fetcher_.on_list_offsets_failed(sent.node_id, request, now);
+          if (sent.lookup_id != 0) lookups_.on_failure(sent.lookup_id, request, error, now);
+          else fetcher_.on_list_offsets_failed(sent.node_id, request, now);
         } else if constexpr (std::is_same_v<R, protocol::OffsetCommitRequest>) {
           commit_results_.push_back({.id = sent.commit_id, .error = error, .offsets = {}});
           rebalance_commit_finished(sent.commit_id);
@@ -489,6 +499,7 @@ std::optional<ConsumerCore::TimePoint> ConsumerCore::next_wakeup(TimePoint now) 
   if (config_.enable_auto_commit && !config_.group_id.empty()) lower(next_auto_commit_);
   if (offsets_backoff_until_ > now) lower(offsets_backoff_until_);
   lower(validator_.next_wakeup());
+  lower(lookups_.next_wakeup(now));
   return next;
 }
 

@@ -1,5 +1,6 @@
 // ConsumerCore's offsets: commits (explicit and enable.auto.commit), the
-// committed offsets an assignment starts from, and committed() queries.
+// committed offsets an assignment starts from, committed() queries, and
+// the offset lookups of offsets_for_times() and co (OffsetLookups).
 #include <algorithm>
 
 #include "group/consumer_membership.hpp"
@@ -13,8 +14,6 @@ namespace {
 constexpr std::int16_t kOffsetFetchVersion = 7;  // RequireStable (KIP-447); v8+ is the groups form
 constexpr std::int16_t kOffsetCommitVersion = 9;  // v10 names topics by id; v9 carries a KIP-848 member epoch
 constexpr int kStaleEpochRetries = 3;
-
-std::string describe(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
 
 }  // namespace
 
@@ -162,6 +161,12 @@ std::uint64_t ConsumerCore::fetch_committed(std::vector<TopicPartition> partitio
   return id;
 }
 
+std::uint64_t ConsumerCore::lookup_offsets(std::map<TopicPartition, std::int64_t> timestamps, TimePoint deadline) {
+  const std::uint64_t id = next_id_++;
+  lookups_.start(id, std::move(timestamps), deadline);
+  return id;
+}
+
 std::vector<ConsumerCore::CommittedResult> ConsumerCore::take_committed() {
   return std::exchange(committed_results_, {});
 }
@@ -198,7 +203,7 @@ void ConsumerCore::emit_offset_fetches(std::vector<OutgoingRequest>& out, TimePo
     for (const auto& tp : awaiting)
       if (auto ec = subscriptions_.request_reset(tp))
         errors_.push_back({.partition = tp, .offset = -1, .error = ec,
-                           .message = describe(tp) + ": no position and auto.offset.reset is none; seek() first"});
+                           .message = to_string(tp) + ": no position and auto.offset.reset is none; seek() first"});
     return;
   }
   if (membership_ && !membership_->ready_for_offsets()) return;
@@ -260,7 +265,7 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
       }
       if (p.error_code != kwire::errc::none) {
         errors_.push_back({.partition = tp, .offset = -1, .error = make_error_code(p.error_code),
-                           .message = describe(tp) + ": OffsetFetch failed: " +
+                           .message = to_string(tp) + ": OffsetFetch failed: " +
                                       kwire::error_name(make_error_code(p.error_code))});
         offsets_backoff_until_ = now + std::chrono::milliseconds(config_.retry_backoff_ms);
         continue;
@@ -272,7 +277,7 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetFetchResponse&&
       if (committed) last_committed_[tp] = committed->offset;
       if (auto ec = subscriptions_.apply_committed(tp, committed))
         errors_.push_back({.partition = tp, .offset = -1, .error = ec,
-                           .message = describe(tp) + ": nothing committed and auto.offset.reset is none; seek() first"});
+                           .message = to_string(tp) + ": nothing committed and auto.offset.reset is none; seek() first"});
     }
   }
 }

@@ -12,7 +12,7 @@ namespace {
 
 std::string list(const std::vector<TopicPartition>& partitions) {
   std::string out;
-  for (const auto& tp : partitions) out += (out.empty() ? "" : ", ") + tp.topic + "/" + std::to_string(tp.partition);
+  for (const auto& tp : partitions) out += (out.empty() ? "" : ", ") + to_string(tp);
   return out;
 }
 
@@ -41,9 +41,7 @@ void ConsumerCore::collect_statistics(ConsumerStatistics& out) const {
   out.rebalances = rebalances_;
 
   std::vector<TopicPartition> assigned = subscriptions_.assignment();
-  std::sort(assigned.begin(), assigned.end(), [](const TopicPartition& a, const TopicPartition& b) {
-    return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
-  });
+  std::sort(assigned.begin(), assigned.end());
   out.assignment_size = assigned.size();
   const auto buffered = fetcher_.buffered();
   const auto& watermarks = fetcher_.watermarks();

@@ -20,7 +20,7 @@ import atexit
 from typing import NamedTuple
 
 from . import _core, errors
-from ._consumer import Consumer, ConsumerGroupMetadata, _close_live_consumers
+from ._consumer import Consumer, ConsumerGroupMetadata, OffsetAndTimestamp, _close_live_consumers
 from ._core import DeliveryFuture, Message, RecordMetadata
 from ._producer import Producer, _close_live_producers
 from .errors import KafkaError, KafkaTimeoutError
@@ -32,6 +32,7 @@ __all__ = [
     "AIOConsumer",
     "Message",
     "ConsumerGroupMetadata",
+    "OffsetAndTimestamp",
     "DeliveryFuture",
     "RecordMetadata",
     "TopicPartition",

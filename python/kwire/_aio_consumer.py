@@ -155,6 +155,16 @@ class AIOConsumer:
     async def committed(self, partitions: Any, timeout: Optional[float] = None) -> Dict[Any, Optional[int]]:
         return await self._call(self._started().committed, list(partitions), timeout)
 
+    async def offsets_for_times(self, timestamps: Any, timeout: Optional[float] = None) -> Dict[Any, Any]:
+        """As Consumer.offsets_for_times()."""
+        return await self._call(self._started().offsets_for_times, dict(timestamps), timeout)
+
+    async def beginning_offsets(self, partitions: Any, timeout: Optional[float] = None) -> Dict[Any, int]:
+        return await self._call(self._started().beginning_offsets, list(partitions), timeout)
+
+    async def end_offsets(self, partitions: Any, timeout: Optional[float] = None) -> Dict[Any, int]:
+        return await self._call(self._started().end_offsets, list(partitions), timeout)
+
     async def position(self, partition: Tuple[str, int]) -> Optional[int]:
         consumer = self._started()
         topic, number = partition

@@ -57,6 +57,16 @@ class ConsumerGroupMetadata(NamedTuple):
     group_instance_id: Optional[str] = None
 
 
+class OffsetAndTimestamp(NamedTuple):
+    """What ``Consumer.offsets_for_times`` found for a partition
+    (kafka-python's OffsetAndTimestamp): the first record at or after the
+    time asked, its timestamp (ms) and leader epoch (None: not given)."""
+
+    offset: int
+    timestamp: int
+    leader_epoch: Optional[int] = None
+
+
 def _topic_partition(tp: Tuple[str, int]) -> Tuple[str, int]:
     topic, partition = tp
     return (topic, int(partition))
@@ -291,6 +301,39 @@ class Consumer(_core.Consumer):
         """The group's committed offsets: ``{TopicPartition: offset or None}``."""
         return self._committed([_topic_partition(tp) for tp in partitions], timeout)
 
+    def offsets_for_times(
+        self, timestamps: Mapping[Tuple[str, int], int], timeout: Optional[float] = None
+    ) -> Dict[Any, Optional[OffsetAndTimestamp]]:
+        """Per partition (``{TopicPartition: timestamp_ms}``), the first
+        record whose timestamp is at or after the one given:
+        ``{TopicPartition: OffsetAndTimestamp(offset, timestamp, leader_epoch)}``,
+        None where no record is that recent (kafka-python's shape). The
+        partitions need not be assigned to this consumer. Raises ValueError
+        for a negative timestamp, KafkaTimeoutError after ``timeout`` seconds
+        (default default.api.timeout.ms) naming the partitions unanswered,
+        or the KafkaError of a partition that cannot be looked up."""
+        asked = []
+        for tp, timestamp in timestamps.items():
+            topic, partition = _topic_partition(tp)
+            if timestamp < 0:
+                raise ValueError(f"offsets_for_times: the target time for {topic}/{partition} is {timestamp}; "
+                                 "it cannot be negative")
+            asked.append((topic, partition, int(timestamp)))
+        found = self._offsets_for_times(asked, timeout)
+        return {tp: None if answer is None else OffsetAndTimestamp(*answer) for tp, answer in found.items()}
+
+    def beginning_offsets(self, partitions: Partitions, timeout: Optional[float] = None) -> Dict[Any, int]:
+        """``{TopicPartition: offset}``: each partition's first offset (its
+        log start), assigned to this consumer or not."""
+        return self._beginning_offsets([_topic_partition(tp) for tp in partitions], timeout)
+
+    def end_offsets(self, partitions: Partitions, timeout: Optional[float] = None) -> Dict[Any, int]:
+        """``{TopicPartition: offset}``: each partition's end, the offset the
+        next record written gets (the high watermark) -- under
+        ``isolation.level=read_committed`` the last stable offset, before
+        the first transaction still open."""
+        return self._end_offsets([_topic_partition(tp) for tp in partitions], timeout)
+
     def position(self, partition: Tuple[str, int]) -> Optional[int]:
         """The offset of the next message poll() hands out for ``partition``
         (None: not known yet)."""
@@ -342,8 +385,10 @@ class Consumer(_core.Consumer):
         return json.loads(self.statistics_json())
 
     def group_metadata(self) -> ConsumerGroupMetadata:
-        """For ``Producer.send_offsets_to_transaction(offsets, consumer.group_metadata())``."""
-        return ConsumerGroupMetadata(self.group_id, self.generation, self.member_id, self.group_instance_id)
+        """For ``Producer.send_offsets_to_transaction(offsets, consumer.group_metadata())``:
+        group id, generation, member id and group instance id, read together
+        (after the poll that returned the messages being committed)."""
+        return ConsumerGroupMetadata(*self._group_metadata())
 
     # ---- the buffer ---------------------------------------------------------
 

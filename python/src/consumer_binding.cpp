@@ -124,6 +124,13 @@ nb::dict offsets_dict(const std::vector<consumer::CommitOffset>& offsets) {
   return out;
 }
 
+// {TopicPartition: offset}, from beginning_offsets() / end_offsets().
+nb::dict offsets_dict(const std::map<TopicPartition, std::int64_t>& offsets) {
+  nb::dict out;
+  for (const auto& [tp, offset] : offsets) out[make_topic_partition(tp.topic, tp.partition)] = offset;
+  return out;
+}
+
 // Marks the current thread as the one holding `use` while kwire may run
 // rebalance callbacks on it (see the header).
 class OwnerScope {
@@ -367,6 +374,36 @@ nb::dict Consumer::committed(const std::vector<PartitionTuple>& partitions, std:
   return out;
 }
 
+nb::dict Consumer::offsets_for_times(
+    const std::vector<std::tuple<std::string, std::int32_t, std::int64_t>>& timestamps, std::optional<double> timeout) {
+  const milliseconds limit = timeout ? to_millis(timeout) : default_api_timeout_;
+  std::map<TopicPartition, std::int64_t> asked;
+  for (const auto& [topic, partition, timestamp] : timestamps) asked[{topic, partition}] = timestamp;
+  auto found = locked([&](consumer::Consumer& c) { return c.offsets_for_times(asked, limit); });
+  nb::dict out;
+  for (const auto& [tp, answer] : found) {
+    nb::object value = nb::none();
+    if (answer) {
+      nb::object epoch = answer->leader_epoch ? nb::cast(*answer->leader_epoch) : nb::none();
+      value = nb::make_tuple(answer->offset, answer->timestamp, epoch);
+    }
+    out[make_topic_partition(tp.topic, tp.partition)] = value;
+  }
+  return out;
+}
+
+nb::dict Consumer::beginning_offsets(const std::vector<PartitionTuple>& partitions, std::optional<double> timeout) {
+  const milliseconds limit = timeout ? to_millis(timeout) : default_api_timeout_;
+  return offsets_dict(
+      locked([&](consumer::Consumer& c) { return c.beginning_offsets(to_partitions(partitions), limit); }));
+}
+
+nb::dict Consumer::end_offsets(const std::vector<PartitionTuple>& partitions, std::optional<double> timeout) {
+  const milliseconds limit = timeout ? to_millis(timeout) : default_api_timeout_;
+  return offsets_dict(
+      locked([&](consumer::Consumer& c) { return c.end_offsets(to_partitions(partitions), limit); }));
+}
+
 std::optional<std::int64_t> Consumer::position(const std::string& topic, std::int32_t partition) {
   return locked([&](consumer::Consumer& c) { return c.position({topic, partition}); });
 }
@@ -411,6 +448,12 @@ std::string Consumer::statistics_json() {
 
 std::int32_t Consumer::generation() {
   return locked([](consumer::Consumer& c) { return c.generation(); });
+}
+
+nb::tuple Consumer::group_metadata() {
+  const auto metadata = locked([](consumer::Consumer& c) { return c.group_metadata(); });
+  nb::object instance = metadata.group_instance_id ? nb::cast(*metadata.group_instance_id) : nb::none();
+  return nb::make_tuple(metadata.group_id, metadata.generation_id, metadata.member_id, instance);
 }
 
 void Consumer::close(std::optional<double> timeout) {
@@ -488,6 +531,11 @@ void bind_consumer(nb::module_& m) {
       .def("_commit", &Consumer::commit, "offsets"_a, "timeout"_a = nb::none())
       .def("_commit_async", &Consumer::commit_async, "offsets"_a, "callback"_a = nb::none())
       .def("_committed", &Consumer::committed, "partitions"_a, "timeout"_a = nb::none())
+      .def("_offsets_for_times", &Consumer::offsets_for_times, "timestamps"_a, "timeout"_a = nb::none())
+      .def("_beginning_offsets", &Consumer::beginning_offsets, "partitions"_a, "timeout"_a = nb::none())
+      .def("_end_offsets", &Consumer::end_offsets, "partitions"_a, "timeout"_a = nb::none())
+      .def("_group_metadata", &Consumer::group_metadata,
+           "(group_id, generation_id, member_id, group_instance_id), read together.")
       .def("_position", &Consumer::position, "topic"_a, "partition"_a)
       .def("_seek", &Consumer::seek, "topic"_a, "partition"_a, "offset"_a)
       .def("_seek_to_beginning", &Consumer::seek_to_beginning, "partitions"_a)

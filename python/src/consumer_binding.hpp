@@ -102,6 +102,14 @@ class Consumer {
   void commit(const std::vector<OffsetTuple>& offsets, std::optional<double> timeout);
   void commit_async(const std::vector<OffsetTuple>& offsets, nanobind::object callback);
   nanobind::dict committed(const std::vector<PartitionTuple>& partitions, std::optional<double> timeout);
+  /// (topic, partition, timestamp ms) -> {TopicPartition: (offset,
+  /// timestamp, leader_epoch or None) or None}.
+  nanobind::dict offsets_for_times(const std::vector<std::tuple<std::string, std::int32_t, std::int64_t>>& timestamps,
+                                   std::optional<double> timeout);
+  /// {TopicPartition: offset}: each partition's log start.
+  nanobind::dict beginning_offsets(const std::vector<PartitionTuple>& partitions, std::optional<double> timeout);
+  /// {TopicPartition: offset}: each partition's end (the LSO under read_committed).
+  nanobind::dict end_offsets(const std::vector<PartitionTuple>& partitions, std::optional<double> timeout);
 
   std::optional<std::int64_t> position(const std::string& topic, std::int32_t partition);
   void seek(const std::string& topic, std::int32_t partition, std::int64_t offset);
@@ -116,6 +124,8 @@ class Consumer {
   /// Consumer::statistics_json() (docs/observability.md).
   std::string statistics_json();
   std::int32_t generation();
+  /// (group_id, generation_id, member_id, group_instance_id), read together.
+  nanobind::tuple group_metadata();
   const std::string& group_id() const noexcept { return group_id_; }
   const std::optional<std::string>& group_instance_id() const noexcept { return group_instance_id_; }
 

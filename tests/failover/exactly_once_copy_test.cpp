@@ -30,6 +30,7 @@
 #include <kwire/producer/producer.hpp>
 
 #include "child_process.hpp"
+#include "numbered_records.hpp"
 #include "stream_check.hpp"
 #include "support.hpp"
 
@@ -51,11 +52,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int kPartitions = 6;
 
 /// Input record i: partition i % 6, value "eos-<i, 9 digits>" (13 bytes).
-std::string value_of(std::size_t i) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "eos-%09zu", i);
-  return buffer;
-}
+std::string value_of(std::size_t i) { return kwire::test::numbered_value("eos", i); }
 
 /// Writes `records` numbered records to `topic` (idempotent, acks=all).
 void produce_input(const std::string& topic, std::size_t records) {
@@ -64,17 +61,7 @@ void produce_input(const std::string& topic, std::size_t records) {
                             {"linger.ms", "20"},
                             {"batch.size", "262144"},
                             {"delivery.timeout.ms", "300000"}});
-  std::atomic<std::size_t> failed{0};
-  for (std::size_t i = 0; i < records; ++i) {
-    const std::string value = value_of(i);
-    kwire::producer::RecordView record(topic, std::nullopt, value);
-    record.partition = static_cast<std::int32_t>(i % kPartitions);
-    producer.send(record, [&failed](const kwire::producer::DeliveryReport& report) {
-      if (!report.ok()) failed.fetch_add(1);
-    });
-  }
-  REQUIRE(producer.flush(300s));
-  REQUIRE(failed.load() == 0);
+  kwire::test::produce_numbered(producer, topic, "eos", kPartitions, 0, records);
 }
 
 /// The records the group has committed (the sum of its offsets on `topic`).
@@ -164,11 +151,8 @@ TEST_SUITE("eos") {
 
 TEST_CASE("kwire copy: 1,000,000 records exactly once while the transaction coordinator, an output leader and the "
           "copier itself are SIGKILLed (3 nodes)") {
+  if (!kwire::test::managed_three_nodes()) return;
   const auto& env = broker_env();
-  if (!env.managed() || !env.has("KWIRE_BROKER_NODES") || env.get("KWIRE_BROKER_NODES") != "3") {
-    MESSAGE("skipped: needs the managed three-node cluster (kafka-broker start --nodes 3)");
-    return;
-  }
   REQUIRE_MESSAGE(!kwire_cli().empty(), "built without the kwire CLI");
   constexpr std::size_t kRecords = 1000000;
   const std::string in = unique_topic("eos-in");
@@ -242,11 +226,8 @@ TEST_CASE("kwire copy: 1,000,000 records exactly once while the transaction coor
 
 TEST_CASE("kwire copy: copiers of one group share the input through rebalances; a second copier with a running "
           "one's transactional id fences it (exit 1); every record once") {
+  if (!kwire::test::managed_three_nodes()) return;
   const auto& env = broker_env();
-  if (!env.managed() || !env.has("KWIRE_BROKER_NODES") || env.get("KWIRE_BROKER_NODES") != "3") {
-    MESSAGE("skipped: needs the managed three-node cluster (kafka-broker start --nodes 3)");
-    return;
-  }
   REQUIRE_MESSAGE(!kwire_cli().empty(), "built without the kwire CLI");
   constexpr std::size_t kRecords = 120000;
   const std::string in = unique_topic("eos-share-in");

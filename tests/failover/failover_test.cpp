@@ -13,11 +13,11 @@
 #include <string>
 #include <thread>
 
+#include "numbered_records.hpp"
 #include "stream_check.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
-using kwire::test::broker_env;
 using kwire::test::broker_script;
 using kwire::test::create_topic;
 using kwire::test::partition_leaders;
@@ -30,11 +30,7 @@ using kwire::test::unique_topic;
 TEST_SUITE("failover") {
 
 TEST_CASE("idempotent producer: 200,000 records while a partition leader is SIGKILLed and restarted (3 nodes)") {
-  const auto& env = broker_env();
-  if (!env.managed() || !env.has("KWIRE_BROKER_NODES") || env.get("KWIRE_BROKER_NODES") != "3") {
-    MESSAGE("skipped: needs the managed three-node cluster (kafka-broker start --nodes 3)");
-    return;
-  }
+  if (!kwire::test::managed_three_nodes()) return;
   const std::string topic = unique_topic("idem-failover");
   create_topic(topic, 3, 3);
   const std::map<int, int> leaders = partition_leaders(topic);

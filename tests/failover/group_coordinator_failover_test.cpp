@@ -21,6 +21,7 @@
 #include <kwire/consumer/consumer.hpp>
 #include <kwire/producer/producer.hpp>
 
+#include "numbered_records.hpp"
 #include "stream_check.hpp"
 #include "support.hpp"
 
@@ -42,29 +43,13 @@ using Clock = std::chrono::steady_clock;
 constexpr int kPartitions = 6;
 constexpr std::size_t kHalf = 30000;
 
-std::string value_of(std::size_t i) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "grp-%09zu", i);
-  return buffer;
-}
-
-/// Records [from, to): record i into partition i % 6.
+/// Records [from, to) of the "grp" series: record i into partition i % 6.
 void produce_range(const std::string& topic, std::size_t from, std::size_t to) {
   kwire::Producer producer({{"bootstrap.servers", broker_env().bootstrap()},
                             {"linger.ms", "20"},
                             {"delivery.timeout.ms", "300000"},
                             {"metadata.max.age.ms", "5000"}});
-  std::atomic<std::size_t> failed{0};
-  for (std::size_t i = from; i < to; ++i) {
-    const std::string value = value_of(i);
-    kwire::producer::RecordView record(topic, std::nullopt, value);
-    record.partition = static_cast<std::int32_t>(i % kPartitions);
-    producer.send(record, [&failed](const kwire::producer::DeliveryReport& report) {
-      if (!report.ok()) failed.fetch_add(1);
-    });
-  }
-  REQUIRE(producer.flush(300s));
-  REQUIRE(failed.load() == 0);
+  kwire::test::produce_numbered(producer, topic, "grp", kPartitions, from, to);
 }
 
 /// The node leading __consumer_offsets' only partition (the harness sets
@@ -130,15 +115,14 @@ void run_coordinator_failover(const std::string& protocol) {
   const auto deadline = Clock::now() + 300s;
   while (distinct < 2 * kHalf && Clock::now() < deadline) {
     for (const auto& r : consumer.poll(200ms)) {
-      unsigned long long n = 0;
       const std::string value = r.value ? std::string(reinterpret_cast<const char*>(r.value->data()), r.value->size())
                                         : std::string();
-      if (std::sscanf(value.c_str(), "grp-%llu", &n) != 1 || n >= seen.size() || value != value_of(n) ||
-          static_cast<int>(n % kPartitions) != r.partition) {
+      const auto n = kwire::test::number_of("grp", value, seen.size());
+      if (!n || static_cast<int>(*n % kPartitions) != r.partition) {
         ++malformed;
         continue;
       }
-      if (seen[n]++ == 0)
+      if (seen[*n]++ == 0)
         ++distinct;
       else
         duplicate_offsets[r.partition].push_back(r.offset);
@@ -229,25 +213,16 @@ void run_coordinator_failover(const std::string& protocol) {
   }
 }
 
-bool three_nodes() {
-  const auto& env = broker_env();
-  if (!env.managed() || !env.has("KWIRE_BROKER_NODES") || env.get("KWIRE_BROKER_NODES") != "3") {
-    MESSAGE("skipped: needs the managed three-node cluster (kafka-broker start --nodes 3)");
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 TEST_SUITE("failover") {
 
 TEST_CASE("group consumer (classic): the group coordinator is SIGKILLed mid-stream and the member carries on") {
-  if (three_nodes()) run_coordinator_failover("classic");
+  if (kwire::test::managed_three_nodes()) run_coordinator_failover("classic");
 }
 
 TEST_CASE("group consumer (KIP-848): the group coordinator is SIGKILLed mid-stream and the member carries on") {
-  if (!three_nodes()) return;
+  if (!kwire::test::managed_three_nodes()) return;
   const std::string version = broker_env().get("KWIRE_KAFKA_VERSION");
   if (version.rfind("3.", 0) == 0) {
     MESSAGE("KIP-848 not offered by Kafka " << version << " (the integration tests check the refusal)");

@@ -33,6 +33,7 @@
 #include <kwire/producer/producer.hpp>
 
 #include "child_process.hpp"
+#include "numbered_records.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
@@ -51,25 +52,9 @@ using Clock = std::chrono::steady_clock;
 constexpr int kPartitions = 12;
 constexpr std::size_t kPerPhase = 20000;  // two phases: across the kill, after the late join
 
-std::string value_of(std::size_t i) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "mbr-%09zu", i);
-  return buffer;
-}
-
-/// Records [from, to): record i into partition i % 12.
+/// Records [from, to) of the "mbr" series: record i into partition i % 12.
 void produce_range(kwire::Producer& producer, const std::string& topic, std::size_t from, std::size_t to) {
-  std::atomic<std::size_t> failed{0};
-  for (std::size_t i = from; i < to; ++i) {
-    const std::string value = value_of(i);
-    kwire::producer::RecordView record(topic, std::nullopt, value);
-    record.partition = static_cast<std::int32_t>(i % kPartitions);
-    producer.send(record, [&failed](const kwire::producer::DeliveryReport& report) {
-      if (!report.ok()) failed.fetch_add(1);
-    });
-  }
-  REQUIRE(producer.flush(120s));
-  REQUIRE(failed.load() == 0);
+  kwire::test::produce_numbered(producer, topic, "mbr", kPartitions, from, to);
 }
 
 /// partition -> committed offset, as kwire's admin client reads it now.
@@ -153,6 +138,7 @@ std::vector<Line> read_output(const std::string& path, std::size_t* malformed) {
 }
 
 void run_members(const std::string& protocol, const std::string& strategy) {
+  REQUIRE_MESSAGE(!kwire_cli().empty(), "built without the kwire CLI");
   const auto& env = broker_env();
   const std::string topic = unique_topic("members-" + protocol + "-" + strategy);
   const std::string group = topic + "-g";
@@ -223,13 +209,13 @@ void run_members(const std::string& protocol, const std::string& strategy) {
     const auto lines = read_output(m->first, &malformed);
     per_member[m->first.substr(m->first.size() - 5, 1)] = lines.size();
     for (const auto& line : lines) {
-      unsigned long long n = 0;
-      if (std::sscanf(line.value.c_str(), "mbr-%llu", &n) != 1 || n >= seen.size() || line.value != value_of(n)) {
+      const auto n = kwire::test::number_of("mbr", line.value, seen.size());
+      if (!n) {
         ++malformed;
         continue;
       }
-      if (static_cast<int>(n % kPartitions) != line.partition) ++wrong_place;
-      ++seen[n];
+      if (static_cast<int>(*n % kPartitions) != line.partition) ++wrong_place;
+      ++seen[*n];
       if (++reads_of[{line.partition, line.offset}] > 1) {
         ++duplicates;
         const auto at = committed_at_kill.find(line.partition);
@@ -261,32 +247,22 @@ void run_members(const std::string& protocol, const std::string& strategy) {
   for (const auto* m : {&a, &b, &c, &d}) std::remove(m->first.c_str());
 }
 
-bool three_nodes() {
-  const auto& env = broker_env();
-  if (!env.managed() || !env.has("KWIRE_BROKER_NODES") || env.get("KWIRE_BROKER_NODES") != "3") {
-    MESSAGE("skipped: needs the managed three-node cluster (kafka-broker start --nodes 3)");
-    return false;
-  }
-  REQUIRE_MESSAGE(!kwire_cli().empty(), "built without the kwire CLI");
-  return true;
-}
-
 }  // namespace
 
 TEST_SUITE("failover") {
 
 TEST_CASE("three kwire members, one SIGKILLed, one late (classic, eager range): every record read, none committed "
           "twice") {
-  if (three_nodes()) run_members("classic", "range");
+  if (kwire::test::managed_three_nodes()) run_members("classic", "range");
 }
 
 TEST_CASE("three kwire members, one SIGKILLed, one late (classic, cooperative-sticky): every record read, none "
           "committed twice") {
-  if (three_nodes()) run_members("classic", "cooperative-sticky");
+  if (kwire::test::managed_three_nodes()) run_members("classic", "cooperative-sticky");
 }
 
 TEST_CASE("three kwire members, one SIGKILLed, one late (KIP-848): every record read, none committed twice") {
-  if (!three_nodes()) return;
+  if (!kwire::test::managed_three_nodes()) return;
   const std::string version = broker_env().get("KWIRE_KAFKA_VERSION");
   if (version.rfind("3.", 0) == 0) {
     MESSAGE("KIP-848 not offered by Kafka " << version << " (the integration tests check the refusal)");

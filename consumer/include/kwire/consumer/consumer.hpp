@@ -110,6 +110,31 @@ class Consumer {
   std::map<TopicPartition, std::optional<CommitOffset>> committed(
       std::vector<TopicPartition> partitions, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  /// Per partition, the first offset whose record has a timestamp at or
+  /// after the one given (ms since the epoch), with that record's timestamp
+  /// and leader epoch; nullopt when no record is that recent (Java's
+  /// offsetsForTimes). The partitions need not be assigned to this consumer.
+  /// One ListOffsets per leader; a moved leader or a topic still being
+  /// created is waited for (metadata refresh, retry) within `timeout`
+  /// (default: default.api.timeout.ms). Throws std::invalid_argument for a
+  /// negative timestamp; std::system_error with client_errc::timed_out
+  /// naming the partitions still unanswered and why, or with a partition's
+  /// non-retriable Kafka error (e.g. TOPIC_AUTHORIZATION_FAILED) naming it;
+  /// std::logic_error after close().
+  std::map<TopicPartition, std::optional<OffsetAndTimestamp>> offsets_for_times(
+      const std::map<TopicPartition, std::int64_t>& timestamps,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  /// Each partition's log start offset (Java's beginningOffsets); as
+  /// offsets_for_times() for the rest.
+  std::map<TopicPartition, std::int64_t> beginning_offsets(
+      const std::vector<TopicPartition>& partitions, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  /// Each partition's end (Java's endOffsets): the high watermark under
+  /// isolation.level=read_uncommitted, the last stable offset (before the
+  /// first open transaction) under read_committed. As offsets_for_times()
+  /// for the rest.
+  std::map<TopicPartition, std::int64_t> end_offsets(
+      const std::vector<TopicPartition>& partitions, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
   /// The next offset poll() will hand out for `tp` (nullopt: not known yet).
   std::optional<std::int64_t> position(const TopicPartition& tp) const;
   void seek(const TopicPartition& tp, std::int64_t offset);
@@ -145,6 +170,10 @@ class Consumer {
   struct Impl;
   void run_callbacks();
   void deliver_commit_results();
+  /// The lookup behind offsets_for_times() and co; `call` names it in errors.
+  std::map<TopicPartition, std::optional<OffsetAndTimestamp>> lookup_offsets(
+      std::map<TopicPartition, std::int64_t> timestamps, std::optional<std::chrono::milliseconds> timeout,
+      const char* call);
   std::unique_ptr<Impl> impl_;
   RebalanceCallbacks callbacks_;
   std::vector<ConsumerRecord> records_;

@@ -42,6 +42,7 @@
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/fetcher.hpp"
+#include "kwire/consumer/offset_lookup.hpp"
 #include "kwire/consumer/position_validator.hpp"
 #include "kwire/consumer/statistics.hpp"
 #include "kwire/consumer/subscription_state.hpp"
@@ -206,6 +207,16 @@ class ConsumerCore {
     std::map<TopicPartition, std::optional<CommitOffset>> offsets;  ///< nullopt: nothing committed
   };
   std::vector<CommittedResult> take_committed();
+  /// Looks up offsets by ListOffsets "timestamp" per partition (a time in
+  /// ms, or list_offsets_timestamp::earliest / latest), assigned or not
+  /// (offsets_for_times(), beginning_offsets(), end_offsets(); see
+  /// OffsetLookups). The answer arrives in take_offset_lookups(), by
+  /// `deadline` at the latest.
+  std::uint64_t lookup_offsets(std::map<TopicPartition, std::int64_t> timestamps, TimePoint deadline);
+  std::vector<OffsetLookupResult> take_offset_lookups() { return lookups_.take_results(); }
+  /// The caller stopped waiting for lookup `id`: it ends as timed out (its
+  /// result, naming what was unanswered; nullopt if it had ended already).
+  std::optional<OffsetLookupResult> expire_offset_lookup(std::uint64_t id) { return lookups_.expire(id); }
 
   /// close(): commits (auto-commit), revokes, leaves the group (LeaveGroup
   /// unless static), closes fetch sessions. done() says when all went out.
@@ -231,7 +242,7 @@ class ConsumerCore {
   /// Metadata should be refreshed (leader moved, partition without leader).
   bool take_metadata_refresh() noexcept {
     return fetcher_.take_metadata_refresh() | validator_.take_metadata_refresh() |
-           std::exchange(group_metadata_refresh_, false);
+           lookups_.take_metadata_refresh() | std::exchange(group_metadata_refresh_, false);
   }
   std::vector<LeaderHint> take_leader_hints() { return fetcher_.take_leader_hints(); }
   /// When run_once() should run again even if nothing arrives.
@@ -264,6 +275,7 @@ class ConsumerCore {
     std::uint64_t committed_id = 0;  ///< OffsetFetch for fetch_committed(); 0: the assignment's
     int attempts = 0;                ///< OffsetCommit: sends before this one (STALE_MEMBER_EPOCH)
     std::vector<TopicPartition> committed_partitions;  ///< fetch_committed(): what it asked (to ask again)
+    std::uint64_t lookup_id = 0;     ///< ListOffsets for lookup_offsets(); 0: an offset reset's
   };
   struct PendingCommit {
     std::uint64_t id = 0;
@@ -310,6 +322,7 @@ class ConsumerCore {
   std::uint64_t pattern_listing_seen_ = 0;  ///< the TopicListing generation matched last
   Fetcher fetcher_;
   PositionValidator validator_;
+  OffsetLookups lookups_;
   std::unique_ptr<group::GroupMembership> membership_;
   group::ClassicMembership* classic_ = nullptr;     ///< membership_ under group.protocol=classic
   group::ConsumerMembership* kip848_ = nullptr;     ///< membership_ under group.protocol=consumer

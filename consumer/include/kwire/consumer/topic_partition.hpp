@@ -18,6 +18,9 @@ struct TopicPartition {
   friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
 };
 
+/// "topic/partition", as messages name a partition.
+inline std::string to_string(const TopicPartition& tp) { return tp.topic + "/" + std::to_string(tp.partition); }
+
 }  // namespace kwire::consumer
 
 KWIRE_PUBLIC_END
