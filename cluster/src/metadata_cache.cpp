@@ -333,7 +333,7 @@ protocol::MetadataRequest MetadataCache::build_request() const {
     t.name = name;
     request.topics->push_back(std::move(t));
   }
-  request.allow_auto_topic_creation = true;
+  request.allow_auto_topic_creation = allow_auto_topic_creation_;
   return request;
 }
 

@@ -214,6 +214,7 @@ struct Consumer::Impl {
       std::lock_guard lock(mu);
       const std::int64_t now_ms = ClusterRuntime::now_ms();
       cluster.metadata().set_list_all_topics(core.subscribed_pattern().has_value());
+      cluster.metadata().set_allow_auto_topic_creation(config.allow_auto_create_topics);
       for (const auto& topic : core.metadata_topics()) {
         if (!cluster.metadata().add_topic(topic, now_ms)) cluster.metadata().touch_topic(topic, now_ms);
       }

@@ -141,6 +141,8 @@ const KeyDef<ConsumerConfig> key_defs[] = {
     {"check.crcs", set_bool<&CC::check_crcs>, get_bool<&CC::check_crcs>, Kind::checked},
     {"exclude.internal.topics", set_bool<&CC::exclude_internal_topics>, get_bool<&CC::exclude_internal_topics>,
      Kind::checked},
+    {"allow.auto.create.topics", set_bool<&CC::allow_auto_create_topics>, get_bool<&CC::allow_auto_create_topics>,
+     Kind::checked},
     {"client.rack", set_string<&CC::client_rack>, get_string<&CC::client_rack>, Kind::text},
     {"default.api.timeout.ms", set_int<&CC::default_api_timeout_ms, 0, i32_max>,
      get_int<&CC::default_api_timeout_ms>, Kind::checked},

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <kwire/admin/admin.hpp>
 #include <kwire/consumer/consumer.hpp>
 
 #include "support.hpp"
@@ -114,4 +115,27 @@ TEST_CASE("kwire::Consumer: a pattern subscription reads the matching topics, on
   for (const auto& v : values_of(first, 10)) expected.insert(v);
   for (const auto& v : values_of(later, 7)) expected.insert(v);
   CHECK(lines == expected);
+}
+
+TEST_CASE("kwire::Consumer: allow.auto.create.topics decides whether subscribing creates a missing topic") {
+  // The harness broker has auto.create.topics.enable=true: the consumer's
+  // Metadata request decides (allow_auto_topic_creation).
+  kwire::admin::Admin admin(kwire::cluster::ClientConfig::from_properties({{"bootstrap.servers", broker_env().bootstrap()}}));
+  auto exists = [&](const std::string& topic) {
+    for (const auto& t : admin.list_topics())
+      if (t.name == topic) return true;
+    return false;
+  };
+  for (const bool allow : {false, true}) {
+    CAPTURE(allow);
+    const std::string topic = kwire::test::unique_topic(allow ? "autocreate-yes" : "autocreate-no");
+    auto config = pattern_config(topic + "-g");
+    config.set("allow.auto.create.topics", allow ? "true" : "false");
+    Consumer consumer(config);
+    consumer.subscribe({topic});
+    const auto deadline = std::chrono::steady_clock::now() + (allow ? 30s : 3s);
+    while (std::chrono::steady_clock::now() < deadline && !exists(topic)) (void)consumer.poll(200ms);
+    CHECK(exists(topic) == allow);
+    consumer.close();
+  }
 }

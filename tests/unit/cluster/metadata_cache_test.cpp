@@ -98,6 +98,16 @@ TEST_CASE("topics we do not track are ignored; an empty request asks for brokers
   CHECK((*request.topics)[1].name == "b");
 }
 
+TEST_CASE("allow.auto.create.topics=false: requests naming topics do not let the broker create them") {
+  MetadataCache md(options(), bootstrap());
+  md.add_topic("t", 0);
+  CHECK(md.build_request().allow_auto_topic_creation);
+  md.set_allow_auto_topic_creation(false);
+  CHECK_FALSE(md.build_request().allow_auto_topic_creation);
+  REQUIRE(md.build_request().topics.has_value());
+  CHECK(md.build_request().topics->size() == 1);
+}
+
 TEST_CASE("KIP-320: an older leader epoch from a lagging broker does not replace a newer one") {
   MetadataCache md(options(), bootstrap());
   md.add_topic("t", 0);

@@ -29,7 +29,9 @@ TEST_CASE("ConsumerConfig: Kafka names, Java defaults, librdkafka aliases") {
   CHECK(c.session_timeout_ms == 45000);
   CHECK(c.max_poll_records == 500);
   CHECK(c.group_protocol == GroupProtocol::classic);
+  CHECK(c.allow_auto_create_topics);
   CHECK(c.describe().find("auto.offset.reset = earliest") != std::string::npos);
+  CHECK_FALSE(ConsumerConfig(c).set("allow.auto.create.topics", "false").allow_auto_create_topics);
 }
 
 TEST_CASE("ConsumerConfig: bad values and conflicts name the key") {

@@ -150,6 +150,11 @@ class MetadataCache {
   /// refresh at once. Partition details are still kept for tracked topics only.
   void set_list_all_topics(bool on) noexcept;
   bool lists_all_topics() const noexcept { return list_all_topics_; }
+  /// Whether a request naming topics lets the broker create a missing one
+  /// (when its auto.create.topics.enable allows): the consumer's
+  /// `allow.auto.create.topics` (default true, as Java's; librdkafka's is
+  /// false). The producer always lets it, as Java's producer does.
+  void set_allow_auto_topic_creation(bool on) noexcept { allow_auto_topic_creation_ = on; }
   /// nullopt until an all-topics answer arrived.
   const std::optional<std::vector<ClusterTopic>>& cluster_topics() const noexcept { return cluster_topics_; }
   /// Changes whenever cluster_topics() does (0 before the first listing).
@@ -201,7 +206,8 @@ class MetadataCache {
   }
   /// The request to send: the tracked topics by name (an empty list asks
   /// for brokers only), with allow_auto_topic_creation=true as Java's
-  /// producer sends (auto-creation is the broker's decision).
+  /// producer sends (auto-creation is the broker's decision) unless
+  /// set_allow_auto_topic_creation(false).
   protocol::MetadataRequest build_request() const;
   /// Bookkeeping around the request: one in flight at a time.
   void on_request_sent(std::int64_t now_ms) noexcept;
@@ -250,6 +256,7 @@ class MetadataCache {
   bool bypass_backoff_ = true;
   bool request_in_flight_ = false;
   bool list_all_topics_ = false;
+  bool allow_auto_topic_creation_ = true;
   bool in_flight_lists_all_ = false;  ///< the request in flight asked for all topics
   std::optional<std::vector<ClusterTopic>> cluster_topics_;
   std::uint64_t cluster_topics_generation_ = 0;

@@ -74,6 +74,11 @@ struct ConsumerConfig : cluster::ClientConfig {
   /// `exclude.internal.topics`: a pattern subscription never matches
   /// __consumer_offsets or __transaction_state.
   bool exclude_internal_topics = true;
+  /// `allow.auto.create.topics`: may subscribing to (or looking up) a topic
+  /// that does not exist create it, where the broker's
+  /// auto.create.topics.enable allows? Java's default (true); librdkafka's
+  /// is false.
+  bool allow_auto_create_topics = true;
   std::string client_rack;                       ///< `client.rack` (KIP-392)
   /// `default.api.timeout.ms`: the bound of committed(), commit_sync(), ...
   std::int32_t default_api_timeout_ms = 60000;
