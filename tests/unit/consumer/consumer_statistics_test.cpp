@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <mutex>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -228,4 +228,20 @@ TEST_CASE("consumer statistics and logs of the group: join, assignment, committe
   (void)core.run_once(now, view);
   while (auto event = core.next_event()) CHECK(event->kind == RebalanceEvent::Kind::revoked);
   CHECK(log.has("group", "group g: revoked 2 partition(s)"));
+}
+
+TEST_CASE("queued.max.messages.kbytes: librdkafka's default and range, in bytes for the fetcher") {
+  const std::map<std::string, std::string> base{{"bootstrap.servers", "localhost:9092"}};
+  CHECK(ConsumerConfig::from_properties(base).queued_max_messages_kbytes == 65536);
+  auto with = [&](const char* value) {
+    auto properties = base;
+    properties["queued.max.messages.kbytes"] = value;
+    return ConsumerConfig::from_properties(properties);
+  };
+  const ConsumerConfig small = with("16");
+  CHECK(small.queued_max_messages_kbytes == 16);
+  CHECK(ConsumerCore(small, TimePoint{}).fetcher().config().max_buffered_bytes == 16 * 1024);
+  CHECK_THROWS_AS(with("0"), kwire::ConfigError);
+  CHECK_THROWS_AS(with("2097152"), kwire::ConfigError);
+  CHECK_THROWS_AS(with("lots"), kwire::ConfigError);
 }
