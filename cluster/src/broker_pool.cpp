@@ -437,14 +437,7 @@ void BrokerPool::note_response(NodeKey key, std::uint64_t generation, std::int64
   }
   ++n.responses_received;
   n.response_bytes_received += body_bytes;
-  const std::int64_t rtt = std::max<std::int64_t>(0, monotonic_us() - sent_us);
-  const auto sample = static_cast<std::uint32_t>(std::min<std::int64_t>(rtt, UINT32_MAX));
-  // The window's memory is taken once per broker, on its first response.
-  if (n.rtt_window_us.size() < kRttWindow)
-    n.rtt_window_us.push_back(sample);
-  else
-    n.rtt_window_us[n.rtt_samples % kRttWindow] = sample;
-  ++n.rtt_samples;
+  record_round_trip(n.rtt_window_us, n.rtt_samples, monotonic_us() - sent_us);
 }
 
 void BrokerPool::throttle(NodeKey key, std::int32_t throttle_ms, std::int64_t now_ms) {

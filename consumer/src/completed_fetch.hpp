@@ -18,6 +18,9 @@ struct Fetcher::CompletedFetch {
   std::vector<std::uint8_t> owned;
   /// Batches not yet walked.
   Bytes remaining;
+  /// The record bytes this fetch brought (what it holds until retired;
+  /// queued.max.messages.kbytes counts it).
+  std::size_t bytes = 0;
   /// The position in SubscriptionState this data continues from; a
   /// position that moved elsewhere (seek) makes the data stale.
   std::int64_t position = 0;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "kwire/cluster/broker_statistics.hpp"
 #include "kwire/cluster/cluster.hpp"
 #include "kwire/cluster/cluster_runtime.hpp"
 #include "kwire/net/transport.hpp"
@@ -60,12 +61,29 @@ cluster::ResponseCheck<Req, Resp> coordinator_check() {
 
 }  // namespace
 
+/// Wall clock, ms since the epoch (statistics timestamps).
+std::int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+cluster::LogHandler log_handler(cluster::LogHandler given, const ConsumerConfig& config) {
+  if (given) return given;
+  return cluster::stderr_log_handler(config.debug.empty() ? cluster::LogLevel::warning : cluster::LogLevel::debug);
+}
+
 struct Consumer::Impl {
-  explicit Impl(ConsumerConfig c)
-      : config(std::move(c)), runtime(static_cast<const cluster::ClientConfig&>(config)), core(config, Clock::now()) {}
+  Impl(ConsumerConfig c, cluster::LogHandler handler)
+      : config(std::move(c)),
+        log(log_handler(std::move(handler), config)),
+        runtime(static_cast<const cluster::ClientConfig&>(config),
+                ClusterRuntime::Options{.log = log, .io = nullptr, .on_metadata = {}}),
+        core(config, Clock::now(), cluster::Logger(log, config.debug_categories())) {}
 
   ConsumerConfig config;
+  cluster::LogHandler log;
   ClusterRuntime runtime;
+  const std::int64_t created_ms = ClusterRuntime::now_ms();
   mutable std::mutex mu;
   std::condition_variable changed;  ///< the core got an answer (records, commit results, events)
   ConsumerCore core;                ///< guarded by mu
@@ -80,16 +98,57 @@ struct Consumer::Impl {
   bool closed = false;    ///< app thread only
 
   void start() {
-    ticker = std::thread([this] {
+    const bool statistics = config.statistics_interval_ms > 0 && config.statistics_callback;
+    if (config.statistics_interval_ms > 0 && !config.statistics_callback)
+      log(cluster::LogLevel::warning, cluster::LogCategory::consumer,
+          "statistics.interval.ms is set but ConsumerConfig::statistics_callback is not: no statistics are "
+          "delivered (read them with Consumer::statistics())");
+    ticker = std::thread([this, statistics] {
+      const auto interval = std::chrono::milliseconds(std::max(1, config.statistics_interval_ms));
+      auto next_statistics = Clock::now() + interval;
       std::unique_lock lock(ticker_mu);
       while (!stopping) {
         ticker_cv.wait_for(lock, kTick, [this] { return stopping; });
         if (stopping) break;
         lock.unlock();
         kick();
+        if (statistics && Clock::now() >= next_statistics) {
+          next_statistics = Clock::now() + interval;
+          runtime.post([this](cluster::Cluster& cluster) { deliver_statistics(cluster); });
+        }
         lock.lock();
       }
     });
+  }
+
+  /// The snapshot; `cluster` (network thread) adds the brokers.
+  ConsumerStatistics collect_statistics(const cluster::Cluster* cluster) {
+    ConsumerStatistics s;
+    s.client_id = config.client_id;
+    s.timestamp_ms = wall_now_ms();
+    s.age_ms = ClusterRuntime::now_ms() - created_ms;
+    {
+      std::lock_guard lock(mu);
+      core.collect_statistics(s);
+    }
+    if (cluster != nullptr) {
+      s.brokers = cluster::broker_statistics(cluster->pool(), cluster->metadata());
+      for (auto& p : s.partitions) {
+        const cluster::TopicInfo* topic = cluster->metadata().topic(p.topic);
+        if (topic != nullptr && p.partition < topic->partition_count())
+          p.leader = topic->partitions[static_cast<std::size_t>(p.partition)].leader.value();
+      }
+    }
+    return s;
+  }
+
+  void deliver_statistics(const cluster::Cluster& cluster) {
+    try {
+      const ConsumerStatistics s = collect_statistics(&cluster);
+      config.statistics_callback(s, to_json(s));
+    } catch (...) {
+      // A throwing callback must not take the network thread down.
+    }
   }
 
   void stop_ticker() {
@@ -239,9 +298,10 @@ struct Consumer::Impl {
   }
 };
 
-Consumer::Consumer(ConsumerConfig config, RebalanceCallbacks callbacks) : callbacks_(std::move(callbacks)) {
+Consumer::Consumer(ConsumerConfig config, RebalanceCallbacks callbacks, cluster::LogHandler log)
+    : callbacks_(std::move(callbacks)) {
   config.validate();
-  impl_ = std::make_unique<Impl>(std::move(config));
+  impl_ = std::make_unique<Impl>(std::move(config), std::move(log));
   impl_->start();
 }
 
@@ -349,6 +409,15 @@ std::span<const ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout
     for (auto& e : impl_->core.take_errors()) errors_.push_back(std::move(e));
     if (const std::error_code fatal = impl_->core.group_error())
       throw std::system_error(fatal, impl_->core.group_error_message());
+    // queued.max.messages.kbytes stopped the fetching: what this poll()
+    // drained makes room, so the network side looks again now rather than
+    // at its next tick.
+    const bool refill = impl_->core.fetcher().held_by_buffer_cap();
+    if (refill) {
+      lock.unlock();
+      impl_->kick();
+      lock.lock();
+    }
     if (!records_.empty() || !errors_.empty() || Clock::now() >= deadline) break;
     impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
   }
@@ -525,6 +594,16 @@ std::optional<PartitionWatermarks> Consumer::watermarks(const TopicPartition& tp
   if (it == all.end()) return std::nullopt;
   return it->second;
 }
+
+ConsumerStatistics Consumer::statistics() const {
+  ConsumerStatistics result;
+  const bool on_network = impl_->runtime.call(
+      [&](cluster::Cluster& cluster) { result = impl_->collect_statistics(&cluster); });
+  if (!on_network) result = impl_->collect_statistics(nullptr);  // closed: no brokers
+  return result;
+}
+
+std::string Consumer::statistics_json() const { return to_json(statistics()); }
 
 std::string Consumer::member_id() const {
   std::lock_guard lock(impl_->mu);

@@ -135,6 +135,9 @@ const KeyDef<ConsumerConfig> key_defs[] = {
     {"max.partition.fetch.bytes", set_int<&CC::max_partition_fetch_bytes, 0, i32_max>,
      get_int<&CC::max_partition_fetch_bytes>, Kind::checked},
     {"max.poll.records", set_int<&CC::max_poll_records, 1, i32_max>, get_int<&CC::max_poll_records>, Kind::checked},
+    // librdkafka's range (1 KiB .. 2 GiB).
+    {"queued.max.messages.kbytes", set_int<&CC::queued_max_messages_kbytes, 1, 2097151>,
+     get_int<&CC::queued_max_messages_kbytes>, Kind::checked},
     {"check.crcs", set_bool<&CC::check_crcs>, get_bool<&CC::check_crcs>, Kind::checked},
     {"exclude.internal.topics", set_bool<&CC::exclude_internal_topics>, get_bool<&CC::exclude_internal_topics>,
      Kind::checked},

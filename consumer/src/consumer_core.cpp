@@ -22,6 +22,7 @@ FetcherConfig fetcher_config(const ConsumerConfig& c) {
   f.params.rack_id = c.client_rack;
   f.max_partition_fetch_bytes = c.max_partition_fetch_bytes;
   f.max_poll_records = static_cast<std::size_t>(c.max_poll_records);
+  f.max_buffered_bytes = static_cast<std::size_t>(c.queued_max_messages_kbytes) * 1024;
   f.check_crcs = c.check_crcs;
   f.retry_backoff = std::chrono::milliseconds(c.retry_backoff_ms);
   f.preferred_replica_ttl = std::chrono::milliseconds(c.metadata_max_age_ms);
@@ -75,11 +76,12 @@ RebalanceEvent public_event(const group::RebalanceEvent& e) {
 
 }  // namespace
 
-ConsumerCore::ConsumerCore(ConsumerConfig config, TimePoint now)
+ConsumerCore::ConsumerCore(ConsumerConfig config, TimePoint now, cluster::Logger logger)
     : config_(std::move(config)),
+      logger_(std::move(logger)),
       last_now_(now),
       subscriptions_(config_.auto_offset_reset),
-      fetcher_(fetcher_config(config_), subscriptions_),
+      fetcher_(fetcher_config(config_), subscriptions_, logger_),
       validator_(subscriptions_, std::chrono::milliseconds(config_.retry_backoff_ms)),
       lookups_(config_.isolation_level, std::chrono::milliseconds(config_.retry_backoff_ms),
                config_.request_timeout_ms),
@@ -96,6 +98,12 @@ void ConsumerCore::check_may_subscribe(std::string_view call) const {
 void ConsumerCore::subscribe(std::set<std::string> topics) {
   check_may_subscribe("subscribe()");
   pattern_text_.reset();
+  if (logger_.handler()) {
+    std::string names;
+    for (const auto& t : topics) names += (names.empty() ? "" : ", ") + t;
+    logger_(cluster::LogLevel::info, cluster::LogCategory::consumer,
+            "subscribe: group " + config_.group_id + ", topics [" + names + "]");
+  }
   join_topics(std::move(topics));
 }
 
@@ -108,6 +116,8 @@ void ConsumerCore::subscribe_pattern(std::string_view pattern) {
                                 "\"): not a regular expression (ECMAScript syntax): " + e.what());
   }
   pattern_text_ = std::string(pattern);
+  logger_(cluster::LogLevel::info, cluster::LogCategory::consumer,
+          "subscribe: group " + config_.group_id + ", topics matching \"" + *pattern_text_ + "\"");
   pattern_listing_seen_ = 0;  // match the current listing again at the next run_once()
 }
 
@@ -148,6 +158,8 @@ void ConsumerCore::assign(std::vector<TopicPartition> partitions) {
   if (membership_ || pattern_text_)
     throw std::logic_error("assign() after subscribe(): a consumer uses one or the other");
   for (const auto& tp : partitions) drop_errors(tp);
+  logger_(cluster::LogLevel::info, cluster::LogCategory::consumer,
+          "assign: " + std::to_string(partitions.size()) + " partition(s), no group membership");
   subscriptions_.assign(partitions);
   fetcher_.drop_unassigned();
 }
@@ -206,12 +218,14 @@ std::optional<RebalanceEvent> ConsumerCore::next_event() {
   auto event = membership_->next_event();
   if (!event) return std::nullopt;
   RebalanceEvent out = public_event(*event);
+  log_event(out);
   apply_event(out);
   return out;
 }
 
 void ConsumerCore::apply_event(const RebalanceEvent& event) {
   if (event.kind == RebalanceEvent::Kind::assigned) {
+    ++rebalances_;
     subscriptions_.add_partitions(event.partitions);
     return;
   }
@@ -264,6 +278,8 @@ std::error_code ConsumerCore::seek_to_end(const std::vector<TopicPartition>& par
 
 void ConsumerCore::close(TimePoint now) {
   if (closing_) return;
+  logger_(cluster::LogLevel::info, cluster::LogCategory::consumer,
+          config_.group_id.empty() ? std::string("close") : "close: leaving group " + config_.group_id);
   maybe_auto_commit(now, true);
   closing_ = true;
   // The LeaveGroup waits for that commit (run_once): once the member left,
@@ -333,7 +349,10 @@ std::vector<OutgoingRequest> ConsumerCore::run_once(TimePoint now, const Cluster
     membership_->leave(now, "the consumer is being closed");
     leave_requested_ = true;
   }
-  if (membership_) emit_group_requests(out, now, view);
+  if (membership_) {
+    emit_group_requests(out, now, view);
+    log_group_changes();
+  }
   if (closing_) return out;
   emit_offset_fetches(out, now);
   // KIP-320: positions that may sit past a truncation are checked first.
@@ -414,7 +433,23 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::ConsumerGroupHeartbea
 }
 
 void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetForLeaderEpochResponse&& response, TimePoint now) {
-  if (sent_.erase(id)) validator_.on_response(response, now, errors_);
+  if (!sent_.erase(id)) return;
+  const std::uint64_t truncations = validator_.truncations();
+  std::map<TopicPartition, std::int64_t> before;
+  if (logger_.handler())
+    for (const auto& topic : response.topics)
+      for (const auto& p : topic.partitions)
+        if (auto position = subscriptions_.position({topic.topic, p.partition}))
+          before[{topic.topic, p.partition}] = position->offset;
+  validator_.on_response(response, now, errors_);
+  if (validator_.truncations() == truncations) return;
+  for (const auto& [tp, offset] : before) {
+    const auto after = subscriptions_.position(tp);
+    if (after && after->offset < offset)
+      logger_(cluster::LogLevel::warning, cluster::LogCategory::fetch,
+              to_string(tp) + ": log truncated below offset " + std::to_string(offset) +
+                  " (KIP-320): reading again from offset " + std::to_string(after->offset));
+  }
 }
 
 void ConsumerCore::resolve_topic_ids(const ClusterView& view, TimePoint now) {

@@ -52,6 +52,7 @@ std::size_t Fetcher::collect(std::vector<ConsumerRecord>& out, std::size_t max_r
       ++it;
     }
   }
+  counters_.records_consumed += added;
   return added;
 }
 
@@ -92,6 +93,7 @@ std::size_t Fetcher::drain(CompletedFetch& fetch, std::vector<ConsumerRecord>& o
     });
     fetch.position = record.offset + 1;
     fetch.position_epoch = fetch.batch.partition_leader_epoch;
+    counters_.bytes_consumed += (record.key ? record.key->size() : 0) + (record.value ? record.value->size() : 0);
     ++added;
   }
   return added;

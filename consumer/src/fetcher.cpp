@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "completed_fetch.hpp"
+#include "kwire/cluster/broker_statistics.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
 
@@ -34,8 +35,8 @@ std::optional<std::int64_t> end_of_complete_batches(Bytes records, std::int64_t 
 
 }  // namespace
 
-Fetcher::Fetcher(FetcherConfig config, SubscriptionState& subscriptions)
-    : config_(std::move(config)), subscriptions_(subscriptions) {}
+Fetcher::Fetcher(FetcherConfig config, SubscriptionState& subscriptions, cluster::Logger logger)
+    : config_(std::move(config)), subscriptions_(subscriptions), logger_(std::move(logger)) {}
 
 Fetcher::~Fetcher() = default;
 
@@ -63,8 +64,49 @@ bool Fetcher::known_at_end(const TopicPartition& tp, std::int64_t fetch_offset) 
   return end >= 0 && fetch_offset >= end;
 }
 
+std::size_t Fetcher::buffered_bytes() const noexcept {
+  std::size_t total = 0;
+  for (const auto& fetch : completed_) total += fetch->bytes;
+  return total;
+}
+
+std::map<TopicPartition, BufferedData> Fetcher::buffered() const {
+  std::map<TopicPartition, BufferedData> out;
+  for (const auto& fetch : completed_) {
+    BufferedData& data = out[fetch->partition];
+    data.bytes += fetch->bytes;
+    ++data.responses;
+    if (!fetch->done && fetch->next_fetch_offset)
+      data.offsets += std::max<std::int64_t>(0, *fetch->next_fetch_offset - fetch->position);
+  }
+  return out;
+}
+
 std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, const VersionLookup& versions,
                                                 TimePoint now) {
+  // queued.max.messages.kbytes: a full buffer sends nothing until poll()
+  // drains it; below the bound a Fetch asks for no more than the room left.
+  // Paused partitions' data is left out: it cannot grow (they are not
+  // fetched) and cannot drain until resume(), so counting it would stop the
+  // other partitions for as long as the application keeps them paused.
+  std::size_t buffered_total = 0;
+  for (const auto& fetch : completed_)
+    if (!subscriptions_.is_paused(fetch->partition)) buffered_total += fetch->bytes;
+  const bool was_held = held_by_buffer_cap_;
+  held_by_buffer_cap_ = buffered_total >= config_.max_buffered_bytes;
+  if (held_by_buffer_cap_) {
+    ++counters_.buffer_full_rounds;
+    if (!was_held && logger_.debug(cluster::LogCategory::fetch))
+      logger_(cluster::LogLevel::debug, cluster::LogCategory::fetch,
+              "fetching paused: " + std::to_string(buffered_total) +
+                  " bytes buffered reach queued.max.messages.kbytes; poll() resumes it");
+    return {};
+  }
+  FetchParams params = config_.params;
+  const std::size_t room = config_.max_buffered_bytes - buffered_total;
+  if (room < static_cast<std::size_t>(std::max(0, params.max_bytes)))
+    params.max_bytes = static_cast<std::int32_t>(room);
+
   const std::map<TopicPartition, BufferedChain> buffered = buffered_chains();
 
   std::map<std::int32_t, FetchTargets> per_node;
@@ -130,9 +172,10 @@ std::vector<NodeFetch> Fetcher::prepare_fetches(const LeaderLookup& leaders, con
     if (!node_has_topic_ids[node]) version = std::min<std::int16_t>(version, 12);
     NodeState& state = nodes_[node];
     NodeFetch fetch{.node_id = node, .version = version,
-                    .request = state.session.build_request(targets, version, config_.params)};
-    state.in_flight = InFlightFetch{.version = version, .sent = std::move(targets)};
+                    .request = state.session.build_request(targets, version, params)};
+    state.in_flight = InFlightFetch{.version = version, .sent = std::move(targets), .sent_at = now};
     out.push_back(std::move(fetch));
+    ++counters_.fetch_requests;
   }
   return out;
 }
@@ -143,11 +186,25 @@ void Fetcher::on_fetch_response(std::int32_t node_id, const protocol::FetchRespo
   if (node == nodes_.end() || !node->second.in_flight) return;
   InFlightFetch sent = std::move(*node->second.in_flight);
   node->second.in_flight.reset();
+  ++counters_.fetch_responses;
+  cluster::record_round_trip(counters_.latency_window_us, counters_.latency_samples,
+                             std::chrono::duration_cast<std::chrono::microseconds>(now - sent.sent_at).count());
   if (auto ec = node->second.session.handle_response(response)) {
     // Session errors: the session already fell back to a full request.
-    if (ec != make_error_code(kwire::errc::fetch_session_id_not_found) &&
-        ec != make_error_code(kwire::errc::invalid_fetch_session_epoch))
+    const bool session_lost = ec == make_error_code(kwire::errc::fetch_session_id_not_found) ||
+                              ec == make_error_code(kwire::errc::invalid_fetch_session_epoch);
+    if (session_lost) {
+      ++counters_.fetch_session_resets;
+      if (logger_.debug(cluster::LogCategory::fetch))
+        logger_(cluster::LogLevel::debug, cluster::LogCategory::fetch,
+                "fetch session with broker " + std::to_string(node_id) + " reset (" + kwire::error_name(ec) +
+                    "): the next Fetch is a full one (KIP-227)");
+    } else {
       node->second.backoff_until = now + config_.retry_backoff;
+      logger_(cluster::LogLevel::warning, cluster::LogCategory::fetch,
+              "Fetch from broker " + std::to_string(node_id) + " failed: " + kwire::error_name(ec) +
+                  "; retrying after retry.backoff.ms");
+    }
     return;
   }
   const bool by_id = sent.version >= protocol::FetchRequest::first_topic_id_version;
@@ -195,8 +252,10 @@ void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, c
       return;
     }
     if (!partition.records || partition.records->empty()) return;
+    counters_.bytes_fetched += partition.records->size();
     auto fetch = std::make_unique<CompletedFetch>();
     fetch->partition = tp;
+    fetch->bytes = partition.records->size();
     if (keepalive) {
       fetch->keepalive = keepalive;
       fetch->remaining = *partition.records;
@@ -238,11 +297,16 @@ void Fetcher::handle_partition(std::int32_t node_id, const TopicPartition& tp, c
                 kwire::error_name(make_error_code(code)));
 }
 
-void Fetcher::on_fetch_failed(std::int32_t node_id, std::error_code, TimePoint now) {
+void Fetcher::on_fetch_failed(std::int32_t node_id, std::error_code error, TimePoint now) {
   auto node = nodes_.find(node_id);
   if (node == nodes_.end()) return;
   node->second.in_flight.reset();
   node->second.session.handle_failure();
+  ++counters_.fetch_failures;
+  if (logger_.debug(cluster::LogCategory::fetch))
+    logger_(cluster::LogLevel::debug, cluster::LogCategory::fetch,
+            "Fetch to broker " + std::to_string(node_id) + " got no answer (" + error.message() +
+                "); backing off retry.backoff.ms and refreshing metadata");
   node->second.backoff_until = now + config_.retry_backoff;
   std::erase_if(preferred_, [node_id](const auto& entry) { return entry.second.node_id == node_id; });
   metadata_refresh_ = true;
@@ -297,6 +361,9 @@ void Fetcher::on_list_offsets_response(std::int32_t node_id, const protocol::Lis
       if (p.error_code == kwire::errc::none && p.offset >= 0) {
         if (subscriptions_.complete_reset(tp, {.offset = p.offset, .leader_epoch = p.leader_epoch})) {
           drop_buffered(tp);
+          ++counters_.offset_resets;
+          logger_(cluster::LogLevel::info, cluster::LogCategory::fetch,
+                  describe(tp) + ": position reset to offset " + std::to_string(p.offset));
         }
         continue;
       }
@@ -322,6 +389,7 @@ void Fetcher::on_list_offsets_failed(std::int32_t node_id, const protocol::ListO
 }
 
 void Fetcher::add_error(const TopicPartition& tp, std::int64_t offset, std::error_code error, std::string message) {
+  logger_(cluster::LogLevel::warning, cluster::LogCategory::fetch, message);
   errors_.push_back({.partition = tp, .offset = offset, .error = error, .message = std::move(message)});
 }
 

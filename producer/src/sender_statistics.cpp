@@ -23,65 +23,19 @@ std::size_t Sender::in_flight_requests(NodeId id) const {
 
 namespace {
 
-RttStatistics rtt_of(const std::vector<std::uint32_t>& window, std::uint64_t samples) {
-  RttStatistics r;
-  r.samples = samples;
-  if (window.empty()) return r;
-  std::vector<std::uint32_t> sorted = window;  // at most 1024 entries, at snapshot time only
-  std::sort(sorted.begin(), sorted.end());
-  auto at = [&](double q) {
-    const auto index = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
-    return static_cast<std::int64_t>(sorted[std::min(index, sorted.size() - 1)]);
-  };
-  std::uint64_t sum = 0;
-  for (std::uint32_t v : sorted) sum += v;
-  r.min_us = sorted.front();
-  r.max_us = sorted.back();
-  r.avg_us = static_cast<std::int64_t>(sum / sorted.size());
-  r.p50_us = at(0.50);
-  r.p95_us = at(0.95);
-  r.p99_us = at(0.99);
-  return r;
-}
-
 struct TopicPartitionLess {
   bool operator()(const TopicPartition& a, const TopicPartition& b) const noexcept {
     return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
   }
 };
 
-std::string_view state_name(std::uint8_t state) {
-  switch (state) {
-    case 0: return "disconnected";
-    case 1: return "connecting";
-    default: return "ready";
-  }
-}
-
 }  // namespace
 
 void Sender::collect_statistics(ProducerStatistics& out) const {
-  for (const auto& [node_key, n] : pool_.nodes()) {
-    BrokerStatistics b;
-    b.node_id = node_key.id.value();
-    if (const BrokerEndpoint* endpoint = metadata_.endpoint(node_key.id)) b.address = endpoint->address();
-    b.state = std::string(state_name(static_cast<std::uint8_t>(n.state)));
-    b.rtt = rtt_of(n.rtt_window_us, n.rtt_samples);
-    b.requests_in_flight = n.in_flight;
-    b.requests_sent = n.requests_sent;
-    b.responses_received = n.responses_received;
-    b.request_bytes_sent = n.request_bytes_sent;
-    b.response_bytes_received = n.response_bytes_received;
-    b.request_errors = n.request_errors;
-    b.throttle_time_ms_total = n.throttle_time_ms_total;
-    b.throttle_time_ms_last = n.throttle_time_ms_last;
-    b.connects = n.connects;
-    b.connection_failures = n.connection_failures;
-    b.disconnects = n.disconnects;
-    b.reconnects = n.connects > 0 ? n.connects - 1 : 0;
+  out.brokers = cluster::broker_statistics(pool_, metadata_);
+  for (const BrokerStatistics& b : out.brokers) {
     out.requests_sent += b.requests_sent;
     out.responses_received += b.responses_received;
-    out.brokers.push_back(std::move(b));
   }
 
   std::map<TopicPartition, PartitionStatistics, TopicPartitionLess> partitions;  // sorted output

@@ -1,138 +1,17 @@
 // ProducerStatistics as JSON. Field names are the struct's and documented in
 // docs/observability.md; keep them stable (tools parse them), add new ones
 // rather than rename.
-#include <cmath>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "kwire/cluster/detail/json_writer.hpp"
 #include "kwire/producer/statistics.hpp"
 
 namespace kwire::producer {
 namespace {
 
-class JsonWriter {
- public:
-  explicit JsonWriter(std::string& out) : out_(out) {}
-
-  void begin_object() { open('{'); }
-  void end_object() { close('}'); }
-  void begin_array() { open('['); }
-  void end_array() { close(']'); }
-
-  /// Starts a member: `"key":`; the value follows.
-  void key(std::string_view k) {
-    comma();
-    string(k);
-    out_ += ':';
-    after_key_ = true;
-  }
-  void value(std::string_view v) {
-    comma();
-    string(v);
-  }
-  void value(std::uint64_t v) {
-    comma();
-    out_ += std::to_string(v);
-  }
-  void value(std::int64_t v) {
-    comma();
-    out_ += std::to_string(v);
-  }
-  void value(std::int32_t v) { value(static_cast<std::int64_t>(v)); }
-  void value(double v) {
-    comma();
-    if (!std::isfinite(v)) v = 0;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4f", v);
-    out_ += buf;
-  }
-
-  template <class T>
-  void member(std::string_view k, const T& v) {
-    key(k);
-    value(v);
-  }
-
- private:
-  void open(char c) {
-    comma();
-    out_ += c;
-    first_ = true;
-  }
-  void close(char c) {
-    out_ += c;
-    first_ = false;
-  }
-  void comma() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
-    }
-    if (!first_) out_ += ',';
-    first_ = false;
-  }
-  void string(std::string_view s) {
-    out_ += '"';
-    for (char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out_ += buf;
-          } else {
-            out_ += ch;  // UTF-8 passes through
-          }
-      }
-    }
-    out_ += '"';
-  }
-
-  std::string& out_;
-  bool first_ = true;
-  bool after_key_ = false;
-};
-
-void write_rtt(JsonWriter& w, const RttStatistics& r) {
-  w.key("rtt");
-  w.begin_object();
-  w.member("min_us", r.min_us);
-  w.member("avg_us", r.avg_us);
-  w.member("p50_us", r.p50_us);
-  w.member("p95_us", r.p95_us);
-  w.member("p99_us", r.p99_us);
-  w.member("max_us", r.max_us);
-  w.member("samples", r.samples);
-  w.end_object();
-}
-
-void write_broker(JsonWriter& w, const BrokerStatistics& b) {
-  w.begin_object();
-  w.member("node_id", b.node_id);
-  w.member("address", std::string_view(b.address));
-  w.member("state", std::string_view(b.state));
-  write_rtt(w, b.rtt);
-  w.member("requests_in_flight", b.requests_in_flight);
-  w.member("requests_sent", b.requests_sent);
-  w.member("responses_received", b.responses_received);
-  w.member("request_bytes_sent", b.request_bytes_sent);
-  w.member("response_bytes_received", b.response_bytes_received);
-  w.member("request_errors", b.request_errors);
-  w.member("throttle_time_ms_total", b.throttle_time_ms_total);
-  w.member("throttle_time_ms_last", b.throttle_time_ms_last);
-  w.member("connects", b.connects);
-  w.member("connection_failures", b.connection_failures);
-  w.member("disconnects", b.disconnects);
-  w.member("reconnects", b.reconnects);
-  w.end_object();
-}
+using cluster::detail::JsonWriter;
+using cluster::detail::write_broker;
 
 void write_partition(JsonWriter& w, const PartitionStatistics& p) {
   w.begin_object();

@@ -17,6 +17,7 @@ the buffer.
 from __future__ import annotations
 
 import collections
+import json
 import weakref
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
 
@@ -375,6 +376,13 @@ class Consumer(_core.Consumer):
         """(log start offset, high watermark, last stable offset) from the
         last fetch of ``partition``, or None before one."""
         return self._watermarks(*_topic_partition(partition))
+
+    def statistics(self) -> Dict[str, Any]:
+        """A snapshot of kwire's consumer statistics (docs/observability.md)
+        as a dict: per partition position, committed offset, high watermark,
+        lag, buffered bytes; totals; the group; the brokers. Records this
+        object still buffers count as consumed (kwire handed them out)."""
+        return json.loads(self.statistics_json())
 
     def group_metadata(self) -> ConsumerGroupMetadata:
         """For ``Producer.send_offsets_to_transaction(offsets, consumer.group_metadata())``:

@@ -442,6 +442,10 @@ std::string Consumer::member_id() {
   return locked([](consumer::Consumer& c) { return c.member_id(); });
 }
 
+std::string Consumer::statistics_json() {
+  return locked([](consumer::Consumer& c) { return c.statistics_json(); });
+}
+
 std::int32_t Consumer::generation() {
   return locked([](consumer::Consumer& c) { return c.generation(); });
 }
@@ -540,6 +544,8 @@ void bind_consumer(nb::module_& m) {
       .def("_resume", &Consumer::resume, "partitions"_a)
       .def("paused", &Consumer::paused, nb::sig("def paused(self) -> list[tuple[str, int]]"))
       .def("_watermarks", &Consumer::watermarks, "topic"_a, "partition"_a)
+      .def("statistics_json", &Consumer::statistics_json,
+           "A snapshot of the consumer's statistics as JSON (docs/observability.md).")
       .def_prop_ro("member_id", &Consumer::member_id, "The group member id ('' before the first join).")
       .def_prop_ro("generation", &Consumer::generation, "The group generation (-1 before the first join).")
       .def_prop_ro("group_id", &Consumer::group_id)

@@ -121,6 +121,8 @@ class Consumer {
   nanobind::object watermarks(const std::string& topic, std::int32_t partition);
 
   std::string member_id();
+  /// Consumer::statistics_json() (docs/observability.md).
+  std::string statistics_json();
   std::int32_t generation();
   /// (group_id, generation_id, member_id, group_instance_id), read together.
   nanobind::tuple group_metadata();

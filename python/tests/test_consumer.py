@@ -64,6 +64,10 @@ def test_reads_every_record_once_byte_for_byte(cluster, four_partitions):
                         enable_auto_commit=False) as consumer:
         messages = read(consumer, len(sent))
         assert consumer.poll(0.5) is None  # nothing twice, nothing else
+        stats = consumer.statistics()  # kwire.Consumer.statistics(): the C++ snapshot as a dict
+        assert stats["records_consumed"] == len(sent)
+        assert stats["assignment_size"] == 4 and stats["group_state"] == "stable"
+        assert sorted(p["position"] for p in stats["partitions"]) == [10, 10, 10, 10]
     received = {(m.partition, m.offset): m for m in messages}
     assert len(received) == len(messages) == len(sent)
     for partition, offset, shape in sent:

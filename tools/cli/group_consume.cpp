@@ -14,6 +14,7 @@
 
 #include "json.hpp"
 #include "record_text.hpp"
+#include "stats_print.hpp"
 #include "stop_signal.hpp"
 
 namespace kwire::cli {
@@ -83,7 +84,7 @@ int run_group_consume(const GroupConsumeOptions& o) {
     for (const auto& tp : parts)
       std::fprintf(stderr, "%% Lost %s [%d]: %s\n", tp.topic.c_str(), tp.partition, why.message().c_str());
   };
-  consumer::Consumer consumer(std::move(config), std::move(callbacks));
+  consumer::Consumer consumer(std::move(attach_periodic_statistics(config)), std::move(callbacks));
   if (auto pattern = topic_pattern(o.topics)) consumer.subscribe_pattern(*pattern);
   else consumer.subscribe(std::set<std::string>(o.topics.begin(), o.topics.end()));
 

@@ -3,30 +3,14 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kwire/cluster/detail/json_writer.hpp"
+
 namespace kwire::cli {
 
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
+  cluster::detail::append_json_string(out, s);
   return out;
 }
 

@@ -116,6 +116,7 @@ common options:
   --stats                    print the producer's statistics at the end (produce, perf);
                              with --json as one JSON object on its own line (docs/observability.md);
                              -X statistics.interval.ms=N adds one JSON line on stderr every N ms
+                             (also consume -G and perf --consume: the consumer's statistics)
 )";
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include "json.hpp"
 #include "options.hpp"
 #include "perf_support.hpp"
+#include "stats_print.hpp"
 
 namespace kwire::cli {
 namespace {
@@ -112,7 +113,7 @@ int run_perf_consume(int argc, char** argv) {
     o.records = sum;
   }
 
-  consumer::Consumer consumer(std::move(config));
+  consumer::Consumer consumer(std::move(attach_periodic_statistics(config)));
   if (o.assign) {
     std::vector<consumer::TopicPartition> partitions;
     for (const auto& [partition, offset] : *latest) partitions.push_back({o.topic, partition});

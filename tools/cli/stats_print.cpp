@@ -40,12 +40,28 @@ void print_statistics(const producer::ProducerStatistics& s, bool json) {
   }
 }
 
+namespace {
+
+void write_statistics_line(std::string_view json) {
+  std::string line(json);
+  line += '\n';
+  std::fputs(line.c_str(), stderr);  // one call per line: no interleaving with log lines
+}
+
+}  // namespace
+
 producer::ProducerConfig& attach_periodic_statistics(producer::ProducerConfig& config) {
   if (config.statistics_interval_ms > 0 && !config.statistics_callback)
     config.statistics_callback = [](const producer::ProducerStatistics&, std::string_view json) {
-      std::string line(json);
-      line += '\n';
-      std::fputs(line.c_str(), stderr);  // one call per line: no interleaving with log lines
+      write_statistics_line(json);
+    };
+  return config;
+}
+
+consumer::ConsumerConfig& attach_periodic_statistics(consumer::ConsumerConfig& config) {
+  if (config.statistics_interval_ms > 0 && !config.statistics_callback)
+    config.statistics_callback = [](const consumer::ConsumerStatistics&, std::string_view json) {
+      write_statistics_line(json);
     };
   return config;
 }

@@ -33,6 +33,20 @@ std::vector<std::uint8_t> encode(const auto& message) {
 
 }  // namespace
 
+std::string_view ClassicMembership::state_name() const noexcept {
+  switch (state_) {
+    case State::unjoined: return "unjoined";
+    case State::preparing: return "preparing";
+    case State::joining: return "joining";
+    case State::awaiting_metadata: return "awaiting_metadata";
+    case State::syncing: return "syncing";
+    case State::stable: return "stable";
+    case State::left: return "left";
+    case State::fatal: return "fatal";
+  }
+  return "unjoined";
+}
+
 ClassicMembership::ClassicMembership(ClassicMembershipConfig config, TimePoint now)
     : config_(std::move(config)), last_poll_(now) {}
 

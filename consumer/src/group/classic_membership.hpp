@@ -141,6 +141,7 @@ class ClassicMembership final : public GroupMembership {
   State state() const noexcept { return state_; }
   const std::string& member_id() const noexcept override { return member_id_; }
   std::int32_t generation() const noexcept override { return generation_; }
+  std::string_view state_name() const noexcept override;
   bool is_leader() const noexcept { return !leader_id_.empty() && leader_id_ == member_id_; }
   const std::set<TopicPartition>& owned() const noexcept { return owned_; }
   /// Why the member is fatal (state() == fatal).

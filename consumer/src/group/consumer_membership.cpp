@@ -12,6 +12,21 @@ namespace kwire::consumer::group {
 
 using Heartbeat = protocol::ConsumerGroupHeartbeatRequest;
 
+std::string_view ConsumerMembership::state_name() const noexcept {
+  switch (state_) {
+    case State::unsubscribed: return "unsubscribed";
+    case State::joining: return "joining";
+    case State::stable: return "stable";
+    case State::reconciling: return "reconciling";
+    case State::acknowledging: return "acknowledging";
+    case State::fenced: return "fenced";
+    case State::stale: return "stale";
+    case State::left: return "left";
+    case State::fatal: return "fatal";
+  }
+  return "unsubscribed";
+}
+
 ConsumerMembership::ConsumerMembership(ConsumerMembershipConfig config, TimePoint now)
     : config_(std::move(config)), member_id_(config_.member_id), last_poll_(now) {}
 

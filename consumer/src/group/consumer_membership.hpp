@@ -110,6 +110,7 @@ class ConsumerMembership final : public GroupMembership {
   State state() const noexcept { return state_; }
   const std::string& member_id() const noexcept override { return member_id_; }
   std::int32_t generation() const noexcept override { return member_epoch_; }
+  std::string_view state_name() const noexcept override;
   std::int32_t member_epoch() const noexcept { return member_epoch_; }
   std::error_code fatal_error() const noexcept override { return fatal_error_; }
   std::string fatal_message() const override { return fatal_message_; }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <variant>
 #include <vector>
@@ -125,6 +126,8 @@ class GroupMembership {
   virtual const std::string& member_id() const noexcept = 0;
   /// Classic: the generation; KIP-848: the member epoch.
   virtual std::int32_t generation() const noexcept = 0;
+  /// The state machine's state, by name (statistics, logs).
+  virtual std::string_view state_name() const noexcept = 0;
   /// Why the member gave up for good; empty while it has not.
   virtual std::error_code fatal_error() const noexcept = 0;
   /// The coordinator's words on the fatal error, when it gave any.

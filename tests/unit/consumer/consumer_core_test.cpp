@@ -11,6 +11,7 @@
 #include "kwire/consumer/consumer_core.hpp"
 #include "kwire/consumer/consumer_error.hpp"
 #include "kwire/protocol/consumer_protocol.hpp"
+#include "core_requests.hpp"
 #include "sole_leader.hpp"
 #include "wire_batches.hpp"
 
@@ -18,6 +19,8 @@ using namespace kwire::consumer;
 using namespace std::chrono_literals;
 using kwire::errc;
 namespace protocol = kwire::protocol;
+using kwire::test::of_type;
+using kwire::test::only;
 using kwire::test::wire_batch;
 using kwire::test::WireRecord;
 
@@ -53,21 +56,6 @@ struct Cluster {
       },
       .cluster_topics = {}};
 };
-
-template <class R>
-std::vector<std::pair<std::uint64_t, R>> of_type(const std::vector<OutgoingRequest>& out) {
-  std::vector<std::pair<std::uint64_t, R>> found;
-  for (const auto& o : out)
-    if (std::holds_alternative<R>(o.request)) found.emplace_back(o.id, std::get<R>(o.request));
-  return found;
-}
-
-template <class R>
-std::pair<std::uint64_t, R> only(const std::vector<OutgoingRequest>& out) {
-  auto found = of_type<R>(out);
-  REQUIRE(found.size() == 1);
-  return found.front();
-}
 
 protocol::FetchResponse fetch_answer(const std::vector<std::uint8_t>& records, std::int32_t partition) {
   protocol::FetchResponse r;

@@ -543,3 +543,98 @@ TEST_CASE("Fetcher: KIP-392 preferred read replica is followed, and dropped on i
   h.fetcher->on_fetch_response(3, response_with({partition_with(0, {}, errc::not_leader_or_follower)}), nullptr, t0);
   CHECK(h.prepare_for(1).request.topics[0].partitions[0].partition == 0);
 }
+
+TEST_CASE("Fetcher: queued.max.messages.kbytes across partitions: no Fetch while the buffer is full, resumed by poll") {
+  // Eight partitions over two brokers, room for three responses in all.
+  const auto two = wire_batch(values({"x", "y"}));
+  FetcherConfig config;
+  config.max_poll_records = 3;
+  config.max_buffered_bytes = 3 * two.size();
+  Harness h(config);
+  std::vector<TopicPartition> all;
+  for (std::int32_t i = 0; i < 8; ++i) {
+    all.push_back({"a", i});
+    h.leaders[{"a", i}] = {.node_id = 1 + i % 2, .leader_epoch = 5, .topic_id = topic_uuid(7)};
+  }
+  h.subs.assign(all);
+  for (const auto& tp : all) (void)h.subs.seek(tp, {.offset = 0, .leader_epoch = -1});
+
+  auto first = h.prepare();
+  REQUIRE(first.size() == 2);
+  // A Fetch asks for no more than the room left.
+  CHECK(first[0].request.max_bytes == static_cast<std::int32_t>(3 * two.size()));
+  // Broker 1 answers for its four partitions: more than the bound.
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, two), partition_with(2, two), partition_with(4, two),
+                                                 partition_with(6, two)}),
+                               nullptr, t0);
+  h.fetcher->on_fetch_response(2, response_with({}), nullptr, t0);
+  CHECK(h.fetcher->buffered_bytes() == 4 * two.size());
+
+  // Full: neither broker is asked, however long the application waits.
+  CHECK(h.prepare(t0 + 1s).empty());
+  CHECK(h.prepare(t0 + 10s).empty());
+  CHECK(h.fetcher->held_by_buffer_cap());
+  CHECK(h.fetcher->counters().buffer_full_rounds == 2);
+
+  // poll() hands out a/0 whole and one record of a/2: still three responses held.
+  CHECK(h.collect().size() == 3);
+  CHECK(h.fetcher->buffered_bytes() == 3 * two.size());
+  CHECK(h.prepare().empty());
+  // The next poll() finishes a/2 and takes a/4: room for one response.
+  CHECK(h.collect().size() == 3);
+  CHECK(h.fetcher->buffered_bytes() == 2 * two.size());
+  auto resumed = h.prepare();
+  REQUIRE_FALSE(resumed.empty());
+  CHECK_FALSE(h.fetcher->held_by_buffer_cap());
+  for (const auto& f : resumed) CHECK(f.request.max_bytes == static_cast<std::int32_t>(two.size()));
+
+  // Nothing was dropped: every record of the first answer comes out, in order per partition.
+  CHECK(h.collect().size() == 2);
+  for (std::int32_t i : {0, 2, 4, 6}) CHECK(h.subs.position({"a", i})->offset == 2);
+
+  // Data of paused partitions does not hold the others back: it cannot
+  // drain until resume().
+  const auto next = wire_batch(values({"x", "y"}), {.base_offset = 2});
+  h.fetcher->on_fetch_response(
+      1, response_with({partition_with(0, next), partition_with(2, next), partition_with(4, next)}), nullptr, t0);
+  h.fetcher->on_fetch_response(2, response_with({}), nullptr, t0);
+  CHECK(h.prepare().empty());  // three responses buffered: full
+  h.subs.pause({{"a", 0}, {"a", 2}});
+  CHECK_FALSE(h.prepare().empty());
+  CHECK(h.fetcher->buffered_bytes() == 3 * two.size());  // still held, for resume()
+}
+
+TEST_CASE("Fetcher: counters for statistics: requests, responses, latency, bytes fetched and handed out") {
+  Harness h;
+  const auto bytes = wire_batch(
+      {{.key = "k", .value = "value", .headers = {}}, {.key = std::nullopt, .value = "v2", .headers = {}}});
+  REQUIRE(h.prepare().size() == 2);
+  h.fetcher->on_fetch_response(1, response_with({partition_with(0, bytes)}), nullptr, t0 + 30ms);
+  h.fetcher->on_fetch_failed(2, make_error_code(errc::network_exception), t0 + 40ms);
+  const FetchCounters& c = h.fetcher->counters();
+  CHECK(c.fetch_requests == 2);
+  CHECK(c.fetch_responses == 1);
+  CHECK(c.fetch_failures == 1);
+  CHECK(c.bytes_fetched == bytes.size());
+  CHECK(c.latency_samples == 1);
+  REQUIRE(c.latency_window_us.size() == 1);
+  CHECK(c.latency_window_us[0] == 30000);
+  const auto per_partition = h.fetcher->buffered();
+  REQUIRE(per_partition.contains(a0));
+  CHECK(per_partition.at(a0).bytes == bytes.size());
+  CHECK(per_partition.at(a0).offsets == 2);
+  CHECK(c.records_consumed == 0);
+
+  CHECK(h.collect().size() == 2);
+  CHECK(c.records_consumed == 2);
+  CHECK(c.bytes_consumed == 1 + 5 + 2);  // keys and values
+  CHECK(h.fetcher->buffered_bytes() == 0);  // walked to its end: no longer buffered
+
+  // A lost fetch session (KIP-227) is counted, and the next Fetch is a full one.
+  auto again = h.prepare_for(1, t0 + 1s);
+  FetchResponse lost;
+  lost.error_code = errc::fetch_session_id_not_found;
+  h.fetcher->on_fetch_response(1, lost, nullptr, t0 + 1s);
+  CHECK(c.fetch_session_resets == 1);
+  CHECK(c.fetch_responses == 2);
+}

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "kwire/cluster/backoff.hpp"
+#include "kwire/cluster/broker_statistics.hpp"
 #include "kwire/cluster/client_config.hpp"
 #include "kwire/cluster/features.hpp"
 #include "kwire/cluster/log.hpp"
@@ -129,7 +130,7 @@ class BrokerPool {
     std::uint64_t rtt_samples = 0;
     std::vector<std::uint32_t> rtt_window_us;  ///< ring of the last kRttWindow round trips
   };
-  static constexpr std::size_t kRttWindow = 1024;
+  static constexpr std::size_t kRttWindow = kRoundTripWindow;
 
   /// Runs once per when_ready() call: no error when the node is ready;
   /// else the failed attempt's error (authentication_failed is final) and

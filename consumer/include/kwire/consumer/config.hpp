@@ -12,6 +12,7 @@
 //
 // or fill the struct directly and call validate().
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "kwire/cluster/client_config.hpp"
+#include "kwire/consumer/statistics.hpp"
 #include "kwire/consumer/subscription_state.hpp"
 #include "kwire/protocol/list_offsets.hpp"
 #include "kwire/export.hpp"
@@ -62,6 +64,12 @@ struct ConsumerConfig : cluster::ClientConfig {
   std::int32_t fetch_max_bytes = 52428800;       ///< `fetch.max.bytes`
   std::int32_t max_partition_fetch_bytes = 1048576;  ///< `max.partition.fetch.bytes`
   std::int32_t max_poll_records = 500;           ///< `max.poll.records`
+  /// `queued.max.messages.kbytes` (librdkafka's name and default, 64 MiB):
+  /// the most fetched-but-not-yet-polled data the consumer holds, in KiB,
+  /// whatever the number of partitions. Once reached no Fetch goes out
+  /// until poll() drains below it (nothing is dropped): an application
+  /// that polls slowly stops the fetching instead of growing memory.
+  std::int32_t queued_max_messages_kbytes = 65536;
   bool check_crcs = true;                        ///< `check.crcs`
   /// `exclude.internal.topics`: a pattern subscription never matches
   /// __consumer_offsets or __transaction_state.
@@ -74,6 +82,11 @@ struct ConsumerConfig : cluster::ClientConfig {
   std::string client_rack;                       ///< `client.rack` (KIP-392)
   /// `default.api.timeout.ms`: the bound of committed(), commit_sync(), ...
   std::int32_t default_api_timeout_ms = 60000;
+  /// C++ only: receives the statistics every statistics.interval.ms, as the
+  /// struct and as JSON (the document Consumer::statistics_json() returns),
+  /// on the consumer's network thread: return quickly, do not call the
+  /// Consumer from it. An exception it throws is dropped.
+  std::function<void(const ConsumerStatistics&, std::string_view json)> statistics_callback;
 
   static ConsumerConfig from_properties(const std::map<std::string, std::string>& properties);
   /// Sets one property by its Kafka (or librdkafka) name; no cross-key checks.

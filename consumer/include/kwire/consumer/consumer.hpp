@@ -41,6 +41,8 @@
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/consumer_core.hpp"
 #include "kwire/consumer/fetcher.hpp"
+#include "kwire/consumer/statistics.hpp"
+#include "kwire/cluster/log.hpp"
 #include "kwire/export.hpp"
 
 KWIRE_PUBLIC_BEGIN
@@ -61,7 +63,10 @@ struct RebalanceCallbacks {
 class Consumer {
  public:
   /// Validates the config (throws ConfigError) and starts the network side.
-  explicit Consumer(ConsumerConfig config, RebalanceCallbacks callbacks = {});
+  /// `log` receives the diagnostics (categories `consumer`, `group`,
+  /// `fetch` and the cluster layer's; kwire/cluster/log.hpp); default:
+  /// stderr, warnings and up, everything with `debug` set.
+  explicit Consumer(ConsumerConfig config, RebalanceCallbacks callbacks = {}, cluster::LogHandler log = {});
   /// close(default.api.timeout.ms).
   ~Consumer();
   Consumer(const Consumer&) = delete;
@@ -140,6 +145,12 @@ class Consumer {
   std::vector<TopicPartition> paused() const;
   /// High watermark / LSO / log start of the last fetch for `tp`.
   std::optional<PartitionWatermarks> watermarks(const TopicPartition& tp) const;
+
+  /// A snapshot of the consumer's statistics (statistics.hpp); also after
+  /// close() (then without brokers). Safe from any thread.
+  ConsumerStatistics statistics() const;
+  /// statistics() as JSON (to_json).
+  std::string statistics_json() const;
 
   std::string member_id() const;
   std::int32_t generation() const;

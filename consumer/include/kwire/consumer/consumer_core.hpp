@@ -38,11 +38,13 @@
 #include <variant>
 #include <vector>
 
+#include "kwire/cluster/log.hpp"
 #include "kwire/cluster/metadata_cache.hpp"
 #include "kwire/consumer/config.hpp"
 #include "kwire/consumer/fetcher.hpp"
 #include "kwire/consumer/offset_lookup.hpp"
 #include "kwire/consumer/position_validator.hpp"
+#include "kwire/consumer/statistics.hpp"
 #include "kwire/consumer/subscription_state.hpp"
 #include "kwire/protocol/consumer_group_heartbeat.hpp"
 #include "kwire/protocol/heartbeat.hpp"
@@ -143,8 +145,9 @@ class ConsumerCore {
   using Clock = std::chrono::steady_clock;
   using TimePoint = Clock::time_point;
 
-  /// `config` must be validated; the core keeps its own copy.
-  ConsumerCore(ConsumerConfig config, TimePoint now);
+  /// `config` must be validated; the core keeps its own copy. `logger`
+  /// takes the `consumer`, `group` and `fetch` lines (none per record).
+  ConsumerCore(ConsumerConfig config, TimePoint now, cluster::Logger logger = {});
   ~ConsumerCore();
   ConsumerCore(const ConsumerCore&) = delete;
   ConsumerCore& operator=(const ConsumerCore&) = delete;
@@ -246,6 +249,9 @@ class ConsumerCore {
   std::optional<TimePoint> next_wakeup(TimePoint now) const;
 
   const Fetcher& fetcher() const noexcept { return fetcher_; }
+  /// Fills the core's part of a statistics snapshot: totals, the group,
+  /// the assigned partitions (not the brokers, the timestamps or client_id).
+  void collect_statistics(ConsumerStatistics& out) const;
   const PositionValidator& validator() const noexcept { return validator_; }
   /// Group mode: member id and generation (empty / -1 otherwise).
   std::string member_id() const;
@@ -308,6 +314,7 @@ class ConsumerCore {
   void drop_errors(const TopicPartition& tp);
 
   const ConsumerConfig config_;
+  cluster::Logger logger_;
   TimePoint last_now_;  ///< the latest time the owner gave (subscribe() has none of its own)
   SubscriptionState subscriptions_;
   std::optional<std::string> pattern_text_;
@@ -342,6 +349,14 @@ class ConsumerCore {
   std::vector<FetchError> errors_;
   bool closing_ = false;
   bool leave_requested_ = false;
+  // Statistics and logs of the group.
+  std::uint64_t rebalances_ = 0;
+  std::int32_t logged_generation_ = -1;
+  std::string_view logged_group_state_;
+  /// Logs a new generation / member id (joins) and state changes.
+  void log_group_changes();
+  /// Logs a rebalance event as it is applied.
+  void log_event(const RebalanceEvent& event);
 };
 
 }  // namespace kwire::consumer

@@ -19,6 +19,15 @@
 //    isolation.level and client.rack (KIP-392) go into every request. A
 //    broker that names a preferred read replica (KIP-392) is followed until
 //    that replica fails or the hint expires (metadata.max.age.ms).
+//  * queued.max.messages.kbytes bounds the data buffered for all partitions
+//    together (librdkafka's consumer-wide queue bound): while what is
+//    buffered reaches it no Fetch goes out, and a Fetch asks for at most
+//    the room left (fetch.max.bytes lowered to it; KIP-74 still returns at
+//    least one batch). Nothing is dropped: poll() draining the buffer
+//    resumes the fetching. The buffer so stays under the bound plus one
+//    response per broker, whatever the number of partitions. Data of paused
+//    partitions is not counted: it cannot grow, and counting it would stop
+//    every other partition until resume().
 //  * Responses are kept as they arrived: the record batches are walked in
 //    place by collect(), records are views into the response buffer (or into
 //    the batch's decompressed records section), max.poll.records at a time.
@@ -55,6 +64,7 @@
 #include <system_error>
 #include <vector>
 
+#include "kwire/cluster/log.hpp"
 #include "kwire/compression/decompressor.hpp"
 #include "kwire/consumer/fetch_session.hpp"
 #include "kwire/consumer/read_committed.hpp"
@@ -74,6 +84,9 @@ struct FetcherConfig {
   FetchParams params;
   std::int32_t max_partition_fetch_bytes = 1048576;  ///< max.partition.fetch.bytes
   std::size_t max_poll_records = 500;                ///< max.poll.records
+  /// queued.max.messages.kbytes, in bytes: the bound on buffered data of all
+  /// partitions together.
+  std::size_t max_buffered_bytes = std::size_t{65536} * 1024;
   bool check_crcs = true;                            ///< check.crcs
   /// Cap on one batch's decompressed records (decompression bombs).
   std::size_t max_decompressed_batch_bytes = std::size_t{256} << 20;
@@ -140,12 +153,39 @@ struct PartitionWatermarks {
   std::int64_t log_start_offset = -1;
 };
 
+/// What the fetcher counted since it was created (statistics). Counted per
+/// request, per response or per collect(), on the thread that owns the
+/// fetcher; never allocated per record.
+struct FetchCounters {
+  std::uint64_t fetch_requests = 0;   ///< Fetch requests handed out (session closes excluded)
+  std::uint64_t fetch_responses = 0;  ///< answers taken (session errors included)
+  std::uint64_t fetch_failures = 0;   ///< Fetches without an answer (disconnect, timeout)
+  std::uint64_t fetch_session_resets = 0;  ///< KIP-227 sessions the broker no longer knew (full fetch again)
+  std::uint64_t bytes_fetched = 0;    ///< record bytes in the answers (as on the wire, compressed)
+  std::uint64_t records_consumed = 0; ///< records collect() handed out
+  std::uint64_t bytes_consumed = 0;   ///< their keys and values
+  std::uint64_t offset_resets = 0;    ///< positions set by auto.offset.reset / seek_to_* (ListOffsets answers)
+  /// prepare_fetches() calls that sent nothing: queued.max.messages.kbytes reached.
+  std::uint64_t buffer_full_rounds = 0;
+  std::uint64_t latency_samples = 0;  ///< Fetch round trips measured (send to answer)
+  std::vector<std::uint32_t> latency_window_us;  ///< the latest of them (cluster::kRoundTripWindow)
+};
+
+/// What is buffered (fetched, not yet handed out) for one partition.
+struct BufferedData {
+  std::size_t bytes = 0;         ///< record bytes of the buffered responses
+  std::int64_t offsets = 0;      ///< offsets they span past the position (records, control and compacted ones included)
+  std::size_t responses = 0;
+};
+
 class Fetcher {
  public:
   using Clock = std::chrono::steady_clock;
   using TimePoint = Clock::time_point;
 
-  Fetcher(FetcherConfig config, SubscriptionState& subscriptions);
+  /// `logger`: the `fetch` category's lines (session resets, offset
+  /// resets, partition errors, a full buffer).
+  Fetcher(FetcherConfig config, SubscriptionState& subscriptions, cluster::Logger logger = {});
   ~Fetcher();
   Fetcher(const Fetcher&) = delete;
   Fetcher& operator=(const Fetcher&) = delete;
@@ -181,6 +221,15 @@ class Fetcher {
   std::size_t collect(std::vector<ConsumerRecord>& out);
   std::size_t collect(std::vector<ConsumerRecord>& out, std::size_t max_records);
   bool has_buffered_records() const noexcept { return !completed_.empty(); }
+  /// Record bytes buffered for every partition together (the figure
+  /// queued.max.messages.kbytes bounds).
+  std::size_t buffered_bytes() const noexcept;
+  /// What is buffered, per partition (statistics; walks the buffer).
+  std::map<TopicPartition, BufferedData> buffered() const;
+  /// The last prepare_fetches() sent nothing because the buffer was full:
+  /// a poll() that drains it should have prepare_fetches() run again soon.
+  bool held_by_buffer_cap() const noexcept { return held_by_buffer_cap_; }
+  const FetchCounters& counters() const noexcept { return counters_; }
   /// Forgets buffered data of `tp` (seek, pause is kept, revoke).
   void drop_buffered(const TopicPartition& tp);
   /// Forgets buffered data of partitions no longer assigned.
@@ -204,6 +253,7 @@ class Fetcher {
   struct InFlightFetch {
     std::int16_t version = 0;
     FetchTargets sent;
+    TimePoint sent_at{};
   };
   struct NodeState {
     FetchSession session;
@@ -234,6 +284,7 @@ class Fetcher {
 
   FetcherConfig config_;
   SubscriptionState& subscriptions_;
+  cluster::Logger logger_;
   compression::Decompressor decompressor_;
   std::map<std::int32_t, NodeState> nodes_;
   std::deque<std::unique_ptr<CompletedFetch>> completed_;
@@ -246,6 +297,8 @@ class Fetcher {
   std::vector<FetchError> errors_;
   std::vector<LeaderHint> leader_hints_;
   bool metadata_refresh_ = false;
+  bool held_by_buffer_cap_ = false;
+  FetchCounters counters_;
 };
 
 }  // namespace kwire::consumer
