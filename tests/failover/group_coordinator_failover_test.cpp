@@ -64,10 +64,16 @@ int group_coordinator_node() {
 /// After an earlier kill and restart the controller would do that on its own
 /// within leader.imbalance.check.interval.seconds (300 s), possibly just as
 /// the test picks the node to kill, which would then not be the coordinator.
+/// Best effort: right after an earlier test restarted a node the preferred
+/// replica may not be back in sync ("could not be elected"); the test then
+/// goes on with whichever node leads (the kill still moves the coordinator).
 void settle_coordinator() {
-  broker_script("run-class org.apache.kafka.tools.LeaderElectionCommand --bootstrap-server " +
-                kwire::test::shell_quote(broker_env().bootstrap()) +
-                " --election-type PREFERRED --topic __consumer_offsets --partition 0");
+  const auto r = kwire::test::run_command(
+      kwire::test::shell_quote(KWIRE_BROKER_SCRIPT) +
+      " run-class org.apache.kafka.tools.LeaderElectionCommand --bootstrap-server " +
+      kwire::test::shell_quote(broker_env().bootstrap()) +
+      " --election-type PREFERRED --topic __consumer_offsets --partition 0 2>&1");
+  if (r.exit_code != 0) MESSAGE("preferred leader election not done: " << r.output);
 }
 
 void run_coordinator_failover(const std::string& protocol) {

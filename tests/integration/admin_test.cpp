@@ -130,13 +130,21 @@ TEST_CASE("admin: per-item errors — invalid configs, validate_only, unknown to
   // validate_only creates nothing.
   auto validated = admin.create_topics({{checked, 4, 1, {}}}, {.validate_only = true, .timeout_ms = 30000});
   CHECK(validated.at(0).error.ok());
-  auto described = admin.describe_topics({good, checked});
+  // A topic just created reaches the broker's metadata a moment later (KRaft
+  // propagates it asynchronously): describe until it shows both partitions.
+  std::vector<kwire::admin::TopicDescription> described;
+  CHECK(eventually([&] {
+    described = admin.describe_topics({good, checked});
+    for (const auto& d : described)
+      if (d.name == good) return d.error.ok() && d.partitions.size() == 2;
+    return false;
+  }));
   REQUIRE(described.size() == 2);
   for (const auto& d : described) {
     CAPTURE(d.name);
     if (d.name == good) {
       CHECK(d.error.ok());
-      CHECK(d.partitions.size() == 2);
+      REQUIRE(d.partitions.size() == 2);
       CHECK(d.partitions[0].leader >= 0);
       CHECK(d.topic_id == results[0].topic_id);
     } else {
