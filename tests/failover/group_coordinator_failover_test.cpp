@@ -221,7 +221,7 @@ void run_coordinator_failover(const std::string& protocol) {
 
 }  // namespace
 
-TEST_SUITE("failover") {
+TEST_SUITE("groups") {
 
 TEST_CASE("group consumer (classic): the group coordinator is SIGKILLed mid-stream and the member carries on") {
   if (kwire::test::managed_three_nodes()) run_coordinator_failover("classic");

@@ -249,7 +249,7 @@ void run_members(const std::string& protocol, const std::string& strategy) {
 
 }  // namespace
 
-TEST_SUITE("failover") {
+TEST_SUITE("groups") {
 
 TEST_CASE("three kwire members, one SIGKILLed, one late (classic, eager range): every record read, none committed "
           "twice") {

@@ -51,16 +51,17 @@ inline std::optional<std::size_t> number_of(const char* prefix, const std::strin
 inline void produce_numbered(kwire::Producer& producer, const std::string& topic, const char* prefix, int partitions,
                              std::size_t from, std::size_t to) {
   std::atomic<std::size_t> failed{0};
+  std::string first_error;  // written once, by the first failed delivery
   for (std::size_t i = from; i < to; ++i) {
     const std::string value = numbered_value(prefix, i);
     kwire::producer::RecordView record(topic, std::nullopt, value);
     record.partition = static_cast<std::int32_t>(i % static_cast<std::size_t>(partitions));
-    producer.send(record, [&failed](const kwire::producer::DeliveryReport& report) {
-      if (!report.ok()) failed.fetch_add(1);
+    producer.send(record, [&failed, &first_error](const kwire::producer::DeliveryReport& report) {
+      if (!report.ok() && failed.fetch_add(1) == 0) first_error = report.error.message() + " " + report.detail;
     });
   }
   REQUIRE(producer.flush(std::chrono::seconds(300)));
-  REQUIRE(failed.load() == 0);
+  REQUIRE_MESSAGE(failed.load() == 0, "first failed delivery: " << first_error);
 }
 
 }  // namespace kwire::test
