@@ -98,6 +98,10 @@ struct Consumer::Impl {
   bool closed = false;    ///< app thread only
 
   void start() {
+    // Once, ahead of every drive() round (the runtime runs posts in order).
+    runtime.post([this](cluster::Cluster& cluster) {
+      cluster.metadata().set_allow_auto_topic_creation(config.allow_auto_create_topics);
+    });
     const bool statistics = config.statistics_interval_ms > 0 && config.statistics_callback;
     if (config.statistics_interval_ms > 0 && !config.statistics_callback)
       log(cluster::LogLevel::warning, cluster::LogCategory::consumer,
@@ -242,7 +246,6 @@ struct Consumer::Impl {
       std::lock_guard lock(mu);
       const std::int64_t now_ms = ClusterRuntime::now_ms();
       cluster.metadata().set_list_all_topics(core.subscribed_pattern().has_value());
-      cluster.metadata().set_allow_auto_topic_creation(config.allow_auto_create_topics);
       for (const auto& topic : core.metadata_topics()) {
         if (!cluster.metadata().add_topic(topic, now_ms)) cluster.metadata().touch_topic(topic, now_ms);
       }
