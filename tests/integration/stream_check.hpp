@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -293,6 +294,47 @@ inline std::map<int, int> partition_leaders(const std::string& topic) {
     if (std::sscanf(line.c_str(), " partition %d, leader %d", &partition, &leader) == 2) leaders[partition] = leader;
   }
   return leaders;
+}
+
+/// Waits until every partition of every topic (the internal ones included)
+/// has all its replicas in sync again, as kcat's metadata listing shows them;
+/// false, with the first lagging partition in `lagging`, on timeout. A node
+/// that `start-node` reported ready still has to catch up on what it missed:
+/// a test that starts before it has sees leaders move back to it (KIP-491
+/// preferred leaders) and partitions one replica short of min.insync.replicas.
+inline bool wait_in_sync(std::chrono::seconds limit, std::string* lagging = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const CommandResult r = run_command("kcat -L -b " + shell_quote(broker_env().bootstrap()) + " 2>/dev/null");
+    std::string first_lagging;
+    std::string topic;
+    std::istringstream in(r.output);
+    std::string line;
+    std::size_t partitions = 0;
+    while (std::getline(in, line) && first_lagging.empty()) {
+      char name[256];
+      if (std::sscanf(line.c_str(), " topic \"%255[^\"]\"", name) == 1) topic = name;
+      const auto replicas = line.find("replicas: ");
+      const auto isrs = line.find(", isrs: ");
+      if (replicas == std::string::npos || isrs == std::string::npos) continue;
+      ++partitions;
+      // "..., replicas: 3,1,2, isrs: 1,2" (kcat may append an error text).
+      const auto count = [](std::string_view ids) {
+        ids = ids.substr(0, ids.find_first_not_of("0123456789,"));
+        if (!ids.empty() && ids.back() == ',') ids.remove_suffix(1);
+        return ids.empty() ? 0 : 1 + std::count(ids.begin(), ids.end(), ',');
+      };
+      const std::string_view text(line);
+      if (count(text.substr(replicas + 10, isrs - replicas - 10)) != count(text.substr(isrs + 8)))
+        first_lagging = topic + ": " + line;
+    }
+    if (r.exit_code == 0 && partitions > 0 && first_lagging.empty()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (lagging) *lagging = first_lagging.empty() ? "no metadata from kcat" : first_lagging;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 /// Runs the broker script with `args` (e.g. "kill9 1"); throws on failure.
