@@ -287,10 +287,7 @@ void ConsumerCore::close(TimePoint now) {
 }
 
 bool ConsumerCore::commit_in_flight() const {
-  if (!pending_commits_.empty()) return true;
-  for (const auto& [id, sent] : sent_)
-    if (std::holds_alternative<protocol::OffsetCommitRequest>(sent.request)) return true;
-  return false;
+  return !pending_commits_.empty() || offset_commit_on_the_wire();
 }
 
 bool ConsumerCore::closed() const noexcept {

@@ -61,13 +61,17 @@ std::vector<CommitResult> ConsumerCore::take_commit_results() { return std::exch
 
 void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
   const CoreRoute coordinator{CoreRoute::Kind::group_coordinator, -1};
+  // One OffsetCommit on the wire at a time, in the order they were made: the
+  // cluster layer retries a commit across a coordinator move (and KIP-848
+  // resends one refused with STALE_MEMBER_EPOCH), so two in flight could
+  // land in the other order and an older commit overwrite a newer one's
+  // offsets. Java's classic consumer instead never retries commitAsync.
+  if (offset_commit_on_the_wire()) return;
   for (auto it = pending_commits_.begin(); it != pending_commits_.end();) {
     std::optional<protocol::OffsetCommitRequest> request;
     std::vector<TopicPartition> refused;
-    if (kip848_ && it->after_heartbeat > kip848_->heartbeats_answered() && !kip848_->finished()) {
-      ++it;  // retried once a heartbeat brought the current member epoch
-      continue;
-    }
+    if (kip848_ && it->after_heartbeat > kip848_->heartbeats_answered() && !kip848_->finished())
+      return;  // sent again once a heartbeat brought the current member epoch; later ones wait
     if (membership_) {
       if (membership_->rebalancing()) {
         // A rebalance is under way and the member owns nothing until it
@@ -109,9 +113,17 @@ void ConsumerCore::emit_commits(std::vector<OutgoingRequest>& out) {
     } else {
       send(out, coordinator, std::move(*request), kOffsetCommitVersion,
            {.request = {}, .commit_id = it->id, .attempts = it->attempts, .committed_partitions = {}});
+      pending_commits_.erase(it);
+      return;  // the next one goes out once this one is answered
     }
     it = pending_commits_.erase(it);
   }
+}
+
+bool ConsumerCore::offset_commit_on_the_wire() const {
+  for (const auto& [id, sent] : sent_)
+    if (std::holds_alternative<protocol::OffsetCommitRequest>(sent.request)) return true;
+  return false;
 }
 
 void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetCommitResponse&& response, TimePoint now) {
@@ -141,9 +153,11 @@ void ConsumerCore::on_response(std::uint64_t id, protocol::OffsetCommitResponse&
     // send it again once a heartbeat brings the current one (Java retries
     // the same way), a few times at most.
     if (sent.attempts < kStaleEpochRetries) {
-      pending_commits_.push_back({.id = sent.commit_id, .offsets = std::move(result.offsets),
-                                  .after_heartbeat = kip848_->heartbeats_answered() + 1,
-                                  .attempts = sent.attempts + 1});
+      // Ahead of the commits made since: they must not land before it.
+      pending_commits_.insert(pending_commits_.begin(),
+                              {.id = sent.commit_id, .offsets = std::move(result.offsets),
+                               .after_heartbeat = kip848_->heartbeats_answered() + 1,
+                               .attempts = sent.attempts + 1});
       return;
     }
   }

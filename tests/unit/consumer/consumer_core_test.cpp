@@ -556,6 +556,8 @@ TEST_CASE("ConsumerCore KIP-848: a commit refused with STALE_MEMBER_EPOCH is sen
       {.partition_index = 0, .error_code = errc::stale_member_epoch, .unknown_tags = {}});
   core.on_response(commit_id, std::move(stale), now);
   CHECK(core.take_commit_results().empty());  // not failed: retried
+  // A commit made meanwhile goes out after the retried one, not before it.
+  const auto later = core.commit({{.partition = {"a", 0}, .offset = 12, .leader_epoch = -1, .metadata = {}}});
   // First a heartbeat (at once) to learn the current epoch; no commit yet.
   auto out = core.run_once(now, cluster.view);
   CHECK(of_type<protocol::OffsetCommitRequest>(out).empty());
@@ -565,10 +567,15 @@ TEST_CASE("ConsumerCore KIP-848: a commit refused with STALE_MEMBER_EPOCH is sen
   CHECK(retry.generation_id_or_member_epoch == 5);
   CHECK(retry.topics.at(0).partitions.at(0).committed_offset == 11);
   core.on_response(retry_id, commit_ok(0), now);
+  auto [later_id, later_request] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(later_request.topics.at(0).partitions.at(0).committed_offset == 12);
+  core.on_response(later_id, commit_ok(0), now);
   auto results = core.take_commit_results();
-  REQUIRE(results.size() == 1);
+  REQUIRE(results.size() == 2);
   CHECK(results[0].id == id);
   CHECK_FALSE(results[0].error);
+  CHECK(results[1].id == later);
+  CHECK_FALSE(results[1].error);
 }
 
 TEST_CASE("ConsumerCore: a committed() query answered UNSTABLE_OFFSET_COMMIT is asked again after the backoff "
@@ -602,4 +609,44 @@ TEST_CASE("ConsumerCore: a committed() query answered UNSTABLE_OFFSET_COMMIT is 
   CHECK_FALSE(results[0].error);
   REQUIRE(results[0].offsets.at({"a", 0}).has_value());
   CHECK(results[0].offsets.at({"a", 0})->offset == 7);
+}
+
+TEST_CASE("ConsumerCore: commits reach the coordinator one at a time, in the order they were made") {
+  // The cluster layer retries an OffsetCommit across a coordinator move: had
+  // a newer commit gone out meanwhile, the older one could land last and
+  // move the group's offset back.
+  const ConsumerConfig config = make_config("g", /*auto_commit=*/false);
+  TimePoint now = TimePoint{} + 10h;
+  ConsumerCore core(config, now);
+  Cluster cluster;
+  core.assign({{"a", 0}});
+  const auto commit_at = [&](std::int64_t offset) {
+    return core.commit({{.partition = {"a", 0}, .offset = offset, .leader_epoch = -1, .metadata = {}}});
+  };
+  const auto first = commit_at(3);
+  const auto second = commit_at(5);
+  const auto third = commit_at(7);
+
+  auto [first_request_id, first_request] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(first_request.topics.at(0).partitions.at(0).committed_offset == 3);
+  CHECK(of_type<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view)).empty());  // 5 waits
+
+  core.on_response(first_request_id, commit_ok(0), now);
+  auto [second_request_id, second_request] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(second_request.topics.at(0).partitions.at(0).committed_offset == 5);
+
+  // A commit that fails (its deadline passed) lets the next one go.
+  core.on_failure(second_request_id, make_error_code(kwire::client_errc::timed_out), now);
+  auto [third_request_id, third_request] = only<protocol::OffsetCommitRequest>(core.run_once(now, cluster.view));
+  CHECK(third_request.topics.at(0).partitions.at(0).committed_offset == 7);
+  core.on_response(third_request_id, commit_ok(0), now);
+
+  const auto results = core.take_commit_results();
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].id == first);
+  CHECK_FALSE(results[0].error);
+  CHECK(results[1].id == second);
+  CHECK(results[1].error == make_error_code(kwire::client_errc::timed_out));
+  CHECK(results[2].id == third);
+  CHECK_FALSE(results[2].error);
 }

@@ -20,7 +20,9 @@
 // transactions are waited for); none committed -> auto.offset.reset. Commits
 // carry the position after the last record poll() handed out and that
 // record's leader epoch (KIP-320); commits are never made for partitions the
-// member no longer owns. With enable.auto.commit, positions that moved are
+// member no longer owns; they reach the coordinator one at a time, in the
+// order they were made (a retried one never lands after a newer one). With
+// enable.auto.commit, positions that moved are
 // committed every auto.commit.interval.ms, before a rejoin (so an eager
 // rebalance does not redeliver what was consumed) and at close().
 #include <chrono>
@@ -303,6 +305,8 @@ class ConsumerCore {
   void rebalance_commit_finished(std::uint64_t commit_id);
   void resolve_topic_ids(const ClusterView& view, TimePoint now);
   bool commit_in_flight() const;
+  /// An OffsetCommit sent and not answered yet (at most one: emit_commits()).
+  bool offset_commit_on_the_wire() const;
   /// Throws what subscribe() and subscribe_pattern() refuse (no group.id,
   /// after assign()), naming `call`.
   void check_may_subscribe(std::string_view call) const;
