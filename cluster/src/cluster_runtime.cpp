@@ -127,6 +127,18 @@ bool ClusterRuntime::call(const std::function<void(Cluster&)>& fn) {
   return ran;
 }
 
+void ClusterRuntime::every(std::chrono::milliseconds interval, std::function<void(Cluster&)> fn) {
+  Impl& impl = *impl_;
+  if (impl.closed.load(std::memory_order_acquire)) return;
+  impl.loop.arm_periodic(interval, [&impl, fn = std::move(fn)] {
+    if (impl.cluster->is_shut_down()) return;
+    fn(*impl.cluster);
+    impl.loop.wake();  // as in post()
+  });
+}
+
+bool ClusterRuntime::on_network_thread() const { return impl_->loop.on_io_thread(); }
+
 void ClusterRuntime::close() {
   Impl& impl = *impl_;
   std::lock_guard close_lock(impl.close_mutex);

@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "kwire/cluster/broker_statistics.hpp"
 #include "kwire/cluster/cluster.hpp"
@@ -73,12 +72,18 @@ cluster::LogHandler log_handler(cluster::LogHandler given, const ConsumerConfig&
 }
 
 struct Consumer::Impl {
-  Impl(ConsumerConfig c, cluster::LogHandler handler)
+  Impl(ConsumerConfig c, cluster::LogHandler handler, asio::io_context* io)
       : config(std::move(c)),
         log(log_handler(std::move(handler), config)),
         runtime(static_cast<const cluster::ClientConfig&>(config),
-                ClusterRuntime::Options{.log = log, .io = nullptr, .on_metadata = {}}),
+                ClusterRuntime::Options{.log = log, .io = io, .on_metadata = {}}),
         core(config, Clock::now(), cluster::Logger(log, config.debug_categories())) {}
+
+  /// The network side's handlers (every(), post()) use the members below
+  /// `runtime`: it stops before they go, whatever close() did.
+  ~Impl() { runtime.close(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   ConsumerConfig config;
   cluster::LogHandler log;
@@ -91,11 +96,7 @@ struct Consumer::Impl {
   std::map<std::uint64_t, ConsumerCore::CommittedResult> committed_results;  ///< guarded by mu
   std::map<std::uint64_t, OffsetLookupResult> lookup_results;                ///< guarded by mu
   std::map<std::uint64_t, std::function<void(const CommitResult&)>> commit_callbacks;  ///< app thread only
-  std::thread ticker;
-  std::mutex ticker_mu;
-  std::condition_variable ticker_cv;
-  bool stopping = false;  ///< guarded by ticker_mu
-  bool closed = false;    ///< app thread only
+  bool closed = false;  ///< app thread only
 
   void start() {
     // Once, ahead of every drive() round (the runtime runs posts in order).
@@ -107,23 +108,17 @@ struct Consumer::Impl {
       log(cluster::LogLevel::warning, cluster::LogCategory::consumer,
           "statistics.interval.ms is set but ConsumerConfig::statistics_callback is not: no statistics are "
           "delivered (read them with Consumer::statistics())");
-    ticker = std::thread([this, statistics] {
-      const auto interval = std::chrono::milliseconds(std::max(1, config.statistics_interval_ms));
-      auto next_statistics = Clock::now() + interval;
-      std::unique_lock lock(ticker_mu);
-      while (!stopping) {
-        ticker_cv.wait_for(lock, kTick, [this] { return stopping; });
-        if (stopping) break;
-        lock.unlock();
-        kick();
-        if (statistics && Clock::now() >= next_statistics) {
-          next_statistics = Clock::now() + interval;
-          runtime.post([this](cluster::Cluster& cluster) { deliver_statistics(cluster); });
-        }
-        lock.lock();
-      }
-    });
+    // Heartbeats, fetches and auto-commits are due whatever the
+    // application does: a round every tick on the network side.
+    runtime.every(kTick, [this](cluster::Cluster& cluster) { drive(cluster); });
+    if (statistics)
+      runtime.every(std::chrono::milliseconds(config.statistics_interval_ms),
+                    [this](cluster::Cluster& cluster) { deliver_statistics(cluster); });
   }
+
+  /// On the network thread (a handler on the caller's io_context) nothing
+  /// may wait for the network: it would wait for itself.
+  bool cannot_wait() const { return runtime.on_network_thread(); }
 
   /// The snapshot; `cluster` (network thread) adds the brokers.
   ConsumerStatistics collect_statistics(const cluster::Cluster* cluster) {
@@ -153,15 +148,6 @@ struct Consumer::Impl {
     } catch (...) {
       // A throwing callback must not take the network thread down.
     }
-  }
-
-  void stop_ticker() {
-    {
-      std::lock_guard lock(ticker_mu);
-      stopping = true;
-    }
-    ticker_cv.notify_all();
-    if (ticker.joinable()) ticker.join();
   }
 
   /// Has the network thread run a round soon.
@@ -304,7 +290,14 @@ struct Consumer::Impl {
 Consumer::Consumer(ConsumerConfig config, RebalanceCallbacks callbacks, cluster::LogHandler log)
     : callbacks_(std::move(callbacks)) {
   config.validate();
-  impl_ = std::make_unique<Impl>(std::move(config), std::move(log));
+  impl_ = std::make_unique<Impl>(std::move(config), std::move(log), nullptr);
+  impl_->start();
+}
+
+Consumer::Consumer(ConsumerConfig config, asio::io_context& io, RebalanceCallbacks callbacks, cluster::LogHandler log)
+    : callbacks_(std::move(callbacks)) {
+  config.validate();
+  impl_ = std::make_unique<Impl>(std::move(config), std::move(log), &io);
   impl_->start();
 }
 
@@ -398,7 +391,7 @@ std::span<const ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout
   if (impl_->closed) throw std::logic_error("poll() after close()");
   records_.clear();
   errors_.clear();
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = impl_->cannot_wait() ? Clock::now() : Clock::now() + timeout;
   deliver_commit_results();
   {
     std::lock_guard lock(impl_->mu);
@@ -430,6 +423,7 @@ std::span<const ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout
 
 std::error_code Consumer::commit_sync(std::vector<CommitOffset> offsets,
                                       std::optional<std::chrono::milliseconds> timeout) {
+  if (impl_->cannot_wait()) return std::make_error_code(std::errc::operation_would_block);
   const auto deadline =
       Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
   std::uint64_t id = 0;
@@ -475,6 +469,8 @@ void Consumer::commit_async(std::vector<CommitOffset> offsets, std::function<voi
 
 std::map<TopicPartition, std::optional<CommitOffset>> Consumer::committed(
     std::vector<TopicPartition> partitions, std::optional<std::chrono::milliseconds> timeout) {
+  if (impl_->cannot_wait())
+    throw std::system_error(std::make_error_code(std::errc::operation_would_block), "committed() on the network thread");
   const auto deadline =
       Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
   std::uint64_t id = 0;
@@ -494,6 +490,9 @@ std::map<TopicPartition, std::optional<OffsetAndTimestamp>> Consumer::lookup_off
     std::map<TopicPartition, std::int64_t> timestamps, std::optional<std::chrono::milliseconds> timeout,
     const char* call) {
   if (impl_->closed) throw std::logic_error(std::string(call) + " after close()");
+  if (impl_->cannot_wait())
+    throw std::system_error(std::make_error_code(std::errc::operation_would_block), std::string(call) +
+                                                                                      " on the network thread");
   const auto deadline =
       Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
   std::uint64_t id = 0;
@@ -625,6 +624,9 @@ ConsumerGroupMetadata Consumer::group_metadata() const {
 
 void Consumer::close(std::optional<std::chrono::milliseconds> timeout) {
   if (impl_->closed) return;
+  if (impl_->cannot_wait())
+    throw std::logic_error("close() on the consumer's network thread (a handler on its io_context): it could not "
+                           "wait for the commit and the LeaveGroup; close it from another thread");
   impl_->closed = true;
   const auto deadline =
       Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
@@ -640,7 +642,6 @@ void Consumer::close(std::optional<std::chrono::milliseconds> timeout) {
     impl_->changed.wait_until(lock, std::min(deadline, Clock::now() + kTick));
   }
   deliver_commit_results();
-  impl_->stop_ticker();
   impl_->runtime.close();
 }
 

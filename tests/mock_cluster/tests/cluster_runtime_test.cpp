@@ -6,9 +6,11 @@
 // left.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "kwire/cluster/cluster_runtime.hpp"
 #include "kwire/mock/cluster.hpp"
@@ -144,6 +146,29 @@ TEST_CASE("ClusterRuntime: a request to a stopped cluster times out with the rou
   auto late = runtime.submit(Route::any_broker(), protocol::MetadataRequest{}, std::chrono::seconds(1));
   REQUIRE(late.wait_for(std::chrono::seconds(1)) == std::future_status::ready);
   CHECK(late.get().error == client_errc::shutting_down);
+}
+
+TEST_CASE("ClusterRuntime: every() runs on the network thread at its interval until close()") {
+  MockCluster mock(ClusterConfig{});
+  ClusterRuntime runtime(client_config(mock), quiet());
+  CHECK_FALSE(runtime.on_network_thread());
+  std::atomic<int> runs{0};
+  std::atomic<bool> off_thread{false};
+  runtime.every(std::chrono::milliseconds(10), [&](Cluster&) {
+    if (!runtime.on_network_thread()) off_thread = true;
+    ++runs;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  while (runs < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(runs >= 3);
+  CHECK_FALSE(off_thread);
+  runtime.close();
+  const int at_close = runs;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(runs == at_close);
+  runtime.every(std::chrono::milliseconds(1), [&](Cluster&) { ++runs; });  // closed: never runs
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(runs == at_close);
 }
 
 }  // TEST_SUITE

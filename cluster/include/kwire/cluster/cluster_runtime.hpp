@@ -97,6 +97,13 @@ class ClusterRuntime {
   /// Runs `fn` on the network thread and waits for it (inline when called
   /// there). Returns false, without running it, once closed.
   bool call(const std::function<void(Cluster&)>& fn);
+  /// Runs `fn` on the network thread every `interval` (the first time one
+  /// interval from now) until close(): a client's own timers (the consumer's
+  /// heartbeat and fetch rounds, statistics) without a thread of its own.
+  void every(std::chrono::milliseconds interval, std::function<void(Cluster&)> fn);
+  /// True on the network thread (the own one, or a thread running the
+  /// caller's io_context): nothing called there may wait for the network.
+  bool on_network_thread() const;
 
   /// Fails pending requests with shutting_down, closes the connections and
   /// stops the network thread. Idempotent; not from a handler.

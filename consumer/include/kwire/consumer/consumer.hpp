@@ -23,6 +23,17 @@
 // was consumed is committed before the rejoin). Heartbeats and fetches
 // run on the network thread whatever the poll cadence.
 //
+// The network thread is an internal one, or your own asio::io_context (the
+// second constructor; boost::asio::io_context with -DKWIRE_ASIO=boost),
+// which you run on one thread. poll(), commit_sync(), committed(), the
+// offset lookups and close() wait for it, so call them from another thread
+// while it runs. Called ON that thread (from a handler on your io_context)
+// nothing can wait: poll() hands out what was fetched already without
+// waiting, commit_sync() returns std::errc::operation_would_block without
+// committing, committed() and the offset lookups throw std::system_error
+// with that code, and close() throws std::logic_error (close from another
+// thread; a destructor that runs there leaves without the LeaveGroup).
+//
 // Record lifetime: poll() returns views (topic, key, value, headers) into the
 // fetched bytes, valid until the next poll() or close(). Copy what must live
 // longer.
@@ -43,6 +54,7 @@
 #include "kwire/consumer/fetcher.hpp"
 #include "kwire/consumer/statistics.hpp"
 #include "kwire/cluster/log.hpp"
+#include "kwire/net/asio_fwd.hpp"
 #include "kwire/export.hpp"
 
 KWIRE_PUBLIC_BEGIN
@@ -67,6 +79,10 @@ class Consumer {
   /// `fetch` and the cluster layer's; kwire/cluster/log.hpp); default:
   /// stderr, warnings and up, everything with `debug` set.
   explicit Consumer(ConsumerConfig config, RebalanceCallbacks callbacks = {}, cluster::LogHandler log = {});
+  /// The same, on the caller's io_context (see the threading notes above):
+  /// no thread of the consumer's own.
+  Consumer(ConsumerConfig config, asio::io_context& io, RebalanceCallbacks callbacks = {},
+           cluster::LogHandler log = {});
   /// close(default.api.timeout.ms).
   ~Consumer();
   Consumer(const Consumer&) = delete;
