@@ -4,15 +4,17 @@ Deliveries reach the event loop in batches and without any background
 thread taking the GIL: kwire's network thread completes each record in C++
 and queues it on the producer's _AsyncSink, waking the loop through an
 eventfd (loop.add_reader) once per batch; the loop's reader callback,
-sink.drain(), sets every asyncio future of the batch (skipping the ones
-already cancelled).
+sink.drain(), resolves every future of the batch (skipping the ones
+already cancelled). The futures are C++ (AioDeliveryFuture), and their done
+callbacks (a gather's, an awaiting Task's) run from one loop callback per
+batch rather than one loop Handle each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, Mapping, Optional
+from typing import Any, AsyncIterator, Awaitable, Mapping, Optional
 
 from . import _core
 from ._producer import Headers, Producer, Serializer
@@ -23,8 +25,8 @@ class AIOProducer:
     """Sends records from asyncio code without blocking the event loop.
 
     ``await send()`` queues the record (waiting, without blocking the loop,
-    while buffer.memory is full) and returns an ``asyncio.Future`` for its
-    delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
+    while buffer.memory is full) and returns an asyncio-compatible future
+    for its delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
     ``async with``. Config as for :class:`kwire.Producer`. With
     ``transactional_id`` set, start() also runs init_transactions() and
     ``async with producer.transaction():`` groups sends atomically.
@@ -63,7 +65,7 @@ class AIOProducer:
         except BaseException:
             await loop.run_in_executor(None, producer.close, 0)
             raise
-        sink = _core._AsyncSink()
+        sink = _core._AsyncSink(loop)
         loop.add_reader(sink.fileno(), sink.drain)
         self._producer = producer
         self._sink = sink
@@ -89,7 +91,7 @@ class AIOProducer:
             raise ProducerClosedError("AIOProducer is not started: await start() or use async with")
         return self._producer
 
-    async def send(
+    def send(
         self,
         topic: str,
         value: Any = None,
@@ -97,22 +99,28 @@ class AIOProducer:
         partition: Optional[int] = None,
         timestamp_ms: Optional[int] = None,
         headers: Headers = None,
-    ) -> "asyncio.Future[_core.RecordMetadata]":
-        """Queues one record; returns a future for its RecordMetadata.
+    ) -> "Awaitable[_core.AioDeliveryFuture]":
+        """Queues one record; ``await`` it for the future of its
+        RecordMetadata (as aiokafka: ``fut = await send(...)``, then
+        ``await fut``).
 
-        Waits (without blocking the loop) while the record would wait for
-        its topic's first metadata or for buffer.memory, up to
-        max.block.ms; then the future carries send()'s error
-        (UnknownTopicOrPartitionError, QueueFullError, ...)."""
+        When the buffer has room the record is queued during this call and
+        the awaitable completes without suspending (no coroutine per
+        record). Otherwise the awaitable waits (without blocking the loop)
+        while the record would wait for its topic's first metadata or for
+        buffer.memory, up to max.block.ms; then the future carries send()'s
+        error (UnknownTopicOrPartitionError, QueueFullError, ...). The
+        future is asyncio-compatible (``await``, ``asyncio.gather``,
+        ``wait_for``, ``shield``, ``add_done_callback``, ``cancel``); it is
+        not an ``asyncio.Future`` instance (``asyncio.isfuture`` is true)."""
         producer = self._producer
         sink = self._sink
         if producer is None or sink is None:
             self._started()  # raises
-        future = self._loop.create_future()
-        signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
-        if signal is not None:
-            await self._send_when_ready(future, signal, topic, value, key, headers, partition, timestamp_ms)
-        return future
+        sent = producer._aio_send(sink, topic, value, key, headers, partition, timestamp_ms)
+        if type(sent) is tuple:  # would wait: (future, signal)
+            return self._send_when_ready(*sent, topic, value, key, headers, partition, timestamp_ms)
+        return sent
 
     async def _send_when_ready(self, future, signal, topic, value, key, headers, partition, timestamp_ms):
         producer = self._started()
@@ -131,8 +139,9 @@ class AIOProducer:
             if loop.time() >= deadline:  # refused with send()'s error (QueueFullError, ...)
                 producer._send_without_waiting(topic, value, key, headers, partition, timestamp_ms)._attach_asyncio(
                     future, sink)
-                return
+                return future
             signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
+        return future
 
     async def send_and_wait(
         self,

@@ -13,6 +13,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
+#include "aio_future.hpp"
 #include "async_sink.hpp"
 #include "background_close.hpp"
 #include "dispatcher.hpp"
@@ -391,6 +392,15 @@ nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::s
   return nb::none();
 }
 
+nb::object Producer::aio_send(nb::handle sink, const nb::str& topic, nb::handle value, nb::handle key,
+                              nb::handle headers, std::optional<std::int32_t> partition,
+                              std::optional<std::int64_t> timestamp_ms) {
+  nb::object future = nb::cast<AsyncSink&>(sink).create_future(sink);
+  nb::object signal = try_send_to(future, nb::borrow(sink), topic, value, key, headers, partition, timestamp_ms);
+  if (signal.is_none()) return make_ready_awaitable(std::move(future));
+  return nb::make_tuple(std::move(future), std::move(signal));
+}
+
 DeliveryFuture Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
                                               nb::handle headers, std::optional<std::int32_t> partition,
                                               std::optional<std::int64_t> timestamp_ms) {
@@ -477,6 +487,11 @@ void bind_producer(nb::module_& m) {
            "For AIOProducer; never blocks. Queued: None, and the asyncio `future` is resolved through "
            "`sink` on delivery. Would wait for metadata or buffer memory: a signal future that completes "
            "when trying again may succeed.")
+      .def("_aio_send", &Producer::aio_send, "sink"_a, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
+           "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
+           "For AIOProducer.send; never blocks. Queued: an awaitable that gives the record's "
+           "AioDeliveryFuture at once. Would wait for metadata or buffer memory: (future, signal), as "
+           "_try_send_to.")
       .def("_send_without_waiting", &Producer::send_without_waiting, "topic"_a, "value"_a = nb::none(),
            "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
            "timestamp_ms"_a = nb::none(), "send() with max.block.ms 0: queued, or refused with send()'s error.")

@@ -68,6 +68,10 @@ class Producer {
   nanobind::object try_send_to(nanobind::object future, nanobind::object sink, const nanobind::str& topic,
                                nanobind::handle value, nanobind::handle key, nanobind::handle headers,
                                std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms);
+  /// AIOProducer.send: try_send_to with a new AioFuture of `sink`'s loop.
+  nanobind::object aio_send(nanobind::handle sink, const nanobind::str& topic, nanobind::handle value,
+                            nanobind::handle key, nanobind::handle headers, std::optional<std::int32_t> partition,
+                            std::optional<std::int64_t> timestamp_ms);
   DeliveryFuture send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                                       nanobind::handle headers, std::optional<std::int32_t> partition,
                                       std::optional<std::int64_t> timestamp_ms);
