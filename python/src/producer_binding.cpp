@@ -83,7 +83,8 @@ class BorrowedBytes {
 class BorrowedHeaders {
  public:
   explicit BorrowedHeaders(nb::handle headers) {
-    if (headers.is_none()) return;
+    if (headers.is_none()) return;  // the usual case: nothing allocated (a std::deque allocates when built)
+    auto& storage = storage_.emplace();
     nb::object items = PyDict_Check(headers.ptr()) ? headers.attr("items")() : nb::borrow(headers);
     for (nb::handle pair : items) {
       nb::object sequence = nb::steal(PySequence_Fast(pair.ptr(), "a header must be a (key, value) pair"));
@@ -93,8 +94,8 @@ class BorrowedHeaders {
       nb::object value = nb::steal(PySequence_GetItem(sequence.ptr(), 1));
       if (!key.is_valid() || !value.is_valid()) throw nb::python_error();
       if (key.is_none()) throw nb::value_error("a header key must not be None");
-      const auto& key_bytes = storage_.emplace_back(key);  // deque: earlier elements never move
-      const auto& value_bytes = storage_.emplace_back(value);
+      const auto& key_bytes = storage.emplace_back(key);  // deque: earlier elements never move
+      const auto& value_bytes = storage.emplace_back(value);
       owners_.push_back(std::move(key));
       owners_.push_back(std::move(value));
       const auto& k = *key_bytes.view();
@@ -108,7 +109,7 @@ class BorrowedHeaders {
 
  private:
   std::vector<nb::object> owners_;
-  std::deque<BorrowedBytes> storage_;
+  std::optional<std::deque<BorrowedBytes>> storage_;
   std::vector<producer::HeaderView> views_;
   std::int32_t total_size_ = 0;
 };
@@ -159,38 +160,76 @@ nb::object DeliveryFuture::exception() {
   return outcome_of(*completion_, failed);
 }
 
-DeliveryFuture& DeliveryFuture::add(PythonCallback callback) {
+void DeliveryFuture::add(PythonCallback callback) {
   {
     std::lock_guard lock(completion_->mutex);
     if (!completion_->done) {
       completion_->callbacks.push_back(std::move(callback));
       completion_->dispatch_on_completion = true;
-      return *this;
+      return;
     }
   }
   // Already complete: run it now, on this thread (kafka-python does too).
   bool failed = false;
   nb::object outcome = outcome_of(*completion_, failed);
   if (failed ? callback.on_error : callback.on_success) run_callback(callback, outcome);
-  return *this;
 }
 
-static nb::object none_if_empty(const nb::args& args) { return args.size() ? nb::object(args) : nb::none(); }
-static nb::object none_if_empty(const nb::kwargs& kwargs) {
-  return kwargs.size() ? nb::object(kwargs) : nb::none();
+namespace {
+
+// add_callback(fn, *args, **kwargs) and its siblings as plain CPython
+// methods (METH_FASTCALL): `send(...).add_callback(fn)` runs once per record,
+// and nanobind's *args/**kwargs dispatch (a dict per call, a lookup of the
+// instance to return self) cost about as much as the registration itself.
+template <bool on_success, bool on_error>
+PyObject* add_registration(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
+  try {
+    const Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
+    if (nargs < 1) throw nb::type_error("add_callback() takes the callable as its first argument");
+    nb::object extra = nb::none();
+    if (nargs > 1) {
+      extra = nb::steal(PyTuple_New(nargs - 1));
+      if (!extra.is_valid()) throw nb::python_error();
+      for (Py_ssize_t i = 1; i < nargs; ++i) PyTuple_SetItem(extra.ptr(), i - 1, Py_NewRef(args[i]));
+    }
+    nb::object kwargs = nb::none();
+    if (nkw > 0) {
+      kwargs = nb::dict();
+      for (Py_ssize_t i = 0; i < nkw; ++i)
+        if (PyDict_SetItem(kwargs.ptr(), PyTuple_GetItem(kwnames, i), args[nargs + i]) < 0)
+          throw nb::python_error();
+    }
+    nb::inst_ptr<DeliveryFuture>(self)->add(
+        {nb::borrow(args[0]), std::move(extra), std::move(kwargs), on_success, on_error});
+    return Py_NewRef(self);
+  } catch (nb::python_error& e) {
+    e.restore();
+  } catch (nb::builtin_exception& e) {
+    PyErr_SetString(PyExc_TypeError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
 }
 
-DeliveryFuture& DeliveryFuture::add_callback(nb::object fn, nb::args args, nb::kwargs kwargs) {
-  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), true, false});
+template <bool on_success, bool on_error>
+PyCFunction registration() {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(add_registration<on_success, on_error>));
 }
 
-DeliveryFuture& DeliveryFuture::add_errback(nb::object fn, nb::args args, nb::kwargs kwargs) {
-  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), false, true});
-}
+PyMethodDef delivery_future_methods[] = {
+    {"add_callback", registration<true, false>(), METH_FASTCALL | METH_KEYWORDS,
+     "add_callback(fn, *args, **kwargs): fn(metadata, *args, **kwargs) on success, on the dispatcher thread "
+     "(at once if already done). Returns self."},
+    {"add_errback", registration<false, true>(), METH_FASTCALL | METH_KEYWORDS,
+     "add_errback(fn, *args, **kwargs): fn(exception, *args, **kwargs) on failure. Returns self."},
+    {"add_both", registration<true, true>(), METH_FASTCALL | METH_KEYWORDS,
+     "add_both(fn, *args, **kwargs): fn(metadata_or_exception, *args, **kwargs) either way. Returns self."},
+    {nullptr, nullptr, 0, nullptr}};
 
-DeliveryFuture& DeliveryFuture::add_both(nb::object fn, nb::args args, nb::kwargs kwargs) {
-  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), true, true});
-}
+PyType_Slot delivery_future_slots[] = {{Py_tp_methods, delivery_future_methods}, {0, nullptr}};
+
+}  // namespace
 
 void DeliveryFuture::attach_asyncio(nb::object future, nb::object sink) {
   AsyncSink& target = nb::cast<AsyncSink&>(sink);
@@ -449,7 +488,7 @@ std::string Producer::statistics_json() {
 }
 
 void bind_producer(nb::module_& m) {
-  nb::class_<DeliveryFuture>(m, "DeliveryFuture",
+  nb::class_<DeliveryFuture>(m, "DeliveryFuture", nb::type_slots(delivery_future_slots),
                              "The delivery of one record (kafka-python's FutureRecordMetadata shape).")
       .def("get", &DeliveryFuture::get, "timeout"_a = nb::none(),
            nb::sig("def get(self, timeout: float | None = None) -> RecordMetadata"),
@@ -461,13 +500,6 @@ void bind_producer(nb::module_& m) {
       .def("failed", &DeliveryFuture::failed)
       .def_prop_ro("value", &DeliveryFuture::value, "The RecordMetadata once delivered, else None.")
       .def_prop_ro("exception", &DeliveryFuture::exception, "The error once failed, else None.")
-      .def("add_callback", &DeliveryFuture::add_callback, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
-           "fn(metadata, *args, **kwargs) on success, on the dispatcher thread (at once if already done). "
-           "Returns self.")
-      .def("add_errback", &DeliveryFuture::add_errback, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
-           "fn(exception, *args, **kwargs) on failure. Returns self.")
-      .def("add_both", &DeliveryFuture::add_both, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
-           "fn(metadata_or_exception, *args, **kwargs) either way. Returns self.")
       .def("_attach_asyncio", &DeliveryFuture::attach_asyncio, "future"_a, "sink"_a);
 
   auto producer_class = nb::class_<Producer>(m, "Producer");

@@ -41,15 +41,13 @@ class DeliveryFuture {
   bool failed();
   nanobind::object value();
   nanobind::object exception();
-  DeliveryFuture& add_callback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
-  DeliveryFuture& add_errback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
-  DeliveryFuture& add_both(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
   /// For kwire.AIOProducer: resolve `future` through `sink` (an _AsyncSink,
   /// drained on the event loop) when the record completes.
   void attach_asyncio(nanobind::object future, nanobind::object sink);
+  /// add_callback/add_errback/add_both's registration.
+  void add(PythonCallback callback);
 
  private:
-  DeliveryFuture& add(PythonCallback callback);
   CompletionRef completion_;
 };
 
