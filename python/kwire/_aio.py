@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, AsyncIterator, Awaitable, Mapping, Optional
+from typing import Any, AsyncIterator, Mapping, Optional
 
 from . import _core
 from ._producer import Headers, Producer, Serializer
 from .errors import AbortableTransactionError, KafkaError, ProducerClosedError
 
 
-class AIOProducer:
+class AIOProducer(_core._AioSender):
     """Sends records from asyncio code without blocking the event loop.
 
     ``await send()`` queues the record (waiting, without blocking the loop,
@@ -41,6 +41,7 @@ class AIOProducer:
         start_timeout: float = 30.0,
         **kwargs: Any,
     ) -> None:
+        super().__init__()
         self._config = dict(config or {})
         self._config.update(kwargs)
         self._key_serializer = key_serializer
@@ -70,6 +71,7 @@ class AIOProducer:
         self._producer = producer
         self._sink = sink
         self._loop = loop
+        self._bind(producer, sink)
         self._max_block = producer.max_block
 
     async def stop(self, timeout: Optional[float] = None) -> None:
@@ -91,38 +93,13 @@ class AIOProducer:
             raise ProducerClosedError("AIOProducer is not started: await start() or use async with")
         return self._producer
 
-    def send(
-        self,
-        topic: str,
-        value: Any = None,
-        key: Any = None,
-        partition: Optional[int] = None,
-        timestamp_ms: Optional[int] = None,
-        headers: Headers = None,
-    ) -> "Awaitable[_core.AioDeliveryFuture]":
-        """Queues one record; ``await`` it for the future of its
-        RecordMetadata (as aiokafka: ``fut = await send(...)``, then
-        ``await fut``).
-
-        When the buffer has room the record is queued during this call and
-        the awaitable completes without suspending (no coroutine per
-        record). Otherwise the awaitable waits (without blocking the loop)
-        while the record would wait for its topic's first metadata or for
-        buffer.memory, up to max.block.ms; then the future carries send()'s
-        error (UnknownTopicOrPartitionError, QueueFullError, ...). The
-        future is asyncio-compatible (``await``, ``asyncio.gather``,
-        ``wait_for``, ``shield``, ``add_done_callback``, ``cancel``); it is
-        not an ``asyncio.Future`` instance (``asyncio.isfuture`` is true)."""
-        producer = self._producer
-        sink = self._sink
-        if producer is None or sink is None:
-            self._started()  # raises
-        sent = producer._aio_send(sink, topic, value, key, headers, partition, timestamp_ms)
-        if type(sent) is tuple:  # would wait: (future, signal)
-            return self._send_when_ready(*sent, topic, value, key, headers, partition, timestamp_ms)
-        return sent
+    # send(topic, value=None, key=None, partition=None, timestamp_ms=None,
+    # headers=None) is _core._AioSender.send (C++, one call per record); it
+    # comes back here only when the record would wait.
 
     async def _send_when_ready(self, future, signal, topic, value, key, headers, partition, timestamp_ms):
+        """send() when the record would wait: retries each time kwire says
+        it may succeed, up to max.block.ms; returns the record's future."""
         producer = self._started()
         sink = self._sink
         loop = self._loop

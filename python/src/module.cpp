@@ -23,6 +23,7 @@ NB_MODULE(_core, m) {
   kwire::python::bind_consumer(m);
   kwire::python::bind_aio_future(m);
   kwire::python::bind_async_sink(m);
+  kwire::python::bind_aio_sender(m);
   m.def(
       "_shutdown",
       [] {

@@ -110,6 +110,8 @@ class Producer {
 };
 
 void bind_producer(nanobind::module_& module);
+/// kwire._core._AioSender: AIOProducer's base class (aio_sender.cpp).
+void bind_aio_sender(nanobind::module_& module);
 /// Adds the transactional calls to kwire._core.Producer.
 void bind_producer_transactions(nanobind::class_<Producer>& producer_class);
 
