@@ -15,6 +15,16 @@ namespace {
 PyTypeObject* aio_future_type = nullptr;
 PyTypeObject* ready_awaitable_type = nullptr;
 
+// A plain CPython object around the C++ future (one per record: a nanobind
+// instance's registry insert and erase cost about as much as the rest of
+// the future, perf).
+struct AioFutureObject {
+  PyObject_HEAD
+  AioFuture future;
+};
+
+AioFuture& future_of(PyObject* self) { return reinterpret_cast<AioFutureObject*>(self)->future; }
+
 // asyncio's exception classes, looked up once (kept for the process: the
 // module lives as long as the interpreter).
 nb::handle asyncio_attr(const char* name) {
@@ -83,7 +93,7 @@ PyObject* self_iter(PyObject* self) {
 }
 
 PySendResult future_send(PyObject* self, PyObject*, PyObject** out) {
-  AioFuture& future = *nb::inst_ptr<AioFuture>(self);
+  AioFuture& future = future_of(self);
   if (!future.done()) {
     // asyncio's protocol: yield the future itself with the flag set; the
     // Task then adds its wakeup as a done callback.
@@ -125,13 +135,32 @@ PyObject* future_next(PyObject* self) {
 
 int future_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(Py_TYPE(self));
-  if (!nb::inst_ready(self)) return 0;
-  return nb::inst_ptr<AioFuture>(self)->traverse(visit, arg);
+  return future_of(self).traverse(visit, arg);
 }
 
 int future_clear(PyObject* self) {
-  nb::inst_ptr<AioFuture>(self)->clear();
+  future_of(self).clear();
   return 0;
+}
+
+void future_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  future_of(self).~AioFuture();
+  PyObject_GC_Del(self);
+  Py_DECREF(type);
+}
+
+PyObject* future_repr(PyObject* self) {
+  switch (future_of(self).state()) {
+    case AioFuture::State::pending:
+      return PyUnicode_FromString("<kwire.AioDeliveryFuture pending>");
+    case AioFuture::State::cancelled:
+      return PyUnicode_FromString("<kwire.AioDeliveryFuture cancelled>");
+    case AioFuture::State::finished:
+      break;
+  }
+  return PyUnicode_FromString("<kwire.AioDeliveryFuture finished>");
 }
 
 // The methods asyncio calls per future (isfuture's flag, get_loop,
@@ -149,8 +178,6 @@ PyObject* guarded(F&& body) noexcept {
   }
   return nullptr;
 }
-
-AioFuture& future_of(PyObject* self) { return *nb::inst_ptr<AioFuture>(self); }
 
 PyObject* py_bool(bool value) { return Py_NewRef(value ? Py_True : Py_False); }
 
@@ -259,6 +286,11 @@ PyGetSetDef future_getset[] = {
     {nullptr, nullptr, nullptr, nullptr, nullptr}};
 
 PyType_Slot future_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(future_dealloc)},
+    {Py_tp_repr, reinterpret_cast<void*>(future_repr)},
+    {Py_tp_doc,
+     const_cast<char*>("kwire.AIOProducer's delivery future: asyncio-compatible (await, gather, wait_for, shield), "
+                       "resolved in batches by the producer; its result is the RecordMetadata.")},
     {Py_tp_methods, future_methods},
     {Py_tp_getset, future_getset},
     {Py_am_await, reinterpret_cast<void*>(self_iter)},
@@ -428,8 +460,8 @@ int AioFuture::traverse(visitproc visit, void* arg) {
 
 void AioFuture::clear() {
   std::vector<Callback> callbacks = std::move(callbacks_);
-  nb::object result = std::move(result_), exception = std::move(exception_), loop = std::move(loop_),
-             sink = std::move(sink_);
+  nb::object result = std::move(result_), exception = std::move(exception_),
+             message = std::move(cancel_message_), loop = std::move(loop_), sink = std::move(sink_);
 }
 
 // ---- ReadyCallbacks ------------------------------------------------------
@@ -475,26 +507,22 @@ nb::object make_ready_awaitable(nb::object value) {
 }
 
 nb::object make_aio_future(nb::object loop, nb::object sink) {
-  return nb::cast(AioFuture(std::move(loop), std::move(sink)));
+  auto* self = PyObject_GC_New(AioFutureObject, aio_future_type);
+  if (!self) throw nb::python_error();
+  new (&self->future) AioFuture(std::move(loop), std::move(sink));
+  PyObject_GC_Track(self);
+  return nb::steal(reinterpret_cast<PyObject*>(self));
 }
 
+AioFuture& aio_future_of(nb::handle object) noexcept { return future_of(object.ptr()); }
+
 void bind_aio_future(nb::module_& m) {
-  auto future_class =
-      nb::class_<AioFuture>(m, "AioDeliveryFuture", nb::type_slots(future_slots),
-                            "kwire.AIOProducer's delivery future: asyncio-compatible (await, gather, wait_for, "
-                            "shield), resolved in batches by the producer; its result is the RecordMetadata.")
-          .def("__repr__", [](const AioFuture& f) {
-            switch (f.state()) {
-              case AioFuture::State::pending:
-                return std::string("<kwire.AioDeliveryFuture pending>");
-              case AioFuture::State::cancelled:
-                return std::string("<kwire.AioDeliveryFuture cancelled>");
-              case AioFuture::State::finished:
-                break;
-            }
-            return std::string("<kwire.AioDeliveryFuture finished>");
-          });
-  aio_future_type = reinterpret_cast<PyTypeObject*>(future_class.ptr());
+  static PyType_Spec future_spec = {"kwire._core.AioDeliveryFuture", sizeof(AioFutureObject), 0,
+                                    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, future_slots};
+  nb::object future_class = nb::steal(PyType_FromSpec(&future_spec));
+  if (!future_class.is_valid()) throw nb::python_error();
+  m.attr("AioDeliveryFuture") = future_class;
+  aio_future_type = reinterpret_cast<PyTypeObject*>(future_class.release().ptr());  // for the process's life
 
   static PyType_Spec ready_spec = {"kwire._core._ReadyAwaitable", sizeof(ReadyAwaitable), 0, Py_TPFLAGS_DEFAULT,
                                    ready_slots};

@@ -85,8 +85,10 @@ class ReadyCallbacks {
   bool scheduled_ = false;
 };
 
-/// The Python type of AioFuture (set by bind_aio_future).
+/// Whether `object` is an AioDeliveryFuture (its type: bind_aio_future).
 bool is_aio_future(nanobind::handle object) noexcept;
+/// The C++ future inside an AioDeliveryFuture (is_aio_future(object)).
+AioFuture& aio_future_of(nanobind::handle object) noexcept;
 /// `await send()`'s already-complete awaitable: `await` gives `value`.
 nanobind::object make_ready_awaitable(nanobind::object value);
 /// A new pending AioFuture for `loop`, its callbacks run by `sink`.

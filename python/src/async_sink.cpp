@@ -74,7 +74,7 @@ void AsyncSink::drain() {
     }
     try {
       if (is_aio_future(future)) {
-        AioFuture& aio = *nb::inst_ptr<AioFuture>(future);
+        AioFuture& aio = aio_future_of(future);
         if (!aio.done()) {
           bool failed = false;
           nb::object outcome = outcome_of(*completion, failed);

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import types
 
 import pytest
@@ -32,6 +33,7 @@ def test_the_future_is_asyncio_compatible(cluster, topic):
             assert future.get_loop() is asyncio.get_running_loop()
             assert not future.done() and not future.cancelled()
             assert "pending" in repr(future)
+            assert gc.is_tracked(future)  # a Task's wakeup callback makes a cycle through it
             with pytest.raises(asyncio.InvalidStateError):
                 future.result()
             with pytest.raises(asyncio.InvalidStateError):
