@@ -409,17 +409,26 @@ void AioFuture::add_done_callback(nb::handle self, nb::object fn, nb::object con
     context = nb::steal(PyContext_CopyCurrent());
     if (!context.is_valid()) throw nb::python_error();
   }
-  callbacks_.push_back({std::move(fn), std::move(context)});
+  // The usual single callback (a gather's, an awaiting Task's) stays
+  // inline: no allocation per future.
+  if (!first_.fn.is_valid() && more_.empty()) {
+    first_ = {std::move(fn), std::move(context)};
+  } else {
+    more_.push_back({std::move(fn), std::move(context)});
+  }
   if (done()) schedule_callbacks(self);  // asyncio: never called from here
 }
 
 std::size_t AioFuture::remove_done_callback(nb::handle fn) {
+  auto same = [&](const Callback& callback) {
+    return callback.fn.is_valid() && (callback.fn.ptr() == fn.ptr() || callback.fn.equal(fn));
+  };
   std::size_t removed = 0;
-  std::erase_if(callbacks_, [&](const Callback& callback) {
-    const bool same = callback.fn.ptr() == fn.ptr() || callback.fn.equal(fn);
-    removed += same;
-    return same;
-  });
+  if (same(first_)) {
+    first_ = {};
+    ++removed;
+  }
+  removed += std::erase_if(more_, same);
   return removed;
 }
 
@@ -439,10 +448,12 @@ void AioFuture::resolve(nb::handle self, nb::object outcome, bool failed) {
 }
 
 void AioFuture::schedule_callbacks(nb::handle self) {
-  if (callbacks_.empty()) return;
+  if (!first_.fn.is_valid() && more_.empty()) return;
   AsyncSink& sink = *nb::inst_ptr<AsyncSink>(sink_);
-  for (Callback& callback : callbacks_) sink.call_soon(sink_, std::move(callback.fn), self, std::move(callback.context));
-  callbacks_.clear();
+  if (first_.fn.is_valid()) sink.call_soon(sink_, std::move(first_.fn), self, std::move(first_.context));
+  first_ = {};
+  for (Callback& callback : more_) sink.call_soon(sink_, std::move(callback.fn), self, std::move(callback.context));
+  more_.clear();
 }
 
 int AioFuture::traverse(visitproc visit, void* arg) {
@@ -451,7 +462,9 @@ int AioFuture::traverse(visitproc visit, void* arg) {
   Py_VISIT(cancel_message_.ptr());
   Py_VISIT(loop_.ptr());
   Py_VISIT(sink_.ptr());
-  for (const Callback& callback : callbacks_) {
+  Py_VISIT(first_.fn.ptr());
+  Py_VISIT(first_.context.ptr());
+  for (const Callback& callback : more_) {
     Py_VISIT(callback.fn.ptr());
     Py_VISIT(callback.context.ptr());
   }
@@ -459,7 +472,8 @@ int AioFuture::traverse(visitproc visit, void* arg) {
 }
 
 void AioFuture::clear() {
-  std::vector<Callback> callbacks = std::move(callbacks_);
+  Callback first = std::move(first_);
+  std::vector<Callback> more = std::move(more_);
   nb::object result = std::move(result_), exception = std::move(exception_),
              message = std::move(cancel_message_), loop = std::move(loop_), sink = std::move(sink_);
 }

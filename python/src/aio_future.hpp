@@ -61,7 +61,8 @@ class AioFuture {
   nanobind::object cancel_message_;
   nanobind::object loop_;
   nanobind::object sink_;  // the _AsyncSink that runs the callbacks
-  std::vector<Callback> callbacks_;
+  Callback first_;            // the first registration (fn null: none)
+  std::vector<Callback> more_;  // any later ones, in order
 };
 
 /// The done-callback queue of one event loop (owned by its _AsyncSink).

@@ -203,3 +203,25 @@ def test_send_without_a_coroutine_and_as_a_task(cluster, topic):
             return True
 
     assert run(main())
+
+
+def test_callbacks_run_in_registration_order_after_removals(cluster, topic):
+    async def main():
+        async with kwire.AIOProducer(cluster.config(**SLOW)) as producer:
+            future = await producer.send(topic, b"x")
+            order = []
+
+            def make(name):
+                return lambda _f: order.append(name)
+
+            a, b, c, d = make("a"), make("b"), make("c"), make("d")
+            for fn in (a, b, c, a):
+                future.add_done_callback(fn)
+            assert future.remove_done_callback(a) == 2  # every registration of it
+            future.add_done_callback(d)
+            assert future.remove_done_callback(make("other")) == 0
+            await future
+            await asyncio.sleep(0)
+            return order
+
+    assert run(main()) == ["b", "c", "d"]
