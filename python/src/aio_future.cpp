@@ -5,6 +5,7 @@
 #include <nanobind/stl/string.h>
 
 #include "async_sink.hpp"
+#include "cpython_methods.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -167,20 +168,6 @@ PyObject* future_repr(PyObject* self) {
 // add_done_callback, done/cancelled/exception/result in gather's callback
 // and its result loop) as plain CPython methods: about six calls per record,
 // each cheaper than a nanobind dispatch.
-template <typename F>
-PyObject* guarded(F&& body) noexcept {
-  try {
-    return body();
-  } catch (nb::python_error& e) {
-    e.restore();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
-}
-
-PyObject* py_bool(bool value) { return Py_NewRef(value ? Py_True : Py_False); }
-
 PyObject* m_done(PyObject* self, PyObject*) { return py_bool(future_of(self).done()); }
 PyObject* m_cancelled(PyObject* self, PyObject*) { return py_bool(future_of(self).cancelled()); }
 PyObject* m_result(PyObject* self, PyObject*) {
@@ -260,12 +247,12 @@ PyMethodDef future_methods[] = {
      "while pending."},
     {"exception", m_exception, METH_NOARGS, "The record's error, None once delivered."},
     {"get_loop", m_get_loop, METH_NOARGS, nullptr},
-    {"add_done_callback", reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(m_add_done_callback)),
+    {"add_done_callback", as_method(m_add_done_callback),
      METH_FASTCALL | METH_KEYWORDS,
      "add_done_callback(fn, *, context=None): fn(future) on the event loop once done (never from inside this "
      "call)."},
     {"remove_done_callback", m_remove_done_callback, METH_O, nullptr},
-    {"cancel", reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(m_cancel)), METH_FASTCALL | METH_KEYWORDS,
+    {"cancel", as_method(m_cancel), METH_FASTCALL | METH_KEYWORDS,
      "cancel(msg=None): stops waiting (the record is still sent)."},
     {nullptr, nullptr, 0, nullptr}};
 
@@ -533,18 +520,11 @@ AioFuture& aio_future_of(nb::handle object) noexcept { return future_of(object.p
 void bind_aio_future(nb::module_& m) {
   static PyType_Spec future_spec = {"kwire._core.AioDeliveryFuture", sizeof(AioFutureObject), 0,
                                     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, future_slots};
-  nb::object future_class = nb::steal(PyType_FromSpec(&future_spec));
-  if (!future_class.is_valid()) throw nb::python_error();
-  m.attr("AioDeliveryFuture") = future_class;
-  aio_future_type = reinterpret_cast<PyTypeObject*>(future_class.release().ptr());  // for the process's life
+  aio_future_type = add_type(m, "AioDeliveryFuture", future_spec);
 
   static PyType_Spec ready_spec = {"kwire._core._ReadyAwaitable", sizeof(ReadyAwaitable), 0, Py_TPFLAGS_DEFAULT,
                                    ready_slots};
-  nb::object ready_class = nb::steal(PyType_FromSpec(&ready_spec));
-  if (!ready_class.is_valid()) throw nb::python_error();
-  ready_awaitable_type = reinterpret_cast<PyTypeObject*>(ready_class.ptr());
-  m.attr("_ReadyAwaitable") = ready_class;
-  ready_class.release();  // the module's type for the process's life
+  ready_awaitable_type = add_type(m, "_ReadyAwaitable", ready_spec);
 }
 
 }  // namespace kwire::python

@@ -120,129 +120,6 @@ bool is_serialize_object(const nb::object& serializer) {
 
 }  // namespace
 
-// ---- DeliveryFuture ----------------------------------------------------
-
-nb::object DeliveryFuture::get(std::optional<double> timeout) {
-  Completion& c = *completion_;
-  const milliseconds limit = to_millis(timeout);
-  if (!wait_interruptibly(c.mutex, c.done_cv, [&] { return c.done; }, steady::now() + limit))
-    raise(make_timeout_error("no delivery report within " + seconds_text(limit)));
-  bool failed = false;
-  nb::object outcome = outcome_of(c, failed);
-  if (failed) raise(outcome);
-  return outcome;
-}
-
-bool DeliveryFuture::is_done() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done;
-}
-
-bool DeliveryFuture::succeeded() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done && completion_->report.ok();
-}
-
-bool DeliveryFuture::failed() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done && !completion_->report.ok();
-}
-
-nb::object DeliveryFuture::value() {
-  if (!succeeded()) return nb::none();
-  bool failed = false;
-  return outcome_of(*completion_, failed);
-}
-
-nb::object DeliveryFuture::exception() {
-  if (!failed()) return nb::none();
-  bool failed = false;
-  return outcome_of(*completion_, failed);
-}
-
-void DeliveryFuture::add(PythonCallback callback) {
-  {
-    std::lock_guard lock(completion_->mutex);
-    if (!completion_->done) {
-      completion_->callbacks.push_back(std::move(callback));
-      completion_->dispatch_on_completion = true;
-      return;
-    }
-  }
-  // Already complete: run it now, on this thread (kafka-python does too).
-  bool failed = false;
-  nb::object outcome = outcome_of(*completion_, failed);
-  if (failed ? callback.on_error : callback.on_success) run_callback(callback, outcome);
-}
-
-namespace {
-
-// add_callback(fn, *args, **kwargs) and its siblings as plain CPython
-// methods (METH_FASTCALL): `send(...).add_callback(fn)` runs once per record,
-// and nanobind's *args/**kwargs dispatch (a dict per call, a lookup of the
-// instance to return self) cost about as much as the registration itself.
-template <bool on_success, bool on_error>
-PyObject* add_registration(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
-  try {
-    const Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
-    if (nargs < 1) throw nb::type_error("add_callback() takes the callable as its first argument");
-    nb::object extra = nb::none();
-    if (nargs > 1) {
-      extra = nb::steal(PyTuple_New(nargs - 1));
-      if (!extra.is_valid()) throw nb::python_error();
-      for (Py_ssize_t i = 1; i < nargs; ++i) PyTuple_SetItem(extra.ptr(), i - 1, Py_NewRef(args[i]));
-    }
-    nb::object kwargs = nb::none();
-    if (nkw > 0) {
-      kwargs = nb::dict();
-      for (Py_ssize_t i = 0; i < nkw; ++i)
-        if (PyDict_SetItem(kwargs.ptr(), PyTuple_GetItem(kwnames, i), args[nargs + i]) < 0)
-          throw nb::python_error();
-    }
-    nb::inst_ptr<DeliveryFuture>(self)->add(
-        {nb::borrow(args[0]), std::move(extra), std::move(kwargs), on_success, on_error});
-    return Py_NewRef(self);
-  } catch (nb::python_error& e) {
-    e.restore();
-  } catch (nb::builtin_exception& e) {
-    PyErr_SetString(PyExc_TypeError, e.what());
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
-}
-
-template <bool on_success, bool on_error>
-PyCFunction registration() {
-  return reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(add_registration<on_success, on_error>));
-}
-
-PyMethodDef delivery_future_methods[] = {
-    {"add_callback", registration<true, false>(), METH_FASTCALL | METH_KEYWORDS,
-     "add_callback(fn, *args, **kwargs): fn(metadata, *args, **kwargs) on success, on the dispatcher thread "
-     "(at once if already done). Returns self."},
-    {"add_errback", registration<false, true>(), METH_FASTCALL | METH_KEYWORDS,
-     "add_errback(fn, *args, **kwargs): fn(exception, *args, **kwargs) on failure. Returns self."},
-    {"add_both", registration<true, true>(), METH_FASTCALL | METH_KEYWORDS,
-     "add_both(fn, *args, **kwargs): fn(metadata_or_exception, *args, **kwargs) either way. Returns self."},
-    {nullptr, nullptr, 0, nullptr}};
-
-PyType_Slot delivery_future_slots[] = {{Py_tp_methods, delivery_future_methods}, {0, nullptr}};
-
-}  // namespace
-
-void DeliveryFuture::attach_asyncio(nb::object future, nb::object sink) {
-  AsyncSink& target = nb::cast<AsyncSink&>(sink);
-  {
-    std::lock_guard lock(completion_->mutex);
-    completion_->aio_future = std::move(future);
-    completion_->aio_sink = std::move(sink);
-    completion_->async_sink = &target;
-    if (!completion_->done) return;  // complete() posts it
-  }
-  target.post(*completion_);
-}
-
 // ---- Producer ----------------------------------------------------------
 
 Producer::Producer(const std::map<std::string, std::string>& properties, nb::object key_serializer,
@@ -341,7 +218,10 @@ class Producer::Outgoing {
     };
   }
   void consumed() noexcept { consumed_ = true; }
-  DeliveryFuture future() { return DeliveryFuture(future_ref_); }
+  /// The Python DeliveryFuture (after consumed()).
+  nb::object future() { return make_delivery_future(future_ref_); }
+  /// The C++ view, for attaching an asyncio future.
+  DeliveryFuture delivery() { return DeliveryFuture(future_ref_); }
 
   producer::RecordView record;
 
@@ -375,7 +255,7 @@ struct ReadyFlag {
 
 }  // namespace
 
-DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+nb::object Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
                               std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
   kwire::Producer& producer = *core_->producer;
@@ -425,9 +305,9 @@ nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::s
     auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
     accepted = producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted;
   }
-  if (!accepted) return nb::cast(DeliveryFuture(std::move(signal)));
+  if (!accepted) return make_delivery_future(std::move(signal));
   out.consumed();
-  out.future().attach_asyncio(std::move(future), std::move(sink));
+  out.delivery().attach_asyncio(std::move(future), std::move(sink));
   return nb::none();
 }
 
@@ -440,7 +320,7 @@ nb::object Producer::aio_send(nb::handle sink, const nb::str& topic, nb::handle 
   return nb::make_tuple(std::move(future), std::move(signal));
 }
 
-DeliveryFuture Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
+nb::object Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
                                               nb::handle headers, std::optional<std::int32_t> partition,
                                               std::optional<std::int64_t> timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
@@ -488,19 +368,7 @@ std::string Producer::statistics_json() {
 }
 
 void bind_producer(nb::module_& m) {
-  nb::class_<DeliveryFuture>(m, "DeliveryFuture", nb::type_slots(delivery_future_slots),
-                             "The delivery of one record (kafka-python's FutureRecordMetadata shape).")
-      .def("get", &DeliveryFuture::get, "timeout"_a = nb::none(),
-           nb::sig("def get(self, timeout: float | None = None) -> RecordMetadata"),
-           "Waits for the delivery report (GIL released; Ctrl+C works): the RecordMetadata, or raises "
-           "the record's kwire.errors.KafkaError; KafkaTimeoutError after `timeout` seconds.")
-      .def_prop_ro("is_done", &DeliveryFuture::is_done)
-      .def("done", &DeliveryFuture::is_done)
-      .def("succeeded", &DeliveryFuture::succeeded)
-      .def("failed", &DeliveryFuture::failed)
-      .def_prop_ro("value", &DeliveryFuture::value, "The RecordMetadata once delivered, else None.")
-      .def_prop_ro("exception", &DeliveryFuture::exception, "The error once failed, else None.")
-      .def("_attach_asyncio", &DeliveryFuture::attach_asyncio, "future"_a, "sink"_a);
+  bind_delivery_future(m);
 
   auto producer_class = nb::class_<Producer>(m, "Producer");
   producer_class

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "completion.hpp"
+#include "delivery_future.hpp"
 #include "kwire/producer/producer.hpp"
 #include "python_types.hpp"
 
@@ -29,28 +30,6 @@ struct ProducerCore {
   ~ProducerCore() { producer.reset(); }
 };
 
-class DeliveryFuture {
- public:
-  explicit DeliveryFuture(CompletionRef completion) noexcept : completion_(std::move(completion)) {}
-
-  /// Waits (GIL released, Ctrl+C honoured); the metadata or raises the
-  /// record's error; KafkaTimeoutError when `timeout` (seconds) passes.
-  nanobind::object get(std::optional<double> timeout);
-  bool is_done();
-  bool succeeded();
-  bool failed();
-  nanobind::object value();
-  nanobind::object exception();
-  /// For kwire.AIOProducer: resolve `future` through `sink` (an _AsyncSink,
-  /// drained on the event loop) when the record completes.
-  void attach_asyncio(nanobind::object future, nanobind::object sink);
-  /// add_callback/add_errback/add_both's registration.
-  void add(PythonCallback callback);
-
- private:
-  CompletionRef completion_;
-};
-
 class Producer {
  public:
   Producer(const std::map<std::string, std::string>& properties, nanobind::object key_serializer,
@@ -59,7 +38,8 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  DeliveryFuture send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+  /// A DeliveryFuture (delivery_future.hpp).
+  nanobind::object send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                       nanobind::handle headers, std::optional<std::int32_t> partition,
                       std::optional<std::int64_t> timestamp_ms);
   /// For AIOProducer: never blocks (see the binding's docstring).
@@ -70,7 +50,7 @@ class Producer {
   nanobind::object aio_send(nanobind::handle sink, const nanobind::str& topic, nanobind::handle value,
                             nanobind::handle key, nanobind::handle headers, std::optional<std::int32_t> partition,
                             std::optional<std::int64_t> timestamp_ms);
-  DeliveryFuture send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+  nanobind::object send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                                       nanobind::handle headers, std::optional<std::int32_t> partition,
                                       std::optional<std::int64_t> timestamp_ms);
   void flush(std::optional<double> timeout);

@@ -2,6 +2,7 @@
 
 #include <nanobind/stl/string.h>
 
+#include "cpython_methods.hpp"
 #include "kwire/consumer/consumer_error.hpp"
 #include "kwire/producer/transaction.hpp"
 #include "kwire/protocol/client_error.hpp"
@@ -251,11 +252,7 @@ nb::object outcome_of(const Completion& completion, bool& failed) {
 void bind_python_types(nb::module_& m) {
   static PyType_Spec metadata_spec = {"kwire._core.RecordMetadata", sizeof(RecordMetadataObject), 0,
                                       Py_TPFLAGS_DEFAULT, metadata_slots};
-  nb::object metadata_class = nb::steal(PyType_FromSpec(&metadata_spec));
-  if (!metadata_class.is_valid()) throw nb::python_error();
-  record_metadata_type = reinterpret_cast<PyTypeObject*>(metadata_class.ptr());
-  m.attr("RecordMetadata") = metadata_class;
-  (void)metadata_class.release();  // kept for the process's life (record_metadata_type)
+  record_metadata_type = add_type(m, "RecordMetadata", metadata_spec);
 
   m.def(
       "_set_hooks",
