@@ -57,12 +57,20 @@ nb::handle asyncio_attr(const char* name) {
 // raise once every queued callback ran.
 void run_in_context(const nb::object& loop, PyObject* fn, PyObject* future, PyObject* context,
                     nb::object& fatal) {
+#ifdef Py_LIMITED_API  // no context C API in the stable ABI: context.run(fn, future)
+  PyObject* result = PyObject_CallMethod(context, "run", "OO", fn, future);
+  if (result) {
+    Py_DECREF(result);
+    return;
+  }
+  nb::python_error error;
+#else
   if (PyContext_Enter(context) < 0) {
     nb::python_error e;
     e.discard_as_unraisable("kwire.AIOProducer done callback");
     return;
   }
-  PyObject* result = PyObject_CallOneArg(fn, future);
+  PyObject* result = call_one(fn, future);
   if (result) {
     Py_DECREF(result);
     (void)PyContext_Exit(context);
@@ -70,6 +78,7 @@ void run_in_context(const nb::object& loop, PyObject* fn, PyObject* future, PyOb
   }
   nb::python_error error;
   (void)PyContext_Exit(context);
+#endif
   nb::object value = nb::borrow(error.value());
   if (!PyObject_IsInstance(value.ptr(), PyExc_Exception)) {
     if (!fatal.is_valid()) fatal = value;
@@ -121,7 +130,7 @@ PyObject* future_next(PyObject* self) {
     case PYGEN_NEXT:
       return out;
     case PYGEN_RETURN: {
-      PyObject* stop = PyObject_CallOneArg(PyExc_StopIteration, out);
+      PyObject* stop = call_one(PyExc_StopIteration, out);
       Py_DECREF(out);
       if (stop) {
         PyErr_SetObject(PyExc_StopIteration, stop);
@@ -191,9 +200,9 @@ bool parse_two(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, const
   }
   if (nargs > 0) *first = args[0];
   if (nargs > 1) *second = args[1];
-  const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  const Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
   for (Py_ssize_t i = 0; i < nkw; ++i) {
-    PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+    PyObject* name = PyTuple_GetItem(kwnames, i);
     if (first_name && PyUnicode_CompareWithASCIIString(name, first_name) == 0 && !*first) {
       *first = args[nargs + i];
     } else if (PyUnicode_CompareWithASCIIString(name, second_name) == 0) {
@@ -314,7 +323,7 @@ PySendResult ready_send(PyObject* self, PyObject*, PyObject** out) {
 
 PyObject* ready_next(PyObject* self) {
   PyObject* value = ready_value(self);
-  PyObject* stop = PyObject_CallOneArg(PyExc_StopIteration, value);
+  PyObject* stop = call_one(PyExc_StopIteration, value);
   if (stop) {
     PyErr_SetObject(PyExc_StopIteration, stop);
     Py_DECREF(stop);
@@ -393,8 +402,14 @@ nb::object AioFuture::exception() const {
 
 void AioFuture::add_done_callback(nb::handle self, nb::object fn, nb::object context) {
   if (context.is_none()) {
+#ifdef Py_LIMITED_API
+    static PyObject* copy_context =  // kept for the process (no release at exit)
+        nb::object(nb::module_::import_("contextvars").attr("copy_context")).release().ptr();
+    context = nb::handle(copy_context)();
+#else
     context = nb::steal(PyContext_CopyCurrent());
     if (!context.is_valid()) throw nb::python_error();
+#endif
   }
   // The usual single callback (a gather's, an awaiting Task's) stays
   // inline: no allocation per future.

@@ -26,6 +26,17 @@ PyObject* guarded(F&& body) noexcept {
 
 inline PyObject* py_bool(bool value) { return Py_NewRef(value ? Py_True : Py_False); }
 
+/// fn(arg): a new reference, or nullptr with the error set. Vectorcall
+/// where the (stable) API has it: no argument tuple.
+inline PyObject* call_one(PyObject* fn, PyObject* arg) {
+#if defined(Py_LIMITED_API) && Py_LIMITED_API < 0x030C0000
+  return PyObject_CallFunctionObjArgs(fn, arg, nullptr);
+#else
+  PyObject* args[2] = {nullptr, arg};
+  return PyObject_Vectorcall(fn, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr);
+#endif
+}
+
 /// A METH_FASTCALL (| METH_KEYWORDS) function as PyMethodDef stores it.
 template <typename F>
 PyCFunction as_method(F* function) {

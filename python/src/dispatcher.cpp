@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "cpython_methods.hpp"
 #include "python_types.hpp"
 
 namespace nb = nanobind;
@@ -27,7 +28,7 @@ void run_callback_impl(const PythonCallback& callback, const nb::object& outcome
   try {
     // The usual add_callback(fn): fn(outcome) without building a tuple.
     PyObject* result = callback.args.is_none() && callback.kwargs.is_none()
-                           ? PyObject_CallOneArg(callback.fn.ptr(), outcome.ptr())
+                           ? call_one(callback.fn.ptr(), outcome.ptr())
                            : PyObject_Call(callback.fn.ptr(), prepend(outcome, callback.args).ptr(),
                                            callback.kwargs.is_none() ? nullptr : callback.kwargs.ptr());
     if (!result) throw nb::python_error();
