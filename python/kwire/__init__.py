@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from . import _core, errors
 from ._consumer import Consumer, ConsumerGroupMetadata, OffsetAndTimestamp, _close_live_consumers
-from ._core import DeliveryFuture, Message, RecordMetadata
+from ._core import AioDeliveryFuture, DeliveryFuture, Message, RecordMetadata
 from ._producer import Producer, _close_live_producers
 from .errors import KafkaError, KafkaTimeoutError
 
@@ -34,6 +34,7 @@ __all__ = [
     "ConsumerGroupMetadata",
     "OffsetAndTimestamp",
     "DeliveryFuture",
+    "AioDeliveryFuture",
     "RecordMetadata",
     "TopicPartition",
     "KafkaError",

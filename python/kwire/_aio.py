@@ -4,8 +4,10 @@ Deliveries reach the event loop in batches and without any background
 thread taking the GIL: kwire's network thread completes each record in C++
 and queues it on the producer's _AsyncSink, waking the loop through an
 eventfd (loop.add_reader) once per batch; the loop's reader callback,
-sink.drain(), sets every asyncio future of the batch (skipping the ones
-already cancelled).
+sink.drain(), resolves every future of the batch (skipping the ones
+already cancelled). The futures are C++ (AioDeliveryFuture), and their done
+callbacks (a gather's, an awaiting Task's) run from one loop callback per
+batch rather than one loop Handle each.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from ._producer import Headers, Producer, Serializer
 from .errors import AbortableTransactionError, KafkaError, ProducerClosedError
 
 
-class AIOProducer:
+class AIOProducer(_core._AioSender):
     """Sends records from asyncio code without blocking the event loop.
 
     ``await send()`` queues the record (waiting, without blocking the loop,
-    while buffer.memory is full) and returns an ``asyncio.Future`` for its
-    delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
+    while buffer.memory is full) and returns an asyncio-compatible future
+    for its delivery; ``await send_and_wait()`` does both. ``start()``/``stop()`` or
     ``async with``. Config as for :class:`kwire.Producer`. With
     ``transactional_id`` set, start() also runs init_transactions() and
     ``async with producer.transaction():`` groups sends atomically.
@@ -39,6 +41,7 @@ class AIOProducer:
         start_timeout: float = 30.0,
         **kwargs: Any,
     ) -> None:
+        super().__init__()
         self._config = dict(config or {})
         self._config.update(kwargs)
         self._key_serializer = key_serializer
@@ -63,11 +66,12 @@ class AIOProducer:
         except BaseException:
             await loop.run_in_executor(None, producer.close, 0)
             raise
-        sink = _core._AsyncSink()
+        sink = _core._AsyncSink(loop)
         loop.add_reader(sink.fileno(), sink.drain)
         self._producer = producer
         self._sink = sink
         self._loop = loop
+        self._bind(producer, sink)
         self._max_block = producer.max_block
 
     async def stop(self, timeout: Optional[float] = None) -> None:
@@ -89,32 +93,13 @@ class AIOProducer:
             raise ProducerClosedError("AIOProducer is not started: await start() or use async with")
         return self._producer
 
-    async def send(
-        self,
-        topic: str,
-        value: Any = None,
-        key: Any = None,
-        partition: Optional[int] = None,
-        timestamp_ms: Optional[int] = None,
-        headers: Headers = None,
-    ) -> "asyncio.Future[_core.RecordMetadata]":
-        """Queues one record; returns a future for its RecordMetadata.
-
-        Waits (without blocking the loop) while the record would wait for
-        its topic's first metadata or for buffer.memory, up to
-        max.block.ms; then the future carries send()'s error
-        (UnknownTopicOrPartitionError, QueueFullError, ...)."""
-        producer = self._producer
-        sink = self._sink
-        if producer is None or sink is None:
-            self._started()  # raises
-        future = self._loop.create_future()
-        signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
-        if signal is not None:
-            await self._send_when_ready(future, signal, topic, value, key, headers, partition, timestamp_ms)
-        return future
+    # send(topic, value=None, key=None, partition=None, timestamp_ms=None,
+    # headers=None) is _core._AioSender.send (C++, one call per record); it
+    # comes back here only when the record would wait.
 
     async def _send_when_ready(self, future, signal, topic, value, key, headers, partition, timestamp_ms):
+        """send() when the record would wait: retries each time kwire says
+        it may succeed, up to max.block.ms; returns the record's future."""
         producer = self._started()
         sink = self._sink
         loop = self._loop
@@ -131,8 +116,9 @@ class AIOProducer:
             if loop.time() >= deadline:  # refused with send()'s error (QueueFullError, ...)
                 producer._send_without_waiting(topic, value, key, headers, partition, timestamp_ms)._attach_asyncio(
                     future, sink)
-                return
+                return future
             signal = producer._try_send_to(future, sink, topic, value, key, headers, partition, timestamp_ms)
+        return future
 
     async def send_and_wait(
         self,

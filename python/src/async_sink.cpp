@@ -10,10 +10,11 @@
 #include "python_types.hpp"
 
 namespace nb = nanobind;
+using namespace nb::literals;
 
 namespace kwire::python {
 
-AsyncSink::AsyncSink() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+AsyncSink::AsyncSink(nb::object loop) : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), loop_(std::move(loop)) {
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
 
@@ -72,7 +73,16 @@ void AsyncSink::drain() {
       completion->aio_sink.reset();  // we hold the GIL
     }
     try {
-      if (future.is_valid() && !nb::cast<bool>(future.attr("done")())) {
+      if (is_aio_future(future)) {
+        AioFuture& aio = aio_future_of(future);
+        if (!aio.done()) {
+          bool failed = false;
+          nb::object outcome = outcome_of(*completion, failed);
+          aio.resolve(future, std::move(outcome), failed);
+        }
+      } else if (future.is_valid() && !nb::cast<bool>(future.attr("done")())) {
+        // An asyncio.Future (AIOProducer's waits for buffer space, flush's
+        // barrier).
         bool failed = false;
         nb::object outcome = outcome_of(*completion, failed);
         future.attr(failed ? "set_exception" : "set_result")(outcome);
@@ -84,6 +94,12 @@ void AsyncSink::drain() {
   }
 }
 
+void AsyncSink::call_soon(nb::handle self, nb::object fn, nb::handle future, nb::object context) {
+  ready_.push(std::move(fn), future, std::move(context), loop_, self);
+}
+
+nb::object AsyncSink::create_future(nb::handle self) { return make_aio_future(loop_, nb::borrow(self)); }
+
 void AsyncSink::close() {
   std::lock_guard lock(mutex_);
   if (closed_) return;
@@ -93,10 +109,15 @@ void AsyncSink::close() {
 
 void bind_async_sink(nb::module_& m) {
   nb::class_<AsyncSink>(m, "_AsyncSink", "An AIOProducer's delivery queue and its eventfd.")
-      .def(nb::init<>())
+      .def(nb::init<nb::object>(), "loop"_a)
       .def("fileno", &AsyncSink::fileno)
       .def("drain", &AsyncSink::drain, "Resolves the queued futures (on the event loop).")
-      .def("close", &AsyncSink::close);
+      .def("close", &AsyncSink::close)
+      .def("_run_ready", &AsyncSink::run_ready, "Runs the queued done callbacks (loop.call_soon).")
+      .def(
+          "create_future",
+          [](nb::pointer_and_handle<AsyncSink> self) { return self.p->create_future(self.h); },
+          "A pending AioDeliveryFuture of this loop (resolved through this sink).");
 }
 
 }  // namespace kwire::python

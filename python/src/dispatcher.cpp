@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "cpython_methods.hpp"
 #include "python_types.hpp"
 
 namespace nb = nanobind;
@@ -25,8 +26,11 @@ nb::tuple prepend(const nb::object& first, const nb::object& args) {
 
 void run_callback_impl(const PythonCallback& callback, const nb::object& outcome) {
   try {
-    PyObject* result = PyObject_Call(callback.fn.ptr(), prepend(outcome, callback.args).ptr(),
-                                     callback.kwargs.is_none() ? nullptr : callback.kwargs.ptr());
+    // The usual add_callback(fn): fn(outcome) without building a tuple.
+    PyObject* result = callback.args.is_none() && callback.kwargs.is_none()
+                           ? call_one(callback.fn.ptr(), outcome.ptr())
+                           : PyObject_Call(callback.fn.ptr(), prepend(outcome, callback.args).ptr(),
+                                           callback.kwargs.is_none() ? nullptr : callback.kwargs.ptr());
     if (!result) throw nb::python_error();
     Py_DECREF(result);
   } catch (nb::python_error& e) {

@@ -3,6 +3,7 @@
 // for thread safety (see completion.hpp and dispatcher.hpp).
 #include <nanobind/nanobind.h>
 
+#include "aio_future.hpp"
 #include "async_sink.hpp"
 #include "background_close.hpp"
 #include "consumer_binding.hpp"
@@ -20,7 +21,9 @@ NB_MODULE(_core, m) {
   kwire::python::bind_python_types(m);
   kwire::python::bind_producer(m);
   kwire::python::bind_consumer(m);
+  kwire::python::bind_aio_future(m);
   kwire::python::bind_async_sink(m);
+  kwire::python::bind_aio_sender(m);
   m.def(
       "_shutdown",
       [] {

@@ -13,6 +13,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
+#include "aio_future.hpp"
 #include "async_sink.hpp"
 #include "background_close.hpp"
 #include "dispatcher.hpp"
@@ -82,7 +83,8 @@ class BorrowedBytes {
 class BorrowedHeaders {
  public:
   explicit BorrowedHeaders(nb::handle headers) {
-    if (headers.is_none()) return;
+    if (headers.is_none()) return;  // the usual case: nothing allocated (a std::deque allocates when built)
+    auto& storage = storage_.emplace();
     nb::object items = PyDict_Check(headers.ptr()) ? headers.attr("items")() : nb::borrow(headers);
     for (nb::handle pair : items) {
       nb::object sequence = nb::steal(PySequence_Fast(pair.ptr(), "a header must be a (key, value) pair"));
@@ -92,8 +94,8 @@ class BorrowedHeaders {
       nb::object value = nb::steal(PySequence_GetItem(sequence.ptr(), 1));
       if (!key.is_valid() || !value.is_valid()) throw nb::python_error();
       if (key.is_none()) throw nb::value_error("a header key must not be None");
-      const auto& key_bytes = storage_.emplace_back(key);  // deque: earlier elements never move
-      const auto& value_bytes = storage_.emplace_back(value);
+      const auto& key_bytes = storage.emplace_back(key);  // deque: earlier elements never move
+      const auto& value_bytes = storage.emplace_back(value);
       owners_.push_back(std::move(key));
       owners_.push_back(std::move(value));
       const auto& k = *key_bytes.view();
@@ -107,7 +109,7 @@ class BorrowedHeaders {
 
  private:
   std::vector<nb::object> owners_;
-  std::deque<BorrowedBytes> storage_;
+  std::optional<std::deque<BorrowedBytes>> storage_;
   std::vector<producer::HeaderView> views_;
   std::int32_t total_size_ = 0;
 };
@@ -117,91 +119,6 @@ bool is_serialize_object(const nb::object& serializer) {
 }
 
 }  // namespace
-
-// ---- DeliveryFuture ----------------------------------------------------
-
-nb::object DeliveryFuture::get(std::optional<double> timeout) {
-  Completion& c = *completion_;
-  const milliseconds limit = to_millis(timeout);
-  if (!wait_interruptibly(c.mutex, c.done_cv, [&] { return c.done; }, steady::now() + limit))
-    raise(make_timeout_error("no delivery report within " + seconds_text(limit)));
-  bool failed = false;
-  nb::object outcome = outcome_of(c, failed);
-  if (failed) raise(outcome);
-  return outcome;
-}
-
-bool DeliveryFuture::is_done() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done;
-}
-
-bool DeliveryFuture::succeeded() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done && completion_->report.ok();
-}
-
-bool DeliveryFuture::failed() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done && !completion_->report.ok();
-}
-
-nb::object DeliveryFuture::value() {
-  if (!succeeded()) return nb::none();
-  bool failed = false;
-  return outcome_of(*completion_, failed);
-}
-
-nb::object DeliveryFuture::exception() {
-  if (!failed()) return nb::none();
-  bool failed = false;
-  return outcome_of(*completion_, failed);
-}
-
-DeliveryFuture& DeliveryFuture::add(PythonCallback callback) {
-  {
-    std::lock_guard lock(completion_->mutex);
-    if (!completion_->done) {
-      completion_->callbacks.push_back(std::move(callback));
-      completion_->dispatch_on_completion = true;
-      return *this;
-    }
-  }
-  // Already complete: run it now, on this thread (kafka-python does too).
-  bool failed = false;
-  nb::object outcome = outcome_of(*completion_, failed);
-  if (failed ? callback.on_error : callback.on_success) run_callback(callback, outcome);
-  return *this;
-}
-
-static nb::object none_if_empty(const nb::args& args) { return args.size() ? nb::object(args) : nb::none(); }
-static nb::object none_if_empty(const nb::kwargs& kwargs) {
-  return kwargs.size() ? nb::object(kwargs) : nb::none();
-}
-
-DeliveryFuture& DeliveryFuture::add_callback(nb::object fn, nb::args args, nb::kwargs kwargs) {
-  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), true, false});
-}
-
-DeliveryFuture& DeliveryFuture::add_errback(nb::object fn, nb::args args, nb::kwargs kwargs) {
-  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), false, true});
-}
-
-DeliveryFuture& DeliveryFuture::add_both(nb::object fn, nb::args args, nb::kwargs kwargs) {
-  return add({std::move(fn), none_if_empty(args), none_if_empty(kwargs), true, true});
-}
-
-void DeliveryFuture::attach_asyncio(nb::object future, nb::object sink) {
-  AsyncSink& target = nb::cast<AsyncSink&>(sink);
-  {
-    std::lock_guard lock(completion_->mutex);
-    completion_->aio_future = std::move(future);
-    completion_->aio_sink = std::move(sink);
-    completion_->async_sink = &target;
-    if (!completion_->done) return;  // complete() posts it
-  }
-  target.post(*completion_);
-}
 
 // ---- Producer ----------------------------------------------------------
 
@@ -301,7 +218,10 @@ class Producer::Outgoing {
     };
   }
   void consumed() noexcept { consumed_ = true; }
-  DeliveryFuture future() { return DeliveryFuture(future_ref_); }
+  /// The Python DeliveryFuture (after consumed()).
+  nb::object future() { return make_delivery_future(future_ref_); }
+  /// The C++ view, for attaching an asyncio future.
+  DeliveryFuture delivery() { return DeliveryFuture(future_ref_); }
 
   producer::RecordView record;
 
@@ -335,7 +255,7 @@ struct ReadyFlag {
 
 }  // namespace
 
-DeliveryFuture Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
+nb::object Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
                               std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
   kwire::Producer& producer = *core_->producer;
@@ -385,13 +305,22 @@ nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::s
     auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
     accepted = producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted;
   }
-  if (!accepted) return nb::cast(DeliveryFuture(std::move(signal)));
+  if (!accepted) return make_delivery_future(std::move(signal));
   out.consumed();
-  out.future().attach_asyncio(std::move(future), std::move(sink));
+  out.delivery().attach_asyncio(std::move(future), std::move(sink));
   return nb::none();
 }
 
-DeliveryFuture Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
+nb::object Producer::aio_send(nb::handle sink, const nb::str& topic, nb::handle value, nb::handle key,
+                              nb::handle headers, std::optional<std::int32_t> partition,
+                              std::optional<std::int64_t> timestamp_ms) {
+  nb::object future = nb::cast<AsyncSink&>(sink).create_future(sink);
+  nb::object signal = try_send_to(future, nb::borrow(sink), topic, value, key, headers, partition, timestamp_ms);
+  if (signal.is_none()) return make_ready_awaitable(std::move(future));
+  return nb::make_tuple(std::move(future), std::move(signal));
+}
+
+nb::object Producer::send_without_waiting(const nb::str& topic, nb::handle value, nb::handle key,
                                               nb::handle headers, std::optional<std::int32_t> partition,
                                               std::optional<std::int64_t> timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
@@ -439,26 +368,7 @@ std::string Producer::statistics_json() {
 }
 
 void bind_producer(nb::module_& m) {
-  nb::class_<DeliveryFuture>(m, "DeliveryFuture",
-                             "The delivery of one record (kafka-python's FutureRecordMetadata shape).")
-      .def("get", &DeliveryFuture::get, "timeout"_a = nb::none(),
-           nb::sig("def get(self, timeout: float | None = None) -> RecordMetadata"),
-           "Waits for the delivery report (GIL released; Ctrl+C works): the RecordMetadata, or raises "
-           "the record's kwire.errors.KafkaError; KafkaTimeoutError after `timeout` seconds.")
-      .def_prop_ro("is_done", &DeliveryFuture::is_done)
-      .def("done", &DeliveryFuture::is_done)
-      .def("succeeded", &DeliveryFuture::succeeded)
-      .def("failed", &DeliveryFuture::failed)
-      .def_prop_ro("value", &DeliveryFuture::value, "The RecordMetadata once delivered, else None.")
-      .def_prop_ro("exception", &DeliveryFuture::exception, "The error once failed, else None.")
-      .def("add_callback", &DeliveryFuture::add_callback, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
-           "fn(metadata, *args, **kwargs) on success, on the dispatcher thread (at once if already done). "
-           "Returns self.")
-      .def("add_errback", &DeliveryFuture::add_errback, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
-           "fn(exception, *args, **kwargs) on failure. Returns self.")
-      .def("add_both", &DeliveryFuture::add_both, "fn"_a, "args"_a, "kwargs"_a, nb::rv_policy::reference,
-           "fn(metadata_or_exception, *args, **kwargs) either way. Returns self.")
-      .def("_attach_asyncio", &DeliveryFuture::attach_asyncio, "future"_a, "sink"_a);
+  bind_delivery_future(m);
 
   auto producer_class = nb::class_<Producer>(m, "Producer");
   producer_class
@@ -477,6 +387,11 @@ void bind_producer(nb::module_& m) {
            "For AIOProducer; never blocks. Queued: None, and the asyncio `future` is resolved through "
            "`sink` on delivery. Would wait for metadata or buffer memory: a signal future that completes "
            "when trying again may succeed.")
+      .def("_aio_send", &Producer::aio_send, "sink"_a, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
+           "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
+           "For AIOProducer.send; never blocks. Queued: an awaitable that gives the record's "
+           "AioDeliveryFuture at once. Would wait for metadata or buffer memory: (future, signal), as "
+           "_try_send_to.")
       .def("_send_without_waiting", &Producer::send_without_waiting, "topic"_a, "value"_a = nb::none(),
            "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
            "timestamp_ms"_a = nb::none(), "send() with max.block.ms 0: queued, or refused with send()'s error.")

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "completion.hpp"
+#include "delivery_future.hpp"
 #include "kwire/producer/producer.hpp"
 #include "python_types.hpp"
 
@@ -29,30 +30,6 @@ struct ProducerCore {
   ~ProducerCore() { producer.reset(); }
 };
 
-class DeliveryFuture {
- public:
-  explicit DeliveryFuture(CompletionRef completion) noexcept : completion_(std::move(completion)) {}
-
-  /// Waits (GIL released, Ctrl+C honoured); the metadata or raises the
-  /// record's error; KafkaTimeoutError when `timeout` (seconds) passes.
-  nanobind::object get(std::optional<double> timeout);
-  bool is_done();
-  bool succeeded();
-  bool failed();
-  nanobind::object value();
-  nanobind::object exception();
-  DeliveryFuture& add_callback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
-  DeliveryFuture& add_errback(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
-  DeliveryFuture& add_both(nanobind::object fn, nanobind::args args, nanobind::kwargs kwargs);
-  /// For kwire.AIOProducer: resolve `future` through `sink` (an _AsyncSink,
-  /// drained on the event loop) when the record completes.
-  void attach_asyncio(nanobind::object future, nanobind::object sink);
-
- private:
-  DeliveryFuture& add(PythonCallback callback);
-  CompletionRef completion_;
-};
-
 class Producer {
  public:
   Producer(const std::map<std::string, std::string>& properties, nanobind::object key_serializer,
@@ -61,14 +38,19 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  DeliveryFuture send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+  /// A DeliveryFuture (delivery_future.hpp).
+  nanobind::object send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                       nanobind::handle headers, std::optional<std::int32_t> partition,
                       std::optional<std::int64_t> timestamp_ms);
   /// For AIOProducer: never blocks (see the binding's docstring).
   nanobind::object try_send_to(nanobind::object future, nanobind::object sink, const nanobind::str& topic,
                                nanobind::handle value, nanobind::handle key, nanobind::handle headers,
                                std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms);
-  DeliveryFuture send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
+  /// AIOProducer.send: try_send_to with a new AioFuture of `sink`'s loop.
+  nanobind::object aio_send(nanobind::handle sink, const nanobind::str& topic, nanobind::handle value,
+                            nanobind::handle key, nanobind::handle headers, std::optional<std::int32_t> partition,
+                            std::optional<std::int64_t> timestamp_ms);
+  nanobind::object send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                                       nanobind::handle headers, std::optional<std::int32_t> partition,
                                       std::optional<std::int64_t> timestamp_ms);
   void flush(std::optional<double> timeout);
@@ -108,6 +90,8 @@ class Producer {
 };
 
 void bind_producer(nanobind::module_& module);
+/// kwire._core._AioSender: AIOProducer's base class (aio_sender.cpp).
+void bind_aio_sender(nanobind::module_& module);
 /// Adds the transactional calls to kwire._core.Producer.
 void bind_producer_transactions(nanobind::class_<Producer>& producer_class);
 

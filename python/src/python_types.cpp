@@ -2,10 +2,19 @@
 
 #include <nanobind/stl/string.h>
 
+#include "cpython_methods.hpp"
 #include "kwire/consumer/consumer_error.hpp"
 #include "kwire/producer/transaction.hpp"
 #include "kwire/protocol/client_error.hpp"
 #include "kwire/protocol/kafka_error.hpp"
+
+#if PY_VERSION_HEX < 0x030C0000  // the Py_T_* member types are 3.12's names
+#include <structmember.h>
+#define Py_T_INT T_INT
+#define Py_T_LONGLONG T_LONGLONG
+#define Py_T_OBJECT_EX T_OBJECT_EX
+#define Py_READONLY READONLY
+#endif
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -147,42 +156,103 @@ void raise(const nb::object& exception) {
   throw nb::python_error();
 }
 
+namespace {
+
+// RecordMetadata as a plain CPython object: one is made per delivered
+// record (the callback and asyncio paths), and a nanobind instance (its
+// registry entry, a std::string copy of the topic) cost more than the rest.
+struct RecordMetadataObject {
+  PyObject_HEAD
+  PyObject* topic;  // str
+  long long offset;
+  long long timestamp;
+  int partition;
+  int serialized_key_size;
+  int serialized_value_size;
+  int serialized_header_size;
+};
+
+PyTypeObject* record_metadata_type = nullptr;
+
+RecordMetadataObject* as_metadata(PyObject* self) { return reinterpret_cast<RecordMetadataObject*>(self); }
+
+void metadata_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  Py_XDECREF(as_metadata(self)->topic);
+  PyObject_Free(self);
+  Py_DECREF(type);
+}
+
+PyObject* metadata_topic_partition(PyObject* self, void*) {
+  const RecordMetadataObject& md = *as_metadata(self);
+  try {
+    nb::handle factory = hooks().topic_partition;
+    if (!factory) return nb::make_tuple(nb::handle(md.topic), md.partition).release().ptr();
+    return factory(nb::handle(md.topic), md.partition).release().ptr();
+  } catch (nb::python_error& e) {
+    e.restore();
+    return nullptr;
+  }
+}
+
+PyObject* metadata_repr(PyObject* self) {
+  const RecordMetadataObject& md = *as_metadata(self);
+  return PyUnicode_FromFormat("RecordMetadata(topic=%R, partition=%d, offset=%lld, timestamp=%lld)", md.topic,
+                              md.partition, md.offset, md.timestamp);
+}
+
+PyMemberDef metadata_members[] = {
+    {"topic", Py_T_OBJECT_EX, offsetof(RecordMetadataObject, topic), Py_READONLY, nullptr},
+    {"partition", Py_T_INT, offsetof(RecordMetadataObject, partition), Py_READONLY, nullptr},
+    {"offset", Py_T_LONGLONG, offsetof(RecordMetadataObject, offset), Py_READONLY,
+     "-1 with acks=0 (the broker does not answer)"},
+    {"timestamp", Py_T_LONGLONG, offsetof(RecordMetadataObject, timestamp), Py_READONLY,
+     "CreateTime in ms as sent, or the broker's LogAppendTime"},
+    {"serialized_key_size", Py_T_INT, offsetof(RecordMetadataObject, serialized_key_size), Py_READONLY,
+     "-1 for a null key"},
+    {"serialized_value_size", Py_T_INT, offsetof(RecordMetadataObject, serialized_value_size), Py_READONLY,
+     "-1 for a null value"},
+    {"serialized_header_size", Py_T_INT, offsetof(RecordMetadataObject, serialized_header_size), Py_READONLY,
+     "bytes of header keys and values, -1 without headers"},
+    {nullptr, 0, 0, 0, nullptr}};
+
+PyGetSetDef metadata_getset[] = {
+    {"topic_partition", metadata_topic_partition, nullptr, "kwire.TopicPartition(topic, partition)", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyType_Slot metadata_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(metadata_dealloc)},
+    {Py_tp_repr, reinterpret_cast<void*>(metadata_repr)},
+    {Py_tp_members, metadata_members},
+    {Py_tp_getset, metadata_getset},
+    {Py_tp_doc, const_cast<char*>("Where a record was written (kafka-python's RecordMetadata fields).")},
+    {0, nullptr}};
+
+}  // namespace
+
 nb::object outcome_of(const Completion& completion, bool& failed) {
   const producer::DeliveryReport& report = completion.report;
   failed = !report.ok();
   if (failed) return make_error(report.error, report.detail);
-  RecordMetadata md;
-  md.topic = report.metadata.topic;
-  md.partition = report.metadata.partition;
-  md.offset = report.metadata.offset;
-  md.timestamp = report.metadata.timestamp_ms;
-  md.serialized_key_size = completion.key_size;
-  md.serialized_value_size = completion.value_size;
-  md.serialized_header_size = completion.header_size;
-  return nb::cast(std::move(md));
+  nb::object topic = nb::steal(
+      PyUnicode_FromStringAndSize(report.metadata.topic.data(), static_cast<Py_ssize_t>(report.metadata.topic.size())));
+  if (!topic.is_valid()) throw nb::python_error();
+  auto* md = PyObject_New(RecordMetadataObject, record_metadata_type);
+  if (!md) throw nb::python_error();
+  md->topic = topic.release().ptr();
+  md->partition = report.metadata.partition;
+  md->offset = report.metadata.offset;
+  md->timestamp = report.metadata.timestamp_ms;
+  md->serialized_key_size = completion.key_size;
+  md->serialized_value_size = completion.value_size;
+  md->serialized_header_size = completion.header_size;
+  return nb::steal(reinterpret_cast<PyObject*>(md));
 }
 
 void bind_python_types(nb::module_& m) {
-  nb::class_<RecordMetadata>(m, "RecordMetadata",
-                             "Where a record was written (kafka-python's RecordMetadata fields).")
-      .def_ro("topic", &RecordMetadata::topic)
-      .def_ro("partition", &RecordMetadata::partition)
-      .def_ro("offset", &RecordMetadata::offset, "-1 with acks=0 (the broker does not answer)")
-      .def_ro("timestamp", &RecordMetadata::timestamp,
-              "CreateTime in ms as sent, or the broker's LogAppendTime")
-      .def_ro("serialized_key_size", &RecordMetadata::serialized_key_size, "-1 for a null key")
-      .def_ro("serialized_value_size", &RecordMetadata::serialized_value_size, "-1 for a null value")
-      .def_ro("serialized_header_size", &RecordMetadata::serialized_header_size,
-              "bytes of header keys and values, -1 without headers")
-      .def_prop_ro(
-          "topic_partition",
-          [](const RecordMetadata& md) { return make_topic_partition(md.topic, md.partition); },
-          "kwire.TopicPartition(topic, partition)")
-      .def("__repr__", [](const RecordMetadata& md) {
-        return std::string("RecordMetadata(topic=") + nb::repr(nb::str(md.topic.c_str())).c_str() +
-               ", partition=" + std::to_string(md.partition) +
-               ", offset=" + std::to_string(md.offset) + ", timestamp=" + std::to_string(md.timestamp) + ")";
-      });
+  static PyType_Spec metadata_spec = {"kwire._core.RecordMetadata", sizeof(RecordMetadataObject), 0,
+                                      Py_TPFLAGS_DEFAULT, metadata_slots};
+  record_metadata_type = add_type(m, "RecordMetadata", metadata_spec);
 
   m.def(
       "_set_hooks",

@@ -25,17 +25,6 @@ using OffsetTuple = std::tuple<std::string, std::int32_t, std::int64_t, std::str
 /// (topic, partition), e.g. a kwire.TopicPartition.
 using PartitionTuple = std::pair<std::string, std::int32_t>;
 
-/// kafka-python's RecordMetadata fields.
-struct RecordMetadata {
-  std::string topic;
-  std::int32_t partition = -1;
-  std::int64_t offset = -1;
-  std::int64_t timestamp = -1;
-  std::int32_t serialized_key_size = -1;
-  std::int32_t serialized_value_size = -1;
-  std::int32_t serialized_header_size = -1;
-};
-
 /// Registers RecordMetadata and the hook setters on `module`.
 void bind_python_types(nanobind::module_& module);
 

@@ -45,7 +45,7 @@ def test_send_returns_a_future_and_flush_waits(cluster, topic):
         await producer.start()
         try:
             futures = [await producer.send(topic, b"v%d" % i, key=b"k", headers=[("h", b"1")]) for i in range(50)]
-            assert all(isinstance(f, asyncio.Future) for f in futures)
+            assert all(asyncio.isfuture(f) for f in futures)
             await producer.flush(30)
             assert all(f.done() for f in futures)
             return [f.result().offset for f in futures]

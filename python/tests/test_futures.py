@@ -127,3 +127,17 @@ def test_a_producer_dropped_without_close_still_delivers(cluster, topic):
     gc.collect()
     wait_until(lambda: len(delivered) == 100)
     assert sorted(delivered) == list(range(100))
+
+
+def test_registrations_return_the_future_and_check_their_arguments(cluster, topic):
+    seen = []
+    with kwire.Producer(cluster.config()) as producer:
+        future = producer.send(topic, b"v")
+        assert future.add_callback(lambda md, *a, **k: seen.append((a, k)), 1, 2, x=3) is future
+        assert future.add_errback(seen.append) is future
+        assert future.add_both(lambda either, tag: seen.append(tag), "both") is future
+        with pytest.raises(TypeError):
+            future.add_callback()  # no callable
+        future.get(30)
+        wait_until(lambda: len(seen) == 2)
+    assert seen == [((1, 2), {"x": 3}), "both"]

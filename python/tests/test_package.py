@@ -14,6 +14,8 @@ def test_type_information_is_installed():
     stub = (package / "_core.pyi").read_text()
     assert "class Producer" in stub and "class DeliveryFuture" in stub
     assert "def get(self, timeout: float | None = None) -> RecordMetadata" in stub
+    assert "class RecordMetadata" in stub and "class AioDeliveryFuture" in stub  # the CPython-API types
+    assert "def add_done_callback(" in stub
     assert "class Consumer" in stub and "class Message" in stub
     assert "def value(self) -> bytes | None" in stub
     assert "def init_transactions(self, timeout: float | None = None) -> None" in stub

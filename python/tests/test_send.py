@@ -113,3 +113,15 @@ def test_bad_values_raise_type_error_before_sending(cluster, topic):
         with pytest.raises(ValueError, match="pair"):
             producer.send(topic, b"v", headers=[("only-key",)])
         assert producer.pending == 0
+
+
+def test_record_metadata_is_read_only_and_prints_its_place(cluster, topic):
+    with kwire.Producer(cluster.config()) as producer:
+        metadata = producer.send(topic, b"v", key=b"key").get(30)
+    assert isinstance(metadata, kwire.RecordMetadata)
+    assert (metadata.topic, metadata.partition, metadata.offset) == (topic, 0, 0)
+    assert metadata.timestamp > 0
+    assert (metadata.serialized_key_size, metadata.serialized_value_size) == (3, 1)
+    assert repr(metadata) == f"RecordMetadata(topic={topic!r}, partition=0, offset=0, timestamp={metadata.timestamp})"
+    with pytest.raises(AttributeError):
+        metadata.offset = 5
