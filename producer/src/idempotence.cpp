@@ -459,10 +459,17 @@ bool IdempotentProducerState::may_drain(const ProducerBatch& batch) {
     // (bump pending, an expired batch's fate unknown), while batches of an
     // older epoch are unresolved there (a new epoch's sequence 0 must not
     // overtake them: Java's hasStaleProducerIdAndEpoch), and while 5 are
-    // unresolved (KAFKA-5494).
+    // unresolved (KAFKA-5494). Until the partition acknowledged a batch of
+    // this epoch, one goes at a time: a broker that does not know the
+    // producer id yet accepts ANY first sequence (Kafka's checkSequence, so
+    // that a producer whose state was deleted can go on), so had the first
+    // batch met a transient error (a leader still creating the partition)
+    // and the second not, the second would be written and the first's
+    // retry refused with OUT_OF_ORDER_SEQUENCE_NUMBER until it expired.
     if (!p) return true;
     if (p->bump_requested || p->unresolved_next) return false;
     if (p->id != current_) return p->unresolved.empty();
+    if (options_.first_batch_alone && p->last_acked < 0) return p->unresolved.empty();
     return p->unresolved.size() < options_.max_unresolved_per_partition;
   }
   if (!p || p->unresolved.empty()) return true;

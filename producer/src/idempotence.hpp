@@ -26,7 +26,9 @@
 //    order. A batch being retried may only be sent when it is the first
 //    unresolved one (Java's shouldStopDrainBatchesForPartition), so a retry
 //    never overtakes an earlier batch; at most 5 batches per partition are
-//    unresolved (KAFKA-5494: the broker remembers only the last 5).
+//    unresolved (KAFKA-5494: the broker remembers only the last 5), and
+//    only one until the partition acknowledged a batch of the current epoch
+//    (a broker without state for the producer id accepts any sequence).
 //
 // Errors (classify_idempotent_error, STYLE 6):
 //  * DUPLICATE_SEQUENCE_NUMBER: already written — success (offset unknown).
@@ -166,6 +168,10 @@ class IdempotentProducerState final : public ProducerStateManager {
     std::int64_t retry_backoff_max_ms = 1000;  ///< ... doubling up to retry.backoff.max.ms
     /// Unresolved batches per partition before new ones wait (KAFKA-5494).
     std::size_t max_unresolved_per_partition = 5;
+    /// Until a partition acknowledged a batch of the current epoch, only one
+    /// is unresolved there (may_drain() says why). Off only in unit tests
+    /// that pipeline from a partition's first batch on purpose.
+    bool first_batch_alone = true;
     bool debug = false;  ///< log sequence assignments and retries at debug level
     /// Tests only: where a partition's sequences start under a fresh
     /// producer id (a broker accepts any sequence from a producer it has no

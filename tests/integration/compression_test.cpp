@@ -388,7 +388,16 @@ TEST_CASE("compression: batches from Java and librdkafka decode with kwire, from
       INFO("kcat, topic " << kcat_topic << " partition " << p);
       const auto batches = decode_partition(kcat_topic, static_cast<int>(p), &files);
       REQUIRE(batches.size() >= runs.size());
-      for (const auto& b : batches) CHECK(b.codec() == codec_of(codec));
+      // librdkafka keeps a batch uncompressed when the codec does not make
+      // it smaller: how kcat's records fall into batches is timing (a few
+      // small records left beside the 100 KiB one), so such a batch may turn
+      // up; every other batch carries the codec, and at least one does.
+      std::size_t compressed = 0;
+      for (const auto& b : batches) {
+        CHECK((b.codec() == codec_of(codec) || b.codec() == Codec::none));
+        compressed += b.codec() == codec_of(codec);
+      }
+      CHECK(compressed > 0);
       std::vector<Sent> sent;
       for (const KcatRun& run : runs) sent.insert(sent.end(), run.records.begin(), run.records.end());
       check_records_equal(records_of(batches), sent);

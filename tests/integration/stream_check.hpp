@@ -310,14 +310,12 @@ inline bool wait_in_sync(std::chrono::seconds limit, std::string* lagging = null
     std::string topic;
     std::istringstream in(r.output);
     std::string line;
-    std::size_t partitions = 0;
     while (std::getline(in, line) && first_lagging.empty()) {
       char name[256];
       if (std::sscanf(line.c_str(), " topic \"%255[^\"]\"", name) == 1) topic = name;
       const auto replicas = line.find("replicas: ");
       const auto isrs = line.find(", isrs: ");
       if (replicas == std::string::npos || isrs == std::string::npos) continue;
-      ++partitions;
       // "..., replicas: 3,1,2, isrs: 1,2" (kcat may append an error text).
       const auto count = [](std::string_view ids) {
         ids = ids.substr(0, ids.find_first_not_of("0123456789,"));
@@ -328,7 +326,9 @@ inline bool wait_in_sync(std::chrono::seconds limit, std::string* lagging = null
       if (count(text.substr(replicas + 10, isrs - replicas - 10)) != count(text.substr(isrs + 8)))
         first_lagging = topic + ": " + line;
     }
-    if (r.exit_code == 0 && partitions > 0 && first_lagging.empty()) return true;
+    // A fresh cluster has no topic at all (not even __consumer_offsets): in sync.
+    const bool answered = r.exit_code == 0 && r.output.find(" brokers:") != std::string::npos;
+    if (answered && first_lagging.empty()) return true;
     if (std::chrono::steady_clock::now() >= deadline) {
       if (lagging) *lagging = first_lagging.empty() ? "no metadata from kcat" : first_lagging;
       return false;

@@ -47,10 +47,16 @@ kwire::protocol::RecordBatch decoded(const ProducerBatch& batch) {
 }
 
 struct Harness {
-  explicit Harness(IdempotentProducerState::Options options = {}) : state(with_log(options), log_handler()) {}
+  explicit Harness(IdempotentProducerState::Options options = pipelined()) : state(with_log(options), log_handler()) {}
 
   static IdempotentProducerState::Options with_log(IdempotentProducerState::Options o) {
     o.debug = true;
+    return o;
+  }
+  /// The sequence cases pipeline from a partition's first batch on.
+  static IdempotentProducerState::Options pipelined() {
+    IdempotentProducerState::Options o;
+    o.first_batch_alone = false;
     return o;
   }
   LogHandler log_handler() {
@@ -251,7 +257,7 @@ TEST_CASE("sequences: assigned at the first seal, per partition, kept on resends
 }
 
 TEST_CASE("sequences wrap from INT32_MAX to 0") {
-  IdempotentProducerState::Options options;
+  IdempotentProducerState::Options options = Harness::pipelined();
   options.initial_sequence = kMaxSequence - 4;  // a fresh producer id may start anywhere
   Harness h(options);
   h.assign();
@@ -532,6 +538,33 @@ TEST_CASE("at most 5 batches per partition unresolved (KAFKA-5494)") {
   CHECK(h.state.may_drain(*make_batch(tp1, 1)));  // per partition
   h.complete(*sent[0]);
   CHECK(h.state.may_drain(*sixth));
+}
+
+TEST_CASE("until a partition acknowledged a batch of the epoch, its batches go one at a time") {
+  // A broker without state for the producer id accepts any first sequence:
+  // had batch 0..1 met a transient error and 2..3 not, 2..3 would be
+  // written and 0..1's retry refused as out of order until it expired.
+  Harness h(IdempotentProducerState::Options{});
+  h.assign();
+  BatchPtr first = h.new_batch(tp0, 2);
+  BatchPtr second = make_batch(tp0, 2);
+  CHECK_FALSE(h.state.may_drain(*second));
+  CHECK(h.state.may_drain(*make_batch(tp1, 1)));  // per partition
+  // A retriable error: the first goes again, still alone.
+  CHECK(h.answer(*first, make_error_code(errc::not_leader_or_follower)) == ProduceAction::retry);
+  CHECK_FALSE(h.state.may_drain(*second));
+  CHECK(h.state.may_drain(*first));
+  h.send(*first);
+  h.complete(*first);
+  // Acknowledged: the broker knows the producer now; the pipeline opens.
+  h.send(*second);
+  std::vector<BatchPtr> more;
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(h.state.may_drain(*make_batch(tp0, 1)));
+    more.push_back(h.new_batch(tp0, 1));
+  }
+  CHECK_FALSE(h.state.may_drain(*make_batch(tp0, 1)));  // 5 unresolved (KAFKA-5494)
+  CHECK(decoded(*second).base_sequence == 2);
 }
 
 TEST_CASE("a batch split after MESSAGE_TOO_LARGE: the pieces keep its sequences and go in order") {
