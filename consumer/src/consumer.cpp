@@ -119,6 +119,13 @@ struct Consumer::Impl {
   /// On the network thread (a handler on the caller's io_context) nothing
   /// may wait for the network: it would wait for itself.
   bool cannot_wait() const { return runtime.on_network_thread(); }
+  /// Throws operation_would_block for `call` (one that waits for an answer)
+  /// on the network thread.
+  void refuse_on_network_thread(std::string_view call) const {
+    if (cannot_wait())
+      throw std::system_error(std::make_error_code(std::errc::operation_would_block),
+                              std::string(call) + " on the network thread");
+  }
 
   /// The snapshot; `cluster` (network thread) adds the brokers.
   ConsumerStatistics collect_statistics(const cluster::Cluster* cluster) {
@@ -469,8 +476,7 @@ void Consumer::commit_async(std::vector<CommitOffset> offsets, std::function<voi
 
 std::map<TopicPartition, std::optional<CommitOffset>> Consumer::committed(
     std::vector<TopicPartition> partitions, std::optional<std::chrono::milliseconds> timeout) {
-  if (impl_->cannot_wait())
-    throw std::system_error(std::make_error_code(std::errc::operation_would_block), "committed() on the network thread");
+  impl_->refuse_on_network_thread("committed()");
   const auto deadline =
       Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
   std::uint64_t id = 0;
@@ -490,9 +496,7 @@ std::map<TopicPartition, std::optional<OffsetAndTimestamp>> Consumer::lookup_off
     std::map<TopicPartition, std::int64_t> timestamps, std::optional<std::chrono::milliseconds> timeout,
     const char* call) {
   if (impl_->closed) throw std::logic_error(std::string(call) + " after close()");
-  if (impl_->cannot_wait())
-    throw std::system_error(std::make_error_code(std::errc::operation_would_block), std::string(call) +
-                                                                                      " on the network thread");
+  impl_->refuse_on_network_thread(call);
   const auto deadline =
       Clock::now() + timeout.value_or(std::chrono::milliseconds(impl_->config.default_api_timeout_ms));
   std::uint64_t id = 0;

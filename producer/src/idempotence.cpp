@@ -469,8 +469,9 @@ bool IdempotentProducerState::may_drain(const ProducerBatch& batch) {
     if (!p) return true;
     if (p->bump_requested || p->unresolved_next) return false;
     if (p->id != current_) return p->unresolved.empty();
-    if (options_.first_batch_alone && p->last_acked < 0) return p->unresolved.empty();
-    return p->unresolved.size() < options_.max_unresolved_per_partition;
+    const std::size_t limit =
+        p->last_acked < 0 ? options_.max_unresolved_before_first_ack : options_.max_unresolved_per_partition;
+    return p->unresolved.size() < limit;
   }
   if (!p || p->unresolved.empty()) return true;
   const Entry* e = find_entry(*p, batch);

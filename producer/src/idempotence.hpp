@@ -168,10 +168,10 @@ class IdempotentProducerState final : public ProducerStateManager {
     std::int64_t retry_backoff_max_ms = 1000;  ///< ... doubling up to retry.backoff.max.ms
     /// Unresolved batches per partition before new ones wait (KAFKA-5494).
     std::size_t max_unresolved_per_partition = 5;
-    /// Until a partition acknowledged a batch of the current epoch, only one
-    /// is unresolved there (may_drain() says why). Off only in unit tests
-    /// that pipeline from a partition's first batch on purpose.
-    bool first_batch_alone = true;
+    /// The same limit until the partition acknowledged a batch of the
+    /// current epoch (may_drain() says why it is 1). Unit tests that pipeline
+    /// from a partition's first batch on purpose raise it.
+    std::size_t max_unresolved_before_first_ack = 1;
     bool debug = false;  ///< log sequence assignments and retries at debug level
     /// Tests only: where a partition's sequences start under a fresh
     /// producer id (a broker accepts any sequence from a producer it has no

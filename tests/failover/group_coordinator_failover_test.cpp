@@ -79,9 +79,7 @@ void settle_coordinator() {
 void run_coordinator_failover(const std::string& protocol) {
   const std::string topic = unique_topic("grp-failover-" + protocol);
   const std::string group = topic + "-g";
-  // An earlier case restarted a node: it must be a full replica again first.
-  std::string lagging;
-  REQUIRE_MESSAGE(kwire::test::wait_in_sync(120s, &lagging), "replicas still out of sync: " << lagging);
+  kwire::test::require_replicas_in_sync();  // an earlier case restarted a node
   create_topic(topic, kPartitions, 3);
   produce_range(topic, 0, kHalf);
   settle_coordinator();

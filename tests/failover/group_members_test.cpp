@@ -34,7 +34,6 @@
 
 #include "child_process.hpp"
 #include "numbered_records.hpp"
-#include "stream_check.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
@@ -143,9 +142,7 @@ void run_members(const std::string& protocol, const std::string& strategy) {
   const auto& env = broker_env();
   const std::string topic = unique_topic("members-" + protocol + "-" + strategy);
   const std::string group = topic + "-g";
-  // An earlier case restarted a node: it must be a full replica again first.
-  std::string lagging;
-  REQUIRE_MESSAGE(kwire::test::wait_in_sync(120s, &lagging), "replicas still out of sync: " << lagging);
+  kwire::test::require_replicas_in_sync();  // an earlier case restarted a node
   create_topic(topic, kPartitions, 3);
   const std::string dir = std::filesystem::temp_directory_path().string();
 

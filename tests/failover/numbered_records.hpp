@@ -14,6 +14,7 @@
 
 #include <kwire/producer/producer.hpp>
 
+#include "stream_check.hpp"
 #include "support.hpp"
 
 namespace kwire::test {
@@ -27,6 +28,13 @@ inline bool managed_three_nodes() {
     return false;
   }
   return true;
+}
+
+/// Before a case that kills nodes or counts on min.insync.replicas: every
+/// replica is back in sync after an earlier case's restart.
+inline void require_replicas_in_sync() {
+  std::string lagging;
+  REQUIRE_MESSAGE(wait_in_sync(std::chrono::seconds(120), &lagging), "replicas still out of sync: " << lagging);
 }
 
 /// Record i's value: "<prefix>-<i, 9 digits>".

@@ -303,6 +303,12 @@ inline std::map<int, int> partition_leaders(const std::string& topic) {
 /// a test that starts before it has sees leaders move back to it (KIP-491
 /// preferred leaders) and partitions one replica short of min.insync.replicas.
 inline bool wait_in_sync(std::chrono::seconds limit, std::string* lagging = nullptr) {
+  // "..., replicas: 3,1,2, isrs: 1,2" (kcat may append an error text).
+  const auto count = [](std::string_view ids) {
+    ids = ids.substr(0, ids.find_first_not_of("0123456789,"));
+    if (!ids.empty() && ids.back() == ',') ids.remove_suffix(1);
+    return ids.empty() ? 0 : 1 + std::count(ids.begin(), ids.end(), ',');
+  };
   const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     const CommandResult r = run_command("kcat -L -b " + shell_quote(broker_env().bootstrap()) + " 2>/dev/null");
@@ -316,12 +322,6 @@ inline bool wait_in_sync(std::chrono::seconds limit, std::string* lagging = null
       const auto replicas = line.find("replicas: ");
       const auto isrs = line.find(", isrs: ");
       if (replicas == std::string::npos || isrs == std::string::npos) continue;
-      // "..., replicas: 3,1,2, isrs: 1,2" (kcat may append an error text).
-      const auto count = [](std::string_view ids) {
-        ids = ids.substr(0, ids.find_first_not_of("0123456789,"));
-        if (!ids.empty() && ids.back() == ',') ids.remove_suffix(1);
-        return ids.empty() ? 0 : 1 + std::count(ids.begin(), ids.end(), ',');
-      };
       const std::string_view text(line);
       if (count(text.substr(replicas + 10, isrs - replicas - 10)) != count(text.substr(isrs + 8)))
         first_lagging = topic + ": " + line;

@@ -56,7 +56,7 @@ struct Harness {
   /// The sequence cases pipeline from a partition's first batch on.
   static IdempotentProducerState::Options pipelined() {
     IdempotentProducerState::Options o;
-    o.first_batch_alone = false;
+    o.max_unresolved_before_first_ack = o.max_unresolved_per_partition;
     return o;
   }
   LogHandler log_handler() {
