@@ -54,6 +54,9 @@ class AioFuture {
     nanobind::object context;
   };
   void schedule_callbacks(nanobind::handle self);
+  /// Lets the cyclic GC see `self` from now on (it starts untracked:
+  /// make_aio_future).
+  static void track(nanobind::handle self) noexcept;
 
   State state_ = State::pending;
   nanobind::object result_;

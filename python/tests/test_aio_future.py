@@ -9,6 +9,7 @@ import asyncio
 import contextvars
 import gc
 import types
+import weakref
 
 import pytest
 
@@ -33,7 +34,8 @@ def test_the_future_is_asyncio_compatible(cluster, topic):
             assert future.get_loop() is asyncio.get_running_loop()
             assert not future.done() and not future.cancelled()
             assert "pending" in repr(future)
-            assert gc.is_tracked(future)  # a Task's wakeup callback makes a cycle through it
+            # Nothing it holds yet can lead back to it: the cyclic GC need not see it.
+            assert not gc.is_tracked(future)
             with pytest.raises(asyncio.InvalidStateError):
                 future.result()
             with pytest.raises(asyncio.InvalidStateError):
@@ -43,6 +45,42 @@ def test_the_future_is_asyncio_compatible(cluster, topic):
             assert future.result() is metadata and future.exception() is None
             assert metadata.topic == topic and metadata.offset == 0
             assert await future is metadata  # awaiting again gives the same result
+            return True
+
+    assert run(main())
+
+
+def test_the_cycle_collector_sees_a_future_while_it_can_be_in_a_cycle(cluster, topic):
+    class Holder:
+        pass
+
+    async def failed_future_in_a_cycle(producer):
+        holder = Holder()
+        future = await producer.send(topic, b"x" * 5000)  # over max.request.size: fails
+        try:
+            await future
+        except errors.MessageSizeTooLargeError as e:
+            # future -> its exception -> traceback -> this frame -> future
+            holder.error = e
+        assert gc.is_tracked(future)
+        return weakref.ref(holder)
+
+    async def main():
+        async with kwire.AIOProducer(cluster.config(max_request_size=1000, **SLOW)) as producer:
+            future = await producer.send(topic, b"a")
+            assert not gc.is_tracked(future)
+            future.add_done_callback(lambda f: None)  # a gather's, a Task's: may refer back
+            assert gc.is_tracked(future)
+            await future
+            await asyncio.sleep(0)  # its done callbacks run
+            # Done, callbacks gone and a RecordMetadata result: no cycle left.
+            assert not gc.is_tracked(future)
+            holder = await failed_future_in_a_cycle(producer)
+            # Leave the done callback that resumed this task (it still holds
+            # the future) before collecting.
+            await asyncio.sleep(0)
+            gc.collect()
+            assert holder() is None  # the cycle through the failed future was collected
             return True
 
     assert run(main())
