@@ -65,6 +65,7 @@ void AsyncSink::drain() {
     std::lock_guard lock(mutex_);
     batch.swap(queue_);
   }
+  TopicNames topics;
   for (Completion* completion : batch) {
     nb::object future;
     {
@@ -77,7 +78,7 @@ void AsyncSink::drain() {
         AioFuture& aio = aio_future_of(future);
         if (!aio.done()) {
           bool failed = false;
-          nb::object outcome = outcome_of(*completion, failed);
+          nb::object outcome = outcome_of(*completion, failed, &topics);
           aio.resolve(future, std::move(outcome), failed);
         }
       } else if (future.is_valid() && !nb::cast<bool>(future.attr("done")())) {

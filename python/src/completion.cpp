@@ -5,6 +5,96 @@
 
 namespace kwire::python {
 
+// Where released completions wait for their next record (see the thread
+// rules in completion.hpp for why they are not freed). Any thread gives
+// one back by pushing it on `returned_`, a lock-free stack; takers (always
+// holding the GIL, or attached on a free-threaded build) pop from their own
+// list and refill it by taking the whole stack at once, which keeps the
+// stack free of the ABA problem: nothing is ever popped from it one by one.
+class CompletionPool {
+ public:
+  Completion* take() {
+    {
+      TakeLock lock(take_mutex_);
+      if (!free_) free_ = returned_.exchange(nullptr, std::memory_order_acquire);
+      if (Completion* completion = free_) {
+        free_ = completion->next_free_;
+        completion->next_free_ = nullptr;
+        pooled_.fetch_sub(1, std::memory_order_relaxed);
+        return completion;
+      }
+    }
+    return new Completion;
+  }
+
+  void give(Completion* completion) noexcept {
+    // Past the peak a program ever had in flight the pool stops growing
+    // (about 300 bytes each).
+    if (pooled_.load(std::memory_order_relaxed) >= kMaxPooled) {
+      delete completion;
+      return;
+    }
+    pooled_.fetch_add(1, std::memory_order_relaxed);
+    Completion* head = returned_.load(std::memory_order_relaxed);
+    do {
+      completion->next_free_ = head;
+    } while (!returned_.compare_exchange_weak(head, completion, std::memory_order_release,
+                                              std::memory_order_relaxed));
+  }
+
+ private:
+  static constexpr std::size_t kMaxPooled = 65536;
+
+#ifdef Py_GIL_DISABLED
+  using TakeLock = std::lock_guard<std::mutex>;
+#else
+  // The GIL already serializes the takers.
+  struct TakeLock {
+    explicit TakeLock(std::mutex&) noexcept {}
+  };
+#endif
+
+  std::atomic<Completion*> returned_{nullptr};
+  std::atomic<std::size_t> pooled_{0};
+  std::mutex take_mutex_;        // free-threaded builds only
+  Completion* free_ = nullptr;  // under the GIL or take_mutex_
+};
+
+namespace {
+
+CompletionPool& pool() {
+  // Never destroyed: kwire's threads may release completions while the
+  // process exits.
+  static auto* instance = new CompletionPool;
+  return *instance;
+}
+
+}  // namespace
+
+Completion* Completion::create(std::int32_t key_size, std::int32_t value_size, std::int32_t header_size) {
+  Completion* completion = pool().take();
+  completion->refs_.store(1, std::memory_order_relaxed);
+  completion->key_size = key_size;
+  completion->value_size = value_size;
+  completion->header_size = header_size;
+  return completion;
+}
+
+void Completion::recycle() noexcept {
+  // No reference is left, so nothing holds `mutex` or waits on `done_cv`,
+  // and the Python references are already gone (the thread rules).
+  done = false;
+  report.metadata.partition = -1;
+  report.metadata.offset = -1;
+  report.metadata.timestamp_ms = -1;
+  report.error = {};
+  report.detail.clear();  // keeps its capacity, as metadata.topic does
+  dispatch_on_completion = false;
+  callbacks.clear();  // empty already; keeps its capacity
+  async_sink = nullptr;
+  pool().give(this);
+}
+
 void Completion::complete(const producer::DeliveryReport& delivered) {
   bool to_dispatcher = false;
   AsyncSink* sink = nullptr;

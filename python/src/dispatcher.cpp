@@ -1,6 +1,7 @@
 #include "dispatcher.hpp"
 
 #include <condition_variable>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -88,6 +89,7 @@ class Dispatcher {
 
   void run() {
     std::vector<Completion*> batch;
+    std::vector<PythonCallback> callbacks;  // reused: a record's callbacks allocate nothing
     for (;;) {
       {
         std::unique_lock lock(mutex_);
@@ -98,23 +100,27 @@ class Dispatcher {
       // The interpreter is alive: stop() (atexit) joins this thread before
       // finalization starts.
       nb::gil_scoped_acquire gil;
-      run_batch(batch);
+      run_batch(batch, callbacks);
       batch.clear();
     }
   }
 
   // With the GIL: every add_callback/add_errback callable, in completion
-  // order.
-  static void run_batch(const std::vector<Completion*>& batch) {
+  // order. The callables are moved out of the completion (whose vector
+  // keeps its capacity for the completion's next record, completion.hpp)
+  // and dropped here, with the GIL.
+  static void run_batch(const std::vector<Completion*>& batch, std::vector<PythonCallback>& callbacks) {
+    TopicNames topics;
     for (Completion* completion : batch) {
-      std::vector<PythonCallback> callbacks;
       {
         std::lock_guard lock(completion->mutex);
-        callbacks.swap(completion->callbacks);
+        callbacks.assign(std::make_move_iterator(completion->callbacks.begin()),
+                         std::make_move_iterator(completion->callbacks.end()));
+        completion->callbacks.clear();
       }
       try {
         bool failed = false;
-        nb::object outcome = outcome_of(*completion, failed);
+        nb::object outcome = outcome_of(*completion, failed, &topics);
         for (const PythonCallback& callback : callbacks) {
           if (failed ? !callback.on_error : !callback.on_success) continue;
           run_callback_impl(callback, outcome);
@@ -122,6 +128,7 @@ class Dispatcher {
       } catch (nb::python_error& e) {
         e.discard_as_unraisable("kwire delivery dispatcher");
       }
+      callbacks.clear();
       completion->release();
     }
   }

@@ -153,7 +153,7 @@ void dispatch_barrier(nb::object future, nb::object sink) {
   // kwire's flush returned after every delivery callback ran, and each of
   // them posted its record to the sink first: this already-complete record
   // reaches the loop after all of them (the sink keeps order).
-  CompletionRef barrier(new Completion(-1, -1, -1));
+  CompletionRef barrier(Completion::create());
   {
     std::lock_guard lock(barrier->mutex);
     barrier->done = true;
@@ -171,7 +171,7 @@ nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, n
 
 // One record between the Python arguments and kwire: serialized, borrowed
 // as a RecordView, with the Completion its future reads and the callback
-// kwire runs. The callback holds one reference and one `pending` count
+// kwire runs. The callback holds one reference and one `sent` count
 // until kwire consumes it; a try_send that did not take it gives both back
 // (give_back()).
 class Producer::Outgoing {
@@ -194,11 +194,11 @@ class Producer::Outgoing {
     if (partition) record.partition = *partition;
     if (timestamp_ms) record.timestamp_ms = *timestamp_ms;
     // One reference for the future (future_ref_), one for the callback.
-    completion_ = new Completion(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(),
+    completion_ = Completion::create(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(),
                                  header_views_.serialized_size());
     future_ref_ = CompletionRef(completion_);
     completion_->add_ref();
-    core_->pending.fetch_add(1, std::memory_order_relaxed);
+    core_->sent.fetch_add(1, std::memory_order_relaxed);
   }
   Outgoing(const Outgoing&) = delete;
   Outgoing& operator=(const Outgoing&) = delete;
@@ -212,7 +212,7 @@ class Producer::Outgoing {
     return [completion = completion_, core = core_](const producer::DeliveryReport& report) {
       // Not pending any more before anyone can see the record done (a
       // get() that returned must not find it still counted).
-      core->pending.fetch_sub(1, std::memory_order_relaxed);
+      core->reported.fetch_add(1, std::memory_order_release);
       completion->complete(report);
       completion->release();
     };
@@ -227,7 +227,7 @@ class Producer::Outgoing {
 
  private:
   void give_back() noexcept {
-    core_->pending.fetch_sub(1, std::memory_order_relaxed);
+    core_->sent.fetch_sub(1, std::memory_order_relaxed);
     completion_->release();
   }
 
@@ -301,7 +301,7 @@ nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::s
     // Would block: try again with an on_ready that completes `signal` (on
     // the network thread: C++ only; the dispatcher then resolves whatever
     // asyncio future the caller attaches to it).
-    signal = CompletionRef(new Completion(-1, -1, -1));
+    signal = CompletionRef(Completion::create());
     auto on_ready = [signal] { signal->complete(producer::DeliveryReport{}); };
     accepted = producer.try_send(out.record, out.callback(), on_ready) == producer::TrySendResult::accepted;
   }

@@ -2,6 +2,7 @@
 // kwire._core.Producer and kwire._core.DeliveryFuture: the C++ half of
 // kwire.Producer (kwire/_producer.py adds config spellings, the context
 // manager and statistics()). See completion.hpp for the thread rules.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -25,9 +26,20 @@ namespace kwire::python {
 /// producer (destroyed first, so every callback has run) and the count of
 /// records without a report yet.
 struct ProducerCore {
-  std::atomic<std::int64_t> pending{0};
-  std::unique_ptr<kwire::Producer> producer;
+  // Two counts, each written by one side and on its own cache line: one
+  // shared `pending` count, incremented by send() and decremented by the
+  // network thread, put a contended cache line in every record's path.
+  alignas(64) std::atomic<std::int64_t> sent{0};      // by send() (records kwire took)
+  alignas(64) std::atomic<std::int64_t> reported{0};  // by kwire's delivery callbacks
+  alignas(64) std::unique_ptr<kwire::Producer> producer;
   ~ProducerCore() { producer.reset(); }
+
+  /// Records sent and not yet reported. `reported` is read first, so a
+  /// record whose report a caller has seen is not counted.
+  std::int64_t pending() const noexcept {
+    const std::int64_t done = reported.load(std::memory_order_acquire);
+    return std::max<std::int64_t>(sent.load(std::memory_order_acquire) - done, 0);
+  }
 };
 
 class Producer {
@@ -57,7 +69,7 @@ class Producer {
   void close(std::optional<double> timeout);
   void wait_for_cluster(double timeout);
   std::string statistics_json();
-  std::int64_t pending() const noexcept { return core_->pending.load(std::memory_order_relaxed); }
+  std::int64_t pending() const noexcept { return core_->pending(); }
   bool closed() const noexcept { return closed_.load(); }
   const producer::ProducerConfig& config() const noexcept { return core_->producer->config(); }
   /// delivery.timeout.ms in seconds: close()'s default.

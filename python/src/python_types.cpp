@@ -230,13 +230,29 @@ PyType_Slot metadata_slots[] = {
 
 }  // namespace
 
-nb::object outcome_of(const Completion& completion, bool& failed) {
+namespace {
+
+nb::object decode_topic(const std::string& topic) {
+  nb::object str = nb::steal(PyUnicode_FromStringAndSize(topic.data(), static_cast<Py_ssize_t>(topic.size())));
+  if (!str.is_valid()) throw nb::python_error();
+  return str;
+}
+
+}  // namespace
+
+nb::object TopicNames::str(const std::string& topic) {
+  if (!last_str_.is_valid() || topic != last_) {
+    last_str_ = decode_topic(topic);
+    last_ = topic;
+  }
+  return last_str_;
+}
+
+nb::object outcome_of(const Completion& completion, bool& failed, TopicNames* topics) {
   const producer::DeliveryReport& report = completion.report;
   failed = !report.ok();
   if (failed) return make_error(report.error, report.detail);
-  nb::object topic = nb::steal(
-      PyUnicode_FromStringAndSize(report.metadata.topic.data(), static_cast<Py_ssize_t>(report.metadata.topic.size())));
-  if (!topic.is_valid()) throw nb::python_error();
+  nb::object topic = topics ? topics->str(report.metadata.topic) : decode_topic(report.metadata.topic);
   auto* md = PyObject_New(RecordMetadataObject, record_metadata_type);
   if (!md) throw nb::python_error();
   md->topic = topic.release().ptr();

@@ -48,8 +48,20 @@ nanobind::object make_config_error(std::string_view key, std::string_view messag
 /// nanobind::python_error so nanobind propagates it.
 [[noreturn]] void raise(const nanobind::object& exception);
 
+/// The topic names of one batch of outcomes (with the GIL): the records of
+/// a topic share one str instead of decoding a new one each.
+class TopicNames {
+ public:
+  nanobind::object str(const std::string& topic);
+
+ private:
+  std::string last_;
+  nanobind::object last_str_;
+};
+
 /// The delivery's outcome as Python sees it: RecordMetadata on success, the
-/// exception instance on failure. `completion` must be done.
-nanobind::object outcome_of(const Completion& completion, bool& failed);
+/// exception instance on failure. `completion` must be done. `topics`, when
+/// given, supplies the topic's str.
+nanobind::object outcome_of(const Completion& completion, bool& failed, TopicNames* topics = nullptr);
 
 }  // namespace kwire::python
