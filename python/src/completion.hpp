@@ -50,13 +50,13 @@ struct PythonCallback {
   bool on_error = false;
 };
 
-class Completion {
+class alignas(64) Completion {
  public:
-  /// A Completion with one reference (from the pool when it has one). The
-  /// sizes are -1 for a completion that is not a record's (a barrier, a
-  /// ready signal).
+  /// A Completion with `references` references (from the pool when it has
+  /// one). The sizes are -1 for a completion that is not a record's (a
+  /// barrier, a ready signal).
   static Completion* create(std::int32_t key_size = -1, std::int32_t value_size = -1,
-                            std::int32_t header_size = -1);
+                            std::int32_t header_size = -1, std::int32_t references = 1);
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   /// The last release returns the completion to the pool, from any thread.
@@ -72,14 +72,23 @@ class Completion {
   /// Waits up to `timeout` (GIL released by the caller). True when done.
   bool wait_for(std::chrono::milliseconds timeout);
 
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  producer::DeliveryReport report;  // valid once done
+  // The first cache line holds all that send() touches (create() and the
+  // callback's reference): one line to miss per record, prefetched by the
+  // pool, however recently another thread wrote the rest.
+ private:
+  std::atomic<std::int32_t> refs_{1};
+  Completion* next_free_ = nullptr;  // the pool's link
+
+ public:
   /// kafka-python's RecordMetadata.serialized_*_size (-1: null).
   std::int32_t key_size = -1;
   std::int32_t value_size = -1;
   std::int32_t header_size = -1;
+
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  producer::DeliveryReport report;  // valid once done
   // Python work for the dispatcher, under `mutex` (see the thread rules).
   bool dispatch_on_completion = false;
   std::vector<PythonCallback> callbacks;
@@ -92,9 +101,6 @@ class Completion {
   Completion() = default;
   ~Completion() = default;
   void recycle() noexcept;
-
-  std::atomic<std::int32_t> refs_{1};
-  Completion* next_free_ = nullptr;  // the pool's link
 };
 
 /// An owning pointer to a Completion (one reference).

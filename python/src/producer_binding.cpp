@@ -195,9 +195,8 @@ class Producer::Outgoing {
     if (timestamp_ms) record.timestamp_ms = *timestamp_ms;
     // One reference for the future (future_ref_), one for the callback.
     completion_ = Completion::create(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(),
-                                 header_views_.serialized_size());
+                                     header_views_.serialized_size(), 2);
     future_ref_ = CompletionRef(completion_);
-    completion_->add_ref();
     core_->sent.fetch_add(1, std::memory_order_relaxed);
   }
   Outgoing(const Outgoing&) = delete;
