@@ -86,6 +86,7 @@ class ReadyCallbacks {
     nanobind::object context;
   };
   std::vector<Entry> queue_;
+  std::vector<Entry> spare_;  // run()'s: an empty buffer for queue_
   bool scheduled_ = false;
 };
 

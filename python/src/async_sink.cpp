@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <system_error>
+#include <utility>
 
 #include "python_types.hpp"
 
@@ -60,7 +61,9 @@ void AsyncSink::post(Completion& completion) {
 void AsyncSink::drain() {
   std::uint64_t counter = 0;
   (void)!::read(fd_, &counter, sizeof counter);  // reset before taking the queue: no wake-up lost
-  std::vector<Completion*> batch;
+  // The queue's buffers go round (spare_ <-> queue_) instead of growing
+  // from nothing for every batch.
+  std::vector<Completion*> batch = std::exchange(spare_, {});
   {
     std::lock_guard lock(mutex_);
     batch.swap(queue_);
@@ -93,6 +96,8 @@ void AsyncSink::drain() {
     }
     completion->release();
   }
+  batch.clear();
+  if (batch.capacity() > spare_.capacity()) spare_ = std::move(batch);
 }
 
 void AsyncSink::call_soon(nb::handle self, nb::object fn, nb::handle future, nb::object context) {

@@ -47,6 +47,7 @@ class AsyncSink {
   int fd_ = -1;
   std::mutex mutex_;
   std::vector<Completion*> queue_;
+  std::vector<Completion*> spare_;  // drain()'s, on the loop: an empty buffer for queue_
   bool closed_ = false;
   nanobind::object loop_;
   ReadyCallbacks ready_;
