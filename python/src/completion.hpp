@@ -54,7 +54,8 @@ class alignas(64) Completion {
  public:
   /// A Completion with `references` references (from the pool when it has
   /// one). The sizes are -1 for a completion that is not a record's (a
-  /// barrier, a ready signal).
+  /// barrier, a ready signal). With the GIL held (attached, on a
+  /// free-threaded build): the pool's takers rely on it.
   static Completion* create(std::int32_t key_size = -1, std::int32_t value_size = -1,
                             std::int32_t header_size = -1, std::int32_t references = 1);
 
