@@ -96,15 +96,13 @@ Completion* Completion::create(std::int32_t key_size, std::int32_t value_size, s
 
 void Completion::recycle() noexcept {
   // No reference is left, so nothing holds `mutex` or waits on `done_cv`,
-  // and the Python references are already gone (the thread rules).
+  // and the Python references are already gone (the thread rules). Only
+  // what is read before completion is reset: complete() writes the whole
+  // report, which nobody reads before `done` (the strings keep their
+  // capacity).
   done = false;
-  report.metadata.partition = -1;
-  report.metadata.offset = -1;
-  report.metadata.timestamp_ms = -1;
-  report.error = {};
-  report.detail.clear();  // keeps its capacity, as metadata.topic does
   dispatch_on_completion = false;
-  callbacks.clear();  // empty already; keeps its capacity
+  callbacks.clear();  // empty already (the dispatcher moved them out); keeps its capacity
   async_sink = nullptr;
   pool().give(this);
 }

@@ -154,10 +154,7 @@ void dispatch_barrier(nb::object future, nb::object sink) {
   // them posted its record to the sink first: this already-complete record
   // reaches the loop after all of them (the sink keeps order).
   CompletionRef barrier(Completion::create());
-  {
-    std::lock_guard lock(barrier->mutex);
-    barrier->done = true;
-  }
+  barrier->complete(producer::DeliveryReport{});  // nothing attached yet: only marks it done
   DeliveryFuture(barrier).attach_asyncio(std::move(future), std::move(sink));
 }
 
