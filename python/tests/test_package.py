@@ -3,7 +3,13 @@ the public names in place."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
+
+import pytest
 
 import kwire
 
@@ -44,3 +50,17 @@ def test_public_names():
     assert type(made) is e.AbortableTransactionError
     assert issubclass(kwire.errors.ConfigError, ValueError)
     assert kwire.__version__ == "0.1.0"
+
+
+@pytest.mark.skipif(not sysconfig.get_config_var("Py_GIL_DISABLED"),
+                    reason="a free-threaded (python3.13t) build only: tools/check-freethreaded")
+def test_import_keeps_the_gil_disabled():
+    # CPython re-enables the GIL (with a warning) for an extension that does
+    # not declare Py_mod_gil_not_used; tools/check-freethreaded runs with
+    # PYTHON_GIL=0, which would hide that, so ask a fresh interpreter.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
+    out = subprocess.run([sys.executable, "-W", "error", "-c",
+                          "import kwire, sys; print(sys._is_gil_enabled())"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
