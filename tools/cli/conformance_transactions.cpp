@@ -246,36 +246,52 @@ void Suite::run_transactions() {
   why = txn_init(p, protocol::InitProducerIdRequest::max_version);
   if (why.empty()) why = txn_add_partition(p, std::min<std::int16_t>(advertised(ApiKey::add_partitions_to_txn)->second, 3));
   if (why.empty()) why = txn_produce(p, txn_records("with offsets", 1), 11, base);
-  auto* txn_coordinator = why.empty() ? coordinator(p.transactional_id, 1, why) : nullptr;
   std::int16_t offsets_version = -1, commit_version = -1;
-  if (txn_coordinator) {
-    protocol::AddOffsetsToTxnRequest request{p.transactional_id, p.id, p.epoch, group_id, {}};
-    protocol::AddOffsetsToTxnResponse response;
-    if (auto ec = txn_coordinator->request(request, response, offsets_version))
-      why = "AddOffsetsToTxn: " + error_name(ec);
-    else if (response.error_code != kwire::errc::none)
-      why = "AddOffsetsToTxn v" + std::to_string(offsets_version) + ": " + errc_text(response.error_code);
-  }
-  auto* group_coordinator = why.empty() ? coordinator(group_id, 0, why) : nullptr;
-  if (group_coordinator) {
-    protocol::TxnOffsetCommitRequest request;
-    request.transactional_id = p.transactional_id;
-    request.group_id = group_id;
-    request.producer_id = p.id;
-    request.producer_epoch = p.epoch;
-    protocol::TxnOffsetCommitRequest::Topic t;
-    t.name = topic_;
-    t.partitions.push_back({partition_, offset, -1, std::string("kwire-conformance"), {}});
-    request.topics.push_back(t);
-    protocol::TxnOffsetCommitResponse response;
-    // v5+ is the TV2 shape (implicit AddOffsetsToTxn); v6 names topics by id.
-    if (auto ec = group_coordinator->request(request, response, commit_version, 4))
-      why = "TxnOffsetCommit: " + error_name(ec);
-    for (const auto& rt : response.topics)
-      for (const auto& rp : rt.partitions)
-        if (rp.error_code != kwire::errc::none && why.empty())
-          why = "TxnOffsetCommit v" + std::to_string(commit_version) + ": " + errc_text(rp.error_code);
-  }
+  // Both requests retry a busy coordinator (CONCURRENT_TRANSACTIONS, one
+  // loading or not available yet, or moved: looked up again each time), as
+  // a client does: Kafka 3.9 has answered a TxnOffsetCommit sent right
+  // after a fresh group's FindCoordinator with COORDINATOR_NOT_AVAILABLE.
+  kwire::errc busy = kwire::errc::none;
+  if (why.empty())
+    why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, busy, [&]() -> std::string {
+      std::string lookup;
+      auto* txn_coordinator = coordinator(p.transactional_id, 1, lookup);
+      if (!txn_coordinator) return lookup;
+      protocol::AddOffsetsToTxnRequest request{p.transactional_id, p.id, p.epoch, group_id, {}};
+      protocol::AddOffsetsToTxnResponse response;
+      if (auto ec = txn_coordinator->request(request, response, offsets_version))
+        return "AddOffsetsToTxn: " + error_name(ec);
+      busy = response.error_code;
+      if (response.error_code != kwire::errc::none)
+        return "AddOffsetsToTxn v" + std::to_string(offsets_version) + ": " + errc_text(response.error_code);
+      return {};
+    });
+  if (why.empty())
+    why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, busy, [&]() -> std::string {
+      std::string lookup;
+      auto* group_coordinator = coordinator(group_id, 0, lookup);
+      if (!group_coordinator) return lookup;
+      protocol::TxnOffsetCommitRequest request;
+      request.transactional_id = p.transactional_id;
+      request.group_id = group_id;
+      request.producer_id = p.id;
+      request.producer_epoch = p.epoch;
+      protocol::TxnOffsetCommitRequest::Topic t;
+      t.name = topic_;
+      t.partitions.push_back({partition_, offset, -1, std::string("kwire-conformance"), {}});
+      request.topics.push_back(t);
+      protocol::TxnOffsetCommitResponse response;
+      // v5+ is the TV2 shape (implicit AddOffsetsToTxn); v6 names topics by id.
+      if (auto ec = group_coordinator->request(request, response, commit_version, 4))
+        return "TxnOffsetCommit: " + error_name(ec);
+      for (const auto& rt : response.topics)
+        for (const auto& rp : rt.partitions)
+          if (rp.error_code != kwire::errc::none) {
+            busy = rp.error_code;
+            return "TxnOffsetCommit v" + std::to_string(commit_version) + ": " + errc_text(rp.error_code);
+          }
+      return {};
+    });
   std::int64_t before = -2, after = -2;
   kwire::errc pending = kwire::errc::none;
   if (why.empty()) {
