@@ -5,6 +5,8 @@ callback)."""
 from __future__ import annotations
 
 import gc
+import threading
+
 import kwire
 
 
@@ -15,10 +17,15 @@ def rss_bytes() -> int:
 
 def test_one_million_sends_keep_rss_flat(cluster, topic):
     delivered = 0
+    lock = threading.Lock()
 
     def on_delivery(_metadata):
+        # Two threads run these: the dispatcher, and this one for a record
+        # already delivered when add_callback came (kafka-python's rule).
+        # Without the GIL an unlocked += loses counts.
         nonlocal delivered
-        delivered += 1
+        with lock:
+            delivered += 1
 
     with kwire.Producer(cluster.config(), linger_ms=5, value_serializer=str.encode) as producer:
         def send_many(count: int) -> None:
