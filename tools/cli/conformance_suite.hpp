@@ -105,6 +105,13 @@ class Suite {
   /// The coordinator of `key` (key type 0 group, 1 transaction, as
   /// FindCoordinator's), connected; nullptr with `why` when there is none.
   net::BlockingClient* coordinator(const std::string& key, std::int8_t key_type, std::string& why);
+  /// retry_busy for one request to `key`'s coordinator, for up to
+  /// cell_timeout, looking the coordinator up again before each attempt: a
+  /// busy answer (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE) may mean it
+  /// moved, or is not ready yet for a key just looked up (Kafka 3.9 has
+  /// answered a fresh group's TxnOffsetCommit so right after FindCoordinator).
+  std::string retry_at_coordinator(const std::string& key, std::int8_t key_type, kwire::errc& error,
+                                   const std::function<std::string(net::BlockingClient&)>& attempt);
   /// The cluster's finalized transaction.version (KIP-890), 0 when unknown.
   std::int16_t transaction_version() const;
   std::string txn_init(TxnProducer& p, std::int16_t max_version, kwire::errc* refused = nullptr,

@@ -247,19 +247,12 @@ void Suite::run_transactions() {
   if (why.empty()) why = txn_add_partition(p, std::min<std::int16_t>(advertised(ApiKey::add_partitions_to_txn)->second, 3));
   if (why.empty()) why = txn_produce(p, txn_records("with offsets", 1), 11, base);
   std::int16_t offsets_version = -1, commit_version = -1;
-  // Both requests retry a busy coordinator (CONCURRENT_TRANSACTIONS, one
-  // loading or not available yet, or moved: looked up again each time), as
-  // a client does: Kafka 3.9 has answered a TxnOffsetCommit sent right
-  // after a fresh group's FindCoordinator with COORDINATOR_NOT_AVAILABLE.
   kwire::errc busy = kwire::errc::none;
   if (why.empty())
-    why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, busy, [&]() -> std::string {
-      std::string lookup;
-      auto* txn_coordinator = coordinator(p.transactional_id, 1, lookup);
-      if (!txn_coordinator) return lookup;
+    why = retry_at_coordinator(p.transactional_id, 1, busy, [&](net::BlockingClient& txn_coordinator) -> std::string {
       protocol::AddOffsetsToTxnRequest request{p.transactional_id, p.id, p.epoch, group_id, {}};
       protocol::AddOffsetsToTxnResponse response;
-      if (auto ec = txn_coordinator->request(request, response, offsets_version))
+      if (auto ec = txn_coordinator.request(request, response, offsets_version))
         return "AddOffsetsToTxn: " + error_name(ec);
       busy = response.error_code;
       if (response.error_code != kwire::errc::none)
@@ -267,10 +260,7 @@ void Suite::run_transactions() {
       return {};
     });
   if (why.empty())
-    why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, busy, [&]() -> std::string {
-      std::string lookup;
-      auto* group_coordinator = coordinator(group_id, 0, lookup);
-      if (!group_coordinator) return lookup;
+    why = retry_at_coordinator(group_id, 0, busy, [&](net::BlockingClient& group_coordinator) -> std::string {
       protocol::TxnOffsetCommitRequest request;
       request.transactional_id = p.transactional_id;
       request.group_id = group_id;
@@ -282,7 +272,7 @@ void Suite::run_transactions() {
       request.topics.push_back(t);
       protocol::TxnOffsetCommitResponse response;
       // v5+ is the TV2 shape (implicit AddOffsetsToTxn); v6 names topics by id.
-      if (auto ec = group_coordinator->request(request, response, commit_version, 4))
+      if (auto ec = group_coordinator.request(request, response, commit_version, 4))
         return "TxnOffsetCommit: " + error_name(ec);
       for (const auto& rt : response.topics)
         for (const auto& rp : rt.partitions)

@@ -113,6 +113,15 @@ net::BlockingClient* Suite::coordinator(const std::string& key, std::int8_t key_
   return &coordinators_.emplace(address, std::move(client)).first->second;
 }
 
+std::string Suite::retry_at_coordinator(const std::string& key, std::int8_t key_type, kwire::errc& error,
+                                        const std::function<std::string(net::BlockingClient&)>& attempt) {
+  return retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, error, [&]() -> std::string {
+    std::string why;
+    net::BlockingClient* client = coordinator(key, key_type, why);
+    return client ? attempt(*client) : why;
+  });
+}
+
 std::int16_t Suite::transaction_version() const {
   if (versions_.finalized_features_epoch < 0) return 0;
   for (const auto& f : versions_.finalized_features)
@@ -132,51 +141,47 @@ void adopt(TxnProducer& p, std::int64_t id, std::int16_t epoch) {
 }  // namespace
 
 std::string Suite::txn_init(TxnProducer& p, std::int16_t max_version, kwire::errc* refused, std::int16_t* used) {
-  std::string why;
-  auto* client = coordinator(p.transactional_id, 1, why);
-  if (!client) return why;
   kwire::errc error = kwire::errc::none;
   std::int16_t version = -1;
-  why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, error, [&]() -> std::string {
-    protocol::InitProducerIdRequest request;
-    request.transactional_id = p.transactional_id;
-    request.transaction_timeout_ms = 60000;
-    protocol::InitProducerIdResponse response;
-    if (auto ec = client->request(request, response, version, max_version))
-      return "InitProducerId v" + std::to_string(version) + ": " + error_name(ec);
-    error = response.error_code;
-    if (error != kwire::errc::none) return "InitProducerId v" + std::to_string(version) + ": " + errc_text(error);
-    adopt(p, response.producer_id, response.producer_epoch);
-    return {};
-  });
+  const std::string why =
+      retry_at_coordinator(p.transactional_id, 1, error, [&](net::BlockingClient& client) -> std::string {
+        protocol::InitProducerIdRequest request;
+        request.transactional_id = p.transactional_id;
+        request.transaction_timeout_ms = 60000;
+        protocol::InitProducerIdResponse response;
+        if (auto ec = client.request(request, response, version, max_version))
+          return "InitProducerId v" + std::to_string(version) + ": " + error_name(ec);
+        error = response.error_code;
+        if (error != kwire::errc::none) return "InitProducerId v" + std::to_string(version) + ": " + errc_text(error);
+        adopt(p, response.producer_id, response.producer_epoch);
+        return {};
+      });
   if (refused) *refused = error;
   if (used) *used = version;
   return why;
 }
 
 std::string Suite::txn_add_partition(const TxnProducer& p, std::int16_t version, kwire::errc* refused) {
-  std::string why;
-  auto* client = coordinator(p.transactional_id, 1, why);
-  if (!client) return why;
   kwire::errc error = kwire::errc::none;
-  why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, error, [&]() -> std::string {
-    protocol::AddPartitionsToTxnRequest request;
-    request.v3_and_below_transactional_id = p.transactional_id;
-    request.v3_and_below_producer_id = p.id;
-    request.v3_and_below_producer_epoch = p.epoch;
-    request.v3_and_below_topics = {{topic_, {partition_}, {}}};
-    protocol::AddPartitionsToTxnResponse response;
-    std::int16_t used = -1;
-    if (auto ec = client->request(request, response, used, version))
-      return "AddPartitionsToTxn v" + std::to_string(used) + ": " + error_name(ec);
-    if (used != version) return wrong_version("AddPartitionsToTxn", version, used);
-    if (response.error_code != kwire::errc::none) error = response.error_code;
-    for (const auto& t : response.results_by_topic_v3_and_below)
-      for (const auto& r : t.partitions)
-        if (r.error_code != kwire::errc::none) error = r.error_code;
-    if (error != kwire::errc::none) return "AddPartitionsToTxn v" + std::to_string(used) + ": " + errc_text(error);
-    return {};
-  });
+  const std::string why =
+      retry_at_coordinator(p.transactional_id, 1, error, [&](net::BlockingClient& client) -> std::string {
+        protocol::AddPartitionsToTxnRequest request;
+        request.v3_and_below_transactional_id = p.transactional_id;
+        request.v3_and_below_producer_id = p.id;
+        request.v3_and_below_producer_epoch = p.epoch;
+        request.v3_and_below_topics = {{topic_, {partition_}, {}}};
+        protocol::AddPartitionsToTxnResponse response;
+        std::int16_t used = -1;
+        if (auto ec = client.request(request, response, used, version))
+          return "AddPartitionsToTxn v" + std::to_string(used) + ": " + error_name(ec);
+        if (used != version) return wrong_version("AddPartitionsToTxn", version, used);
+        if (response.error_code != kwire::errc::none) error = response.error_code;
+        for (const auto& t : response.results_by_topic_v3_and_below)
+          for (const auto& r : t.partitions)
+            if (r.error_code != kwire::errc::none) error = r.error_code;
+        if (error != kwire::errc::none) return "AddPartitionsToTxn v" + std::to_string(used) + ": " + errc_text(error);
+        return {};
+      });
   if (refused) *refused = error;
   return why;
 }
@@ -226,22 +231,21 @@ std::string Suite::txn_produce(TxnProducer& p, const std::vector<TestRecord>& re
 
 std::string Suite::txn_end(TxnProducer& p, bool commit, std::int16_t max_version, kwire::errc* refused,
                            std::int16_t* used) {
-  std::string why;
-  auto* client = coordinator(p.transactional_id, 1, why);
-  if (!client) return why;
   kwire::errc error = kwire::errc::none;
   std::int16_t version = -1;
-  why = retry_busy(std::chrono::steady_clock::now() + options_.cell_timeout, error, [&]() -> std::string {
-    protocol::EndTxnRequest request{p.transactional_id, p.id, p.epoch, commit, {}};
-    protocol::EndTxnResponse response;
-    if (auto ec = client->request(request, response, version, max_version))
-      return "EndTxn v" + std::to_string(version) + ": " + error_name(ec);
-    error = response.error_code;
-    if (error != kwire::errc::none)
-      return "EndTxn v" + std::to_string(version) + (commit ? " commit: " : " abort: ") + errc_text(error);
-    if (response.producer_id >= 0 && response.producer_epoch >= 0) adopt(p, response.producer_id, response.producer_epoch);
-    return {};
-  });
+  const std::string why =
+      retry_at_coordinator(p.transactional_id, 1, error, [&](net::BlockingClient& client) -> std::string {
+        protocol::EndTxnRequest request{p.transactional_id, p.id, p.epoch, commit, {}};
+        protocol::EndTxnResponse response;
+        if (auto ec = client.request(request, response, version, max_version))
+          return "EndTxn v" + std::to_string(version) + ": " + error_name(ec);
+        error = response.error_code;
+        if (error != kwire::errc::none)
+          return "EndTxn v" + std::to_string(version) + (commit ? " commit: " : " abort: ") + errc_text(error);
+        if (response.producer_id >= 0 && response.producer_epoch >= 0)
+          adopt(p, response.producer_id, response.producer_epoch);
+        return {};
+      });
   if (refused) *refused = error;
   if (used) *used = version;
   return why;
