@@ -432,6 +432,45 @@ TEST_CASE("several faults at once: lost responses, a leader move and OUT_OF_ORDE
   require_exactly_once(v, kRecords);
 }
 
+// A real broker checks for a duplicate before it checks sequences
+// (UnifiedLog.analyzeAndValidateProducerState), so a resend of a batch it
+// wrote is answered with the original offset even when the next batch will
+// get OUT_OF_ORDER_SEQUENCE_NUMBER. Answering the resend with the sequence
+// error instead would make the producer bump its epoch and write the batch
+// a second time (CI caught the mock doing so once in "several faults").
+TEST_CASE("a lost response, then a sequence error: the resend is a duplicate, the error hits the next batch") {
+  MockCluster cluster(cluster_config(1));
+  LogSink logs;
+  constexpr std::size_t n = 21;
+  Reports reports(n);
+  {
+    kwire::Producer producer(producer_properties(cluster, {{"reconnect.backoff.ms", "300"},
+                                                           {"reconnect.backoff.max.ms", "300"}}),
+                             logs.handler());
+    auto send_to_0 = [&](std::size_t from, std::size_t to) {
+      for (std::size_t i = from; i < to; ++i) {
+        const std::string value = value_of(i);
+        RecordView record(kTopic, std::optional<std::string_view>("k"), value);
+        record.partition = 0;
+        producer.send(record, [r = &reports, i](const DeliveryReport& report) { r->on_report(i, report); });
+      }
+    };
+    send_to_0(0, 1);
+    REQUIRE(producer.flush(10s));  // acknowledged: the next batch is at the head of the line
+    cluster.drop_connection_after(ApiKey::produce, 1);
+    send_to_0(1, 11);
+    REQUIRE(cluster.wait_for_records(kTopic, 0, 11, 10s));  // written; its response is lost
+    cluster.fail_next(ApiKey::produce, errc::out_of_order_sequence_number, 1, kTopic, 0);
+    REQUIRE(producer.flush(30s));  // the resend, after the reconnect backoff
+    send_to_0(11, n);
+    REQUIRE(producer.flush(30s));
+    REQUIRE(reports.wait_all(10s));
+  }
+  const Verdict v = verify(cluster, reports, n);
+  require_exactly_once(v, n);
+  CHECK(v.epochs.size() == 2);  // the rule fired on a new batch, which bumped the epoch
+}
+
 TEST_CASE("MESSAGE_TOO_LARGE: the batch is split, the pieces keep its sequences, order and counts hold") {
   MockCluster cluster(cluster_config());
   LogSink logs;

@@ -112,6 +112,16 @@ struct FailRule {
   bool matches(const std::string& t, std::int32_t p, std::size_t records = 0) const {
     return (!topic || *topic == t) && (!partition || *partition == p) && records >= min_records;
   }
+
+  /// Produce: an error Kafka's producer-state check raises (ProducerAppendInfo:
+  /// sequence and epoch). The broker runs that check after its duplicate
+  /// detection (UnifiedLog.analyzeAndValidateProducerState), so such a rule
+  /// passes over a resend of a batch already written: that is answered as a
+  /// duplicate, and the rule waits for a batch the check would see.
+  bool raised_after_duplicate_check() const {
+    return error == kwire::errc::out_of_order_sequence_number || error == kwire::errc::unknown_producer_id ||
+           error == kwire::errc::invalid_producer_epoch;
+  }
 };
 
 /// A classic group member (JoinGroup).
@@ -254,10 +264,13 @@ class ClusterState {
   /// The first fail rule for `api` that names no target, or one of `targets`
   /// (topic, partition) pairs; consumes one count. nullopt if none.
   /// `target_records` (Produce) holds each target's record count, for rules
-  /// with a min_records.
+  /// with a min_records; `target_duplicates` (Produce) marks the targets whose
+  /// batch is a duplicate, which rules raised after the duplicate check pass
+  /// over (FailRule::raised_after_duplicate_check).
   std::optional<FailRule> take_fail_rule(ApiKey api,
                                          const std::vector<std::pair<std::string, std::int32_t>>& targets,
-                                         const std::vector<std::size_t>& target_records = {});
+                                         const std::vector<std::size_t>& target_records = {},
+                                         const std::vector<bool>& target_duplicates = {});
 
   /// The first fail rule for `api` that names `item` as its topic (a rule
   /// naming nothing is left alone); consumes one count. nullopt if none.
@@ -354,6 +367,12 @@ class ClusterState {
   };
   /// Validates the `records` field of one Produce partition as Kafka's
   /// LogValidator and ProducerAppendInfo do, then appends it.
+  /// Whether `records` is a resend of one of the last batches its producer
+  /// wrote to `partition` (same epoch and sequence range): what the broker's
+  /// duplicate detection answers with the original offset. Reads the batch
+  /// header only.
+  static bool is_retained_duplicate(const PartitionState& partition,
+                                    std::optional<std::span<const std::uint8_t>> records);
   AppendResult append(PartitionState& partition, std::optional<std::span<const std::uint8_t>> records,
                       std::int16_t produce_version);
   std::int64_t allocate_producer_id() { return next_producer_id_++; }

@@ -25,6 +25,26 @@ std::int32_t read_be32(const std::uint8_t* p) {
                                    (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]});
 }
 
+std::int64_t read_be64(const std::uint8_t* p) {
+  return static_cast<std::int64_t>((static_cast<std::uint64_t>(static_cast<std::uint32_t>(read_be32(p))) << 32) |
+                                   static_cast<std::uint32_t>(read_be32(p + 4)));
+}
+
+std::int16_t read_be16(const std::uint8_t* p) {
+  return static_cast<std::int16_t>((std::uint16_t{p[0]} << 8) | std::uint16_t{p[1]});
+}
+
+/// The batch `first_seq`..`last_seq` of `producer_id` at `epoch`, if it is
+/// among the last kRetainedBatches the partition wrote for it.
+const BatchMeta* find_retained_batch(const PartitionState& partition, std::int64_t producer_id, std::int16_t epoch,
+                                     std::int32_t first_seq, std::int32_t last_seq) {
+  auto it = partition.producers.find(producer_id);
+  if (it == partition.producers.end() || it->second.epoch != epoch) return nullptr;
+  for (const BatchMeta& b : it->second.batches)
+    if (b.first_seq == first_seq && b.last_seq == last_seq) return &b;
+  return nullptr;
+}
+
 /// Blackhole mode: the records the batches claim, read from their headers
 /// only (no CRC, no decoding).
 std::int64_t count_records_unchecked(std::span<const std::uint8_t> records) {
@@ -42,6 +62,18 @@ std::int64_t count_records_unchecked(std::span<const std::uint8_t> records) {
 }
 
 }  // namespace
+
+bool ClusterState::is_retained_duplicate(const PartitionState& partition,
+                                         std::optional<std::span<const std::uint8_t>> records) {
+  namespace at = protocol::batch_offsets;
+  if (!records || records->size() < protocol::kRecordBatchHeaderSize) return false;
+  const std::uint8_t* header = records->data();
+  const std::int32_t first_seq = read_be32(header + at::base_sequence);
+  const std::int32_t last_offset_delta = read_be32(header + at::last_offset_delta);
+  if (first_seq < 0 || last_offset_delta < 0) return false;
+  return find_retained_batch(partition, read_be64(header + at::producer_id), read_be16(header + at::producer_epoch),
+                             first_seq, increment_sequence(first_seq, last_offset_delta)) != nullptr;
+}
 
 ClusterState::AppendResult ClusterState::append(PartitionState& partition,
                                                 std::optional<std::span<const std::uint8_t>> records,
@@ -89,15 +121,11 @@ ClusterState::AppendResult ClusterState::append(PartitionState& partition,
 
     // Duplicate of one of the last 5 batches: already written (UnifiedLog's
     // findDuplicateBatch runs before any sequence check).
-    if (entry != nullptr && entry->epoch == batch.producer_epoch) {
-      auto dup = std::find_if(entry->batches.begin(), entry->batches.end(), [&](const BatchMeta& b) {
-        return b.first_seq == first_seq && b.last_seq == last_seq;
-      });
-      if (dup != entry->batches.end()) {
-        if (config_.duplicate_sequence_error) return reject(errc::duplicate_sequence_number);
-        result.base_offset = dup->first_offset;
-        return result;
-      }
+    if (const BatchMeta* dup =
+            find_retained_batch(partition, batch.producer_id, batch.producer_epoch, first_seq, last_seq)) {
+      if (config_.duplicate_sequence_error) return reject(errc::duplicate_sequence_number);
+      result.base_offset = dup->first_offset;
+      return result;
     }
     const std::int16_t current_epoch = entry != nullptr ? entry->epoch : std::int16_t{-1};
     if (entry != nullptr && batch.producer_epoch < current_epoch) return reject(errc::invalid_producer_epoch);
@@ -166,6 +194,7 @@ Outcome ClusterState::handle_produce(std::int32_t broker_id, const protocol::Req
   std::vector<TopicState*> resolved;
   std::vector<std::pair<std::string, std::int32_t>> targets;
   std::vector<std::size_t> target_records;
+  std::vector<bool> target_duplicates;
   for (const ProduceRequest::TopicData& t : request.topic_data) {
     TopicState* ts = by_id ? find_topic(t.topic_id) : find_topic(t.name);
     resolved.push_back(ts);
@@ -173,9 +202,13 @@ Outcome ClusterState::handle_produce(std::int32_t broker_id, const protocol::Req
     for (const auto& p : t.partition_data) {
       targets.emplace_back(name, p.index);
       target_records.push_back(p.records ? static_cast<std::size_t>(count_records_unchecked(*p.records)) : 0);
+      const bool known = ts != nullptr && p.index >= 0 && static_cast<std::size_t>(p.index) < ts->partitions.size();
+      target_duplicates.push_back(known &&
+                                  is_retained_duplicate(ts->partitions[static_cast<std::size_t>(p.index)], p.records));
     }
   }
-  const auto injected = take_fail_rule(ApiKey::produce, targets, target_records);
+  const auto injected = take_fail_rule(ApiKey::produce, targets, target_records, target_duplicates);
+  std::size_t target = 0;  // index into targets, in the loop below
   const bool valid_acks = request.acks == -1 || request.acks == 0 || request.acks == 1;
 
   ProduceResponse response;
@@ -197,7 +230,9 @@ Outcome ClusterState::handle_produce(std::int32_t broker_id, const protocol::Req
       if (topic != nullptr && p.index >= 0 && static_cast<std::size_t>(p.index) < topic->partitions.size())
         partition = &topic->partitions[static_cast<std::size_t>(p.index)];
 
-      if (injected && injected->matches(name, p.index, p.records ? static_cast<std::size_t>(count_records_unchecked(*p.records)) : 0)) {
+      const std::size_t this_target = target++;
+      const bool passed_over = injected && injected->raised_after_duplicate_check() && target_duplicates[this_target];
+      if (injected && !passed_over && injected->matches(name, p.index, target_records[this_target])) {
         pr.error_code = injected->error;
       } else if (!valid_acks) {
         pr.error_code = errc::invalid_required_acks;

@@ -290,6 +290,41 @@ TEST_CASE("Idempotence: sequences, duplicates and epochs follow Kafka's Producer
   CHECK(records[3].sequence == 3);
 }
 
+TEST_CASE("Idempotence: an injected sequence error passes over a duplicate, as the broker's check comes after") {
+  MockCluster cluster(one_topic());
+  RawClient client(cluster.port(1));
+  auto b0 = make_batch(2, {5000, 0, 0});
+  auto b1 = make_batch(2, {5000, 0, 2});
+  CHECK(produce(client, b0)->error_code == errc::none);
+
+  SUBCASE("OUT_OF_ORDER_SEQUENCE_NUMBER") {
+    cluster.fail_next(ApiKey::produce, errc::out_of_order_sequence_number, 1, "t", 0);
+  }
+  SUBCASE("UNKNOWN_PRODUCER_ID, naming no partition") {
+    cluster.fail_next(ApiKey::produce, errc::unknown_producer_id);
+  }
+  auto resent = produce(client, b0);  // duplicate detection answers: the original offset
+  REQUIRE(resent);
+  CHECK(resent->error_code == errc::none);
+  CHECK(resent->base_offset == 0);
+  auto next = produce(client, b1);  // the rule is still due: the next new batch gets it
+  REQUIRE(next);
+  CHECK(next->error_code != errc::none);
+  CHECK(produce(client, b1)->error_code == errc::none);
+  CHECK(cluster.record_count("t", 0) == 4);
+}
+
+TEST_CASE("Idempotence: other injected errors hit a duplicate too (checked before the producer state)") {
+  MockCluster cluster(one_topic());
+  RawClient client(cluster.port(1));
+  auto b0 = make_batch(2, {5001, 0, 0});
+  CHECK(produce(client, b0)->error_code == errc::none);
+  cluster.fail_next(ApiKey::produce, errc::not_leader_or_follower, 1, "t", 0);
+  CHECK(produce(client, b0)->error_code == errc::not_leader_or_follower);
+  CHECK(produce(client, b0)->base_offset == 0);
+  CHECK(cluster.record_count("t", 0) == 2);
+}
+
 TEST_CASE("Idempotence: legacy brokers answer UNKNOWN_PRODUCER_ID and DUPLICATE_SEQUENCE_NUMBER") {
   ClusterConfig config = one_topic();
   config.legacy_unknown_producer_id = true;

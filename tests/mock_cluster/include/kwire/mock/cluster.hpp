@@ -252,7 +252,10 @@ class MockCluster {
   /// member from its group, as the broker that expired it would have.
   /// With `min_records` (Produce), only partitions whose batches hold at
   /// least that many records count (e.g. MESSAGE_TOO_LARGE only for batches
-  /// a producer can split).
+  /// a producer can split). Produce's producer-state errors
+  /// (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID,
+  /// INVALID_PRODUCER_EPOCH) pass over a resend of a batch already written,
+  /// which is answered as a duplicate: Kafka checks for duplicates first.
   void fail_next(ApiKey api, kwire::errc error, int count = 1, std::optional<std::string> topic = std::nullopt,
                  std::optional<std::int32_t> partition = std::nullopt, std::size_t min_records = 0);
   /// The next `count` requests of `api` close their connection unhandled.
