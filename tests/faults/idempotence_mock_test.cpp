@@ -122,14 +122,16 @@ std::map<std::string, std::string> producer_properties(const MockCluster& cluste
 
 std::string value_of(std::size_t i) { return "record-" + std::to_string(i); }
 
-/// Sends records [from, to) keyed over 64 keys (so over all partitions).
+/// Sends records [from, to) keyed over 64 keys (so over all partitions,
+/// unless `partition` is given).
 void send_range(kwire::Producer& producer, Reports& reports, std::size_t from, std::size_t to,
-                std::chrono::microseconds pause = 0us) {
+                std::chrono::microseconds pause = 0us, std::optional<std::int32_t> partition = std::nullopt) {
   for (std::size_t i = from; i < to; ++i) {
     const std::string key = "key-" + std::to_string(i % 64);
     const std::string value = value_of(i);
-    producer.send(RecordView(kTopic, key, value),
-                  [r = &reports, i](const DeliveryReport& report) { r->on_report(i, report); });
+    RecordView record(kTopic, key, value);
+    record.partition = partition.value_or(RecordView::unassigned_partition);
+    producer.send(record, [r = &reports, i](const DeliveryReport& report) { r->on_report(i, report); });
     if (pause.count() > 0 && i % 20 == 0) std::this_thread::sleep_for(pause);
   }
 }
@@ -447,22 +449,14 @@ TEST_CASE("a lost response, then a sequence error: the resend is a duplicate, th
     kwire::Producer producer(producer_properties(cluster, {{"reconnect.backoff.ms", "300"},
                                                            {"reconnect.backoff.max.ms", "300"}}),
                              logs.handler());
-    auto send_to_0 = [&](std::size_t from, std::size_t to) {
-      for (std::size_t i = from; i < to; ++i) {
-        const std::string value = value_of(i);
-        RecordView record(kTopic, std::optional<std::string_view>("k"), value);
-        record.partition = 0;
-        producer.send(record, [r = &reports, i](const DeliveryReport& report) { r->on_report(i, report); });
-      }
-    };
-    send_to_0(0, 1);
+    send_range(producer, reports, 0, 1, 0us, 0);
     REQUIRE(producer.flush(10s));  // acknowledged: the next batch is at the head of the line
     cluster.drop_connection_after(ApiKey::produce, 1);
-    send_to_0(1, 11);
+    send_range(producer, reports, 1, 11, 0us, 0);
     REQUIRE(cluster.wait_for_records(kTopic, 0, 11, 10s));  // written; its response is lost
     cluster.fail_next(ApiKey::produce, errc::out_of_order_sequence_number, 1, kTopic, 0);
     REQUIRE(producer.flush(30s));  // the resend, after the reconnect backoff
-    send_to_0(11, n);
+    send_range(producer, reports, 11, n, 0us, 0);
     REQUIRE(producer.flush(30s));
     REQUIRE(reports.wait_all(10s));
   }

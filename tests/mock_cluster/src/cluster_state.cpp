@@ -169,12 +169,11 @@ std::optional<FailRule> ClusterState::take_fail_rule(
     ApiKey api, const std::vector<std::pair<std::string, std::int32_t>>& targets,
     const std::vector<std::size_t>& target_records, const std::vector<bool>& target_duplicates) {
   return take_rule(fail_rules_, api, [&](const FailRule& r) {
-    const bool skip_duplicates = r.raised_after_duplicate_check();
-    if (!r.topic && !r.partition && r.min_records == 0 && !skip_duplicates) return true;
+    if (!r.topic && !r.partition && r.min_records == 0 && !r.raised_after_duplicate_check()) return true;
     for (std::size_t i = 0; i < targets.size(); ++i) {
-      if (skip_duplicates && i < target_duplicates.size() && target_duplicates[i]) continue;
       const std::size_t records = i < target_records.size() ? target_records[i] : 0;
-      if (r.matches(targets[i].first, targets[i].second, records)) return true;
+      const bool duplicate = i < target_duplicates.size() && target_duplicates[i];
+      if (r.applies_to(targets[i].first, targets[i].second, records, duplicate)) return true;
     }
     return false;
   });

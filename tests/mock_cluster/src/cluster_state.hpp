@@ -119,8 +119,14 @@ struct FailRule {
   /// passes over a resend of a batch already written: that is answered as a
   /// duplicate, and the rule waits for a batch the check would see.
   bool raised_after_duplicate_check() const {
-    return error == kwire::errc::out_of_order_sequence_number || error == kwire::errc::unknown_producer_id ||
-           error == kwire::errc::invalid_producer_epoch;
+    return api == ApiKey::produce &&
+           (error == kwire::errc::out_of_order_sequence_number || error == kwire::errc::unknown_producer_id ||
+            error == kwire::errc::invalid_producer_epoch);
+  }
+
+  /// matches(), and the target's batch is not a duplicate this rule passes over.
+  bool applies_to(const std::string& t, std::int32_t p, std::size_t records, bool duplicate) const {
+    return matches(t, p, records) && !(duplicate && raised_after_duplicate_check());
   }
 };
 
@@ -265,8 +271,7 @@ class ClusterState {
   /// (topic, partition) pairs; consumes one count. nullopt if none.
   /// `target_records` (Produce) holds each target's record count, for rules
   /// with a min_records; `target_duplicates` (Produce) marks the targets whose
-  /// batch is a duplicate, which rules raised after the duplicate check pass
-  /// over (FailRule::raised_after_duplicate_check).
+  /// batch is a duplicate (FailRule::applies_to).
   std::optional<FailRule> take_fail_rule(ApiKey api,
                                          const std::vector<std::pair<std::string, std::int32_t>>& targets,
                                          const std::vector<std::size_t>& target_records = {},
@@ -365,14 +370,14 @@ class ClusterState {
     kwire::errc error = kwire::errc::none;
     std::int64_t base_offset = -1;
   };
-  /// Validates the `records` field of one Produce partition as Kafka's
-  /// LogValidator and ProducerAppendInfo do, then appends it.
   /// Whether `records` is a resend of one of the last batches its producer
   /// wrote to `partition` (same epoch and sequence range): what the broker's
   /// duplicate detection answers with the original offset. Reads the batch
   /// header only.
   static bool is_retained_duplicate(const PartitionState& partition,
                                     std::optional<std::span<const std::uint8_t>> records);
+  /// Validates the `records` field of one Produce partition as Kafka's
+  /// LogValidator and ProducerAppendInfo do, then appends it.
   AppendResult append(PartitionState& partition, std::optional<std::span<const std::uint8_t>> records,
                       std::int16_t produce_version);
   std::int64_t allocate_producer_id() { return next_producer_id_++; }
