@@ -8,6 +8,23 @@
 
 namespace kwire::python {
 
+/// The Python exception type nanobind raises for `e` (nb::value_error ->
+/// ValueError, ...), as its own dispatch would.
+inline PyObject* python_type_of(const nanobind::builtin_exception& e) {
+  using kind = nanobind::exception_type;
+  switch (e.type()) {
+    case kind::value_error: return PyExc_ValueError;
+    case kind::index_error: return PyExc_IndexError;
+    case kind::key_error: return PyExc_KeyError;
+    case kind::buffer_error: return PyExc_BufferError;
+    case kind::attribute_error: return PyExc_AttributeError;
+    case kind::stop_iteration: return PyExc_StopIteration;
+    case kind::import_error: return PyExc_ImportError;
+    case kind::runtime_error: return PyExc_RuntimeError;
+    default: return PyExc_TypeError;
+  }
+}
+
 /// Runs `body` (returning a new reference); a C++ exception becomes the
 /// matching Python one and the result nullptr, as a CPython method returns.
 template <typename F>
@@ -17,7 +34,7 @@ PyObject* guarded(F&& body) noexcept {
   } catch (nanobind::python_error& e) {
     e.restore();
   } catch (nanobind::builtin_exception& e) {
-    PyErr_SetString(PyExc_TypeError, e.what());
+    PyErr_SetString(python_type_of(e), e.what());
   } catch (const std::exception& e) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   }
