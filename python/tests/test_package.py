@@ -25,6 +25,8 @@ def test_type_information_is_installed():
     assert "class Consumer" in stub and "class Message" in stub
     assert "def value(self) -> bytes | None" in stub
     assert "def init_transactions(self, timeout: float | None = None) -> None" in stub
+    # A CPython method inside a nanobind class (src/stub_patterns.txt).
+    assert "def send(self, topic: str, value: object = None, key: object = None" in stub
     compile(stub, "_core.pyi", "exec")  # valid Python
 
 

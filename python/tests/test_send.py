@@ -115,6 +115,41 @@ def test_bad_values_raise_type_error_before_sending(cluster, topic):
         assert producer.pending == 0
 
 
+def test_send_takes_its_arguments_as_a_python_function_would(cluster, topic):
+    # send() parses its own arguments (a METH_FASTCALL method).
+    with kwire.Producer(cluster.config()) as producer:
+        metadata = producer.send(timestamp_ms=1_600_000_000_000, partition=0, headers=None, key=b"k",
+                                 value=b"v", topic=topic).get(30)
+        assert (metadata.topic, metadata.partition, metadata.timestamp) == (topic, 0, 1_600_000_000_000)
+        with pytest.raises(TypeError, match="missing its first argument: topic"):
+            producer.send()
+        with pytest.raises(TypeError, match="missing its first argument: topic"):
+            producer.send(value=b"v")
+        with pytest.raises(TypeError, match="topic must be a str"):
+            producer.send(topic.encode(), b"v")
+        with pytest.raises(TypeError, match="unexpected keyword argument 'parition'"):
+            producer.send(topic, b"v", parition=0)
+        with pytest.raises(TypeError, match="multiple values for argument 'value'"):
+            producer.send(topic, b"v", value=b"w")
+        with pytest.raises(TypeError, match="at most 6 arguments"):
+            producer.send(topic, b"v", None, None, 0, 1, "extra")
+        with pytest.raises(TypeError, match="partition must be an int or None"):
+            producer.send(topic, b"v", partition="0")
+        with pytest.raises(ValueError, match="partition is out of range"):
+            producer.send(topic, b"v", partition=2**31)
+        with pytest.raises(ValueError, match="timestamp_ms is out of range"):
+            producer.send(topic, b"v", timestamp_ms=2**64)
+        assert producer.pending == 0
+
+    class NotInitialized(kwire.Producer):
+        def __init__(self):  # never calls Producer.__init__
+            pass
+
+    with pytest.raises(TypeError, match="not initialized"):
+        NotInitialized().send(topic, b"v")
+    assert [r["value"] for r in cluster.read_back(topic, 2)] == [b"v"]  # nothing else was written
+
+
 def test_record_metadata_is_read_only_and_prints_its_place(cluster, topic):
     with kwire.Producer(cluster.config()) as producer:
         metadata = producer.send(topic, b"v", key=b"key").get(30)
