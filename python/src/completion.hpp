@@ -44,8 +44,8 @@ class AsyncSink;
 /// One add_callback/add_errback registration: fn(value, *args, **kwargs).
 struct PythonCallback {
   nanobind::object fn;
-  nanobind::object args;    // tuple or None
-  nanobind::object kwargs;  // dict or None
+  nanobind::object args;    // a tuple, or null (not None) when there are none
+  nanobind::object kwargs;  // a dict, or null
   bool on_success = true;   // add_callback; false: add_errback
   bool on_error = false;
 };

@@ -163,13 +163,16 @@ PyObject* add_registration(PyObject* self, PyObject* const* args, Py_ssize_t nar
   return guarded([&] {
     const Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
     if (nargs < 1) throw nb::type_error("add_callback() takes the callable as its first argument");
-    nb::object extra = nb::none();
+    // Null (not None) when absent: the usual add_callback(fn) then takes no
+    // reference on None, whose count every thread touches (3.11 has no
+    // immortal objects), here and again when the dispatcher drops it.
+    nb::object extra;
     if (nargs > 1) {
       extra = nb::steal(PyTuple_New(nargs - 1));
       if (!extra.is_valid()) throw nb::python_error();
       for (Py_ssize_t i = 1; i < nargs; ++i) PyTuple_SetItem(extra.ptr(), i - 1, Py_NewRef(args[i]));
     }
-    nb::object kwargs = nb::none();
+    nb::object kwargs;
     if (nkw > 0) {
       kwargs = nb::dict();
       for (Py_ssize_t i = 0; i < nkw; ++i)

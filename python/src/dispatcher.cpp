@@ -16,7 +16,7 @@ namespace kwire::python {
 namespace {
 
 nb::tuple prepend(const nb::object& first, const nb::object& args) {
-  const Py_ssize_t n = args.is_none() ? 0 : PyTuple_Size(args.ptr());
+  const Py_ssize_t n = args.is_valid() ? PyTuple_Size(args.ptr()) : 0;
   nb::object tuple = nb::steal(PyTuple_New(n + 1));
   if (!tuple.is_valid()) throw nb::python_error();
   PyTuple_SetItem(tuple.ptr(), 0, first.inc_ref().ptr());  // steals
@@ -28,10 +28,10 @@ nb::tuple prepend(const nb::object& first, const nb::object& args) {
 void run_callback_impl(const PythonCallback& callback, const nb::object& outcome) {
   try {
     // The usual add_callback(fn): fn(outcome) without building a tuple.
-    PyObject* result = callback.args.is_none() && callback.kwargs.is_none()
+    PyObject* result = !callback.args.is_valid() && !callback.kwargs.is_valid()
                            ? call_one(callback.fn.ptr(), outcome.ptr())
                            : PyObject_Call(callback.fn.ptr(), prepend(outcome, callback.args).ptr(),
-                                           callback.kwargs.is_none() ? nullptr : callback.kwargs.ptr());
+                                           callback.kwargs.is_valid() ? callback.kwargs.ptr() : nullptr);
     if (!result) throw nb::python_error();
     Py_DECREF(result);
   } catch (nb::python_error& e) {
@@ -89,7 +89,6 @@ class Dispatcher {
 
   void run() {
     std::vector<Completion*> batch;
-    std::vector<PythonCallback> callbacks;  // reused: a record's callbacks allocate nothing
     for (;;) {
       {
         std::unique_lock lock(mutex_);
@@ -97,27 +96,29 @@ class Dispatcher {
         if (queue_.empty()) return;  // stopped and drained
         batch.swap(queue_);
       }
-      // The interpreter is alive: stop() (atexit) joins this thread before
-      // finalization starts.
-      nb::gil_scoped_acquire gil;
-      run_batch(batch, callbacks);
+      {
+        // The interpreter is alive: stop() (atexit) joins this thread
+        // before finalization starts.
+        nb::gil_scoped_acquire gil;
+        run_batch(batch);
+      }
+      // No Python reference is left in them: the completions go back to
+      // their pool without the GIL, while the sending thread runs.
+      for (Completion* completion : batch) completion->release();
       batch.clear();
     }
   }
 
   // With the GIL: every add_callback/add_errback callable, in completion
-  // order. The callables are moved out of the completion (whose vector
-  // keeps its capacity for the completion's next record, completion.hpp)
-  // and dropped here, with the GIL.
-  static void run_batch(const std::vector<Completion*>& batch, std::vector<PythonCallback>& callbacks) {
+  // order, each dropped once it ran. No lock per record: complete() set
+  // `done` before it posted the completion here (this queue's mutex orders
+  // the two), and add() never touches the callbacks of a done completion
+  // (it runs a late callable itself), so `callbacks` is this thread's now.
+  // The vector keeps its capacity for the completion's next record.
+  static void run_batch(const std::vector<Completion*>& batch) {
     TopicNames topics;
     for (Completion* completion : batch) {
-      {
-        std::lock_guard lock(completion->mutex);
-        callbacks.assign(std::make_move_iterator(completion->callbacks.begin()),
-                         std::make_move_iterator(completion->callbacks.end()));
-        completion->callbacks.clear();
-      }
+      std::vector<PythonCallback>& callbacks = completion->callbacks;
       try {
         bool failed = false;
         nb::object outcome = outcome_of(*completion, failed, &topics);
@@ -129,7 +130,6 @@ class Dispatcher {
         e.discard_as_unraisable("kwire delivery dispatcher");
       }
       callbacks.clear();
-      completion->release();
     }
   }
 
