@@ -163,8 +163,6 @@ void dispatch_barrier(nb::object future, nb::object sink) {
 
 nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, nb::handle topic,
                                nb::handle data, nb::handle headers) {
-  // None stays null (a tombstone, or a null key) whatever the serializer.
-  if (serializer.is_none() || data.is_none()) return nb::borrow(data);
   if (takes_topic) return serializer.attr("serialize")(topic, data, headers);
   return serializer(data);
 }
@@ -173,31 +171,43 @@ nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, n
 // as a RecordView, with the Completion its future reads and the callback
 // kwire runs. The callback holds one reference and one `sent` count
 // until kwire consumes it; a try_send that did not take it gives both back
-// (give_back()).
+// (give_back()). It runs once per send(), so it does without what the
+// usual record does not need: no reference is taken on the arguments (the
+// caller's frame holds them), only on what a serializer returns, and the
+// header storage exists only for a record with headers.
 class Producer::Outgoing {
  public:
-  Outgoing(Producer& self, const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
-           std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms)
-      : key_bytes_(self.serialize(self.key_serializer_, self.key_serializer_takes_topic_, topic, key, headers)),
-        value_bytes_(
-            self.serialize(self.value_serializer_, self.value_serializer_takes_topic_, topic, value, headers)),
-        topic_view_(topic),
-        key_view_(key_bytes_),
-        value_view_(value_bytes_),
-        header_views_(headers),
-        core_(self.core_.get()) {
-    const auto& t = *topic_view_.view();
-    record.topic = std::string_view(reinterpret_cast<const char*>(t.data()), t.size());
+  // (The optionals by reference: copies of them, written in parts and read
+  // whole, stalled store forwarding on every send.)
+  Outgoing(Producer& self, nb::handle topic, nb::handle value, nb::handle key, nb::handle headers,
+           const std::optional<std::int32_t>& partition, const std::optional<std::int64_t>& timestamp_ms)
+      : core_(self.core_.get()) {
+    // None stays null (a tombstone, or a null key) whatever the serializer.
+    if (!self.key_serializer_.is_none() && !key.is_none())
+      key = key_owned_ = self.serialize(self.key_serializer_, self.key_serializer_takes_topic_, topic, key, headers);
+    if (!self.value_serializer_.is_none() && !value.is_none())
+      value = value_owned_ =
+          self.serialize(self.value_serializer_, self.value_serializer_takes_topic_, topic, value, headers);
+    Py_ssize_t topic_size = 0;
+    const char* topic_utf8 = PyUnicode_AsUTF8AndSize(topic.ptr(), &topic_size);
+    if (!topic_utf8) throw nb::python_error();
+    record.topic = std::string_view(topic_utf8, static_cast<std::size_t>(topic_size));
+    key_view_.assign(key);
+    value_view_.assign(value);
     record.key = key_view_.view();
     record.value = value_view_.view();
-    record.headers = header_views_.views();
+    std::int32_t header_size = -1;
+    if (!headers.is_none()) {
+      const BorrowedHeaders& borrowed = header_views_.emplace(headers);
+      record.headers = borrowed.views();
+      header_size = borrowed.serialized_size();
+    }
     if (partition) record.partition = *partition;
     if (timestamp_ms) record.timestamp_ms = *timestamp_ms;
     // One reference for the future (future_ref_), one for the callback.
-    completion_ = Completion::create(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(),
-                                     header_views_.serialized_size(), 2);
+    completion_ = Completion::create(key_view_.size_or_minus_one(), value_view_.size_or_minus_one(), header_size, 2);
     future_ref_ = CompletionRef(completion_);
-    core_->sent.fetch_add(1, std::memory_order_relaxed);
+    count_sent(core_, 1);
   }
   Outgoing(const Outgoing&) = delete;
   Outgoing& operator=(const Outgoing&) = delete;
@@ -217,25 +227,35 @@ class Producer::Outgoing {
     };
   }
   void consumed() noexcept { consumed_ = true; }
-  /// The Python DeliveryFuture (after consumed()).
-  nb::object future() { return make_delivery_future(future_ref_); }
-  /// The C++ view, for attaching an asyncio future.
-  DeliveryFuture delivery() { return DeliveryFuture(future_ref_); }
+  /// The Python DeliveryFuture (after consumed(); once): it takes over the
+  /// future's reference.
+  nb::object future() { return make_delivery_future(std::move(future_ref_)); }
+  /// The C++ view, for attaching an asyncio future (after consumed(); once).
+  DeliveryFuture delivery() { return DeliveryFuture(std::move(future_ref_)); }
 
   producer::RecordView record;
 
  private:
+  /// `sent` changes by `n`. Only threads holding the GIL send, so on a GIL
+  /// build a plain read and write do, not a locked add per record.
+  static void count_sent(ProducerCore* core, std::int64_t n) noexcept {
+#ifdef Py_GIL_DISABLED
+    core->sent.fetch_add(n, std::memory_order_relaxed);
+#else
+    core->sent.store(core->sent.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+#endif
+  }
+
   void give_back() noexcept {
-    core_->sent.fetch_sub(1, std::memory_order_relaxed);
+    count_sent(core_, -1);
     completion_->release();
   }
 
-  nb::object key_bytes_;
-  nb::object value_bytes_;
-  BorrowedBytes topic_view_;
+  nb::object key_owned_;    // what the key serializer returned
+  nb::object value_owned_;  // what the value serializer returned
   BorrowedBytes key_view_;
   BorrowedBytes value_view_;
-  BorrowedHeaders header_views_;
+  std::optional<BorrowedHeaders> header_views_;
   ProducerCore* core_;
   Completion* completion_ = nullptr;
   CompletionRef future_ref_;
@@ -254,8 +274,9 @@ struct ReadyFlag {
 
 }  // namespace
 
-nb::object Producer::send(const nb::str& topic, nb::handle value, nb::handle key, nb::handle headers,
-                              std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms) {
+nb::object Producer::send(nb::handle topic, nb::handle value, nb::handle key, nb::handle headers,
+                          const std::optional<std::int32_t>& partition,
+                          const std::optional<std::int64_t>& timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
   kwire::Producer& producer = *core_->producer;
   // The fast path keeps the GIL: try_send never blocks.
@@ -389,9 +410,11 @@ std::optional<Int> optional_integer(PyObject* object, const char* name) {
 
 PyObject* send_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
   return guarded([&]() -> PyObject* {
-    PyObject* given[kSendArity] = {nullptr, Py_None, Py_None, Py_None, Py_None, Py_None};
     if (nargs > kSendArity) throw nb::type_error("send() takes at most 6 arguments");
-    std::copy(args, args + nargs, given);
+    // Spelled out: a copy loop becomes a rep movsb, slow to start for so few.
+    PyObject* given[kSendArity] = {nargs > 0 ? args[0] : nullptr, nargs > 1 ? args[1] : Py_None,
+                                   nargs > 2 ? args[2] : Py_None, nargs > 3 ? args[3] : Py_None,
+                                   nargs > 4 ? args[4] : Py_None, nargs > 5 ? args[5] : Py_None};
     const Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
     for (Py_ssize_t i = 0; i < nkw; ++i) {
       PyObject* name = PyTuple_GetItem(kwnames, i);
@@ -411,12 +434,9 @@ PyObject* send_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     if (!PyUnicode_Check(given[0])) throw nb::type_error("send(): topic must be a str");
     if (!nb::inst_ready(self)) throw nb::type_error("send(): the Producer was not initialized (__init__ not called)");
     Producer& producer = *nb::inst_ptr<Producer>(self);
-    return producer
-        .send(nb::borrow<nb::str>(given[0]), given[1], given[2], given[3],
-              optional_integer<std::int32_t>(given[4], "partition"),
-              optional_integer<std::int64_t>(given[5], "timestamp_ms"))
-        .release()
-        .ptr();
+    const std::optional<std::int32_t> partition = optional_integer<std::int32_t>(given[4], "partition");
+    const std::optional<std::int64_t> timestamp_ms = optional_integer<std::int64_t>(given[5], "timestamp_ms");
+    return producer.send(given[0], given[1], given[2], given[3], partition, timestamp_ms).release().ptr();
   });
 }
 

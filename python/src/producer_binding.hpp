@@ -51,9 +51,10 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   /// A DeliveryFuture (delivery_future.hpp).
-  nanobind::object send(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
-                      nanobind::handle headers, std::optional<std::int32_t> partition,
-                      std::optional<std::int64_t> timestamp_ms);
+  /// `topic` must be a str (send_fastcall checks).
+  nanobind::object send(nanobind::handle topic, nanobind::handle value, nanobind::handle key,
+                        nanobind::handle headers, const std::optional<std::int32_t>& partition,
+                        const std::optional<std::int64_t>& timestamp_ms);
   /// For AIOProducer: never blocks (see the binding's docstring).
   nanobind::object try_send_to(nanobind::object future, nanobind::object sink, const nanobind::str& topic,
                                nanobind::handle value, nanobind::handle key, nanobind::handle headers,
@@ -90,6 +91,7 @@ class Producer {
 
  private:
   class Outgoing;
+  /// What `serializer` (not None) makes of `data` (not None).
   nanobind::object serialize(const nanobind::object& serializer, bool takes_topic, nanobind::handle topic,
                              nanobind::handle data, nanobind::handle headers);
 
