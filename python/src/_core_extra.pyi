@@ -5,7 +5,7 @@
 
 import asyncio
 import contextvars
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 
 class RecordMetadata:
     """Where a record was written (kafka-python's RecordMetadata fields)."""

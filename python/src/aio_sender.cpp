@@ -3,9 +3,10 @@
 // straight into Producer::aio_send without a Python frame in between.
 // Only when the record would wait (first metadata, full buffer) does it go
 // back to Python, to AIOProducer._send_when_ready.
-#include <nanobind/stl/optional.h>
-
+#include "async_sink.hpp"
+#include "cpython_methods.hpp"
 #include "producer_binding.hpp"
+#include "send_arguments.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -17,52 +18,64 @@ class AioSender {
  public:
   void bind(nb::object producer, nb::object sink) {
     producer_ptr_ = &nb::cast<Producer&>(producer);  // raises TypeError for anything else
+    sink_ptr_ = &nb::cast<AsyncSink&>(sink);
     producer_ = std::move(producer);
     sink_ = std::move(sink);
   }
 
-  nb::object send(nb::handle self, const nb::str& topic, nb::handle value, nb::handle key,
-                  std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms,
-                  nb::handle headers) {
+  /// aiokafka's order: (topic, value, key, partition, timestamp_ms, headers).
+  nb::object send(nb::handle self, const SendArguments& a) {
     if (!producer_ptr_) return self.attr("_started")();  // raises ProducerClosedError
-    nb::object sent = producer_ptr_->aio_send(sink_, topic, value, key, headers, partition, timestamp_ms);
+    const auto partition = optional_integer<std::int32_t>(a.given[3], "send", "partition");
+    const auto timestamp_ms = optional_integer<std::int64_t>(a.given[4], "send", "timestamp_ms");
+    const nb::handle topic = a.given[0], value = a.given[1], key = a.given[2], headers = a.given[5];
+    const nb::handle partition_object = a.given[3], timestamp_object = a.given[4];
+    nb::object sent = producer_ptr_->aio_send(*sink_ptr_, sink_, topic, value, key, headers, partition, timestamp_ms);
     if (!PyTuple_Check(sent.ptr())) return sent;
     // Would wait: (future, signal) for the coroutine that waits on the loop.
-    return self.attr("_send_when_ready")(sent[0], sent[1], topic, value, key, headers, partition, timestamp_ms);
+    return self.attr("_send_when_ready")(sent[0], sent[1], topic, value, key, headers, partition_object,
+                                         timestamp_object);
   }
 
  private:
   nb::object producer_;
   nb::object sink_;
   Producer* producer_ptr_ = nullptr;  // producer_'s C++ object
+  AsyncSink* sink_ptr_ = nullptr;     // sink_'s
 };
+
+// A plain CPython METH_FASTCALL method, as Producer.send (send_arguments.hpp).
+constexpr const char* kAioSendParameters[] = {"topic", "value", "key", "partition", "timestamp_ms", "headers"};
+
+PyObject* aio_send_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
+  return guarded([&]() -> PyObject* {
+    const SendArguments arguments("send", kAioSendParameters, args, nargs, kwnames);
+    return initialized<AioSender>(self, "send").send(self, arguments).release().ptr();
+  });
+}
+
+PyMethodDef aio_send_method = {
+    "send", as_method(aio_send_fastcall), METH_FASTCALL | METH_KEYWORDS,
+    "send(self, topic, value=None, key=None, partition=None, timestamp_ms=None, headers=None)\n--\n\n"
+    "Queues one record; ``await`` it for the future of its RecordMetadata (as aiokafka: "
+    "``fut = await send(...)``, then ``await fut``).\n\n"
+    "When the buffer has room the record is queued during this call and the awaitable completes "
+    "without suspending (no coroutine per record). Otherwise it is a coroutine that waits, without "
+    "blocking the loop, while the record would wait for its topic's first metadata or for "
+    "buffer.memory, up to max.block.ms; then the future carries send()'s error "
+    "(UnknownTopicOrPartitionError, QueueFullError, ...). The future is asyncio-compatible (await, "
+    "asyncio.gather, wait_for, shield, add_done_callback, cancel); it is not an asyncio.Future "
+    "instance (asyncio.isfuture is true)."};
 
 }  // namespace
 
 void bind_aio_sender(nb::module_& m) {
-  nb::class_<AioSender>(m, "_AioSender", "AIOProducer's C++ base: send().")
-      .def(nb::init<>())
-      .def("_bind", &AioSender::bind, "producer"_a, "sink"_a, "start(): the kwire.Producer and its _AsyncSink.")
-      .def(
-          "send",
-          [](nb::pointer_and_handle<AioSender> self, const nb::str& topic, nb::handle value, nb::handle key,
-             std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms, nb::handle headers) {
-            return self.p->send(self.h, topic, value, key, partition, timestamp_ms, headers);
-          },
-          "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(), "partition"_a = nb::none(),
-          "timestamp_ms"_a = nb::none(), "headers"_a = nb::none(),
-          nb::sig("def send(self, topic: str, value: object = None, key: object = None, "
-                  "partition: int | None = None, timestamp_ms: int | None = None, headers: object = None) "
-                  "-> collections.abc.Awaitable[AioDeliveryFuture]"),
-          "Queues one record; ``await`` it for the future of its RecordMetadata (as aiokafka: "
-          "``fut = await send(...)``, then ``await fut``).\n\n"
-          "When the buffer has room the record is queued during this call and the awaitable completes "
-          "without suspending (no coroutine per record). Otherwise it is a coroutine that waits, without "
-          "blocking the loop, while the record would wait for its topic's first metadata or for "
-          "buffer.memory, up to max.block.ms; then the future carries send()'s error "
-          "(UnknownTopicOrPartitionError, QueueFullError, ...). The future is asyncio-compatible (await, "
-          "asyncio.gather, wait_for, shield, add_done_callback, cancel); it is not an asyncio.Future "
-          "instance (asyncio.isfuture is true).");
+  auto sender = nb::class_<AioSender>(m, "_AioSender", "AIOProducer's C++ base: send().")
+                    .def(nb::init<>())
+                    .def("_bind", &AioSender::bind, "producer"_a, "sink"_a,
+                         "start(): the kwire.Producer and its _AsyncSink.");
+  // send: a CPython method descriptor (its stub: src/stub_patterns.txt).
+  sender.attr("send") = nb::steal(PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(sender.ptr()), &aio_send_method));
 }
 
 }  // namespace kwire::python

@@ -70,8 +70,7 @@ void DeliveryFuture::add(PythonCallback callback) {
   if (failed ? callback.on_error : callback.on_success) run_callback(callback, outcome);
 }
 
-void DeliveryFuture::attach_asyncio(nb::object future, nb::object sink) {
-  AsyncSink& target = nb::cast<AsyncSink&>(sink);
+void DeliveryFuture::attach_asyncio(nb::object future, AsyncSink& target, nb::object sink) {
   {
     std::lock_guard lock(completion_->mutex);
     completion_->aio_future = std::move(future);
@@ -144,7 +143,8 @@ PyObject* m_attach_asyncio(PyObject* self, PyObject* const* args, Py_ssize_t nar
     return nullptr;
   }
   return guarded([&] {
-    future_of(self).attach_asyncio(nb::borrow(args[0]), nb::borrow(args[1]));
+    AsyncSink& target = nb::cast<AsyncSink&>(nb::handle(args[1]));  // TypeError for anything else
+    future_of(self).attach_asyncio(nb::borrow(args[0]), target, nb::borrow(args[1]));
     return Py_NewRef(Py_None);
   });
 }

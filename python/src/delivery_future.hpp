@@ -12,6 +12,8 @@
 
 namespace kwire::python {
 
+class AsyncSink;
+
 class DeliveryFuture {
  public:
   explicit DeliveryFuture(CompletionRef completion) noexcept : completion_(std::move(completion)) {}
@@ -24,9 +26,10 @@ class DeliveryFuture {
   bool failed();
   nanobind::object value();
   nanobind::object exception();
-  /// For kwire.AIOProducer: resolve `future` through `sink` (an _AsyncSink,
-  /// drained on the event loop) when the record completes.
-  void attach_asyncio(nanobind::object future, nanobind::object sink);
+  /// For kwire.AIOProducer: resolve `future` through `sink` (drained on the
+  /// event loop; `sink_object` is its Python _AsyncSink) when the record
+  /// completes.
+  void attach_asyncio(nanobind::object future, AsyncSink& sink, nanobind::object sink_object);
   /// add_callback/add_errback/add_both's registration.
   void add(PythonCallback callback);
 

@@ -1,8 +1,6 @@
 #include "producer_binding.hpp"
 
 #include <cmath>
-#include <iterator>
-#include <limits>
 #include <deque>
 #include <condition_variable>
 #include <mutex>
@@ -23,6 +21,7 @@
 #include "interruptible.hpp"
 #include "kwire/producer/config.hpp"
 #include "python_types.hpp"
+#include "send_arguments.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -158,7 +157,8 @@ void dispatch_barrier(nb::object future, nb::object sink) {
   // reaches the loop after all of them (the sink keeps order).
   CompletionRef barrier(Completion::create());
   barrier->complete(producer::DeliveryReport{});  // nothing attached yet: only marks it done
-  DeliveryFuture(barrier).attach_asyncio(std::move(future), std::move(sink));
+  AsyncSink& target = nb::cast<AsyncSink&>(sink);
+  DeliveryFuture(barrier).attach_asyncio(std::move(future), target, std::move(sink));
 }
 
 nb::object Producer::serialize(const nb::object& serializer, bool takes_topic, nb::handle topic,
@@ -310,9 +310,10 @@ nb::object Producer::send(nb::handle topic, nb::handle value, nb::handle key, nb
   return out.future();
 }
 
-nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::str& topic, nb::handle value,
-                                 nb::handle key, nb::handle headers, std::optional<std::int32_t> partition,
-                                 std::optional<std::int64_t> timestamp_ms) {
+nb::object Producer::try_send_to(nb::object future, AsyncSink& sink, nb::object sink_object, nb::handle topic,
+                                 nb::handle value, nb::handle key, nb::handle headers,
+                                 const std::optional<std::int32_t>& partition,
+                                 const std::optional<std::int64_t>& timestamp_ms) {
   Outgoing out(*this, topic, value, key, headers, partition, timestamp_ms);
   kwire::Producer& producer = *core_->producer;
   bool accepted = producer.try_send(out.record, out.callback()) == producer::TrySendResult::accepted;
@@ -327,15 +328,16 @@ nb::object Producer::try_send_to(nb::object future, nb::object sink, const nb::s
   }
   if (!accepted) return make_delivery_future(std::move(signal));
   out.consumed();
-  out.delivery().attach_asyncio(std::move(future), std::move(sink));
+  out.delivery().attach_asyncio(std::move(future), sink, std::move(sink_object));
   return nb::none();
 }
 
-nb::object Producer::aio_send(nb::handle sink, const nb::str& topic, nb::handle value, nb::handle key,
-                              nb::handle headers, std::optional<std::int32_t> partition,
-                              std::optional<std::int64_t> timestamp_ms) {
-  nb::object future = nb::cast<AsyncSink&>(sink).create_future(sink);
-  nb::object signal = try_send_to(future, nb::borrow(sink), topic, value, key, headers, partition, timestamp_ms);
+nb::object Producer::aio_send(AsyncSink& sink, nb::handle sink_object, nb::handle topic, nb::handle value,
+                              nb::handle key, nb::handle headers, const std::optional<std::int32_t>& partition,
+                              const std::optional<std::int64_t>& timestamp_ms) {
+  nb::object future = sink.create_future(sink_object);
+  nb::object signal =
+      try_send_to(future, sink, nb::borrow(sink_object), topic, value, key, headers, partition, timestamp_ms);
   if (signal.is_none()) return make_ready_awaitable(std::move(future));
   return nb::make_tuple(std::move(future), std::move(signal));
 }
@@ -389,54 +391,16 @@ std::string Producer::statistics_json() {
 
 namespace {
 
-// Producer.send as a plain CPython METH_FASTCALL method: it runs once per
-// record, and nanobind's generic dispatch (argument casters, the
-// std::optional conversions, the overload loop) was a tenth of the sending
-// thread's time in 1M fire-and-forget send()s (perf).
+// Producer.send as a plain CPython METH_FASTCALL method (send_arguments.hpp).
 constexpr const char* kSendParameters[] = {"topic", "value", "key", "headers", "partition", "timestamp_ms"};
-constexpr Py_ssize_t kSendArity = std::size(kSendParameters);
-
-template <typename Int>
-std::optional<Int> optional_integer(PyObject* object, const char* name) {
-  if (object == Py_None) return std::nullopt;
-  if (!PyLong_Check(object)) throw nb::type_error((std::string("send(): ") + name + " must be an int or None").c_str());
-  int overflow = 0;
-  const long long value = PyLong_AsLongLongAndOverflow(object, &overflow);
-  if (value == -1 && PyErr_Occurred()) throw nb::python_error();
-  if (overflow != 0 || value < std::numeric_limits<Int>::min() || value > std::numeric_limits<Int>::max())
-    throw nb::value_error((std::string("send(): ") + name + " is out of range").c_str());
-  return static_cast<Int>(value);
-}
 
 PyObject* send_fastcall(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
   return guarded([&]() -> PyObject* {
-    if (nargs > kSendArity) throw nb::type_error("send() takes at most 6 arguments");
-    // Spelled out: a copy loop becomes a rep movsb, slow to start for so few.
-    PyObject* given[kSendArity] = {nargs > 0 ? args[0] : nullptr, nargs > 1 ? args[1] : Py_None,
-                                   nargs > 2 ? args[2] : Py_None, nargs > 3 ? args[3] : Py_None,
-                                   nargs > 4 ? args[4] : Py_None, nargs > 5 ? args[5] : Py_None};
-    const Py_ssize_t nkw = kwnames ? PyTuple_Size(kwnames) : 0;
-    for (Py_ssize_t i = 0; i < nkw; ++i) {
-      PyObject* name = PyTuple_GetItem(kwnames, i);
-      Py_ssize_t index = 0;
-      while (index < kSendArity && PyUnicode_CompareWithASCIIString(name, kSendParameters[index]) != 0) ++index;
-      if (index == kSendArity) {
-        PyErr_Format(PyExc_TypeError, "send() got an unexpected keyword argument %R", name);
-        throw nb::python_error();
-      }
-      if (index < nargs) {
-        PyErr_Format(PyExc_TypeError, "send() got multiple values for argument %R", name);
-        throw nb::python_error();
-      }
-      given[index] = args[nargs + i];
-    }
-    if (!given[0]) throw nb::type_error("send() missing its first argument: topic");
-    if (!PyUnicode_Check(given[0])) throw nb::type_error("send(): topic must be a str");
-    if (!nb::inst_ready(self)) throw nb::type_error("send(): the Producer was not initialized (__init__ not called)");
-    Producer& producer = *nb::inst_ptr<Producer>(self);
-    const std::optional<std::int32_t> partition = optional_integer<std::int32_t>(given[4], "partition");
-    const std::optional<std::int64_t> timestamp_ms = optional_integer<std::int64_t>(given[5], "timestamp_ms");
-    return producer.send(given[0], given[1], given[2], given[3], partition, timestamp_ms).release().ptr();
+    const SendArguments a("send", kSendParameters, args, nargs, kwnames);
+    Producer& producer = initialized<Producer>(self, "send");
+    const auto partition = optional_integer<std::int32_t>(a.given[4], "send", "partition");
+    const auto timestamp_ms = optional_integer<std::int64_t>(a.given[5], "send", "timestamp_ms");
+    return producer.send(a.given[0], a.given[1], a.given[2], a.given[3], partition, timestamp_ms).release().ptr();
   });
 }
 
@@ -454,17 +418,20 @@ void bind_producer(nb::module_& m) {
   producer_class
       .def(nb::init<const std::map<std::string, std::string>&, nb::object, nb::object>(), "properties"_a,
            "key_serializer"_a = nb::none(), "value_serializer"_a = nb::none())
-      .def("_try_send_to", &Producer::try_send_to, "future"_a, "sink"_a, "topic"_a, "value"_a = nb::none(),
-           "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
-           "timestamp_ms"_a = nb::none(),
-           "For AIOProducer; never blocks. Queued: None, and the asyncio `future` is resolved through "
-           "`sink` on delivery. Would wait for metadata or buffer memory: a signal future that completes "
-           "when trying again may succeed.")
-      .def("_aio_send", &Producer::aio_send, "sink"_a, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(),
-           "headers"_a = nb::none(), "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
-           "For AIOProducer.send; never blocks. Queued: an awaitable that gives the record's "
-           "AioDeliveryFuture at once. Would wait for metadata or buffer memory: (future, signal), as "
-           "_try_send_to.")
+      .def(
+          "_try_send_to",
+          [](Producer& self, nb::object future, nb::object sink, const nb::str& topic, nb::handle value,
+             nb::handle key, nb::handle headers, std::optional<std::int32_t> partition,
+             std::optional<std::int64_t> timestamp_ms) {
+            AsyncSink& target = nb::cast<AsyncSink&>(sink);  // TypeError for anything else
+            return self.try_send_to(std::move(future), target, std::move(sink), topic, value, key, headers,
+                                    partition, timestamp_ms);
+          },
+          "future"_a, "sink"_a, "topic"_a, "value"_a = nb::none(), "key"_a = nb::none(), "headers"_a = nb::none(),
+          "partition"_a = nb::none(), "timestamp_ms"_a = nb::none(),
+          "For AIOProducer; never blocks. Queued: None, and the asyncio `future` is resolved through "
+          "`sink` on delivery. Would wait for metadata or buffer memory: a signal future that completes "
+          "when trying again may succeed.")
       .def("_send_without_waiting", &Producer::send_without_waiting, "topic"_a, "value"_a = nb::none(),
            "key"_a = nb::none(), "headers"_a = nb::none(), "partition"_a = nb::none(),
            "timestamp_ms"_a = nb::none(), "send() with max.block.ms 0: queued, or refused with send()'s error.")

@@ -22,6 +22,8 @@
 
 namespace kwire::python {
 
+class AsyncSink;
+
 /// What kwire's callbacks may touch after the Python object is gone: the
 /// producer (destroyed first, so every callback has run) and the count of
 /// records without a report yet.
@@ -55,14 +57,17 @@ class Producer {
   nanobind::object send(nanobind::handle topic, nanobind::handle value, nanobind::handle key,
                         nanobind::handle headers, const std::optional<std::int32_t>& partition,
                         const std::optional<std::int64_t>& timestamp_ms);
-  /// For AIOProducer: never blocks (see the binding's docstring).
-  nanobind::object try_send_to(nanobind::object future, nanobind::object sink, const nanobind::str& topic,
-                               nanobind::handle value, nanobind::handle key, nanobind::handle headers,
-                               std::optional<std::int32_t> partition, std::optional<std::int64_t> timestamp_ms);
+  /// For AIOProducer: never blocks (see the binding's docstring). `sink` is
+  /// `sink_object`'s C++ object.
+  nanobind::object try_send_to(nanobind::object future, AsyncSink& sink, nanobind::object sink_object,
+                               nanobind::handle topic, nanobind::handle value, nanobind::handle key,
+                               nanobind::handle headers, const std::optional<std::int32_t>& partition,
+                               const std::optional<std::int64_t>& timestamp_ms);
   /// AIOProducer.send: try_send_to with a new AioFuture of `sink`'s loop.
-  nanobind::object aio_send(nanobind::handle sink, const nanobind::str& topic, nanobind::handle value,
-                            nanobind::handle key, nanobind::handle headers, std::optional<std::int32_t> partition,
-                            std::optional<std::int64_t> timestamp_ms);
+  nanobind::object aio_send(AsyncSink& sink, nanobind::handle sink_object, nanobind::handle topic,
+                            nanobind::handle value, nanobind::handle key, nanobind::handle headers,
+                            const std::optional<std::int32_t>& partition,
+                            const std::optional<std::int64_t>& timestamp_ms);
   nanobind::object send_without_waiting(const nanobind::str& topic, nanobind::handle value, nanobind::handle key,
                                       nanobind::handle headers, std::optional<std::int32_t> partition,
                                       std::optional<std::int64_t> timestamp_ms);

@@ -59,6 +59,31 @@ def test_send_returns_a_future_and_flush_waits(cluster, topic):
     assert {r["headers"] for r in records} == {"h=1"}
 
 
+def test_send_takes_aiokafkas_arguments(cluster, topic):
+    # AIOProducer.send parses its own arguments (a METH_FASTCALL method), in
+    # aiokafka's order: topic, value, key, partition, timestamp_ms, headers.
+    async def main():
+        async with kwire.AIOProducer(cluster.config()) as producer:
+            first = await (await producer.send(topic, b"v", b"k", 0, 1_600_000_000_000, [("h", b"1")]))
+            second = await (await producer.send(headers=None, timestamp_ms=None, partition=0, key=None,
+                                                value=b"w", topic=topic))
+            with pytest.raises(TypeError, match="unexpected keyword argument 'parition'"):
+                await producer.send(topic, b"v", parition=0)
+            with pytest.raises(TypeError, match="partition must be an int or None"):
+                await producer.send(topic, b"v", partition="0")
+            with pytest.raises(ValueError, match="timestamp_ms is out of range"):
+                await producer.send(topic, b"v", timestamp_ms=2**64)
+            with pytest.raises(TypeError, match="topic must be a str"):
+                await producer.send(topic.encode(), b"v")
+            return first, second
+
+    first, second = run(main())
+    assert (first.partition, first.offset, first.timestamp) == (0, 0, 1_600_000_000_000)
+    assert (second.partition, second.offset) == (0, 1)
+    records = cluster.read_back(topic, 3)  # nothing else was written
+    assert [(r["key"], r["value"], r["headers"]) for r in records] == [(b"k", b"v", "h=1"), (None, b"w", "")]
+
+
 def test_errors_arrive_through_the_future(cluster, topic):
     async def main():
         async with kwire.AIOProducer(cluster.config(), max_request_size=1000) as producer:

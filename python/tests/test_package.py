@@ -27,6 +27,8 @@ def test_type_information_is_installed():
     assert "def init_transactions(self, timeout: float | None = None) -> None" in stub
     # A CPython method inside a nanobind class (src/stub_patterns.txt).
     assert "def send(self, topic: str, value: object = None, key: object = None" in stub
+    assert "class _AioSender" in stub  # AIOProducer's base, private but needed by type checkers
+    assert "headers: object = None) -> Awaitable[AioDeliveryFuture]" in stub
     compile(stub, "_core.pyi", "exec")  # valid Python
 
 
