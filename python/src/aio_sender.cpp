@@ -29,12 +29,11 @@ class AioSender {
     const auto partition = optional_integer<std::int32_t>(a.given[3], "send", "partition");
     const auto timestamp_ms = optional_integer<std::int64_t>(a.given[4], "send", "timestamp_ms");
     const nb::handle topic = a.given[0], value = a.given[1], key = a.given[2], headers = a.given[5];
-    const nb::handle partition_object = a.given[3], timestamp_object = a.given[4];
     nb::object sent = producer_ptr_->aio_send(*sink_ptr_, sink_, topic, value, key, headers, partition, timestamp_ms);
     if (!PyTuple_Check(sent.ptr())) return sent;
     // Would wait: (future, signal) for the coroutine that waits on the loop.
-    return self.attr("_send_when_ready")(sent[0], sent[1], topic, value, key, headers, partition_object,
-                                         timestamp_object);
+    return self.attr("_send_when_ready")(sent[0], sent[1], topic, value, key, headers, nb::handle(a.given[3]),
+                                         nb::handle(a.given[4]));
   }
 
  private:
@@ -74,8 +73,7 @@ void bind_aio_sender(nb::module_& m) {
                     .def(nb::init<>())
                     .def("_bind", &AioSender::bind, "producer"_a, "sink"_a,
                          "start(): the kwire.Producer and its _AsyncSink.");
-  // send: a CPython method descriptor (its stub: src/stub_patterns.txt).
-  sender.attr("send") = nb::steal(PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(sender.ptr()), &aio_send_method));
+  add_method(sender, aio_send_method);
 }
 
 }  // namespace kwire::python

@@ -13,11 +13,6 @@ namespace kwire::python {
 // stack free of the ABA problem: nothing is ever popped from it one by one.
 class CompletionPool {
  public:
-  static void prefetch_for_writing(const Completion* completion) noexcept {
-    const auto* bytes = reinterpret_cast<const char*>(completion);
-    for (std::size_t offset = 0; offset < sizeof(Completion); offset += 64) __builtin_prefetch(bytes + offset, 1);
-  }
-
   Completion* take() {
     {
       TakeLock lock(take_mutex_);
@@ -60,6 +55,11 @@ class CompletionPool {
   }
 
  private:
+  static void prefetch_for_writing(const Completion* completion) noexcept {
+    const auto* bytes = reinterpret_cast<const char*>(completion);
+    for (std::size_t offset = 0; offset < sizeof(Completion); offset += 64) __builtin_prefetch(bytes + offset, 1);
+  }
+
   static constexpr std::size_t kMaxPooled = 65536;
   static constexpr std::size_t kCheckEvery = 256;
 

@@ -3,6 +3,7 @@
 // made once per record: DeliveryFuture, AioDeliveryFuture, RecordMetadata,
 // where a nanobind instance costs more than the object's own work).
 #include <exception>
+#include <string>
 
 #include <nanobind/nanobind.h>
 
@@ -58,6 +59,29 @@ inline PyObject* call_one(PyObject* fn, PyObject* arg) {
 template <typename F>
 PyCFunction as_method(F* function) {
   return reinterpret_cast<PyCFunction>(reinterpret_cast<void*>(function));
+}
+
+/// Adds `method` (a static PyMethodDef) to the nanobind class `type` as a
+/// plain CPython method descriptor, for methods called once per record
+/// (Producer.send, AIOProducer.send), where nanobind's dispatch costs more
+/// than the call's own work. stubgen skips such methods: their stubs come
+/// from src/stub_patterns.txt.
+inline void add_method(nanobind::handle type, PyMethodDef& method) {
+  nanobind::object descriptor =
+      nanobind::steal(PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(type.ptr()), &method));
+  if (!descriptor.is_valid()) throw nanobind::python_error();
+  type.attr(method.ml_name) = descriptor;
+}
+
+/// The C++ object of `self`, an instance of a nanobind class, if its
+/// __init__ ran (a Python subclass may not call it): a method added with
+/// add_method must check, as nanobind's dispatch would.
+template <typename T>
+T& initialized(PyObject* self, const char* method) {
+  if (!nanobind::inst_ready(self))
+    throw nanobind::type_error(
+        (std::string(method) + "(): the object was not initialized (__init__ not called)").c_str());
+  return *nanobind::inst_ptr<T>(self);
 }
 
 /// Creates the type `spec` describes (its name "kwire._core.<attribute>")

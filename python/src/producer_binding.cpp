@@ -452,9 +452,7 @@ void bind_producer(nb::module_& m) {
           "max_block",
           [](const Producer& p) { return static_cast<double>(p.config().max_block_ms) / 1000.0; },
           "max.block.ms in seconds: how long send() may wait for metadata or buffer memory.");
-  // send: a CPython method descriptor (see send_fastcall), not a nanobind function.
-  producer_class.attr("send") =
-      nb::steal(PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(producer_class.ptr()), &send_method));
+  add_method(producer_class, send_method);
   bind_producer_transactions(producer_class);
 
   m.def("_wait_for_background_closes", &wait_for_background_closes,

@@ -63,13 +63,4 @@ std::optional<Int> optional_integer(PyObject* object, const char* method, const 
   return static_cast<Int>(value);
 }
 
-/// `self`'s C++ object, if __init__ ran (a subclass may not call it).
-template <typename T>
-T& initialized(PyObject* self, const char* method) {
-  if (!nanobind::inst_ready(self))
-    throw nanobind::type_error(
-        (std::string(method) + "(): the object was not initialized (__init__ not called)").c_str());
-  return *nanobind::inst_ptr<T>(self);
-}
-
 }  // namespace kwire::python
