@@ -29,11 +29,8 @@ AsyncSink::~AsyncSink() {
     left.swap(queue_);
   }
   for (Completion* completion : left) {
-    {
-      std::lock_guard lock(completion->mutex);
-      completion->aio_future.reset();
-      completion->aio_sink.reset();
-    }
+    completion->aio_future.reset();
+    completion->aio_sink.reset();
     completion->release();
   }
 }
@@ -53,7 +50,6 @@ void AsyncSink::post(Completion& completion) {
       return;
     }
   }
-  std::lock_guard completion_lock(completion.mutex);
   (void)completion.aio_future.release();  // deliberate leak, see close()
   (void)completion.aio_sink.release();
 }
@@ -70,12 +66,9 @@ void AsyncSink::drain() {
   }
   TopicNames topics;
   for (Completion* completion : batch) {
-    nb::object future;
-    {
-      std::lock_guard lock(completion->mutex);
-      future = std::move(completion->aio_future);
-      completion->aio_sink.reset();  // we hold the GIL
-    }
+    // Done and posted: its Python references are this thread's (completion.hpp).
+    nb::object future = std::move(completion->aio_future);
+    completion->aio_sink.reset();  // we hold the GIL
     try {
       if (is_aio_future(future)) {
         AioFuture& aio = aio_future_of(future);

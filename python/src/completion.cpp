@@ -1,5 +1,7 @@
 #include "completion.hpp"
 
+#include <thread>
+
 #include "async_sink.hpp"
 #include "dispatcher.hpp"
 
@@ -104,37 +106,88 @@ Completion* Completion::create(std::int32_t key_size, std::int32_t value_size, s
 }
 
 void Completion::recycle() noexcept {
-  // No reference is left, so nothing holds `mutex` or waits on `done_cv`,
-  // and the Python references are already gone (the thread rules). Only
-  // what is read before completion is reset: complete() writes the whole
-  // report, which nobody reads before `done` (the strings keep their
-  // capacity).
-  done = false;
-  dispatch_on_completion = false;
+  // No reference is left, so nothing waits on `done_cv`, and the Python
+  // references are already gone (the thread rules). Only what is read
+  // before completion is reset: complete() writes the whole report, which
+  // nobody reads before kDone (the strings keep their capacity).
+  state_.store(0, std::memory_order_relaxed);
   callbacks.clear();  // empty already (the dispatcher moved them out); keeps its capacity
   async_sink = nullptr;
   pool().give(this);
 }
 
 void Completion::complete(const producer::DeliveryReport& delivered) {
-  bool to_dispatcher = false;
-  AsyncSink* sink = nullptr;
-  {
-    std::lock_guard lock(mutex);
-    report = delivered;
-    done = true;
-    to_dispatcher = dispatch_on_completion;
-    sink = async_sink;
+  report = delivered;
+  const std::uint32_t seen = state_.fetch_or(kDone, std::memory_order_acq_rel);
+  if (seen & kWaiter) {
+    // The waiter checks kDone under the mutex before it sleeps: taking it
+    // here means the notification cannot fall between the two.
+    { std::lock_guard lock(mutex); }
+    done_cv.notify_all();
   }
-  done_cv.notify_all();
-  // An asyncio future goes to its loop's sink; callbacks to the dispatcher.
-  if (sink) sink->post(*this);
-  else if (to_dispatcher) dispatch(*this);
+  // A registration in progress hands the completion over itself (publish()).
+  if (!(seen & kAdding)) hand_over(seen);
 }
 
-bool Completion::wait_for(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex);
-  return done_cv.wait_for(lock, timeout, [this] { return done; });
+void Completion::hand_over(std::uint32_t state) {
+  // An asyncio future goes to its loop's sink; callbacks to the dispatcher.
+  if (state & kAsync) async_sink->post(*this);
+  else if (state & kCallbacks) dispatch(*this);
+}
+
+std::uint32_t Completion::claim() noexcept {
+  for (;;) {
+    const std::uint32_t seen = state_.fetch_or(kAdding, std::memory_order_acquire);
+    if (!(seen & kAdding)) return seen;
+    std::this_thread::yield();  // another thread registers on this record (free-threaded builds)
+  }
+}
+
+void Completion::publish(std::uint32_t claimed, std::uint32_t published) {
+  std::uint32_t seen = state_.load(std::memory_order_relaxed);
+  while (!state_.compare_exchange_weak(seen, (seen & ~kAdding) | published, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed)) {
+  }
+  // complete() ran while we held kAdding and left the hand-over to us.
+  if ((seen & kDone) && !(claimed & kDone)) hand_over(seen | published);
+}
+
+bool Completion::add_callback(PythonCallback& callback) {
+#ifndef Py_GIL_DISABLED
+  // The usual case, one add_callback on a pending record: one CAS. Nobody
+  // reads `callbacks` before complete() sees kCallbacks, and the GIL keeps
+  // other registering threads out, so the vector is filled first and
+  // published by the CAS, which fails only when complete() or a waiter
+  // changed the word meanwhile.
+  std::uint32_t seen = state_.load(std::memory_order_acquire);
+  if (seen & kDone) return false;
+  if (!(seen & (kCallbacks | kAdding))) {
+    callbacks.push_back(std::move(callback));
+    if (state_.compare_exchange_strong(seen, seen | kCallbacks, std::memory_order_acq_rel,
+                                       std::memory_order_acquire))
+      return true;
+    callback = std::move(callbacks.back());
+    callbacks.pop_back();
+  }
+#endif
+  const std::uint32_t claimed = claim();
+  if (claimed & kDone) {
+    state_.fetch_and(~kAdding, std::memory_order_release);
+    return false;  // complete() handed over what was registered before; this one is the caller's
+  }
+  callbacks.push_back(std::move(callback));
+  publish(claimed, kCallbacks);
+  return true;
+}
+
+void Completion::attach_asyncio(nanobind::object future, nanobind::object sink_object, AsyncSink& sink) {
+  const std::uint32_t claimed = claim();
+  aio_future = std::move(future);
+  aio_sink = std::move(sink_object);
+  async_sink = &sink;
+  publish(claimed, kAsync);
+  // complete() ran before the claim and found nothing to hand over.
+  if (claimed & kDone) sink.post(*this);
 }
 
 }  // namespace kwire::python

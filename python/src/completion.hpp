@@ -1,14 +1,22 @@
 #pragma once
 // One record's delivery as the binding sees it: kwire's network thread
-// completes it (C++ only: a mutex, a condition variable and the report), a
-// Python thread reads it with the GIL released (DeliveryFuture.get), and the
-// dispatcher thread (dispatcher.hpp) runs the Python callbacks and resolves
-// the asyncio future attached to it, in batches.
+// completes it (C++ only), a Python thread reads it with the GIL released
+// (DeliveryFuture.get), and the dispatcher thread (dispatcher.hpp) runs the
+// Python callbacks and resolves the asyncio future attached to it, in
+// batches.
 //
 // Thread rules (the point of this file):
 //  * complete() runs on kwire's network thread and touches no Python object
 //    and no Python reference count. When a Python callback is attached it
 //    hands the completion to the dispatcher; an asyncio future, to its sink.
+//  * Who does what is decided by one atomic state word, not a lock: the
+//    network thread marks the record done with one atomic operation, and
+//    the usual add_callback registers with one compare-and-swap. The mutex
+//    and condition variable are for DeliveryFuture.get() alone, and the
+//    network thread touches them only when a get() is waiting (kWaiter).
+//    A registration that overlaps complete() (kAdding) is handed over by
+//    whichever of the two finishes last, so it is never lost and never run
+//    twice.
 //  * `callbacks`, `aio_future` and `aio_sink` are Python references: they are
 //    created with the GIL held (attached, on free-threaded builds) and
 //    released only by the dispatcher with the GIL held, or by the thread that
@@ -66,18 +74,32 @@ class alignas(64) Completion {
   }
 
   /// On kwire's network thread (or the sending thread for records send()
-  /// refuses): stores the report, wakes waiters and, when Python work is
-  /// attached, queues this completion for the dispatcher.
+  /// refuses): stores the report, marks the record done, wakes a waiting
+  /// get() and hands attached Python work to the dispatcher or the sink.
   void complete(const producer::DeliveryReport& report);
 
-  /// Waits up to `timeout` (GIL released by the caller). True when done.
-  bool wait_for(std::chrono::milliseconds timeout);
+  /// True once complete() ran; `report` may be read from then on.
+  bool is_done() const noexcept { return (state_.load(std::memory_order_acquire) & kDone) != 0; }
+
+  /// Registers a Python callback for the dispatcher (GIL held). False when
+  /// the record has already completed: `callback` is left to the caller,
+  /// who runs it.
+  bool add_callback(PythonCallback& callback);
+
+  /// Resolves `future` through `sink` (whose Python object is
+  /// `sink_object`) once the record completes, at once when it already has.
+  void attach_asyncio(nanobind::object future, nanobind::object sink_object, AsyncSink& sink);
+
+  /// Before waiting on `mutex`/`done_cv` for is_done(): asks complete() to
+  /// notify them.
+  void announce_waiter() noexcept { state_.fetch_or(kWaiter, std::memory_order_acq_rel); }
 
   // The first cache line holds all that send() touches (create() and the
   // callback's reference): one line to miss per record, prefetched by the
   // pool, however recently another thread wrote the rest.
  private:
   std::atomic<std::int32_t> refs_{1};
+  std::atomic<std::uint32_t> state_{0};
   Completion* next_free_ = nullptr;  // the pool's link
 
  public:
@@ -86,15 +108,15 @@ class alignas(64) Completion {
   std::int32_t value_size = -1;
   std::int32_t header_size = -1;
 
-  std::mutex mutex;
+  producer::DeliveryReport report;  // valid once is_done()
+  std::mutex mutex;                 // get()'s wait only
   std::condition_variable done_cv;
-  bool done = false;
-  producer::DeliveryReport report;  // valid once done
-  // Python work for the dispatcher, under `mutex` (see the thread rules).
-  bool dispatch_on_completion = false;
+  Completion* dispatch_next = nullptr;  // the dispatcher's queue link
+  // Python work (see the thread rules): published to complete() by the
+  // state word, read by the dispatcher or the sink once done.
   std::vector<PythonCallback> callbacks;
   nanobind::object aio_future;
-  nanobind::object aio_sink;          // the Python _AsyncSink (keeps async_sink alive)
+  nanobind::object aio_sink;  // the Python _AsyncSink (keeps async_sink alive)
   AsyncSink* async_sink = nullptr;
 
  private:
@@ -102,6 +124,21 @@ class alignas(64) Completion {
   Completion() = default;
   ~Completion() = default;
   void recycle() noexcept;
+
+  // The state word's bits.
+  static constexpr std::uint32_t kDone = 1;       // complete() ran
+  static constexpr std::uint32_t kCallbacks = 2;  // `callbacks` go to the dispatcher
+  static constexpr std::uint32_t kAsync = 4;      // `aio_future` goes to `async_sink`
+  static constexpr std::uint32_t kWaiter = 8;     // a get() may sleep on done_cv
+  static constexpr std::uint32_t kAdding = 16;    // a registration is writing its fields
+
+  /// Takes kAdding (a spin lock among registering threads, which only
+  /// free-threaded builds can have); the state seen before.
+  std::uint32_t claim() noexcept;
+  /// Drops kAdding and sets `published`; hands the completion over when
+  /// complete() ran after the claim (it left that to us).
+  void publish(std::uint32_t claimed, std::uint32_t published);
+  void hand_over(std::uint32_t state);
 };
 
 /// An owning pointer to a Completion (one reference).

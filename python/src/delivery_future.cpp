@@ -19,29 +19,23 @@ using steady = std::chrono::steady_clock;
 
 nb::object DeliveryFuture::get(std::optional<double> timeout) {
   Completion& c = *completion_;
-  const milliseconds limit = to_millis(timeout);
-  if (!wait_interruptibly(c.mutex, c.done_cv, [&] { return c.done; }, steady::now() + limit))
-    raise(make_timeout_error("no delivery report within " + seconds_text(limit)));
+  if (!c.is_done()) {  // a record already delivered costs no GIL release
+    const milliseconds limit = to_millis(timeout);
+    c.announce_waiter();
+    if (!wait_interruptibly(c.mutex, c.done_cv, [&] { return c.is_done(); }, steady::now() + limit))
+      raise(make_timeout_error("no delivery report within " + seconds_text(limit)));
+  }
   bool failed = false;
   nb::object outcome = outcome_of(c, failed);
   if (failed) raise(outcome);
   return outcome;
 }
 
-bool DeliveryFuture::is_done() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done;
-}
+bool DeliveryFuture::is_done() { return completion_->is_done(); }
 
-bool DeliveryFuture::succeeded() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done && completion_->report.ok();
-}
+bool DeliveryFuture::succeeded() { return completion_->is_done() && completion_->report.ok(); }
 
-bool DeliveryFuture::failed() {
-  std::lock_guard lock(completion_->mutex);
-  return completion_->done && !completion_->report.ok();
-}
+bool DeliveryFuture::failed() { return completion_->is_done() && !completion_->report.ok(); }
 
 nb::object DeliveryFuture::value() {
   if (!succeeded()) return nb::none();
@@ -56,14 +50,7 @@ nb::object DeliveryFuture::exception() {
 }
 
 void DeliveryFuture::add(PythonCallback callback) {
-  {
-    std::lock_guard lock(completion_->mutex);
-    if (!completion_->done) {
-      completion_->callbacks.push_back(std::move(callback));
-      completion_->dispatch_on_completion = true;
-      return;
-    }
-  }
+  if (completion_->add_callback(callback)) return;
   // Already complete: run it now, on this thread (kafka-python does too).
   bool failed = false;
   nb::object outcome = outcome_of(*completion_, failed);
@@ -71,16 +58,8 @@ void DeliveryFuture::add(PythonCallback callback) {
 }
 
 void DeliveryFuture::attach_asyncio(nb::object future, AsyncSink& target, nb::object sink) {
-  {
-    std::lock_guard lock(completion_->mutex);
-    completion_->aio_future = std::move(future);
-    completion_->aio_sink = std::move(sink);
-    completion_->async_sink = &target;
-    if (!completion_->done) return;  // complete() posts it
-  }
-  target.post(*completion_);
+  completion_->attach_asyncio(std::move(future), std::move(sink), target);
 }
-
 
 namespace {
 

@@ -56,6 +56,44 @@ def test_every_callback_runs_exactly_once(cluster, topic):
     assert len(threads - {threading.get_ident()}) == 1
 
 
+def test_registrations_racing_deliveries_from_many_threads_each_run_once(cluster, topic):
+    # Registrations race the network thread's completion of the same
+    # records (python/src/completion.cpp hands a record over to whichever of
+    # the two finishes last); on a free-threaded build the registering
+    # threads also race each other on one future.
+    count, registering = 5_000, 4
+    calls = collections.Counter()
+    lock = threading.Lock()
+
+    def on_delivery(_metadata, index, thread):
+        with lock:
+            calls[(index, thread)] += 1
+
+    with kwire.Producer(cluster.config(), linger_ms=0) as producer:
+        futures = [producer.send(topic, b"%d" % i) for i in range(count)]
+        start = threading.Barrier(registering)
+
+        def register(thread):
+            start.wait()
+            for index, future in enumerate(futures):
+                future.add_callback(on_delivery, index, thread)
+
+        threads = [threading.Thread(target=register, args=(t,)) for t in range(registering)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        producer.flush(60)
+
+        def delivered():
+            with lock:
+                return sum(calls.values())
+
+        wait_until(lambda: delivered() >= count * registering)
+    time.sleep(0.2)  # a duplicate would show up now
+    assert len(calls) == count * registering and set(calls.values()) == {1}
+
+
 def test_errback_runs_once_with_the_error_and_callback_not(cluster, topic):
     outcomes = []
     with kwire.Producer(cluster.config(), max_request_size=1000) as producer:
