@@ -27,7 +27,10 @@ class CompletionPool {
         // was fetched before, and the stores to the others missed; each
         // such miss stalled the next locked instruction of send() or
         // add_callback (perf: a tenth of the sending thread with callbacks).
-        if (free_) prefetch_for_writing(free_);
+        if (free_) prefetch_completion<true>(free_);
+        // add_callback's slot: the vector keeps its buffer across records,
+        // a line of its own (this completion's lines came in a take ago).
+        if (const PythonCallback* slot = completion->callbacks.data()) __builtin_prefetch(slot, 1);
         completion->next_free_ = nullptr;
         taken_.store(taken_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
         return completion;
@@ -57,11 +60,6 @@ class CompletionPool {
   }
 
  private:
-  static void prefetch_for_writing(const Completion* completion) noexcept {
-    const auto* bytes = reinterpret_cast<const char*>(completion);
-    for (std::size_t offset = 0; offset < sizeof(Completion); offset += 64) __builtin_prefetch(bytes + offset, 1);
-  }
-
   static constexpr std::size_t kMaxPooled = 65536;
   static constexpr std::size_t kCheckEvery = 256;
 
