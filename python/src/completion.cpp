@@ -104,7 +104,7 @@ Completion* Completion::create(std::int32_t key_size, std::int32_t value_size, s
 }
 
 void Completion::recycle() noexcept {
-  // No reference is left, so nothing waits on `done_cv`, and the Python
+  // No reference is left, so no get() waits for it, and the Python
   // references are already gone (the thread rules). Only what is read
   // before completion is reset: complete() writes the whole report, which
   // nobody reads before kDone (the strings keep their capacity).
@@ -114,14 +114,29 @@ void Completion::recycle() noexcept {
   pool().give(this);
 }
 
+// Three cache lines a record: each line more is one more for the pool, the
+// network thread and the dispatcher to move between cores, per record.
+static_assert(sizeof(Completion) <= 192, "a Completion grew past three cache lines");
+
+Completion::WaitSlot& Completion::wait_slot() const noexcept {
+  static constexpr std::size_t kSlots = 64;
+  // Never destroyed, like the pool: a get() may wait while the process exits.
+  static auto* slots = new WaitSlot[kSlots];
+  // Fibonacci hashing of the address: completions are 64-byte aligned and
+  // a few lines apart, so its low bits alone would use few slots.
+  const auto key = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this) >> 6);
+  return slots[(key * 0x9E3779B97F4A7C15ULL) >> 58];
+}
+
 void Completion::complete(const producer::DeliveryReport& delivered) {
   report = delivered;
   const std::uint32_t seen = state_.fetch_or(kDone, std::memory_order_acq_rel);
   if (seen & kWaiter) {
     // The waiter checks kDone under the mutex before it sleeps: taking it
     // here means the notification cannot fall between the two.
-    { std::lock_guard lock(mutex); }
-    done_cv.notify_all();
+    WaitSlot& slot = wait_slot();
+    { std::lock_guard lock(slot.mutex); }
+    slot.done_cv.notify_all();
   }
   // A registration in progress hands the completion over itself (publish()).
   if (!(seen & kAdding)) hand_over(seen);

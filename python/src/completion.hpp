@@ -11,9 +11,10 @@
 //    hands the completion to the dispatcher; an asyncio future, to its sink.
 //  * Who does what is decided by one atomic state word, not a lock: the
 //    network thread marks the record done with one atomic operation, and
-//    the usual add_callback registers with one compare-and-swap. The mutex
-//    and condition variable are for DeliveryFuture.get() alone, and the
-//    network thread touches them only when a get() is waiting (kWaiter).
+//    the usual add_callback registers with one compare-and-swap. A waiting
+//    DeliveryFuture.get() sleeps on a mutex and condition variable shared
+//    with other completions (wait_slot()), which the network thread
+//    touches only when a get() is waiting (kWaiter).
 //    A registration that overlaps complete() (kAdding) is handed over by
 //    whichever of the two finishes last, so it is never lost and never run
 //    twice.
@@ -90,8 +91,18 @@ class alignas(64) Completion {
   /// `sink_object`) once the record completes, at once when it already has.
   void attach_asyncio(nanobind::object future, nanobind::object sink_object, AsyncSink& sink);
 
-  /// Before waiting on `mutex`/`done_cv` for is_done(): asks complete() to
-  /// notify them.
+  /// Where a get() sleeps until is_done(): one of a few pairs that all
+  /// completions share, chosen by address. Only a waiting get() needs
+  /// one, and a pair in every completion made each 88 bytes (two cache
+  /// lines, with the alignment) larger: every record in flight has one.
+  struct WaitSlot {
+    std::mutex mutex;
+    std::condition_variable done_cv;  // notify_all: other records' waiters may share it
+  };
+  WaitSlot& wait_slot() const noexcept;
+
+  /// Before waiting on wait_slot() for is_done(): asks complete() to
+  /// notify it.
   void announce_waiter() noexcept { state_.fetch_or(kWaiter, std::memory_order_acq_rel); }
 
   // The first cache line holds all that send() touches (create() and the
@@ -109,8 +120,6 @@ class alignas(64) Completion {
   std::int32_t header_size = -1;
 
   producer::DeliveryReport report;  // valid once is_done()
-  std::mutex mutex;                 // get()'s wait only
-  std::condition_variable done_cv;
   Completion* dispatch_next = nullptr;  // the dispatcher's queue link
   // Python work (see the thread rules): published to complete() by the
   // state word, read by the dispatcher or the sink once done.
@@ -129,7 +138,7 @@ class alignas(64) Completion {
   static constexpr std::uint32_t kDone = 1;       // complete() ran
   static constexpr std::uint32_t kCallbacks = 2;  // `callbacks` go to the dispatcher
   static constexpr std::uint32_t kAsync = 4;      // `aio_future` goes to `async_sink`
-  static constexpr std::uint32_t kWaiter = 8;     // a get() may sleep on done_cv
+  static constexpr std::uint32_t kWaiter = 8;     // a get() may sleep on wait_slot()
   static constexpr std::uint32_t kAdding = 16;    // a registration is writing its fields
 
   /// Takes kAdding (a spin lock among registering threads, which only

@@ -22,7 +22,8 @@ nb::object DeliveryFuture::get(std::optional<double> timeout) {
   if (!c.is_done()) {  // a record already delivered costs no GIL release
     const milliseconds limit = to_millis(timeout);
     c.announce_waiter();
-    if (!wait_interruptibly(c.mutex, c.done_cv, [&] { return c.is_done(); }, steady::now() + limit))
+    Completion::WaitSlot& slot = c.wait_slot();
+    if (!wait_interruptibly(slot.mutex, slot.done_cv, [&] { return c.is_done(); }, steady::now() + limit))
       raise(make_timeout_error("no delivery report within " + seconds_text(limit)));
   }
   bool failed = false;

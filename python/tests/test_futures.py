@@ -94,6 +94,28 @@ def test_registrations_racing_deliveries_from_many_threads_each_run_once(cluster
     assert len(calls) == count * registering and set(calls.values()) == {1}
 
 
+def test_many_threads_waiting_in_get_each_wake_with_their_own_record(cluster, topic):
+    # Waiting get()s share a few mutex/condition-variable slots
+    # (Completion::wait_slot): each must still wake, with its own record.
+    waiting = 16
+    with kwire.Producer(cluster.config(), linger_ms=200) as producer:
+        futures = [producer.send(topic, b"%d" % i) for i in range(waiting * 20)]
+        results = [None] * len(futures)
+
+        def wait(first):
+            for index in range(first, len(futures), waiting):
+                results[index] = futures[index].get(30)
+
+        threads = [threading.Thread(target=wait, args=(t,)) for t in range(waiting)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads)
+    offsets = {(m.partition, m.offset) for m in results}
+    assert len(offsets) == len(futures) and all(m.topic == topic for m in results)
+
+
 def test_errback_runs_once_with_the_error_and_callback_not(cluster, topic):
     outcomes = []
     with kwire.Producer(cluster.config(), max_request_size=1000) as producer:
