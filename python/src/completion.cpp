@@ -193,14 +193,14 @@ bool Completion::add_callback(PythonCallback& callback) {
   return true;
 }
 
-void Completion::attach_asyncio(nanobind::object future, nanobind::object sink_object, AsyncSink& sink) {
+void Completion::attach_asyncio(nanobind::object future, AsyncSink& sink, nanobind::object sink_object) {
   const std::uint32_t claimed = claim();
   aio_future = std::move(future);
   aio_sink = std::move(sink_object);
   async_sink = &sink;
   publish(claimed, kAsync);
   // complete() ran before the claim and found nothing to hand over.
-  if (claimed & kDone) sink.post(*this);
+  if (claimed & kDone) hand_over(kAsync);
 }
 
 }  // namespace kwire::python

@@ -89,7 +89,7 @@ class alignas(64) Completion {
 
   /// Resolves `future` through `sink` (whose Python object is
   /// `sink_object`) once the record completes, at once when it already has.
-  void attach_asyncio(nanobind::object future, nanobind::object sink_object, AsyncSink& sink);
+  void attach_asyncio(nanobind::object future, AsyncSink& sink, nanobind::object sink_object);
 
   /// Where a get() sleeps until is_done(): one of a few pairs that all
   /// completions share, chosen by address. Only a waiting get() needs

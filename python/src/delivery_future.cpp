@@ -59,7 +59,7 @@ void DeliveryFuture::add(PythonCallback callback) {
 }
 
 void DeliveryFuture::attach_asyncio(nb::object future, AsyncSink& target, nb::object sink) {
-  completion_->attach_asyncio(std::move(future), std::move(sink), target);
+  completion_->attach_asyncio(std::move(future), target, std::move(sink));
 }
 
 namespace {
